@@ -1,0 +1,37 @@
+// posd's configuration: one JSON file, validated whole at start. A wrong key
+// or type fails with the key's path and the reason ("terminals[1].role: must be
+// one of cashier, supervisor"). docs/configuration.md lists every key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/status.h"
+
+namespace posd {
+
+enum class Role { cashier, supervisor };
+const char* to_string(Role r);
+
+struct TerminalConfig {
+  std::string id;
+  std::string token_sha256;  // hex; the token itself is never kept
+  Role role = Role::cashier;
+};
+
+struct Config {
+  std::string store_id;
+  std::string database;         // path of the SQLite file; relative to the working directory
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;  // 0: any free port (tests)
+  std::vector<TerminalConfig> terminals;
+  std::string log_level = "info";
+};
+
+Result<Config> parse_config(const nlohmann::json& j);
+Result<Config> load_config(const std::string& path);
+
+}  // namespace posd

@@ -1,0 +1,53 @@
+#include "daemon/http/router.h"
+
+namespace posd::http {
+
+std::vector<std::string> split_path(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < target.size()) {
+    if (target[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = target.find('/', i);
+    if (j == std::string_view::npos) j = target.size();
+    out.emplace_back(target.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+void Router::add(bhttp::verb method, const std::string& pattern, Route route) {
+  entries_.push_back({method, split_path(pattern), std::move(route)});
+}
+
+void Router::operator()(const Request& req, Reply reply) const {
+  const auto segments = split_path(req.target());
+  bool path_known = false;
+  for (const Entry& e : entries_) {
+    if (e.segments.size() != segments.size()) continue;
+    Params params;
+    bool match = true;
+    for (size_t i = 0; match && i < segments.size(); ++i) {
+      const std::string& p = e.segments[i];
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+        params[p.substr(1, p.size() - 2)] = segments[i];
+      } else {
+        match = p == segments[i];
+      }
+    }
+    if (!match) continue;
+    path_known = true;
+    if (e.method != req.method()) continue;
+    return e.route(req, params, std::move(reply));
+  }
+  if (path_known) {
+    return reply(error_response(bhttp::status::method_not_allowed, "method_not_allowed",
+                                std::string(req.method_string()) + " is not allowed on this path"));
+  }
+  reply(error_response(bhttp::status::not_found, "not_found", "no such endpoint"));
+}
+
+}  // namespace posd::http

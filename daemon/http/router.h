@@ -1,0 +1,35 @@
+// Routes requests by method and path pattern ("/v1/sales/{receipt_no}") to
+// handlers. An unknown path answers 404 not_found, a known path with another
+// method 405 method_not_allowed, both as JSON errors.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "daemon/http/server.h"
+
+namespace posd::http {
+
+using Params = std::map<std::string, std::string, std::less<>>;
+using Route = std::function<void(const Request&, const Params&, Reply)>;
+
+class Router {
+ public:
+  void add(bhttp::verb method, const std::string& pattern, Route route);
+  // Dispatches one request; usable as a Server's Handler.
+  void operator()(const Request& req, Reply reply) const;
+
+ private:
+  struct Entry {
+    bhttp::verb method;
+    std::vector<std::string> segments;  // "{name}" captures one segment
+    Route route;
+  };
+  std::vector<Entry> entries_;
+};
+
+// The path without its query string, split on '/'.
+std::vector<std::string> split_path(std::string_view target);
+
+}  // namespace posd::http

@@ -1,0 +1,111 @@
+#include "daemon/service.h"
+
+#include <systemd/sd-daemon.h>
+#include <sys/stat.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <filesystem>
+
+#include "daemon/api.h"
+#include "daemon/http/server.h"
+#include "daemon/log.h"
+
+namespace posd {
+
+namespace {
+
+namespace asio = boost::asio;
+
+// Pings systemd's watchdog at half its period, but only while the journal
+// writer is keeping up: idle, or finished a batch since the last ping. The
+// ping itself runs on the event loop, so a stuck loop stops it too.
+class Watchdog {
+ public:
+  Watchdog(asio::io_context& ioc, const Journal& journal) : timer_(ioc), journal_(journal) {
+    uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) period_ = std::chrono::microseconds(usec / 2);
+  }
+  void start() {
+    if (period_.count() == 0) return;
+    timer_.expires_after(period_);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      const uint64_t batches = journal_.batches();
+      if (journal_.queued() == 0 || batches != last_batches_) sd_notify(0, "WATCHDOG=1");
+      else log::get("posd")->warn("watchdog: the journal writer made no progress; not pinging");
+      last_batches_ = batches;
+      start();
+    });
+  }
+  void stop() { timer_.cancel(); }
+
+ private:
+  asio::steady_timer timer_;
+  const Journal& journal_;
+  std::chrono::microseconds period_{0};
+  uint64_t last_batches_ = 0;
+};
+
+Status make_state_dir(const std::string& db_path) {
+  auto dir = std::filesystem::path(db_path).parent_path();
+  if (dir.empty()) return Status::ok();
+  std::error_code ec;
+  if (std::filesystem::create_directories(dir, ec)) ::chmod(dir.c_str(), 0700);
+  if (ec) return Status::io_error("cannot create " + dir.string() + ": " + ec.message());
+  return Status::ok();
+}
+
+}  // namespace
+
+int run_service(const Config& config) {
+  auto logger = log::get("posd");
+  log::set_level(config.log_level);
+  ::umask(077);  // the database, its WAL and the keys are the service user's alone
+
+  if (Status s = make_state_dir(config.database); !s) {
+    logger->error("{}", s.message());
+    return 1;
+  }
+  Journal::Options jo;
+  jo.db_path = config.database;
+  jo.store_id = config.store_id;
+  auto journal = Journal::open(jo);
+  if (!journal) {
+    logger->error("cannot open the journal {}: {}", config.database, journal.status().to_string());
+    return 1;
+  }
+  logger->info("journal {} open at seq {}", config.database, (*journal)->last_seq());
+
+  asio::io_context ioc(1);
+  Api api(ioc, **journal, config);
+  http::Server server(ioc, api.handler(), {});
+  auto bound = server.listen(config.listen_host, config.listen_port);
+  if (!bound) {
+    logger->error("{}", bound.status().message());
+    return 1;
+  }
+  Watchdog watchdog(ioc, **journal);
+  asio::signal_set signals(ioc, SIGTERM, SIGINT);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    logger->info("signal {}: stopping; finishing in-flight requests", sig);
+    sd_notify(0, "STOPPING=1");
+    server.stop();
+    watchdog.stop();
+  });
+
+  const std::string host = bound->address().is_v6() ? "[" + bound->address().to_string() + "]"
+                                                     : bound->address().to_string();
+  logger->info("store {} serving on http://{}:{}", config.store_id, host, bound->port());
+  sd_notify(0, "READY=1");
+  watchdog.start();
+  ioc.run();
+
+  (*journal)->close();
+  logger->info("journal closed at seq {}; bye", (*journal)->last_seq());
+  return 0;
+}
+
+}  // namespace posd

@@ -1,0 +1,24 @@
+// The terminals allowed to use the API, each with its own bearer token and
+// role. Tokens are kept only as SHA-256 digests and compared in constant time.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "daemon/config.h"
+
+namespace posd {
+
+class Terminals {
+ public:
+  explicit Terminals(std::vector<TerminalConfig> terminals) : terminals_(std::move(terminals)) {}
+
+  // The terminal whose token `authorization` ("Bearer TOKEN") carries, or
+  // nullptr. The pointer lives as long as this object.
+  const TerminalConfig* authenticate(std::string_view authorization) const;
+
+ private:
+  std::vector<TerminalConfig> terminals_;
+};
+
+}  // namespace posd

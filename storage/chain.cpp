@@ -1,0 +1,40 @@
+#include "storage/chain.h"
+
+#include "storage/digest.h"
+
+namespace posd {
+
+namespace {
+Status bad(uint64_t seq, const std::string& why) {
+  return Status::corruption("seq " + std::to_string(seq) + ": " + why);
+}
+}  // namespace
+
+Status ChainVerifier::feed(const Event& e) {
+  if (count_ > 0 && e.seq != last_seq_ + 1) {
+    return bad(e.seq, "gap: expected seq " + std::to_string(last_seq_ + 1));
+  }
+  if (count_ == 0 && e.seq == 0) return bad(0, "seq must start at 1");
+  if (e.seq == 1) {
+    if (e.prev_hash != genesis_prev_hash()) return bad(1, "genesis prev_hash must be all zeros");
+    if (e.type != "genesis") return bad(1, "the first event must be the genesis");
+    auto pk = e.payload.find("public_key");
+    if (pk == e.payload.end() || !pk->is_string() || *pk != key_.pem()) {
+      return bad(1, "genesis names a different public key");
+    }
+  }
+  if (count_ > 0 && e.prev_hash != last_hash_) {
+    return bad(e.seq, "prev_hash does not match the hash of seq " + std::to_string(last_seq_));
+  }
+  if (Status s = check_payload(e.payload); !s) return bad(e.seq, s.message());
+  if (chain_hash(e) != e.hash) return bad(e.seq, "hash mismatch");
+  auto hash = from_hex(e.hash);
+  auto sig = from_hex(e.signature);
+  if (!hash || !sig || !key_.verify(*hash, *sig)) return bad(e.seq, "bad signature");
+  ++count_;
+  last_seq_ = e.seq;
+  last_hash_ = e.hash;
+  return Status::ok();
+}
+
+}  // namespace posd

@@ -1,0 +1,33 @@
+// Verifies a run of journal events, fed in order: each must follow the last
+// without a gap, carry the last one's hash as prev_hash, hash to what it says,
+// and bear a valid signature by the store's key. Seq 1 must be the genesis
+// naming that same key. A run may start after seq 1 (an export --from N): its
+// first prev_hash is then taken as given.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "storage/event.h"
+#include "storage/store_key.h"
+
+namespace posd {
+
+class ChainVerifier {
+ public:
+  explicit ChainVerifier(PublicKey key) : key_(std::move(key)) {}
+
+  // Ok, or Status::corruption("seq N: why") for the first event that fails.
+  Status feed(const Event& e);
+
+  uint64_t count() const { return count_; }
+  uint64_t last_seq() const { return last_seq_; }
+
+ private:
+  PublicKey key_;
+  uint64_t count_ = 0;
+  uint64_t last_seq_ = 0;
+  std::string last_hash_;
+};
+
+}  // namespace posd

@@ -1,0 +1,28 @@
+#include "storage/cursor.h"
+
+#include <string>
+
+namespace posd::cursor {
+
+Result<uint64_t> read(sql::Db& db, std::string_view name) {
+  auto st = db.prepare("SELECT value FROM cursor WHERE name = ?1");
+  if (!st) return st.status();
+  st->bind(1, name);
+  auto row = st->step();
+  if (!row) return row.status();
+  if (!*row) return Status::not_found("no cursor named " + std::string(name));
+  return static_cast<uint64_t>(st->int64(0));
+}
+
+Status advance(sql::Db& db, std::string_view name, uint64_t value) {
+  auto st = db.prepare("UPDATE cursor SET value = ?2 WHERE name = ?1 AND value < ?2");
+  if (!st) return st.status();
+  st->bind(1, name).bind(2, static_cast<int64_t>(value));
+  if (Status s = st->run(); !s) return s;
+  if (db.changes() == 0) {
+    if (auto cur = read(db, name); !cur) return cur.status();
+  }
+  return Status::ok();
+}
+
+}  // namespace posd::cursor

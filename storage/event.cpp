@@ -1,0 +1,87 @@
+#include "storage/event.h"
+
+#include "storage/digest.h"
+
+namespace posd {
+
+namespace {
+
+bool has_float(const nlohmann::json& j) {
+  if (j.is_number_float()) return true;
+  if (j.is_structured()) {
+    for (const auto& v : j) {
+      if (has_float(v)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+const std::string& genesis_prev_hash() {
+  static const std::string kZeros(64, '0');
+  return kZeros;
+}
+
+Status check_payload(const nlohmann::json& payload) {
+  if (!payload.is_object()) return Status::invalid_argument("event payload must be a JSON object");
+  if (has_float(payload)) {
+    return Status::invalid_argument("event payload must not hold floating-point numbers");
+  }
+  try {
+    (void)payload.dump();  // strict UTF-8 check
+  } catch (const nlohmann::json::exception&) {
+    return Status::invalid_argument("event payload holds invalid UTF-8");
+  }
+  return Status::ok();
+}
+
+std::string canonical_encoding(const Event& e) {
+  // nlohmann::json keeps object keys in a std::map: sorted bytewise.
+  nlohmann::json j = {{"seq", e.seq},
+                      {"ts", e.ts},
+                      {"business_day", e.business_day},
+                      {"type", e.type},
+                      {"payload", e.payload}};
+  return j.dump();
+}
+
+std::string chain_hash(const Event& e) {
+  auto prev = from_hex(e.prev_hash);
+  std::string input = prev ? *prev : std::string();
+  input += canonical_encoding(e);
+  return to_hex(sha256(input));
+}
+
+nlohmann::json Event::to_json() const {
+  return {{"seq", seq},           {"ts", ts},     {"business_day", business_day},
+          {"type", type},         {"payload", payload}, {"prev_hash", prev_hash},
+          {"hash", hash},         {"signature", signature}};
+}
+
+Result<Event> Event::from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return Status::invalid_argument("an event must be a JSON object");
+  auto need = [&](const char* key, bool (nlohmann::json::*is)() const noexcept) -> Status {
+    auto it = j.find(key);
+    if (it == j.end()) return Status::invalid_argument(std::string("missing \"") + key + "\"");
+    if (!((*it).*is)()) return Status::invalid_argument(std::string("\"") + key + "\" has the wrong type");
+    return Status::ok();
+  };
+  for (const char* k : {"ts", "business_day", "type", "prev_hash", "hash", "signature"}) {
+    if (Status s = need(k, &nlohmann::json::is_string); !s) return s;
+  }
+  if (Status s = need("seq", &nlohmann::json::is_number_unsigned); !s) return s;
+  if (Status s = need("payload", &nlohmann::json::is_object); !s) return s;
+  Event e;
+  e.seq = j["seq"].get<uint64_t>();
+  e.ts = j["ts"].get<std::string>();
+  e.business_day = j["business_day"].get<std::string>();
+  e.type = j["type"].get<std::string>();
+  e.payload = j["payload"];
+  e.prev_hash = j["prev_hash"].get<std::string>();
+  e.hash = j["hash"].get<std::string>();
+  e.signature = j["signature"].get<std::string>();
+  return e;
+}
+
+}  // namespace posd

@@ -1,0 +1,45 @@
+// One journal event and its canonical encoding, the bytes the hash chain is
+// computed over (docs/journal.md says how another program re-computes it):
+//   hash      = SHA-256(prev_hash raw 32 bytes || canonical_encoding(event))
+//   signature = Ed25519(hash raw 32 bytes) by the store's key
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/status.h"
+
+namespace posd {
+
+struct Event {
+  uint64_t seq = 0;
+  std::string ts;            // UTC, RFC 3339 with milliseconds: 2026-11-22T21:22:10.123Z
+  std::string business_day;  // YYYY-MM-DD
+  std::string type;
+  nlohmann::json payload;    // a JSON object with no floating-point numbers
+  std::string prev_hash;     // hex; 64 zeros before seq 1
+  std::string hash;          // hex
+  std::string signature;     // hex
+
+  // One export line's object (all fields above).
+  nlohmann::json to_json() const;
+  // Reads an export line's object; every field must be present with its type.
+  static Result<Event> from_json(const nlohmann::json& j);
+};
+
+// The hex prev_hash of seq 1.
+const std::string& genesis_prev_hash();
+
+// The payload rules: an object, no floating-point numbers anywhere, valid UTF-8.
+Status check_payload(const nlohmann::json& payload);
+
+// {"business_day":…,"payload":…,"seq":…,"ts":…,"type":…}: keys sorted bytewise,
+// no white space, strings as UTF-8 with JSON's minimal escapes, integers only.
+std::string canonical_encoding(const Event& e);
+
+// The hex hash of `e` given its prev_hash.
+std::string chain_hash(const Event& e);
+
+}  // namespace posd

@@ -1,0 +1,269 @@
+#include "storage/journal.h"
+
+#include <sqlite3.h>
+
+#include <future>
+
+#include "storage/digest.h"
+#include "storage/schema.h"
+
+namespace posd {
+
+namespace {
+
+constexpr const char* kInsert =
+    "INSERT INTO journal(seq, ts, business_day, type, payload, prev_hash, hash, signature) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+Result<Event> row_to_event(const sql::Stmt& st) {
+  Event e;
+  e.seq = static_cast<uint64_t>(st.int64(0));
+  e.ts = st.text(1);
+  e.business_day = st.text(2);
+  e.type = st.text(3);
+  e.payload = nlohmann::json::parse(st.text(4), nullptr, /*allow_exceptions=*/false);
+  if (e.payload.is_discarded()) {
+    return Status::corruption("seq " + std::to_string(e.seq) + ": payload is not JSON");
+  }
+  e.prev_hash = st.text(5);
+  e.hash = st.text(6);
+  e.signature = st.text(7);
+  return e;
+}
+
+}  // namespace
+
+Status scan_journal(sql::Db& db, uint64_t from,
+                    const std::function<Status(const Event&)>& fn) {
+  auto st = db.prepare(
+      "SELECT seq, ts, business_day, type, payload, prev_hash, hash, signature "
+      "FROM journal WHERE seq >= ?1 ORDER BY seq");
+  if (!st) return st.status();
+  st->bind(1, static_cast<int64_t>(from));
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) return Status::ok();
+    auto e = row_to_event(*st);
+    if (!e) return e.status();
+    if (Status s = fn(*e); !s) return s;
+  }
+}
+
+Result<std::unique_ptr<Journal>> Journal::open(Options o) {
+  if (o.store_id.empty()) return Status::invalid_argument("store_id must not be empty");
+  if (o.key_path.empty()) o.key_path = o.db_path + ".key";
+  if (o.pubkey_path.empty()) o.pubkey_path = o.db_path + ".pub";
+  if (!o.business_day) o.business_day = format_utc_date;
+  if (o.max_batch == 0) o.max_batch = 1;
+
+  auto db = sql::Db::open(o.db_path);
+  if (!db) return db.status();
+  if (Status s = schema::migrate(*db); !s) return s;
+  auto key = StoreKey::load_or_create(o.key_path, o.pubkey_path);
+  if (!key) return key.status();
+
+  std::unique_ptr<Journal> j(new Journal(std::move(o), std::move(*db), std::move(*key)));
+  if (Status s = j->load_head(); !s) return s;
+  if (Status s = j->check_genesis(); !s) return s;
+  j->writer_ = std::thread([p = j.get()] { p->run(); });
+  if (j->head_seq_ == 0) {
+    nlohmann::json genesis = {{"store_id", j->options_.store_id},
+                              {"public_key", j->public_key().pem()},
+                              {"created_at", format_utc(j->options_.clock->now())}};
+    auto r = j->append(Entry{"genesis", genesis});
+    if (!r) return r.status();
+  }
+  return j;
+}
+
+Journal::Journal(Options options, sql::Db db, StoreKey key)
+    : options_(std::move(options)), db_(std::move(db)), key_(std::move(key)) {}
+
+Journal::~Journal() { close(); }
+
+Status Journal::load_head() {
+  auto st = db_.prepare("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
+  if (!st) return st.status();
+  auto row = st->step();
+  if (!row) return row.status();
+  head_seq_ = *row ? static_cast<uint64_t>(st->int64(0)) : 0;
+  head_hash_ = *row ? st->text(1) : genesis_prev_hash();
+  last_seq_.store(head_seq_, std::memory_order_release);
+  auto ins = db_.prepare(kInsert);
+  if (!ins) return ins.status();
+  insert_ = std::make_unique<sql::Stmt>(std::move(*ins));
+  return Status::ok();
+}
+
+Status Journal::check_genesis() {
+  if (head_seq_ == 0) return Status::ok();
+  Status found = Status::corruption("the journal has no genesis at seq 1");
+  Status s = scan_journal(db_, 1, [&](const Event& e) {
+    if (e.seq != 1 || e.type != "genesis") return found;
+    if (e.payload.value("public_key", "") != public_key().pem()) {
+      found = Status::corruption("the store key " + options_.key_path +
+                                 " is not the key this journal was started with");
+    } else if (e.payload.value("store_id", "") != options_.store_id) {
+      found = Status::invalid_argument("this database belongs to store \"" +
+                                       e.payload.value("store_id", "") + "\", not \"" +
+                                       options_.store_id + "\"");
+    } else {
+      found = Status::ok();
+    }
+    return Status::unavailable("stop");  // only seq 1 is needed
+  });
+  if (!s && s.code() != Status::Code::unavailable) return s;
+  return found;
+}
+
+size_t Journal::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void Journal::submit(Mutation mutation, Completion done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!closing_) {
+      queue_.push_back(Write{std::move(mutation), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(Status::unavailable("the journal is closed"));
+}
+
+void Journal::append(Entry entry, Completion done) {
+  submit([e = std::move(entry)](WriteContext&) -> Result<std::vector<Entry>> {
+           return std::vector<Entry>{e};
+         },
+         std::move(done));
+}
+
+Result<Appended> Journal::write(Mutation mutation) {
+  auto promise = std::make_shared<std::promise<Result<Appended>>>();
+  auto future = promise->get_future();
+  submit(std::move(mutation), [promise](Result<Appended> r) { promise->set_value(std::move(r)); });
+  return future.get();
+}
+
+Result<Appended> Journal::append(Entry entry) {
+  return write([e = std::move(entry)](WriteContext&) -> Result<std::vector<Entry>> {
+    return std::vector<Entry>{e};
+  });
+}
+
+void Journal::close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closing_ && !writer_.joinable()) return;
+    closing_ = true;
+    cv_.notify_all();
+  }
+  if (writer_.joinable()) writer_.join();
+}
+
+void Journal::run() {
+  std::vector<Write> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // closing, and everything queued is done
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit_batch(batch);
+    batches_.fetch_add(1, std::memory_order_release);
+    for (Write& w : batch) w.done(std::move(w.result));
+    batch.clear();
+  }
+}
+
+void Journal::commit_batch(std::vector<Write>& batch) {
+  auto fail_all = [&](const Status& s) {
+    for (Write& w : batch) w.result = s;
+  };
+  const auto now = options_.clock->now();
+  const std::string ts = format_utc(now);
+  const std::string day = options_.business_day(now);
+
+  sql::Txn txn(db_);
+  if (!txn.status()) return fail_all(txn.status());
+  const uint64_t batch_start_seq = head_seq_;
+  const std::string batch_start_hash = head_hash_;
+
+  for (Write& w : batch) {
+    if (Status s = apply(w, ts, day); !s) {
+      w.result = s;
+      if (sqlite3_get_autocommit(db_.handle())) {
+        // SQLite rolled the whole transaction back (an I/O error or a full
+        // disk): nothing of this batch can commit.
+        head_seq_ = batch_start_seq;
+        head_hash_ = batch_start_hash;
+        return fail_all(s);
+      }
+    }
+  }
+  if (Status s = txn.commit(); !s) {
+    head_seq_ = batch_start_seq;
+    head_hash_ = batch_start_hash;
+    return fail_all(s);
+  }
+  last_seq_.store(head_seq_, std::memory_order_release);
+}
+
+// One write inside the batch's transaction, under its own savepoint.
+Status Journal::apply(Write& w, const std::string& ts, const std::string& day) {
+  if (Status s = db_.exec("SAVEPOINT w"); !s) return s;
+  const uint64_t seq0 = head_seq_;
+  const std::string hash0 = head_hash_;
+  auto undo = [&](Status s) {
+    db_.exec("ROLLBACK TO w; RELEASE w");
+    head_seq_ = seq0;
+    head_hash_ = hash0;
+    return s;
+  };
+
+  WriteContext ctx{db_, head_seq_ + 1, day};
+  Result<std::vector<Entry>> entries = Status::unavailable("not run");
+  try {
+    entries = w.mutation(ctx);
+  } catch (const std::exception& ex) {
+    entries = Status::invalid_argument(std::string("write failed: ") + ex.what());
+  }
+  if (!entries) return undo(entries.status());
+
+  Appended out;
+  for (Entry& entry : *entries) {
+    if (Status s = check_payload(entry.payload); !s) return undo(s);
+    Event e;
+    e.seq = head_seq_ + 1;
+    e.ts = ts;
+    e.business_day = day;
+    e.type = std::move(entry.type);
+    e.payload = std::move(entry.payload);
+    e.prev_hash = head_hash_;
+    e.hash = chain_hash(e);
+    e.signature = to_hex(key_.sign(*from_hex(e.hash)));
+    insert_->bind(1, static_cast<int64_t>(e.seq)).bind(2, e.ts).bind(3, e.business_day)
+        .bind(4, e.type).bind(5, e.payload.dump()).bind(6, e.prev_hash).bind(7, e.hash)
+        .bind(8, e.signature);
+    if (Status s = insert_->run(); !s) return undo(s);
+    head_seq_ = e.seq;
+    head_hash_ = e.hash;
+    out.events.push_back(std::move(e));
+  }
+  if (Status s = db_.exec("RELEASE w"); !s) return undo(s);
+  if (!out.events.empty()) {
+    out.first_seq = out.events.front().seq;
+    out.last_seq = out.events.back().seq;
+  }
+  w.result = std::move(out);
+  return Status::ok();
+}
+
+}  // namespace posd

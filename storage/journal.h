@@ -1,0 +1,140 @@
+// The store's journal: one ordered, append-only, hash-chained and signed log of
+// business events, and the single writer through which every write to the
+// database goes.
+//
+// Writes are Mutations: a function that runs on the writer thread inside a
+// transaction, changes state tables through the Db it is given, and returns
+// the events that record the change. The state change and its events commit
+// together or not at all. Concurrent writes are grouped: one transaction and
+// one fsync serve a whole batch (group commit), and each write's Completion
+// runs only after that fsync. A write that fails is rolled back alone (a
+// savepoint), without harming the others in its batch.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/clock.h"
+#include "storage/event.h"
+#include "storage/sqlite.h"
+#include "storage/store_key.h"
+
+namespace posd {
+
+// What a mutation asks the journal to record.
+struct Entry {
+  std::string type;
+  nlohmann::json payload;
+};
+
+// What a mutation sees: the writer's connection, inside the batch's
+// transaction, and the seq its first returned Entry will get.
+struct WriteContext {
+  sql::Db& db;
+  uint64_t next_seq;
+  const std::string& business_day;
+};
+
+// Runs on the writer thread. Returns the entries to append (may be empty), or
+// an error, which rolls back everything it did.
+using Mutation = std::function<Result<std::vector<Entry>>(WriteContext&)>;
+
+struct Appended {
+  uint64_t first_seq = 0;  // 0 when no event was appended
+  uint64_t last_seq = 0;
+  std::vector<Event> events;
+};
+
+// Runs on the writer thread once the write is durable (or has failed). It must
+// not block: hand the result to the caller's own thread or event loop.
+using Completion = std::function<void(Result<Appended>)>;
+
+class Journal {
+ public:
+  struct Options {
+    std::string db_path;
+    std::string store_id;     // written into the genesis; must match an existing one
+    std::string key_path;     // default: db_path + ".key"
+    std::string pubkey_path;  // default: db_path + ".pub"
+    const Clock* clock = &Clock::system();
+    // The business day for an event stamped at `t`; default: its UTC date.
+    std::function<std::string(std::chrono::system_clock::time_point)> business_day;
+    size_t max_batch = 512;   // writes per transaction at most
+  };
+
+  // Opens (creating when absent) the database, migrates the schema, loads or
+  // creates the store key, writes the genesis into an empty journal, and
+  // starts the writer thread.
+  static Result<std::unique_ptr<Journal>> open(Options options);
+
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+  ~Journal();  // close()
+
+  // Queues a write. Thread-safe. After close() the completion gets `unavailable`.
+  void submit(Mutation mutation, Completion done);
+  // Queues one event with no state change.
+  void append(Entry entry, Completion done);
+  // Blocking forms, for tools and tests; never call them on the writer thread.
+  Result<Appended> write(Mutation mutation);
+  Result<Appended> append(Entry entry);
+
+  // Stops taking writes, commits everything already queued, joins the writer.
+  void close();
+
+  // The last durable seq. Any thread.
+  uint64_t last_seq() const { return last_seq_.load(std::memory_order_acquire); }
+  // Batches the writer has finished (committed or failed): the writer is alive
+  // while this moves or the queue is empty.
+  uint64_t batches() const { return batches_.load(std::memory_order_acquire); }
+  size_t queued() const;
+  const std::string& store_id() const { return options_.store_id; }
+  // The business day an event written now would carry.
+  std::string business_day() const { return options_.business_day(options_.clock->now()); }
+  const PublicKey& public_key() const { return key_.public_key(); }
+  const std::string& db_path() const { return options_.db_path; }
+
+ private:
+  struct Write {
+    Mutation mutation;
+    Completion done;
+    Result<Appended> result = Status::unavailable("not run");
+  };
+
+  Journal(Options options, sql::Db db, StoreKey key);
+  Status load_head();
+  Status check_genesis();
+  void run();
+  void commit_batch(std::vector<Write>& batch);
+  Status apply(Write& w, const std::string& ts, const std::string& day);
+
+  Options options_;
+  sql::Db db_;  // the writer thread's alone once it runs
+  StoreKey key_;
+  std::unique_ptr<sql::Stmt> insert_;
+
+  uint64_t head_seq_ = 0;  // writer thread only
+  std::string head_hash_;
+  std::atomic<uint64_t> last_seq_{0};
+  std::atomic<uint64_t> batches_{0};
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Write> queue_;
+  bool closing_ = false;
+  std::thread writer_;
+};
+
+// Reads journal rows with seq >= from, in order, calling fn for each until it
+// returns an error. For any connection (readers never block the writer in WAL).
+Status scan_journal(sql::Db& db, uint64_t from, const std::function<Status(const Event&)>& fn);
+
+}  // namespace posd

@@ -1,0 +1,47 @@
+#include "storage/journal_export.h"
+
+#include <string>
+
+#include "storage/journal.h"
+
+namespace posd {
+
+Result<uint64_t> export_journal(sql::Db& db, uint64_t from, std::ostream& out) {
+  uint64_t n = 0;
+  Status s = scan_journal(db, from, [&](const Event& e) {
+    out << e.to_json().dump() << '\n';
+    ++n;
+    return out ? Status::ok() : Status::io_error("cannot write the export");
+  });
+  if (!s) return s;
+  return n;
+}
+
+Result<uint64_t> verify_journal(sql::Db& db, const PublicKey& key) {
+  ChainVerifier v(key);
+  Status s = scan_journal(db, 1, [&](const Event& e) { return v.feed(e); });
+  if (!s) return s;
+  if (v.count() == 0) return Status::corruption("the journal is empty: no genesis");
+  return v.count();
+}
+
+Result<uint64_t> verify_export(std::istream& in, const PublicKey& key) {
+  ChainVerifier v(key);
+  std::string line;
+  uint64_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+      return Status::corruption("line " + std::to_string(line_no) + ": not JSON");
+    }
+    auto e = Event::from_json(j);
+    if (!e) return Status::corruption("line " + std::to_string(line_no) + ": " + e.status().message());
+    if (Status s = v.feed(*e); !s) return s;
+  }
+  if (v.count() == 0) return Status::corruption("the export holds no event");
+  return v.count();
+}
+
+}  // namespace posd

@@ -1,0 +1,104 @@
+// Thin RAII over the SQLite C API. A Db is one connection; it is not
+// thread-safe: one thread uses it at a time. Statements must not outlive their
+// Db. Errors come back as Status (SQLITE_FULL becomes Code::disk_full).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "storage/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace posd::sql {
+
+class Stmt;
+
+class Db {
+ public:
+  enum class Mode { read_write_create, read_write, read_only };
+
+  // Opens `path` and applies posd's pragmas: WAL, synchronous=FULL,
+  // foreign_keys=ON, busy_timeout. A read-only Db skips the journal_mode switch.
+  static Result<Db> open(const std::string& path, Mode mode = Mode::read_write_create);
+
+  Db(Db&& other) noexcept;
+  Db& operator=(Db&& other) noexcept;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db();
+
+  // Runs one or more statements that return no rows.
+  Status exec(std::string_view sql);
+  // Compiles one statement. The Stmt borrows this Db.
+  Result<Stmt> prepare(std::string_view sql);
+  // The first column of the first row as an integer (nullopt for no row).
+  Result<std::optional<int64_t>> query_int(std::string_view sql);
+
+  int changes() const;
+  sqlite3* handle() { return db_; }
+  const std::string& path() const { return path_; }
+
+  // Maps the connection's last error (or `rc`) to a Status with `what` in front.
+  Status error(int rc, std::string_view what) const;
+
+ private:
+  Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+class Stmt {
+ public:
+  Stmt(Stmt&& other) noexcept;
+  Stmt& operator=(Stmt&& other) noexcept;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt();
+
+  // Binds by 1-based index; a bad index shows up as the error of step().
+  Stmt& bind(int i, int64_t v);
+  Stmt& bind(int i, std::string_view v);
+  Stmt& bind_null(int i);
+
+  // One step: true when a row is ready, false when the statement is done.
+  Result<bool> step();
+  // Steps to completion, for statements that return no rows; then resets.
+  Status run();
+  // Ready for new bindings and a new run.
+  void reset();
+
+  int64_t int64(int col) const;
+  std::string text(int col) const;
+  bool is_null(int col) const;
+
+ private:
+  friend class Db;
+  Stmt(Db* db, sqlite3_stmt* s) : db_(db), stmt_(s) {}
+  Db* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+  int bind_rc_ = 0;
+};
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran.
+class Txn {
+ public:
+  // Check status() before use: BEGIN can fail (busy, disk).
+  explicit Txn(Db& db);
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  ~Txn();
+
+  const Status& status() const { return status_; }
+  Status commit();
+
+ private:
+  Db& db_;
+  Status status_;
+  bool open_ = false;
+};
+
+}  // namespace posd::sql

@@ -1,0 +1,146 @@
+#include "storage/store_key.h"
+
+#include <fcntl.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace posd {
+
+namespace {
+
+std::shared_ptr<EVP_PKEY> own(EVP_PKEY* k) { return {k, EVP_PKEY_free}; }
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::not_found("cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// Writes `data` to `path` through a temporary file, fsync and rename, so the
+// file is either whole or absent after a crash.
+Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return Status::io_error("cannot create " + tmp);
+  ::fchmod(fd, mode);  // the umask must not widen or narrow what we ask
+  bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::io_error("cannot write " + path);
+  }
+  return Status::ok();
+}
+
+std::string pem_of(EVP_PKEY* k, bool private_part) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (private_part) PEM_write_bio_PrivateKey(bio, k, nullptr, nullptr, 0, nullptr, nullptr);
+  else PEM_write_bio_PUBKEY(bio, k);
+  char* p = nullptr;
+  long n = BIO_get_mem_data(bio, &p);
+  std::string out(p, static_cast<size_t>(n));
+  BIO_free(bio);
+  return out;
+}
+
+bool is_ed25519(EVP_PKEY* k) { return k && EVP_PKEY_is_a(k, "ED25519"); }
+
+}  // namespace
+
+Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* k = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  auto key = own(k);
+  if (!is_ed25519(k)) return Status::invalid_argument("not an Ed25519 public key in PEM form");
+  return PublicKey(key, pem_of(k, false));
+}
+
+Result<PublicKey> PublicKey::load(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return text.status();
+  auto key = from_pem(*text);
+  if (!key) return Status::invalid_argument(path + ": " + key.status().message());
+  return key;
+}
+
+bool PublicKey::verify(std::string_view message, std::string_view signature) const {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key_.get()) == 1 &&
+            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
+                             signature.size(),
+                             reinterpret_cast<const unsigned char*>(message.data()),
+                             message.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  return ok;
+}
+
+Result<StoreKey> StoreKey::load(const std::string& private_path) {
+  auto text = read_file(private_path);
+  if (!text) return text.status();
+  BIO* bio = BIO_new_mem_buf(text->data(), static_cast<int>(text->size()));
+  EVP_PKEY* k = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  auto key = own(k);
+  if (!is_ed25519(k)) return Status::invalid_argument(private_path + ": not an Ed25519 private key in PEM form");
+  auto pub = PublicKey::from_pem(pem_of(k, false));
+  if (!pub) return pub.status();
+  return StoreKey(key, std::move(*pub));
+}
+
+Result<StoreKey> StoreKey::load_or_create(const std::string& private_path,
+                                          const std::string& public_path) {
+  if (exists(private_path)) {
+    auto key = load(private_path);
+    if (!key) return key;
+    if (!exists(public_path)) {
+      // A crash between the two renames at creation: the public half follows from the private.
+      if (Status s = write_file_atomic(public_path, key->public_key().pem(), 0644); !s) return s;
+      return key;
+    }
+    auto pub = PublicKey::load(public_path);
+    if (!pub) return pub.status();
+    if (pub->pem() != key->public_key().pem()) {
+      return Status::corruption(public_path + " does not belong to the private key " + private_path);
+    }
+    return key;
+  }
+  if (exists(public_path)) {
+    return Status::not_found("the store's private key " + private_path + " is missing but " +
+                             public_path + " exists; restore the key from backup, never replace it");
+  }
+  auto k = own(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  if (!k) return Status::io_error("cannot generate an Ed25519 key");
+  if (Status s = write_file_atomic(private_path, pem_of(k.get(), true), 0600); !s) return s;
+  if (Status s = write_file_atomic(public_path, pem_of(k.get(), false), 0644); !s) return s;
+  return load(private_path);
+}
+
+std::string StoreKey::sign(std::string_view message) const {
+  unsigned char sig[64];
+  size_t len = sizeof sig;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key_.get()) == 1 &&
+            EVP_DigestSign(ctx, sig, &len, reinterpret_cast<const unsigned char*>(message.data()),
+                           message.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) return {};
+  return std::string(reinterpret_cast<const char*>(sig), len);
+}
+
+}  // namespace posd

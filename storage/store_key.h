@@ -1,0 +1,51 @@
+// The store's Ed25519 key pair, which signs every journal hash. The private
+// key lives in a PEM file of mode 0600 beside the database, the public key in a
+// .pub PEM file beside it. Both classes are immutable once built, so one
+// instance may be shared between threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "storage/status.h"
+
+typedef struct evp_pkey_st EVP_PKEY;
+
+namespace posd {
+
+class PublicKey {
+ public:
+  static Result<PublicKey> from_pem(std::string_view pem);
+  static Result<PublicKey> load(const std::string& path);
+
+  // True when `signature` (64 raw bytes) is this key's signature of `message`.
+  bool verify(std::string_view message, std::string_view signature) const;
+  const std::string& pem() const { return pem_; }
+
+ private:
+  PublicKey(std::shared_ptr<EVP_PKEY> k, std::string pem) : key_(std::move(k)), pem_(std::move(pem)) {}
+  std::shared_ptr<EVP_PKEY> key_;
+  std::string pem_;
+};
+
+class StoreKey {
+ public:
+  // Loads the pair from `private_path` and `public_path`. When neither file
+  // exists, makes a new pair and writes both (private 0600, public 0644).
+  // One file without the other is an error: a lost key is never replaced quietly.
+  static Result<StoreKey> load_or_create(const std::string& private_path,
+                                         const std::string& public_path);
+  static Result<StoreKey> load(const std::string& private_path);
+
+  // The 64-byte Ed25519 signature of `message`.
+  std::string sign(std::string_view message) const;
+  const PublicKey& public_key() const { return public_; }
+
+ private:
+  StoreKey(std::shared_ptr<EVP_PKEY> k, PublicKey pub) : key_(std::move(k)), public_(std::move(pub)) {}
+  std::shared_ptr<EVP_PKEY> key_;
+  PublicKey public_;
+};
+
+}  // namespace posd

@@ -1,0 +1,29 @@
+// The store's side of Store → HQ: the journal is the outbox. What HQ has not
+// acknowledged is every event after hq_acked_seq; the cursor moves only on
+// HQ's cumulative ack, so a lost message or a restart just sends again.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "storage/journal.h"
+
+namespace posd::sync {
+
+class Outbox {
+ public:
+  // Reads through `db`, a connection of the caller's (not the writer's).
+  explicit Outbox(sql::Db& db) : db_(db) {}
+
+  Result<uint64_t> acked_seq();
+  // Up to `limit` events after hq_acked_seq, in seq order.
+  Result<std::vector<Event>> next_batch(size_t limit);
+  // A write that records HQ's cumulative ack of everything up to `acked_seq`.
+  // An ack beyond the journal's head is refused: HQ cannot hold what was never sent.
+  static Mutation ack(uint64_t acked_seq);
+
+ private:
+  sql::Db& db_;
+};
+
+}  // namespace posd::sync

@@ -60,13 +60,13 @@ using Completion = std::function<void(Result<Appended>)>;
 class Journal {
  public:
   struct Options {
-    std::string db_path;
-    std::string store_id;     // written into the genesis; must match an existing one
-    std::string key_path;     // default: db_path + ".key"
-    std::string pubkey_path;  // default: db_path + ".pub"
+    std::string db_path{};
+    std::string store_id{};   // written into the genesis; must match an existing one
+    std::string key_path{};   // default: db_path + ".key"
+    std::string pubkey_path{};  // default: db_path + ".pub"
     const Clock* clock = &Clock::system();
     // The business day for an event stamped at `t`; default: its UTC date.
-    std::function<std::string(std::chrono::system_clock::time_point)> business_day;
+    std::function<std::string(std::chrono::system_clock::time_point)> business_day{};
     size_t max_batch = 512;   // writes per transaction at most
   };
 

@@ -1,0 +1,79 @@
+#include <catch2/catch.hpp>
+
+#include "daemon/config.h"
+#include "storage/digest.h"
+#include "tests/daemon/node.h"
+
+using namespace posd;
+using json = nlohmann::json;
+
+TEST_CASE("a good configuration parses", "[config]") {
+  auto c = parse_config(test::base_config("var/posd.db"));
+  REQUIRE(c);
+  CHECK(c->store_id == "TEST-1");
+  CHECK(c->listen_host == "127.0.0.1");
+  CHECK(c->listen_port == 0);
+  REQUIRE(c->terminals.size() == 2);
+  CHECK(c->terminals[1].role == Role::supervisor);
+  // Only the token's digest is kept.
+  CHECK(c->terminals[0].token_sha256 == to_hex(sha256(test::kCashierToken)));
+}
+
+TEST_CASE("bad configurations name the key and the reason", "[config]") {
+  struct Row {
+    const char* what;
+    std::function<void(json&)> edit;
+    const char* error;
+  };
+  const std::vector<Row> rows = {
+      {"not an object", [](json& j) { j = json::array(); }, "(top level): must be an object"},
+      {"missing store_id", [](json& j) { j.erase("store_id"); }, "store_id: is required"},
+      {"store_id a number", [](json& j) { j["store_id"] = 7; }, "store_id: must be a string"},
+      {"empty database", [](json& j) { j["database"] = ""; }, "database: must not be empty"},
+      {"unknown key", [](json& j) { j["colour"] = "red"; }, "colour: is not a known key"},
+      {"listen without port", [](json& j) { j["listen"] = "127.0.0.1"; }, "listen: must be host:port"},
+      {"listen port too big", [](json& j) { j["listen"] = "127.0.0.1:70000"; },
+       "listen: port must be a number from 0 to 65535"},
+      {"terminals not an array", [](json& j) { j["terminals"] = json::object(); },
+       "terminals: must be an array"},
+      {"bad role", [](json& j) { j["terminals"][1]["role"] = "boss"; },
+       "terminals[1].role: must be one of cashier, supervisor"},
+      {"short token", [](json& j) { j["terminals"][0]["token"] = "short"; },
+       "terminals[0].token: must be at least 16 characters"},
+      {"bad hashed token", [](json& j) { j["terminals"][0]["token"] = "sha256:abc"; },
+       "terminals[0].token: sha256: must be followed by 64 hex digits"},
+      {"unknown terminal key", [](json& j) { j["terminals"][0]["pin"] = "1234"; },
+       "terminals[0].pin: is not a known key"},
+      {"duplicate terminal id", [](json& j) { j["terminals"][1]["id"] = "lane-1"; },
+       "terminals[1].id: \"lane-1\" is used twice"},
+      {"bad log level", [](json& j) { j["log_level"] = "loud"; },
+       "log_level: must be one of trace, debug, info, warn, error"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.what);
+    json j = test::base_config("var/posd.db");
+    r.edit(j);
+    auto c = parse_config(j);
+    REQUIRE_FALSE(c);
+    CHECK(c.status().message() == r.error);
+  }
+}
+
+TEST_CASE("a token may be given as its SHA-256", "[config]") {
+  json j = test::base_config("x.db");
+  j["terminals"][0]["token"] = "sha256:" + to_hex(sha256("some-long-token-value"));
+  auto c = parse_config(j);
+  REQUIRE(c);
+  CHECK(c->terminals[0].token_sha256 == to_hex(sha256("some-long-token-value")));
+}
+
+TEST_CASE("load_config names the file, and where JSON breaks", "[config]") {
+  test::TempDir dir;
+  CHECK_THAT(load_config(dir.file("none.json")).status().message(), Catch::Contains("cannot read"));
+  test::write_text(dir.file("bad.json"), "{\"store_id\": \"S\",");
+  auto c = load_config(dir.file("bad.json"));
+  CHECK_THAT(c.status().message(), Catch::Contains("bad.json: not valid JSON at byte"));
+  test::write_text(dir.file("wrong.json"), "{\"store_id\": 1}");
+  CHECK(load_config(dir.file("wrong.json")).status().message() ==
+        dir.file("wrong.json") + ": store_id: must be a string");
+}

@@ -1,0 +1,60 @@
+// A real posd node inside the test process: journal on a real SQLite file, the
+// real API on a real socket (port 0), its event loop on its own thread; and a
+// plain HTTP client that talks to it over TCP.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "daemon/api.h"
+#include "daemon/http/server.h"
+#include "tests/support/temp_dir.h"
+
+namespace posd::test {
+
+inline const std::string kCashierToken = "cashier-token-0123456789";
+inline const std::string kSupervisorToken = "supervisor-token-0123456789";
+
+// The configuration every in-process node starts from.
+nlohmann::json base_config(const std::string& db_path);
+
+class Node {
+ public:
+  explicit Node(http::Server::Options options = {});
+  ~Node();
+
+  uint16_t port() const { return port_; }
+  Journal& journal() { return *journal_; }
+  const TempDir& dir() const { return dir_; }
+
+ private:
+  TempDir dir_;
+  Config config_;
+  boost::asio::io_context ioc_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<http::Server> server_;
+  uint16_t port_ = 0;
+  std::thread loop_;
+};
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  nlohmann::json json() const { return nlohmann::json::parse(body); }
+};
+
+// One request on a new connection. `token` empty: no Authorization header.
+HttpResult request(uint16_t port, const std::string& method, const std::string& target,
+                   const std::string& token = {}, const std::string& body = {});
+
+// Writes `raw` bytes on a new connection and returns everything read until the
+// server closes (or `timeout_ms` passes).
+std::string raw_exchange(uint16_t port, const std::string& raw, int timeout_ms = 5000);
+
+}  // namespace posd::test

@@ -1,0 +1,117 @@
+// The posd binary as systemd runs it: configuration check, READY/WATCHDOG/
+// STOPPING on NOTIFY_SOCKET, and a clean exit on SIGTERM.
+#include <catch2/catch.hpp>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <regex>
+
+#include "tests/daemon/node.h"
+#include "tests/support/process.h"
+
+using namespace posd;
+
+namespace {
+
+// A unix datagram socket standing in for systemd's notify socket.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  }
+  ~NotifySocket() { ::close(fd_); }
+  // Waits up to `ms` for one datagram; empty on timeout.
+  std::string receive(int ms = 20000) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, ms) <= 0) return {};
+    char buf[512];
+    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  }
+  // Waits for a datagram containing `text`, skipping others.
+  bool wait_for(const std::string& text) {
+    for (int i = 0; i < 50; ++i) {
+      std::string m = receive();
+      if (m.empty()) return false;
+      if (m.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+uint16_t port_from_log(const std::string& log) {
+  std::smatch m;
+  std::regex re("serving on http://127\\.0\\.0\\.1:([0-9]+)");
+  REQUIRE(std::regex_search(log, m, re));
+  return static_cast<uint16_t>(std::stoi(m[1]));
+}
+
+}  // namespace
+
+TEST_CASE("posd --check-config validates without starting", "[process]") {
+  test::TempDir dir;
+  test::write_text(dir.file("ok.json"), test::base_config(dir.file("s.db")).dump());
+  auto ok = test::run({test::bin("posd"), "--check-config", dir.file("ok.json")});
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("configuration ok: store TEST-1, 2 terminal(s)"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("s.db")));
+
+  auto j = test::base_config(dir.file("s.db"));
+  j["terminals"][0]["role"] = "owner";
+  test::write_text(dir.file("bad.json"), j.dump());
+  auto bad = test::run({test::bin("posd"), "--check-config", dir.file("bad.json")});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("terminals[0].role: must be one of cashier, supervisor"));
+
+  CHECK(test::run({test::bin("posd")}).exit_code == 2);
+}
+
+TEST_CASE("posd tells systemd it is ready, pings the watchdog, and stops on SIGTERM", "[process]") {
+  test::TempDir dir;
+  test::write_text(dir.file("posd.json"), test::base_config(dir.file("var/s.db")).dump());
+  NotifySocket notify(dir.file("notify.sock"));
+  test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path(),
+                   {{"NOTIFY_SOCKET", dir.file("notify.sock")}, {"WATCHDOG_USEC", "200000"}});
+
+  REQUIRE(notify.wait_for("READY=1"));
+  REQUIRE(posd.wait_for_err("serving on"));
+  const uint16_t port = port_from_log(posd.err());
+  auto status = test::request(port, "GET", "/v1/status", test::kCashierToken);
+  CHECK(status.status == 200);
+  CHECK(status.json()["journal_seq"] == 1);
+
+  CHECK(notify.wait_for("WATCHDOG=1"));
+  CHECK(notify.wait_for("WATCHDOG=1"));
+
+  posd.signal(SIGTERM);
+  CHECK(notify.wait_for("STOPPING=1"));
+  CHECK(posd.wait() == 0);
+  CHECK_THAT(posd.err(), Catch::Contains("journal closed at seq 1"));
+  // The state directory is the service user's alone.
+  CHECK((std::filesystem::status(dir.file("var")).permissions() & std::filesystem::perms::all) ==
+        std::filesystem::perms::owner_all);
+}
+
+TEST_CASE("posd refuses to start on a database of another store", "[process]") {
+  test::TempDir dir;
+  {
+    auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "ELSEWHERE"});
+    REQUIRE(j);
+  }
+  test::write_text(dir.file("posd.json"), test::base_config(dir.file("s.db")).dump());
+  auto r = test::run({test::bin("posd"), "--config", dir.file("posd.json")});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("belongs to store \"ELSEWHERE\""));
+}

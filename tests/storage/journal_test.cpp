@@ -1,0 +1,242 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "storage/cursor.h"
+#include "storage/journal.h"
+#include "storage/journal_export.h"
+#include "tests/support/temp_dir.h"
+
+using namespace posd;
+
+namespace {
+
+class FixedClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(1795000000));
+  }
+};
+
+std::unique_ptr<Journal> open_journal(const std::string& path, const std::string& store = "S1") {
+  auto j = Journal::open({.db_path = path, .store_id = store});
+  REQUIRE(j);
+  return std::move(*j);
+}
+
+// A mutation that records a note in a state table and journals it.
+Mutation note(int n) {
+  return [n](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (Status s = ctx.db.exec("CREATE TABLE IF NOT EXISTS note(n INTEGER PRIMARY KEY)"); !s) return s;
+    if (Status s = ctx.db.exec("INSERT INTO note VALUES (" + std::to_string(n) + ")"); !s) return s;
+    return std::vector<Entry>{{"note", {{"n", n}}}};
+  };
+}
+
+}  // namespace
+
+TEST_CASE("a new journal starts with the store's genesis at seq 1", "[journal]") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  FixedClock clock;
+  auto j = Journal::open({.db_path = path, .store_id = "STORE-42", .clock = &clock});
+  REQUIRE(j);
+  CHECK((*j)->last_seq() == 1);
+  auto r = (*j)->append(Entry{"note", {{"text", "hello"}}});
+  REQUIRE(r);
+  CHECK(r->first_seq == 2);
+  CHECK(r->events[0].ts == "2026-11-18T11:06:40.000Z");
+  CHECK(r->events[0].business_day == "2026-11-18");
+  (*j)->close();
+
+  auto db = sql::Db::open(path, sql::Db::Mode::read_only);
+  std::vector<Event> events;
+  REQUIRE(scan_journal(*db, 1, [&](const Event& e) { events.push_back(e); return Status::ok(); }));
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].type == "genesis");
+  CHECK(events[0].prev_hash == genesis_prev_hash());
+  CHECK(events[0].payload["store_id"] == "STORE-42");
+  CHECK(events[0].payload["public_key"] == (*j)->public_key().pem());
+  CHECK(events[1].prev_hash == events[0].hash);
+  CHECK(*verify_journal(*db, (*j)->public_key()) == 2);
+}
+
+TEST_CASE("journal rows can be neither updated, deleted nor inserted out of order", "[journal]") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  open_journal(path)->append(Entry{"note", {{"n", 1}}});
+  auto db = sql::Db::open(path);
+  Status upd = db->exec("UPDATE journal SET payload = '{}' WHERE seq = 2");
+  CHECK_THAT(upd.message(), Catch::Contains("append-only"));
+  Status del = db->exec("DELETE FROM journal WHERE seq = 2");
+  CHECK_THAT(del.message(), Catch::Contains("append-only"));
+  Status gap = db->exec(
+      "INSERT INTO journal VALUES (9, 't', 'd', 'x', '{}', 'p', 'h', 's')");
+  CHECK_THAT(gap.message(), Catch::Contains("must follow"));
+  CHECK(db->query_int("SELECT MAX(seq) FROM journal")->value() == 2);
+}
+
+TEST_CASE("a state change and its event commit together or not at all", "[journal]") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  auto j = open_journal(path);
+  REQUIRE(j->write(note(1)));
+  // Fails after changing state: the insert must be rolled back with it.
+  auto failing = j->write([](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (Status s = ctx.db.exec("INSERT INTO note VALUES (2)"); !s) return s;
+    return Status::conflict("refused after the state change");
+  });
+  CHECK(failing.status().code() == Status::Code::conflict);
+  // Throws: same.
+  auto throwing = j->write([](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    (void)ctx.db.exec("INSERT INTO note VALUES (3)");
+    throw std::runtime_error("boom");
+  });
+  CHECK_THAT(throwing.status().message(), Catch::Contains("boom"));
+  // A float in the payload is refused, and its state change goes with it.
+  auto floating = j->write([](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    (void)ctx.db.exec("INSERT INTO note VALUES (4)");
+    return std::vector<Entry>{{"note", {{"price", 1.99}}}};
+  });
+  CHECK(floating.status().code() == Status::Code::invalid_argument);
+  REQUIRE(j->write(note(5)));
+  j->close();
+
+  auto db = sql::Db::open(path);
+  CHECK(db->query_int("SELECT group_concat(n) FROM note")->has_value());
+  auto st = db->prepare("SELECT group_concat(n) FROM (SELECT n FROM note ORDER BY n)");
+  REQUIRE(*st->step());
+  CHECK(st->text(0) == "1,5");
+  CHECK(*verify_journal(*db, j->public_key()) == 3);  // genesis, note 1, note 5
+}
+
+TEST_CASE("a mutation sees the seq its first event will get", "[journal]") {
+  test::TempDir dir;
+  auto j = open_journal(dir.file("s.db"));
+  uint64_t seen = 0;
+  auto r = j->write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    seen = ctx.next_seq;
+    return std::vector<Entry>{{"a", nlohmann::json::object()}, {"b", nlohmann::json::object()}};
+  });
+  REQUIRE(r);
+  CHECK(seen == 2);
+  CHECK(r->first_seq == 2);
+  CHECK(r->last_seq == 3);
+}
+
+TEST_CASE("concurrent writers share commits and every seq is unique and gap-free", "[journal]") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  auto j = open_journal(path);
+  constexpr int kThreads = 16, kEach = 40;
+  std::mutex mu;
+  std::set<uint64_t> seqs;
+  std::vector<std::thread> threads;
+  const uint64_t batches_before = j->batches();
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto r = j->write(note(t * 1000 + i));
+        REQUIRE(r);
+        std::lock_guard lock(mu);
+        seqs.insert(r->first_seq);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(seqs.size() == kThreads * kEach);
+  CHECK(*seqs.begin() == 2);
+  CHECK(*seqs.rbegin() == 1 + kThreads * kEach);
+  // Group commit: fewer transactions than writes.
+  CHECK(j->batches() - batches_before < static_cast<uint64_t>(kThreads * kEach));
+  j->close();
+  auto db = sql::Db::open(path);
+  CHECK(*verify_journal(*db, j->public_key()) == 1 + kThreads * kEach);
+}
+
+TEST_CASE("one failing write does not harm the others in its batch", "[journal]") {
+  test::TempDir dir;
+  auto j = open_journal(dir.file("s.db"));
+  REQUIRE(j->write(note(0)));
+  std::atomic<int> ok{0}, failed{0};
+  std::promise<void> all_done;
+  std::atomic<int> left{30};
+  for (int i = 1; i <= 30; ++i) {
+    // Every third is a duplicate key: a constraint failure inside the batch.
+    j->submit(note(i % 3 == 0 ? 0 : i), [&](Result<Appended> r) {
+      (r ? ok : failed)++;
+      if (--left == 0) all_done.set_value();
+    });
+  }
+  all_done.get_future().wait();
+  CHECK(ok == 20);
+  CHECK(failed == 10);
+  CHECK(j->last_seq() == 2 + 20);
+}
+
+TEST_CASE("close() writes everything queued, then refuses", "[journal]") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  auto j = open_journal(path);
+  std::atomic<int> done{0};
+  for (int i = 0; i < 100; ++i) j->append(Entry{"note", {{"n", i}}}, [&](Result<Appended> r) {
+    REQUIRE(r);
+    ++done;
+  });
+  j->close();
+  CHECK(done == 100);
+  CHECK(j->last_seq() == 101);
+  auto after = j->append(Entry{"note", nlohmann::json::object()});
+  CHECK(after.status().code() == Status::Code::unavailable);
+}
+
+TEST_CASE("reopening continues the chain; another store's database is refused", "[journal]") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  open_journal(path)->append(Entry{"note", {{"n", 1}}});
+  {
+    auto j = open_journal(path);
+    CHECK(j->last_seq() == 2);
+    CHECK(j->append(Entry{"note", {{"n", 2}}})->first_seq == 3);
+  }
+  auto other = Journal::open({.db_path = path, .store_id = "S2"});
+  REQUIRE_FALSE(other);
+  CHECK_THAT(other.status().message(), Catch::Contains("belongs to store \"S1\""));
+
+  // A different key pair for the same database is refused too.
+  auto wrong_key = Journal::open({.db_path = path, .store_id = "S1",
+                                  .key_path = dir.file("other.key"),
+                                  .pubkey_path = dir.file("other.pub")});
+  REQUIRE_FALSE(wrong_key);
+  CHECK(wrong_key.status().code() == Status::Code::corruption);
+  auto db = sql::Db::open(path);
+  CHECK(db->query_int("SELECT COUNT(*) FROM journal")->value() == 3);
+}
+
+TEST_CASE("cursors only move forward", "[journal]") {
+  test::TempDir dir;
+  auto j = open_journal(dir.file("s.db"));
+  auto move = [&](uint64_t v) {
+    return j->write([v](WriteContext& ctx) -> Result<std::vector<Entry>> {
+      if (Status s = cursor::advance(ctx.db, "hq_acked_seq", v); !s) return s;
+      return std::vector<Entry>{};
+    });
+  };
+  REQUIRE(move(5));
+  REQUIRE(move(3));
+  auto r = j->write([](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    auto v = cursor::read(ctx.db, "hq_acked_seq");
+    if (!v) return v.status();
+    return std::vector<Entry>{{"seen", {{"v", *v}}}};
+  });
+  CHECK(r->events[0].payload["v"] == 5);
+  CHECK(move(7).is_ok());
+  auto unknown = j->write([](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (Status s = cursor::advance(ctx.db, "nope", 1); !s) return s;
+    return std::vector<Entry>{};
+  });
+  CHECK(unknown.status().code() == Status::Code::not_found);
+}

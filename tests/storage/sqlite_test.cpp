@@ -1,0 +1,62 @@
+#include <catch2/catch.hpp>
+
+#include "storage/sqlite.h"
+#include "tests/support/temp_dir.h"
+
+using namespace posd;
+
+TEST_CASE("a database opens with WAL, synchronous=FULL and foreign keys on", "[sqlite]") {
+  test::TempDir dir;
+  auto db = sql::Db::open(dir.file("a.db"));
+  REQUIRE(db);
+  auto mode = db->prepare("PRAGMA journal_mode");
+  REQUIRE(mode);
+  REQUIRE(*mode->step());
+  CHECK(mode->text(0) == "wal");
+  CHECK(db->query_int("PRAGMA synchronous")->value() == 2);  // FULL
+  CHECK(db->query_int("PRAGMA foreign_keys")->value() == 1);
+  CHECK(db->query_int("PRAGMA busy_timeout")->value() > 0);
+}
+
+TEST_CASE("a transaction not committed is rolled back", "[sqlite]") {
+  test::TempDir dir;
+  auto db = sql::Db::open(dir.file("a.db"));
+  REQUIRE(db->exec("CREATE TABLE t(x INTEGER)"));
+  {
+    sql::Txn txn(*db);
+    REQUIRE(txn.status());
+    REQUIRE(db->exec("INSERT INTO t VALUES (1)"));
+  }
+  CHECK(db->query_int("SELECT COUNT(*) FROM t")->value() == 0);
+  {
+    sql::Txn txn(*db);
+    REQUIRE(db->exec("INSERT INTO t VALUES (2)"));
+    REQUIRE(txn.commit());
+  }
+  CHECK(db->query_int("SELECT x FROM t")->value() == 2);
+}
+
+TEST_CASE("SQLite errors come back as precise statuses", "[sqlite]") {
+  test::TempDir dir;
+  SECTION("missing database in read-only mode") {
+    auto db = sql::Db::open(dir.file("none.db"), sql::Db::Mode::read_only);
+    REQUIRE_FALSE(db);
+    CHECK(db.status().code() == Status::Code::io_error);
+  }
+  SECTION("a file that is not a database") {
+    test::write_text(dir.file("junk.db"), std::string(4096, 'x'));
+    auto db = sql::Db::open(dir.file("junk.db"));
+    REQUIRE_FALSE(db);
+    CHECK(db.status().code() == Status::Code::corruption);
+  }
+  SECTION("a constraint is a conflict, and a bad bind shows at step") {
+    auto db = sql::Db::open(dir.file("a.db"));
+    REQUIRE(db->exec("CREATE TABLE t(x INTEGER PRIMARY KEY)"));
+    REQUIRE(db->exec("INSERT INTO t VALUES (1)"));
+    CHECK(db->exec("INSERT INTO t VALUES (1)").code() == Status::Code::conflict);
+    auto st = db->prepare("INSERT INTO t VALUES (?1)");
+    st->bind(5, int64_t{2});
+    CHECK_FALSE(st->run());
+    CHECK(db->prepare("SELEKT 1").status().code() == Status::Code::io_error);
+  }
+}

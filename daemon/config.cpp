@@ -114,11 +114,13 @@ Result<Config> parse_config(const json& j) {
     static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
     if (!kLevels.count(c.log_level)) throw ConfigError{"log_level", "must be one of trace, debug, info, warn, error"};
     const json& terms = top.array("terminals");
-    std::set<std::string> ids;
+    std::set<std::string> ids, tokens;
     for (size_t i = 0; i < terms.size(); ++i) {
       std::string path = "terminals[" + std::to_string(i) + "]";
       TerminalConfig t = parse_terminal(terms[i], path);
       if (!ids.insert(t.id).second) throw ConfigError{path + ".id", "\"" + t.id + "\" is used twice"};
+      // A shared token would make two terminals one: each needs its own.
+      if (!tokens.insert(t.token_sha256).second) throw ConfigError{path + ".token", "is already another terminal's token"};
       c.terminals.push_back(std::move(t));
     }
     top.no_unknown_keys();

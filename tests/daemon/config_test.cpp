@@ -46,6 +46,8 @@ TEST_CASE("bad configurations name the key and the reason", "[config]") {
        "terminals[0].pin: is not a known key"},
       {"duplicate terminal id", [](json& j) { j["terminals"][1]["id"] = "lane-1"; },
        "terminals[1].id: \"lane-1\" is used twice"},
+      {"shared token", [](json& j) { j["terminals"][1]["token"] = test::kCashierToken; },
+       "terminals[1].token: is already another terminal's token"},
       {"bad log level", [](json& j) { j["log_level"] = "loud"; },
        "log_level: must be one of trace, debug, info, warn, error"},
   };

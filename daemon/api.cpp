@@ -13,8 +13,8 @@ http::Response json_response(const nlohmann::json& body, bhttp::status status) {
   return res;
 }
 
-Api::Api(boost::asio::io_context& ioc, Journal& journal, const Config& config)
-    : ioc_(ioc), journal_(journal), store_id_(config.store_id), terminals_(config.terminals) {
+Api::Api(Journal& journal, const Config& config)
+    : journal_(journal), store_id_(config.store_id), terminals_(config.terminals) {
   router_.add(bhttp::verb::get, "/healthz", [](const http::Request&, const http::Params&, http::Reply reply) {
     reply(json_response({{"status", "alive"}}));
   });

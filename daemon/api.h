@@ -4,8 +4,6 @@
 // writes go to the Journal, whose completion is posted back.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-
 #include "daemon/config.h"
 #include "daemon/http/router.h"
 #include "daemon/terminals.h"
@@ -16,7 +14,7 @@ namespace posd {
 class Api {
  public:
   // `journal` must outlive the Api.
-  Api(boost::asio::io_context& ioc, Journal& journal, const Config& config);
+  Api(Journal& journal, const Config& config);
 
   // The handler to give the http::Server.
   http::Handler handler();
@@ -28,7 +26,6 @@ class Api {
   http::Route authed(Authed route) const;
   void status(const http::Request& req, const TerminalConfig& t, http::Reply reply) const;
 
-  boost::asio::io_context& ioc_;
   Journal& journal_;
   std::string store_id_;
   Terminals terminals_;

@@ -79,7 +79,7 @@ int run_service(const Config& config) {
   logger->info("journal {} open at seq {}", config.database, (*journal)->last_seq());
 
   asio::io_context ioc(1);
-  Api api(ioc, **journal, config);
+  Api api(**journal, config);
   http::Server server(ioc, api.handler(), {});
   auto bound = server.listen(config.listen_host, config.listen_port);
   if (!bound) {

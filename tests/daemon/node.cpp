@@ -30,7 +30,7 @@ Node::Node(http::Server::Options options) {
   auto j = Journal::open({.db_path = config_.database, .store_id = config_.store_id});
   REQUIRE(j);
   journal_ = std::move(*j);
-  api_ = std::make_unique<Api>(ioc_, *journal_, config_);
+  api_ = std::make_unique<Api>(*journal_, config_);
   server_ = std::make_unique<http::Server>(ioc_, api_->handler(), options);
   auto ep = server_->listen("127.0.0.1", 0);
   REQUIRE(ep);

@@ -4,97 +4,47 @@
 #include <set>
 #include <sstream>
 
+#include "daemon/json_fields.h"
 #include "storage/digest.h"
 
 namespace posd {
 
 namespace {
 
-struct ConfigError {
-  std::string path;
-  std::string why;
-};
-
 using json = nlohmann::json;
-
-// One JSON object of the configuration, read key by key; what was not read is
-// an unknown key.
-class Section {
- public:
-  Section(const json& j, std::string path) : j_(j), path_(std::move(path)) {
-    if (!j_.is_object()) throw ConfigError{path_.empty() ? "(top level)" : path_, "must be an object"};
-  }
-
-  std::string child(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-
-  const json* find(const std::string& key, bool required) {
-    seen_.insert(key);
-    auto it = j_.find(key);
-    if (it == j_.end()) {
-      if (required) throw ConfigError{child(key), "is required"};
-      return nullptr;
-    }
-    return &*it;
-  }
-
-  std::string string(const std::string& key, bool required, std::string fallback = {}) {
-    const json* v = find(key, required);
-    if (!v) return fallback;
-    if (!v->is_string()) throw ConfigError{child(key), "must be a string"};
-    if (v->get_ref<const std::string&>().empty()) throw ConfigError{child(key), "must not be empty"};
-    return v->get<std::string>();
-  }
-
-  const json& array(const std::string& key) {
-    const json* v = find(key, true);
-    if (!v->is_array()) throw ConfigError{child(key), "must be an array"};
-    return *v;
-  }
-
-  void no_unknown_keys() const {
-    for (const auto& [k, v] : j_.items()) {
-      if (!seen_.count(k)) throw ConfigError{child(k), "is not a known key"};
-    }
-  }
-
- private:
-  const json& j_;
-  std::string path_;
-  std::set<std::string> seen_;
-};
 
 void parse_listen(const std::string& path, const std::string& s, Config& c) {
   auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0) throw ConfigError{path, "must be host:port"};
+  if (colon == std::string::npos || colon == 0) throw FieldError{path, "must be host:port"};
   std::string host = s.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   std::string port = s.substr(colon + 1);
   if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
       std::stoul(port) > 65535) {
-    throw ConfigError{path, "port must be a number from 0 to 65535"};
+    throw FieldError{path, "port must be a number from 0 to 65535"};
   }
   c.listen_host = host;
   c.listen_port = static_cast<uint16_t>(std::stoul(port));
 }
 
 TerminalConfig parse_terminal(const json& j, const std::string& path) {
-  Section s(j, path);
+  Fields s(j, path);
   TerminalConfig t;
-  t.id = s.string("id", true);
-  const std::string token = s.string("token", true);
+  t.id = s.string("id");
+  const std::string token = s.string("token");
   // A token is given plainly or as "sha256:<hex>" (what posctl provisions).
   if (token.rfind("sha256:", 0) == 0) {
     std::string hex = token.substr(7);
-    if (hex.size() != 64 || !from_hex(hex)) throw ConfigError{s.child("token"), "sha256: must be followed by 64 hex digits"};
+    if (hex.size() != 64 || !from_hex(hex)) throw FieldError{s.child("token"), "sha256: must be followed by 64 hex digits"};
     t.token_sha256 = hex;
   } else {
-    if (token.size() < 16) throw ConfigError{s.child("token"), "must be at least 16 characters"};
+    if (token.size() < 16) throw FieldError{s.child("token"), "must be at least 16 characters"};
     t.token_sha256 = to_hex(sha256(token));
   }
-  const std::string role = s.string("role", true);
+  const std::string role = s.string("role");
   if (role == "cashier") t.role = Role::cashier;
   else if (role == "supervisor") t.role = Role::supervisor;
-  else throw ConfigError{s.child("role"), "must be one of cashier, supervisor"};
+  else throw FieldError{s.child("role"), "must be one of cashier, supervisor"};
   s.no_unknown_keys();
   return t;
 }
@@ -105,28 +55,28 @@ const char* to_string(Role r) { return r == Role::supervisor ? "supervisor" : "c
 
 Result<Config> parse_config(const json& j) {
   try {
-    Section top(j, "");
+    Fields top(j, "");
     Config c;
-    c.store_id = top.string("store_id", true);
-    c.database = top.string("database", true);
-    parse_listen("listen", top.string("listen", true), c);
-    c.log_level = top.string("log_level", false, c.log_level);
+    c.store_id = top.string("store_id");
+    c.database = top.string("database");
+    parse_listen("listen", top.string("listen"), c);
+    c.log_level = top.optional_string("log_level").value_or(c.log_level);
     static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
-    if (!kLevels.count(c.log_level)) throw ConfigError{"log_level", "must be one of trace, debug, info, warn, error"};
+    if (!kLevels.count(c.log_level)) throw FieldError{"log_level", "must be one of trace, debug, info, warn, error"};
     const json& terms = top.array("terminals");
     std::set<std::string> ids, tokens;
     for (size_t i = 0; i < terms.size(); ++i) {
       std::string path = "terminals[" + std::to_string(i) + "]";
       TerminalConfig t = parse_terminal(terms[i], path);
-      if (!ids.insert(t.id).second) throw ConfigError{path + ".id", "\"" + t.id + "\" is used twice"};
+      if (!ids.insert(t.id).second) throw FieldError{path + ".id", "\"" + t.id + "\" is used twice"};
       // A shared token would make two terminals one: each needs its own.
-      if (!tokens.insert(t.token_sha256).second) throw ConfigError{path + ".token", "is already another terminal's token"};
+      if (!tokens.insert(t.token_sha256).second) throw FieldError{path + ".token", "is already another terminal's token"};
       c.terminals.push_back(std::move(t));
     }
     top.no_unknown_keys();
     return c;
-  } catch (const ConfigError& e) {
-    return Status::invalid_argument(e.path + ": " + e.why);
+  } catch (const FieldError& e) {
+    return Status::invalid_argument(e.message());
   }
 }
 

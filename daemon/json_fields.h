@@ -1,0 +1,48 @@
+// Reads one JSON object field by field for validation with precise errors:
+// every failure is a FieldError naming the field's path ("items[3].price")
+// and the reason. Keys never read are reported by no_unknown_keys().
+// Used for configuration and catalog documents and request bodies.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace posd {
+
+struct FieldError {
+  std::string path;
+  std::string why;
+  std::string message() const { return path + ": " + why; }
+};
+
+class Fields {
+ public:
+  // Throws FieldError unless `j` is an object. `path` is "" at the top level.
+  Fields(const nlohmann::json& j, std::string path);
+
+  std::string child(const std::string& key) const;
+  // nullptr when absent and not required.
+  const nlohmann::json* find(const std::string& key, bool required);
+
+  // A non-empty string.
+  std::string string(const std::string& key);
+  std::optional<std::string> optional_string(const std::string& key);
+  // An integer within [min, max].
+  int64_t integer(const std::string& key, int64_t min, int64_t max);
+  std::optional<int64_t> optional_integer(const std::string& key, int64_t min, int64_t max);
+  bool boolean(const std::string& key, bool fallback);
+  const nlohmann::json& array(const std::string& key);
+
+  void no_unknown_keys() const;
+
+ private:
+  const nlohmann::json& j_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace posd

@@ -83,16 +83,22 @@ Journal::Journal(Options options, sql::Db db, StoreKey key)
 Journal::~Journal() { close(); }
 
 Status Journal::load_head() {
-  auto st = db_.prepare("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
-  if (!st) return st.status();
-  auto row = st->step();
-  if (!row) return row.status();
-  head_seq_ = *row ? static_cast<uint64_t>(st->int64(0)) : 0;
-  head_hash_ = *row ? st->text(1) : genesis_prev_hash();
-  last_seq_.store(head_seq_, std::memory_order_release);
+  auto head = db_.prepare("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
+  if (!head) return head.status();
+  head_ = std::make_unique<sql::Stmt>(std::move(*head));
   auto ins = db_.prepare(kInsert);
   if (!ins) return ins.status();
   insert_ = std::make_unique<sql::Stmt>(std::move(*ins));
+  return read_head();
+}
+
+Status Journal::read_head() {
+  auto row = head_->step();
+  if (!row) return row.status();
+  head_seq_ = *row ? static_cast<uint64_t>(head_->int64(0)) : 0;
+  head_hash_ = *row ? head_->text(1) : genesis_prev_hash();
+  head_->reset();
+  last_seq_.store(head_seq_, std::memory_order_release);
   return Status::ok();
 }
 
@@ -193,6 +199,9 @@ void Journal::commit_batch(std::vector<Write>& batch) {
 
   sql::Txn txn(db_);
   if (!txn.status()) return fail_all(txn.status());
+  // Another process (posctl) may have appended since our last batch: the
+  // head is read inside the write lock, never trusted from memory.
+  if (Status s = read_head(); !s) return fail_all(s);
   const uint64_t batch_start_seq = head_seq_;
   const std::string batch_start_hash = head_hash_;
 

@@ -2,6 +2,9 @@
 // business events, and the single writer through which every write to the
 // database goes.
 //
+// Other processes (posctl) may write to the same database through their own
+// Journal: each batch reads the chain's head inside its write transaction.
+//
 // Writes are Mutations: a function that runs on the writer thread inside a
 // transaction, changes state tables through the Db it is given, and returns
 // the events that record the change. The state change and its events commit
@@ -111,6 +114,7 @@ class Journal {
 
   Journal(Options options, sql::Db db, StoreKey key);
   Status load_head();
+  Status read_head();
   Status check_genesis();
   void run();
   void commit_batch(std::vector<Write>& batch);
@@ -120,6 +124,7 @@ class Journal {
   sql::Db db_;  // the writer thread's alone once it runs
   StoreKey key_;
   std::unique_ptr<sql::Stmt> insert_;
+  std::unique_ptr<sql::Stmt> head_;
 
   uint64_t head_seq_ = 0;  // writer thread only
   std::string head_hash_;

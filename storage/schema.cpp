@@ -38,6 +38,83 @@ CREATE TABLE cursor (
 ) STRICT;
 INSERT INTO cursor(name, value) VALUES ('hq_acked_seq', 0), ('hq_applied_seq', 0);
 )sql",
+    // 3: the checkout's state: catalog, stock, sales and returns, counters,
+    // and the answers kept for Idempotency-Key retries.
+    R"sql(
+CREATE TABLE tax_class (
+  id      TEXT    PRIMARY KEY,
+  rate_bp INTEGER NOT NULL CHECK (rate_bp BETWEEN 0 AND 10000)
+) STRICT;
+CREATE TABLE item (
+  sku            TEXT    PRIMARY KEY,
+  name           TEXT    NOT NULL,
+  price          INTEGER NOT NULL CHECK (price >= 0),
+  unit           TEXT    NOT NULL CHECK (unit IN ('each', 'kg')),
+  tax_class      TEXT    NOT NULL REFERENCES tax_class(id),
+  low_stock      INTEGER NOT NULL DEFAULT 0,
+  age_restricted INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE item_gtin (
+  gtin TEXT PRIMARY KEY,
+  sku  TEXT NOT NULL REFERENCES item(sku) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX item_gtin_sku ON item_gtin(sku);
+CREATE TABLE promotion (
+  id         TEXT    PRIMARY KEY,
+  type       TEXT    NOT NULL,
+  skus       TEXT    NOT NULL,
+  buy        INTEGER NOT NULL, pay INTEGER NOT NULL, qty INTEGER NOT NULL,
+  price      INTEGER NOT NULL, percent_bp INTEGER NOT NULL,
+  min_total  INTEGER NOT NULL, discount INTEGER NOT NULL
+) STRICT;
+CREATE TABLE stock (
+  sku     TEXT    PRIMARY KEY,
+  on_hand INTEGER NOT NULL
+) STRICT;
+CREATE TABLE stock_movement (
+  seq   INTEGER NOT NULL,
+  sku   TEXT    NOT NULL,
+  delta INTEGER NOT NULL,
+  kind  TEXT    NOT NULL
+) STRICT;
+CREATE INDEX stock_movement_sku ON stock_movement(sku, seq);
+CREATE TABLE sale (
+  receipt_no   INTEGER PRIMARY KEY,
+  seq          INTEGER NOT NULL,
+  period       INTEGER NOT NULL,
+  business_day TEXT    NOT NULL,
+  terminal     TEXT    NOT NULL,
+  total        INTEGER NOT NULL,
+  status       TEXT    NOT NULL CHECK (status IN ('completed', 'voided')),
+  body         TEXT    NOT NULL
+) STRICT;
+CREATE INDEX sale_period ON sale(period);
+CREATE TABLE sale_return (
+  return_no  INTEGER PRIMARY KEY,
+  receipt_no INTEGER,
+  seq        INTEGER NOT NULL,
+  period     INTEGER NOT NULL,
+  terminal   TEXT    NOT NULL,
+  refund     INTEGER NOT NULL,
+  body       TEXT    NOT NULL
+) STRICT;
+CREATE INDEX sale_return_period ON sale_return(period);
+CREATE INDEX sale_return_receipt ON sale_return(receipt_no);
+CREATE TABLE counter (
+  name  TEXT    PRIMARY KEY,
+  value INTEGER NOT NULL
+) STRICT;
+INSERT INTO counter(name, value) VALUES
+  ('receipt_no', 0), ('return_no', 0), ('period', 1), ('z_no', 0), ('grand_total', 0);
+CREATE TABLE idempotency (
+  terminal TEXT    NOT NULL,
+  key      TEXT    NOT NULL,
+  request  TEXT    NOT NULL,
+  status   INTEGER NOT NULL,
+  body     TEXT    NOT NULL,
+  PRIMARY KEY (terminal, key)
+) STRICT;
+)sql",
 };
 
 }  // namespace

@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/checkout/catalog.h"
+#include "daemon/checkout/money.h"
+#include "storage/catalog.h"
 
 namespace posd {
 

@@ -1,4 +1,4 @@
-#include "daemon/checkout/catalog.h"
+#include "daemon/checkout/catalog_json.h"
 
 #include <algorithm>
 #include <map>
@@ -98,23 +98,6 @@ std::vector<T> each_of(const json& arr, const std::string& key, F parse) {
 }
 
 }  // namespace
-
-const char* to_string(Unit u) { return u == Unit::kg ? "kg" : "each"; }
-
-const char* to_string(PromoType t) {
-  switch (t) {
-    case PromoType::multibuy: return "multibuy";
-    case PromoType::multibuy_price: return "multibuy_price";
-    case PromoType::percent_off: return "percent_off";
-    case PromoType::fixed_price: return "fixed_price";
-    case PromoType::basket_threshold: return "basket_threshold";
-  }
-  return "unknown";
-}
-
-bool Promotion::covers(const std::string& sku) const {
-  return std::find(skus.begin(), skus.end(), sku) != skus.end();
-}
 
 Result<Catalog> parse_catalog(const json& j) {
   try {

@@ -1,0 +1,152 @@
+#include "storage/catalog.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+namespace posd {
+
+const char* to_string(Unit u) { return u == Unit::kg ? "kg" : "each"; }
+
+const char* to_string(PromoType t) {
+  switch (t) {
+    case PromoType::multibuy: return "multibuy";
+    case PromoType::multibuy_price: return "multibuy_price";
+    case PromoType::percent_off: return "percent_off";
+    case PromoType::fixed_price: return "fixed_price";
+    case PromoType::basket_threshold: return "basket_threshold";
+  }
+  return "unknown";
+}
+
+std::optional<PromoType> promo_type(std::string_view name) {
+  for (PromoType t : {PromoType::multibuy, PromoType::multibuy_price, PromoType::percent_off,
+                      PromoType::fixed_price, PromoType::basket_threshold}) {
+    if (name == to_string(t)) return t;
+  }
+  return std::nullopt;
+}
+
+bool Promotion::covers(const std::string& sku) const {
+  return std::find(skus.begin(), skus.end(), sku) != skus.end();
+}
+
+namespace catalog {
+
+namespace {
+
+constexpr const char* kItemColumns = "i.sku, i.name, i.price, i.unit, i.tax_class, i.low_stock, i.age_restricted";
+
+Result<std::optional<Item>> one_item(sql::Db& db, const std::string& where, const std::string& key) {
+  auto st = db.prepare(std::string("SELECT ") + kItemColumns + " FROM item i " + where);
+  if (!st) return st.status();
+  st->bind(1, key);
+  auto row = st->step();
+  if (!row) return row.status();
+  if (!*row) return std::optional<Item>{};
+  Item it;
+  it.sku = st->text(0);
+  it.name = st->text(1);
+  it.price = st->int64(2);
+  it.unit = st->text(3) == "kg" ? Unit::kg : Unit::each;
+  it.tax_class = st->text(4);
+  it.low_stock = st->int64(5);
+  it.age_restricted = st->int64(6) != 0;
+  auto g = db.prepare("SELECT gtin FROM item_gtin WHERE sku = ?1 ORDER BY gtin");
+  if (!g) return g.status();
+  g->bind(1, it.sku);
+  for (;;) {
+    auto r = g->step();
+    if (!r) return r.status();
+    if (!*r) break;
+    it.gtins.push_back(g->text(0));
+  }
+  return std::optional<Item>{std::move(it)};
+}
+
+}  // namespace
+
+Status replace(sql::Db& db, const Catalog& c) {
+  if (Status s = db.exec("DELETE FROM promotion; DELETE FROM item_gtin; DELETE FROM item; DELETE FROM tax_class;"); !s) return s;
+  auto tax = db.prepare("INSERT INTO tax_class(id, rate_bp) VALUES (?1, ?2)");
+  auto item = db.prepare(
+      "INSERT INTO item(sku, name, price, unit, tax_class, low_stock, age_restricted) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  auto gtin = db.prepare("INSERT INTO item_gtin(gtin, sku) VALUES (?1, ?2)");
+  auto promo = db.prepare(
+      "INSERT INTO promotion(id, type, skus, buy, pay, qty, price, percent_bp, min_total, discount) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  for (auto* st : {&tax, &item, &gtin, &promo}) {
+    if (!*st) return st->status();
+  }
+  for (const TaxClass& t : c.tax_classes) {
+    if (Status s = tax->bind(1, t.id).bind(2, t.rate_bp).run(); !s) return s;
+  }
+  for (const Item& i : c.items) {
+    item->bind(1, i.sku).bind(2, i.name).bind(3, i.price).bind(4, to_string(i.unit))
+        .bind(5, i.tax_class).bind(6, i.low_stock).bind(7, int64_t{i.age_restricted});
+    if (Status s = item->run(); !s) return s;
+    for (const std::string& g : i.gtins) {
+      if (Status s = gtin->bind(1, g).bind(2, i.sku).run(); !s) return s;
+    }
+  }
+  for (const Promotion& p : c.promotions) {
+    promo->bind(1, p.id).bind(2, to_string(p.type)).bind(3, nlohmann::json(p.skus).dump())
+        .bind(4, p.buy).bind(5, p.pay).bind(6, p.qty).bind(7, p.price).bind(8, p.percent_bp)
+        .bind(9, p.min_total).bind(10, p.discount);
+    if (Status s = promo->run(); !s) return s;
+  }
+  return Status::ok();
+}
+
+Result<std::optional<Item>> by_sku(sql::Db& db, const std::string& sku) {
+  return one_item(db, "WHERE i.sku = ?1", sku);
+}
+
+Result<std::optional<Item>> by_gtin(sql::Db& db, const std::string& gtin14) {
+  return one_item(db, "JOIN item_gtin g ON g.sku = i.sku WHERE g.gtin = ?1", gtin14);
+}
+
+Result<std::optional<TaxClass>> tax_class(sql::Db& db, const std::string& id) {
+  auto st = db.prepare("SELECT id, rate_bp FROM tax_class WHERE id = ?1");
+  if (!st) return st.status();
+  st->bind(1, id);
+  auto row = st->step();
+  if (!row) return row.status();
+  if (!*row) return std::optional<TaxClass>{};
+  return std::optional<TaxClass>{TaxClass{st->text(0), st->int64(1)}};
+}
+
+Result<std::vector<Promotion>> promotions(sql::Db& db) {
+  auto st = db.prepare(
+      "SELECT id, type, skus, buy, pay, qty, price, percent_bp, min_total, discount "
+      "FROM promotion ORDER BY rowid");
+  if (!st) return st.status();
+  std::vector<Promotion> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    Promotion p;
+    p.id = st->text(0);
+    p.type = promo_type(st->text(1)).value_or(PromoType::multibuy);
+    p.skus = nlohmann::json::parse(st->text(2)).get<std::vector<std::string>>();
+    p.buy = st->int64(3);
+    p.pay = st->int64(4);
+    p.qty = st->int64(5);
+    p.price = st->int64(6);
+    p.percent_bp = st->int64(7);
+    p.min_total = st->int64(8);
+    p.discount = st->int64(9);
+    out.push_back(std::move(p));
+  }
+}
+
+Result<int64_t> item_count(sql::Db& db) {
+  auto n = db.query_int("SELECT COUNT(*) FROM item");
+  if (!n) return n.status();
+  return n->value_or(0);
+}
+
+}  // namespace catalog
+}  // namespace posd

@@ -1,0 +1,74 @@
+// The catalog's data and its tables: tax classes, items with their GTINs, and
+// promotions. Money is in minor units (int64). Validation of incoming
+// documents lives with whoever receives them (daemon/checkout/catalog_json.h);
+// these functions store and read what was already checked.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/sqlite.h"
+
+namespace posd {
+
+enum class Unit { each, kg };
+const char* to_string(Unit u);
+
+struct TaxClass {
+  std::string id;
+  int64_t rate_bp = 0;  // 2000 = 20 %
+};
+
+struct Item {
+  std::string sku;
+  std::vector<std::string> gtins;  // 14 digits each
+  std::string name;
+  int64_t price = 0;               // per unit, or per kilogram
+  Unit unit = Unit::each;
+  std::string tax_class;
+  int64_t low_stock = 0;           // alert when on-hand falls below this
+  bool age_restricted = false;
+};
+
+enum class PromoType { multibuy, multibuy_price, percent_off, fixed_price, basket_threshold };
+const char* to_string(PromoType t);
+std::optional<PromoType> promo_type(std::string_view name);
+
+struct Promotion {
+  std::string id;
+  PromoType type = PromoType::multibuy;
+  std::vector<std::string> skus;  // all but basket_threshold
+  int64_t buy = 0, pay = 0;       // multibuy: buy N pay M
+  int64_t qty = 0;                // multibuy_price: qty for price
+  int64_t price = 0;              // multibuy_price, fixed_price
+  int64_t percent_bp = 0;         // percent_off
+  int64_t min_total = 0;          // basket_threshold
+  int64_t discount = 0;           // basket_threshold
+
+  bool covers(const std::string& sku) const;
+};
+
+struct Catalog {
+  std::vector<TaxClass> tax_classes;
+  std::vector<Item> items;
+  std::vector<Promotion> promotions;
+};
+
+namespace catalog {
+
+// Replaces the whole catalog with `c` (items absent from `c` are gone; stock
+// figures stay). Run it inside a write transaction.
+Status replace(sql::Db& db, const Catalog& c);
+
+// The item whose SKU is `sku`, or nullopt.
+Result<std::optional<Item>> by_sku(sql::Db& db, const std::string& sku);
+// The item carrying `gtin14`, or nullopt.
+Result<std::optional<Item>> by_gtin(sql::Db& db, const std::string& gtin14);
+Result<std::optional<TaxClass>> tax_class(sql::Db& db, const std::string& id);
+Result<std::vector<Promotion>> promotions(sql::Db& db);
+Result<int64_t> item_count(sql::Db& db);
+
+}  // namespace catalog
+}  // namespace posd

@@ -1,0 +1,204 @@
+#include "daemon/checkout/basket.h"
+
+#include <cctype>
+
+#include "daemon/json_fields.h"
+
+namespace posd {
+
+using json = nlohmann::json;
+
+const char* to_string(Basket::State s) {
+  switch (s) {
+    case Basket::State::open: return "open";
+    case Basket::State::suspended: return "suspended";
+    case Basket::State::completing: return "completing";
+  }
+  return "unknown";
+}
+
+PricedBasket Basket::price(const std::vector<Promotion>& promotions, const StoreRules& rules) const {
+  std::vector<LineInput> in;
+  in.reserve(lines.size());
+  for (const BasketLine& l : lines) in.push_back(l.input);
+  // An overridden price is the supervisor's word: no promotion on top.
+  std::vector<Promotion> promos = promotions;
+  for (Promotion& p : promos) {
+    std::erase_if(p.skus, [&](const std::string& sku) {
+      for (const BasketLine& l : lines) {
+        if (l.input.sku == sku && l.catalog_price) return true;
+      }
+      return false;
+    });
+  }
+  return price_basket(in, promos, rules.prices_include_tax);
+}
+
+int64_t Basket::paid() const {
+  int64_t p = 0;
+  for (const Tender& t : tenders) p += t.applied;
+  return p;
+}
+
+int64_t Basket::change() const {
+  int64_t c = 0;
+  for (const Tender& t : tenders) c += t.amount - t.applied;
+  return c;
+}
+
+int64_t Basket::due(const PricedBasket& priced) const {
+  return std::max<int64_t>(0, priced.total + rounding - paid());
+}
+
+json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const {
+  json lines_json = json::array();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const BasketLine& l = lines[i];
+    json j = {{"line", i + 1},
+              {"sku", l.input.sku},
+              {"name", l.name},
+              {"unit", posd::to_string(l.input.unit)},
+              {"unit_price", l.input.unit_price},
+              {"tax_class", l.input.tax_class},
+              {"amount", priced.lines[i].amount},
+              {"discount", priced.lines[i].discount},
+              {"promotions", priced.lines[i].promotions}};
+    if (l.input.unit == Unit::kg) j["weight_g"] = l.input.weight_g;
+    else j["qty"] = l.input.qty;
+    if (l.age_restricted) j["age_restricted"] = true;
+    if (l.catalog_price) {
+      j["price_override"] = {{"catalog_price", *l.catalog_price}, {"approved_by", l.approved_by}};
+    }
+    lines_json.push_back(std::move(j));
+  }
+  json tax = json::array();
+  for (const TaxLine& t : priced.tax) {
+    tax.push_back({{"class", t.tax_class}, {"rate_bp", t.rate_bp}, {"base", t.base}, {"amount", t.amount}});
+  }
+  json tenders_json = json::array();
+  for (const Tender& t : tenders) {
+    json j = {{"type", t.type}, {"amount", t.amount}, {"applied", t.applied}};
+    if (!t.reference.empty()) j[t.type == "card" ? "approval_ref" : "code"] = t.reference;
+    if (!t.masked_pan.empty()) j["masked_pan"] = t.masked_pan;
+    tenders_json.push_back(std::move(j));
+  }
+  return {{"id", id},
+          {"state", posd::to_string(state)},
+          {"currency", rules.currency},
+          {"lines", lines_json},
+          {"subtotal", priced.subtotal},
+          {"discount", priced.discount},
+          {"total", priced.total},
+          {"tax", tax},
+          {"tenders", tenders_json},
+          {"rounding", rounding},
+          {"paid", paid()},
+          {"due", due(priced)},
+          {"change", change()}};
+}
+
+bool looks_like_card_number(const std::string& text) {
+  std::string digits;
+  auto check = [&] {
+    if (digits.size() < 13) return false;
+    // Any 13–19 digit window of the run that passes Luhn.
+    for (size_t len = 13; len <= 19 && len <= digits.size(); ++len) {
+      for (size_t start = 0; start + len <= digits.size(); ++start) {
+        int sum = 0;
+        for (size_t k = 0; k < len; ++k) {
+          int d = digits[start + len - 1 - k] - '0';
+          if (k % 2 == 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+          sum += d;
+        }
+        if (sum % 10 == 0) return true;
+      }
+    }
+    return false;
+  };
+  for (char c : text) {
+    if (std::isdigit(static_cast<unsigned char>(c))) digits.push_back(c);
+    else if (c == ' ' || c == '-') continue;
+    else {
+      if (check()) return true;
+      digits.clear();
+    }
+  }
+  return check();
+}
+
+namespace {
+
+bool carries_card_number(const json& j) {
+  if (j.is_string()) return looks_like_card_number(j.get<std::string>());
+  if (j.is_number_integer()) return looks_like_card_number(j.dump());
+  if (j.is_structured()) {
+    for (const auto& v : j) {
+      if (carries_card_number(v)) return true;
+    }
+  }
+  return false;
+}
+
+// "************1234", "411111******1111", "1234": at most the first 6 and last 4 digits shown.
+bool is_masked_pan(const std::string& s) {
+  if (s.size() < 4 || s.size() > 19) return false;
+  int digits = 0;
+  for (char c : s) {
+    if (std::isdigit(static_cast<unsigned char>(c))) ++digits;
+    else if (c != '*' && c != 'X' && c != 'x') return false;
+  }
+  return digits <= 10 && (digits == 4 || digits < static_cast<int>(s.size()));
+}
+
+}  // namespace
+
+Outcome add_tender(Basket& b, const json& body, const PricedBasket& priced, const StoreRules& rules) {
+  if (carries_card_number(body)) {
+    return Outcome::error(422, "card_number_refused",
+                          "the request carries what looks like a full card number; send only the "
+                          "payment terminal's approval reference and the masked PAN");
+  }
+  if (b.state != Basket::State::open) return Outcome::error(409, "basket_not_open", "the basket is " + std::string(to_string(b.state)));
+  if (b.lines.empty()) return Outcome::error(409, "empty_basket", "the basket has no lines to pay for");
+  const int64_t due = b.due(priced);
+  Tender t;
+  try {
+    Fields f(body, "");
+    t.type = f.string("type");
+    t.amount = f.integer("amount", 1, 100'000'000'000);
+    if (t.type == "card") {
+      t.reference = f.string("approval_ref");
+      t.masked_pan = f.string("masked_pan");
+      if (!is_masked_pan(t.masked_pan)) {
+        return Outcome::error(400, "invalid_tender", "masked_pan: must show at most the first 6 and last 4 digits, the rest masked with *");
+      }
+    } else if (t.type == "voucher") {
+      t.reference = f.string("code");
+    } else if (t.type != "cash") {
+      throw FieldError{"type", "must be one of cash, card, voucher"};
+    }
+    f.no_unknown_keys();
+  } catch (const FieldError& e) {
+    return Outcome::error(400, "invalid_tender", e.message());
+  }
+  if (due == 0) return Outcome::error(409, "nothing_due", "the basket is paid in full");
+
+  if (t.type == "cash") {
+    const int64_t due_cash = money::round_to_step(due, rules.cash_rounding);
+    if (t.amount >= due_cash) {
+      t.applied = due_cash;
+      b.rounding += due_cash - due;
+    } else {
+      t.applied = t.amount;
+    }
+  } else {
+    if (t.amount > due) {
+      return Outcome::error(422, "over_tender", "a " + t.type + " tender may not exceed what is due (" + std::to_string(due) + ")");
+    }
+    t.applied = t.amount;
+  }
+  b.tenders.push_back(std::move(t));
+  return Outcome::success(json::object());
+}
+
+}  // namespace posd

@@ -1,0 +1,65 @@
+// A basket being rung up at a lane: its lines, its tenders, and the rules of
+// paying. Lives in the daemon's memory until completed (then it is a sale in
+// the journal) or cancelled. Pure: no I/O; the catalog's data comes in.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/checkout/outcome.h"
+#include "daemon/checkout/pricing.h"
+
+namespace posd {
+
+struct StoreRules {
+  std::string currency = "EUR";
+  bool prices_include_tax = true;
+  int64_t cash_rounding = 1;  // minor units; 5 rounds cash payments to 0.05
+};
+
+struct BasketLine {
+  LineInput input;
+  std::string name;
+  bool age_restricted = false;
+  std::optional<int64_t> catalog_price;  // set when the price was overridden
+  std::string approved_by;               // the supervisor terminal of an override
+};
+
+struct Tender {
+  std::string type;        // cash | card | voucher
+  int64_t amount = 0;      // what was handed over (cash may exceed what was due)
+  int64_t applied = 0;     // what it paid of the basket
+  std::string reference;   // card approval reference, or voucher code
+  std::string masked_pan;  // card only: "************1234"
+};
+
+struct Basket {
+  enum class State { open, suspended, completing };
+  std::string id;
+  std::string terminal;
+  State state = State::open;
+  std::vector<BasketLine> lines;
+  std::vector<Tender> tenders;
+  int64_t rounding = 0;  // cash rounding applied to the final cash payment (may be negative)
+
+  PricedBasket price(const std::vector<Promotion>& promotions, const StoreRules& rules) const;
+  int64_t paid() const;
+  int64_t change() const;
+  // What is still owed: total + rounding − paid, never below 0.
+  int64_t due(const PricedBasket& priced) const;
+  nlohmann::json to_json(const PricedBasket& priced, const StoreRules& rules) const;
+};
+
+const char* to_string(Basket::State s);
+
+// Checks and applies a tender body ({"type", "amount", ...}) to `b`. On error,
+// `b` is unchanged. A card body holding anything that looks like a full card
+// number is refused and the number is never echoed.
+Outcome add_tender(Basket& b, const nlohmann::json& body, const PricedBasket& priced, const StoreRules& rules);
+
+// True when `text` holds a run of 13–19 digits (spaces and dashes allowed
+// between them) that passes the Luhn check: a full card number.
+bool looks_like_card_number(const std::string& text);
+
+}  // namespace posd

@@ -1,0 +1,99 @@
+// The store's checkout and stock, as the terminal API uses them. Lives on the
+// event loop's thread: every method must be called there, and every `done`
+// runs there. Baskets live in memory; everything that must survive (sales,
+// returns, stock movements, reports) is written through the Journal, and
+// `done` runs only after that write is durable.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "daemon/checkout/basket.h"
+#include "storage/journal.h"
+
+namespace posd {
+
+// Who is asking: the terminal, and a supervisor who approved this one request
+// (the terminal itself when it is a supervisor's, or a manager override).
+struct Caller {
+  std::string terminal;
+  bool supervisor = false;
+  std::string approver;  // empty unless supervisor
+};
+
+// An Idempotency-Key to remember the answer under, inside the write itself.
+struct IdemKey {
+  std::string terminal;
+  std::string key;
+  std::string request;  // digest of method, path and body
+};
+
+using Done = std::function<void(Outcome)>;
+
+// Journal event kinds pushed to terminals (low-stock alerts, basket changes).
+using EventSink = std::function<void(const std::string& terminal, const nlohmann::json& event)>;
+
+class Checkout {
+ public:
+  // Opens its own read connection to the journal's database.
+  static Result<std::unique_ptr<Checkout>> open(boost::asio::io_context& ioc, Journal& journal, StoreRules rules);
+
+  void set_event_sink(EventSink sink) { sink_ = std::move(sink); }
+  const StoreRules& rules() const { return rules_; }
+  sql::Db& reader() { return reader_; }
+
+  // Items and stock (reads; answer at once).
+  Outcome item(const std::string& code);
+  Outcome stock(const std::string& sku);
+
+  // Baskets (memory only; answer at once).
+  Outcome create_basket(const Caller& c);
+  Outcome basket(const Caller& c, const std::string& id);
+  Outcome add_line(const Caller& c, const std::string& id, const nlohmann::json& body);
+  Outcome remove_line(const Caller& c, const std::string& id, const std::string& line);
+  Outcome suspend(const Caller& c, const std::string& id);
+  Outcome resume(const Caller& c, const std::string& id);
+  Outcome tender(const Caller& c, const std::string& id, const nlohmann::json& body);
+
+  // Writes (journaled; `done` after the fsync).
+  void cancel(const Caller& c, const std::string& id, const IdemKey* idem, Done done);
+  void complete(const Caller& c, const std::string& id, const IdemKey* idem, Done done);
+  void void_sale(const Caller& c, const std::string& receipt_no, const IdemKey* idem, Done done);
+  void return_items(const Caller& c, const nlohmann::json& body, const IdemKey* idem, Done done);
+  void stock_movement(const Caller& c, const nlohmann::json& body, const IdemKey* idem, Done done);
+  void no_sale(const Caller& c, const IdemKey* idem, Done done);
+  void z_report(const Caller& c, const IdemKey* idem, Done done);
+
+  // Sales and reports (reads).
+  Outcome sale(const std::string& receipt_no);
+  // The plain-text receipt, or an error Outcome.
+  Outcome receipt(const std::string& receipt_no);
+  Outcome x_report();
+  Outcome status();
+
+ private:
+  Checkout(boost::asio::io_context& ioc, Journal& journal, StoreRules rules, sql::Db reader);
+
+  // Finds a basket this caller may touch; nullptr and `err` set otherwise.
+  Basket* find_basket(const Caller& c, const std::string& id, Outcome& err);
+  Outcome answer(const Basket& b);
+  Result<std::vector<Promotion>> promotions();
+  // Runs `m` through the journal; remembers the answer under `idem`; posts
+  // `done` back to the event loop with the Outcome the mutation produced.
+  using OutcomeMutation = std::function<Outcome(WriteContext&, std::vector<Entry>&)>;
+  void write(OutcomeMutation m, const IdemKey* idem, Done done);
+  void emit(const std::string& terminal, const nlohmann::json& event);
+
+  boost::asio::io_context& ioc_;
+  Journal& journal_;
+  StoreRules rules_;
+  sql::Db reader_;
+  std::map<std::string, Basket> baskets_;
+  EventSink sink_;
+};
+
+}  // namespace posd

@@ -1,0 +1,75 @@
+// X (running) and Z (closing) reports, and the status a terminal sees.
+#include "daemon/checkout/checkout.h"
+#include "daemon/checkout/report.h"
+#include "storage/catalog.h"
+#include "storage/cursor.h"
+#include "storage/sales.h"
+
+namespace posd {
+
+using json = nlohmann::json;
+
+namespace {
+
+Result<json> figures(sql::Db& db) {
+  auto period = counter::read(db, "period");
+  if (!period) return period.status();
+  auto sales = sales::in_period(db, *period);
+  if (!sales) return sales.status();
+  auto returns = sales::returns_in_period(db, *period);
+  if (!returns) return returns.status();
+  auto grand = counter::read(db, "grand_total");
+  if (!grand) return grand.status();
+  return report_figures(*sales, *returns, *period, *grand);
+}
+
+}  // namespace
+
+Outcome Checkout::x_report() {
+  auto f = figures(reader_);
+  if (!f) return Outcome::from(f.status());
+  (*f)["report"] = "X";
+  return Outcome::success(*f);
+}
+
+void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
+  if (!c.supervisor) return done(Outcome::error(403, "supervisor_required", "closing the day needs a supervisor"));
+  write(
+      [c](WriteContext& ctx, std::vector<Entry>& entries) {
+        auto f = figures(ctx.db);
+        if (!f) return Outcome::from(f.status());
+        auto z_no = counter::add(ctx.db, "z_no");
+        if (!z_no) return Outcome::from(z_no.status());
+        if (auto p = counter::add(ctx.db, "period"); !p) return Outcome::from(p.status());
+        (*f)["report"] = "Z";
+        (*f)["z_no"] = *z_no;
+        (*f)["business_day"] = ctx.business_day;
+        (*f)["terminal"] = c.terminal;
+        (*f)["approved_by"] = c.approver;
+        const uint64_t seq = ctx.next_seq;
+        entries.push_back({"z_report", *f});
+        (*f)["seq"] = seq;
+        return Outcome::success(*f, 201);
+      },
+      idem, std::move(done));
+}
+
+Outcome Checkout::status() {
+  auto period = counter::read(reader_, "period");
+  auto items = catalog::item_count(reader_);
+  auto acked = cursor::read(reader_, "hq_acked_seq");
+  if (!period) return Outcome::from(period.status());
+  if (!items) return Outcome::from(items.status());
+  if (!acked) return Outcome::from(acked.status());
+  return Outcome::success({{"store_id", journal_.store_id()},
+                           {"journal_seq", journal_.last_seq()},
+                           {"business_day", journal_.business_day()},
+                           {"period", *period},
+                           {"catalog_items", *items},
+                           {"open_baskets", baskets_.size()},
+                           {"currency", rules_.currency},
+                           {"hq", {{"link", "offline"}, {"acked_seq", *acked}}},
+                           {"version", POSD_VERSION}});
+}
+
+}  // namespace posd

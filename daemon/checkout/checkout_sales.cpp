@@ -1,0 +1,226 @@
+// Checkout's journaled writes: completing a sale, voids, returns, stock
+// movements, no-sale, and the reads of what they wrote.
+#include <boost/asio/post.hpp>
+
+#include "daemon/checkout/checkout.h"
+#include "daemon/checkout/receipt.h"
+#include "daemon/checkout/report.h"
+#include "daemon/json_fields.h"
+#include "storage/catalog.h"
+#include "storage/sales.h"
+#include "storage/stock.h"
+
+namespace posd {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Moves stock for `sku` and appends a low_stock event when on-hand falls
+// below the item's threshold by this move.
+Status move_stock(WriteContext& ctx, std::vector<Entry>& entries, json& alerts, const std::string& sku,
+                  int64_t delta, uint64_t seq, const std::string& kind) {
+  auto moved = stock::move(ctx.db, sku, delta, seq, kind);
+  if (!moved) return moved.status();
+  auto item = catalog::by_sku(ctx.db, sku);
+  if (!item) return item.status();
+  const int64_t threshold = *item ? (*item)->low_stock : 0;
+  if (threshold > 0 && moved->before >= threshold && moved->after < threshold) {
+    json alert = {{"sku", sku}, {"on_hand", moved->after}, {"low_stock", threshold}};
+    entries.push_back({"low_stock", alert});
+    alerts.push_back(alert);
+  }
+  return Status::ok();
+}
+
+int64_t line_quantity(const json& line) {
+  return line.contains("weight_g") ? line["weight_g"].get<int64_t>() : line["qty"].get<int64_t>();
+}
+
+Outcome parse_receipt_no(const std::string& s, int64_t& n) {
+  if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string::npos) {
+    return Outcome::error(404, "sale_not_found", "no sale with receipt number " + s);
+  }
+  n = std::stoll(s);
+  return Outcome::success(json::object());
+}
+
+}  // namespace
+
+void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* idem, Done done) {
+  Outcome err;
+  Basket* b = find_basket(c, id, err);
+  if (!b) return done(err);
+  if (b->state != Basket::State::open || b->terminal != c.terminal) {
+    return done(Outcome::error(409, "basket_not_open", "the basket is " + std::string(to_string(b->state))));
+  }
+  if (b->lines.empty()) return done(Outcome::error(409, "empty_basket", "the basket has no lines"));
+  auto promos = promotions();
+  if (!promos) return done(Outcome::from(promos.status()));
+  const PricedBasket priced = b->price(*promos, rules_);
+  if (const int64_t due = b->due(priced); due > 0) {
+    return done(Outcome::error(409, "not_paid", std::to_string(due) + " is still due"));
+  }
+  json body = b->to_json(priced, rules_);
+  body.erase("state");
+  body["terminal"] = c.terminal;
+  body["basket_id"] = body["id"];
+  body.erase("id");
+  b->state = Basket::State::completing;
+
+  write(
+      [body, lines = b->lines, terminal = c.terminal](WriteContext& ctx, std::vector<Entry>& entries) mutable {
+        auto receipt_no = counter::add(ctx.db, "receipt_no");
+        auto period = counter::read(ctx.db, "period");
+        if (!receipt_no) return Outcome::from(receipt_no.status());
+        if (!period) return Outcome::from(period.status());
+        const uint64_t seq = ctx.next_seq;
+        body["receipt_no"] = *receipt_no;
+        entries.push_back({"sale", body});
+        const int64_t total = body["total"];
+        Status s = sales::insert(ctx.db, {*receipt_no, seq, *period, ctx.business_day, terminal, total, "completed", body});
+        if (s) s = counter::add(ctx.db, "grand_total", total).status();
+        json alerts = json::array();
+        for (const BasketLine& l : lines) {
+          if (!s) break;
+          const int64_t q = l.input.unit == Unit::kg ? l.input.weight_g : l.input.qty;
+          s = move_stock(ctx, entries, alerts, l.input.sku, -q, seq, "sale");
+        }
+        if (!s) return Outcome::from(s);
+        return Outcome::success({{"receipt_no", *receipt_no}, {"total", total}, {"change", body["change"]},
+                                 {"seq", seq}, {"low_stock", alerts}});
+      },
+      idem,
+      [this, id, terminal = c.terminal, done](Outcome o) {
+        auto it = baskets_.find(id);
+        if (it != baskets_.end()) {
+          if (o.ok()) baskets_.erase(it);
+          else it->second.state = Basket::State::open;
+        }
+        if (o.ok()) {
+          for (const json& a : o.body["low_stock"]) emit("", {{"type", "low_stock"}, {"alert", a}});
+        }
+        done(o);
+      });
+}
+
+void Checkout::void_sale(const Caller& c, const std::string& receipt, const IdemKey* idem, Done done) {
+  if (!c.supervisor) return done(Outcome::error(403, "supervisor_required", "voiding a sale needs a supervisor"));
+  int64_t n = 0;
+  if (Outcome o = parse_receipt_no(receipt, n); !o.ok()) return done(o);
+  write(
+      [n, c](WriteContext& ctx, std::vector<Entry>& entries) {
+        auto sale = sales::get(ctx.db, n);
+        if (!sale) return Outcome::from(sale.status());
+        if (!*sale) return Outcome::error(404, "sale_not_found", "no sale with receipt number " + std::to_string(n));
+        if ((*sale)->status != "completed") return Outcome::error(409, "sale_voided", "the sale is already voided");
+        auto period = counter::read(ctx.db, "period");
+        auto returns = sales::returns_of(ctx.db, n);
+        if (!period) return Outcome::from(period.status());
+        if (!returns) return Outcome::from(returns.status());
+        if ((*sale)->period != *period) return Outcome::error(409, "day_closed", "a sale of a closed day cannot be voided; take a return");
+        if (!returns->empty()) return Outcome::error(409, "sale_has_returns", "a sale with returns cannot be voided");
+        const uint64_t seq = ctx.next_seq;
+        entries.push_back({"sale_voided", {{"receipt_no", n}, {"total", (*sale)->total},
+                                           {"terminal", c.terminal}, {"approved_by", c.approver}}});
+        Status s = sales::set_status(ctx.db, n, "voided");
+        if (s) s = counter::add(ctx.db, "grand_total", -(*sale)->total).status();
+        json alerts = json::array();
+        for (const json& l : (*sale)->body["lines"]) {
+          if (!s) break;
+          s = move_stock(ctx, entries, alerts, l["sku"], line_quantity(l), seq, "void");
+        }
+        if (!s) return Outcome::from(s);
+        return Outcome::success({{"receipt_no", n}, {"status", "voided"}, {"seq", seq}});
+      },
+      idem, std::move(done));
+}
+
+void Checkout::no_sale(const Caller& c, const IdemKey* idem, Done done) {
+  if (!c.supervisor) return done(Outcome::error(403, "supervisor_required", "opening the drawer with no sale needs a supervisor"));
+  write(
+      [c](WriteContext& ctx, std::vector<Entry>& entries) {
+        entries.push_back({"no_sale", {{"terminal", c.terminal}, {"approved_by", c.approver}}});
+        return Outcome::success({{"seq", ctx.next_seq}});
+      },
+      idem, std::move(done));
+}
+
+void Checkout::stock_movement(const Caller& c, const json& body, const IdemKey* idem, Done done) {
+  std::string sku, type, reason;
+  std::optional<int64_t> qty, weight;
+  try {
+    Fields f(body, "");
+    sku = f.string("sku");
+    type = f.string("type");
+    qty = f.optional_integer("qty", -1'000'000'000, 1'000'000'000);
+    weight = f.optional_integer("weight_g", -1'000'000'000, 1'000'000'000);
+    reason = f.optional_string("reason").value_or("");
+    f.no_unknown_keys();
+    static const std::set<std::string> kTypes = {"receive", "adjust", "count", "transfer_out", "transfer_in"};
+    if (!kTypes.count(type)) throw FieldError{"type", "must be one of receive, adjust, count, transfer_out, transfer_in"};
+    if (qty.has_value() == weight.has_value()) throw FieldError{"qty", "give exactly one of qty or weight_g"};
+    const int64_t v = qty ? *qty : *weight;
+    const char* field = qty ? "qty" : "weight_g";
+    if (type == "adjust" && v == 0) throw FieldError{field, "an adjustment must not be 0"};
+    if (type == "adjust" && reason.empty()) throw FieldError{"reason", "an adjustment needs a reason"};
+    if (type == "count" && v < 0) throw FieldError{field, "a count must not be negative"};
+    if ((type == "receive" || type == "transfer_in" || type == "transfer_out") && v <= 0) throw FieldError{field, "must be positive"};
+  } catch (const FieldError& e) {
+    return done(Outcome::error(400, "invalid_request", e.message()));
+  }
+  auto item = catalog::by_sku(reader_, sku);
+  if (!item) return done(Outcome::from(item.status()));
+  if (!*item) return done(Outcome::error(404, "unknown_sku", "no item has the SKU " + sku));
+  if (((*item)->unit == Unit::kg) != weight.has_value()) {
+    return done(Outcome::error(400, "invalid_request", std::string(weight ? "weight_g" : "qty") + ": " + sku +
+                                                           ((*item)->unit == Unit::kg ? " is counted in grams" : " is counted in units")));
+  }
+  const int64_t v = qty ? *qty : *weight;
+  write(
+      [sku, type, reason, v, c](WriteContext& ctx, std::vector<Entry>& entries) {
+        const uint64_t seq = ctx.next_seq;
+        auto before = stock::on_hand(ctx.db, sku);
+        if (!before) return Outcome::from(before.status());
+        const int64_t delta = type == "count" ? v - *before : type == "transfer_out" ? -v : v;
+        entries.push_back({"stock_movement", {{"sku", sku}, {"type", type}, {"delta", delta},
+                                              {"on_hand", *before + delta}, {"reason", reason},
+                                              {"terminal", c.terminal}}});
+        json alerts = json::array();
+        if (Status s = move_stock(ctx, entries, alerts, sku, delta, seq, type); !s) return Outcome::from(s);
+        return Outcome::success({{"sku", sku}, {"delta", delta}, {"on_hand", *before + delta}, {"seq", seq},
+                                 {"low_stock", alerts}}, 201);
+      },
+      idem,
+      [this, done](Outcome o) {
+        if (o.ok()) {
+          for (const json& a : o.body["low_stock"]) emit("", {{"type", "low_stock"}, {"alert", a}});
+        }
+        done(o);
+      });
+}
+
+Outcome Checkout::sale(const std::string& receipt) {
+  int64_t n = 0;
+  if (Outcome o = parse_receipt_no(receipt, n); !o.ok()) return o;
+  auto s = sales::get(reader_, n);
+  if (!s) return Outcome::from(s.status());
+  if (!*s) return Outcome::error(404, "sale_not_found", "no sale with receipt number " + receipt);
+  auto returns = sales::returns_of(reader_, n);
+  if (!returns) return Outcome::from(returns.status());
+  json j = (*s)->body;
+  j["status"] = (*s)->status;
+  j["seq"] = (*s)->seq;
+  j["business_day"] = (*s)->business_day;
+  j["returns"] = json::array();
+  for (const auto& r : *returns) j["returns"].push_back({{"return_no", r.return_no}, {"refund", r.refund}, {"lines", r.body["lines"]}});
+  return Outcome::success(j);
+}
+
+Outcome Checkout::receipt(const std::string& receipt_no) {
+  Outcome s = sale(receipt_no);
+  if (!s.ok()) return s;
+  return Outcome::success(receipt_text(s.body, journal_.store_id()));
+}
+
+}  // namespace posd

@@ -1,0 +1,134 @@
+#include "storage/sales.h"
+
+namespace posd {
+
+namespace counter {
+
+Result<int64_t> add(sql::Db& db, const std::string& name, int64_t by) {
+  auto st = db.prepare("UPDATE counter SET value = value + ?2 WHERE name = ?1 RETURNING value");
+  if (!st) return st.status();
+  st->bind(1, name).bind(2, by);
+  auto row = st->step();
+  if (!row) return row.status();
+  if (!*row) return Status::not_found("no counter named " + name);
+  int64_t v = st->int64(0);
+  st->reset();  // finish the statement so the update is complete
+  return v;
+}
+
+Result<int64_t> read(sql::Db& db, const std::string& name) {
+  auto st = db.prepare("SELECT value FROM counter WHERE name = ?1");
+  if (!st) return st.status();
+  st->bind(1, name);
+  auto row = st->step();
+  if (!row) return row.status();
+  if (!*row) return Status::not_found("no counter named " + name);
+  return st->int64(0);
+}
+
+}  // namespace counter
+
+namespace sales {
+
+namespace {
+
+constexpr const char* kSaleColumns = "receipt_no, seq, period, business_day, terminal, total, status, body";
+constexpr const char* kReturnColumns = "return_no, receipt_no, seq, period, terminal, refund, body";
+
+SaleRow sale_of(const sql::Stmt& st) {
+  return SaleRow{st.int64(0), static_cast<uint64_t>(st.int64(1)), st.int64(2), st.text(3), st.text(4),
+                 st.int64(5), st.text(6), nlohmann::json::parse(st.text(7))};
+}
+
+ReturnRow return_of(const sql::Stmt& st) {
+  ReturnRow r{st.int64(0), std::nullopt, static_cast<uint64_t>(st.int64(2)), st.int64(3), st.text(4),
+              st.int64(5), nlohmann::json::parse(st.text(6))};
+  if (!st.is_null(1)) r.receipt_no = st.int64(1);
+  return r;
+}
+
+template <typename Row, typename Read>
+Result<std::vector<Row>> all(sql::Db& db, const std::string& sql, int64_t key, Read read) {
+  auto st = db.prepare(sql);
+  if (!st) return st.status();
+  st->bind(1, key);
+  std::vector<Row> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    out.push_back(read(*st));
+  }
+}
+
+}  // namespace
+
+Status insert(sql::Db& db, const SaleRow& s) {
+  auto st = db.prepare(std::string("INSERT INTO sale(") + kSaleColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!st) return st.status();
+  return st->bind(1, s.receipt_no).bind(2, static_cast<int64_t>(s.seq)).bind(3, s.period)
+      .bind(4, s.business_day).bind(5, s.terminal).bind(6, s.total).bind(7, s.status)
+      .bind(8, s.body.dump()).run();
+}
+
+Result<std::optional<SaleRow>> get(sql::Db& db, int64_t receipt_no) {
+  auto rows = all<SaleRow>(db, std::string("SELECT ") + kSaleColumns + " FROM sale WHERE receipt_no = ?1",
+                           receipt_no, sale_of);
+  if (!rows) return rows.status();
+  if (rows->empty()) return std::optional<SaleRow>{};
+  return std::optional<SaleRow>{std::move(rows->front())};
+}
+
+Status set_status(sql::Db& db, int64_t receipt_no, const std::string& status) {
+  auto st = db.prepare("UPDATE sale SET status = ?2 WHERE receipt_no = ?1");
+  if (!st) return st.status();
+  return st->bind(1, receipt_no).bind(2, status).run();
+}
+
+Result<std::vector<SaleRow>> in_period(sql::Db& db, int64_t period) {
+  return all<SaleRow>(db, std::string("SELECT ") + kSaleColumns + " FROM sale WHERE period = ?1 ORDER BY receipt_no",
+                      period, sale_of);
+}
+
+Status insert_return(sql::Db& db, const ReturnRow& r) {
+  auto st = db.prepare(std::string("INSERT INTO sale_return(") + kReturnColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!st) return st.status();
+  st->bind(1, r.return_no);
+  if (r.receipt_no) st->bind(2, *r.receipt_no);
+  else st->bind_null(2);
+  return st->bind(3, static_cast<int64_t>(r.seq)).bind(4, r.period).bind(5, r.terminal).bind(6, r.refund)
+      .bind(7, r.body.dump()).run();
+}
+
+Result<std::vector<ReturnRow>> returns_of(sql::Db& db, int64_t receipt_no) {
+  return all<ReturnRow>(db, std::string("SELECT ") + kReturnColumns + " FROM sale_return WHERE receipt_no = ?1 ORDER BY return_no",
+                        receipt_no, return_of);
+}
+
+Result<std::vector<ReturnRow>> returns_in_period(sql::Db& db, int64_t period) {
+  return all<ReturnRow>(db, std::string("SELECT ") + kReturnColumns + " FROM sale_return WHERE period = ?1 ORDER BY return_no",
+                        period, return_of);
+}
+
+}  // namespace sales
+
+namespace idempotency {
+
+Result<std::optional<Answer>> find(sql::Db& db, const std::string& terminal, const std::string& key) {
+  auto st = db.prepare("SELECT request, status, body FROM idempotency WHERE terminal = ?1 AND key = ?2");
+  if (!st) return st.status();
+  st->bind(1, terminal).bind(2, key);
+  auto row = st->step();
+  if (!row) return row.status();
+  if (!*row) return std::optional<Answer>{};
+  return std::optional<Answer>{Answer{st->text(0), static_cast<int>(st->int64(1)), st->text(2)}};
+}
+
+Status put(sql::Db& db, const std::string& terminal, const std::string& key, const Answer& a) {
+  auto st = db.prepare("INSERT INTO idempotency(terminal, key, request, status, body) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!st) return st.status();
+  return st->bind(1, terminal).bind(2, key).bind(3, a.request).bind(4, int64_t{a.status}).bind(5, a.body).run();
+}
+
+}  // namespace idempotency
+}  // namespace posd

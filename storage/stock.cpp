@@ -1,0 +1,34 @@
+#include "storage/stock.h"
+
+namespace posd::stock {
+
+Result<int64_t> on_hand(sql::Db& db, const std::string& sku) {
+  auto st = db.prepare("SELECT on_hand FROM stock WHERE sku = ?1");
+  if (!st) return st.status();
+  st->bind(1, sku);
+  auto row = st->step();
+  if (!row) return row.status();
+  return *row ? st->int64(0) : int64_t{0};
+}
+
+Result<Moved> move(sql::Db& db, const std::string& sku, int64_t delta, uint64_t seq, std::string_view kind) {
+  auto before = on_hand(db, sku);
+  if (!before) return before.status();
+  auto up = db.prepare(
+      "INSERT INTO stock(sku, on_hand) VALUES (?1, ?2) "
+      "ON CONFLICT(sku) DO UPDATE SET on_hand = on_hand + ?2");
+  if (!up) return up.status();
+  if (Status s = up->bind(1, sku).bind(2, delta).run(); !s) return s;
+  auto mv = db.prepare("INSERT INTO stock_movement(seq, sku, delta, kind) VALUES (?1, ?2, ?3, ?4)");
+  if (!mv) return mv.status();
+  if (Status s = mv->bind(1, static_cast<int64_t>(seq)).bind(2, sku).bind(3, delta).bind(4, kind).run(); !s) return s;
+  return Moved{*before, *before + delta};
+}
+
+Result<Moved> count(sql::Db& db, const std::string& sku, int64_t value, uint64_t seq) {
+  auto before = on_hand(db, sku);
+  if (!before) return before.status();
+  return move(db, sku, value - *before, seq, "count");
+}
+
+}  // namespace posd::stock

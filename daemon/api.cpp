@@ -1,53 +1,183 @@
 #include "daemon/api.h"
 
+#include "daemon/openapi.h"
+#include "storage/digest.h"
+#include "storage/sales.h"
+
 namespace posd {
 
 namespace bhttp = http::bhttp;
+using json = nlohmann::json;
 
-http::Response json_response(const nlohmann::json& body, bhttp::status status) {
-  http::Response res{status, 11};
-  res.set(bhttp::field::content_type, "application/json");
+namespace {
+
+constexpr size_t kRememberedMax = 10000;
+
+http::Response text_response(int status, const std::string& type, std::string body) {
+  http::Response res{static_cast<bhttp::status>(status), 11};
+  res.set(bhttp::field::content_type, type);
   res.set(bhttp::field::cache_control, "no-store");
-  res.body() = body.dump();
+  res.body() = std::move(body);
   res.prepare_payload();
   return res;
 }
 
-Api::Api(Journal& journal, const Config& config)
-    : journal_(journal), store_id_(config.store_id), terminals_(config.terminals) {
-  router_.add(bhttp::verb::get, "/healthz", [](const http::Request&, const http::Params&, http::Reply reply) {
-    reply(json_response({{"status", "alive"}}));
-  });
-  router_.add(bhttp::verb::get, "/v1/status",
-              authed([this](const http::Request& req, const http::Params&, const TerminalConfig& t,
-                            http::Reply reply) { status(req, t, std::move(reply)); }));
+}  // namespace
+
+http::Response to_response(const Outcome& o) {
+  return text_response(o.status, "application/json", o.body.dump());
+}
+
+Api::Api(Checkout& checkout, const Config& config) : checkout_(checkout), terminals_(config.terminals) {
+  add_routes();
 }
 
 http::Handler Api::handler() {
   return [this](const http::Request& req, http::Reply reply) { router_(req, std::move(reply)); };
 }
 
-http::Route Api::authed(Authed route) const {
-  return [this, route = std::move(route)](const http::Request& req, const http::Params& params,
-                                          http::Reply reply) {
+http::Route Api::authed(Authed route) {
+  return [this, route = std::move(route)](const http::Request& req, const http::Params& params, http::Reply reply) {
     const TerminalConfig* t = terminals_.authenticate(req[bhttp::field::authorization]);
     if (!t) {
-      auto res = http::error_response(bhttp::status::unauthorized, "unauthorized",
-                                      "a terminal's bearer token is required");
+      auto res = to_response(Outcome::error(401, "unauthorized", "a terminal's bearer token is required"));
       res.set(bhttp::field::www_authenticate, "Bearer");
       return reply(std::move(res));
     }
-    route(req, params, *t, std::move(reply));
+    Caller c{t->id, t->role == Role::supervisor, t->role == Role::supervisor ? t->id : ""};
+    const auto override_token = req["X-Supervisor-Token"];
+    if (!override_token.empty() && !c.supervisor) {
+      const TerminalConfig* s = terminals_.authenticate("Bearer " + std::string(override_token));
+      if (!s || s->role != Role::supervisor) {
+        return reply(to_response(Outcome::error(403, "supervisor_token_invalid", "X-Supervisor-Token is not a supervisor's token")));
+      }
+      c.supervisor = true;
+      c.approver = s->id;
+    }
+    route(req, params, c, std::move(reply));
   };
 }
 
-void Api::status(const http::Request&, const TerminalConfig& t, http::Reply reply) const {
-  reply(json_response({{"store_id", store_id_},
-                       {"journal_seq", journal_.last_seq()},
-                       {"business_day", journal_.business_day()},
-                       {"terminal", t.id},
-                       {"role", to_string(t.role)},
-                       {"version", POSD_VERSION}}));
+http::Route Api::mutating(Mutating route) {
+  return authed([this, route = std::move(route)](const http::Request& req, const http::Params& params,
+                                                 const Caller& c, http::Reply reply) {
+    json body = json::object();
+    if (!req.body().empty()) {
+      body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
+      if (body.is_discarded()) {
+        return reply(to_response(Outcome::error(400, "malformed_json", "the request body is not valid JSON")));
+      }
+    }
+    const std::string key(req["Idempotency-Key"]);
+    if (key.empty()) {
+      return route(params, body, c, nullptr, [reply](Outcome o) { reply(to_response(o)); });
+    }
+    if (key.size() > 128) return reply(to_response(Outcome::error(400, "invalid_request", "Idempotency-Key: at most 128 characters")));
+    IdemKey idem{c.terminal, key,
+                 to_hex(sha256(std::string(req.method_string()) + " " + std::string(req.target()) + "\n" + req.body()))};
+    const std::string slot = c.terminal + "\n" + key;
+    if (auto it = remembered_.find(slot); it != remembered_.end()) {
+      if (it->second.request != idem.request) {
+        return reply(to_response(Outcome::error(422, "idempotency_key_reused", "this Idempotency-Key was used for another request")));
+      }
+      if (it->second.in_flight) {
+        return reply(to_response(Outcome::error(409, "request_in_progress", "the first request with this Idempotency-Key is still running")));
+      }
+      return reply(to_response(it->second.outcome));
+    }
+    // Answers of journaled writes outlive a restart.
+    auto stored = idempotency::find(checkout_.reader(), c.terminal, key);
+    if (stored && *stored) {
+      if ((*stored)->request != idem.request) {
+        return reply(to_response(Outcome::error(422, "idempotency_key_reused", "this Idempotency-Key was used for another request")));
+      }
+      return reply(to_response(Outcome{(*stored)->status, json::parse((*stored)->body)}));
+    }
+    remembered_[slot] = Remembered{idem.request, true, Outcome{}};
+    remembered_order_.push_back(slot);
+    while (remembered_order_.size() > kRememberedMax) {
+      auto old = remembered_.find(remembered_order_.front());
+      if (old != remembered_.end() && !old->second.in_flight) remembered_.erase(old);
+      remembered_order_.pop_front();
+    }
+    route(params, body, c, &idem, [this, slot, reply](Outcome o) {
+      auto it = remembered_.find(slot);
+      if (it != remembered_.end()) {
+        // A server failure may succeed when retried; any other answer is final.
+        if (o.status >= 500) {
+          remembered_.erase(it);
+        } else {
+          it->second.in_flight = false;
+          it->second.outcome = o;
+        }
+      }
+      reply(to_response(o));
+    });
+  });
+}
+
+void Api::add_routes() {
+  using P = http::Params;
+  auto get = [this](const std::string& path, std::function<Outcome(const P&, const Caller&)> f) {
+    router_.add(bhttp::verb::get, path, authed([f](const http::Request&, const P& p, const Caller& c, http::Reply reply) {
+                  reply(to_response(f(p, c)));
+                }));
+  };
+  // Synchronous mutations (baskets in memory) still go through `mutating` for
+  // the body and the Idempotency-Key.
+  auto post = [this](bhttp::verb verb, const std::string& path, Mutating f) { router_.add(verb, path, mutating(std::move(f))); };
+  auto now = [](std::function<Outcome(const P&, const json&, const Caller&)> f) -> Mutating {
+    return [f](const P& p, const json& body, const Caller& c, const IdemKey*, Done done) { done(f(p, body, c)); };
+  };
+  Checkout& co = checkout_;
+
+  router_.add(bhttp::verb::get, "/healthz", [](const http::Request&, const P&, http::Reply reply) {
+    reply(to_response(Outcome::success({{"status", "alive"}})));
+  });
+  router_.add(bhttp::verb::get, "/v1/openapi.yaml", [](const http::Request&, const P&, http::Reply reply) {
+    reply(text_response(200, "application/yaml", std::string(openapi_yaml())));
+  });
+  get("/v1/status", [&co](const P&, const Caller& c) {
+    Outcome o = co.status();
+    if (o.ok()) o.body["terminal"] = c.terminal, o.body["role"] = c.supervisor ? "supervisor" : "cashier";
+    return o;
+  });
+  get("/v1/items/{code}", [&co](const P& p, const Caller&) { return co.item(p.at("code")); });
+  get("/v1/stock/{sku}", [&co](const P& p, const Caller&) { return co.stock(p.at("sku")); });
+  get("/v1/baskets/{id}", [&co](const P& p, const Caller& c) { return co.basket(c, p.at("id")); });
+  get("/v1/sales/{receipt_no}", [&co](const P& p, const Caller&) { return co.sale(p.at("receipt_no")); });
+  get("/v1/reports/x", [&co](const P&, const Caller&) { return co.x_report(); });
+  router_.add(bhttp::verb::get, "/v1/sales/{receipt_no}/receipt",
+              authed([&co](const http::Request&, const P& p, const Caller&, http::Reply reply) {
+                Outcome o = co.receipt(p.at("receipt_no"));
+                reply(o.ok() ? text_response(200, "text/plain; charset=utf-8", o.body.get<std::string>()) : to_response(o));
+              }));
+
+  post(bhttp::verb::post, "/v1/baskets", now([&co](const P&, const json&, const Caller& c) { return co.create_basket(c); }));
+  post(bhttp::verb::post, "/v1/baskets/{id}/lines",
+       now([&co](const P& p, const json& b, const Caller& c) { return co.add_line(c, p.at("id"), b); }));
+  post(bhttp::verb::delete_, "/v1/baskets/{id}/lines/{n}",
+       now([&co](const P& p, const json&, const Caller& c) { return co.remove_line(c, p.at("id"), p.at("n")); }));
+  post(bhttp::verb::post, "/v1/baskets/{id}/suspend",
+       now([&co](const P& p, const json&, const Caller& c) { return co.suspend(c, p.at("id")); }));
+  post(bhttp::verb::post, "/v1/baskets/{id}/resume",
+       now([&co](const P& p, const json&, const Caller& c) { return co.resume(c, p.at("id")); }));
+  post(bhttp::verb::post, "/v1/baskets/{id}/tenders",
+       now([&co](const P& p, const json& b, const Caller& c) { return co.tender(c, p.at("id"), b); }));
+  post(bhttp::verb::delete_, "/v1/baskets/{id}",
+       [&co](const P& p, const json&, const Caller& c, const IdemKey* k, Done d) { co.cancel(c, p.at("id"), k, std::move(d)); });
+  post(bhttp::verb::post, "/v1/baskets/{id}/complete",
+       [&co](const P& p, const json&, const Caller& c, const IdemKey* k, Done d) { co.complete(c, p.at("id"), k, std::move(d)); });
+  post(bhttp::verb::post, "/v1/sales/{receipt_no}/void",
+       [&co](const P& p, const json&, const Caller& c, const IdemKey* k, Done d) { co.void_sale(c, p.at("receipt_no"), k, std::move(d)); });
+  post(bhttp::verb::post, "/v1/returns",
+       [&co](const P&, const json& b, const Caller& c, const IdemKey* k, Done d) { co.return_items(c, b, k, std::move(d)); });
+  post(bhttp::verb::post, "/v1/stock/movements",
+       [&co](const P&, const json& b, const Caller& c, const IdemKey* k, Done d) { co.stock_movement(c, b, k, std::move(d)); });
+  post(bhttp::verb::post, "/v1/reports/z",
+       [&co](const P&, const json&, const Caller& c, const IdemKey* k, Done d) { co.z_report(c, k, std::move(d)); });
+  post(bhttp::verb::post, "/v1/drawer/open",
+       [&co](const P&, const json&, const Caller& c, const IdemKey* k, Done d) { co.no_sale(c, k, std::move(d)); });
 }
 
 }  // namespace posd

@@ -1,38 +1,54 @@
-// The terminal API: the routes of GET/POST /v1/… on top of the journal.
-// Every /v1 route needs a terminal's bearer token; /healthz does not.
-// Handlers run on the io_context's thread and never wait for the disk there:
-// writes go to the Journal, whose completion is posted back.
+// The terminal API (docs/openapi.yaml): routes of /v1/… onto the Checkout.
+// Every /v1 route needs a terminal's bearer token; /healthz does not. A
+// supervisor's token in X-Supervisor-Token approves one request of a cashier
+// (manager override). Mutating requests honour Idempotency-Key: a retry with
+// the same key and request gets the first answer and changes nothing.
+// Runs on the io_context's thread, like the Checkout.
 #pragma once
 
+#include <deque>
+#include <map>
+
+#include "daemon/checkout/checkout.h"
 #include "daemon/config.h"
 #include "daemon/http/router.h"
 #include "daemon/terminals.h"
-#include "storage/journal.h"
 
 namespace posd {
 
 class Api {
  public:
-  // `journal` must outlive the Api.
-  Api(Journal& journal, const Config& config);
+  // `checkout` must outlive the Api.
+  Api(Checkout& checkout, const Config& config);
 
   // The handler to give the http::Server.
   http::Handler handler();
 
  private:
-  using Authed = std::function<void(const http::Request&, const http::Params&,
-                                    const TerminalConfig&, http::Reply)>;
-  // Wraps a route so that it runs only for an authenticated terminal.
-  http::Route authed(Authed route) const;
-  void status(const http::Request& req, const TerminalConfig& t, http::Reply reply) const;
+  using Authed = std::function<void(const http::Request&, const http::Params&, const Caller&, http::Reply)>;
+  // A route that runs only for an authenticated terminal.
+  http::Route authed(Authed route);
+  // A mutating route: authenticated, with its JSON body parsed, and replayed
+  // from the Idempotency-Key store when the request is a retry.
+  using Mutating = std::function<void(const http::Params&, const nlohmann::json& body, const Caller&,
+                                      const IdemKey*, Done)>;
+  http::Route mutating(Mutating route);
+  void add_routes();
 
-  Journal& journal_;
-  std::string store_id_;
+  struct Remembered {
+    std::string request;
+    bool in_flight = true;
+    Outcome outcome;
+  };
+
+  Checkout& checkout_;
   Terminals terminals_;
   http::Router router_;
+  std::map<std::string, Remembered> remembered_;  // terminal + "\n" + key
+  std::deque<std::string> remembered_order_;
 };
 
-// A 200 JSON response.
-http::Response json_response(const nlohmann::json& body, http::bhttp::status status = http::bhttp::status::ok);
+// An Outcome as an HTTP response (JSON).
+http::Response to_response(const Outcome& o);
 
 }  // namespace posd

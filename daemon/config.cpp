@@ -63,6 +63,12 @@ Result<Config> parse_config(const json& j) {
     c.log_level = top.optional_string("log_level").value_or(c.log_level);
     static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
     if (!kLevels.count(c.log_level)) throw FieldError{"log_level", "must be one of trace, debug, info, warn, error"};
+    c.currency = top.optional_string("currency").value_or(c.currency);
+    if (c.currency.size() != 3 || c.currency.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos) {
+      throw FieldError{"currency", "must be an ISO 4217 code such as EUR"};
+    }
+    c.prices_include_tax = top.boolean("prices_include_tax", c.prices_include_tax);
+    c.cash_rounding = top.optional_integer("cash_rounding", 1, 100).value_or(c.cash_rounding);
     const json& terms = top.array("terminals");
     std::set<std::string> ids, tokens;
     for (size_t i = 0; i < terms.size(); ++i) {

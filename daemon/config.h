@@ -29,6 +29,10 @@ struct Config {
   uint16_t listen_port = 8080;  // 0: any free port (tests)
   std::vector<TerminalConfig> terminals;
   std::string log_level = "info";
+  // The store's money rules (docs/configuration.md).
+  std::string currency = "EUR";    // ISO 4217
+  bool prices_include_tax = true;  // EU style; false: tax added at the till (US)
+  int64_t cash_rounding = 1;       // minor units cash payments round to (5: 0.05)
 };
 
 Result<Config> parse_config(const nlohmann::json& j);

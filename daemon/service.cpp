@@ -79,7 +79,12 @@ int run_service(const Config& config) {
   logger->info("journal {} open at seq {}", config.database, (*journal)->last_seq());
 
   asio::io_context ioc(1);
-  Api api(**journal, config);
+  auto checkout = Checkout::open(ioc, **journal, StoreRules{config.currency, config.prices_include_tax, config.cash_rounding});
+  if (!checkout) {
+    logger->error("cannot open the checkout: {}", checkout.status().to_string());
+    return 1;
+  }
+  Api api(**checkout, config);
   http::Server server(ioc, api.handler(), {});
   auto bound = server.listen(config.listen_host, config.listen_port);
   if (!bound) {

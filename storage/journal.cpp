@@ -51,7 +51,6 @@ Status scan_journal(sql::Db& db, uint64_t from,
 }
 
 Result<std::unique_ptr<Journal>> Journal::open(Options o) {
-  if (o.store_id.empty()) return Status::invalid_argument("store_id must not be empty");
   if (o.key_path.empty()) o.key_path = o.db_path + ".key";
   if (o.pubkey_path.empty()) o.pubkey_path = o.db_path + ".pub";
   if (!o.business_day) o.business_day = format_utc_date;
@@ -65,6 +64,9 @@ Result<std::unique_ptr<Journal>> Journal::open(Options o) {
 
   std::unique_ptr<Journal> j(new Journal(std::move(o), std::move(*db), std::move(*key)));
   if (Status s = j->load_head(); !s) return s;
+  if (j->options_.store_id.empty() && j->head_seq_ == 0) {
+    return Status::invalid_argument("a new journal needs a store_id");
+  }
   if (Status s = j->check_genesis(); !s) return s;
   j->writer_ = std::thread([p = j.get()] { p->run(); });
   if (j->head_seq_ == 0) {
@@ -110,6 +112,9 @@ Status Journal::check_genesis() {
     if (e.payload.value("public_key", "") != public_key().pem()) {
       found = Status::corruption("the store key " + options_.key_path +
                                  " is not the key this journal was started with");
+    } else if (options_.store_id.empty()) {
+      options_.store_id = e.payload.value("store_id", "");  // adopt the journal's store
+      found = Status::ok();
     } else if (e.payload.value("store_id", "") != options_.store_id) {
       found = Status::invalid_argument("this database belongs to store \"" +
                                        e.payload.value("store_id", "") + "\", not \"" +

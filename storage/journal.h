@@ -64,7 +64,8 @@ class Journal {
  public:
   struct Options {
     std::string db_path{};
-    std::string store_id{};   // written into the genesis; must match an existing one
+    std::string store_id{};   // written into the genesis; must match an existing one;
+                              // empty: take the existing journal's (tools)
     std::string key_path{};   // default: db_path + ".key"
     std::string pubkey_path{};  // default: db_path + ".pub"
     const Clock* clock = &Clock::system();

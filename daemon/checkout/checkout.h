@@ -96,4 +96,12 @@ class Checkout {
   EventSink sink_;
 };
 
+// The write of one stock movement (already validated): on-hand, the movement
+// row, the journal event, and a low_stock event when the threshold is crossed.
+// `type` is receive | adjust | count | transfer_out | transfer_in; `value` is
+// the quantity (the absolute figure for a count).
+Outcome record_stock_movement(WriteContext& ctx, std::vector<Entry>& entries, const std::string& sku,
+                              const std::string& type, int64_t value, const std::string& reason,
+                              const std::string& terminal);
+
 }  // namespace posd

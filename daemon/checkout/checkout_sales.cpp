@@ -179,17 +179,7 @@ void Checkout::stock_movement(const Caller& c, const json& body, const IdemKey* 
   const int64_t v = qty ? *qty : *weight;
   write(
       [sku, type, reason, v, c](WriteContext& ctx, std::vector<Entry>& entries) {
-        const uint64_t seq = ctx.next_seq;
-        auto before = stock::on_hand(ctx.db, sku);
-        if (!before) return Outcome::from(before.status());
-        const int64_t delta = type == "count" ? v - *before : type == "transfer_out" ? -v : v;
-        entries.push_back({"stock_movement", {{"sku", sku}, {"type", type}, {"delta", delta},
-                                              {"on_hand", *before + delta}, {"reason", reason},
-                                              {"terminal", c.terminal}}});
-        json alerts = json::array();
-        if (Status s = move_stock(ctx, entries, alerts, sku, delta, seq, type); !s) return Outcome::from(s);
-        return Outcome::success({{"sku", sku}, {"delta", delta}, {"on_hand", *before + delta}, {"seq", seq},
-                                 {"low_stock", alerts}}, 201);
+        return record_stock_movement(ctx, entries, sku, type, v, reason, c.terminal);
       },
       idem,
       [this, done](Outcome o) {
@@ -198,6 +188,21 @@ void Checkout::stock_movement(const Caller& c, const json& body, const IdemKey* 
         }
         done(o);
       });
+}
+
+Outcome record_stock_movement(WriteContext& ctx, std::vector<Entry>& entries, const std::string& sku,
+                              const std::string& type, int64_t value, const std::string& reason,
+                              const std::string& terminal) {
+  const uint64_t seq = ctx.next_seq;
+  auto before = stock::on_hand(ctx.db, sku);
+  if (!before) return Outcome::from(before.status());
+  const int64_t delta = type == "count" ? value - *before : type == "transfer_out" ? -value : value;
+  entries.push_back({"stock_movement", {{"sku", sku}, {"type", type}, {"delta", delta}, {"on_hand", *before + delta},
+                                        {"reason", reason}, {"terminal", terminal}}});
+  json alerts = json::array();
+  if (Status s = move_stock(ctx, entries, alerts, sku, delta, seq, type); !s) return Outcome::from(s);
+  return Outcome::success({{"sku", sku}, {"delta", delta}, {"on_hand", *before + delta}, {"seq", seq},
+                           {"low_stock", alerts}}, 201);
 }
 
 Outcome Checkout::sale(const std::string& receipt) {

@@ -19,6 +19,22 @@ std::vector<std::string> split_path(std::string_view target) {
   return out;
 }
 
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto hex = [](char c) {
+      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    };
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
 void Router::add(bhttp::verb method, const std::string& pattern, Route route) {
   entries_.push_back({method, split_path(pattern), std::move(route)});
 }
@@ -33,7 +49,7 @@ void Router::operator()(const Request& req, Reply reply) const {
     for (size_t i = 0; match && i < segments.size(); ++i) {
       const std::string& p = e.segments[i];
       if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
-        params[p.substr(1, p.size() - 2)] = segments[i];
+        params[p.substr(1, p.size() - 2)] = percent_decode(segments[i]);
       } else {
         match = p == segments[i];
       }

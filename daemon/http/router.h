@@ -31,5 +31,7 @@ class Router {
 
 // The path without its query string, split on '/'.
 std::vector<std::string> split_path(std::string_view target);
+// "%28" → "(": a captured segment arrives decoded.
+std::string percent_decode(std::string_view s);
 
 }  // namespace posd::http

@@ -22,4 +22,22 @@ struct ExportArgs {
 };
 int journal_export(const ExportArgs& args);
 
+struct CatalogImportArgs {
+  std::string db;
+  std::string file;
+  std::string store;  // only for a new database
+};
+// Replaces the catalog with FILE's (docs/catalog.md), journaled. Exit 1 for a
+// bad document (the first bad field is named), 2 when it could not run.
+int catalog_import(const CatalogImportArgs& args);
+
+struct StockReceiveArgs {
+  std::string db;
+  std::string sku;
+  int64_t qty = 0;  // units, or grams for weighed items
+  std::string reason = "delivery";
+};
+// Books a delivery (journaled). Exit 1 for an unknown SKU.
+int stock_receive(const StockReceiveArgs& args);
+
 }  // namespace posctl

@@ -22,7 +22,26 @@ int main(int argc, char** argv) {
   exp->add_option("--db", e.db, "The store database")->required();
   exp->add_option("--from", e.from, "First seq to export")->check(CLI::PositiveNumber);
 
+  posctl::CatalogImportArgs ci;
+  auto* catalog = app.add_subcommand("catalog", "Load the store's catalog");
+  catalog->require_subcommand(1);
+  auto* import = catalog->add_subcommand("import", "Replace the catalog with a catalog document (journaled)");
+  import->add_option("--db", ci.db, "The store database")->required();
+  import->add_option("--store", ci.store, "Store id, when the database is new");
+  import->add_option("file", ci.file, "Catalog JSON (docs/catalog.md)")->required();
+
+  posctl::StockReceiveArgs sr;
+  auto* stock = app.add_subcommand("stock", "Book stock");
+  stock->require_subcommand(1);
+  auto* receive = stock->add_subcommand("receive", "Book a delivery of an item (journaled)");
+  receive->add_option("--db", sr.db, "The store database")->required();
+  receive->add_option("--sku", sr.sku, "The item")->required();
+  receive->add_option("--qty", sr.qty, "Units, or grams for weighed items")->required()->check(CLI::Range(1, 1000000000));
+  receive->add_option("--reason", sr.reason, "Why (default: delivery)");
+
   CLI11_PARSE(app, argc, argv);
+  if (receive->parsed()) return posctl::stock_receive(sr);
+  if (import->parsed()) return posctl::catalog_import(ci);
   if (verify->parsed()) return posctl::journal_verify(v);
   if (exp->parsed()) return posctl::journal_export(e);
   return 2;

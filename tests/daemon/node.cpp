@@ -23,14 +23,19 @@ nlohmann::json base_config(const std::string& db_path) {
             {{"id", "office"}, {"token", kSupervisorToken}, {"role", "supervisor"}}}}};
 }
 
-Node::Node(http::Server::Options options) {
-  auto config = parse_config(base_config(dir_.file("node.db")));
+Node::Node(http::Server::Options options, const std::function<void(nlohmann::json&)>& edit) {
+  nlohmann::json j = base_config(dir_.file("node.db"));
+  if (edit) edit(j);
+  auto config = parse_config(j);
   REQUIRE(config);
   config_ = *config;
-  auto j = Journal::open({.db_path = config_.database, .store_id = config_.store_id});
-  REQUIRE(j);
-  journal_ = std::move(*j);
-  api_ = std::make_unique<Api>(*journal_, config_);
+  auto journal = Journal::open({.db_path = config_.database, .store_id = config_.store_id});
+  REQUIRE(journal);
+  journal_ = std::move(*journal);
+  auto checkout = Checkout::open(ioc_, *journal_, StoreRules{config_.currency, config_.prices_include_tax, config_.cash_rounding});
+  REQUIRE(checkout);
+  checkout_ = std::move(*checkout);
+  api_ = std::make_unique<Api>(*checkout_, config_);
   server_ = std::make_unique<http::Server>(ioc_, api_->handler(), options);
   auto ep = server_->listen("127.0.0.1", 0);
   REQUIRE(ep);
@@ -42,6 +47,8 @@ Node::~Node() {
   asio::post(ioc_, [this] { server_->stop(); });
   loop_.join();
   journal_->close();
+  ioc_.restart();
+  ioc_.run();  // completions posted while the journal drained
 }
 
 HttpResult request(uint16_t port, const std::string& method, const std::string& target,

@@ -24,11 +24,14 @@ nlohmann::json base_config(const std::string& db_path);
 
 class Node {
  public:
-  explicit Node(http::Server::Options options = {});
+  // `edit` may change the configuration before the node starts.
+  explicit Node(http::Server::Options options = {},
+                const std::function<void(nlohmann::json&)>& edit = {});
   ~Node();
 
   uint16_t port() const { return port_; }
   Journal& journal() { return *journal_; }
+  const std::string& db_path() const { return config_.database; }
   const TempDir& dir() const { return dir_; }
 
  private:
@@ -36,6 +39,7 @@ class Node {
   Config config_;
   boost::asio::io_context ioc_;
   std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Checkout> checkout_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<http::Server> server_;
   uint16_t port_ = 0;

@@ -1,0 +1,84 @@
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "daemon/checkout/catalog_json.h"
+#include "daemon/checkout/checkout.h"
+#include "storage/catalog.h"
+#include "daemon/posctl/commands.h"
+#include "storage/digest.h"
+#include "storage/journal.h"
+
+namespace posctl {
+
+int catalog_import(const CatalogImportArgs& a) {
+  std::ifstream in(a.file);
+  if (!in) {
+    std::cerr << "posctl: cannot read " << a.file << "\n";
+    return 2;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    std::cerr << "posctl: " << a.file << ": not valid JSON\n";
+    return 1;
+  }
+  auto catalog = posd::parse_catalog(doc);
+  if (!catalog) {
+    std::cerr << "posctl: " << a.file << ": " << catalog.status().message() << "\n";
+    return 1;
+  }
+  auto journal = posd::Journal::open({.db_path = a.db, .store_id = a.store});
+  if (!journal) {
+    std::cerr << "posctl: " << journal.status().message() << "\n";
+    return 2;
+  }
+  const std::string digest = posd::to_hex(posd::sha256(text.str()));
+  auto r = (*journal)->write([&](posd::WriteContext& ctx) -> posd::Result<std::vector<posd::Entry>> {
+    if (posd::Status s = posd::catalog::replace(ctx.db, *catalog); !s) return s;
+    return std::vector<posd::Entry>{{"catalog_imported",
+                                     {{"source", "posctl"},
+                                      {"sha256", digest},
+                                      {"tax_classes", catalog->tax_classes.size()},
+                                      {"items", catalog->items.size()},
+                                      {"promotions", catalog->promotions.size()}}}};
+  });
+  if (!r) {
+    std::cerr << "posctl: import failed, nothing changed: " << r.status().message() << "\n";
+    return 2;
+  }
+  std::cout << "imported " << catalog->items.size() << " items, " << catalog->tax_classes.size()
+            << " tax classes, " << catalog->promotions.size() << " promotions at seq " << r->first_seq << "\n";
+  return 0;
+}
+
+}  // namespace posctl
+
+namespace posctl {
+
+int stock_receive(const StockReceiveArgs& a) {
+  auto journal = posd::Journal::open({.db_path = a.db});
+  if (!journal) {
+    std::cerr << "posctl: " << journal.status().message() << "\n";
+    return 2;
+  }
+  posd::Outcome outcome;
+  auto r = (*journal)->write([&](posd::WriteContext& ctx) -> posd::Result<std::vector<posd::Entry>> {
+    auto item = posd::catalog::by_sku(ctx.db, a.sku);
+    if (!item) return item.status();
+    if (!*item) return posd::Status::not_found("no item has the SKU " + a.sku);
+    std::vector<posd::Entry> entries;
+    outcome = posd::record_stock_movement(ctx, entries, a.sku, "receive", a.qty, a.reason, "posctl");
+    if (!outcome.ok()) return posd::Status::invalid_argument(outcome.body.dump());
+    return entries;
+  });
+  if (!r) {
+    std::cerr << "posctl: " << r.status().message() << "\n";
+    return r.status().code() == posd::Status::Code::not_found ? 1 : 2;
+  }
+  std::cout << a.sku << " on hand " << outcome.body["on_hand"] << " at seq " << r->first_seq << "\n";
+  return 0;
+}
+
+}  // namespace posctl

@@ -52,17 +52,21 @@ Offer evaluate(const Promotion& p, const std::vector<Unit1>& units, const std::v
       const auto idx = eligible(units, lines, p, /*each_only=*/true);
       const size_t n = static_cast<size_t>(p.type == PromoType::multibuy ? p.buy : p.qty);
       for (size_t g = 0; g + n <= idx.size(); g += n) {
-        if (p.type == PromoType::multibuy) {
-          // The cheapest buy − pay units of the group are free; the dearer ones pay.
-          for (size_t k = g; k < g + static_cast<size_t>(p.pay); ++k) o.consumed.push_back(idx[k]);
-          for (size_t k = g + static_cast<size_t>(p.pay); k < g + n; ++k) add(idx[k], units[idx[k]].price);
-          continue;
-        }
         std::vector<Minor> prices;
         for (size_t k = g; k < g + n; ++k) prices.push_back(units[idx[k]].price);
         const Minor full = std::accumulate(prices.begin(), prices.end(), Minor{0});
-        if (full <= p.price) break;  // dearer than buying them singly: later groups are cheaper still
-        auto parts = money::allocate(full - p.price, prices);
+        // Buy N pay M: the cheapest N − M units are free. N for a price: the
+        // group costs that price, when that is cheaper.
+        Minor group_discount = 0;
+        if (p.type == PromoType::multibuy) {
+          for (size_t k = static_cast<size_t>(p.pay); k < n; ++k) group_discount += prices[k];
+        } else {
+          if (full <= p.price) break;  // later groups are cheaper still
+          group_discount = full - p.price;
+        }
+        // Spread over the group's units by price, so that a return refunds
+        // each unit at what it really cost.
+        auto parts = money::allocate(group_discount, prices);
         for (size_t k = 0; k < n; ++k) {
           if (parts[k] == 0) o.consumed.push_back(idx[g + k]);
           add(idx[g + k], parts[k]);

@@ -8,6 +8,10 @@
 
 #include <poll.h>
 
+#include "daemon/checkout/catalog_json.h"
+#include "daemon/checkout/checkout.h"
+#include "storage/catalog.h"
+
 namespace posd::test {
 
 namespace asio = boost::asio;
@@ -52,13 +56,15 @@ Node::~Node() {
 }
 
 HttpResult request(uint16_t port, const std::string& method, const std::string& target,
-                   const std::string& token, const std::string& body) {
+                   const std::string& token, const std::string& body,
+                   const std::map<std::string, std::string>& headers) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   beast::http::request<beast::http::string_body> req{beast::http::string_to_verb(method), target, 11};
   req.set(beast::http::field::host, "127.0.0.1");
   if (!token.empty()) req.set(beast::http::field::authorization, "Bearer " + token);
+  for (const auto& [k, v] : headers) req.set(k, v);
   if (!body.empty()) {
     req.set(beast::http::field::content_type, "application/json");
     req.body() = body;
@@ -79,6 +85,50 @@ HttpResult request(uint16_t port, const std::string& method, const std::string& 
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   return out;
+}
+
+void load_demo_catalog(Journal& journal) {
+  auto doc = nlohmann::json::parse(read_text(std::string(POSD_SOURCE_DIR) + "/scripts/demo-catalog.json"));
+  auto catalog = parse_catalog(doc);
+  REQUIRE(catalog);
+  auto r = journal.write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (Status s = catalog::replace(ctx.db, *catalog); !s) return s;
+    std::vector<Entry> entries{{"catalog_imported", {{"items", catalog->items.size()}}}};
+    for (const Item& it : catalog->items) {
+      if (it.unit != Unit::each) continue;
+      Outcome o = record_stock_movement(ctx, entries, it.sku, "receive", 40, "test", "test");
+      if (!o.ok()) return Status::io_error(o.body.dump());
+    }
+    return entries;
+  });
+  REQUIRE(r);
+}
+
+std::string Lane::open_basket() const {
+  auto r = post("/v1/baskets");
+  REQUIRE(r.status == 201);
+  return r.json()["id"];
+}
+
+HttpResult Lane::scan(const std::string& basket, const std::vector<std::string>& codes) const {
+  HttpResult last;
+  for (const std::string& c : codes) {
+    auto at = c.find('@');
+    nlohmann::json body = {{"code", c.substr(0, at)}};
+    if (at != std::string::npos) body["weight_g"] = std::stoll(c.substr(at + 1));
+    last = post("/v1/baskets/" + basket + "/lines", body);
+    INFO(c << ": " << last.body);
+    REQUIRE(last.status == 200);
+  }
+  return last;
+}
+
+HttpResult Lane::pay_cash_and_complete(const std::string& basket, int64_t cash) const {
+  const int64_t due = get("/v1/baskets/" + basket).json()["due"];
+  auto t = post("/v1/baskets/" + basket + "/tenders", {{"type", "cash"}, {"amount", cash ? cash : due}});
+  INFO(t.body);
+  REQUIRE(t.status == 200);
+  return post("/v1/baskets/" + basket + "/complete");
 }
 
 std::string raw_exchange(uint16_t port, const std::string& raw, int timeout_ms) {

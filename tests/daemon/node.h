@@ -55,7 +55,36 @@ struct HttpResult {
 
 // One request on a new connection. `token` empty: no Authorization header.
 HttpResult request(uint16_t port, const std::string& method, const std::string& target,
-                   const std::string& token = {}, const std::string& body = {});
+                   const std::string& token = {}, const std::string& body = {},
+                   const std::map<std::string, std::string>& headers = {});
+
+// The demo catalog (scripts/demo-catalog.json) loaded into `journal`, with 40
+// units of every item sold by unit.
+void load_demo_catalog(Journal& journal);
+
+// A terminal talking to a node: JSON in, HttpResult out.
+class Lane {
+ public:
+  Lane(uint16_t port, std::string token) : port_(port), token_(std::move(token)) {}
+  HttpResult get(const std::string& path) const { return request(port_, "GET", path, token_); }
+  HttpResult post(const std::string& path, const nlohmann::json& body = nullptr,
+                  const std::map<std::string, std::string>& headers = {}) const {
+    return request(port_, "POST", path, token_, body.is_null() ? "" : body.dump(), headers);
+  }
+  HttpResult del(const std::string& path, const std::map<std::string, std::string>& headers = {}) const {
+    return request(port_, "DELETE", path, token_, "", headers);
+  }
+  // Opens a basket and returns its id.
+  std::string open_basket() const;
+  // Adds each code (qty 1, or grams for "code@grams") to the basket; returns the last answer.
+  HttpResult scan(const std::string& basket, const std::vector<std::string>& codes) const;
+  // Pays the basket's due in cash (handing over `cash`, or exactly the due) and completes it.
+  HttpResult pay_cash_and_complete(const std::string& basket, int64_t cash = 0) const;
+
+ private:
+  uint16_t port_;
+  std::string token_;
+};
 
 // Writes `raw` bytes on a new connection and returns everything read until the
 // server closes (or `timeout_ms` passes).

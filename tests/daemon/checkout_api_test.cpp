@@ -1,0 +1,388 @@
+// A lane's day against the real server over a real socket, with the demo
+// catalog: sell, weigh, discount, split-tender, return, void, count, close.
+#include <catch2/catch.hpp>
+
+#include "storage/journal_export.h"
+#include "tests/daemon/node.h"
+
+using namespace posd;
+using json = nlohmann::json;
+
+namespace {
+const std::map<std::string, std::string> kOverride = {{"X-Supervisor-Token", test::kSupervisorToken}};
+
+int64_t on_hand(const test::Lane& lane, const std::string& sku) { return lane.get("/v1/stock/" + sku).json()["on_hand"]; }
+}  // namespace
+
+TEST_CASE("items are found by GTIN or SKU; bad codes say why", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+
+  auto pen = lane.get("/v1/items/4006381333931");
+  REQUIRE(pen.status == 200);
+  CHECK(pen.json()["sku"] == "PEN-BLUE");
+  CHECK(pen.json()["unit_price"] == 199);
+  CHECK(pen.json()["tax_class"] == "standard");
+  CHECK(pen.json()["on_hand"] == 40);
+  CHECK(lane.get("/v1/items/04006381333931").json()["sku"] == "PEN-BLUE");  // GTIN-14 form
+  CHECK(lane.get("/v1/items/APPLES").json()["unit"] == "kg");
+
+  auto bad = lane.get("/v1/items/4006381333932");
+  CHECK(bad.status == 422);
+  CHECK(bad.json()["error"]["code"] == "bad_check_digit");
+  auto unknown = lane.get("/v1/items/NO-SUCH-SKU");
+  CHECK(unknown.status == 404);
+  CHECK(unknown.json()["error"]["code"] == "unknown_code");
+  CHECK(lane.get("/v1/items/5000000000005").json()["error"]["code"] == "unknown_code");
+}
+
+TEST_CASE("a sale: scan, weigh, multibuy, cash with change, receipt, stock, journal", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string id = lane.open_basket();
+  auto b = lane.scan(id, {"4006381333931", "4006381333931", "PEN-RED", "APPLES@1234"}).json();
+
+  REQUIRE(b["lines"].size() == 4);
+  CHECK(b["lines"][3]["weight_g"] == 1234);
+  CHECK(b["lines"][3]["amount"] == 431);  // 349 × 1.234 = 430.666 → 431
+  CHECK(b["subtotal"] == 1028);
+  CHECK(b["discount"] == 199);            // 3 pens for 2, spread over the three
+  CHECK(b["lines"][0]["discount"] == 67);
+  CHECK(b["lines"][0]["promotions"] == json::array({"PENS-3FOR2"}));
+  CHECK(b["total"] == 829);
+  CHECK(b["tax"][0] == json({{"class", "standard"}, {"rate_bp", 2000}, {"base", 398}, {"amount", 66}}));
+  CHECK(b["tax"][1]["amount"] == 22);
+  CHECK(b["due"] == 829);
+
+  auto done = lane.pay_cash_and_complete(id, 1000);
+  REQUIRE(done.status == 200);
+  CHECK(done.json()["receipt_no"] == 1);
+  CHECK(done.json()["total"] == 829);
+  CHECK(done.json()["change"] == 171);
+  const uint64_t seq = done.json()["seq"];
+  CHECK(node.journal().last_seq() >= seq);
+
+  auto sale = lane.get("/v1/sales/1");
+  REQUIRE(sale.status == 200);
+  CHECK(sale.json()["status"] == "completed");
+  CHECK(sale.json()["tenders"][0]["applied"] == 829);
+  auto receipt = lane.get("/v1/sales/1/receipt");
+  REQUIRE(receipt.status == 200);
+  CHECK_THAT(receipt.headers["content-type"], Catch::StartsWith("text/plain"));
+  CHECK_THAT(receipt.body, Catch::Contains("TOTAL EUR") && Catch::Contains("8.29") && Catch::Contains("CHANGE"));
+  CHECK_THAT(receipt.body, Catch::Contains("1234 g @ 3.49/kg"));
+
+  CHECK(on_hand(lane, "PEN-BLUE") == 38);
+  CHECK(on_hand(lane, "PEN-RED") == 39);
+  CHECK(on_hand(lane, "APPLES") == -1234);  // negative stock is allowed: the shelf is the truth
+  CHECK(lane.get("/v1/baskets/" + id).status == 404);  // the basket became the sale
+
+  auto db = sql::Db::open(node.db_path(), sql::Db::Mode::read_only);
+  CHECK(verify_journal(*db, node.journal().public_key()).is_ok());
+}
+
+TEST_CASE("split tenders; card rules; paying what is not due", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string id = lane.open_basket();
+  lane.scan(id, {"COFFEE-500"});  // 799 − 10 % = 719
+  const std::string tenders = "/v1/baskets/" + id + "/tenders";
+
+  auto over = lane.post(tenders, {{"type", "card"}, {"amount", 800}, {"approval_ref", "A1"}, {"masked_pan", "************1234"}});
+  CHECK(over.status == 422);
+  CHECK(over.json()["error"]["code"] == "over_tender");
+
+  auto pan = lane.post(tenders, {{"type", "card"}, {"amount", 500}, {"approval_ref", "A1"}, {"masked_pan", "4111111111111111"}});
+  CHECK(pan.status == 422);
+  CHECK(pan.json()["error"]["code"] == "card_number_refused");
+  CHECK(pan.body.find("4111") == std::string::npos);
+  auto hidden = lane.post(tenders, {{"type", "card"}, {"amount", 500}, {"approval_ref", "4111 1111 1111 1111"}, {"masked_pan", "1234"}});
+  CHECK(hidden.json()["error"]["code"] == "card_number_refused");
+  auto badmask = lane.post(tenders, {{"type", "card"}, {"amount", 500}, {"approval_ref", "A1"}, {"masked_pan", "41111122223334"}});
+  CHECK(badmask.json()["error"]["code"] == "invalid_tender");
+  auto bogus = lane.post(tenders, {{"type", "iou"}, {"amount", 500}});
+  CHECK(bogus.json()["error"]["message"] == "type: must be one of cash, card, voucher");
+  CHECK(lane.get("/v1/baskets/" + id).json()["paid"] == 0);  // none of that changed anything
+
+  auto card = lane.post(tenders, {{"type", "card"}, {"amount", 500}, {"approval_ref", "A1"}, {"masked_pan", "************1234"}});
+  REQUIRE(card.status == 200);
+  CHECK(card.json()["due"] == 219);
+  CHECK(lane.post("/v1/baskets/" + id + "/complete").json()["error"]["code"] == "not_paid");
+  auto cash = lane.post(tenders, {{"type", "cash"}, {"amount", 500}});
+  CHECK(cash.json()["due"] == 0);
+  CHECK(cash.json()["change"] == 281);
+  CHECK(lane.post(tenders, {{"type", "cash"}, {"amount", 1}}).json()["error"]["code"] == "nothing_due");
+  auto line = lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}});
+  CHECK(line.json()["error"]["code"] == "basket_has_tenders");
+  auto done = lane.post("/v1/baskets/" + id + "/complete");
+  REQUIRE(done.status == 200);
+  auto sale = lane.get("/v1/sales/" + std::to_string(done.json()["receipt_no"].get<int>())).json();
+  CHECK(sale["tenders"][0]["masked_pan"] == "************1234");
+  CHECK(lane.post(tenders, {{"type", "cash"}, {"amount", 1}}).json()["error"]["code"] == "basket_not_found");
+}
+
+TEST_CASE("bad basket input gets a precise error and changes nothing", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string id = lane.open_basket();
+  const std::string lines = "/v1/baskets/" + id + "/lines";
+  struct Row { json body; int status; const char* code; };
+  const std::vector<Row> rows = {
+      {{{"qty", 1}}, 400, "invalid_request"},
+      {{{"code", "BREAD"}, {"qty", 0}}, 400, "invalid_request"},
+      {{{"code", "BREAD"}, {"qty", -2}}, 400, "invalid_request"},
+      {{{"code", "BREAD"}, {"qty", "2"}}, 400, "invalid_request"},
+      {{{"code", "BREAD"}, {"colour", "red"}}, 400, "invalid_request"},
+      {{{"code", "BREAD"}, {"weight_g", 500}}, 400, "invalid_request"},
+      {{{"code", "APPLES"}}, 400, "weight_required"},
+      {{{"code", "APPLES"}, {"qty", 2}}, 400, "weight_required"},
+      {{{"code", "8712345670017"}}, 422, "bad_check_digit"},
+      {{{"code", "NOPE"}}, 404, "unknown_code"},
+      {{{"code", "BREAD"}, {"price", 1}}, 403, "supervisor_required"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.body.dump());
+    auto res = lane.post(lines, r.body);
+    CHECK(res.status == r.status);
+    CHECK(res.json()["error"]["code"] == r.code);
+  }
+  auto malformed = test::request(node.port(), "POST", lines, test::kCashierToken, "{\"code\": ");
+  CHECK(malformed.status == 400);
+  CHECK(malformed.json()["error"]["code"] == "malformed_json");
+  CHECK(lane.get("/v1/baskets/" + id).json()["lines"].empty());
+  CHECK(lane.post("/v1/baskets/" + id + "/complete").json()["error"]["code"] == "empty_basket");
+  CHECK(lane.del(lines + "/1").json()["error"]["code"] == "line_not_found");
+  CHECK(lane.del(lines + "/x").json()["error"]["code"] == "line_not_found");
+
+  // Another terminal cannot see or touch this lane's basket.
+  test::Lane other(node.port(), test::kSupervisorToken);
+  CHECK(other.get("/v1/baskets/" + id).status == 404);
+  CHECK(other.post(lines, {{"code", "BREAD"}}).status == 404);
+}
+
+TEST_CASE("a price override needs a supervisor, and the journal says who", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string id = lane.open_basket();
+  auto bad = lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}, {"price", 199}},
+                       {{"X-Supervisor-Token", test::kCashierToken}});
+  CHECK(bad.json()["error"]["code"] == "supervisor_token_invalid");
+  auto ok = lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}, {"price", 199}}, kOverride);
+  REQUIRE(ok.status == 200);
+  CHECK(ok.json()["lines"][0]["price_override"] == json({{"catalog_price", 289}, {"approved_by", "office"}}));
+  CHECK(ok.json()["total"] == 199);
+  REQUIRE(lane.pay_cash_and_complete(id).status == 200);
+  CHECK(lane.get("/v1/sales/1").json()["lines"][0]["price_override"]["approved_by"] == "office");
+}
+
+TEST_CASE("suspend at one lane, resume at another", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken), office(node.port(), test::kSupervisorToken);
+  const std::string id = lane.open_basket();
+  lane.scan(id, {"BREAD"});
+  CHECK(lane.post("/v1/baskets/" + id + "/suspend").json()["state"] == "suspended");
+  CHECK(lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}}).json()["error"]["code"] == "basket_not_open");
+  CHECK(lane.post("/v1/baskets/" + id + "/suspend").json()["error"]["code"] == "basket_not_open");
+  auto resumed = office.post("/v1/baskets/" + id + "/resume");
+  CHECK(resumed.json()["state"] == "open");
+  CHECK(resumed.json()["lines"].size() == 1);
+  CHECK(lane.get("/v1/baskets/" + id).status == 404);  // it is the office's now
+  CHECK(office.post("/v1/baskets/" + id + "/resume").json()["error"]["code"] == "basket_not_suspended");
+  REQUIRE(office.pay_cash_and_complete(id).status == 200);
+}
+
+TEST_CASE("cancelling a basket is journaled; cancelling twice is not found", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string id = lane.open_basket();
+  lane.scan(id, {"BREAD"});
+  const uint64_t before = node.journal().last_seq();
+  auto c = lane.del("/v1/baskets/" + id);
+  REQUIRE(c.status == 200);
+  CHECK(c.json()["state"] == "cancelled");
+  CHECK(node.journal().last_seq() == before + 1);
+  CHECK(lane.del("/v1/baskets/" + id).status == 404);
+  CHECK(on_hand(lane, "BREAD") == 40);
+}
+
+TEST_CASE("Idempotency-Key: a retried completion is one sale", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string id = lane.open_basket();
+  auto l1 = lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}}, {{"Idempotency-Key", "line-1"}});
+  auto l1again = lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}}, {{"Idempotency-Key", "line-1"}});
+  CHECK(l1again.body == l1.body);
+  CHECK(lane.get("/v1/baskets/" + id).json()["lines"].size() == 1);
+  auto reused = lane.post("/v1/baskets/" + id + "/lines", {{"code", "MILK-1L"}}, {{"Idempotency-Key", "line-1"}});
+  CHECK(reused.status == 422);
+  CHECK(reused.json()["error"]["code"] == "idempotency_key_reused");
+
+  lane.post("/v1/baskets/" + id + "/tenders", {{"type", "cash"}, {"amount", 500}});
+  auto first = lane.post("/v1/baskets/" + id + "/complete", nullptr, {{"Idempotency-Key", "done-1"}});
+  auto retry = lane.post("/v1/baskets/" + id + "/complete", nullptr, {{"Idempotency-Key", "done-1"}});
+  REQUIRE(first.status == 200);
+  CHECK(retry.status == 200);
+  CHECK(retry.body == first.body);
+  // The next sale gets the next number: the retry made no sale.
+  const std::string id2 = lane.open_basket();
+  lane.scan(id2, {"BREAD"});
+  CHECK(lane.pay_cash_and_complete(id2).json()["receipt_no"] == 2);
+  CHECK(on_hand(lane, "BREAD") == 38);
+}
+
+TEST_CASE("returns: never more than sold, refunded at what was paid, stock back", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string id = lane.open_basket();
+  lane.post("/v1/baskets/" + id + "/lines", {{"code", "PEN-BLUE"}, {"qty", 3}});  // 597 − 199
+  lane.scan(id, {"CHEESE-COMTE@250"});                                             // 572.5 → 573
+  lane.post("/v1/baskets/" + id + "/tenders", {{"type", "card"}, {"amount", 500}, {"approval_ref", "A9"}, {"masked_pan", "1234"}});
+  REQUIRE(lane.pay_cash_and_complete(id).status == 200);
+
+  auto r1 = lane.post("/v1/returns", {{"receipt_no", 1}, {"lines", {{{"line", 1}, {"qty", 1}}}}});
+  REQUIRE(r1.status == 201);
+  CHECK(r1.json()["refund"] == 133);  // 398 × 1/3, rounded
+  CHECK(r1.json()["tenders"] == json::array({{{"type", "card"}, {"amount", 133}}}));
+  CHECK(on_hand(lane, "PEN-BLUE") == 38);
+
+  auto too_many = lane.post("/v1/returns", {{"receipt_no", 1}, {"lines", {{{"line", 1}, {"qty", 3}}}}});
+  CHECK(too_many.status == 422);
+  CHECK(too_many.json()["error"]["code"] == "exceeds_sold");
+  CHECK(lane.post("/v1/returns", {{"receipt_no", 1}, {"lines", {{{"line", 9}, {"qty", 1}}}}}).json()["error"]["code"] == "line_not_found");
+  CHECK(lane.post("/v1/returns", {{"receipt_no", 99}, {"lines", {{{"line", 1}, {"qty", 1}}}}}).status == 404);
+  CHECK(lane.post("/v1/returns", {{"receipt_no", 1}, {"lines", {{{"line", 2}, {"qty", 1}}}}}).json()["error"]["code"] == "invalid_request");
+
+  auto r2 = lane.post("/v1/returns", {{"receipt_no", 1}, {"lines", {{{"line", 1}, {"qty", 2}}, {{"line", 2}, {"weight_g", 250}}}}});
+  REQUIRE(r2.status == 201);
+  CHECK(r2.json()["refund"] == 265 + 573);  // the rest of the pens: 398 − 133, and the cheese
+  // Card took 133 already; 367 of its 500 are left, the rest goes back in cash.
+  CHECK(r2.json()["tenders"] == json::array({{{"type", "card"}, {"amount", 367}}, {{"type", "cash"}, {"amount", 471}}}));
+  CHECK(lane.get("/v1/sales/1").json()["returns"].size() == 2);
+  CHECK(on_hand(lane, "PEN-BLUE") == 40);
+
+  SECTION("another tender, or no receipt, needs a supervisor") {
+    const json no_receipt = {{"tender", "cash"}, {"lines", {{{"sku", "BREAD"}, {"qty", 1}, {"amount", 289}}}}};
+    CHECK(lane.post("/v1/returns", no_receipt).json()["error"]["code"] == "supervisor_required");
+    auto ok = lane.post("/v1/returns", no_receipt, kOverride);
+    REQUIRE(ok.status == 201);
+    CHECK(ok.json()["approved_by"] == "office");
+    CHECK(on_hand(lane, "BREAD") == 41);
+  }
+}
+
+TEST_CASE("voids are for supervisors, once, and put stock back", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string id = lane.open_basket();
+  lane.scan(id, {"BREAD", "BREAD"});
+  REQUIRE(lane.pay_cash_and_complete(id).status == 200);
+  CHECK(lane.post("/v1/sales/1/void").json()["error"]["code"] == "supervisor_required");
+  auto v = lane.post("/v1/sales/1/void", nullptr, kOverride);
+  REQUIRE(v.status == 200);
+  CHECK(lane.get("/v1/sales/1").json()["status"] == "voided");
+  CHECK(on_hand(lane, "BREAD") == 40);
+  CHECK(lane.post("/v1/sales/1/void", nullptr, kOverride).json()["error"]["code"] == "sale_voided");
+  CHECK(lane.post("/v1/sales/77/void", nullptr, kOverride).status == 404);
+  CHECK(lane.post("/v1/returns", {{"receipt_no", 1}, {"lines", {{{"line", 1}, {"qty", 1}}}}}).json()["error"]["code"] == "sale_voided");
+}
+
+TEST_CASE("stock movements: receive, count, adjust, transfer; low-stock alerts", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  auto move = [&](const json& body) { return lane.post("/v1/stock/movements", body); };
+  CHECK(move({{"sku", "BREAD"}, {"type", "receive"}, {"qty", 10}}).json()["on_hand"] == 50);
+  CHECK(move({{"sku", "BREAD"}, {"type", "count"}, {"qty", 7}}).json()["delta"] == -43);
+  CHECK(move({{"sku", "BREAD"}, {"type", "transfer_out"}, {"qty", 2}}).json()["on_hand"] == 5);
+  auto low = move({{"sku", "BREAD"}, {"type", "adjust"}, {"qty", -2}, {"reason", "damaged"}});
+  REQUIRE(low.status == 201);
+  CHECK(low.json()["on_hand"] == 3);
+  CHECK(low.json()["low_stock"] == json::array({{{"sku", "BREAD"}, {"on_hand", 3}, {"low_stock", 4}}}));
+  CHECK(lane.get("/v1/stock/BREAD").json()["below_low_stock"] == true);
+  CHECK(move({{"sku", "APPLES"}, {"type", "receive"}, {"weight_g", 20000}}).json()["on_hand"] == 20000);
+
+  struct Row { json body; int status; const char* message; };
+  const std::vector<Row> rows = {
+      {{{"sku", "BREAD"}, {"type", "adjust"}, {"qty", -1}}, 400, "reason: an adjustment needs a reason"},
+      {{{"sku", "BREAD"}, {"type", "adjust"}, {"qty", 0}, {"reason", "x"}}, 400, "qty: an adjustment must not be 0"},
+      {{{"sku", "BREAD"}, {"type", "count"}, {"qty", -1}}, 400, "qty: a count must not be negative"},
+      {{{"sku", "BREAD"}, {"type", "receive"}, {"qty", -5}}, 400, "qty: must be positive"},
+      {{{"sku", "BREAD"}, {"type", "steal"}, {"qty", 1}}, 400, "type: must be one of receive, adjust, count, transfer_out, transfer_in"},
+      {{{"sku", "BREAD"}, {"type", "receive"}}, 400, "qty: give exactly one of qty or weight_g"},
+      {{{"sku", "APPLES"}, {"type", "receive"}, {"qty", 1}}, 400, "qty: APPLES is counted in grams"},
+      {{{"sku", "NOPE"}, {"type", "receive"}, {"qty", 1}}, 404, "no item has the SKU NOPE"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.body.dump());
+    auto res = move(r.body);
+    CHECK(res.status == r.status);
+    CHECK(res.json()["error"]["message"] == r.message);
+  }
+  CHECK(lane.get("/v1/stock/BREAD").json()["on_hand"] == 3);
+  CHECK(lane.get("/v1/stock/NOPE").status == 404);
+}
+
+TEST_CASE("X and Z reports; the grand total never resets", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  for (int i = 0; i < 2; ++i) {
+    const std::string id = lane.open_basket();
+    lane.scan(id, {"WINE-RED"});  // 899, standard
+    REQUIRE(lane.pay_cash_and_complete(id).status == 200);
+  }
+  lane.post("/v1/returns", {{"receipt_no", 2}, {"lines", {{{"line", 1}, {"qty", 1}}}}});
+  auto x = lane.get("/v1/reports/x").json();
+  CHECK(x["sale_count"] == 2);
+  CHECK(x["return_count"] == 1);
+  CHECK(x["sales_total"] == 1798);
+  CHECK(x["refund_total"] == 899);
+  CHECK(x["net_total"] == 899);
+  CHECK(x["tenders"] == json::array({{{"type", "cash"}, {"sales", 1798}, {"refunds", 899}, {"net", 899}}}));
+  CHECK(x["tax"][0]["net_tax"] == 150);  // 899 at 20 % inside
+  CHECK(x["grand_total"] == 899);
+
+  CHECK(lane.post("/v1/reports/z").json()["error"]["code"] == "supervisor_required");
+  auto z = lane.post("/v1/reports/z", nullptr, kOverride);
+  REQUIRE(z.status == 201);
+  CHECK(z.json()["z_no"] == 1);
+  CHECK(z.json()["net_total"] == 899);
+  auto after = lane.get("/v1/reports/x").json();
+  CHECK(after["sale_count"] == 0);
+  CHECK(after["period"] == 2);
+  CHECK(after["grand_total"] == 899);
+  CHECK(lane.post("/v1/sales/1/void", nullptr, kOverride).json()["error"]["code"] == "day_closed");
+  CHECK(lane.post("/v1/drawer/open").json()["error"]["code"] == "supervisor_required");
+  CHECK(lane.post("/v1/drawer/open", nullptr, kOverride).status == 200);
+}
+
+TEST_CASE("cash rounding to 0.05 and tax added on top (US style)", "[checkout]") {
+  test::Node node({}, [](json& j) {
+    j["cash_rounding"] = 5;
+    j["prices_include_tax"] = false;
+    j["currency"] = "USD";
+  });
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string id = lane.open_basket();
+  auto b = lane.scan(id, {"BREAD"}).json();  // 289 + 5.5 % = 289 + 16 = 305
+  CHECK(b["currency"] == "USD");
+  CHECK(b["total"] == 305);
+  lane.post("/v1/baskets/" + id + "/lines", {{"code", "MILK-1L"}});  // 99 + 5 = 104 → 409... one rate: 388 × 5.5 % = 21
+  b = lane.get("/v1/baskets/" + id).json();
+  CHECK(b["total"] == 409);
+  auto paid = lane.post("/v1/baskets/" + id + "/tenders", {{"type", "cash"}, {"amount", 500}}).json();
+  CHECK(paid["rounding"] == 1);  // 409 → 410 in cash
+  CHECK(paid["change"] == 90);
+  CHECK(lane.post("/v1/baskets/" + id + "/complete").status == 200);
+}

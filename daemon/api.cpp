@@ -28,7 +28,7 @@ http::Response to_response(const Outcome& o) {
   return text_response(o.status, "application/json", o.body.dump());
 }
 
-Api::Api(Checkout& checkout, const Config& config) : checkout_(checkout), terminals_(config.terminals) {
+Api::Api(Checkout& checkout, const Terminals& terminals) : checkout_(checkout), terminals_(terminals) {
   add_routes();
 }
 

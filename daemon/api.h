@@ -10,7 +10,6 @@
 #include <map>
 
 #include "daemon/checkout/checkout.h"
-#include "daemon/config.h"
 #include "daemon/http/router.h"
 #include "daemon/terminals.h"
 
@@ -18,8 +17,8 @@ namespace posd {
 
 class Api {
  public:
-  // `checkout` must outlive the Api.
-  Api(Checkout& checkout, const Config& config);
+  // `checkout` and `terminals` must outlive the Api.
+  Api(Checkout& checkout, const Terminals& terminals);
 
   // The handler to give the http::Server.
   http::Handler handler();
@@ -42,7 +41,7 @@ class Api {
   };
 
   Checkout& checkout_;
-  Terminals terminals_;
+  const Terminals& terminals_;
   http::Router router_;
   std::map<std::string, Remembered> remembered_;  // terminal + "\n" + key
   std::deque<std::string> remembered_order_;

@@ -63,6 +63,16 @@ Result<Config> parse_config(const json& j) {
     c.log_level = top.optional_string("log_level").value_or(c.log_level);
     static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
     if (!kLevels.count(c.log_level)) throw FieldError{"log_level", "must be one of trace, debug, info, warn, error"};
+    c.plain_http = top.boolean("plain_http", false);
+    if (const json* tls = top.find("tls", false)) {
+      Fields t(*tls, "tls");
+      c.tls_certificate = t.string("certificate");
+      c.tls_private_key = t.string("private_key");
+      t.no_unknown_keys();
+      if (c.plain_http) throw FieldError{"plain_http", "cannot be true when tls is given"};
+    } else if (!c.plain_http) {
+      throw FieldError{"tls", "is required unless plain_http is true"};
+    }
     c.currency = top.optional_string("currency").value_or(c.currency);
     if (c.currency.size() != 3 || c.currency.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos) {
       throw FieldError{"currency", "must be an ISO 4217 code such as EUR"};

@@ -28,6 +28,11 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;  // 0: any free port (tests)
   std::vector<TerminalConfig> terminals;
+  // TLS for the API: certificate chain and private key (PEM files). Plain
+  // HTTP only when plain_http is true (a demo on 127.0.0.1).
+  std::string tls_certificate;
+  std::string tls_private_key;
+  bool plain_http = false;
   std::string log_level = "info";
   // The store's money rules (docs/configuration.md).
   std::string currency = "EUR";    // ISO 4217

@@ -9,6 +9,8 @@
 #include <filesystem>
 
 #include "daemon/api.h"
+#include "daemon/events.h"
+#include "daemon/tls.h"
 #include "daemon/http/server.h"
 #include "daemon/log.h"
 
@@ -84,8 +86,23 @@ int run_service(const Config& config) {
     logger->error("cannot open the checkout: {}", checkout.status().to_string());
     return 1;
   }
-  Api api(**checkout, config);
-  http::Server server(ioc, api.handler(), {});
+  Terminals terminals(config.terminals);
+  Api api(**checkout, terminals);
+  Events events(terminals);
+  (*checkout)->set_event_sink([&events](const std::string& t, const nlohmann::json& e) { events.publish(t, e); });
+  http::Server::Options options;
+  options.events = &events;
+  std::optional<asio::ssl::context> tls;
+  if (!config.plain_http) {
+    auto ctx = make_tls_context(config);
+    if (!ctx) {
+      logger->error("{}", ctx.status().message());
+      return 1;
+    }
+    tls.emplace(std::move(*ctx));
+    options.tls = &*tls;
+  }
+  http::Server server(ioc, api.handler(), options);
   auto bound = server.listen(config.listen_host, config.listen_port);
   if (!bound) {
     logger->error("{}", bound.status().message());
@@ -103,7 +120,11 @@ int run_service(const Config& config) {
 
   const std::string host = bound->address().is_v6() ? "[" + bound->address().to_string() + "]"
                                                      : bound->address().to_string();
-  logger->info("store {} serving on http://{}:{}", config.store_id, host, bound->port());
+  if (config.plain_http && !bound->address().is_loopback()) {
+    logger->warn("plain HTTP on {}: tokens cross the LAN unencrypted; configure tls", host);
+  }
+  logger->info("store {} serving on {}://{}:{}", config.store_id, config.plain_http ? "http" : "https", host,
+               bound->port());
   sd_notify(0, "READY=1");
   watchdog.start();
   ioc.run();

@@ -2,7 +2,11 @@
 
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
+
+#include <deque>
 
 #include "daemon/log.h"
 
@@ -10,6 +14,7 @@ namespace posd::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 Response error_response(bhttp::status status, const std::string& code, const std::string& message,
@@ -22,64 +27,174 @@ Response error_response(bhttp::status status, const std::string& code, const std
   return res;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+namespace {
+
+bool harmless(beast::error_code ec) {
+  return ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+         ec == asio::error::bad_descriptor || ec == asio::error::eof ||
+         ec == asio::ssl::error::stream_truncated || ec == websocket::error::closed;
+}
+
+constexpr size_t kMaxQueuedEvents = 256;
+
+// One WebSocket: server-to-terminal events; what the terminal sends is read
+// (to see pings and the close) and otherwise ignored.
+template <class Stream>
+class WsSession : public Server::Closable, public EventChannel, public std::enable_shared_from_this<WsSession<Stream>> {
  public:
-  Session(tcp::socket socket, Server& server) : stream_(std::move(socket)), server_(server) {}
+  WsSession(Stream&& stream, Server& server, std::string terminal)
+      : ws_(std::move(stream)), server_(server), terminal_(std::move(terminal)) {}
 
-  void start() { do_read(); }
-
-  // Closes an idle connection now; a busy one closes after its answer.
-  void stop() {
-    closing_ = true;
-    if (!busy_) {
-      beast::error_code ec;
-      stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      stream_.close();
+  void run(Request req, bool subprotocol) {
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    if (subprotocol) {
+      ws_.set_option(websocket::stream_base::decorator(
+          [](websocket::response_type& res) { res.set(bhttp::field::sec_websocket_protocol, "posd.bearer"); }));
     }
+    ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
+      if (ec) return self->finish();
+      self->server_.options().events->attach(self);
+      self->do_read();
+    });
+  }
+
+  void send(std::string text) override {
+    if (queue_.size() >= kMaxQueuedEvents) queue_.pop_front();  // a client too slow to read
+    queue_.push_back(std::move(text));
+    if (!writing_) do_write();
+  }
+  const std::string& terminal() const override { return terminal_; }
+
+  void stop() override {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(ws_).close();
   }
 
  private:
   void do_read() {
-    parser_.emplace();
-    parser_->body_limit(server_.options_.body_limit);
-    stream_.expires_after(server_.options_.read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+    ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->finish();
+      self->buffer_.consume(self->buffer_.size());
+      self->do_read();
+    });
   }
 
+  void do_write() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      if (ec) return self->finish();
+      self->queue_.pop_front();
+      if (!self->queue_.empty()) self->do_write();
+    });
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (server_.options().events) server_.options().events->detach(this);
+    stop();
+    server_.forget(this);
+  }
+
+  websocket::stream<Stream> ws_;
+  Server& server_;
+  std::string terminal_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  bool writing_ = false;
+  bool finished_ = false;
+};
+
+// The HTTP part, shared by plain and TLS sessions (Beast's CRTP pattern).
+template <class Derived>
+class HttpSession : public Server::Closable {
+ public:
+  explicit HttpSession(Server& server) : server_(server) {}
+
+  // Closes an idle connection now; a busy one closes after its answer.
+  void stop() override {
+    closing_ = true;
+    if (!busy_) close_now();
+  }
+
+ protected:
+  Derived& derived() { return static_cast<Derived&>(*this); }
+
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(server_.options().body_limit);
+    beast::get_lowest_layer(derived().stream()).expires_after(server_.options().read_timeout);
+    bhttp::async_read(derived().stream(), buffer_, *parser_,
+                      [self = derived().shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void close_now() {
+    beast::error_code ec;
+    beast::get_lowest_layer(derived().stream()).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(derived().stream()).close();
+  }
+
+  void finish() {
+    beast::error_code ec;
+    beast::get_lowest_layer(derived().stream()).socket().close(ec);
+    server_.forget(this);
+  }
+
+  Server& server_;
+  beast::flat_buffer buffer_;
+
+ private:
   void on_read(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::bad_descriptor) {
-      return finish();
-    }
+    if (harmless(ec)) return finish();
     if (ec == bhttp::error::body_limit) {
       return send(error_response(bhttp::status::payload_too_large, "body_too_large",
-                                 "the request body exceeds " +
-                                     std::to_string(server_.options_.body_limit) + " bytes",
+                                 "the request body exceeds " + std::to_string(server_.options().body_limit) + " bytes",
                                  11, false));
     }
     if (ec) {
-      return send(error_response(bhttp::status::bad_request, "bad_request",
-                                 "malformed HTTP request: " + ec.message(), 11, false));
+      return send(error_response(bhttp::status::bad_request, "bad_request", "malformed HTTP request: " + ec.message(), 11, false));
     }
+    if (websocket::is_upgrade(parser_->get())) return upgrade();
     busy_ = true;
     Request req = parser_->release();
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive();
-    auto self = shared_from_this();
-    server_.handler_(req, [self, version, keep_alive](Response res) {
+    auto self = derived().shared_from_this();
+    server_.handler()(req, [self, version, keep_alive](Response res) {
       res.version(version);
       res.keep_alive(keep_alive && res.keep_alive() && !self->closing_);
       self->send(std::move(res));
     });
   }
 
+  void upgrade() {
+    EventHub* hub = server_.options().events;
+    const std::string target(parser_->get().target().substr(0, parser_->get().target().find('?')));
+    if (!hub || target != server_.options().events_path) {
+      return send(error_response(bhttp::status::not_found, "not_found", "no WebSocket at this path", 11, false));
+    }
+    auto terminal = hub->authorize(parser_->get());
+    if (!terminal) {
+      return send(error_response(bhttp::status::unauthorized, "unauthorized", "a terminal's bearer token is required", 11, false));
+    }
+    const bool subprotocol = parser_->get()[bhttp::field::sec_websocket_protocol].find("posd.bearer") != std::string_view::npos;
+    using S = std::remove_reference_t<decltype(derived().stream())>;
+    auto ws = std::make_shared<WsSession<S>>(derived().release_stream(), server_, *terminal);
+    server_.adopt(ws);
+    ws->run(parser_->release(), subprotocol);
+    server_.forget(this);
+  }
+
   void send(Response res) {
     busy_ = true;
     res_ = std::make_shared<Response>(std::move(res));
-    stream_.expires_after(server_.options_.read_timeout);
-    bhttp::async_write(stream_, *res_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    beast::get_lowest_layer(derived().stream()).expires_after(server_.options().read_timeout);
+    bhttp::async_write(derived().stream(), *res_, [self = derived().shared_from_this()](beast::error_code ec, size_t) {
       self->on_write(ec);
     });
   }
@@ -88,31 +203,58 @@ class Session : public std::enable_shared_from_this<Session> {
     busy_ = false;
     const bool close = ec || !res_->keep_alive() || closing_;
     res_.reset();
-    if (close) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      return finish();
-    }
+    if (close) return derived().do_eof();
     do_read();
   }
 
-  void finish() {
-    beast::error_code ignored;
-    stream_.socket().close(ignored);
-    server_.sessions_.erase(shared_from_this());
-  }
-
-  beast::tcp_stream stream_;
-  Server& server_;
-  beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Response> res_;
   bool busy_ = false;
   bool closing_ = false;
 };
 
+class PlainSession : public HttpSession<PlainSession>, public std::enable_shared_from_this<PlainSession> {
+ public:
+  PlainSession(tcp::socket socket, Server& server) : HttpSession(server), stream_(std::move(socket)) {}
+  void run() { do_read(); }
+  beast::tcp_stream& stream() { return stream_; }
+  beast::tcp_stream release_stream() { return std::move(stream_); }
+  void do_eof() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    finish();
+  }
+
+ private:
+  beast::tcp_stream stream_;
+};
+
+class TlsSession : public HttpSession<TlsSession>, public std::enable_shared_from_this<TlsSession> {
+ public:
+  TlsSession(tcp::socket socket, asio::ssl::context& ctx, Server& server)
+      : HttpSession(server), stream_(std::move(socket), ctx) {}
+  void run() {
+    beast::get_lowest_layer(stream_).expires_after(server_.options().read_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->finish();  // not TLS, or a bad handshake: nothing to answer
+      self->do_read();
+    });
+  }
+  beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
+  beast::ssl_stream<beast::tcp_stream> release_stream() { return std::move(stream_); }
+  void do_eof() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->finish(); });
+  }
+
+ private:
+  beast::ssl_stream<beast::tcp_stream> stream_;
+};
+
+}  // namespace
+
 Server::Server(asio::io_context& ioc, Handler handler, Options options)
-    : ioc_(ioc), handler_(std::move(handler)), options_(options), acceptor_(ioc) {}
+    : ioc_(ioc), handler_(std::move(handler)), options_(std::move(options)), acceptor_(ioc) {}
 
 Server::~Server() = default;
 
@@ -135,9 +277,15 @@ void Server::accept() {
   acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (stopping_ || ec == asio::error::operation_aborted) return;
     if (!ec) {
-      auto s = std::make_shared<Session>(std::move(socket), *this);
-      sessions_.insert(s);
-      s->start();
+      if (options_.tls) {
+        auto s = std::make_shared<TlsSession>(std::move(socket), *options_.tls, *this);
+        sessions_.insert(s);
+        s->run();
+      } else {
+        auto s = std::make_shared<PlainSession>(std::move(socket), *this);
+        sessions_.insert(s);
+        s->run();
+      }
     } else {
       log::get("http")->warn("accept: {}", ec.message());
     }
@@ -145,12 +293,22 @@ void Server::accept() {
   });
 }
 
+void Server::adopt(std::shared_ptr<Closable> s) { sessions_.insert(std::move(s)); }
+
+void Server::forget(Closable* s) {
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    if (it->get() == s) {
+      sessions_.erase(it);
+      return;
+    }
+  }
+}
+
 void Server::stop() {
   stopping_ = true;
   beast::error_code ec;
   acceptor_.close(ec);
-  // stop() may erase from sessions_; walk a copy.
-  auto sessions = sessions_;
+  auto sessions = sessions_;  // stop() may erase from sessions_
   for (auto& s : sessions) s->stop();
 }
 

@@ -14,7 +14,7 @@ const std::map<std::string, std::string> kOverride = {{"X-Supervisor-Token", tes
 int64_t on_hand(const test::Lane& lane, const std::string& sku) { return lane.get("/v1/stock/" + sku).json()["on_hand"]; }
 }  // namespace
 
-TEST_CASE("items are found by GTIN or SKU; bad codes say why", "[checkout]") {
+TEST_CASE("items are found by GTIN or SKU, and bad codes say why", "[checkout]") {
   test::Node node;
   test::load_demo_catalog(node.journal());
   test::Lane lane(node.port(), test::kCashierToken);
@@ -83,7 +83,7 @@ TEST_CASE("a sale: scan, weigh, multibuy, cash with change, receipt, stock, jour
   CHECK(verify_journal(*db, node.journal().public_key()).is_ok());
 }
 
-TEST_CASE("split tenders; card rules; paying what is not due", "[checkout]") {
+TEST_CASE("split tenders, and card rules, and paying what is not due", "[checkout]") {
   test::Node node;
   test::load_demo_catalog(node.journal());
   test::Lane lane(node.port(), test::kCashierToken);
@@ -197,7 +197,7 @@ TEST_CASE("suspend at one lane, resume at another", "[checkout]") {
   REQUIRE(office.pay_cash_and_complete(id).status == 200);
 }
 
-TEST_CASE("cancelling a basket is journaled; cancelling twice is not found", "[checkout]") {
+TEST_CASE("cancelling a basket is journaled, and cancelling twice is not found", "[checkout]") {
   test::Node node;
   test::load_demo_catalog(node.journal());
   test::Lane lane(node.port(), test::kCashierToken);
@@ -296,7 +296,7 @@ TEST_CASE("voids are for supervisors, once, and put stock back", "[checkout]") {
   CHECK(lane.post("/v1/returns", {{"receipt_no", 1}, {"lines", {{{"line", 1}, {"qty", 1}}}}}).json()["error"]["code"] == "sale_voided");
 }
 
-TEST_CASE("stock movements: receive, count, adjust, transfer; low-stock alerts", "[checkout]") {
+TEST_CASE("stock movements: receive, count, adjust, transfer, and low-stock alerts", "[checkout]") {
   test::Node node;
   test::load_demo_catalog(node.journal());
   test::Lane lane(node.port(), test::kCashierToken);
@@ -332,7 +332,7 @@ TEST_CASE("stock movements: receive, count, adjust, transfer; low-stock alerts",
   CHECK(lane.get("/v1/stock/NOPE").status == 404);
 }
 
-TEST_CASE("X and Z reports; the grand total never resets", "[checkout]") {
+TEST_CASE("X and Z reports, and the grand total never resets", "[checkout]") {
   test::Node node;
   test::load_demo_catalog(node.journal());
   test::Lane lane(node.port(), test::kCashierToken);

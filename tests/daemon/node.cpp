@@ -22,6 +22,7 @@ nlohmann::json base_config(const std::string& db_path) {
   return {{"store_id", "TEST-1"},
           {"database", db_path},
           {"listen", "127.0.0.1:0"},
+          {"plain_http", true},
           {"terminals",
            {{{"id", "lane-1"}, {"token", kCashierToken}, {"role", "cashier"}},
             {{"id", "office"}, {"token", kSupervisorToken}, {"role", "supervisor"}}}}};
@@ -39,7 +40,17 @@ Node::Node(http::Server::Options options, const std::function<void(nlohmann::jso
   auto checkout = Checkout::open(ioc_, *journal_, StoreRules{config_.currency, config_.prices_include_tax, config_.cash_rounding});
   REQUIRE(checkout);
   checkout_ = std::move(*checkout);
-  api_ = std::make_unique<Api>(*checkout_, config_);
+  terminals_ = std::make_unique<Terminals>(config_.terminals);
+  api_ = std::make_unique<Api>(*checkout_, *terminals_);
+  events_ = std::make_unique<Events>(*terminals_);
+  checkout_->set_event_sink([this](const std::string& t, const nlohmann::json& e) { events_->publish(t, e); });
+  options.events = events_.get();
+  if (!config_.plain_http) {
+    auto ctx = make_tls_context(config_);
+    REQUIRE(ctx);
+    tls_.emplace(std::move(*ctx));
+    options.tls = &*tls_;
+  }
   server_ = std::make_unique<http::Server>(ioc_, api_->handler(), options);
   auto ep = server_->listen("127.0.0.1", 0);
   REQUIRE(ep);

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "daemon/api.h"
+#include "daemon/events.h"
+#include "daemon/tls.h"
 #include "daemon/http/server.h"
 #include "tests/support/temp_dir.h"
 
@@ -40,7 +42,10 @@ class Node {
   boost::asio::io_context ioc_;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<Checkout> checkout_;
+  std::unique_ptr<Terminals> terminals_;
   std::unique_ptr<Api> api_;
+  std::unique_ptr<Events> events_;
+  std::optional<boost::asio::ssl::context> tls_;
   std::unique_ptr<http::Server> server_;
   uint16_t port_ = 0;
   std::thread loop_;

@@ -15,7 +15,7 @@ TEST_CASE("GS1 check digits", "[gtin]") {
   CHECK_FALSE(gs1_check_digit("12a4"));
 }
 
-TEST_CASE("GTINs normalise to 14 digits; bad ones say why", "[gtin]") {
+TEST_CASE("GTINs normalise to 14 digits, and bad ones say why", "[gtin]") {
   struct Row { const char* in; const char* gtin14; };
   for (Row r : {Row{"4006381333931", "04006381333931"}, Row{"96385074", "00000096385074"},
                 Row{"036000291452", "00036000291452"}, Row{"10012345678902", "10012345678902"}}) {

@@ -193,7 +193,7 @@ TEST_CASE("close() writes everything queued, then refuses", "[journal]") {
   CHECK(after.status().code() == Status::Code::unavailable);
 }
 
-TEST_CASE("reopening continues the chain; another store's database is refused", "[journal]") {
+TEST_CASE("reopening continues the chain, and another store's database is refused", "[journal]") {
   test::TempDir dir;
   const std::string path = dir.file("s.db");
   open_journal(path)->append(Entry{"note", {{"n", 1}}});

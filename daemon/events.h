@@ -1,0 +1,32 @@
+// GET /v1/events: each terminal's WebSocket stream of what concerns it —
+// its basket changes, every low-stock alert, and (with the drivers) its
+// scanner's scans. Messages are JSON objects with a "type". Lives on the
+// io_context's thread.
+#pragma once
+
+#include <set>
+
+#include "daemon/http/server.h"
+#include "daemon/terminals.h"
+
+namespace posd {
+
+class Events final : public http::EventHub {
+ public:
+  // `terminals` must outlive this.
+  explicit Events(const Terminals& terminals) : terminals_(terminals) {}
+
+  std::optional<std::string> authorize(const http::Request& req) override;
+  void attach(std::shared_ptr<http::EventChannel> channel) override;
+  void detach(http::EventChannel* channel) override;
+
+  // Sends `event` to `terminal`'s streams, or to every stream when `terminal` is empty.
+  void publish(const std::string& terminal, const nlohmann::json& event);
+  size_t open_streams() const { return channels_.size(); }
+
+ private:
+  const Terminals& terminals_;
+  std::set<std::shared_ptr<http::EventChannel>> channels_;
+};
+
+}  // namespace posd

@@ -40,4 +40,15 @@ struct StockReceiveArgs {
 // Books a delivery (journaled). Exit 1 for an unknown SKU.
 int stock_receive(const StockReceiveArgs& args);
 
+struct TerminalArgs {
+  std::string config;
+  std::string id;
+  std::string role = "cashier";
+};
+// Adds a terminal with a new random token to the configuration file, which
+// keeps only the token's SHA-256; the token is printed once.
+int terminal_add(const TerminalArgs& args);
+// Removes a terminal; exit 1 when there is none of that id.
+int terminal_remove(const TerminalArgs& args);
+
 }  // namespace posctl

@@ -39,7 +39,20 @@ int main(int argc, char** argv) {
   receive->add_option("--qty", sr.qty, "Units, or grams for weighed items")->required()->check(CLI::Range(1, 1000000000));
   receive->add_option("--reason", sr.reason, "Why (default: delivery)");
 
+  posctl::TerminalArgs ta;
+  auto* terminal = app.add_subcommand("terminal", "Provision the terminals allowed to use the API");
+  terminal->require_subcommand(1);
+  auto* add = terminal->add_subcommand("add", "Add a terminal; prints its new token once");
+  auto* remove = terminal->add_subcommand("remove", "Remove a terminal");
+  for (auto* cmd : {add, remove}) {
+    cmd->add_option("--config", ta.config, "posd's configuration file")->required();
+    cmd->add_option("--id", ta.id, "The terminal's id (lane-3)")->required();
+  }
+  add->add_option("--role", ta.role, "cashier or supervisor")->check(CLI::IsMember({"cashier", "supervisor"}));
+
   CLI11_PARSE(app, argc, argv);
+  if (add->parsed()) return posctl::terminal_add(ta);
+  if (remove->parsed()) return posctl::terminal_remove(ta);
   if (receive->parsed()) return posctl::stock_receive(sr);
   if (import->parsed()) return posctl::catalog_import(ci);
   if (verify->parsed()) return posctl::journal_verify(v);

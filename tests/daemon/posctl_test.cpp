@@ -1,6 +1,8 @@
 // posctl journal verify / export, and posd-hq verify, as operators run them.
 #include <catch2/catch.hpp>
 
+#include "daemon/config.h"
+#include "daemon/terminals.h"
 #include "storage/journal.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -83,4 +85,53 @@ TEST_CASE("posctl reports what it cannot do with exit 2", "[posctl]") {
   CHECK_THAT(no_key.err, Catch::Contains("--pubkey"));
   auto neither = test::run({test::bin("posctl"), "journal", "verify"});
   CHECK(neither.exit_code == 2);
+}
+
+TEST_CASE("posctl terminal add keeps only the token's digest and prints the token once", "[posctl]") {
+  test::TempDir dir;
+  nlohmann::json cfg = {{"store_id", "S1"}, {"database", dir.file("s.db")}, {"listen", "127.0.0.1:0"},
+                        {"plain_http", true}, {"terminals", nlohmann::json::array()}};
+  test::write_text(dir.file("posd.json"), cfg.dump());
+  auto add = test::run({test::bin("posctl"), "terminal", "add", "--config", dir.file("posd.json"), "--id", "lane-7",
+                        "--role", "supervisor"});
+  REQUIRE(add.exit_code == 0);
+  const std::string token = add.out.substr(add.out.find('\n') + 1, 48);
+  CHECK(token.size() == 48);
+  CHECK(test::read_text(dir.file("posd.json")).find(token) == std::string::npos);
+  auto config = load_config(dir.file("posd.json"));
+  REQUIRE(config);
+  const Terminals terminals(config->terminals);
+  const TerminalConfig* t = terminals.authenticate("Bearer " + token);
+  REQUIRE(t);
+  CHECK(t->id == "lane-7");
+  CHECK(t->role == Role::supervisor);
+
+  CHECK(test::run({test::bin("posctl"), "terminal", "add", "--config", dir.file("posd.json"), "--id", "lane-7"}).exit_code == 2);
+  CHECK(test::run({test::bin("posctl"), "terminal", "remove", "--config", dir.file("posd.json"), "--id", "lane-7"}).exit_code == 0);
+  CHECK(load_config(dir.file("posd.json"))->terminals.empty());
+  CHECK(test::run({test::bin("posctl"), "terminal", "remove", "--config", dir.file("posd.json"), "--id", "lane-7"}).exit_code == 1);
+}
+
+TEST_CASE("posctl catalog import checks the whole document and journals the import", "[posctl]") {
+  test::TempDir dir;
+  const std::string catalog = std::string(POSD_SOURCE_DIR) + "/scripts/demo-catalog.json";
+  auto fresh = test::run({test::bin("posctl"), "catalog", "import", "--db", dir.file("s.db"), catalog});
+  CHECK(fresh.exit_code == 2);  // a new database needs --store
+  CHECK_THAT(fresh.err, Catch::Contains("needs a store_id"));
+  auto ok = test::run({test::bin("posctl"), "catalog", "import", "--db", dir.file("s.db"), "--store", "S1", catalog});
+  REQUIRE(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Catch::StartsWith("imported 12 items, 2 tax classes, 5 promotions at seq 2"));
+
+  auto doc = nlohmann::json::parse(test::read_text(catalog));
+  doc["items"][2]["price"] = "3.49";
+  test::write_text(dir.file("bad.json"), doc.dump());
+  auto bad = test::run({test::bin("posctl"), "catalog", "import", "--db", dir.file("s.db"), dir.file("bad.json")});
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("items[2].price: must be an integer from 0 to 100000000000"));
+
+  CHECK(test::run({test::bin("posctl"), "stock", "receive", "--db", dir.file("s.db"), "--sku", "BREAD", "--qty", "12"}).out ==
+        "BREAD on hand 12 at seq 3\n");
+  CHECK(test::run({test::bin("posctl"), "stock", "receive", "--db", dir.file("s.db"), "--sku", "NOPE", "--qty", "1"}).exit_code == 1);
+  auto verify = test::run({test::bin("posctl"), "journal", "verify", "--db", dir.file("s.db")});
+  CHECK(verify.out == "ok 3 events\n");
 }

@@ -1,0 +1,195 @@
+// api_bench: N concurrent simulated lanes (1, 8, 64) against a real posd
+// process with a 100,000-item catalog. Each lane, on its own keep-alive
+// connection, opens a basket, scans 5 random items, pays cash and completes.
+// Prints add-line latency p50/p99, completed sales per second, and posd's
+// peak RSS (VmHWM).
+// Usage: api_bench [DIR] [SALES_PER_RUN]   (DIR on the disk to measure; default ./bench-data)
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "daemon/checkout/catalog_json.h"
+#include "drivers/gtin.h"
+#include "storage/catalog.h"
+#include "storage/journal.h"
+
+using namespace posd;
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+using json = nlohmann::json;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kItems = 100000;
+const std::string kToken = "bench-lane-token-000000000";
+
+std::string gtin_of(int i) {
+  std::string body = "5" + std::string(11 - std::to_string(i).size(), '0') + std::to_string(i);
+  return body + *barcode::gs1_check_digit(body);
+}
+
+void load_catalog(const std::string& db) {
+  Catalog c;
+  c.tax_classes = {{"standard", 2000}, {"reduced", 550}};
+  for (int i = 0; i < kItems; ++i) {
+    Item it;
+    it.sku = "SKU-" + std::to_string(i);
+    it.gtins = {"0" + gtin_of(i)};
+    it.name = "Item " + std::to_string(i);
+    it.price = 99 + (i * 37) % 5000;
+    it.tax_class = i % 3 ? "standard" : "reduced";
+    it.low_stock = 2;
+    c.items.push_back(std::move(it));
+  }
+  c.promotions.push_back({"P1", PromoType::percent_off, {"SKU-1", "SKU-2"}, 0, 0, 0, 0, 1000, 0, 0});
+  auto j = Journal::open({.db_path = db, .store_id = "BENCH"});
+  if (!j) std::abort();
+  auto r = (*j)->write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (Status s = catalog::replace(ctx.db, c); !s) return s;
+    return std::vector<Entry>{{"catalog_imported", {{"items", kItems}}}};
+  });
+  if (!r) std::abort();
+}
+
+class Client {
+ public:
+  explicit Client(uint16_t port) : stream_(ioc_) {
+    stream_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+  json call(beast::http::verb verb, const std::string& target, const json& body = nullptr) {
+    beast::http::request<beast::http::string_body> req{verb, target, 11};
+    req.set(beast::http::field::host, "127.0.0.1");
+    req.set(beast::http::field::authorization, "Bearer " + kToken);
+    if (!body.is_null()) req.body() = body.dump();
+    req.prepare_payload();
+    beast::http::write(stream_, req);
+    beast::http::response<beast::http::string_body> res;
+    beast::http::read(stream_, buf_, res);
+    if (res.result_int() >= 400) {
+      std::fprintf(stderr, "%s %s: %s\n", std::string(req.method_string()).c_str(), target.c_str(), res.body().c_str());
+      std::abort();
+    }
+    return json::parse(res.body());
+  }
+
+ private:
+  asio::io_context ioc_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buf_;
+};
+
+struct Figures {
+  double p50_us, p99_us, sales_per_s;
+};
+
+Figures run_lanes(uint16_t port, int lanes, int sales_per_lane) {
+  std::mutex mu;
+  std::vector<double> lat;
+  auto start = Steady::now();
+  std::vector<std::thread> threads;
+  for (int l = 0; l < lanes; ++l) {
+    threads.emplace_back([&, l] {
+      Client c(port);
+      std::mt19937 rng(static_cast<unsigned>(l * 7919 + lanes));
+      std::uniform_int_distribution<int> item(0, kItems - 1);
+      std::vector<double> mine;
+      for (int s = 0; s < sales_per_lane; ++s) {
+        const std::string id = c.call(beast::http::verb::post, "/v1/baskets")["id"];
+        json basket;
+        for (int k = 0; k < 5; ++k) {
+          auto t0 = Steady::now();
+          basket = c.call(beast::http::verb::post, "/v1/baskets/" + id + "/lines", {{"code", gtin_of(item(rng))}});
+          mine.push_back(std::chrono::duration<double, std::micro>(Steady::now() - t0).count());
+        }
+        c.call(beast::http::verb::post, "/v1/baskets/" + id + "/tenders", {{"type", "cash"}, {"amount", basket["due"]}});
+        c.call(beast::http::verb::post, "/v1/baskets/" + id + "/complete");
+      }
+      std::lock_guard lock(mu);
+      lat.insert(lat.end(), mine.begin(), mine.end());
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double secs = std::chrono::duration<double>(Steady::now() - start).count();
+  std::sort(lat.begin(), lat.end());
+  auto pct = [&](double p) { return lat[static_cast<size_t>(p * static_cast<double>(lat.size() - 1))]; };
+  return {pct(0.5), pct(0.99), lanes * sales_per_lane / secs};
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string dir = std::filesystem::absolute(argc > 1 ? argv[1] : "bench-data");
+  const int sales = argc > 2 ? std::stoi(argv[2]) : 256;
+  const std::string bin = std::filesystem::path(argv[0]).parent_path().string();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string db = dir + "/posd.db";
+
+  auto t0 = Steady::now();
+  load_catalog(db);
+  std::printf("api_bench: %d-item catalog loaded in %.1f s; database in %s\n", kItems,
+              std::chrono::duration<double>(Steady::now() - t0).count(), dir.c_str());
+
+  json config = {{"store_id", "BENCH"}, {"database", db}, {"listen", "127.0.0.1:0"}, {"plain_http", true},
+                 {"terminals", {{{"id", "lane"}, {"token", kToken}, {"role", "cashier"}}}}};
+  std::ofstream(dir + "/posd.json") << config.dump();
+  const std::string err = dir + "/posd.err";
+  pid_t pid = fork();
+  if (pid == 0) {
+    freopen(err.c_str(), "w", stderr);
+    execl((bin + "/posd").c_str(), "posd", "--config", (dir + "/posd.json").c_str(), nullptr);
+    _exit(127);
+  }
+  // posd logs the port it bound once it serves.
+  uint16_t port = 0;
+  for (int i = 0; i < 500 && !port; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::smatch m;
+    std::string log = read_file(err);
+    std::regex log_re("serving on http://127\\.0\\.0\\.1:([0-9]+)");
+    if (std::regex_search(log, m, log_re)) port = static_cast<uint16_t>(std::stoi(m[1]));
+  }
+  if (!port) {
+    std::fprintf(stderr, "posd did not start: %s\n", read_file(err).c_str());
+    kill(pid, SIGKILL);
+    return 1;
+  }
+
+  std::printf("\n%-12s %12s %14s %14s\n", "lanes", "sales/s", "add-line p50", "add-line p99");
+  for (int lanes : {1, 8, 64}) {
+    Figures f = run_lanes(port, lanes, std::max(1, sales / lanes));
+    std::printf("%-12d %12.0f %11.0f us %11.0f us\n", lanes, f.sales_per_s, f.p50_us, f.p99_us);
+  }
+  std::smatch m;
+  std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+  std::regex hwm("VmHWM:\\s*([0-9]+) kB");
+  if (std::regex_search(status, m, hwm)) std::printf("\nposd peak RSS: %.1f MiB\n", std::stod(m[1]) / 1024);
+  kill(pid, SIGTERM);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  std::filesystem::remove_all(dir);
+  return 0;
+}

@@ -38,8 +38,9 @@ namespace {
 constexpr const char* kItemColumns = "i.sku, i.name, i.price, i.unit, i.tax_class, i.low_stock, i.age_restricted";
 
 Result<std::optional<Item>> one_item(sql::Db& db, const std::string& where, const std::string& key) {
-  auto st = db.prepare(std::string("SELECT ") + kItemColumns + " FROM item i " + where);
-  if (!st) return st.status();
+  auto cached_st = db.cached(std::string("SELECT ") + kItemColumns + " FROM item i " + where);
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   st->bind(1, key);
   auto row = st->step();
   if (!row) return row.status();
@@ -52,8 +53,9 @@ Result<std::optional<Item>> one_item(sql::Db& db, const std::string& where, cons
   it.tax_class = st->text(4);
   it.low_stock = st->int64(5);
   it.age_restricted = st->int64(6) != 0;
-  auto g = db.prepare("SELECT gtin FROM item_gtin WHERE sku = ?1 ORDER BY gtin");
-  if (!g) return g.status();
+  auto cached_g = db.cached("SELECT gtin FROM item_gtin WHERE sku = ?1 ORDER BY gtin");
+  if (!cached_g) return cached_g.status();
+  sql::Stmt* g = &**cached_g;
   g->bind(1, it.sku);
   for (;;) {
     auto r = g->step();
@@ -108,8 +110,9 @@ Result<std::optional<Item>> by_gtin(sql::Db& db, const std::string& gtin14) {
 }
 
 Result<std::optional<TaxClass>> tax_class(sql::Db& db, const std::string& id) {
-  auto st = db.prepare("SELECT id, rate_bp FROM tax_class WHERE id = ?1");
-  if (!st) return st.status();
+  auto cached_st = db.cached("SELECT id, rate_bp FROM tax_class WHERE id = ?1");
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   st->bind(1, id);
   auto row = st->step();
   if (!row) return row.status();
@@ -118,10 +121,11 @@ Result<std::optional<TaxClass>> tax_class(sql::Db& db, const std::string& id) {
 }
 
 Result<std::vector<Promotion>> promotions(sql::Db& db) {
-  auto st = db.prepare(
+  auto cached_st = db.cached(
       "SELECT id, type, skus, buy, pay, qty, price, percent_bp, min_total, discount "
       "FROM promotion ORDER BY rowid");
-  if (!st) return st.status();
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   std::vector<Promotion> out;
   for (;;) {
     auto row = st->step();

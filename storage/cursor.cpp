@@ -5,8 +5,9 @@
 namespace posd::cursor {
 
 Result<uint64_t> read(sql::Db& db, std::string_view name) {
-  auto st = db.prepare("SELECT value FROM cursor WHERE name = ?1");
-  if (!st) return st.status();
+  auto cached_st = db.cached("SELECT value FROM cursor WHERE name = ?1");
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   st->bind(1, name);
   auto row = st->step();
   if (!row) return row.status();
@@ -15,8 +16,9 @@ Result<uint64_t> read(sql::Db& db, std::string_view name) {
 }
 
 Status advance(sql::Db& db, std::string_view name, uint64_t value) {
-  auto st = db.prepare("UPDATE cursor SET value = ?2 WHERE name = ?1 AND value < ?2");
-  if (!st) return st.status();
+  auto cached_st = db.cached("UPDATE cursor SET value = ?2 WHERE name = ?1 AND value < ?2");
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   st->bind(1, name).bind(2, static_cast<int64_t>(value));
   if (Status s = st->run(); !s) return s;
   if (db.changes() == 0) {

@@ -5,8 +5,9 @@ namespace posd {
 namespace counter {
 
 Result<int64_t> add(sql::Db& db, const std::string& name, int64_t by) {
-  auto st = db.prepare("UPDATE counter SET value = value + ?2 WHERE name = ?1 RETURNING value");
-  if (!st) return st.status();
+  auto cached_st = db.cached("UPDATE counter SET value = value + ?2 WHERE name = ?1 RETURNING value");
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   st->bind(1, name).bind(2, by);
   auto row = st->step();
   if (!row) return row.status();
@@ -17,8 +18,9 @@ Result<int64_t> add(sql::Db& db, const std::string& name, int64_t by) {
 }
 
 Result<int64_t> read(sql::Db& db, const std::string& name) {
-  auto st = db.prepare("SELECT value FROM counter WHERE name = ?1");
-  if (!st) return st.status();
+  auto cached_st = db.cached("SELECT value FROM counter WHERE name = ?1");
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   st->bind(1, name);
   auto row = st->step();
   if (!row) return row.status();
@@ -49,8 +51,9 @@ ReturnRow return_of(const sql::Stmt& st) {
 
 template <typename Row, typename Read>
 Result<std::vector<Row>> all(sql::Db& db, const std::string& sql, int64_t key, Read read) {
-  auto st = db.prepare(sql);
-  if (!st) return st.status();
+  auto cached_st = db.cached(sql);
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   st->bind(1, key);
   std::vector<Row> out;
   for (;;) {
@@ -64,8 +67,9 @@ Result<std::vector<Row>> all(sql::Db& db, const std::string& sql, int64_t key, R
 }  // namespace
 
 Status insert(sql::Db& db, const SaleRow& s) {
-  auto st = db.prepare(std::string("INSERT INTO sale(") + kSaleColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  if (!st) return st.status();
+  auto cached_st = db.cached(std::string("INSERT INTO sale(") + kSaleColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   return st->bind(1, s.receipt_no).bind(2, static_cast<int64_t>(s.seq)).bind(3, s.period)
       .bind(4, s.business_day).bind(5, s.terminal).bind(6, s.total).bind(7, s.status)
       .bind(8, s.body.dump()).run();
@@ -80,8 +84,9 @@ Result<std::optional<SaleRow>> get(sql::Db& db, int64_t receipt_no) {
 }
 
 Status set_status(sql::Db& db, int64_t receipt_no, const std::string& status) {
-  auto st = db.prepare("UPDATE sale SET status = ?2 WHERE receipt_no = ?1");
-  if (!st) return st.status();
+  auto cached_st = db.cached("UPDATE sale SET status = ?2 WHERE receipt_no = ?1");
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   return st->bind(1, receipt_no).bind(2, status).run();
 }
 
@@ -91,8 +96,9 @@ Result<std::vector<SaleRow>> in_period(sql::Db& db, int64_t period) {
 }
 
 Status insert_return(sql::Db& db, const ReturnRow& r) {
-  auto st = db.prepare(std::string("INSERT INTO sale_return(") + kReturnColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  if (!st) return st.status();
+  auto cached_st = db.cached(std::string("INSERT INTO sale_return(") + kReturnColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   st->bind(1, r.return_no);
   if (r.receipt_no) st->bind(2, *r.receipt_no);
   else st->bind_null(2);
@@ -115,8 +121,9 @@ Result<std::vector<ReturnRow>> returns_in_period(sql::Db& db, int64_t period) {
 namespace idempotency {
 
 Result<std::optional<Answer>> find(sql::Db& db, const std::string& terminal, const std::string& key) {
-  auto st = db.prepare("SELECT request, status, body FROM idempotency WHERE terminal = ?1 AND key = ?2");
-  if (!st) return st.status();
+  auto cached_st = db.cached("SELECT request, status, body FROM idempotency WHERE terminal = ?1 AND key = ?2");
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   st->bind(1, terminal).bind(2, key);
   auto row = st->step();
   if (!row) return row.status();
@@ -125,8 +132,9 @@ Result<std::optional<Answer>> find(sql::Db& db, const std::string& terminal, con
 }
 
 Status put(sql::Db& db, const std::string& terminal, const std::string& key, const Answer& a) {
-  auto st = db.prepare("INSERT INTO idempotency(terminal, key, request, status, body) VALUES (?1, ?2, ?3, ?4, ?5)");
-  if (!st) return st.status();
+  auto cached_st = db.cached("INSERT INTO idempotency(terminal, key, request, status, body) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   return st->bind(1, terminal).bind(2, key).bind(3, a.request).bind(4, int64_t{a.status}).bind(5, a.body).run();
 }
 

@@ -34,19 +34,44 @@ Result<Db> Db::open(const std::string& path, Mode mode) {
   return db;
 }
 
-Db::Db(Db&& o) noexcept : db_(std::exchange(o.db_, nullptr)), path_(std::move(o.path_)) {}
+Db::Db(Db&& o) noexcept
+    : db_(std::exchange(o.db_, nullptr)), path_(std::move(o.path_)), cache_(std::move(o.cache_)) {
+  adopt_cache();
+}
 
 Db& Db::operator=(Db&& o) noexcept {
   if (this != &o) {
+    cache_.clear();
     if (db_) sqlite3_close_v2(db_);
     db_ = std::exchange(o.db_, nullptr);
     path_ = std::move(o.path_);
+    cache_ = std::move(o.cache_);
+    adopt_cache();
   }
   return *this;
 }
 
 Db::~Db() {
+  cache_.clear();  // statements before the connection
   if (db_) sqlite3_close_v2(db_);
+}
+
+void Db::adopt_cache() {
+  for (auto& [sql, st] : cache_) st->db_ = this;
+}
+
+Result<CachedStmt> Db::cached(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    auto st = prepare(sql);
+    if (!st) return st.status();
+    it = cache_.emplace(sql, std::make_unique<Stmt>(std::move(*st))).first;
+  }
+  return CachedStmt(it->second.get());
+}
+
+CachedStmt::~CachedStmt() {
+  if (s_) s_->reset();
 }
 
 Status Db::error(int rc, std::string_view what) const {

@@ -4,9 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "storage/status.h"
 
@@ -16,6 +19,7 @@ struct sqlite3_stmt;
 namespace posd::sql {
 
 class Stmt;
+class CachedStmt;
 
 class Db {
  public:
@@ -35,6 +39,10 @@ class Db {
   Status exec(std::string_view sql);
   // Compiles one statement. The Stmt borrows this Db.
   Result<Stmt> prepare(std::string_view sql);
+  // The same, compiled once and kept by the Db for every later call (hot
+  // paths). The handle resets the statement when it goes out of scope; use
+  // one handle of a given SQL at a time.
+  Result<CachedStmt> cached(const std::string& sql);
   // The first column of the first row as an integer (nullopt for no row).
   Result<std::optional<int64_t>> query_int(std::string_view sql);
 
@@ -47,8 +55,10 @@ class Db {
 
  private:
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  void adopt_cache();
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::map<std::string, std::unique_ptr<Stmt>, std::less<>> cache_;
 };
 
 class Stmt {
@@ -81,6 +91,22 @@ class Stmt {
   Db* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   int bind_rc_ = 0;
+};
+
+// A borrowed, reused statement of Db::cached(); reset on destruction.
+class CachedStmt {
+ public:
+  explicit CachedStmt(Stmt* s) : s_(s) {}
+  CachedStmt(CachedStmt&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  CachedStmt(const CachedStmt&) = delete;
+  CachedStmt& operator=(const CachedStmt&) = delete;
+  CachedStmt& operator=(CachedStmt&&) = delete;
+  ~CachedStmt();
+  Stmt* operator->() const { return s_; }
+  Stmt& operator*() const { return *s_; }
+
+ private:
+  Stmt* s_;
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran.

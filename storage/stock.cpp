@@ -3,8 +3,9 @@
 namespace posd::stock {
 
 Result<int64_t> on_hand(sql::Db& db, const std::string& sku) {
-  auto st = db.prepare("SELECT on_hand FROM stock WHERE sku = ?1");
-  if (!st) return st.status();
+  auto cached_st = db.cached("SELECT on_hand FROM stock WHERE sku = ?1");
+  if (!cached_st) return cached_st.status();
+  sql::Stmt* st = &**cached_st;
   st->bind(1, sku);
   auto row = st->step();
   if (!row) return row.status();
@@ -14,13 +15,15 @@ Result<int64_t> on_hand(sql::Db& db, const std::string& sku) {
 Result<Moved> move(sql::Db& db, const std::string& sku, int64_t delta, uint64_t seq, std::string_view kind) {
   auto before = on_hand(db, sku);
   if (!before) return before.status();
-  auto up = db.prepare(
+  auto cached_up = db.cached(
       "INSERT INTO stock(sku, on_hand) VALUES (?1, ?2) "
       "ON CONFLICT(sku) DO UPDATE SET on_hand = on_hand + ?2");
-  if (!up) return up.status();
+  if (!cached_up) return cached_up.status();
+  sql::Stmt* up = &**cached_up;
   if (Status s = up->bind(1, sku).bind(2, delta).run(); !s) return s;
-  auto mv = db.prepare("INSERT INTO stock_movement(seq, sku, delta, kind) VALUES (?1, ?2, ?3, ?4)");
-  if (!mv) return mv.status();
+  auto cached_mv = db.cached("INSERT INTO stock_movement(seq, sku, delta, kind) VALUES (?1, ?2, ?3, ?4)");
+  if (!cached_mv) return cached_mv.status();
+  sql::Stmt* mv = &**cached_mv;
   if (Status s = mv->bind(1, static_cast<int64_t>(seq)).bind(2, sku).bind(3, delta).bind(4, kind).run(); !s) return s;
   return Moved{*before, *before + delta};
 }

@@ -85,6 +85,7 @@ json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const 
   return {{"id", id},
           {"state", posd::to_string(state)},
           {"currency", rules.currency},
+          {"prices_include_tax", rules.prices_include_tax},
           {"lines", lines_json},
           {"subtotal", priced.subtotal},
           {"discount", priced.discount},

@@ -43,7 +43,7 @@ std::string receipt_text(const json& sale, const std::string& store_id) {
   out += std::string(kWidth, '-') + "\n";
   out += row("TOTAL " + sale.value("currency", ""), format_minor(sale["total"]));
   for (const json& t : sale["tax"]) {
-    out += row("  incl. tax " + t["class"].get<std::string>() + " " + format_minor(t["rate_bp"]) + "%",
+    out += row(std::string(sale.value("prices_include_tax", true) ? "  incl. tax " : "  tax ") + t["class"].get<std::string>() + " " + format_minor(t["rate_bp"]) + "%",
                format_minor(t["amount"]));
   }
   for (const json& t : sale["tenders"]) {

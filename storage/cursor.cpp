@@ -5,14 +5,10 @@
 namespace posd::cursor {
 
 Result<uint64_t> read(sql::Db& db, std::string_view name) {
-  auto cached_st = db.cached("SELECT value FROM cursor WHERE name = ?1");
-  if (!cached_st) return cached_st.status();
-  sql::Stmt* st = &**cached_st;
-  st->bind(1, name);
-  auto row = st->step();
-  if (!row) return row.status();
-  if (!*row) return Status::not_found("no cursor named " + std::string(name));
-  return static_cast<uint64_t>(st->int64(0));
+  auto v = db.query_int("SELECT value FROM cursor WHERE name = ?1", name);
+  if (!v) return v.status();
+  if (!*v) return Status::not_found("no cursor named " + std::string(name));
+  return static_cast<uint64_t>(**v);
 }
 
 Status advance(sql::Db& db, std::string_view name, uint64_t value) {

@@ -18,14 +18,10 @@ Result<int64_t> add(sql::Db& db, const std::string& name, int64_t by) {
 }
 
 Result<int64_t> read(sql::Db& db, const std::string& name) {
-  auto cached_st = db.cached("SELECT value FROM counter WHERE name = ?1");
-  if (!cached_st) return cached_st.status();
-  sql::Stmt* st = &**cached_st;
-  st->bind(1, name);
-  auto row = st->step();
-  if (!row) return row.status();
-  if (!*row) return Status::not_found("no counter named " + name);
-  return st->int64(0);
+  auto v = db.query_int("SELECT value FROM counter WHERE name = ?1", name);
+  if (!v) return v.status();
+  if (!*v) return Status::not_found("no counter named " + name);
+  return **v;
 }
 
 }  // namespace counter

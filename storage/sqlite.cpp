@@ -112,6 +112,16 @@ Result<std::optional<int64_t>> Db::query_int(std::string_view sql) {
   return std::optional<int64_t>{st->int64(0)};
 }
 
+Result<std::optional<int64_t>> Db::query_int(const std::string& sql, std::string_view key) {
+  auto st = cached(sql);
+  if (!st) return st.status();
+  (*st)->bind(1, key);
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  if (!*row || (*st)->is_null(0)) return std::optional<int64_t>{};
+  return std::optional<int64_t>{(*st)->int64(0)};
+}
+
 int Db::changes() const { return sqlite3_changes(db_); }
 
 Stmt::Stmt(Stmt&& o) noexcept

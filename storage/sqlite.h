@@ -45,6 +45,8 @@ class Db {
   Result<CachedStmt> cached(const std::string& sql);
   // The first column of the first row as an integer (nullopt for no row).
   Result<std::optional<int64_t>> query_int(std::string_view sql);
+  // The same for a cached statement with one text parameter ?1 (a point lookup).
+  Result<std::optional<int64_t>> query_int(const std::string& sql, std::string_view key);
 
   int changes() const;
   sqlite3* handle() { return db_; }

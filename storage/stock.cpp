@@ -3,13 +3,9 @@
 namespace posd::stock {
 
 Result<int64_t> on_hand(sql::Db& db, const std::string& sku) {
-  auto cached_st = db.cached("SELECT on_hand FROM stock WHERE sku = ?1");
-  if (!cached_st) return cached_st.status();
-  sql::Stmt* st = &**cached_st;
-  st->bind(1, sku);
-  auto row = st->step();
-  if (!row) return row.status();
-  return *row ? st->int64(0) : int64_t{0};
+  auto v = db.query_int("SELECT on_hand FROM stock WHERE sku = ?1", sku);
+  if (!v) return v.status();
+  return v->value_or(0);
 }
 
 Result<Moved> move(sql::Db& db, const std::string& sku, int64_t delta, uint64_t seq, std::string_view kind) {

@@ -28,8 +28,31 @@ http::Response to_response(const Outcome& o) {
   return text_response(o.status, "application/json", o.body.dump());
 }
 
-Api::Api(Checkout& checkout, const Terminals& terminals) : checkout_(checkout), terminals_(terminals) {
+Api::Api(Checkout& checkout, const Terminals& terminals, Metrics* metrics)
+    : checkout_(checkout), terminals_(terminals), metrics_(metrics) {
   add_routes();
+  if (metrics_) {
+    router_.set_observer([m = metrics_](const std::string& method, const std::string& route, int status, double s) {
+      m->request(method, route, status, s);
+    });
+  }
+}
+
+Outcome Api::readiness() {
+  constexpr auto kStuck = std::chrono::seconds(10);
+  auto probe = checkout_.reader().query_int("SELECT COUNT(*) FROM counter");
+  if (!probe) return Outcome::error(503, "not_ready", "the database does not answer: " + probe.status().message());
+  const Journal& j = checkout_.journal();
+  const auto now = std::chrono::steady_clock::now();
+  if (j.batches() != ready_batches_ || j.queued() == 0) {
+    ready_batches_ = j.batches();
+    ready_since_ = now;
+  } else if (now - ready_since_ > kStuck) {
+    return Outcome::error(503, "not_ready", "the journal writer has made no progress for " +
+                                                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - ready_since_).count()) +
+                                                " s with " + std::to_string(j.queued()) + " writes queued");
+  }
+  return Outcome::success({{"ready", true}, {"journal_seq", j.last_seq()}});
 }
 
 http::Handler Api::handler() {
@@ -134,6 +157,13 @@ void Api::add_routes() {
   router_.add(bhttp::verb::get, "/healthz", [](const http::Request&, const P&, http::Reply reply) {
     reply(to_response(Outcome::success({{"status", "alive"}})));
   });
+  router_.add(bhttp::verb::get, "/readyz", [this](const http::Request&, const P&, http::Reply reply) {
+    reply(to_response(readiness()));
+  });
+  router_.add(bhttp::verb::get, "/metrics", authed([this](const http::Request&, const P&, const Caller&, http::Reply reply) {
+    if (!metrics_) return reply(to_response(Outcome::error(404, "not_found", "metrics are off")));
+    reply(text_response(200, "text/plain; version=0.0.4", metrics_->render(checkout_.journal(), checkout_.reader())));
+  }));
   router_.add(bhttp::verb::get, "/v1/openapi.yaml", [](const http::Request&, const P&, http::Reply reply) {
     reply(text_response(200, "application/yaml", std::string(openapi_yaml())));
   });

@@ -6,19 +6,21 @@
 // Runs on the io_context's thread, like the Checkout.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <map>
 
 #include "daemon/checkout/checkout.h"
 #include "daemon/http/router.h"
+#include "daemon/metrics.h"
 #include "daemon/terminals.h"
 
 namespace posd {
 
 class Api {
  public:
-  // `checkout` and `terminals` must outlive the Api.
-  Api(Checkout& checkout, const Terminals& terminals);
+  // `checkout`, `terminals` and `metrics` (when given) must outlive the Api.
+  Api(Checkout& checkout, const Terminals& terminals, Metrics* metrics = nullptr);
 
   // The handler to give the http::Server.
   http::Handler handler();
@@ -40,8 +42,14 @@ class Api {
     Outcome outcome;
   };
 
+  // /readyz: the database answers, and the journal writer is idle or moving.
+  Outcome readiness();
+
   Checkout& checkout_;
   const Terminals& terminals_;
+  Metrics* metrics_;
+  uint64_t ready_batches_ = 0;
+  std::chrono::steady_clock::time_point ready_since_ = std::chrono::steady_clock::now();
   http::Router router_;
   std::map<std::string, Remembered> remembered_;  // terminal + "\n" + key
   std::deque<std::string> remembered_order_;

@@ -10,6 +10,7 @@
 
 #include "daemon/api.h"
 #include "daemon/events.h"
+#include "daemon/metrics.h"
 #include "daemon/tls.h"
 #include "daemon/http/server.h"
 #include "daemon/log.h"
@@ -70,9 +71,13 @@ int run_service(const Config& config) {
     logger->error("{}", s.message());
     return 1;
   }
+  Metrics metrics;
   Journal::Options jo;
   jo.db_path = config.database;
   jo.store_id = config.store_id;
+  jo.on_commit = [&metrics](size_t writes, std::chrono::nanoseconds took) {
+    metrics.commit(writes, std::chrono::duration<double>(took).count());
+  };
   auto journal = Journal::open(jo);
   if (!journal) {
     logger->error("cannot open the journal {}: {}", config.database, journal.status().to_string());
@@ -87,9 +92,12 @@ int run_service(const Config& config) {
     return 1;
   }
   Terminals terminals(config.terminals);
-  Api api(**checkout, terminals);
+  Api api(**checkout, terminals, &metrics);
   Events events(terminals);
-  (*checkout)->set_event_sink([&events](const std::string& t, const nlohmann::json& e) { events.publish(t, e); });
+  (*checkout)->set_event_sink([&events, &metrics](const std::string& t, const nlohmann::json& e) {
+    if (e.value("type", "") == "low_stock") metrics.low_stock_alert();
+    events.publish(t, e);
+  });
   http::Server::Options options;
   options.events = &events;
   std::optional<asio::ssl::context> tls;

@@ -187,8 +187,10 @@ void Journal::run() {
         queue_.pop_front();
       }
     }
+    const auto started = std::chrono::steady_clock::now();
     commit_batch(batch);
     batches_.fetch_add(1, std::memory_order_release);
+    if (options_.on_commit) options_.on_commit(batch.size(), std::chrono::steady_clock::now() - started);
     for (Write& w : batch) w.done(std::move(w.result));
     batch.clear();
   }

@@ -72,6 +72,9 @@ class Journal {
     // The business day for an event stamped at `t`; default: its UTC date.
     std::function<std::string(std::chrono::system_clock::time_point)> business_day{};
     size_t max_batch = 512;   // writes per transaction at most
+    // Called on the writer thread after each commit with the batch's size and
+    // its time (transaction and fsync). Must be quick and thread-safe.
+    std::function<void(size_t writes, std::chrono::nanoseconds took)> on_commit{};
   };
 
   // Opens (creating when absent) the database, migrates the schema, loads or

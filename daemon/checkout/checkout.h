@@ -45,6 +45,7 @@ class Checkout {
   void set_event_sink(EventSink sink) { sink_ = std::move(sink); }
   const StoreRules& rules() const { return rules_; }
   sql::Db& reader() { return reader_; }
+  const Journal& journal() const { return journal_; }
 
   // Items and stock (reads; answer at once).
   Outcome item(const std::string& code);

@@ -1,5 +1,7 @@
 #include "daemon/http/router.h"
 
+#include <chrono>
+
 namespace posd::http {
 
 std::vector<std::string> split_path(std::string_view target) {
@@ -36,7 +38,17 @@ std::string percent_decode(std::string_view s) {
 }
 
 void Router::add(bhttp::verb method, const std::string& pattern, Route route) {
-  entries_.push_back({method, split_path(pattern), std::move(route)});
+  entries_.push_back({method, pattern, split_path(pattern), std::move(route)});
+}
+
+Reply Router::observed(const Request& req, const std::string& pattern, Reply reply) const {
+  if (!observer_) return reply;
+  return [observer = observer_, method = std::string(req.method_string()), pattern,
+          start = std::chrono::steady_clock::now(), reply = std::move(reply)](Response res) {
+    observer(method, pattern, static_cast<int>(res.result_int()),
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    reply(std::move(res));
+  };
 }
 
 void Router::operator()(const Request& req, Reply reply) const {
@@ -57,8 +69,9 @@ void Router::operator()(const Request& req, Reply reply) const {
     if (!match) continue;
     path_known = true;
     if (e.method != req.method()) continue;
-    return e.route(req, params, std::move(reply));
+    return e.route(req, params, observed(req, e.pattern, std::move(reply)));
   }
+  reply = observed(req, "unmatched", std::move(reply));
   if (path_known) {
     return reply(error_response(bhttp::status::method_not_allowed, "method_not_allowed",
                                 std::string(req.method_string()) + " is not allowed on this path"));

@@ -16,17 +16,25 @@ using Route = std::function<void(const Request&, const Params&, Reply)>;
 
 class Router {
  public:
+  // Told of every answered request: method, the route's pattern ("unmatched"
+  // when none), the status, and the seconds from dispatch to answer.
+  using Observer = std::function<void(const std::string& method, const std::string& route, int status, double seconds)>;
+
   void add(bhttp::verb method, const std::string& pattern, Route route);
+  void set_observer(Observer o) { observer_ = std::move(o); }
   // Dispatches one request; usable as a Server's Handler.
   void operator()(const Request& req, Reply reply) const;
 
  private:
   struct Entry {
     bhttp::verb method;
+    std::string pattern;
     std::vector<std::string> segments;  // "{name}" captures one segment
     Route route;
   };
+  Reply observed(const Request& req, const std::string& pattern, Reply reply) const;
   std::vector<Entry> entries_;
+  Observer observer_;
 };
 
 // The path without its query string, split on '/'.

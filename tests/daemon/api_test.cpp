@@ -73,3 +73,22 @@ TEST_CASE("keep-alive serves several requests on one connection", "[api]") {
   for (size_t at = out.find("HTTP/1.1 200"); at != std::string::npos; at = out.find("HTTP/1.1 200", at + 1)) ++count;
   CHECK(count == 3);
 }
+
+TEST_CASE("/readyz answers without a token; /metrics needs one and counts", "[api]") {
+  test::Node node;
+  auto ready = test::request(node.port(), "GET", "/readyz");
+  CHECK(ready.status == 200);
+  CHECK(ready.json()["ready"] == true);
+  CHECK(test::request(node.port(), "GET", "/metrics").status == 401);
+  test::request(node.port(), "GET", "/v1/status", test::kCashierToken);
+  test::request(node.port(), "GET", "/v1/nothing", test::kCashierToken);
+  REQUIRE(node.journal().append(Entry{"note", nlohmann::json::object()}));
+  auto m = test::request(node.port(), "GET", "/metrics", test::kCashierToken);
+  REQUIRE(m.status == 200);
+  CHECK_THAT(m.headers["content-type"], Catch::StartsWith("text/plain"));
+  CHECK_THAT(m.body, Catch::Contains("posd_http_requests_total{method=\"GET\",route=\"/v1/status\",status=\"200\"} 1"));
+  CHECK_THAT(m.body, Catch::Contains("route=\"unmatched\",status=\"404\"} 1"));
+  CHECK_THAT(m.body, Catch::Contains("posd_journal_seq 2"));
+  CHECK_THAT(m.body, Catch::Contains("posd_hq_backlog_events 2"));
+  CHECK_THAT(m.body, Catch::Contains("posd_journal_commit_writes_count"));
+}

@@ -34,16 +34,23 @@ Node::Node(http::Server::Options options, const std::function<void(nlohmann::jso
   auto config = parse_config(j);
   REQUIRE(config);
   config_ = *config;
-  auto journal = Journal::open({.db_path = config_.database, .store_id = config_.store_id});
+  metrics_ = std::make_unique<Metrics>();
+  auto journal = Journal::open({.db_path = config_.database, .store_id = config_.store_id,
+                                .on_commit = [m = metrics_.get()](size_t n, std::chrono::nanoseconds t) {
+                                  m->commit(n, std::chrono::duration<double>(t).count());
+                                }});
   REQUIRE(journal);
   journal_ = std::move(*journal);
   auto checkout = Checkout::open(ioc_, *journal_, StoreRules{config_.currency, config_.prices_include_tax, config_.cash_rounding});
   REQUIRE(checkout);
   checkout_ = std::move(*checkout);
   terminals_ = std::make_unique<Terminals>(config_.terminals);
-  api_ = std::make_unique<Api>(*checkout_, *terminals_);
+  api_ = std::make_unique<Api>(*checkout_, *terminals_, metrics_.get());
   events_ = std::make_unique<Events>(*terminals_);
-  checkout_->set_event_sink([this](const std::string& t, const nlohmann::json& e) { events_->publish(t, e); });
+  checkout_->set_event_sink([this](const std::string& t, const nlohmann::json& e) {
+    if (e.value("type", "") == "low_stock") metrics_->low_stock_alert();
+    events_->publish(t, e);
+  });
   options.events = events_.get();
   if (!config_.plain_http) {
     auto ctx = make_tls_context(config_);

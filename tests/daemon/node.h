@@ -40,6 +40,7 @@ class Node {
   TempDir dir_;
   Config config_;
   boost::asio::io_context ioc_;
+  std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<Checkout> checkout_;
   std::unique_ptr<Terminals> terminals_;

@@ -1,0 +1,57 @@
+#include "daemon/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+#include "storage/cursor.h"
+
+namespace posd {
+
+namespace {
+const prometheus::Histogram::BucketBoundaries kRequestBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                                 0.01,   0.025,   0.05,   0.1,   0.25,   1};
+const prometheus::Histogram::BucketBoundaries kCommitBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                                0.005,  0.01,    0.025,  0.05,  0.1, 1};
+const prometheus::Histogram::BucketBoundaries kGroupBuckets = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+}  // namespace
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      requests_(prometheus::BuildCounter().Name("posd_http_requests_total").Help("HTTP requests by route and status").Register(*registry_)),
+      request_seconds_(prometheus::BuildHistogram().Name("posd_http_request_seconds").Help("Time to answer, by route").Register(*registry_)),
+      commit_seconds_(prometheus::BuildHistogram().Name("posd_journal_commit_seconds").Help("Journal transaction time including fsync")
+                          .Register(*registry_).Add({}, kCommitBuckets)),
+      commit_writes_(prometheus::BuildHistogram().Name("posd_journal_commit_writes").Help("Writes grouped into one commit")
+                         .Register(*registry_).Add({}, kGroupBuckets)),
+      journal_seq_(prometheus::BuildGauge().Name("posd_journal_seq").Help("Last durable journal seq").Register(*registry_).Add({})),
+      hq_acked_seq_(prometheus::BuildGauge().Name("posd_hq_acked_seq").Help("Highest seq HQ acknowledged").Register(*registry_).Add({})),
+      hq_backlog_(prometheus::BuildGauge().Name("posd_hq_backlog_events").Help("Journal events HQ has not acknowledged").Register(*registry_).Add({})),
+      hq_link_up_(prometheus::BuildGauge().Name("posd_hq_link_up").Help("1 while connected to the HQ broker").Register(*registry_).Add({})),
+      low_stock_alerts_(prometheus::BuildCounter().Name("posd_low_stock_alerts_total").Help("Low-stock alerts raised").Register(*registry_).Add({})) {}
+
+void Metrics::request(const std::string& method, const std::string& route, int status, double seconds) {
+  requests_.Add({{"method", method}, {"route", route}, {"status", std::to_string(status)}}).Increment();
+  request_seconds_.Add({{"method", method}, {"route", route}}, kRequestBuckets).Observe(seconds);
+}
+
+void Metrics::commit(size_t writes, double seconds) {
+  commit_seconds_.Observe(seconds);
+  commit_writes_.Observe(static_cast<double>(writes));
+}
+
+void Metrics::low_stock_alert() { low_stock_alerts_.Increment(); }
+
+std::string Metrics::render(const Journal& journal, sql::Db& reader) {
+  const uint64_t seq = journal.last_seq();
+  journal_seq_.Set(static_cast<double>(seq));
+  if (auto acked = cursor::read(reader, "hq_acked_seq")) {
+    hq_acked_seq_.Set(static_cast<double>(*acked));
+    hq_backlog_.Set(static_cast<double>(seq - std::min(seq, *acked)));
+  }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry_->Collect());
+  return out.str();
+}
+
+}  // namespace posd

@@ -1,0 +1,43 @@
+// posd's metrics in the Prometheus text format (GET /metrics): requests and
+// their latency per route, journal commits (latency and group size), the
+// journal's seq, what HQ has acknowledged and the backlog, and low-stock
+// alerts. Built on prometheus-cpp's core (Debian's prometheus-cpp-dev);
+// recording is thread-safe, so the journal writer records its own commits.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "storage/journal.h"
+
+namespace posd {
+
+class Metrics {
+ public:
+  Metrics();
+
+  void request(const std::string& method, const std::string& route, int status, double seconds);
+  void commit(size_t writes, double seconds);
+  void low_stock_alert();
+  // Reads the live figures (journal seq, HQ cursor) and renders everything.
+  std::string render(const Journal& journal, sql::Db& reader);
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& request_seconds_;
+  prometheus::Histogram& commit_seconds_;
+  prometheus::Histogram& commit_writes_;
+  prometheus::Gauge& journal_seq_;
+  prometheus::Gauge& hq_acked_seq_;
+  prometheus::Gauge& hq_backlog_;
+  prometheus::Gauge& hq_link_up_;
+  prometheus::Counter& low_stock_alerts_;
+};
+
+}  // namespace posd

@@ -74,7 +74,7 @@ TEST_CASE("keep-alive serves several requests on one connection", "[api]") {
   CHECK(count == 3);
 }
 
-TEST_CASE("/readyz answers without a token; /metrics needs one and counts", "[api]") {
+TEST_CASE("/readyz answers without a token, /metrics needs one and counts", "[api]") {
   test::Node node;
   auto ready = test::request(node.port(), "GET", "/readyz");
   CHECK(ready.status == 200);

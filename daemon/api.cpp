@@ -1,5 +1,6 @@
 #include "daemon/api.h"
 
+#include "daemon/log.h"
 #include "daemon/openapi.h"
 #include "storage/digest.h"
 #include "storage/sales.h"
@@ -63,6 +64,8 @@ http::Route Api::authed(Authed route) {
   return [this, route = std::move(route)](const http::Request& req, const http::Params& params, http::Reply reply) {
     const TerminalConfig* t = terminals_.authenticate(req[bhttp::field::authorization]);
     if (!t) {
+      // The token itself is never logged, right or wrong.
+      log::get("api")->warn("{} {}: no valid terminal token", std::string(req.method_string()), params.empty() ? std::string(req.target().substr(0, req.target().find('?'))) : "(route with parameters)");
       auto res = to_response(Outcome::error(401, "unauthorized", "a terminal's bearer token is required"));
       res.set(bhttp::field::www_authenticate, "Bearer");
       return reply(std::move(res));

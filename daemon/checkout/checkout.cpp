@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include "daemon/json_fields.h"
+#include "daemon/log.h"
 #include "drivers/gtin.h"
 #include "storage/catalog.h"
 #include "storage/digest.h"
@@ -221,7 +222,12 @@ Outcome Checkout::tender(const Caller& c, const std::string& id, const json& bod
   if (!promos) return Outcome::from(promos.status());
   PricedBasket priced = b->price(*promos, rules_);
   Outcome t = add_tender(*b, body, priced, rules_);
-  if (!t.ok()) return t;
+  if (!t.ok()) {
+    if (t.body["error"]["code"] == "card_number_refused") {
+      log::get("checkout")->warn("{}: refused a tender carrying a card number (neither kept nor logged)", c.terminal);
+    }
+    return t;
+  }
   return Outcome::success(b->to_json(priced, rules_));
 }
 

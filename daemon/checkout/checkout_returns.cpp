@@ -3,6 +3,7 @@
 // only with a supervisor.
 #include "daemon/checkout/checkout.h"
 #include "daemon/json_fields.h"
+#include "daemon/log.h"
 #include "storage/catalog.h"
 #include "storage/sales.h"
 #include "storage/stock.h"
@@ -197,7 +198,13 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
         record["seq"] = seq;
         return Outcome::success(record, 201);
       },
-      idem, std::move(done));
+      idem, [done](Outcome o) {
+        if (o.ok()) {
+          log::get("checkout")->info("return {} at {}: refund {}, seq {}", o.body["return_no"].dump(),
+                                     o.body["terminal"].get<std::string>(), o.body["refund"].dump(), o.body["seq"].dump());
+        }
+        done(o);
+      });
 }
 
 }  // namespace posd

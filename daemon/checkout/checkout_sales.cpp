@@ -6,6 +6,7 @@
 #include "daemon/checkout/receipt.h"
 #include "daemon/checkout/report.h"
 #include "daemon/json_fields.h"
+#include "daemon/log.h"
 #include "storage/catalog.h"
 #include "storage/sales.h"
 #include "storage/stock.h"
@@ -98,6 +99,8 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
           else it->second.state = Basket::State::open;
         }
         if (o.ok()) {
+          log::get("checkout")->info("sale {} at {}: total {} {}, seq {}", o.body["receipt_no"].dump(), terminal,
+                                     o.body["total"].dump(), rules_.currency, o.body["seq"].dump());
           for (const json& a : o.body["low_stock"]) emit("", {{"type", "low_stock"}, {"alert", a}});
         }
         done(o);

@@ -174,3 +174,44 @@ TEST_CASE("SIGTERM during a load of sales loses no acknowledged sale", "[process
   // Gap-free receipt numbers: every journaled sale was numbered in order.
   CHECK(*journaled.rbegin() == static_cast<int64_t>(journaled.size()));
 }
+
+TEST_CASE("no token, key or card number ever reaches the log", "[process]") {
+  test::TempDir dir;
+  {
+    auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "TEST-1"});
+    REQUIRE(j);
+    test::load_demo_catalog(**j);
+  }
+  auto cfg = test::base_config(dir.file("s.db"));
+  cfg["log_level"] = "trace";
+  test::write_text(dir.file("posd.json"), cfg.dump());
+  test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+  REQUIRE(posd.wait_for_err("serving on"));
+  const uint16_t port = port_from_log(posd.err());
+
+  const std::string wrong = "wrong-secret-token-777777";
+  test::request(port, "GET", "/v1/status", wrong);
+  test::request(port, "GET", "/v1/items/BREAD", wrong);
+  test::Lane lane(port, test::kCashierToken);
+  const std::string id = lane.open_basket();
+  lane.scan(id, {"BREAD"});
+  auto refused = lane.post("/v1/baskets/" + id + "/tenders",
+                           {{"type", "card"}, {"amount", 289}, {"approval_ref", "X"}, {"masked_pan", "4111111111111111"}});
+  CHECK(refused.json()["error"]["code"] == "card_number_refused");
+  lane.post("/v1/baskets/" + id + "/tenders",
+            {{"type", "card"}, {"amount", 289}, {"approval_ref", "AUTH-1"}, {"masked_pan", "************1111"}});
+  REQUIRE(lane.post("/v1/baskets/" + id + "/complete").status == 200);
+  lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}}, {{"X-Supervisor-Token", wrong}});
+  posd.signal(SIGTERM);
+  REQUIRE(posd.wait() == 0);
+
+  const std::string log = posd.err();
+  CHECK_THAT(log, Catch::Contains("sale 1 at lane-1"));
+  CHECK_THAT(log, Catch::Contains("no valid terminal token"));
+  CHECK_THAT(log, Catch::Contains("refused a tender carrying a card number"));
+  for (const std::string& secret : {test::kCashierToken, test::kSupervisorToken, wrong, std::string("4111111111111111"),
+                                    std::string("PRIVATE KEY")}) {
+    INFO(secret);
+    CHECK(log.find(secret) == std::string::npos);
+  }
+}

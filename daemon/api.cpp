@@ -45,13 +45,13 @@ Outcome Api::readiness() {
   if (!probe) return Outcome::error(503, "not_ready", "the database does not answer: " + probe.status().message());
   const Journal& j = checkout_.journal();
   const auto now = std::chrono::steady_clock::now();
-  if (j.batches() != ready_batches_ || j.queued() == 0) {
+  if (j.batches() != ready_batches_ || j.idle()) {
     ready_batches_ = j.batches();
     ready_since_ = now;
   } else if (now - ready_since_ > kStuck) {
     return Outcome::error(503, "not_ready", "the journal writer has made no progress for " +
                                                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - ready_since_).count()) +
-                                                " s with " + std::to_string(j.queued()) + " writes queued");
+                                                " s with " + std::to_string(j.queued()) + " more writes queued");
   }
   return Outcome::success({{"ready", true}, {"journal_seq", j.last_seq()}});
 }

@@ -186,6 +186,7 @@ void Journal::run() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      busy_.store(true, std::memory_order_release);
     }
     const auto started = std::chrono::steady_clock::now();
     commit_batch(batch);
@@ -193,6 +194,7 @@ void Journal::run() {
     if (options_.on_commit) options_.on_commit(batch.size(), std::chrono::steady_clock::now() - started);
     for (Write& w : batch) w.done(std::move(w.result));
     batch.clear();
+    busy_.store(false, std::memory_order_release);
   }
 }
 

@@ -103,6 +103,8 @@ class Journal {
   // while this moves or the queue is empty.
   uint64_t batches() const { return batches_.load(std::memory_order_acquire); }
   size_t queued() const;
+  // Nothing queued and no batch being written. Any thread.
+  bool idle() const { return !busy_.load(std::memory_order_acquire) && queued() == 0; }
   const std::string& store_id() const { return options_.store_id; }
   // The business day an event written now would carry.
   std::string business_day() const { return options_.business_day(options_.clock->now()); }
@@ -134,6 +136,7 @@ class Journal {
   std::string head_hash_;
   std::atomic<uint64_t> last_seq_{0};
   std::atomic<uint64_t> batches_{0};
+  std::atomic<bool> busy_{false};
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

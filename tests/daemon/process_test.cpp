@@ -40,6 +40,17 @@ class NotifySocket {
     ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
   }
+  // How many datagrams containing `text` arrive within `ms`.
+  int count_within(const std::string& text, int ms) {
+    int n = 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    for (;;) {
+      int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+      if (left <= 0) return n;
+      std::string m = receive(left);
+      if (m.find(text) != std::string::npos) ++n;
+    }
+  }
   // Waits for a datagram containing `text`, skipping others.
   bool wait_for(const std::string& text) {
     for (int i = 0; i < 50; ++i) {
@@ -214,4 +225,41 @@ TEST_CASE("no token, key or card number ever reaches the log", "[process]") {
     INFO(secret);
     CHECK(log.find(secret) == std::string::npos);
   }
+}
+
+TEST_CASE("a wedged journal writer stops the watchdog pings until it moves again", "[process]") {
+  test::TempDir dir;
+  {
+    auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "TEST-1"});
+    REQUIRE(j);
+    test::load_demo_catalog(**j);
+  }
+  test::write_text(dir.file("posd.json"), test::base_config(dir.file("s.db")).dump());
+  NotifySocket notify(dir.file("notify.sock"));
+  test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path(),
+                   {{"NOTIFY_SOCKET", dir.file("notify.sock")}, {"WATCHDOG_USEC", "300000"}});
+  REQUIRE(notify.wait_for("READY=1"));
+  REQUIRE(posd.wait_for_err("serving on"));
+  const uint16_t port = port_from_log(posd.err());
+  REQUIRE(notify.wait_for("WATCHDOG=1"));
+
+  // Another process takes the database's write lock: the writer cannot commit.
+  auto blocker = sql::Db::open(dir.file("s.db"));
+  REQUIRE(blocker->exec("BEGIN EXCLUSIVE"));
+  int status = 0;
+  std::thread sale([&] {
+    status = test::request(port, "POST", "/v1/stock/movements", test::kCashierToken,
+                           R"({"sku":"BREAD","type":"receive","qty":1})").status;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the writer is now stuck in BEGIN
+  CHECK(notify.count_within("WATCHDOG=1", 1200) == 0);
+  // The event loop itself is alive: it still answers.
+  CHECK(test::request(port, "GET", "/healthz").status == 200);
+
+  REQUIRE(blocker->exec("ROLLBACK"));
+  CHECK(notify.wait_for("WATCHDOG=1"));
+  sale.join();
+  CHECK(status == 201);
+  posd.signal(SIGTERM);
+  CHECK(posd.wait() == 0);
 }

@@ -36,7 +36,7 @@ class Watchdog {
     timer_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       const uint64_t batches = journal_.batches();
-      if (journal_.queued() == 0 || batches != last_batches_) sd_notify(0, "WATCHDOG=1");
+      if (journal_.idle() || batches != last_batches_) sd_notify(0, "WATCHDOG=1");
       else log::get("posd")->warn("watchdog: the journal writer made no progress; not pinging");
       last_batches_ = batches;
       start();

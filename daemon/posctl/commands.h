@@ -51,4 +51,21 @@ int terminal_add(const TerminalArgs& args);
 // Removes a terminal; exit 1 when there is none of that id.
 int terminal_remove(const TerminalArgs& args);
 
+struct BackupArgs {
+  std::string db;  // the live database (backup) or the one to recreate (restore)
+  std::string to;  // the backup file
+};
+// A consistent copy while posd runs (SQLite online backup) with the store's
+// key pair beside it, then checked: integrity_check and the journal chain.
+int backup(const BackupArgs& args);
+// The reverse, into a database file that must not exist; checks the backup first.
+int restore(const BackupArgs& args);
+
+struct StatusArgs {
+  std::string config;
+};
+// What an operator needs first, as JSON: store, version, journal seq, HQ
+// backlog, disk space.
+int status(const StatusArgs& args);
+
 }  // namespace posctl

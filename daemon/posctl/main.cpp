@@ -50,7 +50,21 @@ int main(int argc, char** argv) {
   }
   add->add_option("--role", ta.role, "cashier or supervisor")->check(CLI::IsMember({"cashier", "supervisor"}));
 
+  posctl::BackupArgs ba;
+  auto* backup = app.add_subcommand("backup", "Copy the database and its keys while posd runs, then verify the copy");
+  backup->add_option("--db", ba.db, "The live database")->required();
+  backup->add_option("--to", ba.to, "The backup file (must not exist)")->required();
+  auto* restore = app.add_subcommand("restore", "Recreate a database from a verified backup");
+  restore->add_option("--from", ba.to, "The backup file")->required();
+  restore->add_option("--db", ba.db, "The database to recreate (must not exist; stop posd first)")->required();
+  posctl::StatusArgs st;
+  auto* status = app.add_subcommand("status", "Store, journal, HQ backlog and disk space, as JSON");
+  status->add_option("--config", st.config, "posd's configuration file")->required();
+
   CLI11_PARSE(app, argc, argv);
+  if (backup->parsed()) return posctl::backup(ba);
+  if (restore->parsed()) return posctl::restore(ba);
+  if (status->parsed()) return posctl::status(st);
   if (add->parsed()) return posctl::terminal_add(ta);
   if (remove->parsed()) return posctl::terminal_remove(ta);
   if (receive->parsed()) return posctl::stock_receive(sr);

@@ -1,0 +1,33 @@
+#include "storage/backup.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+namespace posd {
+
+Status backup_database(const std::string& from, const std::string& to) {
+  struct stat st;
+  if (::stat(to.c_str(), &st) == 0) return Status::conflict(to + " exists already; choose a new file");
+  if (::stat(from.c_str(), &st) != 0) return Status::not_found("no database at " + from);
+  auto src = sql::Db::open(from, sql::Db::Mode::read_write);
+  if (!src) return src.status();
+  auto dst = sql::Db::open(to, sql::Db::Mode::read_write_create);
+  if (!dst) return dst.status();
+  sqlite3_backup* b = sqlite3_backup_init(dst->handle(), "main", src->handle(), "main");
+  if (!b) return dst->error(sqlite3_errcode(dst->handle()), "backup");
+  int rc;
+  // Small steps, so that posd's writer is never held up for long.
+  while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    sqlite3_sleep(rc == SQLITE_OK ? 0 : 10);
+  }
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) return dst->error(rc, "backup");
+  auto check = dst->prepare("PRAGMA integrity_check");
+  if (!check) return check.status();
+  auto row = check->step();
+  if (!row) return row.status();
+  if (!*row || check->text(0) != "ok") return Status::corruption("the copy fails integrity_check: " + check->text(0));
+  return Status::ok();
+}
+
+}  // namespace posd

@@ -44,6 +44,9 @@ Outcome Api::readiness() {
   auto probe = checkout_.reader().query_int("SELECT COUNT(*) FROM counter");
   if (!probe) return Outcome::error(503, "not_ready", "the database does not answer: " + probe.status().message());
   const Journal& j = checkout_.journal();
+  if (j.disk_full()) {
+    return Outcome::error(503, "disk_full", "the disk is full: sales are refused until space returns; reads still work");
+  }
   const auto now = std::chrono::steady_clock::now();
   if (j.batches() != ready_batches_ || j.idle()) {
     ready_batches_ = j.batches();

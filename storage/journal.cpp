@@ -200,6 +200,7 @@ void Journal::run() {
 
 void Journal::commit_batch(std::vector<Write>& batch) {
   auto fail_all = [&](const Status& s) {
+    if (s.code() == Status::Code::disk_full) disk_full_.store(true, std::memory_order_release);
     for (Write& w : batch) w.result = s;
   };
   const auto now = options_.clock->now();
@@ -231,6 +232,7 @@ void Journal::commit_batch(std::vector<Write>& batch) {
     head_hash_ = batch_start_hash;
     return fail_all(s);
   }
+  disk_full_.store(false, std::memory_order_release);
   last_seq_.store(head_seq_, std::memory_order_release);
 }
 

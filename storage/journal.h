@@ -103,6 +103,9 @@ class Journal {
   // while this moves or the queue is empty.
   uint64_t batches() const { return batches_.load(std::memory_order_acquire); }
   size_t queued() const;
+  // True while the last batch failed for lack of disk space; a later batch
+  // that commits clears it. Any thread.
+  bool disk_full() const { return disk_full_.load(std::memory_order_acquire); }
   // Nothing queued and no batch being written. Any thread.
   bool idle() const { return !busy_.load(std::memory_order_acquire) && queued() == 0; }
   const std::string& store_id() const { return options_.store_id; }
@@ -137,6 +140,7 @@ class Journal {
   std::atomic<uint64_t> last_seq_{0};
   std::atomic<uint64_t> batches_{0};
   std::atomic<bool> busy_{false};
+  std::atomic<bool> disk_full_{false};
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -2,6 +2,11 @@
 // catalog: sell, weigh, discount, split-tender, return, void, count, close.
 #include <catch2/catch.hpp>
 
+#include <sys/mount.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "storage/journal_export.h"
 #include "tests/daemon/node.h"
 
@@ -385,4 +390,58 @@ TEST_CASE("cash rounding to 0.05 and tax added on top (US style)", "[checkout]")
   CHECK(paid["rounding"] == 1);  // 409 → 410 in cash
   CHECK(paid["change"] == 90);
   CHECK(lane.post("/v1/baskets/" + id + "/complete").status == 200);
+}
+
+TEST_CASE("a full disk refuses sales clearly, keeps reads, and recovers by itself", "[checkout][diskfull]") {
+  // A small tmpfs of the test's own holds the database.
+  test::TempDir outer;
+  const std::string mnt = outer.file("mnt");
+  std::filesystem::create_directory(mnt);
+  REQUIRE(::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=4m") == 0);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{mnt};
+
+  const std::string db = mnt + "/node.db";
+  {
+    auto j = Journal::open({.db_path = db, .store_id = "TEST-1"});
+    REQUIRE(j);
+    test::load_demo_catalog(**j);
+  }
+  test::Node node({}, [&](json& j) { j["database"] = db; });
+  test::Lane lane(node.port(), test::kCashierToken);
+  auto sell = [&] {
+    const std::string id = lane.open_basket();
+    lane.scan(id, {"BREAD"});
+    lane.post("/v1/baskets/" + id + "/tenders", {{"type", "cash"}, {"amount", 300}});
+    return lane.post("/v1/baskets/" + id + "/complete");
+  };
+  REQUIRE(sell().status == 200);
+
+  // Fill what is left of the file system.
+  {
+    std::ofstream filler(mnt + "/filler", std::ios::binary);
+    std::string block(64 * 1024, 'x');
+    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) && filler.flush()) {}
+  }
+  auto refused = sell();
+  int tries = 0;
+  while (refused.status == 200 && ++tries < 50) refused = sell();  // the WAL may still have had room
+  REQUIRE(refused.status == 507);
+  CHECK(refused.json()["error"]["code"] == "disk_full");
+  CHECK(lane.get("/v1/items/BREAD").status == 200);  // reads go on
+  CHECK(lane.get("/v1/sales/1").status == 200);
+  auto ready = test::request(node.port(), "GET", "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(ready.json()["error"]["code"] == "disk_full");
+
+  std::filesystem::remove(mnt + "/filler");
+  auto again = sell();
+  CHECK(again.status == 200);
+  CHECK(test::request(node.port(), "GET", "/readyz").status == 200);
+  auto sales = lane.get("/v1/reports/x").json()["sale_count"].get<int>();
+  CHECK(sales == again.json()["receipt_no"].get<int>());  // receipt numbers stayed gap-free
+  auto verify = sql::Db::open(db, sql::Db::Mode::read_only);
+  CHECK(verify_journal(*verify, node.journal().public_key()).is_ok());
 }

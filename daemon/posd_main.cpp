@@ -30,5 +30,5 @@ int main(int argc, char** argv) {
               << config->terminals.size() << " terminal(s)\n";
     return 0;
   }
-  return posd::run_service(*config);
+  return posd::run_service(*config, config_path);
 }

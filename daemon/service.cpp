@@ -62,7 +62,36 @@ Status make_state_dir(const std::string& db_path) {
 
 }  // namespace
 
-int run_service(const Config& config) {
+// Applies what can change while running; names what cannot.
+void reload(const std::string& path, Config& current, Terminals& terminals) {
+  auto logger = log::get("posd");
+  auto next = load_config(path);
+  if (!next) {
+    logger->error("reload: keeping the running configuration: {}", next.status().message());
+    return;
+  }
+  std::vector<std::string> restart;
+  if (next->store_id != current.store_id) restart.push_back("store_id");
+  if (next->database != current.database) restart.push_back("database");
+  if (next->listen_host != current.listen_host || next->listen_port != current.listen_port) restart.push_back("listen");
+  if (next->tls_certificate != current.tls_certificate || next->tls_private_key != current.tls_private_key ||
+      next->plain_http != current.plain_http) {
+    restart.push_back("tls/plain_http");
+  }
+  if (next->currency != current.currency || next->prices_include_tax != current.prices_include_tax ||
+      next->cash_rounding != current.cash_rounding) {
+    restart.push_back("currency/prices_include_tax/cash_rounding");
+  }
+  terminals.reset(next->terminals);
+  log::set_level(next->log_level);
+  logger->info("reload: {} terminal(s), log level {}", next->terminals.size(), next->log_level);
+  for (const std::string& key : restart) logger->warn("reload: {} changed; it takes effect after a restart", key);
+  current.terminals = next->terminals;
+  current.log_level = next->log_level;
+}
+
+int run_service(const Config& initial, const std::string& config_path) {
+  Config config = initial;
   auto logger = log::get("posd");
   log::set_level(config.log_level);
   ::umask(077);  // the database, its WAL and the keys are the service user's alone
@@ -118,13 +147,25 @@ int run_service(const Config& config) {
   }
   Watchdog watchdog(ioc, **journal);
   asio::signal_set signals(ioc, SIGTERM, SIGINT);
+  asio::signal_set hup(ioc, SIGHUP);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     logger->info("signal {}: stopping; finishing in-flight requests", sig);
     sd_notify(0, "STOPPING=1");
     server.stop();
     watchdog.stop();
+    hup.cancel();
   });
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      sd_notify(0, "RELOADING=1");
+      reload(config_path, config, terminals);
+      sd_notify(0, "READY=1");
+      wait_hup();
+    });
+  };
+  wait_hup();
 
   const std::string host = bound->address().is_v6() ? "[" + bound->address().to_string() + "]"
                                                      : bound->address().to_string();

@@ -9,7 +9,10 @@
 
 namespace posd {
 
-// Runs the daemon until a stop signal. Returns the process exit code.
-int run_service(const Config& config);
+// Runs the daemon until a stop signal. Returns the process exit code. On
+// SIGHUP it reads `config_path` again and applies what can change safely
+// (terminals and their tokens, the log level); it logs every other change as
+// needing a restart, and keeps the old configuration when the new one is bad.
+int run_service(const Config& config, const std::string& config_path);
 
 }  // namespace posd

@@ -16,6 +16,8 @@ class Terminals {
   // The terminal whose token `authorization` ("Bearer TOKEN") carries, or
   // nullptr. The pointer lives as long as this object.
   const TerminalConfig* authenticate(std::string_view authorization) const;
+  // Replaces the list (SIGHUP). Pointers from authenticate() are invalid after.
+  void reset(std::vector<TerminalConfig> terminals) { terminals_ = std::move(terminals); }
 
  private:
   std::vector<TerminalConfig> terminals_;

@@ -263,3 +263,30 @@ TEST_CASE("a wedged journal writer stops the watchdog pings until it moves again
   posd.signal(SIGTERM);
   CHECK(posd.wait() == 0);
 }
+
+TEST_CASE("SIGHUP reloads terminals and the log level, and names what needs a restart", "[process]") {
+  test::TempDir dir;
+  auto cfg = test::base_config(dir.file("s.db"));
+  test::write_text(dir.file("posd.json"), cfg.dump());
+  test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+  REQUIRE(posd.wait_for_err("serving on"));
+  const uint16_t port = port_from_log(posd.err());
+
+  const std::string fresh = "brand-new-lane-token-42424242";
+  cfg["terminals"][0]["token"] = fresh;  // lane-1 gets a new token
+  cfg["log_level"] = "debug";
+  cfg["currency"] = "CHF";
+  test::write_text(dir.file("posd.json"), cfg.dump());
+  posd.signal(SIGHUP);
+  REQUIRE(posd.wait_for_err("reload: 2 terminal(s), log level debug"));
+  CHECK(posd.wait_for_err("currency/prices_include_tax/cash_rounding changed; it takes effect after a restart"));
+  CHECK(test::request(port, "GET", "/v1/status", fresh).status == 200);
+  CHECK(test::request(port, "GET", "/v1/status", test::kCashierToken).status == 401);
+
+  test::write_text(dir.file("posd.json"), "{ broken");
+  posd.signal(SIGHUP);
+  REQUIRE(posd.wait_for_err("reload: keeping the running configuration"));
+  CHECK(test::request(port, "GET", "/v1/status", fresh).status == 200);
+  posd.signal(SIGTERM);
+  CHECK(posd.wait() == 0);
+}

@@ -17,6 +17,14 @@ class ChainVerifier {
  public:
   explicit ChainVerifier(PublicKey key) : key_(std::move(key)) {}
 
+  // Continues a chain whose events up to `last_seq` (hash `last_hash`) were
+  // verified before: the next event fed must be last_seq + 1.
+  void resume(uint64_t last_seq, std::string last_hash) {
+    count_ = last_seq;
+    last_seq_ = last_seq;
+    last_hash_ = std::move(last_hash);
+  }
+
   // Ok, or Status::corruption("seq N: why") for the first event that fails.
   Status feed(const Event& e);
 

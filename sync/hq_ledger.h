@@ -1,0 +1,49 @@
+// HQ's side of Store → HQ, as posd-hq keeps it in its own SQLite database:
+// each store's registered public key and every (store, seq) held exactly once.
+// A batch is checked event by event: a duplicate of what is held is skipped
+// (a different event under a held seq is rejected), the next seq must
+// continue the hash chain and bear the store's signature, and a gap stops the
+// batch (the store re-sends). The answer is the cumulative ack: the highest
+// seq held without a gap. Every rejection is recorded with its reason.
+// Not thread-safe: one thread uses a ledger.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "storage/store_key.h"
+#include "sync/protocol.h"
+#include "storage/sqlite.h"
+
+namespace posd::sync {
+
+struct Received {
+  uint64_t acked_seq = 0;  // cumulative: every seq up to here is held
+  size_t stored = 0;       // events new to HQ in this batch
+  size_t duplicates = 0;
+  std::string rejected;    // the reason, when the batch stopped at a bad event
+};
+
+class HqLedger {
+ public:
+  static Result<HqLedger> open(const std::string& path);
+
+  // Registers (or confirms) a store and its public key. A store keeps its key.
+  Status register_store(const std::string& store_id, const std::string& public_key_pem);
+  // Checks and stores a batch that arrived on `topic_store_id`'s topic.
+  Result<Received> receive(const std::string& topic_store_id, const JournalBatch& batch);
+  // Records a payload that could not even be decoded.
+  Status reject(const std::string& topic_store_id, const std::string& reason);
+
+  Result<uint64_t> acked_seq(const std::string& store_id);
+  // {"store_id", "acked_seq", "events", "sales", "sales_total", "rejected": [...]}
+  Result<nlohmann::json> report(const std::string& store_id);
+  sql::Db& db() { return db_; }
+
+ private:
+  explicit HqLedger(sql::Db db) : db_(std::move(db)) {}
+  sql::Db db_;
+  std::map<std::string, PublicKey> keys_;
+};
+
+}  // namespace posd::sync

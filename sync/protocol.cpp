@@ -1,0 +1,113 @@
+#include "sync/protocol.h"
+
+namespace posd::sync {
+
+using json = nlohmann::json;
+
+namespace {
+
+json envelope(std::string_view type, const std::string& store_id) {
+  return {{"v", kProtocolVersion}, {"type", type}, {"store_id", store_id}};
+}
+
+Status bad(const std::string& why) { return Status::invalid_argument(why); }
+
+Result<uint64_t> seq_field(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return bad(std::string("missing \"") + key + "\"");
+  if (!it->is_number_unsigned()) return bad(std::string("\"") + key + "\" must be a non-negative integer");
+  return it->get<uint64_t>();
+}
+
+}  // namespace
+
+std::string encode(const JournalBatch& m) {
+  json j = envelope("journal", m.store_id);
+  j["events"] = json::array();
+  for (const Event& e : m.events) j["events"].push_back(e.to_json());
+  return j.dump();
+}
+
+std::string encode(const Ack& m) {
+  json j = envelope(m.type, m.store_id);
+  j["seq"] = m.seq;
+  return j.dump();
+}
+
+std::string encode(const Hello& m) {
+  json j = envelope("hello", m.store_id);
+  j["journal_seq"] = m.journal_seq;
+  j["hq_acked_seq"] = m.hq_acked_seq;
+  j["hq_applied_seq"] = m.hq_applied_seq;
+  return j.dump();
+}
+
+std::string encode(const DownEntry& m) {
+  json j = envelope("down", m.store_id);
+  j["hq_seq"] = m.hq_seq;
+  j["kind"] = m.kind;
+  j["body"] = m.body;
+  return j.dump();
+}
+
+Result<Message> decode(std::string_view payload) {
+  json j = json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return bad("not JSON");
+  if (!j.is_object()) return bad("not a JSON object");
+  auto v = j.find("v");
+  if (v == j.end() || !v->is_number_integer()) return bad("missing protocol version \"v\"");
+  if (*v != kProtocolVersion) return bad("unknown protocol version " + v->dump());
+  auto type = j.find("type");
+  auto store = j.find("store_id");
+  if (type == j.end() || !type->is_string()) return bad("missing \"type\"");
+  if (store == j.end() || !store->is_string() || store->get_ref<const std::string&>().empty()) {
+    return bad("missing \"store_id\"");
+  }
+  const std::string store_id = *store;
+  const std::string t = *type;
+
+  if (t == "journal") {
+    auto events = j.find("events");
+    if (events == j.end() || !events->is_array()) return bad("missing \"events\"");
+    JournalBatch b{store_id, {}};
+    for (size_t i = 0; i < events->size(); ++i) {
+      auto e = Event::from_json((*events)[i]);
+      if (!e) return bad("events[" + std::to_string(i) + "]: " + e.status().message());
+      if (!b.events.empty() && e->seq != b.events.back().seq + 1) {
+        return bad("events[" + std::to_string(i) + "]: seq " + std::to_string(e->seq) + " does not follow " +
+                   std::to_string(b.events.back().seq));
+      }
+      b.events.push_back(std::move(*e));
+    }
+    if (b.events.empty()) return bad("a journal batch holds at least one event");
+    return Message{std::move(b)};
+  }
+  if (t == "journal_ack" || t == "down_ack") {
+    auto seq = seq_field(j, "seq");
+    if (!seq) return seq.status();
+    return Message{Ack{store_id, t, *seq}};
+  }
+  if (t == "hello") {
+    Hello h{store_id};
+    for (auto [key, field] : {std::pair{"journal_seq", &h.journal_seq}, std::pair{"hq_acked_seq", &h.hq_acked_seq},
+                              std::pair{"hq_applied_seq", &h.hq_applied_seq}}) {
+      auto s = seq_field(j, key);
+      if (!s) return s.status();
+      *field = *s;
+    }
+    return Message{h};
+  }
+  if (t == "down") {
+    auto seq = seq_field(j, "hq_seq");
+    if (!seq) return seq.status();
+    if (*seq == 0) return bad("\"hq_seq\" starts at 1");
+    auto kind = j.find("kind");
+    if (kind == j.end() || !kind->is_string()) return bad("missing \"kind\"");
+    auto body = j.find("body");
+    if (body == j.end() || !body->is_object()) return bad("missing \"body\" object");
+    return Message{DownEntry{store_id, *seq, *kind, *body}};
+  }
+  return bad("unknown message type \"" + t + "\"");
+}
+
+}  // namespace posd::sync

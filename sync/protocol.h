@@ -1,0 +1,74 @@
+// The sync protocol's messages and topics (docs/sync-protocol.md): JSON
+// envelopes {"v": 1, "type": ..., "store_id": ...}. decode() checks a payload
+// whole and says precisely what is wrong with it; nothing here does I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "storage/event.h"
+
+namespace posd::sync {
+
+constexpr int kProtocolVersion = 1;
+
+// <prefix>/<store_id>/up/journal, …/down/log, …/up/ack, …/down/ack, …/status
+struct Topics {
+  std::string prefix;
+  std::string store_id;
+  std::string up_journal() const { return base() + "/up/journal"; }
+  std::string down_log() const { return base() + "/down/log"; }
+  std::string up_ack() const { return base() + "/up/ack"; }
+  std::string down_ack() const { return base() + "/down/ack"; }
+  std::string status() const { return base() + "/status"; }
+
+ private:
+  std::string base() const { return prefix + "/" + store_id; }
+};
+
+// Store → HQ: journal events in seq order, no gap inside a batch.
+struct JournalBatch {
+  std::string store_id;
+  std::vector<Event> events;
+};
+
+// A cumulative ack: everything up to `seq` is held. HQ acks journal seqs
+// (down/ack); the store acks hq_seqs of the down-log (up/ack).
+struct Ack {
+  std::string store_id;
+  std::string type;  // "journal_ack" (HQ → store) or "down_ack" (store → HQ)
+  uint64_t seq = 0;
+};
+
+// Sent on every (re)connect by each side: where it stands, so the other
+// replays from there.
+struct Hello {
+  std::string store_id;
+  uint64_t journal_seq = 0;     // the store's last seq (store → HQ)
+  uint64_t hq_acked_seq = 0;    // what the store believes HQ holds
+  uint64_t hq_applied_seq = 0;  // the last down-log entry the store applied
+};
+
+// HQ → store: one down-log entry.
+struct DownEntry {
+  std::string store_id;
+  uint64_t hq_seq = 0;
+  std::string kind;  // catalog_upsert, catalog_delete, price, promotion, tax_rate, stock_snapshot, reservation, terminal
+  nlohmann::json body;
+};
+
+using Message = std::variant<JournalBatch, Ack, Hello, DownEntry>;
+
+std::string encode(const JournalBatch& m);
+std::string encode(const Ack& m);
+std::string encode(const Hello& m);
+std::string encode(const DownEntry& m);
+
+// The message in `payload`, or invalid_argument naming what is wrong
+// ("not JSON", "unknown protocol version 2", "events[3]: missing \"hash\"").
+Result<Message> decode(std::string_view payload);
+
+}  // namespace posd::sync

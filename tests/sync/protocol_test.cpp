@@ -1,0 +1,144 @@
+#include <catch2/catch.hpp>
+
+#include "storage/journal.h"
+#include "sync/hq_ledger.h"
+#include "sync/outbox.h"
+#include "sync/protocol.h"
+#include "tests/support/temp_dir.h"
+
+using namespace posd;
+using json = nlohmann::json;
+
+namespace {
+
+struct Store {
+  test::TempDir dir;
+  std::unique_ptr<Journal> journal;
+  explicit Store(const std::string& id, int sales) {
+    auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = id});
+    REQUIRE(j);
+    journal = std::move(*j);
+    for (int i = 0; i < sales; ++i) REQUIRE(journal->append(Entry{"sale", {{"total", 100 + i}}}));
+  }
+  // Events from..to (inclusive) as a batch.
+  sync::JournalBatch batch(uint64_t from, uint64_t to) {
+    auto db = sql::Db::open(journal->db_path(), sql::Db::Mode::read_only);
+    sync::JournalBatch b{journal->store_id(), {}};
+    REQUIRE(scan_journal(*db, from, [&](const Event& e) {
+      if (e.seq <= to) b.events.push_back(e);
+      return Status::ok();
+    }));
+    return b;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("messages round-trip through their JSON envelopes", "[protocol]") {
+  Store s("S1", 2);
+  auto b = s.batch(1, 3);
+  auto back = sync::decode(sync::encode(b));
+  REQUIRE(back);
+  auto& batch = std::get<sync::JournalBatch>(*back);
+  CHECK(batch.store_id == "S1");
+  REQUIRE(batch.events.size() == 3);
+  CHECK(batch.events[2].hash == b.events[2].hash);
+  auto ack = sync::decode(sync::encode(sync::Ack{"S1", "journal_ack", 3}));
+  CHECK(std::get<sync::Ack>(*ack).seq == 3);
+  CHECK(std::get<sync::Ack>(*ack).type == "journal_ack");
+  auto hello = sync::decode(sync::encode(sync::Hello{"S1", 9, 4, 2}));
+  CHECK(std::get<sync::Hello>(*hello).hq_acked_seq == 4);
+  auto down = sync::decode(sync::encode(sync::DownEntry{"S1", 7, "price", {{"sku", "PEN"}, {"price", 209}}}));
+  CHECK(std::get<sync::DownEntry>(*down).body["price"] == 209);
+  CHECK(sync::Topics{"posd", "S1"}.up_journal() == "posd/S1/up/journal");
+}
+
+TEST_CASE("undecodable messages say precisely why", "[protocol]") {
+  struct Row { std::string payload; const char* error; };
+  const std::vector<Row> rows = {
+      {"\x01\x02garbage", "not JSON"},
+      {"[1,2]", "not a JSON object"},
+      {R"({"type":"hello","store_id":"S1"})", "missing protocol version \"v\""},
+      {R"({"v":2,"type":"hello","store_id":"S1"})", "unknown protocol version 2"},
+      {R"({"v":1,"type":"gossip","store_id":"S1"})", "unknown message type \"gossip\""},
+      {R"({"v":1,"type":"hello"})", "missing \"store_id\""},
+      {R"({"v":1,"type":"journal_ack","store_id":"S1","seq":-1})", "\"seq\" must be a non-negative integer"},
+      {R"({"v":1,"type":"journal","store_id":"S1","events":[]})", "a journal batch holds at least one event"},
+      {R"({"v":1,"type":"journal","store_id":"S1","events":[{"seq":1}]})", "events[0]: missing \"ts\""},
+      {R"({"v":1,"type":"down","store_id":"S1","hq_seq":0,"kind":"price","body":{}})", "\"hq_seq\" starts at 1"},
+      {R"({"v":1,"type":"down","store_id":"S1","hq_seq":3,"kind":"price","body":[]})", "missing \"body\" object"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.payload);
+    auto m = sync::decode(r.payload);
+    REQUIRE_FALSE(m);
+    CHECK(m.status().message() == r.error);
+  }
+}
+
+TEST_CASE("HQ holds each (store, seq) once and acks cumulatively", "[ledger]") {
+  Store s("S1", 9);  // seq 1..10
+  test::TempDir hq;
+  auto ledger = sync::HqLedger::open(hq.file("hq.db"));
+  REQUIRE(ledger);
+  REQUIRE(ledger->register_store("S1", s.journal->public_key().pem()));
+
+  auto r1 = ledger->receive("S1", s.batch(1, 4));
+  REQUIRE(r1);
+  CHECK(r1->acked_seq == 4);
+  CHECK(r1->stored == 4);
+
+  SECTION("a re-sent batch is harmless") {
+    auto again = ledger->receive("S1", s.batch(1, 6));
+    CHECK(again->duplicates == 4);
+    CHECK(again->stored == 2);
+    CHECK(again->acked_seq == 6);
+  }
+  SECTION("a gap is never acked; the re-send fills it") {
+    auto gap = ledger->receive("S1", s.batch(7, 10));
+    CHECK(gap->stored == 0);
+    CHECK(gap->acked_seq == 4);
+    CHECK(gap->rejected.empty());
+    CHECK(ledger->receive("S1", s.batch(5, 10))->acked_seq == 10);
+    auto report = ledger->report("S1");
+    CHECK((*report)["events"] == 10);
+    CHECK((*report)["sales"] == 9);
+    CHECK((*report)["sales_total"] == 900 + 36);
+  }
+}
+
+TEST_CASE("forged batches are rejected, reported, and harm nothing", "[ledger]") {
+  Store s("S1", 5), other("S2", 5);
+  test::TempDir hq;
+  auto ledger = sync::HqLedger::open(hq.file("hq.db"));
+  REQUIRE(ledger->register_store("S1", s.journal->public_key().pem()));
+  REQUIRE(ledger->register_store("S2", other.journal->public_key().pem()));
+  REQUIRE(ledger->receive("S1", s.batch(1, 3))->acked_seq == 3);
+
+  SECTION("a bad signature") {
+    auto b = s.batch(4, 6);
+    b.events[0].payload["total"] = 1;
+    b.events[0].hash = chain_hash(b.events[0]);  // an honest hash, but no key to sign it
+    CHECK(ledger->receive("S1", b)->rejected == "seq 4: bad signature");
+    CHECK((*ledger->report("S1"))["rejected"][0]["reason"] == "seq 4: bad signature");
+  }
+  SECTION("another store's events on this store's topic") {
+    CHECK_THAT(ledger->receive("S1", other.batch(4, 6))->rejected, Catch::Contains("arrived on the topic of \"S1\""));
+    auto relabelled = other.batch(4, 6);
+    relabelled.store_id = "S1";
+    CHECK_THAT(ledger->receive("S1", relabelled)->rejected, Catch::StartsWith("seq 4: prev_hash does not match"));
+  }
+  SECTION("a different event under a held seq") {
+    auto b = s.batch(2, 3);
+    b.events[1].signature = b.events[0].signature;
+    b.events[1].hash = std::string(64, 'f');
+    CHECK(ledger->receive("S1", b)->rejected == "seq 3: differs from the event HQ holds");
+    CHECK((*ledger->report("S1"))["rejected"].size() == 1);
+  }
+  SECTION("an unknown store") {
+    CHECK(ledger->receive("S9", s.batch(1, 1))->rejected == "unknown store \"S9\"");
+  }
+  CHECK(*ledger->acked_seq("S1") == 3);
+  CHECK(ledger->receive("S1", s.batch(4, 6))->acked_seq == 6);  // the honest store carries on
+  CHECK_FALSE(ledger->register_store("S1", other.journal->public_key().pem()));
+}

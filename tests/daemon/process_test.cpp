@@ -66,11 +66,24 @@ class NotifySocket {
   int fd_ = -1;
 };
 
+// The database dir/s.db of store TEST-1 with the demo catalog.
+void make_demo_store(const test::TempDir& dir) {
+  auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "TEST-1"});
+  REQUIRE(j);
+  test::load_demo_catalog(**j);
+}
+
 uint16_t port_from_log(const std::string& log) {
   std::smatch m;
   std::regex re("serving on http://127\\.0\\.0\\.1:([0-9]+)");
   REQUIRE(std::regex_search(log, m, re));
   return static_cast<uint16_t>(std::stoi(m[1]));
+}
+
+// Waits until `posd` serves and returns its port.
+uint16_t await_serving(test::Child& posd) {
+  REQUIRE(posd.wait_for_err("serving on"));
+  return port_from_log(posd.err());
 }
 
 }  // namespace
@@ -101,8 +114,7 @@ TEST_CASE("posd tells systemd it is ready, pings the watchdog, and stops on SIGT
                    {{"NOTIFY_SOCKET", dir.file("notify.sock")}, {"WATCHDOG_USEC", "200000"}});
 
   REQUIRE(notify.wait_for("READY=1"));
-  REQUIRE(posd.wait_for_err("serving on"));
-  const uint16_t port = port_from_log(posd.err());
+  const uint16_t port = await_serving(posd);
   auto status = test::request(port, "GET", "/v1/status", test::kCashierToken);
   CHECK(status.status == 200);
   CHECK(status.json()["journal_seq"] == 1);
@@ -133,15 +145,10 @@ TEST_CASE("posd refuses to start on a database of another store", "[process]") {
 
 TEST_CASE("SIGTERM during a load of sales loses no acknowledged sale", "[process]") {
   test::TempDir dir;
-  {
-    auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "TEST-1"});
-    REQUIRE(j);
-    test::load_demo_catalog(**j);
-  }
+  make_demo_store(dir);
   test::write_text(dir.file("posd.json"), test::base_config(dir.file("s.db")).dump());
   test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
-  REQUIRE(posd.wait_for_err("serving on"));
-  const uint16_t port = port_from_log(posd.err());
+  const uint16_t port = await_serving(posd);
 
   std::mutex mu;
   std::set<int64_t> acknowledged;
@@ -188,17 +195,12 @@ TEST_CASE("SIGTERM during a load of sales loses no acknowledged sale", "[process
 
 TEST_CASE("no token, key or card number ever reaches the log", "[process]") {
   test::TempDir dir;
-  {
-    auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "TEST-1"});
-    REQUIRE(j);
-    test::load_demo_catalog(**j);
-  }
+  make_demo_store(dir);
   auto cfg = test::base_config(dir.file("s.db"));
   cfg["log_level"] = "trace";
   test::write_text(dir.file("posd.json"), cfg.dump());
   test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
-  REQUIRE(posd.wait_for_err("serving on"));
-  const uint16_t port = port_from_log(posd.err());
+  const uint16_t port = await_serving(posd);
 
   const std::string wrong = "wrong-secret-token-777777";
   test::request(port, "GET", "/v1/status", wrong);
@@ -229,18 +231,13 @@ TEST_CASE("no token, key or card number ever reaches the log", "[process]") {
 
 TEST_CASE("a wedged journal writer stops the watchdog pings until it moves again", "[process]") {
   test::TempDir dir;
-  {
-    auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "TEST-1"});
-    REQUIRE(j);
-    test::load_demo_catalog(**j);
-  }
+  make_demo_store(dir);
   test::write_text(dir.file("posd.json"), test::base_config(dir.file("s.db")).dump());
   NotifySocket notify(dir.file("notify.sock"));
   test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path(),
                    {{"NOTIFY_SOCKET", dir.file("notify.sock")}, {"WATCHDOG_USEC", "300000"}});
   REQUIRE(notify.wait_for("READY=1"));
-  REQUIRE(posd.wait_for_err("serving on"));
-  const uint16_t port = port_from_log(posd.err());
+  const uint16_t port = await_serving(posd);
   REQUIRE(notify.wait_for("WATCHDOG=1"));
 
   // Another process takes the database's write lock: the writer cannot commit.
@@ -269,8 +266,7 @@ TEST_CASE("SIGHUP reloads terminals and the log level, and names what needs a re
   auto cfg = test::base_config(dir.file("s.db"));
   test::write_text(dir.file("posd.json"), cfg.dump());
   test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
-  REQUIRE(posd.wait_for_err("serving on"));
-  const uint16_t port = port_from_log(posd.err());
+  const uint16_t port = await_serving(posd);
 
   const std::string fresh = "brand-new-lane-token-42424242";
   cfg["terminals"][0]["token"] = fresh;  // lane-1 gets a new token

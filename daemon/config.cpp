@@ -79,6 +79,7 @@ Result<Config> parse_config(const json& j) {
     }
     c.prices_include_tax = top.boolean("prices_include_tax", c.prices_include_tax);
     c.cash_rounding = top.optional_integer("cash_rounding", 1, 100).value_or(c.cash_rounding);
+    c.basket_expiry_minutes = top.optional_integer("basket_expiry_minutes", 1, 10080).value_or(c.basket_expiry_minutes);
     const json& terms = top.array("terminals");
     std::set<std::string> ids, tokens;
     for (size_t i = 0; i < terms.size(); ++i) {

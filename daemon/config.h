@@ -38,6 +38,7 @@ struct Config {
   std::string currency = "EUR";    // ISO 4217
   bool prices_include_tax = true;  // EU style; false: tax added at the till (US)
   int64_t cash_rounding = 1;       // minor units cash payments round to (5: 0.05)
+  int64_t basket_expiry_minutes = 720;  // an untouched basket is abandoned after this
 };
 
 Result<Config> parse_config(const nlohmann::json& j);

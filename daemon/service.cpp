@@ -146,6 +146,17 @@ int run_service(const Config& initial, const std::string& config_path) {
     return 1;
   }
   Watchdog watchdog(ioc, **journal);
+  // Abandoned baskets (a lane that crashed) are swept once a minute.
+  asio::steady_timer sweep(ioc);
+  std::function<void()> sweep_baskets = [&] {
+    sweep.expires_after(std::chrono::minutes(1));
+    sweep.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      (*checkout)->expire(std::chrono::steady_clock::now(), std::chrono::minutes(config.basket_expiry_minutes));
+      sweep_baskets();
+    });
+  };
+  sweep_baskets();
   asio::signal_set signals(ioc, SIGTERM, SIGINT);
   asio::signal_set hup(ioc, SIGHUP);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
@@ -154,6 +165,7 @@ int run_service(const Config& initial, const std::string& config_path) {
     sd_notify(0, "STOPPING=1");
     server.stop();
     watchdog.stop();
+    sweep.cancel();
     hup.cancel();
   });
   std::function<void()> wait_hup = [&] {

@@ -3,6 +3,7 @@
 // the journal) or cancelled. Pure: no I/O; the catalog's data comes in.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,7 @@ struct Basket {
   std::vector<BasketLine> lines;
   std::vector<Tender> tenders;
   int64_t rounding = 0;  // cash rounding applied to the final cash payment (may be negative)
+  std::chrono::steady_clock::time_point touched = std::chrono::steady_clock::now();  // last use
 
   PricedBasket price(const std::vector<Promotion>& promotions, const StoreRules& rules) const;
   int64_t paid() const;

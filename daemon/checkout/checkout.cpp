@@ -98,7 +98,31 @@ Basket* Checkout::find_basket(const Caller& c, const std::string& id, Outcome& e
     err = Outcome::error(404, "basket_not_found", "no basket " + id + " at this terminal");
     return nullptr;
   }
+  it->second.touched = std::chrono::steady_clock::now();
   return &it->second;
+}
+
+size_t Checkout::expire(std::chrono::steady_clock::time_point now, std::chrono::seconds max_age) {
+  std::vector<std::string> gone;
+  for (auto& [id, b] : baskets_) {
+    if (b.state == Basket::State::completing || now - b.touched < max_age) continue;
+    if (!b.lines.empty() || !b.tenders.empty()) {
+      Outcome a = answer(b);
+      json record = a.ok() ? a.body : json{{"id", id}};
+      record["terminal"] = b.terminal;
+      write([record](WriteContext&, std::vector<Entry>& entries) {
+              entries.push_back({"basket_abandoned", record});
+              return Outcome::success(json::object());
+            },
+            nullptr, [id](Outcome o) {
+              if (!o.ok()) log::get("checkout")->error("basket {}: abandoning it was not journaled: {}", id, o.body.dump());
+            });
+    }
+    log::get("checkout")->info("basket {} of {} abandoned after {} s untouched", id, b.terminal, max_age.count());
+    gone.push_back(id);
+  }
+  for (const std::string& id : gone) baskets_.erase(id);
+  return gone.size();
 }
 
 Outcome Checkout::answer(const Basket& b) {

@@ -69,6 +69,11 @@ class Checkout {
   void no_sale(const Caller& c, const IdemKey* idem, Done done);
   void z_report(const Caller& c, const IdemKey* idem, Done done);
 
+  // Drops the baskets (open or suspended) untouched since before `now − max_age`:
+  // a lane that crashed or walked away. One that had lines or tenders is
+  // journaled as basket_abandoned, like a cancel. Returns how many went.
+  size_t expire(std::chrono::steady_clock::time_point now, std::chrono::seconds max_age);
+
   // Sales and reports (reads).
   Outcome sale(const std::string& receipt_no);
   // The plain-text receipt, or an error Outcome.

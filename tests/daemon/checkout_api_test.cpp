@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "storage/journal_export.h"
 #include "tests/daemon/node.h"
@@ -444,4 +445,37 @@ TEST_CASE("a full disk refuses sales clearly, keeps reads, and recovers by itsel
   CHECK(sales == again.json()["receipt_no"].get<int>());  // receipt numbers stayed gap-free
   auto verify = sql::Db::open(db, sql::Db::Mode::read_only);
   CHECK(verify_journal(*verify, node.journal().public_key()).is_ok());
+}
+
+TEST_CASE("baskets a lane walked away from are abandoned, and journaled when they held anything", "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string full = lane.open_basket();
+  lane.scan(full, {"BREAD"});
+  const std::string empty = lane.open_basket();
+  const uint64_t before = node.journal().last_seq();
+
+  size_t fresh = 99, gone = 0;
+  node.on_loop([&](Checkout& c) {
+    fresh = c.expire(std::chrono::steady_clock::now(), std::chrono::hours(1));
+    gone = c.expire(std::chrono::steady_clock::now() + std::chrono::hours(2), std::chrono::hours(1));
+  });
+  CHECK(fresh == 0);
+  CHECK(gone == 2);
+  CHECK(lane.get("/v1/baskets/" + full).status == 404);
+  CHECK(lane.get("/v1/baskets/" + empty).status == 404);
+
+  // One event, for the basket that held a line.
+  for (int i = 0; i < 500 && node.journal().last_seq() == before; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(node.journal().last_seq() == before + 1);
+  auto db = sql::Db::open(node.db_path(), sql::Db::Mode::read_only);
+  std::string type;
+  REQUIRE(scan_journal(*db, before + 1, [&](const Event& e) {
+    type = e.type;
+    CHECK(e.payload["lines"][0]["sku"] == "BREAD");
+    return Status::ok();
+  }));
+  CHECK(type == "basket_abandoned");
+  CHECK(lane.get("/v1/stock/BREAD").json()["on_hand"] == 40);
 }

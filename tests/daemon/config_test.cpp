@@ -48,6 +48,8 @@ TEST_CASE("bad configurations name the key and the reason", "[config]") {
        "terminals[1].id: \"lane-1\" is used twice"},
       {"shared token", [](json& j) { j["terminals"][1]["token"] = test::kCashierToken; },
        "terminals[1].token: is already another terminal's token"},
+      {"basket expiry of 0", [](json& j) { j["basket_expiry_minutes"] = 0; },
+       "basket_expiry_minutes: must be an integer from 1 to 10080"},
       {"bad log level", [](json& j) { j["log_level"] = "loud"; },
        "log_level: must be one of trace, debug, info, warn, error"},
   };

@@ -8,6 +8,8 @@
 
 #include <poll.h>
 
+#include <future>
+
 #include "daemon/checkout/catalog_json.h"
 #include "daemon/checkout/checkout.h"
 #include "storage/catalog.h"
@@ -63,6 +65,15 @@ Node::Node(http::Server::Options options, const std::function<void(nlohmann::jso
   REQUIRE(ep);
   port_ = ep->port();
   loop_ = std::thread([this] { ioc_.run(); });
+}
+
+void Node::on_loop(const std::function<void(Checkout&)>& f) {
+  std::promise<void> done;
+  boost::asio::post(ioc_, [&] {
+    f(*checkout_);
+    done.set_value();
+  });
+  done.get_future().wait();
 }
 
 Node::~Node() {

@@ -34,6 +34,8 @@ class Node {
   uint16_t port() const { return port_; }
   Journal& journal() { return *journal_; }
   const std::string& db_path() const { return config_.database; }
+  // Runs `f` on the node's event loop (where the checkout lives) and waits for it.
+  void on_loop(const std::function<void(Checkout&)>& f);
   const TempDir& dir() const { return dir_; }
 
  private:

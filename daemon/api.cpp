@@ -107,7 +107,7 @@ http::Route Api::mutating(Mutating route) {
     const std::string slot = c.terminal + "\n" + key;
     if (auto it = remembered_.find(slot); it != remembered_.end()) {
       if (it->second.request != idem.request) {
-        return reply(to_response(Outcome::error(422, "idempotency_key_reused", "this Idempotency-Key was used for another request")));
+        return reply(to_response(Outcome::idempotency_key_reused()));
       }
       if (it->second.in_flight) {
         return reply(to_response(Outcome::error(409, "request_in_progress", "the first request with this Idempotency-Key is still running")));
@@ -118,7 +118,7 @@ http::Route Api::mutating(Mutating route) {
     auto stored = idempotency::find(checkout_.reader(), c.terminal, key);
     if (stored && *stored) {
       if ((*stored)->request != idem.request) {
-        return reply(to_response(Outcome::error(422, "idempotency_key_reused", "this Idempotency-Key was used for another request")));
+        return reply(to_response(Outcome::idempotency_key_reused()));
       }
       return reply(to_response(Outcome{(*stored)->status, json::parse((*stored)->body)}));
     }

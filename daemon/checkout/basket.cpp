@@ -17,6 +17,10 @@ const char* to_string(Basket::State s) {
   return "unknown";
 }
 
+Outcome not_open(const Basket& b) {
+  return Outcome::error(409, "basket_not_open", "the basket is " + std::string(to_string(b.state)));
+}
+
 PricedBasket Basket::price(const std::vector<Promotion>& promotions, const StoreRules& rules) const {
   std::vector<LineInput> in;
   in.reserve(lines.size());
@@ -159,7 +163,7 @@ Outcome add_tender(Basket& b, const json& body, const PricedBasket& priced, cons
                           "the request carries what looks like a full card number; send only the "
                           "payment terminal's approval reference and the masked PAN");
   }
-  if (b.state != Basket::State::open) return Outcome::error(409, "basket_not_open", "the basket is " + std::string(to_string(b.state)));
+  if (b.state != Basket::State::open) return not_open(b);
   if (b.lines.empty()) return Outcome::error(409, "empty_basket", "the basket has no lines to pay for");
   const int64_t due = b.due(priced);
   Tender t;

@@ -55,6 +55,9 @@ struct Basket {
 
 const char* to_string(Basket::State s);
 
+// 409 basket_not_open, naming the state the basket is in.
+Outcome not_open(const Basket& b);
+
 // Checks and applies a tender body ({"type", "amount", ...}) to `b`. On error,
 // `b` is unchanged. A card body holding anything that looks like a full card
 // number is refused and the number is never echoed.

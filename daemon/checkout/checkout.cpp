@@ -102,6 +102,22 @@ Basket* Checkout::find_basket(const Caller& c, const std::string& id, Outcome& e
   return &it->second;
 }
 
+Basket* Checkout::open_basket(const Caller& c, const std::string& id, Outcome& err) {
+  Basket* b = find_basket(c, id, err);
+  if (b && (b->state != Basket::State::open || b->terminal != c.terminal)) {
+    err = not_open(*b);
+    return nullptr;
+  }
+  return b;
+}
+
+void Checkout::settle(const std::string& id, bool written) {
+  auto it = baskets_.find(id);
+  if (it == baskets_.end()) return;
+  if (written) baskets_.erase(it);
+  else it->second.state = Basket::State::open;
+}
+
 size_t Checkout::expire(std::chrono::steady_clock::time_point now, std::chrono::seconds max_age) {
   std::vector<std::string> gone;
   for (auto& [id, b] : baskets_) {
@@ -149,17 +165,10 @@ Outcome Checkout::basket(const Caller& c, const std::string& id) {
   return b ? answer(*b) : err;
 }
 
-namespace {
-Outcome not_open(const Basket& b) {
-  return Outcome::error(409, "basket_not_open", "the basket is " + std::string(to_string(b.state)));
-}
-}  // namespace
-
 Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& body) {
   Outcome err;
-  Basket* b = find_basket(c, id, err);
+  Basket* b = open_basket(c, id, err);
   if (!b) return err;
-  if (b->state != Basket::State::open || b->terminal != c.terminal) return not_open(*b);
   if (!b->tenders.empty()) return Outcome::error(409, "basket_has_tenders", "lines cannot change once a tender is taken");
   std::string code;
   std::optional<int64_t> qty, weight, price;
@@ -202,9 +211,8 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
 
 Outcome Checkout::remove_line(const Caller& c, const std::string& id, const std::string& line) {
   Outcome err;
-  Basket* b = find_basket(c, id, err);
+  Basket* b = open_basket(c, id, err);
   if (!b) return err;
-  if (b->state != Basket::State::open || b->terminal != c.terminal) return not_open(*b);
   if (!b->tenders.empty()) return Outcome::error(409, "basket_has_tenders", "lines cannot change once a tender is taken");
   size_t n = 0;
   if (line.empty() || line.size() > 6 || line.find_first_not_of("0123456789") != std::string::npos ||
@@ -219,9 +227,8 @@ Outcome Checkout::remove_line(const Caller& c, const std::string& id, const std:
 
 Outcome Checkout::suspend(const Caller& c, const std::string& id) {
   Outcome err;
-  Basket* b = find_basket(c, id, err);
+  Basket* b = open_basket(c, id, err);
   if (!b) return err;
-  if (b->state != Basket::State::open || b->terminal != c.terminal) return not_open(*b);
   if (!b->tenders.empty()) return Outcome::error(409, "basket_has_tenders", "a basket with tenders cannot be suspended");
   b->state = Basket::State::suspended;
   return answer(*b);
@@ -273,8 +280,7 @@ void Checkout::write(OutcomeMutation m, const IdemKey* idem, Done done) {
           if (*prev) {
             state->outcome = (*prev)->request == key->request
                                  ? Outcome{(*prev)->status, json::parse((*prev)->body)}
-                                 : Outcome::error(422, "idempotency_key_reused",
-                                                  "this Idempotency-Key was used for another request");
+                                 : Outcome::idempotency_key_reused();
             return std::vector<Entry>{};
           }
         }
@@ -318,11 +324,7 @@ void Checkout::cancel(const Caller& c, const std::string& id, const IdemKey* ide
       },
       idem,
       [this, id, done](Outcome o) {
-        auto it = baskets_.find(id);
-        if (it != baskets_.end()) {
-          if (o.ok()) baskets_.erase(it);
-          else it->second.state = Basket::State::open;
-        }
+        settle(id, o.ok());
         done(o);
       });
 }

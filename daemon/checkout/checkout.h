@@ -86,6 +86,10 @@ class Checkout {
 
   // Finds a basket this caller may touch; nullptr and `err` set otherwise.
   Basket* find_basket(const Caller& c, const std::string& id, Outcome& err);
+  // The same, and it must be open and this caller's own (basket_not_open otherwise).
+  Basket* open_basket(const Caller& c, const std::string& id, Outcome& err);
+  // After a basket's completing write: gone when written, open again when not.
+  void settle(const std::string& id, bool written);
   Outcome answer(const Basket& b);
   Result<std::vector<Promotion>> promotions();
   // Runs `m` through the journal; remembers the answer under `idem`; posts

@@ -50,11 +50,8 @@ Outcome parse_receipt_no(const std::string& s, int64_t& n) {
 
 void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* idem, Done done) {
   Outcome err;
-  Basket* b = find_basket(c, id, err);
+  Basket* b = open_basket(c, id, err);
   if (!b) return done(err);
-  if (b->state != Basket::State::open || b->terminal != c.terminal) {
-    return done(Outcome::error(409, "basket_not_open", "the basket is " + std::string(to_string(b->state))));
-  }
   if (b->lines.empty()) return done(Outcome::error(409, "empty_basket", "the basket has no lines"));
   auto promos = promotions();
   if (!promos) return done(Outcome::from(promos.status()));
@@ -93,11 +90,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
       },
       idem,
       [this, id, terminal = c.terminal, done](Outcome o) {
-        auto it = baskets_.find(id);
-        if (it != baskets_.end()) {
-          if (o.ok()) baskets_.erase(it);
-          else it->second.state = Basket::State::open;
-        }
+        settle(id, o.ok());
         if (o.ok()) {
           log::get("checkout")->info("sale {} at {}: total {} {}, seq {}", o.body["receipt_no"].dump(), terminal,
                                      o.body["total"].dump(), rules_.currency, o.body["seq"].dump());

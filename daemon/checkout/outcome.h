@@ -20,6 +20,10 @@ struct Outcome {
   static Outcome error(int status, const std::string& code, const std::string& message) {
     return {status, {{"error", {{"code", code}, {"message", message}}}}};
   }
+  // 422: an Idempotency-Key seen before with another request.
+  static Outcome idempotency_key_reused() {
+    return error(422, "idempotency_key_reused", "this Idempotency-Key was used for another request");
+  }
   // A storage failure: disk_full → 507, anything else → 500 (the message names the cause).
   static Outcome from(const Status& s);
 };

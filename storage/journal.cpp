@@ -63,7 +63,7 @@ Result<std::unique_ptr<Journal>> Journal::open(Options o) {
   if (!key) return key.status();
 
   std::unique_ptr<Journal> j(new Journal(std::move(o), std::move(*db), std::move(*key)));
-  if (Status s = j->load_head(); !s) return s;
+  if (Status s = j->read_head(); !s) return s;
   if (j->options_.store_id.empty() && j->head_seq_ == 0) {
     return Status::invalid_argument("a new journal needs a store_id");
   }
@@ -84,22 +84,13 @@ Journal::Journal(Options options, sql::Db db, StoreKey key)
 
 Journal::~Journal() { close(); }
 
-Status Journal::load_head() {
-  auto head = db_.prepare("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
-  if (!head) return head.status();
-  head_ = std::make_unique<sql::Stmt>(std::move(*head));
-  auto ins = db_.prepare(kInsert);
-  if (!ins) return ins.status();
-  insert_ = std::make_unique<sql::Stmt>(std::move(*ins));
-  return read_head();
-}
-
 Status Journal::read_head() {
-  auto row = head_->step();
+  auto head = db_.cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
+  if (!head) return head.status();
+  auto row = (*head)->step();
   if (!row) return row.status();
-  head_seq_ = *row ? static_cast<uint64_t>(head_->int64(0)) : 0;
-  head_hash_ = *row ? head_->text(1) : genesis_prev_hash();
-  head_->reset();
+  head_seq_ = *row ? static_cast<uint64_t>((*head)->int64(0)) : 0;
+  head_hash_ = *row ? (*head)->text(1) : genesis_prev_hash();
   last_seq_.store(head_seq_, std::memory_order_release);
   return Status::ok();
 }
@@ -269,10 +260,12 @@ Status Journal::apply(Write& w, const std::string& ts, const std::string& day) {
     e.prev_hash = head_hash_;
     e.hash = chain_hash(e);
     e.signature = to_hex(key_.sign(*from_hex(e.hash)));
-    insert_->bind(1, static_cast<int64_t>(e.seq)).bind(2, e.ts).bind(3, e.business_day)
+    auto insert = db_.cached(kInsert);
+    if (!insert) return undo(insert.status());
+    (*insert)->bind(1, static_cast<int64_t>(e.seq)).bind(2, e.ts).bind(3, e.business_day)
         .bind(4, e.type).bind(5, e.payload.dump()).bind(6, e.prev_hash).bind(7, e.hash)
         .bind(8, e.signature);
-    if (Status s = insert_->run(); !s) return undo(s);
+    if (Status s = (*insert)->run(); !s) return undo(s);
     head_seq_ = e.seq;
     head_hash_ = e.hash;
     out.events.push_back(std::move(e));

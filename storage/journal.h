@@ -122,7 +122,7 @@ class Journal {
   };
 
   Journal(Options options, sql::Db db, StoreKey key);
-  Status load_head();
+  // Reads the chain's head (last seq and hash) from the database.
   Status read_head();
   Status check_genesis();
   void run();
@@ -132,8 +132,6 @@ class Journal {
   Options options_;
   sql::Db db_;  // the writer thread's alone once it runs
   StoreKey key_;
-  std::unique_ptr<sql::Stmt> insert_;
-  std::unique_ptr<sql::Stmt> head_;
 
   uint64_t head_seq_ = 0;  // writer thread only
   std::string head_hash_;

@@ -23,7 +23,7 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/checkout/catalog_json.h"
+#include "storage/catalog_json.h"
 #include "drivers/gtin.h"
 #include "storage/catalog.h"
 #include "storage/journal.h"

@@ -4,7 +4,7 @@
 #include <set>
 #include <sstream>
 
-#include "daemon/json_fields.h"
+#include "storage/json_fields.h"
 #include "storage/digest.h"
 
 namespace posd {

@@ -1,6 +1,6 @@
 // The catalog's data and its tables: tax classes, items with their GTINs, and
 // promotions. Money is in minor units (int64). Validation of incoming
-// documents lives with whoever receives them (daemon/checkout/catalog_json.h);
+// documents lives with whoever receives them (storage/catalog_json.h);
 // these functions store and read what was already checked.
 #pragma once
 

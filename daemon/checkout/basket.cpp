@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "daemon/json_fields.h"
+#include "storage/json_fields.h"
 
 namespace posd {
 

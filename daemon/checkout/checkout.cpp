@@ -4,7 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <openssl/rand.h>
 
-#include "daemon/json_fields.h"
+#include "storage/json_fields.h"
 #include "daemon/log.h"
 #include "drivers/gtin.h"
 #include "storage/catalog.h"

@@ -2,7 +2,7 @@
 // refunded at what the customer actually paid per unit; without a receipt,
 // only with a supervisor.
 #include "daemon/checkout/checkout.h"
-#include "daemon/json_fields.h"
+#include "storage/json_fields.h"
 #include "daemon/log.h"
 #include "storage/catalog.h"
 #include "storage/sales.h"

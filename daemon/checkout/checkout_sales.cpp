@@ -5,7 +5,7 @@
 #include "daemon/checkout/checkout.h"
 #include "daemon/checkout/receipt.h"
 #include "daemon/checkout/report.h"
-#include "daemon/json_fields.h"
+#include "storage/json_fields.h"
 #include "daemon/log.h"
 #include "storage/catalog.h"
 #include "storage/sales.h"

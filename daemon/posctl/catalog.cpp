@@ -2,7 +2,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "daemon/checkout/catalog_json.h"
+#include "storage/catalog_json.h"
 #include "daemon/checkout/checkout.h"
 #include "storage/catalog.h"
 #include "daemon/posctl/commands.h"

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "daemon/checkout/catalog_json.h"
+#include "storage/catalog_json.h"
 
 using namespace posd;
 using json = nlohmann::json;

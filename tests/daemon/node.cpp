@@ -10,7 +10,7 @@
 
 #include <future>
 
-#include "daemon/checkout/catalog_json.h"
+#include "storage/catalog_json.h"
 #include "daemon/checkout/checkout.h"
 #include "storage/catalog.h"
 

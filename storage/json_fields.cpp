@@ -1,4 +1,4 @@
-#include "daemon/json_fields.h"
+#include "storage/json_fields.h"
 
 namespace posd {
 

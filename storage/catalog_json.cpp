@@ -1,10 +1,10 @@
-#include "daemon/checkout/catalog_json.h"
+#include "storage/catalog_json.h"
 
 #include <algorithm>
 #include <map>
 #include <set>
 
-#include "daemon/json_fields.h"
+#include "storage/json_fields.h"
 #include "drivers/gtin.h"
 
 namespace posd {

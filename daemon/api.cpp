@@ -1,6 +1,6 @@
 #include "daemon/api.h"
 
-#include "daemon/log.h"
+#include "storage/log.h"
 #include "daemon/openapi.h"
 #include "storage/digest.h"
 #include "storage/sales.h"

@@ -13,7 +13,7 @@
 #include "daemon/metrics.h"
 #include "daemon/tls.h"
 #include "daemon/http/server.h"
-#include "daemon/log.h"
+#include "storage/log.h"
 
 namespace posd {
 

@@ -68,37 +68,81 @@ Result<std::optional<Item>> one_item(sql::Db& db, const std::string& where, cons
 
 }  // namespace
 
-Status replace(sql::Db& db, const Catalog& c) {
-  if (Status s = db.exec("DELETE FROM promotion; DELETE FROM item_gtin; DELETE FROM item; DELETE FROM tax_class;"); !s) return s;
-  auto tax = db.prepare("INSERT INTO tax_class(id, rate_bp) VALUES (?1, ?2)");
-  auto item = db.prepare(
+namespace {
+
+// Writes `c` over what the tables hold: rows with the same key are replaced.
+Status write(sql::Db& db, const Catalog& c) {
+  auto tax = db.cached("INSERT OR REPLACE INTO tax_class(id, rate_bp) VALUES (?1, ?2)");
+  auto item = db.cached(
       "INSERT INTO item(sku, name, price, unit, tax_class, low_stock, age_restricted) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  auto gtin = db.prepare("INSERT INTO item_gtin(gtin, sku) VALUES (?1, ?2)");
-  auto promo = db.prepare(
-      "INSERT INTO promotion(id, type, skus, buy, pay, qty, price, percent_bp, min_total, discount) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(sku) DO UPDATE SET name = ?2, price = ?3, unit = ?4, "
+      "tax_class = ?5, low_stock = ?6, age_restricted = ?7");
+  auto old_gtins = db.cached("DELETE FROM item_gtin WHERE sku = ?1");
+  auto gtin = db.cached("INSERT OR REPLACE INTO item_gtin(gtin, sku) VALUES (?1, ?2)");
+  auto promo = db.cached(
+      "INSERT OR REPLACE INTO promotion(id, type, skus, buy, pay, qty, price, percent_bp, min_total, discount) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-  for (auto* st : {&tax, &item, &gtin, &promo}) {
+  for (auto* st : {&tax, &item, &old_gtins, &gtin, &promo}) {
     if (!*st) return st->status();
   }
   for (const TaxClass& t : c.tax_classes) {
-    if (Status s = tax->bind(1, t.id).bind(2, t.rate_bp).run(); !s) return s;
+    if (Status s = (*tax)->bind(1, t.id).bind(2, t.rate_bp).run(); !s) return s;
   }
   for (const Item& i : c.items) {
-    item->bind(1, i.sku).bind(2, i.name).bind(3, i.price).bind(4, to_string(i.unit))
+    (*item)->bind(1, i.sku).bind(2, i.name).bind(3, i.price).bind(4, to_string(i.unit))
         .bind(5, i.tax_class).bind(6, i.low_stock).bind(7, int64_t{i.age_restricted});
-    if (Status s = item->run(); !s) return s;
+    if (Status s = (*item)->run(); !s) return s;
+    if (Status s = (*old_gtins)->bind(1, i.sku).run(); !s) return s;
     for (const std::string& g : i.gtins) {
-      if (Status s = gtin->bind(1, g).bind(2, i.sku).run(); !s) return s;
+      if (Status s = (*gtin)->bind(1, g).bind(2, i.sku).run(); !s) return s;
     }
   }
   for (const Promotion& p : c.promotions) {
-    promo->bind(1, p.id).bind(2, to_string(p.type)).bind(3, nlohmann::json(p.skus).dump())
+    (*promo)->bind(1, p.id).bind(2, to_string(p.type)).bind(3, nlohmann::json(p.skus).dump())
         .bind(4, p.buy).bind(5, p.pay).bind(6, p.qty).bind(7, p.price).bind(8, p.percent_bp)
         .bind(9, p.min_total).bind(10, p.discount);
-    if (Status s = promo->run(); !s) return s;
+    if (Status s = (*promo)->run(); !s) return s;
   }
   return Status::ok();
+}
+
+Status change_one(sql::Db& db, const std::string& sql, const std::string& key, int64_t value, const std::string& what) {
+  auto st = db.cached(sql);
+  if (!st) return st.status();
+  (*st)->bind(1, key);
+  if (sql.find("?2") != std::string::npos) (*st)->bind(2, value);
+  if (Status s = (*st)->run(); !s) return s;
+  if (db.changes() == 0) return Status::not_found(what + " \"" + key + "\" is not in the catalog");
+  return Status::ok();
+}
+
+}  // namespace
+
+Status replace(sql::Db& db, const Catalog& c) {
+  if (Status s = db.exec("DELETE FROM promotion; DELETE FROM item_gtin; DELETE FROM item; DELETE FROM tax_class;"); !s) return s;
+  return write(db, c);
+}
+
+Status upsert(sql::Db& db, const Catalog& c) { return write(db, c); }
+
+Status remove_items(sql::Db& db, const std::vector<std::string>& skus) {
+  for (const std::string& sku : skus) {
+    auto found = db.query_int("SELECT 1 FROM item WHERE sku = ?1", sku);
+    if (!found) return found.status();
+    if (!*found) return Status::not_found("item \"" + sku + "\" is not in the catalog");
+  }
+  for (const std::string& sku : skus) {
+    if (Status s = change_one(db, "DELETE FROM item WHERE sku = ?1", sku, 0, "item"); !s) return s;
+  }
+  return Status::ok();
+}
+
+Status set_price(sql::Db& db, const std::string& sku, int64_t price) {
+  return change_one(db, "UPDATE item SET price = ?2 WHERE sku = ?1", sku, price, "item");
+}
+
+Status remove_promotion(sql::Db& db, const std::string& id) {
+  return change_one(db, "DELETE FROM promotion WHERE id = ?1", id, 0, "promotion");
 }
 
 Result<std::optional<Item>> by_sku(sql::Db& db, const std::string& sku) {

@@ -62,6 +62,17 @@ namespace catalog {
 // figures stay). Run it inside a write transaction.
 Status replace(sql::Db& db, const Catalog& c);
 
+// Adds or replaces what `c` names (tax classes, items with their GTINs,
+// promotions) and leaves everything else as it is. A GTIN given to an item
+// leaves the item that carried it.
+Status upsert(sql::Db& db, const Catalog& c);
+// Removes the items (and their GTINs and stock figures stay); not_found names
+// the first SKU that is not in the catalog, and nothing is removed.
+Status remove_items(sql::Db& db, const std::vector<std::string>& skus);
+// not_found when the item or promotion is not in the catalog.
+Status set_price(sql::Db& db, const std::string& sku, int64_t price);
+Status remove_promotion(sql::Db& db, const std::string& id);
+
 // The item whose SKU is `sku`, or nullopt.
 Result<std::optional<Item>> by_sku(sql::Db& db, const std::string& sku);
 // The item carrying `gtin14`, or nullopt.

@@ -14,20 +14,22 @@ namespace {
 using json = nlohmann::json;
 constexpr int64_t kMaxMoney = 1'000'000'000'00;  // 1e11 minor units: far above any price
 
-std::vector<std::string> sku_list(Fields& f, const std::string& key, const std::set<std::string>& known) {
+using Known = std::function<bool(const std::string&)>;
+
+std::vector<std::string> sku_list(Fields& f, const std::string& key, const Known& known) {
   const json& arr = f.array(key);
   if (arr.empty()) throw FieldError{f.child(key), "must name at least one sku"};
   std::vector<std::string> out;
   for (size_t i = 0; i < arr.size(); ++i) {
     const std::string path = f.child(key) + "[" + std::to_string(i) + "]";
     if (!arr[i].is_string()) throw FieldError{path, "must be a string"};
-    if (!known.count(arr[i].get<std::string>())) throw FieldError{path, "\"" + arr[i].get<std::string>() + "\" is not an item of this catalog"};
+    if (!known(arr[i].get<std::string>())) throw FieldError{path, "\"" + arr[i].get<std::string>() + "\" is not an item of this catalog"};
     out.push_back(arr[i].get<std::string>());
   }
   return out;
 }
 
-Item parse_item(const json& j, const std::string& path, const std::set<std::string>& tax_ids) {
+Item parse_item(const json& j, const std::string& path, const Known& tax_known) {
   Fields f(j, path);
   Item it;
   it.sku = f.string("sku");
@@ -38,7 +40,7 @@ Item parse_item(const json& j, const std::string& path, const std::set<std::stri
   else if (unit == "kg") it.unit = Unit::kg;
   else throw FieldError{f.child("unit"), "must be \"each\" or \"kg\""};
   it.tax_class = f.string("tax_class");
-  if (!tax_ids.count(it.tax_class)) throw FieldError{f.child("tax_class"), "\"" + it.tax_class + "\" is not a tax class of this catalog"};
+  if (!tax_known(it.tax_class)) throw FieldError{f.child("tax_class"), "\"" + it.tax_class + "\" is not a tax class of this catalog"};
   it.low_stock = f.optional_integer("low_stock", 0, 1'000'000'000).value_or(0);
   it.age_restricted = f.boolean("age_restricted", false);
   if (f.find("gtins", false)) {
@@ -55,7 +57,7 @@ Item parse_item(const json& j, const std::string& path, const std::set<std::stri
   return it;
 }
 
-Promotion parse_promotion(const json& j, const std::string& path, const std::set<std::string>& skus) {
+Promotion parse_promotion(const json& j, const std::string& path, const Known& skus) {
   Fields f(j, path);
   Promotion p;
   p.id = f.string("id");
@@ -97,31 +99,38 @@ std::vector<T> each_of(const json& arr, const std::string& key, F parse) {
   return out;
 }
 
-}  // namespace
 
-Result<Catalog> parse_catalog(const json& j) {
+// Parses tax_classes, items and promotions (each required or not); a
+// reference resolves within the document or through `refs`.
+Result<Catalog> parse(const json& j, bool whole, const CatalogRefs& refs) {
   try {
     Fields top(j, "");
     Catalog c;
     std::set<std::string> tax_ids, skus, gtins, promo_ids;
-    c.tax_classes = each_of<TaxClass>(top.array("tax_classes"), "tax_classes", [&](const json& t, const std::string& path) {
-      Fields f(t, path);
-      TaxClass tc{f.string("id"), f.integer("rate_bp", 0, 10000)};
-      f.no_unknown_keys();
-      if (!tax_ids.insert(tc.id).second) throw FieldError{path + ".id", "\"" + tc.id + "\" is used twice"};
-      return tc;
-    });
-    c.items = each_of<Item>(top.array("items"), "items", [&](const json& t, const std::string& path) {
-      Item it = parse_item(t, path, tax_ids);
-      if (!skus.insert(it.sku).second) throw FieldError{path + ".sku", "\"" + it.sku + "\" is used twice"};
-      for (const auto& g : it.gtins) {
-        if (!gtins.insert(g).second) throw FieldError{path + ".gtins", g + " belongs to two items"};
-      }
-      return it;
-    });
+    auto tax_known = [&](const std::string& id) { return tax_ids.count(id) || (refs.tax_class && refs.tax_class(id)); };
+    auto sku_known = [&](const std::string& sku) { return skus.count(sku) || (refs.sku && refs.sku(sku)); };
+    if (whole || top.find("tax_classes", false)) {
+      c.tax_classes = each_of<TaxClass>(top.array("tax_classes"), "tax_classes", [&](const json& t, const std::string& path) {
+        Fields f(t, path);
+        TaxClass tc{f.string("id"), f.integer("rate_bp", 0, 10000)};
+        f.no_unknown_keys();
+        if (!tax_ids.insert(tc.id).second) throw FieldError{path + ".id", "\"" + tc.id + "\" is used twice"};
+        return tc;
+      });
+    }
+    if (whole || top.find("items", false)) {
+      c.items = each_of<Item>(top.array("items"), "items", [&](const json& t, const std::string& path) {
+        Item it = parse_item(t, path, tax_known);
+        if (!skus.insert(it.sku).second) throw FieldError{path + ".sku", "\"" + it.sku + "\" is used twice"};
+        for (const auto& g : it.gtins) {
+          if (!gtins.insert(g).second) throw FieldError{path + ".gtins", g + " belongs to two items"};
+        }
+        return it;
+      });
+    }
     if (top.find("promotions", false)) {
       c.promotions = each_of<Promotion>(top.array("promotions"), "promotions", [&](const json& t, const std::string& path) {
-        Promotion p = parse_promotion(t, path, skus);
+        Promotion p = parse_promotion(t, path, sku_known);
         if (!promo_ids.insert(p.id).second) throw FieldError{path + ".id", "\"" + p.id + "\" is used twice"};
         return p;
       });
@@ -132,6 +141,12 @@ Result<Catalog> parse_catalog(const json& j) {
     return Status::invalid_argument(e.message());
   }
 }
+
+}  // namespace
+
+Result<Catalog> parse_catalog(const json& j) { return parse(j, true, {}); }
+
+Result<Catalog> parse_catalog_fragment(const json& j, const CatalogRefs& refs) { return parse(j, false, refs); }
 
 json to_json(const Item& it) {
   return {{"sku", it.sku},           {"gtins", it.gtins},         {"name", it.name},

@@ -115,6 +115,30 @@ CREATE TABLE idempotency (
   PRIMARY KEY (terminal, key)
 ) STRICT;
 )sql",
+    // 4: what HQ's down-log brings that has no table yet: click-and-collect
+    // reservations, terminals provisioned by HQ, and the entries the store
+    // could not apply (quarantine).
+    R"sql(
+CREATE TABLE reservation (
+  order_id TEXT    PRIMARY KEY,
+  lines    TEXT    NOT NULL,
+  status   TEXT    NOT NULL CHECK (status IN ('reserved', 'released', 'picked')),
+  seq      INTEGER NOT NULL
+) STRICT;
+CREATE TABLE down_quarantine (
+  id     INTEGER PRIMARY KEY,
+  hq_seq INTEGER,
+  kind   TEXT    NOT NULL,
+  reason TEXT    NOT NULL,
+  body   TEXT    NOT NULL,
+  at     TEXT    NOT NULL
+) STRICT;
+CREATE TABLE hq_terminal (
+  id           TEXT PRIMARY KEY,
+  token_sha256 TEXT NOT NULL UNIQUE,
+  role         TEXT NOT NULL CHECK (role IN ('cashier', 'supervisor'))
+) STRICT;
+)sql",
 };
 
 }  // namespace

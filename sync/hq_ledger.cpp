@@ -138,6 +138,18 @@ Result<uint64_t> HqLedger::acked_seq(const std::string& store_id) {
   return static_cast<uint64_t>(**v);
 }
 
+Result<std::vector<std::string>> HqLedger::stores() {
+  auto st = db_.prepare("SELECT store_id FROM hq_store ORDER BY store_id");
+  if (!st) return st.status();
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    out.push_back(st->text(0));
+  }
+}
+
 Result<json> HqLedger::report(const std::string& store_id) {
   auto acked = acked_seq(store_id);
   if (!acked) return acked.status();

@@ -36,6 +36,8 @@ class HqLedger {
   Status reject(const std::string& topic_store_id, const std::string& reason);
 
   Result<uint64_t> acked_seq(const std::string& store_id);
+  // Every registered store, by id.
+  Result<std::vector<std::string>> stores();
   // {"store_id", "acked_seq", "events", "sales", "sales_total", "rejected": [...]}
   Result<nlohmann::json> report(const std::string& store_id);
   sql::Db& db() { return db_; }

@@ -5,7 +5,7 @@
 #include <openssl/rand.h>
 
 #include "storage/json_fields.h"
-#include "daemon/log.h"
+#include "storage/log.h"
 #include "drivers/gtin.h"
 #include "storage/catalog.h"
 #include "storage/digest.h"

@@ -3,7 +3,7 @@
 // only with a supervisor.
 #include "daemon/checkout/checkout.h"
 #include "storage/json_fields.h"
-#include "daemon/log.h"
+#include "storage/log.h"
 #include "storage/catalog.h"
 #include "storage/sales.h"
 #include "storage/stock.h"

@@ -6,7 +6,7 @@
 #include "daemon/checkout/receipt.h"
 #include "daemon/checkout/report.h"
 #include "storage/json_fields.h"
-#include "daemon/log.h"
+#include "storage/log.h"
 #include "storage/catalog.h"
 #include "storage/sales.h"
 #include "storage/stock.h"

@@ -8,7 +8,7 @@
 
 #include <deque>
 
-#include "daemon/log.h"
+#include "storage/log.h"
 
 namespace posd::http {
 

@@ -1,4 +1,4 @@
-#include "daemon/log.h"
+#include "storage/log.h"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>

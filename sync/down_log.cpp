@@ -1,0 +1,289 @@
+#include "sync/down_log.h"
+
+#include <map>
+
+#include "storage/catalog_json.h"
+#include "storage/clock.h"
+#include "storage/cursor.h"
+#include "storage/json_fields.h"
+#include "storage/stock.h"
+
+namespace posd::sync {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kApplied = "hq_applied_seq";
+constexpr int64_t kMaxUnits = 1'000'000'000;
+
+bool exists(sql::Db& db, const char* sql, const std::string& key) {
+  auto v = db.query_int(sql, key);
+  return v && v->has_value();
+}
+
+CatalogRefs store_refs(sql::Db& db) {
+  return {[&db](const std::string& id) { return exists(db, "SELECT 1 FROM tax_class WHERE id = ?1", id); },
+          [&db](const std::string& sku) { return exists(db, "SELECT 1 FROM item WHERE sku = ?1", sku); }};
+}
+
+// Each kind applies its body and returns what the journal event records
+// besides hq_seq and kind. invalid_argument / not_found / conflict mean the
+// entry itself is wrong (quarantine); any other error is the store's (retry).
+Result<json> catalog_upsert(WriteContext& ctx, const json& body) {
+  auto c = parse_catalog_fragment(body, store_refs(ctx.db));
+  if (!c) return c.status();
+  if (Status s = catalog::upsert(ctx.db, *c); !s) return s;
+  return body;
+}
+
+Result<json> catalog_delete(WriteContext& ctx, const json& body) {
+  Fields f(body, "body");
+  std::vector<std::string> skus;
+  const json& arr = f.array("skus");
+  for (size_t i = 0; i < arr.size(); ++i) {
+    if (!arr[i].is_string()) return Status::invalid_argument("body.skus[" + std::to_string(i) + "]: must be a string");
+    skus.push_back(arr[i].get<std::string>());
+  }
+  f.no_unknown_keys();
+  if (skus.empty()) return Status::invalid_argument("body.skus: must name at least one sku");
+  if (Status s = catalog::remove_items(ctx.db, skus); !s) return s;
+  return json{{"skus", skus}};
+}
+
+Result<json> price(WriteContext& ctx, const json& body) {
+  Fields f(body, "body");
+  std::string sku = f.string("sku");
+  int64_t price = f.integer("price", 0, 1'000'000'000'00);
+  f.no_unknown_keys();
+  auto before = catalog::by_sku(ctx.db, sku);
+  if (!before) return before.status();
+  if (Status s = catalog::set_price(ctx.db, sku, price); !s) return s;
+  return json{{"sku", sku}, {"price", price}, {"was", *before ? (*before)->price : 0}};
+}
+
+Result<json> tax_rate(WriteContext& ctx, const json& body) {
+  auto c = parse_catalog_fragment(json{{"tax_classes", json::array({body})}}, {});
+  if (!c) return c.status();
+  if (Status s = catalog::upsert(ctx.db, *c); !s) return s;
+  return body;
+}
+
+Result<json> promotion(WriteContext& ctx, const json& body) {
+  if (body.is_object() && body.contains("delete")) {
+    Fields f(body, "body");
+    std::string id = f.string("delete");
+    f.no_unknown_keys();
+    if (Status s = catalog::remove_promotion(ctx.db, id); !s) return s;
+    return body;
+  }
+  auto c = parse_catalog_fragment(json{{"promotions", json::array({body})}}, store_refs(ctx.db));
+  if (!c) return c.status();
+  if (Status s = catalog::upsert(ctx.db, *c); !s) return s;
+  return body;
+}
+
+// on_hand = snapshot + every local movement after as_of_store_seq, except
+// other snapshots (a later snapshot replaces an earlier one, it does not add
+// to it).
+Result<json> stock_snapshot(WriteContext& ctx, const json& body) {
+  Fields f(body, "body");
+  const int64_t as_of = f.integer("as_of_store_seq", 0, INT64_MAX);
+  if (static_cast<uint64_t>(as_of) >= ctx.next_seq) {
+    return Status::invalid_argument("body.as_of_store_seq: " + std::to_string(as_of) +
+                                    " is beyond the store's journal (last seq " + std::to_string(ctx.next_seq - 1) + ")");
+  }
+  const json& arr = f.array("stock");
+  f.no_unknown_keys();
+  std::map<std::string, int64_t> counts;
+  for (size_t i = 0; i < arr.size(); ++i) {
+    Fields line(arr[i], "body.stock[" + std::to_string(i) + "]");
+    std::string sku = line.string("sku");
+    int64_t on_hand = line.integer("on_hand", -kMaxUnits, kMaxUnits);
+    line.no_unknown_keys();
+    if (!counts.emplace(sku, on_hand).second) throw FieldError{line.child("sku"), "\"" + sku + "\" is given twice"};
+  }
+  auto since = ctx.db.cached(
+      "SELECT IFNULL(SUM(delta), 0) FROM stock_movement WHERE sku = ?1 AND seq > ?2 AND kind <> 'snapshot'");
+  if (!since) return since.status();
+  json out = json::array();
+  for (const auto& [sku, snapshot] : counts) {
+    (*since)->bind(1, sku).bind(2, as_of);
+    auto row = (*since)->step();
+    if (!row) return row.status();
+    const int64_t local = (*since)->int64(0);
+    (*since)->reset();
+    auto before = stock::on_hand(ctx.db, sku);
+    if (!before) return before.status();
+    auto moved = stock::move(ctx.db, sku, snapshot + local - *before, ctx.next_seq, "snapshot");
+    if (!moved) return moved.status();
+    out.push_back({{"sku", sku}, {"snapshot", snapshot}, {"local_since", local}, {"on_hand", moved->after}});
+  }
+  return json{{"as_of_store_seq", as_of}, {"stock", out}};
+}
+
+// Stock set aside for an online order leaves what the lanes can sell
+// (movement "reserve"); a release puts it back; a pick closes the order.
+Result<json> reservation(WriteContext& ctx, const json& body) {
+  Fields f(body, "body");
+  std::string order = f.string("order_id");
+  std::string action = f.string("action");
+  auto held = ctx.db.cached("SELECT lines, status FROM reservation WHERE order_id = ?1");
+  if (!held) return held.status();
+  (*held)->bind(1, order);
+  auto row = (*held)->step();
+  if (!row) return row.status();
+  const bool known = *row;
+  const std::string lines_text = known ? (*held)->text(0) : "";
+  const std::string status = known ? (*held)->text(1) : "";
+  (*held)->reset();
+  auto set_status = ctx.db.cached(
+      "INSERT INTO reservation(order_id, lines, status, seq) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT(order_id) DO UPDATE SET status = ?3, seq = ?4");
+  if (!set_status) return set_status.status();
+  const int64_t seq = static_cast<int64_t>(ctx.next_seq);
+  if (action == "reserve") {
+    if (known) return Status::conflict("order \"" + order + "\" is already reserved");
+    const json& lines = f.array("lines");
+    f.no_unknown_keys();
+    if (lines.empty()) return Status::invalid_argument("body.lines: must hold at least one line");
+    json kept = json::array();
+    for (size_t i = 0; i < lines.size(); ++i) {
+      Fields line(lines[i], "body.lines[" + std::to_string(i) + "]");
+      std::string sku = line.string("sku");
+      int64_t qty = line.integer("qty", 1, kMaxUnits);
+      line.no_unknown_keys();
+      if (!exists(ctx.db, "SELECT 1 FROM item WHERE sku = ?1", sku)) {
+        return Status::not_found(line.child("sku") + ": \"" + sku + "\" is not in the catalog");
+      }
+      if (auto m = stock::move(ctx.db, sku, -qty, ctx.next_seq, "reserve"); !m) return m.status();
+      kept.push_back({{"sku", sku}, {"qty", qty}});
+    }
+    if (Status s = (*set_status)->bind(1, order).bind(2, kept.dump()).bind(3, "reserved").bind(4, seq).run(); !s) return s;
+    return json{{"order_id", order}, {"action", action}, {"lines", kept}};
+  }
+  f.no_unknown_keys();
+  if (action != "release" && action != "pick") {
+    return Status::invalid_argument("body.action: must be one of reserve, release, pick");
+  }
+  if (!known) return Status::not_found("order \"" + order + "\" was never reserved");
+  if (status != "reserved") return Status::conflict("order \"" + order + "\" is already " + status);
+  json lines = json::parse(lines_text);
+  if (action == "release") {
+    for (const json& l : lines) {
+      if (auto m = stock::move(ctx.db, l["sku"], l["qty"].get<int64_t>(), ctx.next_seq, "release"); !m) return m.status();
+    }
+  }
+  const char* next = action == "release" ? "released" : "picked";
+  if (Status s = (*set_status)->bind(1, order).bind(2, lines_text).bind(3, next).bind(4, seq).run(); !s) return s;
+  return json{{"order_id", order}, {"action", action}, {"lines", lines}};
+}
+
+// A terminal provisioned (or removed) by HQ; its token only as a SHA-256.
+Result<json> terminal(WriteContext& ctx, const json& body) {
+  Fields f(body, "body");
+  std::string id = f.string("id");
+  if (f.boolean("remove", false)) {
+    f.no_unknown_keys();
+    auto del = ctx.db.cached("DELETE FROM hq_terminal WHERE id = ?1");
+    if (!del) return del.status();
+    if (Status s = (*del)->bind(1, id).run(); !s) return s;
+    if (ctx.db.changes() == 0) return Status::not_found("terminal \"" + id + "\" was not provisioned by HQ");
+    return json{{"id", id}, {"removed", true}};
+  }
+  std::string digest = f.string("token_sha256");
+  std::string role = f.string("role");
+  f.no_unknown_keys();
+  if (digest.size() != 64 || digest.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return Status::invalid_argument("body.token_sha256: must be 64 lowercase hex digits");
+  }
+  if (role != "cashier" && role != "supervisor") return Status::invalid_argument("body.role: must be one of cashier, supervisor");
+  auto owner = ctx.db.cached("SELECT id FROM hq_terminal WHERE token_sha256 = ?1");
+  if (!owner) return owner.status();
+  (*owner)->bind(1, digest);
+  auto row = (*owner)->step();
+  if (!row) return row.status();
+  const bool taken = *row && (*owner)->text(0) != id;
+  (*owner)->reset();
+  if (taken) return Status::conflict("body.token_sha256: is already another terminal's token");
+  auto up = ctx.db.cached("INSERT OR REPLACE INTO hq_terminal(id, token_sha256, role) VALUES (?1, ?2, ?3)");
+  if (!up) return up.status();
+  if (Status s = (*up)->bind(1, id).bind(2, digest).bind(3, role).run(); !s) return s;
+  return json{{"id", id}, {"role", role}};  // the digest stays out of the journal
+}
+
+using Apply = Result<json> (*)(WriteContext&, const json&);
+
+const std::map<std::string, Apply, std::less<>>& kinds() {
+  static const std::map<std::string, Apply, std::less<>> k = {
+      {"catalog_upsert", catalog_upsert}, {"catalog_delete", catalog_delete}, {"price", price},
+      {"promotion", promotion},           {"tax_rate", tax_rate},             {"stock_snapshot", stock_snapshot},
+      {"reservation", reservation},       {"terminal", terminal}};
+  return k;
+}
+
+bool entry_is_wrong(const Status& s) {
+  return s.code() == Status::Code::invalid_argument || s.code() == Status::Code::not_found ||
+         s.code() == Status::Code::conflict;
+}
+
+Status record_quarantine(sql::Db& db, std::optional<uint64_t> hq_seq, const std::string& kind,
+                         const std::string& reason, const std::string& body) {
+  auto ins = db.cached("INSERT INTO down_quarantine(hq_seq, kind, reason, body, at) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!ins) return ins.status();
+  if (hq_seq) (*ins)->bind(1, static_cast<int64_t>(*hq_seq));
+  else (*ins)->bind_null(1);
+  return (*ins)->bind(2, kind).bind(3, reason).bind(4, body.substr(0, 4096)).bind(5, format_utc(Clock::system().now())).run();
+}
+
+}  // namespace
+
+Mutation apply_down(DownEntry entry, std::shared_ptr<DownApplied> out) {
+  return [entry = std::move(entry), out](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    auto cur = cursor::read(ctx.db, kApplied);
+    if (!cur) return cur.status();
+    out->applied_seq = *cur;
+    if (entry.hq_seq != *cur + 1) return std::vector<Entry>{};  // a duplicate, or ahead: HQ re-sends
+    json record = {{"hq_seq", entry.hq_seq}, {"kind", entry.kind}};
+    std::string type = "hq_applied";
+    const auto& table = kinds();
+    auto it = table.find(entry.kind);
+    Result<json> done = Status::invalid_argument("unknown kind \"" + entry.kind + "\"");
+    if (it != table.end()) {
+      if (Status s = ctx.db.exec("SAVEPOINT down_entry"); !s) return s;
+      try {
+        done = it->second(ctx, entry.body);
+      } catch (const FieldError& e) {
+        done = Status::invalid_argument(e.message());
+      } catch (const json::exception& e) {
+        done = Status::invalid_argument(std::string("body: ") + e.what());
+      }
+      if (!done && !entry_is_wrong(done.status())) return done.status();
+      if (Status s = ctx.db.exec(done ? "RELEASE down_entry" : "ROLLBACK TO down_entry; RELEASE down_entry"); !s) return s;
+    }
+    if (done) {
+      record["change"] = *done;
+      out->applied = true;
+    } else {
+      type = "hq_quarantined";
+      record["reason"] = done.status().message();
+      out->quarantined = done.status().message();
+      if (Status s = record_quarantine(ctx.db, entry.hq_seq, entry.kind, done.status().message(), entry.body.dump());
+          !s) {
+        return s;
+      }
+    }
+    if (Status s = cursor::advance(ctx.db, kApplied, entry.hq_seq); !s) return s;
+    out->applied_seq = entry.hq_seq;
+    return std::vector<Entry>{{type, std::move(record)}};
+  };
+}
+
+Mutation quarantine_message(std::string reason, std::string payload) {
+  return [reason = std::move(reason), payload = std::move(payload)](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (Status s = record_quarantine(ctx.db, std::nullopt, "undecodable", reason, payload); !s) return s;
+    return std::vector<Entry>{{"hq_quarantined", json{{"hq_seq", nullptr}, {"reason", reason}}}};
+  };
+}
+
+}  // namespace posd::sync

@@ -1,0 +1,235 @@
+#include "sync/link.h"
+
+#include <algorithm>
+#include <random>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <mqtt/async_client.h>
+
+namespace posd::sync {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Paho reports an action's end to an iaction_listener on its own thread.
+class Listener : public mqtt::iaction_listener {
+ public:
+  std::function<void()> success;
+  std::function<void(const std::string&)> failure;
+
+ private:
+  void on_success(const mqtt::token&) override { success(); }
+  void on_failure(const mqtt::token& tok) override {
+    std::string why = "code " + std::to_string(tok.get_return_code());
+    if (tok.get_reason_code() != 0) why += ", reason " + std::to_string(tok.get_reason_code());
+    failure(why);
+  }
+};
+
+}  // namespace
+
+struct Link::State : std::enable_shared_from_this<Link::State> {
+  enum class Phase { idle, connecting, up, down };
+
+  State(asio::io_context& io, LinkOptions o, LinkHandlers h)
+      : io(io), options(std::move(o)), handlers(std::move(h)), timer(io) {}
+
+  asio::io_context& io;
+  LinkOptions options;
+  LinkHandlers handlers;
+  asio::steady_timer timer;
+  std::unique_ptr<mqtt::async_client> client;
+  Listener connect_listener, subscribe_listener;
+  Phase phase = Phase::idle;
+  bool stopped = false;
+  uint64_t generation = 0;  // bumps on every attempt; older callbacks are ignored
+  unsigned failures = 0;    // in a row, for the backoff
+  uint64_t connects = 0;
+  std::chrono::steady_clock::time_point last_up{};
+  std::mt19937 rng{std::random_device{}()};
+
+  // Runs `f` on the io_context if this link and this attempt are still current.
+  template <typename F>
+  std::function<void()> on_io(uint64_t gen, F f) {
+    std::weak_ptr<State> weak = shared_from_this();
+    return [weak, gen, f = std::move(f)]() mutable {
+      if (auto self = weak.lock()) {
+        asio::post(self->io, [weak, gen, f = std::move(f)]() mutable {
+          auto s = weak.lock();
+          if (s && !s->stopped && s->generation == gen) f(*s);
+        });
+      }
+    };
+  }
+
+  void make_client() {
+    mqtt::create_options create(MQTTVERSION_5);
+    client = std::make_unique<mqtt::async_client>(options.url, options.client_id, create, nullptr);
+    std::weak_ptr<State> weak = shared_from_this();
+    client->set_connection_lost_handler([weak](const std::string& cause) {
+      if (auto s = weak.lock()) {
+        uint64_t gen = s->generation;
+        std::string why = cause.empty() ? "connection lost" : cause;
+        asio::post(s->io, [weak, gen, why] {
+          auto st = weak.lock();
+          if (st && !st->stopped && st->generation == gen) st->lost(why);
+        });
+      }
+    });
+    client->set_message_callback([weak](mqtt::const_message_ptr msg) {
+      if (auto s = weak.lock()) {
+        asio::post(s->io, [weak, topic = msg->get_topic(), payload = msg->to_string()] {
+          auto st = weak.lock();
+          if (st && !st->stopped && st->handlers.on_message) st->handlers.on_message(topic, payload);
+        });
+      }
+    });
+  }
+
+  mqtt::connect_options connect_options() const {
+    mqtt::connect_options c;
+    c.set_mqtt_version(MQTTVERSION_5);
+    c.set_clean_start(true);
+    c.set_keep_alive_interval(static_cast<int>(options.keep_alive.count()));
+    c.set_connect_timeout(std::chrono::seconds(5));
+    c.set_automatic_reconnect(false);  // ours: backoff with jitter, and resubscribe
+    if (!options.status_topic.empty()) {
+      c.set_will(mqtt::will_options(options.status_topic, options.offline_payload, 1, true));
+    }
+    if (options.url.rfind("ssl://", 0) == 0) {
+      mqtt::ssl_options ssl;
+      ssl.set_trust_store(options.ca_file);
+      if (!options.certificate.empty()) ssl.set_key_store(options.certificate);
+      if (!options.private_key.empty()) ssl.set_private_key(options.private_key);
+      ssl.set_enable_server_cert_auth(true);
+      ssl.set_verify(true);
+      c.set_ssl(ssl);
+    }
+    return c;
+  }
+
+  void connect() {
+    if (stopped) return;
+    ++generation;
+    phase = Phase::connecting;
+    const uint64_t gen = generation;
+    connect_listener.success = on_io(gen, [](State& s) { s.subscribe(); });
+    connect_listener.failure = [this, gen](const std::string& why) {
+      on_io(gen, [why](State& s) { s.lost("connect failed: " + why); })();
+    };
+    try {
+      client->connect(connect_options(), nullptr, connect_listener);
+    } catch (const mqtt::exception& e) {
+      lost(std::string("connect failed: ") + e.what());
+    }
+  }
+
+  void subscribe() {
+    const uint64_t gen = generation;
+    subscribe_listener.success = on_io(gen, [](State& s) { s.became_up(); });
+    subscribe_listener.failure = [this, gen](const std::string& why) {
+      on_io(gen, [why](State& s) { s.drop("subscribe failed: " + why); })();
+    };
+    if (options.subscriptions.empty()) return became_up();
+    auto topics = mqtt::string_collection::create(options.subscriptions);
+    std::vector<int> qos(options.subscriptions.size(), 1);
+    try {
+      client->subscribe(topics, qos, nullptr, subscribe_listener);
+    } catch (const mqtt::exception& e) {
+      drop(std::string("subscribe failed: ") + e.what());
+    }
+  }
+
+  void became_up() {
+    phase = Phase::up;
+    failures = 0;
+    ++connects;
+    last_up = std::chrono::steady_clock::now();
+    if (!options.status_topic.empty()) publish(options.status_topic, options.online_payload, true);
+    if (handlers.on_up) handlers.on_up();
+  }
+
+  // Connected but unusable: disconnect and try again later.
+  void drop(const std::string& why) {
+    try {
+      client->disconnect();
+    } catch (const mqtt::exception&) {
+    }
+    lost(why);
+  }
+
+  void lost(const std::string& why) {
+    ++generation;  // whatever the old attempt still reports is stale
+    phase = Phase::down;
+    if (handlers.on_down) handlers.on_down(why);
+    auto ceiling = std::min<int64_t>(options.max_backoff.count(),
+                                     options.min_backoff.count() << std::min(failures, 16u));
+    ++failures;
+    std::uniform_int_distribution<int64_t> jitter(ceiling / 2, std::max<int64_t>(ceiling, 1));
+    timer.expires_after(std::chrono::milliseconds(jitter(rng)));
+    std::weak_ptr<State> weak = shared_from_this();
+    timer.async_wait([weak](const boost::system::error_code& ec) {
+      auto s = weak.lock();
+      if (!ec && s && !s->stopped) s->connect();
+    });
+  }
+
+  bool publish(const std::string& topic, const std::string& payload, bool retained) {
+    if (phase != Phase::up) return false;
+    try {
+      client->publish(mqtt::make_message(topic, payload, 1, retained));
+      return true;
+    } catch (const mqtt::exception&) {
+      return false;  // the connection-lost handler follows
+    }
+  }
+};
+
+Link::Link(asio::io_context& io, LinkOptions options, LinkHandlers handlers)
+    : state_(std::make_shared<State>(io, std::move(options), std::move(handlers))) {}
+
+Link::~Link() { stop(); }
+
+void Link::start() {
+  state_->stopped = false;
+  if (!state_->client) state_->make_client();
+  state_->connect();
+}
+
+void Link::stop() {
+  State& s = *state_;
+  if (s.stopped) return;
+  s.stopped = true;
+  s.timer.cancel();
+  if (!s.client) return;
+  try {
+    if (s.phase == State::Phase::up && !s.options.status_topic.empty()) {
+      s.client->publish(mqtt::make_message(s.options.status_topic, s.options.offline_payload, 1, true));
+    }
+    if (s.client->is_connected()) s.client->disconnect(1000)->wait_for(std::chrono::seconds(2));
+  } catch (const mqtt::exception&) {
+  }
+  s.phase = State::Phase::idle;
+  s.client.reset();
+}
+
+bool Link::publish(const std::string& topic, const std::string& payload, bool retained) {
+  return state_->publish(topic, payload, retained);
+}
+
+bool Link::up() const { return state_->phase == State::Phase::up; }
+
+const char* Link::state() const {
+  switch (state_->phase) {
+    case State::Phase::up: return "up";
+    case State::Phase::connecting: return "connecting";
+    default: return "down";
+  }
+}
+
+uint64_t Link::connects() const { return state_->connects; }
+std::chrono::steady_clock::time_point Link::last_up() const { return state_->last_up; }
+
+}  // namespace posd::sync

@@ -1,0 +1,72 @@
+// The MQTT link to the broker (Eclipse Paho C++, MQTT v5, QoS 1), for both
+// the store and posd-hq. It connects, subscribes to its topics on every
+// connect (Paho does not resubscribe), and reconnects after any loss with
+// capped exponential backoff and jitter. A retained status message says
+// "online" on connect; the Will says "offline" when the link dies.
+//
+// Paho's own persistence is off: the journal and the down-log are the only
+// stores, and what the broker loses is simply sent again by the protocol.
+// Paho's callbacks run on Paho's thread; they only post to the io_context,
+// where every handler here runs. publish() is for that thread too.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+namespace posd::sync {
+
+struct LinkOptions {
+  std::string url;        // tcp://host:port, or ssl://host:port for TLS
+  std::string client_id;
+  // For ssl://: the CA that signed the broker's certificate, and this
+  // client's certificate and key (the broker's ACL knows it by them).
+  std::string ca_file;
+  std::string certificate;
+  std::string private_key;
+  std::vector<std::string> subscriptions;  // topic filters, QoS 1
+  std::string status_topic;                // empty: no status message, no Will
+  std::string online_payload = "online";
+  std::string offline_payload = "offline";
+  std::chrono::milliseconds min_backoff{200};
+  std::chrono::milliseconds max_backoff{30000};
+  std::chrono::seconds keep_alive{10};
+};
+
+struct LinkHandlers {
+  std::function<void()> on_up;                        // connected and subscribed
+  std::function<void(const std::string& why)> on_down;  // lost, or a connect failed
+  std::function<void(const std::string& topic, const std::string& payload)> on_message;
+};
+
+class Link {
+ public:
+  Link(boost::asio::io_context& io, LinkOptions options, LinkHandlers handlers);
+  ~Link();  // stop()
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+
+  // Starts connecting; retries for ever until stop().
+  void start();
+  // Publishes "offline" (retained) when up, disconnects, and stops retrying.
+  void stop();
+  // QoS 1. False, and nothing sent, while the link is not up.
+  bool publish(const std::string& topic, const std::string& payload, bool retained = false);
+
+  bool up() const;
+  // "connecting", "up" or "down" (waiting to retry).
+  const char* state() const;
+  // Connections made since start (1 after the first).
+  uint64_t connects() const;
+  std::chrono::steady_clock::time_point last_up() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace posd::sync

@@ -1,0 +1,57 @@
+// What one side has sent of its ordered log and what the other side has
+// acknowledged, for both directions of the sync. At most `window` entries are
+// in flight. Acks are cumulative. When acks stop coming while entries are in
+// flight (a message lost by the broker, the peer restarted), the sender
+// rewinds and sends again from the last ack: the peer skips what it holds.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+
+namespace posd::sync {
+
+class SendWindow {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit SendWindow(uint64_t window) : window_(window) {}
+
+  // Starts over from `acked` (a connect: replay everything after it).
+  void reset(uint64_t acked, Clock::time_point now) {
+    acked_ = std::max(acked_, acked);
+    sent_ = acked_;
+    progress_ = now;
+  }
+  uint64_t acked() const { return acked_; }
+  uint64_t next() const { return sent_ + 1; }
+  // How many more entries may be sent now.
+  uint64_t room() const { return window_ - std::min(window_, sent_ - acked_); }
+  void sent(uint64_t last, Clock::time_point now) {
+    if (sent_ == acked_) progress_ = now;  // the clock starts with the first in flight
+    sent_ = std::max(sent_, last);
+  }
+  // True when `seq` acknowledges something new.
+  bool ack(uint64_t seq, Clock::time_point now) {
+    if (seq <= acked_) return false;
+    acked_ = seq;
+    sent_ = std::max(sent_, acked_);
+    progress_ = now;
+    return true;
+  }
+  // Entries in flight and no ack for `patience`: rewinds to the last ack and
+  // returns true.
+  bool rewind_if_stalled(Clock::time_point now, Clock::duration patience) {
+    if (sent_ == acked_ || now - progress_ < patience) return false;
+    reset(acked_, now);
+    return true;
+  }
+
+ private:
+  uint64_t window_;
+  uint64_t acked_ = 0;
+  uint64_t sent_ = 0;
+  Clock::time_point progress_{};
+};
+
+}  // namespace posd::sync

@@ -1,0 +1,223 @@
+#include "sync/store_sync.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "storage/cursor.h"
+#include "storage/log.h"
+#include "sync/down_log.h"
+#include "sync/outbox.h"
+#include "sync/protocol.h"
+#include "sync/send_window.h"
+
+namespace posd::sync {
+
+namespace asio = boost::asio;
+
+struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
+  Impl(asio::io_context& io, Journal& journal, sql::Db reader, StoreSyncOptions o)
+      : io(io),
+        journal(journal),
+        reader(std::move(reader)),
+        outbox(this->reader),
+        options(std::move(o)),
+        topics{options.prefix, journal.store_id()},
+        window(options.window_events),
+        tick(io),
+        logger(log::get("sync")) {}
+
+  asio::io_context& io;
+  Journal& journal;
+  sql::Db reader;
+  Outbox outbox;
+  StoreSyncOptions options;
+  Topics topics;
+  SendWindow window;
+  asio::steady_timer tick;
+  std::shared_ptr<spdlog::logger> logger;
+  std::unique_ptr<Link> link;
+  std::function<void(const std::string&)> applied_hook;
+  SyncFigures figures;
+  bool running = false;
+  std::string last_down_reason;
+
+  void start() {
+    LinkOptions lo = options.link;
+    lo.subscriptions = {topics.down_log(), topics.down_ack()};
+    lo.status_topic = topics.status();
+    std::weak_ptr<Impl> weak = shared_from_this();
+    LinkHandlers h;
+    h.on_up = [weak] { if (auto s = weak.lock()) s->up(); };
+    h.on_down = [weak](const std::string& why) { if (auto s = weak.lock()) s->down(why); };
+    h.on_message = [weak](const std::string& t, const std::string& p) { if (auto s = weak.lock()) s->message(t, p); };
+    link = std::make_unique<Link>(io, std::move(lo), std::move(h));
+    auto acked = outbox.acked_seq();
+    window.reset(acked ? *acked : 0, SendWindow::Clock::now());
+    running = true;
+    link->start();
+    schedule();
+  }
+
+  void stop() {
+    running = false;
+    tick.cancel();
+    if (link) link->stop();
+  }
+
+  void schedule() {
+    std::weak_ptr<Impl> weak = shared_from_this();
+    tick.expires_after(options.tick);
+    tick.async_wait([weak](const boost::system::error_code& ec) {
+      auto s = weak.lock();
+      if (ec || !s || !s->running) return;
+      if (s->window.rewind_if_stalled(SendWindow::Clock::now(), s->options.resend_after)) {
+        s->logger->info("no ack from HQ for {} ms: sending again from seq {}", s->options.resend_after.count(),
+                        s->window.next());
+      }
+      s->send();
+      s->schedule();
+    });
+  }
+
+  void up() {
+    auto acked = outbox.acked_seq();
+    auto applied = cursor::read(reader, "hq_applied_seq");
+    if (!acked || !applied) {
+      logger->error("cannot read the sync cursors; will retry on the next connect");
+      return;
+    }
+    window.reset(*acked, SendWindow::Clock::now());
+    Hello hello{journal.store_id(), journal.last_seq(), *acked, *applied};
+    logger->info("link up (connect {}): journal seq {}, HQ holds {}, applied HQ entries up to {}", link->connects(),
+                 hello.journal_seq, hello.hq_acked_seq, hello.hq_applied_seq);
+    last_down_reason.clear();
+    link->publish(topics.up_journal(), encode(hello));
+    send();
+  }
+
+  void down(const std::string& why) {
+    // Logged once per kind of failure, not once per retry.
+    if (why != last_down_reason) logger->warn("link down: {}; retrying with backoff", why);
+    last_down_reason = why;
+  }
+
+  void send() {
+    if (!link || !link->up()) return;
+    while (window.room() > 0 && window.next() <= journal.last_seq()) {
+      size_t limit = std::min<uint64_t>(options.batch_events, window.room());
+      auto events = outbox.read(window.next(), limit, options.batch_bytes);
+      if (!events) {
+        logger->error("cannot read the journal to send: {}", events.status().message());
+        return;
+      }
+      if (events->empty()) return;
+      uint64_t last = events->back().seq;
+      if (!link->publish(topics.up_journal(), encode(JournalBatch{journal.store_id(), std::move(*events)}))) return;
+      window.sent(last, SendWindow::Clock::now());
+    }
+  }
+
+  void message(const std::string& topic, const std::string& payload) {
+    auto m = decode(payload);
+    if (topic == topics.down_ack()) {
+      const Ack* ack = m ? std::get_if<Ack>(&*m) : nullptr;
+      if (!ack || ack->type != "journal_ack" || ack->store_id != journal.store_id()) {
+        ++figures.rejected_acks;
+        logger->warn("ignored a message on {}: {}", topic,
+                     m ? "not a journal_ack for this store" : m.status().message());
+        return;
+      }
+      return journal_acked(ack->seq);
+    }
+    if (topic != topics.down_log()) return;
+    if (!m) return quarantine(m.status().message(), payload);
+    if (const DownEntry* e = std::get_if<DownEntry>(&*m)) {
+      if (e->store_id != journal.store_id()) {
+        return quarantine("an entry for store \"" + e->store_id + "\" arrived on this store's topic", payload);
+      }
+      return apply(*e);
+    }
+    if (std::holds_alternative<Hello>(*m)) {
+      // HQ (re)started: it replays its down-log from what we say we applied,
+      // and the journal goes again from its acks.
+      up();
+      return;
+    }
+    quarantine("not a down-log entry", payload);
+  }
+
+  void journal_acked(uint64_t seq) {
+    if (seq > journal.last_seq()) {
+      ++figures.rejected_acks;
+      logger->warn("HQ acked seq {} beyond the journal's last seq {}; ignored", seq, journal.last_seq());
+      return;
+    }
+    if (!window.ack(seq, SendWindow::Clock::now())) return;
+    figures.last_ack = std::chrono::system_clock::now();
+    std::weak_ptr<Impl> weak = shared_from_this();
+    journal.submit(Outbox::ack(seq), [weak, seq](Result<Appended> r) {
+      if (!r) {
+        if (auto s = weak.lock()) s->logger->error("cannot record HQ's ack of seq {}: {}", seq, r.status().message());
+      }
+    });
+    send();
+  }
+
+  void apply(const DownEntry& e) {
+    auto out = std::make_shared<DownApplied>();
+    std::weak_ptr<Impl> weak = shared_from_this();
+    std::string kind = e.kind;
+    journal.submit(apply_down(e, out), [weak, out, kind, hq_seq = e.hq_seq](Result<Appended> r) {
+      auto s = weak.lock();
+      if (!s) return;
+      asio::post(s->io, [weak, out, kind, hq_seq, r = std::move(r)] {
+        auto s = weak.lock();
+        if (!s || !s->running) return;
+        if (!r) {
+          // The store's own trouble (disk full): not acked, HQ sends it again.
+          s->logger->error("cannot apply HQ entry {} ({}): {}", hq_seq, kind, r.status().message());
+          return;
+        }
+        if (!out->quarantined.empty()) {
+          ++s->figures.quarantined;
+          s->logger->warn("quarantined HQ entry {} ({}): {}", hq_seq, kind, out->quarantined);
+        }
+        if (out->applied && s->applied_hook) s->applied_hook(kind);
+        if (s->link) s->link->publish(s->topics.up_ack(), encode(Ack{s->journal.store_id(), "down_ack", out->applied_seq}));
+      });
+    });
+  }
+
+  void quarantine(const std::string& reason, const std::string& payload) {
+    ++figures.quarantined;
+    logger->warn("quarantined a message on {}: {}", topics.down_log(), reason);
+    journal.submit(quarantine_message(reason, payload), [](Result<Appended>) {});
+  }
+};
+
+Result<std::unique_ptr<StoreSync>> StoreSync::open(asio::io_context& io, Journal& journal, StoreSyncOptions options) {
+  auto reader = sql::Db::open(journal.db_path(), sql::Db::Mode::read_only);
+  if (!reader) return reader.status();
+  if (options.link.client_id.empty()) options.link.client_id = "posd-" + journal.store_id();
+  auto impl = std::make_shared<Impl>(io, journal, std::move(*reader), std::move(options));
+  return std::unique_ptr<StoreSync>(new StoreSync(std::move(impl)));
+}
+
+StoreSync::StoreSync(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StoreSync::~StoreSync() { impl_->stop(); }
+
+void StoreSync::start() { impl_->start(); }
+void StoreSync::stop() { impl_->stop(); }
+void StoreSync::on_applied(std::function<void(const std::string&)> f) { impl_->applied_hook = std::move(f); }
+
+SyncFigures StoreSync::figures() const {
+  SyncFigures f = impl_->figures;
+  f.link = impl_->link ? impl_->link->state() : "down";
+  f.journal_seq = impl_->journal.last_seq();
+  f.hq_acked_seq = impl_->window.acked();
+  auto applied = cursor::read(impl_->reader, "hq_applied_seq");
+  f.hq_applied_seq = applied ? *applied : 0;
+  return f;
+}
+
+}  // namespace posd::sync

@@ -2,6 +2,7 @@
 
 #include "storage/log.h"
 #include "daemon/openapi.h"
+#include "storage/clock.h"
 #include "storage/digest.h"
 #include "storage/sales.h"
 
@@ -13,6 +14,18 @@ using json = nlohmann::json;
 namespace {
 
 constexpr size_t kRememberedMax = 10000;
+
+// The HQ link as /v1/status shows it.
+json hq_status(const sync::SyncFigures& f) {
+  json j = {{"link", f.link}, {"acked_seq", f.hq_acked_seq}, {"backlog", f.journal_seq - std::min(f.journal_seq, f.hq_acked_seq)},
+            {"applied_hq_seq", f.hq_applied_seq}, {"quarantined", f.quarantined}, {"last_ack", nullptr},
+            {"seconds_since_ack", nullptr}};
+  if (f.last_ack) {
+    j["last_ack"] = format_utc(*f.last_ack);
+    j["seconds_since_ack"] = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *f.last_ack).count();
+  }
+  return j;
+}
 
 http::Response text_response(int status, const std::string& type, std::string body) {
   http::Response res{static_cast<bhttp::status>(status), 11};
@@ -168,13 +181,14 @@ void Api::add_routes() {
   });
   router_.add(bhttp::verb::get, "/metrics", authed([this](const http::Request&, const P&, const Caller&, http::Reply reply) {
     if (!metrics_) return reply(to_response(Outcome::error(404, "not_found", "metrics are off")));
-    reply(text_response(200, "text/plain; version=0.0.4", metrics_->render(checkout_.journal(), checkout_.reader())));
+    reply(text_response(200, "text/plain; version=0.0.4", metrics_->render(checkout_.journal(), checkout_.reader(), sync_)));
   }));
   router_.add(bhttp::verb::get, "/v1/openapi.yaml", [](const http::Request&, const P&, http::Reply reply) {
     reply(text_response(200, "application/yaml", std::string(openapi_yaml())));
   });
-  get("/v1/status", [&co](const P&, const Caller& c) {
+  get("/v1/status", [&co, this](const P&, const Caller& c) {
     Outcome o = co.status();
+    if (o.ok() && sync_) o.body["hq"] = hq_status(sync_->figures());
     if (o.ok()) o.body["terminal"] = c.terminal, o.body["role"] = c.supervisor ? "supervisor" : "cashier";
     return o;
   });

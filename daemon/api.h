@@ -14,6 +14,7 @@
 #include "daemon/http/router.h"
 #include "daemon/metrics.h"
 #include "daemon/terminals.h"
+#include "sync/store_sync.h"
 
 namespace posd {
 
@@ -21,6 +22,9 @@ class Api {
  public:
   // `checkout`, `terminals` and `metrics` (when given) must outlive the Api.
   Api(Checkout& checkout, const Terminals& terminals, Metrics* metrics = nullptr);
+
+  // Adds the HQ link's figures to /v1/status and /metrics; `sync` must outlive the Api.
+  void set_sync(const sync::StoreSync* sync) { sync_ = sync; }
 
   // The handler to give the http::Server.
   http::Handler handler();
@@ -48,6 +52,7 @@ class Api {
   Checkout& checkout_;
   const Terminals& terminals_;
   Metrics* metrics_;
+  const sync::StoreSync* sync_ = nullptr;
   uint64_t ready_batches_ = 0;
   std::chrono::steady_clock::time_point ready_since_ = std::chrono::steady_clock::now();
   http::Router router_;

@@ -49,6 +49,31 @@ TerminalConfig parse_terminal(const json& j, const std::string& path) {
   return t;
 }
 
+MqttConfig parse_mqtt(const json& j, const std::string& store_id) {
+  Fields m(j, "mqtt");
+  MqttConfig c;
+  c.url = m.string("url");
+  const bool tls = c.url.rfind("ssl://", 0) == 0;
+  if (!tls && c.url.rfind("tcp://", 0) != 0) throw FieldError{"mqtt.url", "must start with tcp:// or ssl://"};
+  c.client_id = m.optional_string("client_id").value_or("posd-" + store_id);
+  c.topic_prefix = m.optional_string("topic_prefix").value_or(c.topic_prefix);
+  if (c.topic_prefix.find_first_of("+#") != std::string::npos) throw FieldError{"mqtt.topic_prefix", "must not hold + or #"};
+  if (const json* t = m.find("tls", false)) {
+    Fields f(*t, "mqtt.tls");
+    c.ca_file = f.string("ca");
+    c.certificate = f.string("certificate");
+    c.private_key = f.string("private_key");
+    f.no_unknown_keys();
+    if (!tls) throw FieldError{"mqtt.tls", "is given but mqtt.url is not ssl://"};
+  } else if (tls) {
+    throw FieldError{"mqtt.tls", "is required for an ssl:// url (ca, certificate, private_key)"};
+  }
+  c.batch_events = m.optional_integer("batch_events", 1, 1000).value_or(c.batch_events);
+  c.window_events = m.optional_integer("window_events", c.batch_events, 100000).value_or(std::max(c.window_events, c.batch_events));
+  m.no_unknown_keys();
+  return c;
+}
+
 }  // namespace
 
 const char* to_string(Role r) { return r == Role::supervisor ? "supervisor" : "cashier"; }
@@ -58,6 +83,11 @@ Result<Config> parse_config(const json& j) {
     Fields top(j, "");
     Config c;
     c.store_id = top.string("store_id");
+    // It names the store's MQTT topics and its files: letters, digits, - _ . only.
+    if (c.store_id.size() > 64 ||
+        c.store_id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") != std::string::npos) {
+      throw FieldError{"store_id", "must be at most 64 letters, digits, '-', '_' or '.'"};
+    }
     c.database = top.string("database");
     parse_listen("listen", top.string("listen"), c);
     c.log_level = top.optional_string("log_level").value_or(c.log_level);
@@ -80,6 +110,7 @@ Result<Config> parse_config(const json& j) {
     c.prices_include_tax = top.boolean("prices_include_tax", c.prices_include_tax);
     c.cash_rounding = top.optional_integer("cash_rounding", 1, 100).value_or(c.cash_rounding);
     c.basket_expiry_minutes = top.optional_integer("basket_expiry_minutes", 1, 10080).value_or(c.basket_expiry_minutes);
+    if (const json* m = top.find("mqtt", false)) c.mqtt = parse_mqtt(*m, c.store_id);
     const json& terms = top.array("terminals");
     std::set<std::string> ids, tokens;
     for (size_t i = 0; i < terms.size(); ++i) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,19 @@ struct TerminalConfig {
   std::string id;
   std::string token_sha256;  // hex; the token itself is never kept
   Role role = Role::cashier;
+};
+
+// The link to HQ's broker (docs/sync-protocol.md). Absent: the store runs
+// alone and keeps everything for when a link is configured.
+struct MqttConfig {
+  std::string url;            // tcp://host:port, or ssl://host:port
+  std::string client_id;      // default "posd-<store_id>"
+  std::string topic_prefix = "posd";
+  std::string ca_file;        // ssl:// only: the broker's CA,
+  std::string certificate;    // this store's client certificate
+  std::string private_key;    // and its key
+  int64_t batch_events = 256;
+  int64_t window_events = 2048;
 };
 
 struct Config {
@@ -39,6 +53,7 @@ struct Config {
   bool prices_include_tax = true;  // EU style; false: tax added at the till (US)
   int64_t cash_rounding = 1;       // minor units cash payments round to (5: 0.05)
   int64_t basket_expiry_minutes = 720;  // an untouched basket is abandoned after this
+  std::optional<MqttConfig> mqtt;
 };
 
 Result<Config> parse_config(const nlohmann::json& j);

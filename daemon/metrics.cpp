@@ -28,6 +28,8 @@ Metrics::Metrics()
       hq_acked_seq_(prometheus::BuildGauge().Name("posd_hq_acked_seq").Help("Highest seq HQ acknowledged").Register(*registry_).Add({})),
       hq_backlog_(prometheus::BuildGauge().Name("posd_hq_backlog_events").Help("Journal events HQ has not acknowledged").Register(*registry_).Add({})),
       hq_link_up_(prometheus::BuildGauge().Name("posd_hq_link_up").Help("1 while connected to the HQ broker").Register(*registry_).Add({})),
+      hq_last_ack_seconds_(prometheus::BuildGauge().Name("posd_hq_last_ack_seconds").Help("Seconds since HQ last acknowledged (-1: not since start)").Register(*registry_).Add({})),
+      hq_quarantined_(prometheus::BuildGauge().Name("posd_hq_quarantined").Help("Down-log entries and messages quarantined since start").Register(*registry_).Add({})),
       low_stock_alerts_(prometheus::BuildCounter().Name("posd_low_stock_alerts_total").Help("Low-stock alerts raised").Register(*registry_).Add({})) {}
 
 void Metrics::request(const std::string& method, const std::string& route, int status, double seconds) {
@@ -42,7 +44,13 @@ void Metrics::commit(size_t writes, double seconds) {
 
 void Metrics::low_stock_alert() { low_stock_alerts_.Increment(); }
 
-std::string Metrics::render(const Journal& journal, sql::Db& reader) {
+std::string Metrics::render(const Journal& journal, sql::Db& reader, const sync::StoreSync* sync) {
+  if (sync) {
+    const sync::SyncFigures f = sync->figures();
+    hq_link_up_.Set(std::string(f.link) == "up" ? 1 : 0);
+    hq_quarantined_.Set(static_cast<double>(f.quarantined));
+    hq_last_ack_seconds_.Set(f.last_ack ? std::chrono::duration<double>(std::chrono::system_clock::now() - *f.last_ack).count() : -1);
+  }
   const uint64_t seq = journal.last_seq();
   journal_seq_.Set(static_cast<double>(seq));
   if (auto acked = cursor::read(reader, "hq_acked_seq")) {

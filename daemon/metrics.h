@@ -14,6 +14,7 @@
 #include <prometheus/registry.h>
 
 #include "storage/journal.h"
+#include "sync/store_sync.h"
 
 namespace posd {
 
@@ -25,7 +26,8 @@ class Metrics {
   void commit(size_t writes, double seconds);
   void low_stock_alert();
   // Reads the live figures (journal seq, HQ cursor) and renders everything.
-  std::string render(const Journal& journal, sql::Db& reader);
+  // With `sync` (when HQ is configured): link state, last ack, quarantine.
+  std::string render(const Journal& journal, sql::Db& reader, const sync::StoreSync* sync = nullptr);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -37,6 +39,8 @@ class Metrics {
   prometheus::Gauge& hq_acked_seq_;
   prometheus::Gauge& hq_backlog_;
   prometheus::Gauge& hq_link_up_;
+  prometheus::Gauge& hq_last_ack_seconds_;
+  prometheus::Gauge& hq_quarantined_;
   prometheus::Counter& low_stock_alerts_;
 };
 

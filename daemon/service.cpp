@@ -14,6 +14,7 @@
 #include "daemon/tls.h"
 #include "daemon/http/server.h"
 #include "storage/log.h"
+#include "sync/store_sync.h"
 
 namespace posd {
 
@@ -62,8 +63,32 @@ Status make_state_dir(const std::string& db_path) {
 
 }  // namespace
 
+// The configured terminals and HQ's; the configured ones alone if the
+// database cannot be read.
+std::vector<TerminalConfig> terminal_list(const std::vector<TerminalConfig>& configured, sql::Db& reader) {
+  auto all = all_terminals(configured, reader);
+  if (!all) {
+    log::get("posd")->error("cannot read the terminals HQ provisioned: {}", all.status().message());
+    return configured;
+  }
+  return *all;
+}
+
+sync::StoreSyncOptions sync_options(const MqttConfig& m) {
+  sync::StoreSyncOptions o;
+  o.link.url = m.url;
+  o.link.client_id = m.client_id;
+  o.link.ca_file = m.ca_file;
+  o.link.certificate = m.certificate;
+  o.link.private_key = m.private_key;
+  o.prefix = m.topic_prefix;
+  o.batch_events = static_cast<size_t>(m.batch_events);
+  o.window_events = static_cast<uint64_t>(m.window_events);
+  return o;
+}
+
 // Applies what can change while running; names what cannot.
-void reload(const std::string& path, Config& current, Terminals& terminals) {
+void reload(const std::string& path, Config& current, Terminals& terminals, sql::Db& reader) {
   auto logger = log::get("posd");
   auto next = load_config(path);
   if (!next) {
@@ -78,11 +103,16 @@ void reload(const std::string& path, Config& current, Terminals& terminals) {
       next->plain_http != current.plain_http) {
     restart.push_back("tls/plain_http");
   }
+  if (next->mqtt.has_value() != current.mqtt.has_value() ||
+      (next->mqtt && (next->mqtt->url != current.mqtt->url || next->mqtt->client_id != current.mqtt->client_id ||
+                      next->mqtt->topic_prefix != current.mqtt->topic_prefix))) {
+    restart.push_back("mqtt");
+  }
   if (next->currency != current.currency || next->prices_include_tax != current.prices_include_tax ||
       next->cash_rounding != current.cash_rounding) {
     restart.push_back("currency/prices_include_tax/cash_rounding");
   }
-  terminals.reset(next->terminals);
+  terminals.reset(terminal_list(next->terminals, reader));
   log::set_level(next->log_level);
   logger->info("reload: {} terminal(s), log level {}", next->terminals.size(), next->log_level);
   for (const std::string& key : restart) logger->warn("reload: {} changed; it takes effect after a restart", key);
@@ -120,7 +150,7 @@ int run_service(const Config& initial, const std::string& config_path) {
     logger->error("cannot open the checkout: {}", checkout.status().to_string());
     return 1;
   }
-  Terminals terminals(config.terminals);
+  Terminals terminals(terminal_list(config.terminals, (*checkout)->reader()));
   Api api(**checkout, terminals, &metrics);
   Events events(terminals);
   (*checkout)->set_event_sink([&events, &metrics](const std::string& t, const nlohmann::json& e) {
@@ -145,6 +175,21 @@ int run_service(const Config& initial, const std::string& config_path) {
     logger->error("{}", bound.status().message());
     return 1;
   }
+  std::unique_ptr<sync::StoreSync> hq;
+  if (config.mqtt) {
+    auto opened = sync::StoreSync::open(ioc, **journal, sync_options(*config.mqtt));
+    if (!opened) {
+      logger->error("cannot start the HQ link: {}", opened.status().message());
+      return 1;
+    }
+    hq = std::move(*opened);
+    hq->on_applied([&](const std::string& kind) {
+      if (kind == "terminal") terminals.reset(terminal_list(config.terminals, (*checkout)->reader()));
+    });
+    api.set_sync(hq.get());
+  } else {
+    logger->info("no mqtt configured: the store runs alone and keeps its journal for HQ");
+  }
   Watchdog watchdog(ioc, **journal);
   // Abandoned baskets (a lane that crashed) are swept once a minute.
   asio::steady_timer sweep(ioc);
@@ -164,6 +209,7 @@ int run_service(const Config& initial, const std::string& config_path) {
     logger->info("signal {}: stopping; finishing in-flight requests", sig);
     sd_notify(0, "STOPPING=1");
     server.stop();
+    if (hq) hq->stop();
     watchdog.stop();
     sweep.cancel();
     hup.cancel();
@@ -172,7 +218,7 @@ int run_service(const Config& initial, const std::string& config_path) {
     hup.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
       sd_notify(0, "RELOADING=1");
-      reload(config_path, config, terminals);
+      reload(config_path, config, terminals, (*checkout)->reader());
       sd_notify(0, "READY=1");
       wait_hup();
     });
@@ -187,6 +233,7 @@ int run_service(const Config& initial, const std::string& config_path) {
   logger->info("store {} serving on {}://{}:{}", config.store_id, config.plain_http ? "http" : "https", host,
                bound->port());
   sd_notify(0, "READY=1");
+  if (hq) hq->start();
   watchdog.start();
   ioc.run();
 

@@ -1,5 +1,7 @@
 #include "daemon/terminals.h"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 
 #include "storage/digest.h"
@@ -16,6 +18,22 @@ const TerminalConfig* Terminals::authenticate(std::string_view authorization) co
     if (CRYPTO_memcmp(t.token_sha256.data(), digest.data(), digest.size()) == 0) found = &t;
   }
   return found;
+}
+
+Result<std::vector<TerminalConfig>> all_terminals(const std::vector<TerminalConfig>& configured, sql::Db& reader) {
+  std::vector<TerminalConfig> out = configured;
+  auto st = reader.prepare("SELECT id, token_sha256, role FROM hq_terminal ORDER BY id");
+  if (!st) return st.status();
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    TerminalConfig t{st->text(0), st->text(1), st->text(2) == "supervisor" ? Role::supervisor : Role::cashier};
+    bool clash = std::any_of(out.begin(), out.end(), [&](const TerminalConfig& c) {
+      return c.id == t.id || c.token_sha256 == t.token_sha256;
+    });
+    if (!clash) out.push_back(std::move(t));
+  }
 }
 
 }  // namespace posd

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "daemon/config.h"
+#include "storage/sqlite.h"
 
 namespace posd {
 
@@ -22,5 +23,9 @@ class Terminals {
  private:
   std::vector<TerminalConfig> terminals_;
 };
+
+// The configured terminals and those HQ provisioned (table hq_terminal);
+// a configured terminal wins over HQ's of the same id.
+Result<std::vector<TerminalConfig>> all_terminals(const std::vector<TerminalConfig>& configured, sql::Db& reader);
 
 }  // namespace posd

@@ -156,9 +156,10 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     figures.last_ack = std::chrono::system_clock::now();
     std::weak_ptr<Impl> weak = shared_from_this();
     journal.submit(Outbox::ack(seq), [weak, seq](Result<Appended> r) {
-      if (!r) {
-        if (auto s = weak.lock()) s->logger->error("cannot record HQ's ack of seq {}: {}", seq, r.status().message());
-      }
+      auto s = weak.lock();
+      if (!s) return;
+      if (!r) s->logger->error("cannot record HQ's ack of seq {}: {}", seq, r.status().message());
+      else s->logger->debug("HQ holds every event up to seq {}", seq);
     });
     send();
   }

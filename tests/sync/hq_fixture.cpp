@@ -1,0 +1,216 @@
+#include "tests/sync/hq_fixture.h"
+
+#include <catch2/catch.hpp>
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <regex>
+#include <thread>
+
+#include "storage/journal.h"
+#include "tests/daemon/node.h"
+
+namespace posd::test {
+
+using json = nlohmann::json;
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool wait_until(const std::function<bool()>& done, double seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return done();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+namespace {
+
+// A directory of its own under `dir` for one process's output.
+std::string own_dir(const TempDir& dir, const std::string& name) {
+  const std::string d = dir.file(name);
+  ::mkdir(d.c_str(), 0700);
+  return d;
+}
+
+void openssl(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"openssl"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run(argv);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+}  // namespace
+
+Pki& Pki::get() {
+  static Pki pki;
+  return pki;
+}
+
+Pki::Pki() {
+  openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+           dir_.file("ca.key"), "-out", ca(), "-subj", "/CN=posd-test-ca", "-days", "2"});
+  write_text(dir_.file("broker.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+}
+
+std::string Pki::cert(const std::string& name) {
+  const std::string crt = dir_.file(name + ".crt");
+  if (::access(crt.c_str(), R_OK) == 0) return crt;
+  openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key(name), "-out",
+           dir_.file(name + ".csr"), "-subj", "/CN=" + name});
+  std::vector<std::string> sign{"x509", "-req", "-in", dir_.file(name + ".csr"), "-CA", ca(), "-CAkey", dir_.file("ca.key"),
+                                "-CAcreateserial", "-out", crt, "-days", "2"};
+  if (name == "broker") sign.insert(sign.end(), {"-extfile", dir_.file("broker.ext")});
+  openssl(sign);
+  return crt;
+}
+
+std::string Pki::key(const std::string& name) { return dir_.file(name + ".key"); }
+
+Broker::Broker(const TempDir& dir) : dir_(dir), port_(free_port()) {
+  Pki& pki = Pki::get();
+  // Each store's certificate (CN = store id) reaches its own topics only.
+  write_text(dir_.file("acl"),
+             "user hq\ntopic readwrite posd/#\ntopic readwrite $share/#\n\npattern readwrite posd/%u/#\n");
+  write_text(dir_.file("mosquitto.conf"),
+             "user root\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\n"
+             "log_type information\nper_listener_settings false\nallow_anonymous false\nacl_file " +
+                 dir_.file("acl") + "\nlistener " + std::to_string(port_) + " 127.0.0.1\ncafile " + pki.ca() +
+                 "\ncertfile " + pki.cert("broker") + "\nkeyfile " + pki.key("broker") +
+                 "\nrequire_certificate true\nuse_identity_as_username true\n");
+}
+
+void Broker::start() {
+  proc_ = std::make_unique<Child>(std::vector<std::string>{"mosquitto", "-c", dir_.file("mosquitto.conf")}, own_dir(dir_, "broker"));
+  INFO(proc_->err());
+  REQUIRE(proc_->wait_for_err(" running"));
+}
+
+void Broker::stop() {
+  if (!proc_) return;
+  proc_->signal(SIGTERM);
+  proc_->wait();
+  proc_.reset();
+}
+
+void Broker::kill() {
+  if (!proc_) return;
+  proc_->signal(SIGKILL);
+  proc_->wait();
+  proc_.reset();
+}
+
+int Broker::publish_as(const std::string& identity, const std::string& topic, const std::string& payload) {
+  Pki& pki = Pki::get();
+  auto r = run({"mosquitto_pub", "-V", "5", "-h", "127.0.0.1", "-p", std::to_string(port_), "--cafile", pki.ca(),
+                "--cert", pki.cert(identity), "--key", pki.key(identity), "-q", "1", "-t", topic, "-s"},
+               payload);
+  return r.exit_code;
+}
+
+Hq::Hq(const TempDir& dir, const Broker& broker, std::string name)
+    : dir_(dir), broker_(broker), name_(std::move(name)), db_(dir.file("hq.db")) {}
+
+void Hq::start(const std::vector<std::string>& extra) {
+  Pki& pki = Pki::get();
+  std::vector<std::string> argv{bin("posd-hq"), "serve", "--db", db_, "--url", broker_.url(), "--client-id", name_,
+                                "--ca", pki.ca(), "--cert", pki.cert("hq"), "--key", pki.key("hq")};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  proc_ = std::make_unique<Child>(argv, own_dir(dir_, name_));
+  INFO(proc_->err());
+  REQUIRE(proc_->wait_for_err("serving"));
+}
+
+void Hq::stop() {
+  if (!proc_) return;
+  proc_->signal(SIGTERM);
+  proc_->wait();
+  proc_.reset();
+}
+
+json Hq::cli(std::vector<std::string> args) {
+  std::vector<std::string> argv{bin("posd-hq")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--db", db_});
+  auto r = run(argv);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return json::parse(r.out);
+}
+
+Store::Store(const TempDir& dir, const Broker& broker, Hq& hq, std::string store_id)
+    : dir_(dir), id_(std::move(store_id)), db_(dir.file(id_ + ".db")), port_(free_port()) {
+  {
+    auto j = Journal::open({.db_path = db_, .store_id = id_});
+    REQUIRE(j);
+    load_demo_catalog(**j);
+  }
+  Pki& pki = Pki::get();
+  json config = {{"store_id", id_},
+                 {"database", db_},
+                 {"listen", "127.0.0.1:" + std::to_string(port_)},
+                 {"plain_http", true},
+                 {"log_level", "debug"},
+                 {"terminals", {{{"id", "lane-1"}, {"token", kStoreToken}, {"role", "supervisor"}}}},
+                 {"mqtt",
+                  {{"url", broker.url()},
+                   {"tls", {{"ca", pki.ca()}, {"certificate", pki.cert(id_)}, {"private_key", pki.key(id_)}}}}}};
+  write_text(dir_.file(id_ + ".json"), config.dump());
+  hq.cli({"store", "add", "--store", id_, "--pubkey", db_ + ".pub"});
+}
+
+void Store::start() {
+  proc_ = std::make_unique<Child>(std::vector<std::string>{bin("posd"), "--config", dir_.file(id_ + ".json")}, own_dir(dir_, id_));
+  INFO(proc_->err());
+  REQUIRE(proc_->wait_for_err("serving on"));
+}
+
+void Store::stop() {
+  if (!proc_) return;
+  proc_->signal(SIGTERM);
+  proc_->wait();
+  proc_.reset();
+}
+
+void Store::kill() {
+  if (!proc_) return;
+  proc_->signal(SIGKILL);
+  proc_->wait();
+  proc_.reset();
+}
+
+int64_t Store::sell(const std::string& code) const {
+  Lane lane(port_, kStoreToken);
+  auto b = lane.post("/v1/baskets");
+  if (b.status != 201) return -1;
+  const std::string id = b.json()["id"];
+  if (lane.post("/v1/baskets/" + id + "/lines", {{"code", code}}).status != 200) return -1;
+  if (lane.post("/v1/baskets/" + id + "/tenders", {{"type", "cash"}, {"amount", 100000}}).status != 200) return -1;
+  auto done = lane.post("/v1/baskets/" + id + "/complete");
+  if (done.status != 200) return -1;
+  return done.json()["receipt_no"].get<int64_t>();
+}
+
+json Store::status() const {
+  auto r = Lane(port_, kStoreToken).get("/v1/status");
+  REQUIRE(r.status == 200);
+  return r.json();
+}
+
+}  // namespace posd::test

@@ -1,0 +1,98 @@
+// Real processes for the sync tests: a Mosquitto broker on a free loopback
+// port with TLS (client certificates from a test CA) and an ACL that confines
+// each store's certificate to posd/<store_id>/#; posd-hq serve; and posd
+// stores, each a real posd process with its own database and HTTP port.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace posd::test {
+
+// A port nobody listens on now (bound once with port 0 and released).
+uint16_t free_port();
+// Polls `done` every 20 ms for up to `seconds`; its last answer.
+bool wait_until(const std::function<bool()>& done, double seconds);
+
+// The test CA and certificates, made once per test run with the openssl CLI:
+// "broker" (127.0.0.1), "hq", and one per store id asked for.
+class Pki {
+ public:
+  static Pki& get();
+  std::string ca() const { return dir_.file("ca.crt"); }
+  std::string cert(const std::string& name);  // makes it on first use
+  std::string key(const std::string& name);
+
+ private:
+  Pki();
+  TempDir dir_;
+};
+
+class Broker {
+ public:
+  explicit Broker(const TempDir& dir);
+  void start();
+  void stop();   // SIGTERM and wait
+  void kill();   // SIGKILL
+  std::string url() const { return "ssl://127.0.0.1:" + std::to_string(port_); }
+  // mosquitto_pub as `identity` (its certificate): the exit code.
+  int publish_as(const std::string& identity, const std::string& topic, const std::string& payload);
+
+ private:
+  const TempDir& dir_;
+  uint16_t port_;
+  std::unique_ptr<Child> proc_;
+};
+
+class Hq {
+ public:
+  Hq(const TempDir& dir, const Broker& broker, std::string name = "hq");
+  void start(const std::vector<std::string>& extra = {});
+  void stop();
+  std::string db() const { return db_; }
+  // posd-hq <args...> --db <db>: its JSON output (fails the test on an error).
+  nlohmann::json cli(std::vector<std::string> args);
+  nlohmann::json report(const std::string& store_id) { return cli({"report", "--store", store_id}); }
+  std::string log() const { return proc_ ? proc_->err() : std::string(); }
+
+ private:
+  const TempDir& dir_;
+  const Broker& broker_;
+  std::string name_;
+  std::string db_;
+  std::unique_ptr<Child> proc_;
+};
+
+class Store {
+ public:
+  // Creates the store's database with the demo catalog and 40 of each unit
+  // item, and registers it with `hq`.
+  Store(const TempDir& dir, const Broker& broker, Hq& hq, std::string store_id);
+  void start();
+  void stop();  // SIGTERM and wait
+  void kill();  // SIGKILL
+  uint16_t port() const { return port_; }
+  const std::string& id() const { return id_; }
+  std::string db() const { return db_; }
+  std::string log() const { return proc_ ? proc_->err() : std::string(); }
+  // One cash sale of `code` through the API; its receipt number, or -1.
+  int64_t sell(const std::string& code = "BREAD") const;
+  nlohmann::json status() const;
+
+ private:
+  const TempDir& dir_;
+  std::string id_;
+  std::string db_;
+  uint16_t port_;
+  std::unique_ptr<Child> proc_;
+};
+
+inline const std::string kStoreToken = "store-lane-token-0123456789";
+
+}  // namespace posd::test

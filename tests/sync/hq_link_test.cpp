@@ -1,0 +1,372 @@
+// The sync end to end: a real Mosquitto with TLS and ACLs, posd-hq serve and
+// posd stores as real processes (docs/sync-protocol.md).
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "storage/chain.h"
+#include "storage/cursor.h"
+#include "storage/journal.h"
+#include "tests/daemon/node.h"
+#include "tests/sync/hq_fixture.h"
+
+using namespace posd;
+using json = nlohmann::json;
+
+namespace {
+
+std::vector<Event> store_events(const std::string& db_path) {
+  auto db = sql::Db::open(db_path, sql::Db::Mode::read_only);
+  REQUIRE(db);
+  std::vector<Event> out;
+  REQUIRE(scan_journal(*db, 1, [&](const Event& e) {
+    out.push_back(e);
+    return Status::ok();
+  }));
+  return out;
+}
+
+// HQ's copy of a store's journal, in the order HQ stored it.
+std::vector<Event> hq_events(const std::string& hq_db, const std::string& store_id) {
+  auto db = sql::Db::open(hq_db, sql::Db::Mode::read_only);
+  REQUIRE(db);
+  auto st = db->prepare(
+      "SELECT seq, ts, business_day, type, payload, prev_hash, hash, signature FROM hq_event "
+      "WHERE store_id = ?1 ORDER BY rowid");
+  REQUIRE(st);
+  st->bind(1, store_id);
+  std::vector<Event> out;
+  for (;;) {
+    auto row = st->step();
+    REQUIRE(row);
+    if (!*row) return out;
+    out.push_back(Event{static_cast<uint64_t>(st->int64(0)), st->text(1), st->text(2), st->text(3),
+                        json::parse(st->text(4)), st->text(5), st->text(6), st->text(7)});
+  }
+}
+
+uint64_t hq_acked(test::Hq& hq, const std::string& store_id) {
+  return hq.report(store_id)["acked_seq"].get<uint64_t>();
+}
+
+// HQ holds exactly the store's journal: every seq once, in order, the same
+// events, and a chain that verifies with the store's key.
+void require_hq_holds_journal(test::Hq& hq, const test::Store& store) {
+  auto mine = store_events(store.db());
+  auto theirs = hq_events(hq.db(), store.id());
+  REQUIRE(theirs.size() == mine.size());
+  auto key = PublicKey::load(store.db() + ".pub");
+  REQUIRE(key);
+  ChainVerifier chain(*key);
+  for (size_t i = 0; i < mine.size(); ++i) {
+    REQUIRE(theirs[i].seq == i + 1);
+    REQUIRE(theirs[i].hash == mine[i].hash);
+    REQUIRE(theirs[i].signature == mine[i].signature);
+    REQUIRE(chain.feed(theirs[i]));
+  }
+}
+
+json item(const test::Store& store, const std::string& sku) {
+  auto r = test::Lane(store.port(), test::kStoreToken).get("/v1/items/" + sku);
+  REQUIRE(r.status == 200);
+  return r.json();
+}
+
+int64_t on_hand(const test::Store& store, const std::string& sku) {
+  auto r = test::Lane(store.port(), test::kStoreToken).get("/v1/stock/" + sku);
+  REQUIRE(r.status == 200);
+  return r.json()["on_hand"].get<int64_t>();
+}
+
+struct World {
+  test::TempDir dir;
+  test::Broker broker{dir};
+  test::Hq hq{dir, broker};
+};
+
+}  // namespace
+
+TEST_CASE("a sale made online reaches HQ's database at once", "[hq]") {
+  World w;
+  w.broker.start();
+  w.hq.start();
+  test::Store store(w.dir, w.broker, w.hq, "S1");
+  store.start();
+  REQUIRE(test::wait_until([&] { return store.status()["hq"]["link"] == "up"; }, 20));
+  REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == store.status()["journal_seq"]; }, 20));
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t receipt = store.sell();
+  REQUIRE(receipt > 0);
+  REQUIRE(test::wait_until([&] { return w.hq.report("S1")["sales"] == 1; }, 10));
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  WARN("sale to HQ's database: " << took * 1000 << " ms");  // the figure; the budget is in docs/benchmarks.md
+  require_hq_holds_journal(w.hq, store);
+  INFO(store.log());
+  REQUIRE(test::wait_until([&] { return store.status()["hq"]["backlog"] == 0; }, 10));
+  CHECK(store.status()["hq"]["seconds_since_ack"].is_number());
+  CHECK(w.hq.report("S1")["rejected"].empty());
+  // The store's cursor is durable: after a restart it still knows what HQ holds.
+  store.stop();
+  auto db = sql::Db::open(store.db(), sql::Db::Mode::read_only);
+  REQUIRE(db);
+  CHECK(*cursor::read(*db, "hq_acked_seq") == store_events(store.db()).back().seq);
+}
+
+TEST_CASE("a price changed at HQ answers on the store, and changes made while it was away apply once, in order", "[hq]") {
+  World w;
+  w.broker.start();
+  w.hq.start();
+  test::Store store(w.dir, w.broker, w.hq, "S1");
+  store.start();
+  REQUIRE(test::wait_until([&] { return store.status()["hq"]["link"] == "up"; }, 20));
+  REQUIRE(item(store, "BREAD")["unit_price"] != 321);
+
+  w.hq.cli({"price", "--sku", "BREAD", "--price", "321"});
+  REQUIRE(test::wait_until([&] { return item(store, "BREAD")["unit_price"] == 321; }, 10));
+
+  // Offline: three changes to one item and a new tax rate, in this order.
+  store.stop();
+  w.hq.cli({"price", "--sku", "BREAD", "--price", "330"});
+  w.hq.cli({"price", "--sku", "BREAD", "--price", "340"});
+  w.hq.cli({"send", "--kind", "tax_rate", "--body", R"({"id": "reduced", "rate_bp": 600})"});
+  w.hq.cli({"price", "--sku", "BREAD", "--price", "350"});
+  store.start();
+  REQUIRE(test::wait_until([&] { return w.hq.report("S1")["down_log"]["acked_by_store"] == 5; }, 20));
+  CHECK(item(store, "BREAD")["unit_price"] == 350);
+
+  // Each entry applied exactly once, in hq_seq order, recorded in the journal.
+  std::vector<uint64_t> applied;
+  std::vector<int64_t> prices;
+  for (const Event& e : store_events(store.db())) {
+    if (e.type != "hq_applied") continue;
+    applied.push_back(e.payload["hq_seq"].get<uint64_t>());
+    if (e.payload["kind"] == "price") prices.push_back(e.payload["change"]["price"].get<int64_t>());
+  }
+  CHECK(applied == std::vector<uint64_t>{1, 2, 3, 4, 5});
+  CHECK(prices == std::vector<int64_t>{321, 330, 340, 350});
+  CHECK(store.status()["hq"]["applied_hq_seq"] == 5);
+}
+
+TEST_CASE("10,000 sales made while the broker is down all reach HQ once, in order", "[hq][slow]") {
+  World w;
+  w.broker.start();
+  w.hq.start();
+  test::Store store(w.dir, w.broker, w.hq, "S1");
+  store.start();
+  REQUIRE(test::wait_until([&] { return store.status()["hq"]["link"] == "up"; }, 20));
+  w.broker.stop();
+  REQUIRE(test::wait_until([&] { return store.status()["hq"]["link"] != "up"; }, 20));
+
+  const int kSales = 10000, kLanes = 4;
+  std::atomic<int> sold{0}, failed{0};
+  std::vector<std::thread> lanes;
+  for (int l = 0; l < kLanes; ++l) {
+    lanes.emplace_back([&] {
+      for (int i = 0; i < kSales / kLanes; ++i) (store.sell("PEN-BLUE") > 0 ? sold : failed)++;
+    });
+  }
+  for (auto& t : lanes) t.join();
+  REQUIRE(failed == 0);
+  REQUIRE(sold == kSales);
+  const uint64_t last = store.status()["journal_seq"].get<uint64_t>();
+  CHECK(store.status()["hq"]["backlog"].get<uint64_t>() > static_cast<uint64_t>(kSales));
+
+  w.broker.start();
+  REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == last; }, 240));
+  auto report = w.hq.report("S1");
+  CHECK(report["sales"] == kSales);
+  CHECK(report["rejected"].empty());
+  require_hq_holds_journal(w.hq, store);
+  REQUIRE(test::wait_until([&] { return store.status()["hq"]["backlog"] == 0; }, 20));
+}
+
+TEST_CASE("stock after a snapshot is the snapshot plus the store's own movements after it", "[hq]") {
+  World w;
+  w.broker.start();
+  w.hq.start();
+  test::Store store(w.dir, w.broker, w.hq, "S1");
+  store.start();
+  auto in_step = [&] { return hq_acked(w.hq, "S1") == store.status()["journal_seq"].get<uint64_t>(); };
+  REQUIRE(test::wait_until(in_step, 20));
+
+  SECTION("nothing sold since: the snapshot itself") {
+    w.hq.cli({"stock", "snapshot", "--store", "S1", "--sku", "BREAD", "--on-hand", "25"});
+    REQUIRE(test::wait_until([&] { return on_hand(store, "BREAD") == 25; }, 10));
+  }
+  SECTION("sales between the snapshot's count and its delivery still count") {
+    w.hq.stop();
+    w.hq.cli({"stock", "snapshot", "--store", "S1", "--sku", "BREAD", "--on-hand", "30"});
+    const int64_t before = on_hand(store, "BREAD");
+    for (int i = 0; i < 3; ++i) REQUIRE(store.sell("BREAD") > 0);
+    REQUIRE(on_hand(store, "BREAD") == before - 3);
+    w.hq.start();
+    REQUIRE(test::wait_until([&] { return w.hq.report("S1")["down_log"]["acked_by_store"] == 1; }, 20));
+    CHECK(on_hand(store, "BREAD") == 30 - 3);
+  }
+  SECTION("a later snapshot replaces an earlier one instead of adding to it") {
+    const uint64_t as_of = hq_acked(w.hq, "S1");
+    w.hq.cli({"stock", "snapshot", "--store", "S1", "--sku", "BREAD", "--on-hand", "10"});
+    REQUIRE(test::wait_until([&] { return on_hand(store, "BREAD") == 10; }, 10));
+    REQUIRE(store.sell("BREAD") > 0);
+    // Counted before the first snapshot arrived: the sale after it counts, the first snapshot does not.
+    w.hq.cli({"stock", "snapshot", "--store", "S1", "--sku", "BREAD", "--on-hand", "12", "--as-of", std::to_string(as_of)});
+    REQUIRE(test::wait_until([&] { return w.hq.report("S1")["down_log"]["acked_by_store"] == 2; }, 10));
+    CHECK(on_hand(store, "BREAD") == 12 - 1);
+  }
+}
+
+TEST_CASE("a poison down-log entry is quarantined with its reason and the entries after it apply", "[hq]") {
+  World w;
+  w.broker.start();
+  w.hq.start();
+  test::Store store(w.dir, w.broker, w.hq, "S1");
+  store.start();
+  REQUIRE(test::wait_until([&] { return store.status()["hq"]["link"] == "up"; }, 20));
+
+  w.hq.cli({"send", "--kind", "price", "--body", R"({"sku": "NO-SUCH-SKU", "price": 5})"});
+  w.hq.cli({"send", "--kind", "teleport", "--body", R"({"to": "mars"})"});
+  w.hq.cli({"send", "--kind", "catalog_upsert", "--body",
+            R"({"items": [{"sku": "X1", "name": "X", "price": -1, "tax_class": "standard"}]})"});
+  w.hq.cli({"send", "--kind", "reservation", "--body", R"({"order_id": "W-1", "action": "pick"})"});
+  // Garbage straight onto the store's down-log topic, as HQ could send it.
+  REQUIRE(w.broker.publish_as("hq", "posd/S1/down/log", "\x01\x02 not json") == 0);
+  w.hq.cli({"price", "--sku", "BREAD", "--price", "999"});
+  w.hq.cli({"send", "--kind", "reservation", "--body",
+            R"({"order_id": "W-2", "action": "reserve", "lines": [{"sku": "PEN-RED", "qty": 2}]})"});
+
+  REQUIRE(test::wait_until([&] { return w.hq.report("S1")["down_log"]["acked_by_store"] == 6; }, 20));
+  CHECK(item(store, "BREAD")["unit_price"] == 999);
+  CHECK(on_hand(store, "PEN-RED") == 40 - 2);
+  CHECK(store.status()["hq"]["quarantined"] == 5);
+
+  std::vector<std::string> reasons;
+  for (const Event& e : store_events(store.db())) {
+    if (e.type == "hq_quarantined") reasons.push_back(e.payload["reason"]);
+  }
+  REQUIRE(reasons.size() == 5);
+  // The garbage may overtake HQ's entries on the broker; each reason is there once.
+  auto count = [&](const std::string& text) {
+    return std::count_if(reasons.begin(), reasons.end(), [&](const std::string& r) { return r.find(text) != std::string::npos; });
+  };
+  CHECK(count("\"NO-SUCH-SKU\" is not in the catalog") == 1);
+  CHECK(count("unknown kind \"teleport\"") == 1);
+  CHECK(count("items[0].price: must be an integer") == 1);
+  CHECK(count("order \"W-1\" was never reserved") == 1);
+  CHECK(count("not JSON") == 1);
+}
+
+TEST_CASE("forged batches are rejected and reported by HQ; the store that owns the topic goes on", "[hq]") {
+  World w;
+  w.broker.start();
+  w.hq.start();
+  test::Store s1(w.dir, w.broker, w.hq, "S1");
+  test::Store s2(w.dir, w.broker, w.hq, "S2");
+  s1.start();
+  s2.start();
+  auto in_step = [&](test::Store& s) { return hq_acked(w.hq, s.id()) == s.status()["journal_seq"].get<uint64_t>(); };
+  REQUIRE(test::wait_until([&] { return in_step(s1) && in_step(s2); }, 20));
+
+  // S2's certificate cannot reach S1's topics: the broker's ACL drops it.
+  w.broker.publish_as("S2", "posd/S1/up/journal", "from S2, on S1's topic");
+  // S2 on its own topic, claiming to be S1.
+  const Event last = store_events(s1.db()).back();
+  w.broker.publish_as("S2", "posd/S2/up/journal",
+                      json{{"v", 1}, {"type", "journal"}, {"store_id", "S1"}, {"events", {last.to_json()}}}.dump());
+  // With S1's own identity: the next seq with a valid hash and a bad signature…
+  Event forged = last;
+  forged.seq = last.seq + 1;
+  forged.type = "sale";
+  forged.payload = {{"receipt_no", 999}, {"total", 1}};
+  forged.prev_hash = last.hash;
+  forged.hash = chain_hash(forged);
+  forged.signature = std::string(128, '0');
+  w.broker.publish_as("S1", "posd/S1/up/journal",
+                      json{{"v", 1}, {"type", "journal"}, {"store_id", "S1"}, {"events", {forged.to_json()}}}.dump());
+  // …a batch from beyond a gap (not stored, not acked, not a forgery)…
+  Event ahead = forged;
+  ahead.seq = last.seq + 5;
+  w.broker.publish_as("S1", "posd/S1/up/journal",
+                      json{{"v", 1}, {"type", "journal"}, {"store_id", "S1"}, {"events", {ahead.to_json()}}}.dump());
+  // …and garbage bytes.
+  w.broker.publish_as("S1", "posd/S1/up/journal", std::string("\xff\xfe\x00garbage", 10));
+
+  REQUIRE(test::wait_until([&] { return w.hq.report("S1")["rejected"].size() == 2; }, 10));
+  auto r1 = w.hq.report("S1");
+  CHECK_THAT(r1["rejected"][0]["reason"].get<std::string>(), Catch::Contains("signature"));
+  CHECK_THAT(r1["rejected"][1]["reason"].get<std::string>(), Catch::Contains("not JSON"));
+  CHECK(r1["acked_seq"] == last.seq);
+  auto r2 = w.hq.report("S2");
+  REQUIRE(r2["rejected"].size() == 1);
+  CHECK_THAT(r2["rejected"][0]["reason"].get<std::string>(), Catch::Contains("naming store \"S1\""));
+
+  // The real S1 is unaffected: its next sale takes the seq the forgery wanted.
+  REQUIRE(s1.sell() > 0);
+  REQUIRE(test::wait_until([&] { return in_step(s1); }, 10));
+  CHECK(w.hq.report("S1")["sales"] == 1);
+  require_hq_holds_journal(w.hq, s1);
+  require_hq_holds_journal(w.hq, s2);
+}
+
+TEST_CASE("SIGKILLed stores and a restarted broker, twenty times during a stream of sales: HQ holds exactly the journal", "[hq][slow]") {
+  World w;
+  w.broker.start();
+  w.hq.start();
+  test::Store store(w.dir, w.broker, w.hq, "S1");
+  store.start();
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> sold{0};
+  std::thread lane([&] {
+    while (!stop) {
+      try {
+        if (store.sell("PEN-BLUE") > 0) ++sold;
+      } catch (const std::exception&) {
+        // posd was killed mid-request: not acknowledged, not counted.
+      }
+    }
+  });
+  for (int round = 0; round < 20; ++round) {
+    const int target = sold + 5;
+    test::wait_until([&] { return sold >= target; }, 10);
+    store.kill();
+    store.start();
+    test::wait_until([&] { return sold >= target + 5; }, 10);
+    if (round % 2) w.broker.kill();
+    else w.broker.stop();
+    w.broker.start();
+  }
+  stop = true;
+  lane.join();
+  INFO(w.hq.log());
+  REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == store.status()["journal_seq"].get<uint64_t>(); }, 60));
+  CHECK(w.hq.report("S1")["rejected"].empty());
+  CHECK(w.hq.report("S1")["sales"].get<int>() >= sold.load());
+  require_hq_holds_journal(w.hq, store);
+}
+
+TEST_CASE("two posd-hq instances share the stores through an MQTT 5 shared subscription", "[hq]") {
+  World w;
+  w.broker.start();
+  w.hq.start({"--share-group", "hq"});
+  test::Hq second(w.dir, w.broker, "hq-2");
+  second.start({"--share-group", "hq"});
+  test::Store s1(w.dir, w.broker, w.hq, "S1");
+  test::Store s2(w.dir, w.broker, w.hq, "S2");
+  s1.start();
+  s2.start();
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(s1.sell() > 0);
+    REQUIRE(s2.sell() > 0);
+  }
+  auto in_step = [&](test::Store& s) { return hq_acked(w.hq, s.id()) == s.status()["journal_seq"].get<uint64_t>(); };
+  REQUIRE(test::wait_until([&] { return in_step(s1) && in_step(s2); }, 30));
+  require_hq_holds_journal(w.hq, s1);
+  require_hq_holds_journal(w.hq, s2);
+  CHECK(w.hq.report("S1")["sales"] == 20);
+  CHECK(w.hq.report("S2")["sales"] == 20);
+  second.stop();
+}

@@ -26,6 +26,7 @@
 #include "storage/catalog_json.h"
 #include "drivers/gtin.h"
 #include "storage/catalog.h"
+#include "bench/bench_catalog.h"
 #include "storage/journal.h"
 
 using namespace posd;
@@ -39,25 +40,10 @@ namespace {
 constexpr int kItems = 100000;
 const std::string kToken = "bench-lane-token-000000000";
 
-std::string gtin_of(int i) {
-  std::string body = "5" + std::string(11 - std::to_string(i).size(), '0') + std::to_string(i);
-  return body + *barcode::gs1_check_digit(body);
-}
+using bench::gtin_of;
 
 void load_catalog(const std::string& db) {
-  Catalog c;
-  c.tax_classes = {{"standard", 2000}, {"reduced", 550}};
-  for (int i = 0; i < kItems; ++i) {
-    Item it;
-    it.sku = "SKU-" + std::to_string(i);
-    it.gtins = {"0" + gtin_of(i)};
-    it.name = "Item " + std::to_string(i);
-    it.price = 99 + (i * 37) % 5000;
-    it.tax_class = i % 3 ? "standard" : "reduced";
-    it.low_stock = 2;
-    c.items.push_back(std::move(it));
-  }
-  c.promotions.push_back({"P1", PromoType::percent_off, {"SKU-1", "SKU-2"}, 0, 0, 0, 0, 1000, 0, 0});
+  Catalog c = bench::catalog(kItems);
   auto j = Journal::open({.db_path = db, .store_id = "BENCH"});
   if (!j) std::abort();
   auto r = (*j)->write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {

@@ -26,7 +26,13 @@ class ChainVerifier {
   }
 
   // Ok, or Status::corruption("seq N: why") for the first event that fails.
-  Status feed(const Event& e);
+  // With Signature::deferred the signature's form is checked but not its
+  // value: a caller that later verifies the signature of the last event fed
+  // (check_signature) has verified them all in content, since every hash
+  // covers the one before it. HQ seals each batch this way.
+  enum class Signature { verify, deferred };
+  Status feed(const Event& e, Signature signature = Signature::verify);
+  Status check_signature(const Event& e) const;
 
   uint64_t count() const { return count_; }
   uint64_t last_seq() const { return last_seq_; }

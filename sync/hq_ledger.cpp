@@ -3,6 +3,8 @@
 #include "storage/chain.h"
 #include "storage/clock.h"
 
+#include <optional>
+
 namespace posd::sync {
 
 using json = nlohmann::json;
@@ -73,6 +75,14 @@ Status HqLedger::reject(const std::string& topic_store_id, const std::string& re
 }
 
 Result<Received> HqLedger::receive(const std::string& topic_store_id, const JournalBatch& batch) {
+  bool sealed = true;
+  auto r = receive_once(topic_store_id, batch, false, sealed);
+  if (!r || sealed) return r;
+  return receive_once(topic_store_id, batch, true, sealed);
+}
+
+Result<Received> HqLedger::receive_once(const std::string& topic_store_id, const JournalBatch& batch,
+                                        bool every_signature, bool& sealed) {
   sql::Txn txn(db_);
   if (!txn.status()) return txn.status();
   auto st = db_.cached("SELECT public_key, acked_seq, last_hash FROM hq_store WHERE store_id = ?1");
@@ -81,23 +91,45 @@ Result<Received> HqLedger::receive(const std::string& topic_store_id, const Jour
   auto row = (*st)->step();
   if (!row) return row.status();
   Received out;
-  auto refuse = [&](const std::string& reason) -> Result<Received> {
-    out.rejected = reason;
-    if (Status s = record_rejection(db_, topic_store_id, reason); !s) return s;
+  std::optional<ChainVerifier> chain;
+  const Event* last_stored = nullptr;
+  // What is kept must be sealed by a verified signature first.
+  auto unsealed = [&] {
+    if (every_signature || !last_stored || chain->check_signature(*last_stored)) return false;
+    sealed = false;
+    return true;
+  };
+  std::string last_hash;
+  // Commits what was stored, with HQ's new position in the store's chain.
+  auto keep = [&]() -> Result<Received> {
+    if (out.stored > 0) {
+      auto up = db_.cached("UPDATE hq_store SET acked_seq = ?2, last_hash = ?3 WHERE store_id = ?1");
+      if (!up) return up.status();
+      if (Status s = (*up)->bind(1, topic_store_id).bind(2, static_cast<int64_t>(out.acked_seq)).bind(3, last_hash).run(); !s) {
+        return s;
+      }
+    }
     if (Status s = txn.commit(); !s) return s;
     return out;
+  };
+  auto refuse = [&](const std::string& reason) -> Result<Received> {
+    if (unsealed()) return out;  // rolled back; the caller verifies event by event
+    out.rejected = reason;
+    if (Status s = record_rejection(db_, topic_store_id, reason); !s) return s;
+    return keep();
   };
   if (!*row) return refuse("unknown store \"" + topic_store_id + "\"");
   auto key = PublicKey::from_pem((*st)->text(0));
   out.acked_seq = static_cast<uint64_t>((*st)->int64(1));
-  std::string last_hash = (*st)->text(2);
+  last_hash = (*st)->text(2);
   if (!key) return key.status();
   if (batch.store_id != topic_store_id) {
     return refuse("a batch naming store \"" + batch.store_id + "\" arrived on the topic of \"" + topic_store_id + "\"");
   }
 
-  ChainVerifier chain(*key);
-  chain.resume(out.acked_seq, last_hash);
+  chain.emplace(*key);
+  chain->resume(out.acked_seq, last_hash);
+  const auto signature = every_signature ? ChainVerifier::Signature::verify : ChainVerifier::Signature::deferred;
   for (const Event& e : batch.events) {
     if (e.seq <= out.acked_seq) {
       auto held = db_.cached("SELECT hash FROM hq_event WHERE store_id = ?1 AND seq = ?2");
@@ -112,7 +144,7 @@ Result<Received> HqLedger::receive(const std::string& topic_store_id, const Jour
       continue;
     }
     if (e.seq > out.acked_seq + 1) break;  // a gap: the store sends again from acked_seq + 1
-    if (Status s = chain.feed(e); !s) return refuse(s.message());
+    if (Status s = chain->feed(e, signature); !s) return refuse(s.message());
     auto ins = db_.cached(
         "INSERT INTO hq_event(store_id, seq, ts, business_day, type, payload, prev_hash, hash, signature) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -122,13 +154,11 @@ Result<Received> HqLedger::receive(const std::string& topic_store_id, const Jour
     if (Status s = (*ins)->run(); !s) return s;
     out.acked_seq = e.seq;
     last_hash = e.hash;
+    last_stored = &e;
     ++out.stored;
   }
-  auto up = db_.cached("UPDATE hq_store SET acked_seq = ?2, last_hash = ?3 WHERE store_id = ?1");
-  if (!up) return up.status();
-  if (Status s = (*up)->bind(1, topic_store_id).bind(2, static_cast<int64_t>(out.acked_seq)).bind(3, last_hash).run(); !s) return s;
-  if (Status s = txn.commit(); !s) return s;
-  return out;
+  if (unsealed()) return out;  // rolled back; the caller verifies event by event
+  return keep();
 }
 
 Result<uint64_t> HqLedger::acked_seq(const std::string& store_id) {

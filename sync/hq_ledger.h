@@ -44,6 +44,12 @@ class HqLedger {
 
  private:
   explicit HqLedger(sql::Db db) : db_(std::move(db)) {}
+  // One pass over a batch. With every_signature false only the last stored
+  // event's signature is verified (it seals the chain before it); when that
+  // fails, nothing is kept and `sealed` is false, and the caller goes again
+  // verifying every signature, to keep what came before the bad event.
+  Result<Received> receive_once(const std::string& topic_store_id, const JournalBatch& batch, bool every_signature,
+                                bool& sealed);
   sql::Db db_;
   std::map<std::string, PublicKey> keys_;
 };

@@ -114,6 +114,7 @@ TEST_CASE("forged batches are rejected, reported, and harm nothing", "[ledger]")
   REQUIRE(ledger->register_store("S1", s.journal->public_key().pem()));
   REQUIRE(ledger->register_store("S2", other.journal->public_key().pem()));
   REQUIRE(ledger->receive("S1", s.batch(1, 3))->acked_seq == 3);
+  uint64_t held = 3;  // what HQ holds after each forgery
 
   SECTION("a bad signature") {
     auto b = s.batch(4, 6);
@@ -121,6 +122,20 @@ TEST_CASE("forged batches are rejected, reported, and harm nothing", "[ledger]")
     b.events[0].hash = chain_hash(b.events[0]);  // an honest hash, but no key to sign it
     CHECK(ledger->receive("S1", b)->rejected == "seq 4: bad signature");
     CHECK((*ledger->report("S1"))["rejected"][0]["reason"] == "seq 4: bad signature");
+  }
+  SECTION("a bad signature on the event that seals the batch: the events before it are kept") {
+    auto b = s.batch(4, 6);
+    b.events[2].signature = b.events[1].signature;  // right form, wrong value
+    auto r = ledger->receive("S1", b);
+    CHECK(r->rejected == "seq 6: bad signature");
+    CHECK(r->stored == 2);
+    held = 5;
+  }
+  SECTION("a signature that is not even hex") {
+    auto b = s.batch(4, 6);
+    b.events[1].signature = "zz";
+    CHECK(ledger->receive("S1", b)->rejected == "seq 5: bad signature");
+    held = 4;
   }
   SECTION("another store's events on this store's topic") {
     CHECK_THAT(ledger->receive("S1", other.batch(4, 6))->rejected, Catch::Contains("arrived on the topic of \"S1\""));
@@ -138,7 +153,7 @@ TEST_CASE("forged batches are rejected, reported, and harm nothing", "[ledger]")
   SECTION("an unknown store") {
     CHECK(ledger->receive("S9", s.batch(1, 1))->rejected == "unknown store \"S9\"");
   }
-  CHECK(*ledger->acked_seq("S1") == 3);
+  CHECK(*ledger->acked_seq("S1") == held);
   CHECK(ledger->receive("S1", s.batch(4, 6))->acked_seq == 6);  // the honest store carries on
   CHECK_FALSE(ledger->register_store("S1", other.journal->public_key().pem()));
 }

@@ -1,0 +1,34 @@
+// The catalog the benchmarks use: `items` items with valid EAN-13s, two tax
+// classes and one promotion, like a mid-size supermarket's.
+#pragma once
+
+#include <string>
+
+#include "drivers/gtin.h"
+#include "storage/catalog.h"
+
+namespace posd::bench {
+
+inline std::string gtin_of(int i) {
+  std::string body = "5" + std::string(11 - std::to_string(i).size(), '0') + std::to_string(i);
+  return body + *barcode::gs1_check_digit(body);
+}
+
+inline Catalog catalog(int items) {
+  Catalog c;
+  c.tax_classes = {{"standard", 2000}, {"reduced", 550}};
+  for (int i = 0; i < items; ++i) {
+    Item it;
+    it.sku = "SKU-" + std::to_string(i);
+    it.gtins = {"0" + gtin_of(i)};
+    it.name = "Item " + std::to_string(i);
+    it.price = 99 + (i * 37) % 5000;
+    it.tax_class = i % 3 ? "standard" : "reduced";
+    it.low_stock = 2;
+    c.items.push_back(std::move(it));
+  }
+  c.promotions.push_back({"P1", PromoType::percent_off, {"SKU-1", "SKU-2"}, 0, 0, 0, 0, 1000, 0, 0});
+  return c;
+}
+
+}  // namespace posd::bench

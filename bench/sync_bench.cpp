@@ -1,0 +1,220 @@
+// sync_bench: how fast a store's backlog reaches HQ, against the broker's own
+// floor. In one run, on loopback Mosquitto (plain TCP):
+//   1. drain: a store with N journal events not yet at HQ (a sale-sized
+//      payload each) starts; the clock runs until posd-hq holds all N,
+//      verified and acked, in its database;
+//   2. baseline: mosquitto_pub --repeat publishes N messages of the same size at
+//      QoS 1 to a mosquitto_sub -C N at QoS 1; the clock runs until the
+//      subscriber has them all;
+//   3. catalog: posd-hq catalog publish of a C-item catalog to the running
+//      store; the clock runs until the store has applied and acked it all.
+// Usage: sync_bench [DIR] [EVENTS] [CATALOG_ITEMS]   (docs/benchmarks.md)
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/bench_catalog.h"
+#include "storage/catalog_json.h"
+#include "storage/journal.h"
+#include "sync/protocol.h"
+
+extern char** environ;
+
+using namespace posd;
+using json = nlohmann::json;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+std::string g_bin;
+
+// A child process; stdout and stderr to `log`, stdin from `input` if given.
+class Proc {
+ public:
+  Proc(const std::vector<std::string>& argv, const std::string& log, const std::string& input = "/dev/null") {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, input.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    if (posix_spawnp(&pid_, args[0], &fa, nullptr, args.data(), environ) != 0) {
+      std::fprintf(stderr, "sync_bench: cannot start %s\n", args[0]);
+      std::exit(2);
+    }
+    posix_spawn_file_actions_destroy(&fa);
+  }
+  ~Proc() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      wait();
+    }
+  }
+  int wait() {
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    pid_ = -1;
+    return st;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+int64_t query(const std::string& db, const std::string& sql) {
+  auto d = sql::Db::open(db, sql::Db::Mode::read_only);
+  if (!d) return -1;
+  auto v = d->query_int(sql);
+  return v && *v ? **v : -1;
+}
+
+void wait_for(const std::function<bool()>& done, const char* what) {
+  auto deadline = Steady::now() + std::chrono::minutes(10);
+  while (!done()) {
+    if (Steady::now() > deadline) {
+      std::fprintf(stderr, "sync_bench: timed out waiting for %s\n", what);
+      std::exit(1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+double seconds_since(Steady::time_point t0) { return std::chrono::duration<double>(Steady::now() - t0).count(); }
+
+// N sale-like events, written 1000 per transaction.
+size_t make_backlog(const std::string& db, int events) {
+  auto j = Journal::open({.db_path = db, .store_id = "BENCH"});
+  if (!j) std::exit(2);
+  json lines = json::array();
+  for (int l = 0; l < 4; ++l) {
+    lines.push_back({{"sku", "SKU-" + std::to_string(l)}, {"qty", 1}, {"unit_price", 199}, {"total", 199}, {"tax_bp", 2000}});
+  }
+  for (int done = 0; done < events;) {
+    const int n = std::min(1000, events - done);
+    auto r = (*j)->write([&](WriteContext&) -> Result<std::vector<Entry>> {
+      std::vector<Entry> out;
+      for (int i = 0; i < n; ++i) {
+        out.push_back({"sale", {{"receipt_no", done + i + 1}, {"terminal", "lane-1"}, {"lines", lines}, {"total", 796},
+                                {"tenders", {{{"type", "cash"}, {"amount", 1000}}}}, {"change", 204}}});
+      }
+      return out;
+    });
+    if (!r) std::exit(2);
+    done += n;
+  }
+  // The size of one event as it travels (a one-event journal message).
+  auto d = sql::Db::open(db, sql::Db::Mode::read_only);
+  size_t size = 0;
+  scan_journal(*d, 2, [&](const Event& e) {
+    size = sync::encode(sync::JournalBatch{"BENCH", {e}}).size();
+    return Status::unavailable("one is enough");
+  });
+  return size;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string dir = std::filesystem::absolute(argc > 1 ? argv[1] : "sync-bench-data");
+  const int events = argc > 2 ? std::stoi(argv[2]) : 100000;
+  const int items = argc > 3 ? std::stoi(argv[3]) : 100000;
+  g_bin = std::filesystem::path(argv[0]).parent_path();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto f = [&](const std::string& name) { return dir + "/" + name; };
+
+  const int port = 18000 + static_cast<int>(::getpid() % 1000);
+  {
+    std::ofstream conf(f("mosquitto.conf"));
+    conf << "listener " << port << " 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n"
+         << "user root\n";
+  }
+  Proc broker({"mosquitto", "-c", f("mosquitto.conf")}, f("mosquitto.log"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::string url = "tcp://127.0.0.1:" + std::to_string(port);
+
+  const size_t size = make_backlog(f("store.db"), events);
+  const int64_t last = query(f("store.db"), "SELECT MAX(seq) FROM journal");
+  std::printf("sync_bench: %lld journal events waiting, %zu bytes each as one-event messages\n",
+              static_cast<long long>(last), size);
+
+  Proc(std::vector<std::string>{g_bin + "/posd-hq", "store", "add", "--db", f("hq.db"), "--store", "BENCH", "--pubkey",
+                                f("store.db.pub")},
+       f("hq-add.log"))
+      .wait();
+  Proc hq({g_bin + "/posd-hq", "serve", "--db", f("hq.db"), "--url", url}, f("hq.log"));
+  {
+    std::ofstream conf(f("posd.json"));
+    conf << json{{"store_id", "BENCH"},
+                 {"database", f("store.db")},
+                 {"listen", "127.0.0.1:0"},
+                 {"plain_http", true},
+                 {"log_level", "warn"},
+                 {"terminals", json::array()},
+                 {"mqtt", {{"url", url}}}}
+                .dump();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  // 1. The drain.
+  auto t0 = Steady::now();
+  Proc posd({g_bin + "/posd", "--config", f("posd.json")}, f("posd.log"));
+  wait_for([&] { return query(f("hq.db"), "SELECT acked_seq FROM hq_store WHERE store_id = 'BENCH'") == last; },
+           "HQ to hold the backlog");
+  const double drain = seconds_since(t0);
+
+  // 2. The baseline: one message per event, QoS 1, through the same broker.
+  Proc sub({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(port), "-q", "1", "-t", "bench/baseline", "-C",
+            std::to_string(last)},
+           "/dev/null");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto t1 = Steady::now();
+  // --repeat, not -l: mosquitto_pub 2.0 -l drops messages at QoS 1 when
+  // stdin outruns its in-flight window.
+  Proc pub({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port), "-q", "1", "-t", "bench/baseline", "-m",
+            std::string(size, 'x'), "--repeat", std::to_string(last)},
+           f("pub.log"));
+  sub.wait();
+  const double baseline = seconds_since(t1);
+  pub.wait();
+
+  std::printf("drain:    %lld events in %.2f s = %.0f events/s (posd -> Mosquitto -> posd-hq, verified and acked)\n",
+              static_cast<long long>(last), drain, static_cast<double>(last) / drain);
+  std::printf("baseline: %lld messages in %.2f s = %.0f messages/s (mosquitto_pub -> mosquitto_sub, QoS 1)\n",
+              static_cast<long long>(last), baseline, static_cast<double>(last) / baseline);
+  std::printf("ratio:    drain is %.2fx the one-message-per-event baseline\n", baseline / drain);
+
+  // 3. A whole catalog from HQ, applied by the running store.
+  if (items > 0) {
+    Catalog c = bench::catalog(items);
+    json doc = {{"tax_classes", json::array()}, {"items", json::array()}, {"promotions", json::array()}};
+    for (const TaxClass& t : c.tax_classes) doc["tax_classes"].push_back({{"id", t.id}, {"rate_bp", t.rate_bp}});
+    for (const Item& it : c.items) doc["items"].push_back(to_json(it));
+    for (const Promotion& p : c.promotions) doc["promotions"].push_back(to_json(p));
+    std::ofstream(f("catalog.json")) << doc.dump();
+    auto t2 = Steady::now();
+    Proc(std::vector<std::string>{g_bin + "/posd-hq", "catalog", "publish", "--db", f("hq.db"), "--store", "BENCH",
+                                  f("catalog.json")},
+         f("publish.log"))
+        .wait();
+    const int64_t head = query(f("hq.db"), "SELECT MAX(hq_seq) FROM hq_down WHERE store_id = 'BENCH'");
+    wait_for([&] { return query(f("hq.db"), "SELECT acked FROM hq_down_ack WHERE store_id = 'BENCH'") == head; },
+             "the store to apply the catalog");
+    const double took = seconds_since(t2);
+    std::printf("catalog:  %d items (%lld entries) published and applied in %.2f s = %.0f items/s\n", items,
+                static_cast<long long>(head), took, items / took);
+  }
+  return 0;
+}

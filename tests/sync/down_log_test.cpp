@@ -1,0 +1,152 @@
+// Each down-log kind applied to a real store database through the journal:
+// what it changes, what it journals, and what it refuses (quarantine).
+#include <catch2/catch.hpp>
+
+#include "storage/catalog.h"
+#include "storage/cursor.h"
+#include "storage/journal.h"
+#include "storage/stock.h"
+#include "sync/down_log.h"
+#include "tests/support/temp_dir.h"
+
+using namespace posd;
+using json = nlohmann::json;
+
+namespace {
+
+struct Store {
+  test::TempDir dir;
+  std::unique_ptr<Journal> journal;
+  uint64_t next_hq_seq = 1;
+
+  Store() {
+    auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "S1"});
+    REQUIRE(j);
+    journal = std::move(*j);
+    REQUIRE(apply("catalog_upsert", json::parse(R"({
+      "tax_classes": [{"id": "standard", "rate_bp": 2000}],
+      "items": [{"sku": "A", "name": "A", "price": 100, "tax_class": "standard", "gtins": ["4006381333931"]},
+                {"sku": "B", "name": "B", "price": 200, "tax_class": "standard"}]})"))->applied);
+  }
+  // Applies the next entry; what the store did with it.
+  std::shared_ptr<sync::DownApplied> apply(const std::string& kind, const json& body, uint64_t hq_seq = 0) {
+    auto out = std::make_shared<sync::DownApplied>();
+    const uint64_t seq = hq_seq ? hq_seq : next_hq_seq;
+    REQUIRE(journal->write(sync::apply_down(sync::DownEntry{"S1", seq, kind, body}, out)));
+    if (!hq_seq && out->applied_seq == seq) ++next_hq_seq;
+    return out;
+  }
+  sql::Db reader() {
+    auto db = sql::Db::open(journal->db_path(), sql::Db::Mode::read_only);
+    REQUIRE(db);
+    return std::move(*db);
+  }
+  int64_t on_hand(const std::string& sku) {
+    auto db = reader();
+    return *stock::on_hand(db, sku);
+  }
+  std::optional<Item> item(const std::string& sku) {
+    auto db = reader();
+    return *catalog::by_sku(db, sku);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("catalog entries change the store's catalog and are journaled", "[down]") {
+  Store s;
+  REQUIRE(s.item("A")->price == 100);
+  SECTION("an upsert changes one item and adds another, leaving the rest") {
+    auto r = s.apply("catalog_upsert", json::parse(R"({"items": [
+      {"sku": "A", "name": "A2", "price": 150, "tax_class": "standard", "gtins": ["4006381333948"]},
+      {"sku": "C", "name": "C", "price": 300, "tax_class": "standard", "gtins": ["4006381333931"]}]})"));
+    CHECK(r->applied);
+    CHECK(s.item("A")->name == "A2");
+    CHECK(s.item("A")->gtins == std::vector<std::string>{"04006381333948"});
+    CHECK(s.item("C")->gtins == std::vector<std::string>{"04006381333931"});  // the GTIN moved
+    CHECK(s.item("B")->price == 200);
+  }
+  SECTION("a delete removes the items, and an unknown SKU removes nothing") {
+    CHECK(s.apply("catalog_delete", {{"skus", {"B", "NOPE"}}})->quarantined == "item \"NOPE\" is not in the catalog");
+    CHECK(s.item("B"));
+    CHECK(s.apply("catalog_delete", {{"skus", {"B"}}})->applied);
+    CHECK_FALSE(s.item("B"));
+  }
+  SECTION("a price change, and one with a bad price") {
+    CHECK(s.apply("price", {{"sku", "A"}, {"price", 120}})->applied);
+    CHECK(s.item("A")->price == 120);
+    CHECK_THAT(s.apply("price", {{"sku", "A"}, {"price", "cheap"}})->quarantined, Catch::Contains("body.price"));
+    CHECK(s.item("A")->price == 120);
+  }
+  SECTION("a promotion on known items, one on an unknown item, and its removal") {
+    CHECK(s.apply("promotion", json::parse(R"({"id": "P", "type": "percent_off", "skus": ["A"], "percent_bp": 1000})"))->applied);
+    CHECK_THAT(s.apply("promotion", json::parse(R"({"id": "Q", "type": "percent_off", "skus": ["Z"], "percent_bp": 1000})"))->quarantined,
+               Catch::Contains("\"Z\" is not an item"));
+    auto db = s.reader();
+    CHECK(catalog::promotions(db)->size() == 1);
+    CHECK(s.apply("promotion", {{"delete", "P"}})->applied);
+    CHECK(catalog::promotions(db)->empty());
+  }
+  SECTION("a tax rate, and an item naming a tax class the store lacks") {
+    CHECK(s.apply("tax_rate", {{"id", "reduced"}, {"rate_bp", 550}})->applied);
+    CHECK(s.apply("catalog_upsert", json::parse(R"({"items": [{"sku": "R", "name": "R", "price": 1, "tax_class": "reduced"}]})"))->applied);
+    CHECK_THAT(s.apply("catalog_upsert", json::parse(R"({"items": [{"sku": "X", "name": "X", "price": 1, "tax_class": "zero"}]})"))->quarantined,
+               Catch::Contains("\"zero\" is not a tax class"));
+  }
+}
+
+TEST_CASE("entries apply in hq_seq order only, once", "[down]") {
+  Store s;  // hq_seq 1 applied
+  auto ahead = s.apply("price", {{"sku", "A"}, {"price", 1}}, 3);
+  CHECK_FALSE(ahead->applied);
+  CHECK(ahead->applied_seq == 1);  // waits for 2
+  CHECK(s.item("A")->price == 100);
+  auto again = s.apply("price", {{"sku", "A"}, {"price", 1}}, 1);
+  CHECK_FALSE(again->applied);
+  CHECK(again->applied_seq == 1);
+  CHECK(s.apply("price", {{"sku", "A"}, {"price", 2}}, 2)->applied);
+  CHECK(s.apply("price", {{"sku", "A"}, {"price", 3}}, 3)->applied);
+  CHECK(s.item("A")->price == 3);
+  auto db = s.reader();
+  CHECK(*cursor::read(db, "hq_applied_seq") == 3);
+}
+
+TEST_CASE("reservations set stock aside, release it, or close when picked", "[down]") {
+  Store s;
+  REQUIRE(s.journal->write([](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (auto m = stock::move(ctx.db, "A", 10, ctx.next_seq, "receive"); !m) return m.status();
+    return std::vector<Entry>{{"stock_received", {{"sku", "A"}}}};
+  }));
+  const json reserve = json::parse(R"({"order_id": "W1", "action": "reserve", "lines": [{"sku": "A", "qty": 3}]})");
+  CHECK(s.apply("reservation", reserve)->applied);
+  CHECK(s.on_hand("A") == 7);
+  CHECK(s.apply("reservation", reserve)->quarantined == "order \"W1\" is already reserved");
+  CHECK(s.apply("reservation", {{"order_id", "W1"}, {"action", "release"}})->applied);
+  CHECK(s.on_hand("A") == 10);
+  CHECK(s.apply("reservation", {{"order_id", "W1"}, {"action", "pick"}})->quarantined == "order \"W1\" is already released");
+  CHECK(s.apply("reservation", json::parse(R"({"order_id": "W2", "action": "reserve", "lines": [{"sku": "A", "qty": 4}]})"))->applied);
+  CHECK(s.apply("reservation", {{"order_id", "W2"}, {"action", "pick"}})->applied);
+  CHECK(s.on_hand("A") == 6);  // picked: it left with the customer
+  CHECK_THAT(s.apply("reservation", {{"order_id", "W3"}, {"action", "steal"}})->quarantined, Catch::Contains("body.action"));
+}
+
+TEST_CASE("terminals provisioned by HQ are kept as a digest and can be removed", "[down]") {
+  Store s;
+  const std::string digest(64, 'a');
+  CHECK(s.apply("terminal", {{"id", "lane-9"}, {"token_sha256", digest}, {"role", "cashier"}})->applied);
+  CHECK(s.apply("terminal", {{"id", "lane-8"}, {"token_sha256", digest}, {"role", "cashier"}})->quarantined ==
+        "body.token_sha256: is already another terminal's token");
+  CHECK_THAT(s.apply("terminal", {{"id", "lane-7"}, {"token_sha256", "abc"}, {"role", "cashier"}})->quarantined,
+             Catch::Contains("64 lowercase hex"));
+  auto db = s.reader();
+  CHECK(*db.query_int("SELECT COUNT(*) FROM hq_terminal") == 1);
+  // The digest never reaches the journal (it travels to HQ).
+  bool seen = false;
+  REQUIRE(scan_journal(db, 1, [&](const Event& e) {
+    if (e.payload.dump().find(digest) != std::string::npos) seen = true;
+    return Status::ok();
+  }));
+  CHECK_FALSE(seen);
+  CHECK(s.apply("terminal", {{"id", "lane-9"}, {"remove", true}})->applied);
+  CHECK(*db.query_int("SELECT COUNT(*) FROM hq_terminal") == 0);
+}

@@ -52,6 +52,25 @@ TEST_CASE("bad configurations name the key and the reason", "[config]") {
        "basket_expiry_minutes: must be an integer from 1 to 10080"},
       {"bad log level", [](json& j) { j["log_level"] = "loud"; },
        "log_level: must be one of trace, debug, info, warn, error"},
+      {"store_id with a topic separator", [](json& j) { j["store_id"] = "S/1"; },
+       "store_id: must be at most 64 letters, digits, '-', '_' or '.'"},
+      {"mqtt without url", [](json& j) { j["mqtt"] = json::object(); }, "mqtt.url: is required"},
+      {"mqtt url of another scheme", [](json& j) { j["mqtt"] = {{"url", "http://hq"}}; },
+       "mqtt.url: must start with tcp:// or ssl://"},
+      {"ssl without tls files", [](json& j) { j["mqtt"] = {{"url", "ssl://hq:8883"}}; },
+       "mqtt.tls: is required for an ssl:// url (ca, certificate, private_key)"},
+      {"tls files for plain tcp", [](json& j) {
+         j["mqtt"] = {{"url", "tcp://hq:1883"}, {"tls", {{"ca", "a"}, {"certificate", "b"}, {"private_key", "c"}}}};
+       }, "mqtt.tls: is given but mqtt.url is not ssl://"},
+      {"tls without key", [](json& j) { j["mqtt"] = {{"url", "ssl://hq:8883"}, {"tls", {{"ca", "a"}, {"certificate", "b"}}}}; },
+       "mqtt.tls.private_key: is required"},
+      {"wildcard in the prefix", [](json& j) { j["mqtt"] = {{"url", "tcp://hq:1883"}, {"topic_prefix", "posd/#"}}; },
+       "mqtt.topic_prefix: must not hold + or #"},
+      {"window smaller than a batch", [](json& j) {
+         j["mqtt"] = {{"url", "tcp://hq:1883"}, {"batch_events", 500}, {"window_events", 100}};
+       }, "mqtt.window_events: must be an integer from 500 to 100000"},
+      {"unknown mqtt key", [](json& j) { j["mqtt"] = {{"url", "tcp://hq:1883"}, {"qos", 2}}; },
+       "mqtt.qos: is not a known key"},
   };
   for (const Row& r : rows) {
     INFO(r.what);
@@ -61,6 +80,20 @@ TEST_CASE("bad configurations name the key and the reason", "[config]") {
     REQUIRE_FALSE(c);
     CHECK(c.status().message() == r.error);
   }
+}
+
+TEST_CASE("the mqtt section takes its defaults from the store", "[config]") {
+  json j = test::base_config("var/posd.db");
+  j["mqtt"] = {{"url", "ssl://hq.example:8883"},
+               {"tls", {{"ca", "/etc/posd/ca.pem"}, {"certificate", "/etc/posd/store.pem"}, {"private_key", "/etc/posd/store.key"}}}};
+  auto c = parse_config(j);
+  REQUIRE(c);
+  REQUIRE(c->mqtt);
+  CHECK(c->mqtt->client_id == "posd-TEST-1");
+  CHECK(c->mqtt->topic_prefix == "posd");
+  CHECK(c->mqtt->batch_events == 256);
+  CHECK(c->mqtt->window_events == 2048);
+  CHECK(c->mqtt->private_key == "/etc/posd/store.key");
 }
 
 TEST_CASE("a token may be given as its SHA-256", "[config]") {

@@ -9,6 +9,7 @@
 
 #include "storage/chain.h"
 #include "storage/cursor.h"
+#include "storage/digest.h"
 #include "storage/journal.h"
 #include "tests/daemon/node.h"
 #include "tests/sync/hq_fixture.h"
@@ -375,4 +376,21 @@ TEST_CASE("two posd-hq instances share the stores through an MQTT 5 shared subsc
   CHECK(w.hq.report("S1")["sales"] == 20);
   CHECK(w.hq.report("S2")["sales"] == 20);
   second.stop();
+}
+
+TEST_CASE("a terminal provisioned by HQ signs in at once and is gone when HQ removes it", "[hq]") {
+  World w;
+  w.broker.start();
+  w.hq.start();
+  test::Store store(w.dir, w.broker, w.hq, "S1");
+  store.start();
+  const std::string token = "hq-provisioned-token-0123456789";
+  auto status_as = [&](const std::string& t) { return test::Lane(store.port(), t).get("/v1/status").status; };
+  REQUIRE(status_as(token) == 401);
+  w.hq.cli({"send", "--kind", "terminal", "--body",
+            json{{"id", "lane-9"}, {"token_sha256", to_hex(sha256(token))}, {"role", "cashier"}}.dump()});
+  REQUIRE(test::wait_until([&] { return status_as(token) == 200; }, 10));
+  w.hq.cli({"send", "--kind", "terminal", "--body", R"({"id": "lane-9", "remove": true})"});
+  REQUIRE(test::wait_until([&] { return status_as(token) == 401; }, 10));
+  CHECK(status_as(test::kStoreToken) == 200);  // the configured terminal is untouched
 }

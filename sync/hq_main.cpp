@@ -137,7 +137,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--url", serve_options.link.url, "Broker: tcp://host:port or ssl://host:port")->required();
   serve_cmd->add_option("--client-id", serve_options.link.client_id, "MQTT client id (default posd-hq)");
   serve_cmd->add_option("--prefix", serve_options.prefix, "Topic prefix (default posd)");
-  serve_cmd->add_option("--share-group", serve_options.share_group, "Share the stores with other instances");
+  serve_cmd->add_option("--share-group", serve_options.share_group, "Share the stores with other instances")
+      ->envname("POSD_HQ_SHARE_GROUP");
   serve_cmd->add_option("--ca", serve_options.link.ca_file, "CA of the broker's certificate (ssl://)");
   serve_cmd->add_option("--cert", serve_options.link.certificate, "posd-hq's client certificate (ssl://)");
   serve_cmd->add_option("--key", serve_options.link.private_key, "posd-hq's client key (ssl://)");

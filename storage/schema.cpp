@@ -116,8 +116,8 @@ CREATE TABLE idempotency (
 ) STRICT;
 )sql",
     // 4: what HQ's down-log brings that has no table yet: click-and-collect
-    // reservations, terminals provisioned by HQ, and the entries the store
-    // could not apply (quarantine).
+    // reservations, terminals provisioned by HQ, the entries the store could
+    // not apply (quarantine), and when HQ last acknowledged (unix ms).
     R"sql(
 CREATE TABLE reservation (
   order_id TEXT    PRIMARY KEY,
@@ -133,6 +133,7 @@ CREATE TABLE down_quarantine (
   body   TEXT    NOT NULL,
   at     TEXT    NOT NULL
 ) STRICT;
+INSERT INTO cursor(name, value) VALUES ('hq_ack_at_ms', 0);
 CREATE TABLE hq_terminal (
   id           TEXT PRIMARY KEY,
   token_sha256 TEXT NOT NULL UNIQUE,

@@ -2,6 +2,8 @@
 
 #include "storage/cursor.h"
 
+#include <chrono>
+
 namespace posd::sync {
 
 namespace {
@@ -38,6 +40,9 @@ Mutation Outbox::ack(uint64_t acked_seq) {
                                       std::to_string(ctx.next_seq - 1));
     }
     if (Status s = cursor::advance(ctx.db, kAcked, acked_seq); !s) return s;
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    if (Status s = cursor::advance(ctx.db, "hq_ack_at_ms", static_cast<uint64_t>(now.count())); !s) return s;
     return std::vector<Entry>{};
   };
 }

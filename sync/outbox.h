@@ -21,7 +21,8 @@ class Outbox {
   // Up to `limit` events from seq `first` on, in seq order, stopping before
   // the payloads pass `max_bytes` (one event at least).
   Result<std::vector<Event>> read(uint64_t first, size_t limit, size_t max_bytes = SIZE_MAX);
-  // A write that records HQ's cumulative ack of everything up to `acked_seq`.
+  // A write that records HQ's cumulative ack of everything up to `acked_seq`,
+  // and when it came (cursor hq_ack_at_ms, for posctl status).
   // An ack beyond the journal's head is refused: HQ cannot hold what was never sent.
   static Mutation ack(uint64_t acked_seq);
 

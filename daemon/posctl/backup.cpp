@@ -6,6 +6,7 @@
 #include "daemon/config.h"
 #include "daemon/posctl/commands.h"
 #include "storage/backup.h"
+#include "storage/clock.h"
 #include "storage/cursor.h"
 #include "storage/journal_export.h"
 #include "storage/sales.h"
@@ -69,10 +70,16 @@ int status(const StatusArgs& a) {
   if (!db) return fail(db.status().message());
   auto seq = db->query_int("SELECT MAX(seq) FROM journal");
   auto acked = posd::cursor::read(*db, "hq_acked_seq");
+  auto ack_at = posd::cursor::read(*db, "hq_ack_at_ms");
   auto period = posd::counter::read(*db, "period");
   auto receipts = posd::counter::read(*db, "receipt_no");
   if (!seq || !acked || !period || !receipts) return fail("cannot read " + config->database);
   const int64_t last = seq->value_or(0);
+  nlohmann::json last_contact = nullptr;  // when HQ last acknowledged
+  if (ack_at && *ack_at > 0) {
+    last_contact = posd::format_utc(std::chrono::system_clock::time_point(std::chrono::milliseconds(*ack_at)));
+  }
+  nlohmann::json mqtt = config->mqtt ? nlohmann::json(config->mqtt->url) : nlohmann::json(nullptr);
   struct statvfs vfs {};
   const std::string dir = fs::path(config->database).parent_path().empty() ? "." : fs::path(config->database).parent_path().string();
   ::statvfs(dir.c_str(), &vfs);
@@ -83,7 +90,8 @@ int status(const StatusArgs& a) {
                         {"journal_seq", last},
                         {"receipts_issued", *receipts},
                         {"report_period", *period},
-                        {"hq", {{"acked_seq", *acked}, {"backlog", last - static_cast<int64_t>(*acked)}, {"last_contact", nullptr}}},
+                        {"hq", {{"broker", mqtt}, {"acked_seq", *acked}, {"backlog", last - static_cast<int64_t>(*acked)},
+                                {"last_contact", last_contact}}},
                         {"devices", nlohmann::json::array()},
                         {"disk_free_mib", static_cast<int64_t>(free_mib)}};
   std::cout << out.dump(2) << "\n";

@@ -80,6 +80,7 @@ class Store {
   uint16_t port() const { return port_; }
   const std::string& id() const { return id_; }
   std::string db() const { return db_; }
+  std::string config() const { return dir_.file(id_ + ".json"); }
   std::string log() const { return proc_ ? proc_->err() : std::string(); }
   // One cash sale of `code` through the API; its receipt number, or -1.
   int64_t sell(const std::string& code = "BREAD") const;

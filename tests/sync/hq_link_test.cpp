@@ -115,6 +115,11 @@ TEST_CASE("a sale made online reaches HQ's database at once", "[hq]") {
   auto db = sql::Db::open(store.db(), sql::Db::Mode::read_only);
   REQUIRE(db);
   CHECK(*cursor::read(*db, "hq_acked_seq") == store_events(store.db()).back().seq);
+  auto status = test::run({test::bin("posctl"), "status", "--config", store.config()});
+  REQUIRE(status.exit_code == 0);
+  auto hq = json::parse(status.out)["hq"];
+  CHECK(hq["backlog"] == 0);
+  CHECK(hq["last_contact"].is_string());
 }
 
 TEST_CASE("a price changed at HQ answers on the store, and changes made while it was away apply once, in order", "[hq]") {

@@ -124,6 +124,14 @@ int Broker::publish_as(const std::string& identity, const std::string& topic, co
   return r.exit_code;
 }
 
+std::string Broker::retained(const std::string& topic) {
+  Pki& pki = Pki::get();
+  auto r = run({"mosquitto_sub", "-V", "5", "-h", "127.0.0.1", "-p", std::to_string(port_), "--cafile", pki.ca(),
+                "--cert", pki.cert("hq"), "--key", pki.key("hq"), "-q", "1", "-t", topic, "-C", "1", "-W", "2",
+                "--retained-only"});
+  return r.exit_code == 0 ? r.out.substr(0, r.out.find('\n')) : std::string();
+}
+
 Hq::Hq(const TempDir& dir, const Broker& broker, std::string name)
     : dir_(dir), broker_(broker), name_(std::move(name)), db_(dir.file("hq.db")) {}
 

@@ -43,6 +43,8 @@ class Broker {
   std::string url() const { return "ssl://127.0.0.1:" + std::to_string(port_); }
   // mosquitto_pub as `identity` (its certificate): the exit code.
   int publish_as(const std::string& identity, const std::string& topic, const std::string& payload);
+  // The retained message on `topic`, read as HQ ("" when there is none).
+  std::string retained(const std::string& topic);
 
  private:
   const TempDir& dir_;

@@ -399,3 +399,17 @@ TEST_CASE("a terminal provisioned by HQ signs in at once and is gone when HQ rem
   REQUIRE(test::wait_until([&] { return status_as(token) == 401; }, 10));
   CHECK(status_as(test::kStoreToken) == 200);  // the configured terminal is untouched
 }
+
+TEST_CASE("HQ sees a store online, and offline when it stops or dies (the Will)", "[hq]") {
+  World w;
+  w.broker.start();
+  test::Store store(w.dir, w.broker, w.hq, "S1");
+  store.start();
+  REQUIRE(test::wait_until([&] { return w.broker.retained("posd/S1/status") == "online"; }, 10));
+  store.kill();  // no goodbye: the broker publishes the Will
+  REQUIRE(test::wait_until([&] { return w.broker.retained("posd/S1/status") == "offline"; }, 10));
+  store.start();
+  REQUIRE(test::wait_until([&] { return w.broker.retained("posd/S1/status") == "online"; }, 10));
+  store.stop();  // a clean stop says it itself
+  CHECK(w.broker.retained("posd/S1/status") == "offline");
+}

@@ -68,4 +68,12 @@ struct StatusArgs {
 // backlog, disk space.
 int status(const StatusArgs& args);
 
+struct BarcodeArgs {
+  std::string data;
+  std::string region;  // ISO 3166 alpha-2, for variable-measure numbers
+};
+// Prints one JSON object: {"valid", "symbology", "gtin", "ais", "price_minor",
+// "weight_g", "error"}. Exit 0 for a valid code, 1 for an invalid one.
+int barcode(const BarcodeArgs& args);
+
 }  // namespace posctl

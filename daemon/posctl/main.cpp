@@ -58,10 +58,16 @@ int main(int argc, char** argv) {
   restore->add_option("--from", ba.to, "The backup file")->required();
   restore->add_option("--db", ba.db, "The database to recreate (must not exist; stop posd first)")->required();
   posctl::StatusArgs st;
+  posctl::BarcodeArgs bc;
+  auto* barcode = app.add_subcommand("barcode", "What a scanned code holds, as JSON");
+  barcode->add_option("--region", bc.region, "Country of the store's variable-measure scheme (DE, GB, SE, NO, DK, FI)");
+  barcode->add_option("data", bc.data, "What the scanner sent; AIM identifier optional, FNC1 as the GS byte")->required();
+
   auto* status = app.add_subcommand("status", "Store, journal, HQ backlog and disk space, as JSON");
   status->add_option("--config", st.config, "posd's configuration file")->required();
 
   CLI11_PARSE(app, argc, argv);
+  if (barcode->parsed()) return posctl::barcode(bc);
   if (backup->parsed()) return posctl::backup(ba);
   if (restore->parsed()) return posctl::restore(ba);
   if (status->parsed()) return posctl::status(st);

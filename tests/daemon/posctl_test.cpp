@@ -186,3 +186,34 @@ TEST_CASE("posctl status tells an operator the essentials", "[posctl]") {
   CHECK(j["hq"]["backlog"] == 5);
   CHECK(j["disk_free_mib"].get<int64_t>() > 0);
 }
+
+TEST_CASE("posctl barcode says what a scan holds, as one JSON object", "[posctl]") {
+  auto run = [](std::vector<std::string> args) {
+    args.insert(args.begin(), {test::bin("posctl"), "barcode"});
+    return test::run(args);
+  };
+  const std::string scale_label = "2212346146856";  // DE: a price of 146.85 behind its price check digit
+  auto ok = run({"--region", "DE", scale_label});
+  REQUIRE(ok.exit_code == 0);
+  auto j = nlohmann::json::parse(ok.out);
+  CHECK(j["valid"] == true);
+  CHECK(j["symbology"] == "EAN-13");
+  CHECK(j["gtin"] == "0" + scale_label);
+  CHECK(j["price_minor"] == 14685);
+  CHECK(j["weight_g"].is_null());
+  CHECK(j["error"].is_null());
+
+  auto gs1 = run({"]C10109506000134352" "3103000500" "17991231"});
+  REQUIRE(gs1.exit_code == 0);
+  auto g = nlohmann::json::parse(gs1.out);
+  CHECK(g["ais"] == nlohmann::json{{"01", "09506000134352"}, {"17", "991231"}, {"3103", "000500"}});
+  CHECK(g["weight_g"] == 500);
+
+  auto bad = run({"4006381333932"});
+  CHECK(bad.exit_code == 1);
+  CHECK(nlohmann::json::parse(bad.out)["error"] == "bad check digit");
+
+  auto region = run({"--region", "XX", scale_label});
+  CHECK(region.exit_code == 2);
+  CHECK_THAT(region.err, Catch::Contains("no variable-measure scheme for region \"XX\""));
+}

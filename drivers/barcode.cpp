@@ -178,6 +178,10 @@ Scan read_scan(std::string_view data, const ScanOptions& o) {
       return s;
     }
     data.remove_prefix(3);
+    if (data.empty()) {
+      s.error = "no data after the symbology identifier";
+      return s;
+    }
   }
   if (aim && aim->gs1) {
     s.symbology = aim->symbology;

@@ -68,6 +68,7 @@ TEST_CASE("bad codes say why", "[barcode]") {
       {"4006381333932", "bad check digit"},
       {"]X94006381333931", "unknown symbology identifier \"]X9\""},
       {"", "empty scan"},
+      {"]Q1", "no data after the symbology identifier"},  // found by barcode_fuzz
       {"12345", "a GTIN has 8, 12, 13 or 14 digits"},
       {"]C10109506000134353", "AI 01: bad check digit"},
       {"]C101095060001343521", "unknown AI at \"1\""},

@@ -1,10 +1,12 @@
 #include "daemon/config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "storage/json_fields.h"
+#include "drivers/variable_measure.h"
 #include "storage/digest.h"
 
 namespace posd {
@@ -110,6 +112,15 @@ Result<Config> parse_config(const json& j) {
     c.prices_include_tax = top.boolean("prices_include_tax", c.prices_include_tax);
     c.cash_rounding = top.optional_integer("cash_rounding", 1, 100).value_or(c.cash_rounding);
     c.basket_expiry_minutes = top.optional_integer("basket_expiry_minutes", 1, 10080).value_or(c.basket_expiry_minutes);
+    c.barcode_region = top.optional_string("barcode_region").value_or("");
+    if (!c.barcode_region.empty()) {
+      const auto regions = barcode::measure_regions();
+      if (std::find(regions.begin(), regions.end(), c.barcode_region) == regions.end()) {
+        std::string known;
+        for (const auto& r : regions) known += (known.empty() ? "" : ", ") + r;
+        throw FieldError{"barcode_region", "must be one of " + known};
+      }
+    }
     if (const json* m = top.find("mqtt", false)) c.mqtt = parse_mqtt(*m, c.store_id);
     const json& terms = top.array("terminals");
     std::set<std::string> ids, tokens;

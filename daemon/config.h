@@ -53,6 +53,7 @@ struct Config {
   bool prices_include_tax = true;  // EU style; false: tax added at the till (US)
   int64_t cash_rounding = 1;       // minor units cash payments round to (5: 0.05)
   int64_t basket_expiry_minutes = 720;  // an untouched basket is abandoned after this
+  std::string barcode_region;   // ISO 3166 alpha-2 of the scale labels' scheme; empty: none
   std::optional<MqttConfig> mqtt;
 };
 

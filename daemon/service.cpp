@@ -145,7 +145,7 @@ int run_service(const Config& initial, const std::string& config_path) {
   logger->info("journal {} open at seq {}", config.database, (*journal)->last_seq());
 
   asio::io_context ioc(1);
-  auto checkout = Checkout::open(ioc, **journal, StoreRules{config.currency, config.prices_include_tax, config.cash_rounding});
+  auto checkout = Checkout::open(ioc, **journal, StoreRules{config.currency, config.prices_include_tax, config.cash_rounding, config.barcode_region});
   if (!checkout) {
     logger->error("cannot open the checkout: {}", checkout.status().to_string());
     return 1;

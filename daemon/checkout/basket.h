@@ -17,6 +17,7 @@ struct StoreRules {
   std::string currency = "EUR";
   bool prices_include_tax = true;
   int64_t cash_rounding = 1;  // minor units; 5 rounds cash payments to 0.05
+  std::string barcode_region{};  // whose variable-measure scheme scale labels follow (DE, GB, …)
 };
 
 struct BasketLine {

@@ -6,6 +6,7 @@
 
 #include "storage/json_fields.h"
 #include "storage/log.h"
+#include "drivers/barcode.h"
 #include "drivers/gtin.h"
 #include "storage/catalog.h"
 #include "storage/digest.h"
@@ -35,43 +36,83 @@ Result<std::vector<Promotion>> Checkout::promotions() { return catalog::promotio
 
 namespace {
 
-// The item a scanned or typed code names: a GTIN (check digit verified) or a SKU.
-Result<std::optional<Item>> lookup(sql::Db& db, const std::string& code, Outcome& err) {
-  const bool digits = !code.empty() && code.find_first_not_of("0123456789") == std::string::npos;
-  if (digits && (code.size() == 8 || code.size() == 12 || code.size() == 13 || code.size() == 14)) {
-    auto g = barcode::parse_gtin(code);
-    if (g.gtin) {
-      auto it = catalog::by_gtin(db, g.gtin->gtin14);
-      if (!it || *it) return it;
-    } else {
-      // A numeric SKU may look like a GTIN; only if it is none is the check digit at fault.
-      auto it = catalog::by_sku(db, code);
-      if (!it || *it) return it;
-      err = Outcome::error(422, "bad_check_digit", code + ": " + barcode::to_string(*g.error));
-      return std::optional<Item>{};
+// What a scanned or typed code names: the item, and what its label adds (an
+// embedded price, weight or count).
+struct Found {
+  std::optional<Item> item;
+  std::optional<int64_t> price, weight_g, count;
+};
+
+std::optional<barcode::Date> day_of(const std::string& yyyy_mm_dd) {
+  if (yyyy_mm_dd.size() != 10) return std::nullopt;
+  return barcode::Date{std::stoi(yyyy_mm_dd.substr(0, 4)), std::stoi(yyyy_mm_dd.substr(5, 2)),
+                       std::stoi(yyyy_mm_dd.substr(8, 2))};
+}
+
+std::string to_text(const barcode::Date& d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
+  return buf;
+}
+
+// A GTIN (check digit verified; UPC-E expanded), a GS1 element string or
+// Digital Link carrying one, a variable-measure label under the store's
+// region, or a SKU. A label whose expiry (AI 17) is before `today` is refused.
+Result<Found> lookup(sql::Db& db, const std::string& code, const StoreRules& rules, const std::string& today, Outcome& err) {
+  auto now = day_of(today);
+  barcode::Scan scan = barcode::read_scan(code, {.region = rules.barcode_region, .minor_digits = 2,
+                                                 .this_year = now ? now->year : 2026});
+  Found f;
+  if (scan.valid) {
+    if (scan.expiry && now && *scan.expiry < *now) {
+      err = Outcome::error(422, "expired", code + ": the label's expiry date " + to_text(*scan.expiry) + " has passed");
+      return f;
+    }
+    auto it = catalog::by_gtin(db, scan.lookup);
+    if (!it) return it.status();
+    if (*it) {
+      f = Found{std::move(**it), scan.price_minor, scan.weight_g, scan.count};
+      return f;
     }
   }
+  // Not a code the catalog holds as a GTIN: perhaps a SKU (which may look like one).
   auto it = catalog::by_sku(db, code);
-  if (it && !*it) err = Outcome::error(404, "unknown_code", "no item has the code " + code);
-  return it;
+  if (!it) return it.status();
+  if (*it) {
+    f.item = std::move(**it);
+    return f;
+  }
+  if (!scan.valid && scan.error == "bad check digit") {
+    err = Outcome::error(422, "bad_check_digit", code + ": bad check digit");
+  } else if (!scan.valid && scan.symbology != "text" && scan.symbology != "digits") {
+    err = Outcome::error(422, "bad_barcode", code + ": " + scan.error);
+  } else {
+    err = Outcome::error(404, "unknown_code", "no item has the code " + code);
+  }
+  return f;
 }
 
 }  // namespace
 
 Outcome Checkout::item(const std::string& code) {
   Outcome err;
-  auto it = lookup(reader_, code, err);
-  if (!it) return Outcome::from(it.status());
-  if (!*it) return err;
-  auto tax = catalog::tax_class(reader_, (*it)->tax_class);
-  auto on_hand = stock::on_hand(reader_, (*it)->sku);
+  auto found = lookup(reader_, code, rules_, journal_.business_day(), err);
+  if (!found) return Outcome::from(found.status());
+  if (!found->item) return err;
+  const Item& i = *found->item;
+  auto tax = catalog::tax_class(reader_, i.tax_class);
+  auto on_hand = stock::on_hand(reader_, i.sku);
   if (!tax) return Outcome::from(tax.status());
   if (!on_hand) return Outcome::from(on_hand.status());
-  const Item& i = **it;
-  return Outcome::success({{"sku", i.sku}, {"name", i.name}, {"gtins", i.gtins}, {"unit_price", i.price},
-                           {"unit", to_string(i.unit)}, {"tax_class", i.tax_class},
-                           {"rate_bp", *tax ? (*tax)->rate_bp : 0}, {"on_hand", *on_hand},
-                           {"low_stock", i.low_stock}, {"age_restricted", i.age_restricted}});
+  json out = {{"sku", i.sku}, {"name", i.name}, {"gtins", i.gtins}, {"unit_price", i.price},
+              {"unit", to_string(i.unit)}, {"tax_class", i.tax_class},
+              {"rate_bp", *tax ? (*tax)->rate_bp : 0}, {"on_hand", *on_hand},
+              {"low_stock", i.low_stock}, {"age_restricted", i.age_restricted}};
+  // What the scanned label itself carries, when it carries anything.
+  if (found->price) out["label_price"] = *found->price;
+  if (found->weight_g) out["label_weight_g"] = *found->weight_g;
+  if (found->count) out["label_count"] = *found->count;
+  return Outcome::success(std::move(out));
 }
 
 Outcome Checkout::stock(const std::string& sku) {
@@ -182,20 +223,38 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
   } catch (const FieldError& e) {
     return Outcome::error(400, "invalid_request", e.message());
   }
-  auto it = lookup(reader_, code, err);
-  if (!it) return Outcome::from(it.status());
-  if (!*it) return err;
-  const Item& item = **it;
-  if (item.unit == Unit::kg && !weight) return Outcome::error(400, "weight_required", item.sku + " is sold by weight: give weight_g");
-  if (item.unit == Unit::kg && qty) return Outcome::error(400, "invalid_request", "qty: " + item.sku + " is sold by weight, not by unit");
-  if (item.unit == Unit::each && weight) return Outcome::error(400, "invalid_request", "weight_g: " + item.sku + " is sold by unit");
+  auto found = lookup(reader_, code, rules_, journal_.business_day(), err);
+  if (!found) return Outcome::from(found.status());
+  if (!found->item) return err;
+  const Item& item = *found->item;
+  // What the label says: a weight for a weighed item, a count, or a price that
+  // is the line's whole amount.
+  Unit unit = item.unit;
+  if (found->weight_g) {
+    if (item.unit != Unit::kg) return Outcome::error(422, "bad_barcode", code + ": a weight label on " + item.sku + ", which is sold by unit");
+    if (weight) return Outcome::error(400, "invalid_request", "weight_g: the label already gives the weight");
+    weight = found->weight_g;
+  }
+  if (found->count) {
+    if (qty) return Outcome::error(400, "invalid_request", "qty: the label already gives the count");
+    qty = found->count;
+  }
+  if (found->price && !price) {
+    if (qty || weight) return Outcome::error(400, "invalid_request", "the label already gives the price");
+    unit = Unit::each;  // the label's price is the amount of this one packed item
+    qty = 1;
+  }
+  if (unit == Unit::kg && !weight) return Outcome::error(400, "weight_required", item.sku + " is sold by weight: give weight_g");
+  if (unit == Unit::kg && qty) return Outcome::error(400, "invalid_request", "qty: " + item.sku + " is sold by weight, not by unit");
+  if (unit == Unit::each && weight) return Outcome::error(400, "invalid_request", "weight_g: " + item.sku + " is sold by unit");
   if (price && !c.supervisor) return Outcome::error(403, "supervisor_required", "a price override needs a supervisor");
   auto tax = catalog::tax_class(reader_, item.tax_class);
   if (!tax) return Outcome::from(tax.status());
 
   BasketLine line;
-  line.input = LineInput{item.sku, item.unit, qty.value_or(item.unit == Unit::each ? 1 : 0),
-                         weight.value_or(0), price.value_or(item.price), item.tax_class,
+  const int64_t unit_price = price ? *price : found->price ? *found->price : item.price;
+  line.input = LineInput{item.sku, unit, qty.value_or(unit == Unit::each ? 1 : 0),
+                         weight.value_or(0), unit_price, item.tax_class,
                          *tax ? (*tax)->rate_bp : 0};
   line.name = item.name;
   line.age_restricted = item.age_restricted;

@@ -54,6 +54,8 @@ TEST_CASE("bad configurations name the key and the reason", "[config]") {
        "log_level: must be one of trace, debug, info, warn, error"},
       {"store_id with a topic separator", [](json& j) { j["store_id"] = "S/1"; },
        "store_id: must be at most 64 letters, digits, '-', '_' or '.'"},
+      {"unknown barcode region", [](json& j) { j["barcode_region"] = "US"; },
+       "barcode_region: must be one of DE, DK, FI, GB, NO, SE"},
       {"mqtt without url", [](json& j) { j["mqtt"] = json::object(); }, "mqtt.url: is required"},
       {"mqtt url of another scheme", [](json& j) { j["mqtt"] = {{"url", "http://hq"}}; },
        "mqtt.url: must start with tcp:// or ssl://"},

@@ -43,7 +43,7 @@ Node::Node(http::Server::Options options, const std::function<void(nlohmann::jso
                                 }});
   REQUIRE(journal);
   journal_ = std::move(*journal);
-  auto checkout = Checkout::open(ioc_, *journal_, StoreRules{config_.currency, config_.prices_include_tax, config_.cash_rounding});
+  auto checkout = Checkout::open(ioc_, *journal_, StoreRules{config_.currency, config_.prices_include_tax, config_.cash_rounding, config_.barcode_region});
   REQUIRE(checkout);
   checkout_ = std::move(*checkout);
   terminals_ = std::make_unique<Terminals>(config_.terminals);

@@ -181,7 +181,8 @@ void Api::add_routes() {
   });
   router_.add(bhttp::verb::get, "/metrics", authed([this](const http::Request&, const P&, const Caller&, http::Reply reply) {
     if (!metrics_) return reply(to_response(Outcome::error(404, "not_found", "metrics are off")));
-    reply(text_response(200, "text/plain; version=0.0.4", metrics_->render(checkout_.journal(), checkout_.reader(), sync_)));
+    reply(text_response(200, "text/plain; version=0.0.4", metrics_->render(checkout_.journal(), checkout_.reader(), sync_,
+                                                         devices_ ? devices_() : json::array())));
   }));
   router_.add(bhttp::verb::get, "/v1/openapi.yaml", [](const http::Request&, const P&, http::Reply reply) {
     reply(text_response(200, "application/yaml", std::string(openapi_yaml())));
@@ -189,6 +190,7 @@ void Api::add_routes() {
   get("/v1/status", [&co, this](const P&, const Caller& c) {
     Outcome o = co.status();
     if (o.ok() && sync_) o.body["hq"] = hq_status(sync_->figures());
+    if (o.ok()) o.body["devices"] = devices_ ? devices_() : json::array();
     if (o.ok()) o.body["terminal"] = c.terminal, o.body["role"] = c.supervisor ? "supervisor" : "cashier";
     return o;
   });

@@ -25,6 +25,9 @@ class Api {
 
   // Adds the HQ link's figures to /v1/status and /metrics; `sync` must outlive the Api.
   void set_sync(const sync::StoreSync* sync) { sync_ = sync; }
+  // The devices and their state ([{"id", "kind", "type", "terminal", "state"}])
+  // for /v1/status and /metrics.
+  void set_devices(std::function<nlohmann::json()> devices) { devices_ = std::move(devices); }
 
   // The handler to give the http::Server.
   http::Handler handler();
@@ -53,6 +56,7 @@ class Api {
   const Terminals& terminals_;
   Metrics* metrics_;
   const sync::StoreSync* sync_ = nullptr;
+  std::function<nlohmann::json()> devices_;
   uint64_t ready_batches_ = 0;
   std::chrono::steady_clock::time_point ready_since_ = std::chrono::steady_clock::now();
   http::Router router_;

@@ -76,6 +76,35 @@ MqttConfig parse_mqtt(const json& j, const std::string& store_id) {
   return c;
 }
 
+drivers::ScannerConfig parse_scanner(const json& j, const std::string& path, const std::set<std::string>& terminals) {
+  Fields f(j, path);
+  drivers::ScannerConfig s;
+  s.id = f.string("id");
+  s.terminal = f.string("terminal");
+  if (!terminals.count(s.terminal)) throw FieldError{f.child("terminal"), "\"" + s.terminal + "\" is not a configured terminal"};
+  s.kind = f.string("type");
+  if (s.kind == "serial" || s.kind == "evdev") {
+    s.path = f.string("path");
+  } else if (s.kind == "tcp") {
+    s.listen = f.string("listen");
+    if (s.listen.rfind(':') == std::string::npos) throw FieldError{f.child("listen"), "must be host:port"};
+  } else {
+    throw FieldError{f.child("type"), "must be one of serial, evdev, tcp"};
+  }
+  if (s.kind == "serial") {
+    s.baud = static_cast<unsigned>(f.optional_integer("baud", 1200, 921600).value_or(9600));
+    s.suffix = f.optional_string("suffix").value_or("CR");
+    if (s.suffix != "CR" && s.suffix != "LF" && s.suffix != "CRLF") throw FieldError{f.child("suffix"), "must be one of CR, LF, CRLF"};
+  }
+  if (s.kind == "evdev") {
+    s.layout = f.optional_string("layout").value_or("us");
+    if (s.layout != "us" && s.layout != "fr") throw FieldError{f.child("layout"), "must be one of us, fr"};
+  }
+  s.into_basket = f.boolean("into_basket", false);
+  f.no_unknown_keys();
+  return s;
+}
+
 }  // namespace
 
 const char* to_string(Role r) { return r == Role::supervisor ? "supervisor" : "cashier"; }
@@ -131,6 +160,16 @@ Result<Config> parse_config(const json& j) {
       // A shared token would make two terminals one: each needs its own.
       if (!tokens.insert(t.token_sha256).second) throw FieldError{path + ".token", "is already another terminal's token"};
       c.terminals.push_back(std::move(t));
+    }
+    if (top.find("scanners", false)) {
+      const json& list = top.array("scanners");
+      std::set<std::string> scanner_ids;
+      for (size_t i = 0; i < list.size(); ++i) {
+        const std::string path = "scanners[" + std::to_string(i) + "]";
+        auto s = parse_scanner(list[i], path, ids);
+        if (!scanner_ids.insert(s.id).second) throw FieldError{path + ".id", "\"" + s.id + "\" is used twice"};
+        c.scanners.push_back(std::move(s));
+      }
     }
     top.no_unknown_keys();
     return c;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "drivers/scanner.h"
 #include "storage/status.h"
 
 namespace posd {
@@ -37,6 +38,8 @@ struct MqttConfig {
 };
 
 struct Config {
+  // Scanners bound to terminals (drivers/scanner.h); docs/configuration.md.
+  std::vector<drivers::ScannerConfig> scanners;
   std::string store_id;
   std::string database;         // path of the SQLite file; relative to the working directory
   std::string listen_host = "127.0.0.1";

@@ -30,6 +30,7 @@ Metrics::Metrics()
       hq_link_up_(prometheus::BuildGauge().Name("posd_hq_link_up").Help("1 while connected to the HQ broker").Register(*registry_).Add({})),
       hq_last_ack_seconds_(prometheus::BuildGauge().Name("posd_hq_last_ack_seconds").Help("Seconds since HQ last acknowledged (-1: not since start)").Register(*registry_).Add({})),
       hq_quarantined_(prometheus::BuildGauge().Name("posd_hq_quarantined").Help("Down-log entries and messages quarantined since start").Register(*registry_).Add({})),
+      device_up_(prometheus::BuildGauge().Name("posd_device_up").Help("1 while a device is connected, 0 while it is missing or unplugged").Register(*registry_)),
       low_stock_alerts_(prometheus::BuildCounter().Name("posd_low_stock_alerts_total").Help("Low-stock alerts raised").Register(*registry_).Add({})) {}
 
 void Metrics::request(const std::string& method, const std::string& route, int status, double seconds) {
@@ -44,7 +45,12 @@ void Metrics::commit(size_t writes, double seconds) {
 
 void Metrics::low_stock_alert() { low_stock_alerts_.Increment(); }
 
-std::string Metrics::render(const Journal& journal, sql::Db& reader, const sync::StoreSync* sync) {
+std::string Metrics::render(const Journal& journal, sql::Db& reader, const sync::StoreSync* sync,
+                            const nlohmann::json& devices) {
+  for (const auto& d : devices) {
+    device_up_.Add({{"device", d.value("id", "")}, {"kind", d.value("kind", "")}, {"type", d.value("type", "")}})
+        .Set(d.value("state", "") == "connected" ? 1 : 0);
+  }
   if (sync) {
     const sync::SyncFigures f = sync->figures();
     hq_link_up_.Set(std::string(f.link) == "up" ? 1 : 0);

@@ -27,7 +27,9 @@ class Metrics {
   void low_stock_alert();
   // Reads the live figures (journal seq, HQ cursor) and renders everything.
   // With `sync` (when HQ is configured): link state, last ack, quarantine.
-  std::string render(const Journal& journal, sql::Db& reader, const sync::StoreSync* sync = nullptr);
+  // `devices` as /v1/status lists them: posd_device_up{device,kind,type}.
+  std::string render(const Journal& journal, sql::Db& reader, const sync::StoreSync* sync = nullptr,
+                     const nlohmann::json& devices = nlohmann::json::array());
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -41,6 +43,7 @@ class Metrics {
   prometheus::Gauge& hq_link_up_;
   prometheus::Gauge& hq_last_ack_seconds_;
   prometheus::Gauge& hq_quarantined_;
+  prometheus::Family<prometheus::Gauge>& device_up_;
   prometheus::Counter& low_stock_alerts_;
 };
 

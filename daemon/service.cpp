@@ -190,6 +190,26 @@ int run_service(const Config& initial, const std::string& config_path) {
   } else {
     logger->info("no mqtt configured: the store runs alone and keeps its journal for HQ");
   }
+  // Scanners: each scan goes to its terminal's event stream and, when asked,
+  // into the terminal's open basket.
+  std::vector<std::unique_ptr<drivers::Scanner>> scanners;
+  for (const drivers::ScannerConfig& sc : config.scanners) {
+    scanners.push_back(drivers::make_scanner(ioc, sc, [&](const drivers::ScannerConfig& s, const std::string& code) {
+      events.publish(s.terminal, {{"type", "scan"}, {"scanner", s.id}, {"code", code}});
+      if (!s.into_basket) return;
+      Outcome o = (*checkout)->add_scan(s.terminal, code);
+      if (!o.ok()) events.publish(s.terminal, {{"type", "scan_refused"}, {"scanner", s.id}, {"code", code}, {"error", o.body["error"]}});
+    }, log::get("scanner")));
+    scanners.back()->start();
+  }
+  api.set_devices([&scanners] {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& s : scanners) {
+      out.push_back({{"id", s->config().id}, {"kind", "scanner"}, {"type", s->config().kind},
+                     {"terminal", s->config().terminal}, {"state", s->state()}});
+    }
+    return out;
+  });
   Watchdog watchdog(ioc, **journal);
   // Abandoned baskets (a lane that crashed) are swept once a minute.
   asio::steady_timer sweep(ioc);
@@ -210,6 +230,7 @@ int run_service(const Config& initial, const std::string& config_path) {
     sd_notify(0, "STOPPING=1");
     server.stop();
     if (hq) hq->stop();
+    for (auto& s : scanners) s->stop();
     watchdog.stop();
     sweep.cancel();
     hup.cancel();

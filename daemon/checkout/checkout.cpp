@@ -268,6 +268,15 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
   return out;
 }
 
+Outcome Checkout::add_scan(const std::string& terminal, const std::string& code) {
+  const Basket* last = nullptr;
+  for (const auto& [id, b] : baskets_) {
+    if (b.terminal == terminal && b.state == Basket::State::open && (!last || b.touched > last->touched)) last = &b;
+  }
+  if (!last) return Outcome::error(409, "no_open_basket", "terminal " + terminal + " has no open basket for the scan");
+  return add_line(Caller{terminal, false, ""}, last->id, {{"code", code}});
+}
+
 Outcome Checkout::remove_line(const Caller& c, const std::string& id, const std::string& line) {
   Outcome err;
   Basket* b = open_basket(c, id, err);

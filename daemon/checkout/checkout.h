@@ -55,6 +55,9 @@ class Checkout {
   Outcome create_basket(const Caller& c);
   Outcome basket(const Caller& c, const std::string& id);
   Outcome add_line(const Caller& c, const std::string& id, const nlohmann::json& body);
+  // A scan from a scanner bound to `terminal`: added to that terminal's open
+  // basket (the one used last), as if the lane had sent it.
+  Outcome add_scan(const std::string& terminal, const std::string& code);
   Outcome remove_line(const Caller& c, const std::string& id, const std::string& line);
   Outcome suspend(const Caller& c, const std::string& id);
   Outcome resume(const Caller& c, const std::string& id);

@@ -41,6 +41,9 @@ bool wait_until(const std::function<bool()>& done, double seconds) {
 
 namespace {
 
+// The end of a process's output, for a failure message (Catch chokes on very long ones).
+std::string last_lines(const std::string& text) { return text.size() > 2000 ? text.substr(text.size() - 2000) : text; }
+
 // A directory of its own under `dir` for one process's output.
 std::string own_dir(const TempDir& dir, const std::string& name) {
   const std::string d = dir.file(name);
@@ -98,7 +101,7 @@ Broker::Broker(const TempDir& dir) : dir_(dir), port_(free_port()) {
 
 void Broker::start() {
   proc_ = std::make_unique<Child>(std::vector<std::string>{"mosquitto", "-c", dir_.file("mosquitto.conf")}, own_dir(dir_, "broker"));
-  INFO(proc_->err());
+  INFO(last_lines(proc_->err()));
   REQUIRE(proc_->wait_for_err(" running"));
 }
 
@@ -141,7 +144,7 @@ void Hq::start(const std::vector<std::string>& extra) {
                                 "--ca", pki.ca(), "--cert", pki.cert("hq"), "--key", pki.key("hq")};
   argv.insert(argv.end(), extra.begin(), extra.end());
   proc_ = std::make_unique<Child>(argv, own_dir(dir_, name_));
-  INFO(proc_->err());
+  INFO(last_lines(proc_->err()));
   REQUIRE(proc_->wait_for_err("serving"));
 }
 
@@ -185,7 +188,7 @@ Store::Store(const TempDir& dir, const Broker& broker, Hq& hq, std::string store
 
 void Store::start() {
   proc_ = std::make_unique<Child>(std::vector<std::string>{bin("posd"), "--config", dir_.file(id_ + ".json")}, own_dir(dir_, id_));
-  INFO(proc_->err());
+  INFO(last_lines(proc_->err()));
   REQUIRE(proc_->wait_for_err("serving on"));
 }
 

@@ -54,6 +54,23 @@ TEST_CASE("bad configurations name the key and the reason", "[config]") {
        "log_level: must be one of trace, debug, info, warn, error"},
       {"store_id with a topic separator", [](json& j) { j["store_id"] = "S/1"; },
        "store_id: must be at most 64 letters, digits, '-', '_' or '.'"},
+      {"scanner of an unknown type", [](json& j) { j["scanners"] = {{{"id", "s"}, {"terminal", "lane-1"}, {"type", "bluetooth"}}}; },
+       "scanners[0].type: must be one of serial, evdev, tcp"},
+      {"scanner of no configured terminal", [](json& j) {
+         j["scanners"] = {{{"id", "s"}, {"terminal", "lane-9"}, {"type", "serial"}, {"path", "/dev/ttyACM0"}}};
+       }, "scanners[0].terminal: \"lane-9\" is not a configured terminal"},
+      {"serial scanner without a path", [](json& j) { j["scanners"] = {{{"id", "s"}, {"terminal", "lane-1"}, {"type", "serial"}}}; },
+       "scanners[0].path: is required"},
+      {"bad serial suffix", [](json& j) {
+         j["scanners"] = {{{"id", "s"}, {"terminal", "lane-1"}, {"type", "serial"}, {"path", "/dev/ttyACM0"}, {"suffix", "TAB"}}};
+       }, "scanners[0].suffix: must be one of CR, LF, CRLF"},
+      {"bad keyboard layout", [](json& j) {
+         j["scanners"] = {{{"id", "s"}, {"terminal", "lane-1"}, {"type", "evdev"}, {"path", "/dev/input/event3"}, {"layout", "de"}}};
+       }, "scanners[0].layout: must be one of us, fr"},
+      {"two scanners of one id", [](json& j) {
+         j["scanners"] = {{{"id", "s"}, {"terminal", "lane-1"}, {"type", "tcp"}, {"listen", "0.0.0.0:9001"}},
+                          {{"id", "s"}, {"terminal", "lane-1"}, {"type", "tcp"}, {"listen", "0.0.0.0:9002"}}};
+       }, "scanners[1].id: \"s\" is used twice"},
       {"unknown barcode region", [](json& j) { j["barcode_region"] = "US"; },
        "barcode_region: must be one of DE, DK, FI, GB, NO, SE"},
       {"mqtt without url", [](json& j) { j["mqtt"] = json::object(); }, "mqtt.url: is required"},

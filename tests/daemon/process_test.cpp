@@ -14,6 +14,9 @@
 #include <set>
 #include <thread>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
 #include "tests/daemon/node.h"
 #include "tests/support/process.h"
 
@@ -283,6 +286,49 @@ TEST_CASE("SIGHUP reloads terminals and the log level, and names what needs a re
   posd.signal(SIGHUP);
   REQUIRE(posd.wait_for_err("reload: keeping the running configuration"));
   CHECK(test::request(port, "GET", "/v1/status", fresh).status == 200);
+  posd.signal(SIGTERM);
+  CHECK(posd.wait() == 0);
+}
+
+TEST_CASE("a network scanner's scans land in its terminal's open basket", "[process][scanner]") {
+  test::TempDir dir;
+  make_demo_store(dir);
+  uint16_t scanner_port;
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    scanner_port = probe.local_endpoint().port();
+  }
+  auto cfg = test::base_config(dir.file("s.db"));
+  cfg["scanners"] = {{{"id", "lane-1-net"}, {"terminal", "lane-1"}, {"type", "tcp"},
+                      {"listen", "127.0.0.1:" + std::to_string(scanner_port)}, {"into_basket", true}},
+                     {{"id", "office-usb"}, {"terminal", "office"}, {"type", "serial"}, {"path", dir.file("no-tty")}}};
+  test::write_text(dir.file("posd.json"), cfg.dump());
+  test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+  const uint16_t port = await_serving(posd);
+  test::Lane lane(port, test::kCashierToken);
+
+  auto devices = lane.get("/v1/status").json()["devices"];
+  REQUIRE(devices.size() == 2);
+  CHECK(devices[0]["state"] == "connected");
+  CHECK(devices[1]["state"] == "waiting");  // no such device yet: retried, logged once
+  CHECK(posd.wait_for_err("scanner office-usb: cannot open"));
+
+  const std::string basket = lane.open_basket();
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket scanner(io);
+  scanner.connect({boost::asio::ip::make_address("127.0.0.1"), scanner_port});
+  boost::asio::write(scanner, boost::asio::buffer(std::string("4006381333931\r\n4006381333932\r\n")));
+  nlohmann::json lines;
+  for (int i = 0; i < 250 && lines.size() < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    lines = lane.get("/v1/baskets/" + basket).json()["lines"];
+  }
+  REQUIRE(lines.size() == 1);  // the second scan has a bad check digit: refused, nothing added
+  CHECK(lines[0]["sku"] == "PEN-BLUE");
+  auto metrics = test::request(port, "GET", "/metrics", test::kCashierToken).body;
+  CHECK_THAT(metrics, Catch::Contains("posd_device_up{device=\"lane-1-net\",kind=\"scanner\",type=\"tcp\"} 1"));
+  CHECK_THAT(metrics, Catch::Contains("posd_device_up{device=\"office-usb\",kind=\"scanner\",type=\"serial\"} 0"));
   posd.signal(SIGTERM);
   CHECK(posd.wait() == 0);
 }

@@ -228,6 +228,8 @@ void Api::add_routes() {
        [&co](const P&, const json& b, const Caller& c, const IdemKey* k, Done d) { co.stock_movement(c, b, k, std::move(d)); });
   post(bhttp::verb::post, "/v1/reports/z",
        [&co](const P&, const json&, const Caller& c, const IdemKey* k, Done d) { co.z_report(c, k, std::move(d)); });
+  post(bhttp::verb::post, "/v1/sales/{receipt_no}/reprint",
+       [&co](const P& p, const json&, const Caller& c, const IdemKey* k, Done d) { co.reprint(c, p.at("receipt_no"), k, std::move(d)); });
   post(bhttp::verb::post, "/v1/drawer/open",
        [&co](const P&, const json&, const Caller& c, const IdemKey* k, Done d) { co.no_sale(c, k, std::move(d)); });
 }

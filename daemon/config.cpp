@@ -105,6 +105,25 @@ drivers::ScannerConfig parse_scanner(const json& j, const std::string& path, con
   return s;
 }
 
+drivers::PrinterConfig parse_printer(const json& j, const std::string& path, const std::set<std::string>& terminals) {
+  Fields f(j, path);
+  drivers::PrinterConfig p;
+  p.id = f.string("id");
+  p.terminal = f.string("terminal");
+  if (!terminals.count(p.terminal)) throw FieldError{f.child("terminal"), "\"" + p.terminal + "\" is not a configured terminal"};
+  p.kind = f.string("type");
+  if (p.kind == "tcp") {
+    p.address = f.string("address");
+    if (p.address.rfind(':') == std::string::npos) throw FieldError{f.child("address"), "must be host:port (9100)"};
+  } else if (p.kind == "device") {
+    p.path = f.string("path");
+  } else {
+    throw FieldError{f.child("type"), "must be one of tcp, device"};
+  }
+  f.no_unknown_keys();
+  return p;
+}
+
 }  // namespace
 
 const char* to_string(Role r) { return r == Role::supervisor ? "supervisor" : "cashier"; }
@@ -169,6 +188,17 @@ Result<Config> parse_config(const json& j) {
         auto s = parse_scanner(list[i], path, ids);
         if (!scanner_ids.insert(s.id).second) throw FieldError{path + ".id", "\"" + s.id + "\" is used twice"};
         c.scanners.push_back(std::move(s));
+      }
+    }
+    if (top.find("printers", false)) {
+      const json& list = top.array("printers");
+      std::set<std::string> printer_ids, served;
+      for (size_t i = 0; i < list.size(); ++i) {
+        const std::string path = "printers[" + std::to_string(i) + "]";
+        auto p = parse_printer(list[i], path, ids);
+        if (!printer_ids.insert(p.id).second) throw FieldError{path + ".id", "\"" + p.id + "\" is used twice"};
+        if (!served.insert(p.terminal).second) throw FieldError{path + ".terminal", "\"" + p.terminal + "\" already has a printer"};
+        c.printers.push_back(std::move(p));
       }
     }
     top.no_unknown_keys();

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "drivers/printer.h"
 #include "drivers/scanner.h"
 #include "storage/status.h"
 
@@ -40,6 +41,8 @@ struct MqttConfig {
 struct Config {
   // Scanners bound to terminals (drivers/scanner.h); docs/configuration.md.
   std::vector<drivers::ScannerConfig> scanners;
+  // Receipt printers, one per terminal at most (drivers/printer.h).
+  std::vector<drivers::PrinterConfig> printers;
   std::string store_id;
   std::string database;         // path of the SQLite file; relative to the working directory
   std::string listen_host = "127.0.0.1";

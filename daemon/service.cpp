@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "daemon/api.h"
+#include "daemon/checkout/receipt.h"
 #include "daemon/events.h"
 #include "daemon/metrics.h"
 #include "daemon/tls.h"
@@ -153,8 +154,43 @@ int run_service(const Config& initial, const std::string& config_path) {
   Terminals terminals(terminal_list(config.terminals, (*checkout)->reader()));
   Api api(**checkout, terminals, &metrics);
   Events events(terminals);
-  (*checkout)->set_event_sink([&events, &metrics](const std::string& t, const nlohmann::json& e) {
-    if (e.value("type", "") == "low_stock") metrics.low_stock_alert();
+  // Printers, by terminal. A print job's fate goes to that terminal's stream.
+  std::map<std::string, std::unique_ptr<drivers::Printer>> printers;
+  for (const drivers::PrinterConfig& pc : config.printers) {
+    printers[pc.terminal] = std::make_unique<drivers::Printer>(ioc, pc,
+        [&events, terminal = pc.terminal, id = pc.id](const std::string& job, bool printed, const std::string& why) {
+          nlohmann::json e = {{"type", "print"}, {"printer", id}, {"job", job}, {"printed", printed}};
+          if (!printed) e["error"] = why;
+          events.publish(terminal, e);
+        }, log::get("printer"));
+  }
+  auto kick = [&](const std::string& terminal) {
+    auto p = printers.find(terminal);
+    if (p == printers.end()) return;
+    p->second->kick_drawer([&events, terminal](bool opened, const std::string& why) {
+      if (!opened) events.publish(terminal, {{"type", "drawer_failed"}, {"error", why}});
+    });
+  };
+  // A completed sale prints its receipt (and opens the drawer when cash was
+  // taken); a reprint prints a duplicate; a no-sale opens the drawer.
+  auto print_receipt = [&](const std::string& terminal, int64_t receipt_no, bool duplicate) {
+    auto p = printers.find(terminal);
+    if (p == printers.end()) return false;
+    Outcome sale = (*checkout)->sale(std::to_string(receipt_no));
+    if (!sale.ok()) return false;
+    p->second->print((duplicate ? "duplicate " : "receipt ") + std::to_string(receipt_no),
+                     receipt_escpos(sale.body, config.store_id, duplicate));
+    for (const auto& t : sale.body["tenders"]) {
+      if (!duplicate && t.value("type", "") == "cash") return true;
+    }
+    return false;
+  };
+  (*checkout)->set_event_sink([&](const std::string& t, const nlohmann::json& e) {
+    const std::string type = e.value("type", "");
+    if (type == "low_stock") metrics.low_stock_alert();
+    if (type == "sale_completed" && print_receipt(t, e["receipt_no"].get<int64_t>(), false)) kick(t);
+    if (type == "receipt_reprint") print_receipt(t, e["receipt_no"].get<int64_t>(), true);
+    if (type == "drawer_open") kick(t);
     events.publish(t, e);
   });
   http::Server::Options options;
@@ -202,8 +238,13 @@ int run_service(const Config& initial, const std::string& config_path) {
     }, log::get("scanner")));
     scanners.back()->start();
   }
-  api.set_devices([&scanners] {
+  api.set_devices([&scanners, &printers] {
     nlohmann::json out = nlohmann::json::array();
+    for (const auto& [terminal, p] : printers) {
+      out.push_back({{"id", p->config().id}, {"kind", "printer"}, {"type", p->config().kind}, {"terminal", terminal},
+                     {"state", std::string(p->state()) == "failing" ? "waiting" : "connected"},
+                     {"printer_state", p->state()}, {"queued", p->queued()}});
+    }
     for (const auto& s : scanners) {
       out.push_back({{"id", s->config().id}, {"kind", "scanner"}, {"type", s->config().kind},
                      {"terminal", s->config().terminal}, {"state", s->state()}});
@@ -231,6 +272,7 @@ int run_service(const Config& initial, const std::string& config_path) {
     server.stop();
     if (hq) hq->stop();
     for (auto& s : scanners) s->stop();
+    for (auto& [t, p] : printers) p->stop();
     watchdog.stop();
     sweep.cancel();
     hup.cancel();

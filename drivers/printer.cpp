@@ -68,6 +68,17 @@ struct Printer::Impl : std::enable_shared_from_this<Printer::Impl> {
       job.once(false, error);
       return next();
     }
+    // A drawer kick waiting behind it would open the drawer only when the
+    // printer comes back: refuse it now instead.
+    for (auto it = jobs.begin(); it != jobs.end();) {
+      if (!it->once) {
+        ++it;
+        continue;
+      }
+      auto once = std::move(it->once);
+      it = jobs.erase(it);
+      once(false, error);
+    }
     jobs.push_front(std::move(job));
     if (error != last_error) log->warn("printer {}: {}; {} job(s) wait", config.id, error, jobs.size());
     last_error = error;

@@ -70,6 +70,9 @@ class Checkout {
   void return_items(const Caller& c, const nlohmann::json& body, const IdemKey* idem, Done done);
   void stock_movement(const Caller& c, const nlohmann::json& body, const IdemKey* idem, Done done);
   void no_sale(const Caller& c, const IdemKey* idem, Done done);
+  // A duplicate of a receipt, journaled (fiscal rules count them); the print
+  // goes to the calling terminal's printer.
+  void reprint(const Caller& c, const std::string& receipt_no, const IdemKey* idem, Done done);
   void z_report(const Caller& c, const IdemKey* idem, Done done);
 
   // Drops the baskets (open or suspended) untouched since before `now − max_age`:

@@ -95,6 +95,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
           log::get("checkout")->info("sale {} at {}: total {} {}, seq {}", o.body["receipt_no"].dump(), terminal,
                                      o.body["total"].dump(), rules_.currency, o.body["seq"].dump());
           for (const json& a : o.body["low_stock"]) emit("", {{"type", "low_stock"}, {"alert", a}});
+          emit(terminal, {{"type", "sale_completed"}, {"receipt_no", o.body["receipt_no"]}, {"total", o.body["total"]}});
         }
         done(o);
       });
@@ -139,7 +140,27 @@ void Checkout::no_sale(const Caller& c, const IdemKey* idem, Done done) {
         entries.push_back({"no_sale", {{"terminal", c.terminal}, {"approved_by", c.approver}}});
         return Outcome::success({{"seq", ctx.next_seq}});
       },
-      idem, std::move(done));
+      idem, [this, terminal = c.terminal, done = std::move(done)](Outcome o) {
+        if (o.ok()) emit(terminal, {{"type", "drawer_open"}});
+        done(o);
+      });
+}
+
+void Checkout::reprint(const Caller& c, const std::string& receipt, const IdemKey* idem, Done done) {
+  int64_t n = 0;
+  if (Outcome o = parse_receipt_no(receipt, n); !o.ok()) return done(o);
+  write(
+      [n, c](WriteContext& ctx, std::vector<Entry>& entries) {
+        auto sale = sales::get(ctx.db, n);
+        if (!sale) return Outcome::from(sale.status());
+        if (!*sale) return Outcome::error(404, "sale_not_found", "no sale has receipt number " + std::to_string(n));
+        entries.push_back({"receipt_reprinted", {{"receipt_no", n}, {"terminal", c.terminal}}});
+        return Outcome::success({{"receipt_no", n}, {"duplicate", true}, {"seq", ctx.next_seq}});
+      },
+      idem, [this, terminal = c.terminal, n, done = std::move(done)](Outcome o) {
+        if (o.ok()) emit(terminal, {{"type", "receipt_reprint"}, {"receipt_no", n}});
+        done(o);
+      });
 }
 
 void Checkout::stock_movement(const Caller& c, const json& body, const IdemKey* idem, Done done) {

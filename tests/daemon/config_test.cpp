@@ -71,6 +71,15 @@ TEST_CASE("bad configurations name the key and the reason", "[config]") {
          j["scanners"] = {{{"id", "s"}, {"terminal", "lane-1"}, {"type", "tcp"}, {"listen", "0.0.0.0:9001"}},
                           {{"id", "s"}, {"terminal", "lane-1"}, {"type", "tcp"}, {"listen", "0.0.0.0:9002"}}};
        }, "scanners[1].id: \"s\" is used twice"},
+      {"printer of an unknown type", [](json& j) { j["printers"] = {{{"id", "p"}, {"terminal", "lane-1"}, {"type", "fax"}}}; },
+       "printers[0].type: must be one of tcp, device"},
+      {"printer without a port", [](json& j) {
+         j["printers"] = {{{"id", "p"}, {"terminal", "lane-1"}, {"type", "tcp"}, {"address", "10.0.0.9"}}};
+       }, "printers[0].address: must be host:port (9100)"},
+      {"two printers on one terminal", [](json& j) {
+         j["printers"] = {{{"id", "p1"}, {"terminal", "lane-1"}, {"type", "device"}, {"path", "/dev/usb/lp0"}},
+                          {{"id", "p2"}, {"terminal", "lane-1"}, {"type", "device"}, {"path", "/dev/usb/lp1"}}};
+       }, "printers[1].terminal: \"lane-1\" already has a printer"},
       {"unknown barcode region", [](json& j) { j["barcode_region"] = "US"; },
        "barcode_region: must be one of DE, DK, FI, GB, NO, SE"},
       {"mqtt without url", [](json& j) { j["mqtt"] = json::object(); }, "mqtt.url: is required"},

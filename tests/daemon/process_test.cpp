@@ -15,6 +15,7 @@
 #include <thread>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
 #include "tests/daemon/node.h"
@@ -331,4 +332,120 @@ TEST_CASE("a network scanner's scans land in its terminal's open basket", "[proc
   CHECK_THAT(metrics, Catch::Contains("posd_device_up{device=\"office-usb\",kind=\"scanner\",type=\"serial\"} 0"));
   posd.signal(SIGTERM);
   CHECK(posd.wait() == 0);
+}
+
+namespace {
+
+// A TCP printer's stand-in on its own thread: each connection's bytes.
+class FakePrinter {
+ public:
+  explicit FakePrinter(uint16_t port) : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), port}) {
+    thread_ = std::thread([this] {
+      for (;;) {
+        boost::asio::ip::tcp::socket s(io_);
+        boost::system::error_code ec;
+        acceptor_.accept(s, ec);
+        if (ec) return;
+        std::string data;
+        boost::asio::read(s, boost::asio::dynamic_buffer(data), ec);  // until posd closes
+        std::lock_guard lock(mu_);
+        jobs_.push_back(data);
+      }
+    });
+  }
+  ~FakePrinter() {
+    // Wakes the blocked accept(), then closes: the printer is switched off.
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
+    thread_.join();
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+  }
+  std::vector<std::string> jobs() {
+    std::lock_guard lock(mu_);
+    return jobs_;
+  }
+  bool wait_for(size_t n) {
+    for (int i = 0; i < 500 && jobs().size() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return jobs().size() >= n;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::string> jobs_;
+};
+
+uint16_t free_tcp_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return probe.local_endpoint().port();
+}
+
+}  // namespace
+
+TEST_CASE("a cash sale prints its receipt and opens the drawer, a reprint says DUPLICATE, a printer off keeps the job", "[process][printer]") {
+  test::TempDir dir;
+  make_demo_store(dir);
+  const uint16_t printer_port = free_tcp_port();
+  auto cfg = test::base_config(dir.file("s.db"));
+  cfg["printers"] = {{{"id", "lane-1-printer"}, {"terminal", "lane-1"}, {"type", "tcp"},
+                      {"address", "127.0.0.1:" + std::to_string(printer_port)}}};
+  test::write_text(dir.file("posd.json"), cfg.dump());
+  test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+  const uint16_t port = await_serving(posd);
+  test::Lane lane(port, test::kCashierToken);
+  test::Lane office(port, test::kSupervisorToken);
+
+  auto printer = std::make_unique<FakePrinter>(printer_port);
+  const std::string b = lane.open_basket();
+  lane.scan(b, {"4006381333931"});
+  auto done = lane.pay_cash_and_complete(b, 500);
+  REQUIRE(done.status == 200);
+  const int64_t receipt = done.json()["receipt_no"];
+  REQUIRE(printer->wait_for(2));
+  auto jobs = printer->jobs();
+  CHECK(jobs[0].rfind("\x1b@", 0) == 0);
+  CHECK(jobs[0].find("Receipt " + std::to_string(receipt)) != std::string::npos);
+  CHECK(jobs[0].find("DUPLICATE") == std::string::npos);
+  CHECK(jobs[1] == std::string("\x1bp\x00\x19\xfa", 5));  // the drawer, after a cash sale
+
+  auto again = lane.post("/v1/sales/" + std::to_string(receipt) + "/reprint");
+  REQUIRE(again.status == 200);
+  CHECK(again.json()["duplicate"] == true);
+  REQUIRE(printer->wait_for(3));
+  CHECK(printer->jobs()[2].find("*** DUPLICATE ***") != std::string::npos);
+  CHECK(lane.post("/v1/sales/99999/reprint").status == 404);
+
+  REQUIRE(office.post("/v1/drawer/open").status == 200);  // a no-sale at the office: it has no printer
+  CHECK(lane.post("/v1/drawer/open").status == 403);       // a cashier may not
+
+  // The printer goes off: the next receipt waits in the queue, then prints.
+  printer.reset();
+  const std::string b2 = lane.open_basket();
+  lane.scan(b2, {"4006381333931"});
+  const int64_t second = lane.pay_cash_and_complete(b2, 500).json()["receipt_no"];
+  nlohmann::json dev;
+  for (int i = 0; i < 250; ++i) {
+    dev = lane.get("/v1/status").json()["devices"][0];
+    if (dev["printer_state"] == "failing") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(dev["printer_state"] == "failing");
+  CHECK(dev["queued"] == 1);
+  printer = std::make_unique<FakePrinter>(printer_port);
+  REQUIRE(printer->wait_for(1));
+  CHECK(printer->jobs()[0].find("Receipt " + std::to_string(second)) != std::string::npos);
+
+  // Every reprint is in the journal.
+  posd.signal(SIGTERM);
+  CHECK(posd.wait() == 0);
+  auto db = sql::Db::open(dir.file("s.db"), sql::Db::Mode::read_only);
+  int reprints = 0;
+  REQUIRE(scan_journal(*db, 1, [&](const Event& e) {
+    reprints += e.type == "receipt_reprinted";
+    return Status::ok();
+  }));
+  CHECK(reprints == 1);
 }

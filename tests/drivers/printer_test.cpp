@@ -89,7 +89,10 @@ TEST_CASE("print jobs reach a TCP printer in order, wait while it is off, and go
   // Off: connection refused. The job is kept and reported.
   printer.print("receipt 1", "first");
   printer.print("receipt 2", "second");
+  bool early = true;
+  printer.kick_drawer([&](bool ok, const std::string&) { early = ok; });  // behind a job still in flight
   REQUIRE(run_until(io, [&] { return !jobs.seen.empty(); }));
+  CHECK_FALSE(early);  // refused when the printer proved off, not opened minutes later
   CHECK(std::get<0>(jobs.seen[0]) == "receipt 1");
   CHECK_FALSE(std::get<1>(jobs.seen[0]));
   CHECK_THAT(std::get<2>(jobs.seen[0]), Catch::Contains("cannot reach 127.0.0.1:"));

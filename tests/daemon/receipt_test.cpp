@@ -1,0 +1,54 @@
+// The printed receipt, byte for byte: ESC/POS against golden files under
+// tests/daemon/golden (POSD_UPDATE_GOLDEN=1 rewrites them after a deliberate
+// change; read the diff with `xxd` before committing).
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "daemon/checkout/receipt.h"
+#include "tests/support/temp_dir.h"
+
+using namespace posd;
+using json = nlohmann::json;
+
+namespace {
+
+const json kSale = json::parse(R"({
+  "receipt_no": 42, "business_day": "2026-11-23", "terminal": "lane-1", "currency": "EUR", "seq": 1234,
+  "status": "completed", "prices_include_tax": true, "total": 1093, "rounding": 0, "change": 907,
+  "lines": [
+    {"name": "Pen, blue", "qty": 3, "unit_price": 199, "amount": 597, "discount": 199},
+    {"name": "Apples, Boskoop", "qty": 1, "weight_g": 1250, "unit_price": 279, "amount": 349, "discount": 0},
+    {"name": "Crème fraîche", "qty": 1, "unit_price": 346, "amount": 346, "discount": 0}
+  ],
+  "tax": [{"class": "standard", "rate_bp": 2000, "amount": 66}, {"class": "reduced", "rate_bp": 550, "amount": 36}],
+  "tenders": [{"type": "cash", "amount": 2000}]
+})");
+
+void check_golden(const std::string& name, const std::string& bytes) {
+  const std::string path = std::string(POSD_SOURCE_DIR) + "/tests/daemon/golden/" + name;
+  if (std::getenv("POSD_UPDATE_GOLDEN")) test::write_text(path, bytes);
+  REQUIRE(std::filesystem::exists(path));
+  CHECK(test::read_text(path) == bytes);
+}
+
+}  // namespace
+
+TEST_CASE("a receipt in ESC/POS matches its golden file", "[receipt]") {
+  const std::string bytes = receipt_escpos(kSale, "STORE-0001", false);
+  CHECK(bytes.rfind("\x1b@\x1bt\x10", 0) == 0);  // initialise, code page 1252
+  CHECK(bytes.find("Cr\xe8" "me fra\xee" "che") != std::string::npos);
+  CHECK(bytes.find("posd:STORE-0001:42") != std::string::npos);  // the QR code's data
+  CHECK(bytes.substr(bytes.size() - 4) == "\x1dV\x42\x03");      // partial cut last
+  CHECK(bytes.find("DUPLICATE") == std::string::npos);
+  check_golden("receipt.escpos", bytes);
+}
+
+TEST_CASE("a reprint says DUPLICATE at the top and the bottom", "[receipt]") {
+  const std::string bytes = receipt_escpos(kSale, "STORE-0001", true);
+  const auto first = bytes.find("*** DUPLICATE ***");
+  REQUIRE(first != std::string::npos);
+  CHECK(bytes.find("*** DUPLICATE ***", first + 1) != std::string::npos);
+  check_golden("receipt-duplicate.escpos", bytes);
+}

@@ -113,14 +113,35 @@ struct Printer::Impl : std::enable_shared_from_this<Printer::Impl> {
           if (ec) return done("cannot resolve " + address + ": " + ec.message());
           asio::async_connect(*socket, r, [socket, data, done, address](const error_code& ec, const asio::ip::tcp::endpoint&) {
             if (ec) return done("cannot reach " + address + ": " + ec.message());
+            // The job, then DLE EOT 1: a printer that answers says whether it is
+            // online (cover shut, paper in); one that does not answer in
+            // 500 ms is taken at its word that it printed.
+            *data += escpos::status_request();
             asio::async_write(*socket, asio::buffer(*data), [socket, data, done, address](const error_code& ec, size_t) {
-              error_code ignored;
-              socket->shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-              socket->close(ignored);
-              done(ec ? address + ": " + ec.message() : "");
+              if (ec) return finish(socket, done, address + ": " + ec.message());
+              auto status = std::make_shared<unsigned char>(0);
+              auto timer = std::make_shared<asio::steady_timer>(socket->get_executor(), std::chrono::milliseconds(500));
+              timer->async_wait([socket](const error_code& ec) {
+                if (!ec) socket->cancel();
+              });
+              socket->async_read_some(asio::buffer(status.get(), 1), [socket, status, timer, done, address](const error_code& ec, size_t n) {
+                timer->cancel();
+                if (!ec && n == 1 && !escpos::printer_ready(*status)) {
+                  return finish(socket, done, address + ": the printer reports it is offline (cover open or paper out)");
+                }
+                finish(socket, done, "");
+              });
             });
           });
         });
+  }
+
+  static void finish(const std::shared_ptr<asio::ip::tcp::socket>& socket, const std::function<void(const std::string&)>& done,
+                     const std::string& error) {
+    error_code ignored;
+    socket->shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket->close(ignored);
+    done(error);
   }
 };
 

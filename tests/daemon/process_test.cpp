@@ -346,8 +346,20 @@ class FakePrinter {
         boost::system::error_code ec;
         acceptor_.accept(s, ec);
         if (ec) return;
+        // Until posd closes; a status request (DLE EOT 1) is answered "online"
+        // and not part of the job.
         std::string data;
-        boost::asio::read(s, boost::asio::dynamic_buffer(data), ec);  // until posd closes
+        char chunk[512];
+        for (;;) {
+          size_t n = s.read_some(boost::asio::buffer(chunk), ec);
+          if (ec) break;
+          data.append(chunk, n);
+          if (data.size() >= 3 && data.compare(data.size() - 3, 3, "\x10\x04\x01") == 0) {
+            data.resize(data.size() - 3);
+            const char online = 0x12;
+            boost::asio::write(s, boost::asio::buffer(&online, 1), ec);
+          }
+        }
         std::lock_guard lock(mu_);
         jobs_.push_back(data);
       }

@@ -8,6 +8,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <spdlog/sinks/ringbuffer_sink.h>
 
 #include "drivers/escpos.h"
@@ -19,24 +20,45 @@ namespace asio = boost::asio;
 
 namespace {
 
-// A printer on port 9100's stand-in: each connection's bytes, once it closes.
+// A printer on port 9100's stand-in: each connection's bytes once it closes,
+// without the status request (DLE EOT 1), which it answers with `status`.
 class FakePrinter {
  public:
   FakePrinter(asio::io_context& io, uint16_t port) : io_(io), acceptor_(io, {asio::ip::make_address("127.0.0.1"), port}) {
     accept();
   }
   std::vector<std::string> received;
+  unsigned char status = 0x12;  // online
 
  private:
+  struct Conn {
+    explicit Conn(asio::io_context& io) : socket(io) {}
+    asio::ip::tcp::socket socket;
+    std::string data;
+    std::array<char, 512> chunk{};
+  };
   void accept() {
-    auto socket = std::make_shared<asio::ip::tcp::socket>(io_);
-    acceptor_.async_accept(*socket, [this, socket](const boost::system::error_code& ec) {
+    auto c = std::make_shared<Conn>(io_);
+    acceptor_.async_accept(c->socket, [this, c](const boost::system::error_code& ec) {
       if (ec) return;
-      auto buf = std::make_shared<std::string>();
-      asio::async_read(*socket, asio::dynamic_buffer(*buf), [this, socket, buf](const boost::system::error_code&, size_t) {
-        received.push_back(*buf);  // until the printer's peer closes
-      });
+      read(c);
       accept();
+    });
+  }
+  void read(const std::shared_ptr<Conn>& c) {
+    c->socket.async_read_some(asio::buffer(c->chunk), [this, c](const boost::system::error_code& ec, size_t n) {
+      if (ec) {  // posd closed: the job is whole
+        const std::string dle_eot = escpos::status_request();
+        if (c->data.size() >= 3 && c->data.substr(c->data.size() - 3) == dle_eot) c->data.resize(c->data.size() - 3);
+        received.push_back(c->data);
+        return;
+      }
+      c->data.append(c->chunk.data(), n);
+      if (c->data.size() >= 3 && c->data.substr(c->data.size() - 3) == escpos::status_request()) {
+        boost::system::error_code ignored;
+        asio::write(c->socket, asio::buffer(&status, 1), ignored);
+      }
+      read(c);
     });
   }
   asio::io_context& io_;
@@ -134,4 +156,23 @@ TEST_CASE("a printer behind a device file", "[printer]") {
   CHECK(::read(reader, buf, sizeof buf) == 5);
   CHECK(std::string(buf) == "hello");
   ::close(reader);
+}
+
+TEST_CASE("a printer that answers its status as offline keeps the job until it is online again", "[printer]") {
+  asio::io_context io;
+  const uint16_t port = free_port(io);
+  FakePrinter fake(io, port);
+  fake.status = 0x1a;  // offline: cover open or paper out
+  Jobs jobs;
+  drivers::Printer printer(io, {.id = "p2", .terminal = "lane-2", .kind = "tcp", .address = "127.0.0.1:" + std::to_string(port)},
+                           jobs.hook(), quiet_log());
+  printer.print("receipt 5", "fifth");
+  REQUIRE(run_until(io, [&] { return !jobs.seen.empty(); }));
+  CHECK_FALSE(std::get<1>(jobs.seen[0]));
+  CHECK_THAT(std::get<2>(jobs.seen[0]), Catch::Contains("offline (cover open or paper out)"));
+  CHECK(printer.queued() == 1);
+  fake.status = 0x12;  // paper in
+  REQUIRE(run_until(io, [&] { return std::get<1>(jobs.seen.back()); }, 40));
+  CHECK(printer.queued() == 0);
+  CHECK(fake.received.back() == "fifth");
 }

@@ -79,6 +79,16 @@ int status(const StatusArgs& a) {
   if (ack_at && *ack_at > 0) {
     last_contact = posd::format_utc(std::chrono::system_clock::time_point(std::chrono::milliseconds(*ack_at)));
   }
+  // What is configured; whether each device answers now is posd's to say (/v1/status).
+  nlohmann::json devices = nlohmann::json::array();
+  for (const auto& s : config->scanners) {
+    devices.push_back({{"id", s.id}, {"kind", "scanner"}, {"type", s.kind}, {"terminal", s.terminal},
+                       {"at", s.kind == "tcp" ? s.listen : s.path}});
+  }
+  for (const auto& p : config->printers) {
+    devices.push_back({{"id", p.id}, {"kind", "printer"}, {"type", p.kind}, {"terminal", p.terminal},
+                       {"at", p.kind == "tcp" ? p.address : p.path}});
+  }
   nlohmann::json mqtt = config->mqtt ? nlohmann::json(config->mqtt->url) : nlohmann::json(nullptr);
   struct statvfs vfs {};
   const std::string dir = fs::path(config->database).parent_path().empty() ? "." : fs::path(config->database).parent_path().string();
@@ -92,7 +102,7 @@ int status(const StatusArgs& a) {
                         {"report_period", *period},
                         {"hq", {{"broker", mqtt}, {"acked_seq", *acked}, {"backlog", last - static_cast<int64_t>(*acked)},
                                 {"last_contact", last_contact}}},
-                        {"devices", nlohmann::json::array()},
+                        {"devices", devices},
                         {"disk_free_mib", static_cast<int64_t>(free_mib)}};
   std::cout << out.dump(2) << "\n";
   return 0;

@@ -176,7 +176,9 @@ TEST_CASE("posctl status tells an operator the essentials", "[posctl]") {
   test::TempDir dir;
   const std::string db = make_journal(dir, 4);
   nlohmann::json cfg = {{"store_id", "S1"}, {"database", db}, {"listen", "127.0.0.1:0"}, {"plain_http", true},
-                        {"terminals", nlohmann::json::array()}};
+                        {"terminals", {{{"id", "lane-1"}, {"token", "lane-one-token-000000"}, {"role", "cashier"}}}},
+                        {"printers", {{{"id", "p1"}, {"terminal", "lane-1"}, {"type", "device"}, {"path", "/dev/usb/lp0"}}}},
+                        {"mqtt", {{"url", "tcp://hq.example:1883"}}}};
   test::write_text(dir.file("posd.json"), cfg.dump());
   auto s = test::run({test::bin("posctl"), "status", "--config", dir.file("posd.json")});
   REQUIRE(s.exit_code == 0);
@@ -184,6 +186,10 @@ TEST_CASE("posctl status tells an operator the essentials", "[posctl]") {
   CHECK(j["store_id"] == "S1");
   CHECK(j["journal_seq"] == 5);
   CHECK(j["hq"]["backlog"] == 5);
+  CHECK(j["hq"]["broker"] == "tcp://hq.example:1883");
+  CHECK(j["hq"]["last_contact"].is_null());  // HQ never acknowledged anything
+  CHECK(j["devices"] == nlohmann::json::parse(
+      R"([{"id": "p1", "kind": "printer", "type": "device", "terminal": "lane-1", "at": "/dev/usb/lp0"}])"));
   CHECK(j["disk_free_mib"].get<int64_t>() > 0);
 }
 

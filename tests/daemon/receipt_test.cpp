@@ -1,4 +1,5 @@
-// The printed receipt, byte for byte: ESC/POS against golden files under
+// The printed receipt, byte for byte (as rendered, and as a TCP printer
+// receives it): ESC/POS against golden files under
 // tests/daemon/golden (POSD_UPDATE_GOLDEN=1 rewrites them after a deliberate
 // change; read the diff with `xxd` before committing).
 #include <catch2/catch.hpp>
@@ -6,7 +7,13 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <spdlog/sinks/ringbuffer_sink.h>
+
 #include "daemon/checkout/receipt.h"
+#include "drivers/escpos.h"
+#include "drivers/printer.h"
 #include "tests/support/temp_dir.h"
 
 using namespace posd;
@@ -51,4 +58,28 @@ TEST_CASE("a reprint says DUPLICATE at the top and the bottom", "[receipt]") {
   REQUIRE(first != std::string::npos);
   CHECK(bytes.find("*** DUPLICATE ***", first + 1) != std::string::npos);
   check_golden("receipt-duplicate.escpos", bytes);
+}
+
+TEST_CASE("the receipt a TCP printer receives is the golden file, byte for byte", "[receipt][printer]") {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::acceptor printer_port(io, {asio::ip::make_address("127.0.0.1"), 0});
+  asio::ip::tcp::socket peer(io);
+  std::string received;
+  bool closed = false;
+  printer_port.async_accept(peer, [&](const boost::system::error_code& ec) {
+    REQUIRE_FALSE(ec);
+    asio::async_read(peer, asio::dynamic_buffer(received), [&](const boost::system::error_code&, size_t) { closed = true; });
+  });
+  auto log = std::make_shared<spdlog::logger>("receipt-test", std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(10));
+  drivers::Printer printer(io, {.id = "p", .terminal = "lane-1", .kind = "tcp",
+                                .address = "127.0.0.1:" + std::to_string(printer_port.local_endpoint().port())},
+                           {}, log);
+  printer.print("receipt 42", receipt_escpos(kSale, "STORE-0001", false));
+  for (int i = 0; i < 500 && !closed; ++i) io.run_for(std::chrono::milliseconds(10));
+  REQUIRE(closed);
+  // What went on the wire: the receipt, then the status request (DLE EOT 1).
+  REQUIRE(received.size() > 3);
+  CHECK(received.substr(received.size() - 3) == escpos::status_request());
+  check_golden("receipt.escpos", received.substr(0, received.size() - 3));
 }

@@ -21,9 +21,25 @@ namespace {
 
 constexpr size_t kWidth = 40;
 
+// Columns a UTF-8 string takes on the printer: one per character, not per byte.
+size_t columns(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// The first `cols` characters of a UTF-8 string.
+std::string first_columns(const std::string& s, size_t cols) {
+  size_t i = 0;
+  for (size_t seen = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && seen++ == cols) break;
+  }
+  return s.substr(0, i);
+}
+
 std::string row(const std::string& left, const std::string& right) {
-  std::string l = left.substr(0, kWidth - right.size() - 1);
-  return l + std::string(kWidth - l.size() - right.size(), ' ') + right + "\n";
+  std::string l = first_columns(left, kWidth - columns(right) - 1);
+  return l + std::string(kWidth - columns(l) - columns(right), ' ') + right + "\n";
 }
 
 }  // namespace

@@ -52,6 +52,15 @@ TEST_CASE("a receipt in ESC/POS matches its golden file", "[receipt]") {
   check_golden("receipt.escpos", bytes);
 }
 
+TEST_CASE("names with accents keep the columns straight", "[receipt]") {
+  const std::string text = receipt_text(kSale, "STORE-0001");
+  const auto at = text.find("Crème fraîche");
+  REQUIRE(at != std::string::npos);
+  const std::string line = text.substr(at, text.find('\n', at) - at);
+  CHECK(line.size() == 40 + 2);  // 40 columns; è and î take two bytes each
+  CHECK(line.substr(line.size() - 4) == "3.46");
+}
+
 TEST_CASE("a reprint says DUPLICATE at the top and the bottom", "[receipt]") {
   const std::string bytes = receipt_escpos(kSale, "STORE-0001", true);
   const auto first = bytes.find("*** DUPLICATE ***");

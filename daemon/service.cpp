@@ -88,13 +88,24 @@ sync::StoreSyncOptions sync_options(const MqttConfig& m) {
   return o;
 }
 
-// Applies what can change while running; names what cannot.
-void reload(const std::string& path, Config& current, Terminals& terminals, sql::Db& reader) {
+std::string device_key(const std::vector<drivers::ScannerConfig>& scanners, const std::vector<drivers::PrinterConfig>& printers) {
+  std::string k;
+  for (const auto& s : scanners) {
+    k += s.id + "|" + s.terminal + "|" + s.kind + "|" + s.path + "|" + s.listen + "|" + std::to_string(s.baud) + "|" +
+         s.suffix + "|" + s.layout + "|" + (s.into_basket ? "1" : "0") + "\n";
+  }
+  for (const auto& p : printers) k += p.id + "|" + p.terminal + "|" + p.kind + "|" + p.address + "|" + p.path + "\n";
+  return k;
+}
+
+// Applies what can change while running; names what cannot. True when the
+// devices changed (the caller starts them again).
+bool reload(const std::string& path, Config& current, Terminals& terminals, sql::Db& reader) {
   auto logger = log::get("posd");
   auto next = load_config(path);
   if (!next) {
     logger->error("reload: keeping the running configuration: {}", next.status().message());
-    return;
+    return false;
   }
   std::vector<std::string> restart;
   if (next->store_id != current.store_id) restart.push_back("store_id");
@@ -119,6 +130,10 @@ void reload(const std::string& path, Config& current, Terminals& terminals, sql:
   for (const std::string& key : restart) logger->warn("reload: {} changed; it takes effect after a restart", key);
   current.terminals = next->terminals;
   current.log_level = next->log_level;
+  const bool devices = device_key(next->scanners, next->printers) != device_key(current.scanners, current.printers);
+  current.scanners = next->scanners;
+  current.printers = next->printers;
+  return devices;
 }
 
 int run_service(const Config& initial, const std::string& config_path) {
@@ -156,14 +171,19 @@ int run_service(const Config& initial, const std::string& config_path) {
   Events events(terminals);
   // Printers, by terminal. A print job's fate goes to that terminal's stream.
   std::map<std::string, std::unique_ptr<drivers::Printer>> printers;
-  for (const drivers::PrinterConfig& pc : config.printers) {
-    printers[pc.terminal] = std::make_unique<drivers::Printer>(ioc, pc,
-        [&events, terminal = pc.terminal, id = pc.id](const std::string& job, bool printed, const std::string& why) {
-          nlohmann::json e = {{"type", "print"}, {"printer", id}, {"job", job}, {"printed", printed}};
-          if (!printed) e["error"] = why;
-          events.publish(terminal, e);
-        }, log::get("printer"));
-  }
+  auto start_printers = [&] {
+    for (auto& [t, p] : printers) p->stop();
+    printers.clear();
+    for (const drivers::PrinterConfig& pc : config.printers) {
+      printers[pc.terminal] = std::make_unique<drivers::Printer>(ioc, pc,
+          [&events, terminal = pc.terminal, id = pc.id](const std::string& job, bool printed, const std::string& why) {
+            nlohmann::json e = {{"type", "print"}, {"printer", id}, {"job", job}, {"printed", printed}};
+            if (!printed) e["error"] = why;
+            events.publish(terminal, e);
+          }, log::get("printer"));
+    }
+  };
+  start_printers();
   auto kick = [&](const std::string& terminal) {
     auto p = printers.find(terminal);
     if (p == printers.end()) return;
@@ -229,15 +249,20 @@ int run_service(const Config& initial, const std::string& config_path) {
   // Scanners: each scan goes to its terminal's event stream and, when asked,
   // into the terminal's open basket.
   std::vector<std::unique_ptr<drivers::Scanner>> scanners;
-  for (const drivers::ScannerConfig& sc : config.scanners) {
-    scanners.push_back(drivers::make_scanner(ioc, sc, [&](const drivers::ScannerConfig& s, const std::string& code) {
-      events.publish(s.terminal, {{"type", "scan"}, {"scanner", s.id}, {"code", code}});
-      if (!s.into_basket) return;
-      Outcome o = (*checkout)->add_scan(s.terminal, code);
-      if (!o.ok()) events.publish(s.terminal, {{"type", "scan_refused"}, {"scanner", s.id}, {"code", code}, {"error", o.body["error"]}});
-    }, log::get("scanner")));
-    scanners.back()->start();
-  }
+  auto start_scanners = [&] {
+    for (auto& sc : scanners) sc->stop();
+    scanners.clear();
+    for (const drivers::ScannerConfig& sc : config.scanners) {
+      scanners.push_back(drivers::make_scanner(ioc, sc, [&](const drivers::ScannerConfig& s, const std::string& code) {
+        events.publish(s.terminal, {{"type", "scan"}, {"scanner", s.id}, {"code", code}});
+        if (!s.into_basket) return;
+        Outcome o = (*checkout)->add_scan(s.terminal, code);
+        if (!o.ok()) events.publish(s.terminal, {{"type", "scan_refused"}, {"scanner", s.id}, {"code", code}, {"error", o.body["error"]}});
+      }, log::get("scanner")));
+      scanners.back()->start();
+    }
+  };
+  start_scanners();
   api.set_devices([&scanners, &printers] {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& [terminal, p] : printers) {
@@ -281,7 +306,12 @@ int run_service(const Config& initial, const std::string& config_path) {
     hup.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
       sd_notify(0, "RELOADING=1");
-      reload(config_path, config, terminals, (*checkout)->reader());
+      if (reload(config_path, config, terminals, (*checkout)->reader())) {
+        // A changed printer's waiting jobs are dropped with it (any receipt can be reprinted).
+        start_scanners();
+        start_printers();
+        logger->info("reload: {} scanner(s), {} printer(s)", scanners.size(), printers.size());
+      }
       sd_notify(0, "READY=1");
       wait_hup();
     });

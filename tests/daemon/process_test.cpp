@@ -461,3 +461,34 @@ TEST_CASE("a cash sale prints its receipt and opens the drawer, a reprint says D
   }));
   CHECK(reprints == 1);
 }
+
+TEST_CASE("SIGHUP starts a scanner added to the configuration", "[process][scanner]") {
+  test::TempDir dir;
+  make_demo_store(dir);
+  auto cfg = test::base_config(dir.file("s.db"));
+  test::write_text(dir.file("posd.json"), cfg.dump());
+  test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+  const uint16_t port = await_serving(posd);
+  test::Lane lane(port, test::kCashierToken);
+  CHECK(lane.get("/v1/status").json()["devices"].empty());
+
+  const uint16_t scanner_port = free_tcp_port();
+  cfg["scanners"] = {{{"id", "added"}, {"terminal", "lane-1"}, {"type", "tcp"},
+                      {"listen", "127.0.0.1:" + std::to_string(scanner_port)}, {"into_basket", true}}};
+  test::write_text(dir.file("posd.json"), cfg.dump());
+  posd.signal(SIGHUP);
+  REQUIRE(posd.wait_for_err("reload: 1 scanner(s), 0 printer(s)"));
+  const std::string basket = lane.open_basket();
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket scanner(io);
+  scanner.connect({boost::asio::ip::make_address("127.0.0.1"), scanner_port});
+  boost::asio::write(scanner, boost::asio::buffer(std::string("4006381333931\n")));
+  nlohmann::json lines;
+  for (int i = 0; i < 250 && lines.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    lines = lane.get("/v1/baskets/" + basket).json()["lines"];
+  }
+  CHECK(lines.size() == 1);
+  posd.signal(SIGTERM);
+  CHECK(posd.wait() == 0);
+}

@@ -38,10 +38,12 @@ int64_t line_quantity(const json& line) {
   return line.contains("weight_g") ? line["weight_g"].get<int64_t>() : line["qty"].get<int64_t>();
 }
 
+Outcome sale_not_found(const std::string& receipt) {
+  return Outcome::error(404, "sale_not_found", "no sale with receipt number " + receipt);
+}
+
 Outcome parse_receipt_no(const std::string& s, int64_t& n) {
-  if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string::npos) {
-    return Outcome::error(404, "sale_not_found", "no sale with receipt number " + s);
-  }
+  if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string::npos) return sale_not_found(s);
   n = std::stoll(s);
   return Outcome::success(json::object());
 }
@@ -109,7 +111,7 @@ void Checkout::void_sale(const Caller& c, const std::string& receipt, const Idem
       [n, c](WriteContext& ctx, std::vector<Entry>& entries) {
         auto sale = sales::get(ctx.db, n);
         if (!sale) return Outcome::from(sale.status());
-        if (!*sale) return Outcome::error(404, "sale_not_found", "no sale with receipt number " + std::to_string(n));
+        if (!*sale) return sale_not_found(std::to_string(n));
         if ((*sale)->status != "completed") return Outcome::error(409, "sale_voided", "the sale is already voided");
         auto period = counter::read(ctx.db, "period");
         auto returns = sales::returns_of(ctx.db, n);
@@ -153,7 +155,7 @@ void Checkout::reprint(const Caller& c, const std::string& receipt, const IdemKe
       [n, c](WriteContext& ctx, std::vector<Entry>& entries) {
         auto sale = sales::get(ctx.db, n);
         if (!sale) return Outcome::from(sale.status());
-        if (!*sale) return Outcome::error(404, "sale_not_found", "no sale has receipt number " + std::to_string(n));
+        if (!*sale) return sale_not_found(std::to_string(n));
         entries.push_back({"receipt_reprinted", {{"receipt_no", n}, {"terminal", c.terminal}}});
         return Outcome::success({{"receipt_no", n}, {"duplicate", true}, {"seq", ctx.next_seq}});
       },
@@ -227,7 +229,7 @@ Outcome Checkout::sale(const std::string& receipt) {
   if (Outcome o = parse_receipt_no(receipt, n); !o.ok()) return o;
   auto s = sales::get(reader_, n);
   if (!s) return Outcome::from(s.status());
-  if (!*s) return Outcome::error(404, "sale_not_found", "no sale with receipt number " + receipt);
+  if (!*s) return sale_not_found(receipt);
   auto returns = sales::returns_of(reader_, n);
   if (!returns) return Outcome::from(returns.status());
   json j = (*s)->body;

@@ -5,6 +5,7 @@
 #include "storage/clock.h"
 #include "storage/digest.h"
 #include "storage/sales.h"
+#include "sync/down_log.h"
 
 namespace posd {
 
@@ -17,7 +18,7 @@ constexpr size_t kRememberedMax = 10000;
 
 // The HQ link as /v1/status shows it.
 json hq_status(const sync::SyncFigures& f) {
-  json j = {{"link", f.link}, {"acked_seq", f.hq_acked_seq}, {"backlog", f.journal_seq - std::min(f.journal_seq, f.hq_acked_seq)},
+  json j = {{"configured", true}, {"link", f.link}, {"acked_seq", f.hq_acked_seq}, {"backlog", f.journal_seq - std::min(f.journal_seq, f.hq_acked_seq)},
             {"applied_hq_seq", f.hq_applied_seq}, {"quarantined", f.quarantined}, {"last_ack", nullptr},
             {"seconds_since_ack", nullptr}};
   if (f.last_ack) {
@@ -187,6 +188,17 @@ void Api::add_routes() {
   router_.add(bhttp::verb::get, "/v1/openapi.yaml", [](const http::Request&, const P&, http::Reply reply) {
     reply(text_response(200, "application/yaml", std::string(openapi_yaml())));
   });
+  // The browser lane and dashboard: public files; everything they show comes through /v1 with a token.
+  auto page = [this](const std::string& path, const std::string& file) {
+    router_.add(bhttp::verb::get, path, [this, file](const http::Request& req, const P&, http::Reply reply) {
+      reply(web_.get(file, req));
+    });
+  };
+  page("/", "lane.html");
+  page("/dashboard", "dashboard.html");
+  router_.add(bhttp::verb::get, "/web/{file}", [this](const http::Request& req, const P& p, http::Reply reply) {
+    reply(web_.get(p.at("file"), req));
+  });
   get("/v1/status", [&co, this](const P&, const Caller& c) {
     Outcome o = co.status();
     if (o.ok() && sync_) o.body["hq"] = hq_status(sync_->figures());
@@ -196,6 +208,12 @@ void Api::add_routes() {
   });
   get("/v1/items/{code}", [&co](const P& p, const Caller&) { return co.item(p.at("code")); });
   get("/v1/stock/{sku}", [&co](const P& p, const Caller&) { return co.stock(p.at("sku")); });
+  get("/v1/baskets", [&co](const P&, const Caller& c) { return co.baskets(c); });
+  get("/v1/low-stock", [&co](const P&, const Caller&) { return co.low_stock(); });
+  get("/v1/hq/quarantine", [&co](const P&, const Caller&) {
+    auto q = sync::recent_quarantine(co.reader(), 50);
+    return q ? Outcome::success({{"entries", std::move(*q)}}) : Outcome::from(q.status());
+  });
   get("/v1/baskets/{id}", [&co](const P& p, const Caller& c) { return co.basket(c, p.at("id")); });
   get("/v1/sales/{receipt_no}", [&co](const P& p, const Caller&) { return co.sale(p.at("receipt_no")); });
   get("/v1/reports/x", [&co](const P&, const Caller&) { return co.x_report(); });
@@ -210,6 +228,8 @@ void Api::add_routes() {
        now([&co](const P& p, const json& b, const Caller& c) { return co.add_line(c, p.at("id"), b); }));
   post(bhttp::verb::delete_, "/v1/baskets/{id}/lines/{n}",
        now([&co](const P& p, const json&, const Caller& c) { return co.remove_line(c, p.at("id"), p.at("n")); }));
+  post(bhttp::verb::patch, "/v1/baskets/{id}/lines/{n}",
+       now([&co](const P& p, const json& b, const Caller& c) { return co.change_line(c, p.at("id"), p.at("n"), b); }));
   post(bhttp::verb::post, "/v1/baskets/{id}/suspend",
        now([&co](const P& p, const json&, const Caller& c) { return co.suspend(c, p.at("id")); }));
   post(bhttp::verb::post, "/v1/baskets/{id}/resume",

@@ -3,7 +3,10 @@
 // supervisor's token in X-Supervisor-Token approves one request of a cashier
 // (manager override). Mutating requests honour Idempotency-Key: a retry with
 // the same key and request gets the first answer and changes nothing.
-// Runs on the io_context's thread, like the Checkout.
+// The browser lane (GET /) and the store dashboard (GET /dashboard, files
+// under /web/) are served without a token: they hold none until the user signs
+// in, and then use only this API. Runs on the io_context's thread, like the
+// Checkout.
 #pragma once
 
 #include <chrono>
@@ -11,6 +14,7 @@
 #include <map>
 
 #include "daemon/checkout/checkout.h"
+#include "daemon/http/assets.h"
 #include "daemon/http/router.h"
 #include "daemon/metrics.h"
 #include "daemon/terminals.h"
@@ -59,6 +63,7 @@ class Api {
   std::function<nlohmann::json()> devices_;
   uint64_t ready_batches_ = 0;
   std::chrono::steady_clock::time_point ready_since_ = std::chrono::steady_clock::now();
+  http::Assets web_{http::web_files(), http::web_file_count()};
   http::Router router_;
   std::map<std::string, Remembered> remembered_;  // terminal + "\n" + key
   std::deque<std::string> remembered_order_;

@@ -254,7 +254,7 @@ int run_service(const Config& initial, const std::string& config_path) {
     scanners.clear();
     for (const drivers::ScannerConfig& sc : config.scanners) {
       scanners.push_back(drivers::make_scanner(ioc, sc, [&](const drivers::ScannerConfig& s, const std::string& code) {
-        events.publish(s.terminal, {{"type", "scan"}, {"scanner", s.id}, {"code", code}});
+        events.publish(s.terminal, {{"type", "scan"}, {"scanner", s.id}, {"code", code}, {"into_basket", s.into_basket}});
         if (!s.into_basket) return;
         Outcome o = (*checkout)->add_scan(s.terminal, code);
         if (!o.ok()) events.publish(s.terminal, {{"type", "scan_refused"}, {"scanner", s.id}, {"code", code}, {"error", o.body["error"]}});

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/sqlite.h"
 
@@ -23,5 +24,13 @@ Result<Moved> move(sql::Db& db, const std::string& sku, int64_t delta, uint64_t 
 Result<Moved> count(sql::Db& db, const std::string& sku, int64_t value, uint64_t seq);
 // 0 for a SKU never moved.
 Result<int64_t> on_hand(sql::Db& db, const std::string& sku);
+
+struct Low {
+  std::string sku, name, unit;
+  int64_t on_hand = 0, low_stock = 0;
+};
+// The items whose on-hand is below their low_stock threshold (those with a
+// threshold only), lowest first relative to it; at most `limit`.
+Result<std::vector<Low>> below_threshold(sql::Db& db, int64_t limit);
 
 }  // namespace posd::stock

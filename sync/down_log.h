@@ -28,4 +28,8 @@ Mutation apply_down(DownEntry entry, std::shared_ptr<DownApplied> out);
 // Records a down-log message that could not even be decoded (no hq_seq).
 Mutation quarantine_message(std::string reason, std::string payload);
 
+// The last `limit` quarantined entries, newest first: [{id, hq_seq (or null),
+// kind, reason, at, body (cut at 512 bytes, "truncated": true)}].
+Result<nlohmann::json> recent_quarantine(sql::Db& db, int64_t limit);
+
 }  // namespace posd::sync

@@ -1,8 +1,7 @@
 #include "sync/hq_serve.h"
 
-#include <boost/asio/steady_timer.hpp>
-
 #include "storage/log.h"
+#include "sync/ticker.h"
 
 namespace posd::sync {
 
@@ -16,13 +15,13 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
   };
 
   Impl(asio::io_context& io, HqLedger ledger, HqServeOptions o)
-      : io(io), ledger(std::move(ledger)), options(std::move(o)), tick(io), logger(log::get("hq")) {}
+      : io(io), ledger(std::move(ledger)), options(std::move(o)), ticker(io, options.tick), logger(log::get("hq")) {}
 
   asio::io_context& io;
   HqLedger ledger;
   std::optional<HqDownLog> down;
   HqServeOptions options;
-  asio::steady_timer tick;
+  Ticker ticker;
   std::shared_ptr<spdlog::logger> logger;
   std::unique_ptr<Link> link;
   std::map<std::string, Peer> peers;
@@ -47,31 +46,25 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     link = std::make_unique<Link>(io, std::move(lo), std::move(h));
     running = true;
     link->start();
-    schedule();
+    ticker.start([weak] { if (auto s = weak.lock()) s->tick(); });
   }
 
   void stop() {
     running = false;
-    tick.cancel();
+    ticker.stop();
     if (link) link->stop();
   }
 
-  void schedule() {
-    std::weak_ptr<Impl> weak = shared_from_this();
-    tick.expires_after(options.tick);
-    tick.async_wait([weak](const boost::system::error_code& ec) {
-      auto s = weak.lock();
-      if (ec || !s || !s->running) return;
-      for (auto& [store_id, p] : s->peers) {
-        if (!p.online) continue;
-        if (p.window.rewind_if_stalled(SendWindow::Clock::now(), s->options.resend_after)) {
-          s->logger->info("{}: no down_ack for {} ms; sending again from hq_seq {}", store_id,
-                          s->options.resend_after.count(), p.window.next());
-        }
-        s->send_down(store_id, p);
+  // Every options.tick: resend to stalled peers, send what is new.
+  void tick() {
+    for (auto& [store_id, p] : peers) {
+      if (!p.online) continue;
+      if (p.window.rewind_if_stalled(SendWindow::Clock::now(), options.resend_after)) {
+        logger->info("{}: no down_ack for {} ms; sending again from hq_seq {}", store_id, options.resend_after.count(),
+                     p.window.next());
       }
-      s->schedule();
-    });
+      send_down(store_id, p);
+    }
   }
 
   // <prefix>/<store_id>/<rest>: the store and the rest, or false.

@@ -1,12 +1,12 @@
 #include "sync/store_sync.h"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "storage/cursor.h"
 #include "storage/log.h"
 #include "sync/down_log.h"
 #include "sync/outbox.h"
+#include "sync/ticker.h"
 #include "sync/protocol.h"
 #include "sync/send_window.h"
 
@@ -23,7 +23,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
         options(std::move(o)),
         topics{options.prefix, journal.store_id()},
         window(options.window_events),
-        tick(io),
+        ticker(io, options.tick),
         logger(log::get("sync")) {}
 
   asio::io_context& io;
@@ -33,7 +33,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   StoreSyncOptions options;
   Topics topics;
   SendWindow window;
-  asio::steady_timer tick;
+  Ticker ticker;
   std::shared_ptr<spdlog::logger> logger;
   std::unique_ptr<Link> link;
   std::function<void(const std::string&)> applied_hook;
@@ -55,28 +55,21 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     window.reset(acked ? *acked : 0, SendWindow::Clock::now());
     running = true;
     link->start();
-    schedule();
+    ticker.start([weak] { if (auto s = weak.lock()) s->tick(); });
   }
 
   void stop() {
     running = false;
-    tick.cancel();
+    ticker.stop();
     if (link) link->stop();
   }
 
-  void schedule() {
-    std::weak_ptr<Impl> weak = shared_from_this();
-    tick.expires_after(options.tick);
-    tick.async_wait([weak](const boost::system::error_code& ec) {
-      auto s = weak.lock();
-      if (ec || !s || !s->running) return;
-      if (s->window.rewind_if_stalled(SendWindow::Clock::now(), s->options.resend_after)) {
-        s->logger->info("no ack from HQ for {} ms: sending again from seq {}", s->options.resend_after.count(),
-                        s->window.next());
-      }
-      s->send();
-      s->schedule();
-    });
+  // Every options.tick: resend when HQ stopped acknowledging, send what is new.
+  void tick() {
+    if (window.rewind_if_stalled(SendWindow::Clock::now(), options.resend_after)) {
+      logger->info("no ack from HQ for {} ms: sending again from seq {}", options.resend_after.count(), window.next());
+    }
+    send();
   }
 
   void up() {

@@ -87,6 +87,7 @@ json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const 
     tenders_json.push_back(std::move(j));
   }
   return {{"id", id},
+          {"version", version},
           {"state", posd::to_string(state)},
           {"currency", rules.currency},
           {"prices_include_tax", rules.prices_include_tax},

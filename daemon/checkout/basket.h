@@ -43,8 +43,10 @@ struct Basket {
   State state = State::open;
   std::vector<BasketLine> lines;
   std::vector<Tender> tenders;
+  uint64_t version = 0;  // +1 on every change: a terminal keeps the newest of the states it hears
   int64_t rounding = 0;  // cash rounding applied to the final cash payment (may be negative)
-  std::chrono::steady_clock::time_point touched = std::chrono::steady_clock::now();  // last use
+  std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point touched = created;  // last use
 
   PricedBasket price(const std::vector<Promotion>& promotions, const StoreRules& rules) const;
   int64_t paid() const;

@@ -1,5 +1,8 @@
 #include "daemon/checkout/checkout.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <openssl/rand.h>
@@ -53,6 +56,15 @@ std::string to_text(const barcode::Date& d) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
   return buf;
+}
+
+// A line's qty, weight_g and price as a request body gives them, each within
+// its bounds (adding a line and changing one take the same).
+std::tuple<std::optional<int64_t>, std::optional<int64_t>, std::optional<int64_t>> line_amounts(Fields& f) {
+  auto qty = f.optional_integer("qty", 1, 9999);
+  auto weight = f.optional_integer("weight_g", 1, 100000);
+  auto price = f.optional_integer("price", 0, 100'000'000'000);
+  return {qty, weight, price};
 }
 
 // A GTIN (check digit verified; UPC-E expanded), a GS1 element string or
@@ -206,6 +218,23 @@ Outcome Checkout::basket(const Caller& c, const std::string& id) {
   return b ? answer(*b) : err;
 }
 
+Outcome Checkout::baskets(const Caller& c) {
+  auto promos = promotions();
+  if (!promos) return Outcome::from(promos.status());
+  std::vector<const Basket*> mine;
+  for (const auto& [id, b] : baskets_) {
+    if (b.terminal == c.terminal || b.state == Basket::State::suspended) mine.push_back(&b);
+  }
+  std::sort(mine.begin(), mine.end(), [](const Basket* a, const Basket* b) { return a->created < b->created; });
+  json out = json::array();
+  for (const Basket* b : mine) {
+    json j = b->to_json(b->price(*promos, rules_), rules_);
+    j["terminal"] = b->terminal;
+    out.push_back(std::move(j));
+  }
+  return Outcome::success({{"baskets", std::move(out)}});
+}
+
 Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& body) {
   Outcome err;
   Basket* b = open_basket(c, id, err);
@@ -216,9 +245,7 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
   try {
     Fields f(body, "");
     code = f.string("code");
-    qty = f.optional_integer("qty", 1, 9999);
-    weight = f.optional_integer("weight_g", 1, 100000);
-    price = f.optional_integer("price", 0, 100'000'000'000);
+    std::tie(qty, weight, price) = line_amounts(f);
     f.no_unknown_keys();
   } catch (const FieldError& e) {
     return Outcome::error(400, "invalid_request", e.message());
@@ -263,9 +290,7 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
     line.approved_by = c.approver;
   }
   b->lines.push_back(std::move(line));
-  Outcome out = answer(*b);
-  if (out.ok()) emit(c.terminal, {{"type", "basket"}, {"basket", out.body}});
-  return out;
+  return changed(c, *b);
 }
 
 Outcome Checkout::add_scan(const std::string& terminal, const std::string& code) {
@@ -277,20 +302,66 @@ Outcome Checkout::add_scan(const std::string& terminal, const std::string& code)
   return add_line(Caller{terminal, false, ""}, last->id, {{"code", code}});
 }
 
-Outcome Checkout::remove_line(const Caller& c, const std::string& id, const std::string& line) {
-  Outcome err;
-  Basket* b = open_basket(c, id, err);
-  if (!b) return err;
-  if (!b->tenders.empty()) return Outcome::error(409, "basket_has_tenders", "lines cannot change once a tender is taken");
+BasketLine* Checkout::editable_line(const Caller& c, const std::string& id, const std::string& line, Basket*& b, Outcome& err) {
+  b = open_basket(c, id, err);
+  if (!b) return nullptr;
+  if (!b->tenders.empty()) {
+    err = Outcome::error(409, "basket_has_tenders", "lines cannot change once a tender is taken");
+    return nullptr;
+  }
   size_t n = 0;
   if (line.empty() || line.size() > 6 || line.find_first_not_of("0123456789") != std::string::npos ||
       (n = std::stoul(line)) < 1 || n > b->lines.size()) {
-    return Outcome::error(404, "line_not_found", "the basket has no line " + line);
+    err = Outcome::error(404, "line_not_found", "the basket has no line " + line);
+    return nullptr;
   }
-  b->lines.erase(b->lines.begin() + static_cast<long>(n - 1));
-  Outcome out = answer(*b);
+  return &b->lines[n - 1];
+}
+
+Outcome Checkout::changed(const Caller& c, Basket& b) {
+  ++b.version;
+  Outcome out = answer(b);
   if (out.ok()) emit(c.terminal, {{"type", "basket"}, {"basket", out.body}});
   return out;
+}
+
+Outcome Checkout::remove_line(const Caller& c, const std::string& id, const std::string& line) {
+  Outcome err;
+  Basket* b = nullptr;
+  BasketLine* l = editable_line(c, id, line, b, err);
+  if (!l) return err;
+  b->lines.erase(b->lines.begin() + (l - b->lines.data()));
+  return changed(c, *b);
+}
+
+Outcome Checkout::change_line(const Caller& c, const std::string& id, const std::string& line, const json& body) {
+  Outcome err;
+  Basket* b = nullptr;
+  BasketLine* l = editable_line(c, id, line, b, err);
+  if (!l) return err;
+  std::optional<int64_t> qty, weight, price;
+  try {
+    Fields f(body, "");
+    std::tie(qty, weight, price) = line_amounts(f);
+    f.no_unknown_keys();
+  } catch (const FieldError& e) {
+    return Outcome::error(400, "invalid_request", e.message());
+  }
+  const bool by_weight = l->input.unit == Unit::kg;
+  if (!qty && !weight && !price) {
+    return Outcome::error(400, "invalid_request", by_weight ? "give weight_g or price" : "give qty or price");
+  }
+  if (by_weight && qty) return Outcome::error(400, "invalid_request", "qty: " + l->input.sku + " is sold by weight, not by unit");
+  if (!by_weight && weight) return Outcome::error(400, "invalid_request", "weight_g: " + l->input.sku + " is sold by unit");
+  if (price && !c.supervisor) return Outcome::error(403, "supervisor_required", "a price override needs a supervisor");
+  if (qty) l->input.qty = *qty;
+  if (weight) l->input.weight_g = *weight;
+  if (price) {
+    if (!l->catalog_price) l->catalog_price = l->input.unit_price;
+    l->input.unit_price = *price;
+    l->approved_by = c.approver;
+  }
+  return changed(c, *b);
 }
 
 Outcome Checkout::suspend(const Caller& c, const std::string& id) {
@@ -299,6 +370,7 @@ Outcome Checkout::suspend(const Caller& c, const std::string& id) {
   if (!b) return err;
   if (!b->tenders.empty()) return Outcome::error(409, "basket_has_tenders", "a basket with tenders cannot be suspended");
   b->state = Basket::State::suspended;
+  ++b->version;
   return answer(*b);
 }
 
@@ -308,6 +380,7 @@ Outcome Checkout::resume(const Caller& c, const std::string& id) {
   if (!b) return err;
   if (b->state != Basket::State::suspended) return Outcome::error(409, "basket_not_suspended", "the basket is " + std::string(to_string(b->state)));
   b->state = Basket::State::open;
+  ++b->version;
   b->terminal = c.terminal;  // any lane may take a suspended basket over
   return answer(*b);
 }
@@ -321,6 +394,7 @@ Outcome Checkout::tender(const Caller& c, const std::string& id, const json& bod
   if (!promos) return Outcome::from(promos.status());
   PricedBasket priced = b->price(*promos, rules_);
   Outcome t = add_tender(*b, body, priced, rules_);
+  if (t.ok()) ++b->version;
   if (!t.ok()) {
     if (t.body["error"]["code"] == "card_number_refused") {
       log::get("checkout")->warn("{}: refused a tender carrying a card number (neither kept nor logged)", c.terminal);
@@ -368,7 +442,17 @@ void Checkout::write(OutcomeMutation m, const IdemKey* idem, Done done) {
       [this, state, done = std::move(done),
        guard = boost::asio::make_work_guard(ioc_)](Result<Appended> r) {
         Outcome out = r || state->refused ? state->outcome : Outcome::from(r.status());
-        boost::asio::post(ioc_, [done, out = std::move(out)] { done(out); });
+        // Every stream hears that the journal moved (the store's dashboards),
+        // after the writer's own answer and alerts.
+        json moved;
+        if (r && r->last_seq > 0) {
+          moved = {{"type", "journal"}, {"seq", r->last_seq}, {"events", json::array()}};
+          for (const Event& e : r->events) moved["events"].push_back(e.type);
+        }
+        boost::asio::post(ioc_, [this, done, out = std::move(out), moved = std::move(moved)] {
+          done(out);
+          if (!moved.is_null()) emit("", moved);
+        });
       });
 }
 

@@ -34,7 +34,9 @@ struct IdemKey {
 
 using Done = std::function<void(Outcome)>;
 
-// Journal event kinds pushed to terminals (low-stock alerts, basket changes).
+// What is pushed to terminals: a terminal's basket changes and sales, and to
+// every terminal (empty `terminal`) low-stock alerts and "journal" (the seq
+// and event types of each write the checkout made).
 using EventSink = std::function<void(const std::string& terminal, const nlohmann::json& event)>;
 
 class Checkout {
@@ -54,11 +56,18 @@ class Checkout {
   // Baskets (memory only; answer at once).
   Outcome create_basket(const Caller& c);
   Outcome basket(const Caller& c, const std::string& id);
+  // The baskets this caller may pick up: its own (any state) and every
+  // suspended one, oldest first, priced.
+  Outcome baskets(const Caller& c);
   Outcome add_line(const Caller& c, const std::string& id, const nlohmann::json& body);
   // A scan from a scanner bound to `terminal`: added to that terminal's open
   // basket (the one used last), as if the lane had sent it.
   Outcome add_scan(const std::string& terminal, const std::string& code);
   Outcome remove_line(const Caller& c, const std::string& id, const std::string& line);
+  // Changes line n in place: its quantity ({"qty"}) or, for an item sold by
+  // kg, its weight ({"weight_g"}), and/or its unit price ({"price"}, a
+  // supervisor's override; the catalog price is kept beside it).
+  Outcome change_line(const Caller& c, const std::string& id, const std::string& line, const nlohmann::json& body);
   Outcome suspend(const Caller& c, const std::string& id);
   Outcome resume(const Caller& c, const std::string& id);
   Outcome tender(const Caller& c, const std::string& id, const nlohmann::json& body);
@@ -85,6 +94,8 @@ class Checkout {
   // The plain-text receipt, or an error Outcome.
   Outcome receipt(const std::string& receipt_no);
   Outcome x_report();
+  // {"items": [{sku, name, unit, on_hand, low_stock}]}: below their threshold.
+  Outcome low_stock();
   Outcome status();
 
  private:
@@ -94,6 +105,12 @@ class Checkout {
   Basket* find_basket(const Caller& c, const std::string& id, Outcome& err);
   // The same, and it must be open and this caller's own (basket_not_open otherwise).
   Basket* open_basket(const Caller& c, const std::string& id, Outcome& err);
+  // Line `line` (1-based, a path segment) of an open basket of this caller's
+  // with no tenders yet; nullptr and `err` set otherwise. Sets `b`.
+  BasketLine* editable_line(const Caller& c, const std::string& id, const std::string& line, Basket*& b, Outcome& err);
+  // After a change of `b`'s lines: a new version, the answer, and the
+  // terminal's basket event.
+  Outcome changed(const Caller& c, Basket& b);
   // After a basket's completing write: gone when written, open again when not.
   void settle(const std::string& id, bool written);
   Outcome answer(const Basket& b);

@@ -4,6 +4,7 @@
 #include "storage/catalog.h"
 #include "storage/cursor.h"
 #include "storage/sales.h"
+#include "storage/stock.h"
 
 namespace posd {
 
@@ -54,6 +55,17 @@ void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
       idem, std::move(done));
 }
 
+Outcome Checkout::low_stock() {
+  constexpr int64_t kMax = 200;
+  auto low = stock::below_threshold(reader_, kMax);
+  if (!low) return Outcome::from(low.status());
+  json items = json::array();
+  for (const stock::Low& l : *low) {
+    items.push_back({{"sku", l.sku}, {"name", l.name}, {"unit", l.unit}, {"on_hand", l.on_hand}, {"low_stock", l.low_stock}});
+  }
+  return Outcome::success({{"items", std::move(items)}, {"limit", kMax}});
+}
+
 Outcome Checkout::status() {
   auto period = counter::read(reader_, "period");
   auto items = catalog::item_count(reader_);
@@ -68,7 +80,7 @@ Outcome Checkout::status() {
                            {"catalog_items", *items},
                            {"open_baskets", baskets_.size()},
                            {"currency", rules_.currency},
-                           {"hq", {{"link", "offline"}, {"acked_seq", *acked}}},
+                           {"hq", {{"configured", false}, {"link", "offline"}, {"acked_seq", *acked}}},
                            {"version", POSD_VERSION}});
 }
 

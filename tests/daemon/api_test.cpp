@@ -17,6 +17,9 @@ TEST_CASE("GET /v1/status answers an authenticated terminal", "[api]") {
   CHECK(j["terminal"] == "lane-1");
   CHECK(j["role"] == "cashier");
   CHECK(j["business_day"].get<std::string>().size() == 10);
+  // No mqtt in the configuration: the store runs alone, and says so.
+  CHECK(j["hq"]["configured"] == false);
+  CHECK(j["hq"]["link"] == "offline");
 }
 
 TEST_CASE("requests without a valid token are refused", "[api]") {

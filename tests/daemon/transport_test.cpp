@@ -121,6 +121,28 @@ TEST_CASE("GET /v1/events streams a terminal's basket and every low-stock alert"
   CHECK(lane_events.next()["type"] == "low_stock");
 }
 
+TEST_CASE("every stream hears that the journal moved, after the writer's own answer", "[events]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  WsClient office_events(node.port(), {}, "posd.bearer, " + test::kSupervisorToken);
+  CHECK(office_events.next()["type"] == "hello");
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string id = lane.open_basket();
+  lane.scan(id, {"BREAD"});
+  auto sale = lane.pay_cash_and_complete(id);
+  REQUIRE(sale.status == 200);
+  auto moved = office_events.next();  // lane-1's basket events are not the office's
+  CHECK(moved["type"] == "journal");
+  CHECK(moved["seq"] == sale.json()["seq"]);
+  CHECK(moved["events"] == json::array({"sale"}));
+  // A refused write moves nothing and says nothing; the next write is heard.
+  CHECK(lane.post("/v1/reports/z").status == 403);
+  REQUIRE(lane.post("/v1/stock/movements", {{"sku", "PEN-BLUE"}, {"type", "receive"}, {"qty", 1}}).status == 201);
+  auto next = office_events.next();
+  CHECK(next["events"] == json::array({"stock_movement"}));
+  CHECK(next["seq"] == sale.json()["seq"].get<int>() + 1);
+}
+
 TEST_CASE("a WebSocket without a valid token is refused", "[events]") {
   test::Node node;
   CHECK_THROWS(WsClient(node.port(), {{"Authorization", "Bearer wrong-token-0123456789"}}));

@@ -112,6 +112,7 @@ TEST_CASE("a sale made online reaches HQ's database at once", "[hq]") {
   INFO(tail(store.log()));
   REQUIRE(test::wait_until([&] { return store.status()["hq"]["backlog"] == 0; }, 10));
   CHECK(store.status()["hq"]["seconds_since_ack"].is_number());
+  CHECK(store.status()["hq"]["configured"] == true);
   CHECK(w.hq.report("S1")["rejected"].empty());
   // The store's cursor is durable: after a restart it still knows what HQ holds.
   store.stop();

@@ -1,0 +1,334 @@
+// The browser lane and the dashboard in Debian's chromium against a real posd
+// process: a cashier's day with the keyboard alone, a scan from the node's own
+// scanner, a return, a refused supervisor action, the dashboard live and the
+// day closed, and the node going away. Screenshots go to POSD_SCREENSHOTS.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { launch } from './browser.mjs';
+import { Store, CASHIER, SUPERVISOR } from './store.mjs';
+
+const shots = process.env.POSD_SCREENSHOTS || path.resolve(import.meta.dirname, '../../build/screenshots');
+let browser, store, page;
+const requests = [];  // [method, path] of everything the pages asked the node
+const refusedByPolicy = [];  // what the Content-Security-Policy blocked
+
+function watch(p) {
+  p.on('pageerror', (e) => { throw e; });
+  p.on('request', (r) => requests.push([r.method(), new URL(r.url()).pathname]));
+  p.on('websocket', (ws) => requests.push(['GET', new URL(ws.url()).pathname]));
+  p.on('console', (m) => { if (m.text().includes('Content Security Policy')) refusedByPolicy.push(m.text()); });
+}
+
+before(async () => {
+  browser = await launch();
+  store = await Store.start();
+  mkdirSync(shots, { recursive: true });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  watch(page);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (store) await store.stop();
+});
+
+const text = (sel) => page.locator(sel).innerText();
+// Waits until the element `sel` of page `p` shows `want`.
+async function waitText(sel, want, p = page) {
+  await p.waitForFunction(([s, w]) => {
+    const e = document.querySelector(s);
+    return e && e.innerText.includes(w);
+  }, [sel, want], { timeout: 10000 });
+}
+async function scanField() {
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'scan');
+}
+async function type(textToType) {
+  await page.keyboard.type(textToType);
+  await page.keyboard.press('Enter');
+}
+// Shift+Del, and Enter once the confirmation is up.
+async function cancelBasket() {
+  await page.keyboard.press('Shift+Delete');
+  await page.waitForSelector('dialog button.primary');
+  await page.keyboard.press('Enter');
+  await lineCount(0);
+}
+async function lineCount(n) {
+  await page.waitForFunction((k) => document.querySelectorAll('#lines tbody tr').length === k, n, { timeout: 10000 });
+}
+
+test('a cashier signs in, scans three items, takes cash and reads the change and the receipt', async () => {
+  await page.goto(store.url + '/');
+  // The lane's files come with a CSP and no inline script; the page still works under it.
+  await page.fill('#token', 'not-a-token');
+  await page.keyboard.press('Enter');
+  await waitText('#signin-error', 'not known');
+  await page.fill('#token', CASHIER);
+  await page.keyboard.press('Enter');
+  await waitText('#where', 'lane-1 (cashier)');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('posd.token')), CASHIER);
+  assert.ok(!page.url().includes(CASHIER));
+  await scanField();
+
+  await type('4006381333931');  // Pen, blue 1.99
+  await type('8712345670016');  // Milk 1.19, promotion: 0.99
+  await type('8712345670023');  // Bread 2.89
+  await lineCount(3);
+  await waitText('#total-amount', '5.87 EUR');
+  assert.match(await text('#lines tbody'), /MILK-99/);
+  await page.screenshot({ path: path.join(shots, 'lane.png') });
+  // Bad scans: the API's error code in plain words, and the basket as it was.
+  await type('NOPE-123');
+  await waitText('#banner', 'No item has this code');
+  await type('4006381333932');  // a misread: wrong check digit
+  await waitText('#banner', 'did not read correctly');
+  await lineCount(3);
+
+  await page.keyboard.press('F2');
+  await page.waitForSelector('dialog #f-amount');
+  assert.equal(await page.inputValue('#f-amount'), '5.87');  // what is due, selected: typing replaces it
+  await type('ten');
+  await waitText('dialog .dialog-error', 'An amount such as 5.87');
+  await page.fill('#f-amount', '');
+  await type('10');
+  await waitText('#change', '4.13');
+  const receipt = await text('#receipt');
+  assert.match(receipt, /Receipt 1/);
+  assert.match(receipt, /TOTAL EUR +5\.87/);
+  assert.match(receipt, /CHANGE +4\.13/);
+  await page.keyboard.press('Enter');  // next customer
+  await lineCount(0);
+  await waitText('#banner', 'Sale 1 complete');
+  await scanField();
+
+  const sale = await store.api('GET', '/v1/sales/1');
+  assert.equal(sale.json.total, 587);
+  assert.equal(sale.json.change, 413);
+  assert.ok(store.printed.length > 0, 'the receipt went to the printer');
+});
+
+test('a scan from the node\'s own scanner lands in the lane\'s basket; Shift+Del cancels it', async () => {
+  await store.scan('8712345670030');  // Coffee: no basket yet, the lane opens one
+  await lineCount(1);
+  await store.scan('8712345670030');  // the node adds it to the now open basket
+  await lineCount(2);
+  await waitText('#lines tbody', 'COFFEE-10');
+  await store.scan('8712345670023', { plain: true });  // reported only: the lane adds it
+  await lineCount(3);
+  await waitText('#lines tbody tr:nth-child(3)', 'Bread');
+  await cancelBasket();
+  await waitText('#banner', 'Basket cancelled');
+});
+
+test('quantity, remove and a supervisor\'s price override, all from the keyboard', async () => {
+  await scanField();
+  await type('4006381333948');  // Pen, red
+  await type('8712345670023');  // Bread
+  await lineCount(2);
+  await page.keyboard.press('F4');  // quantity of the selected (last) line
+  await page.waitForSelector('dialog #f-n');
+  await type('3');
+  await waitText('#lines tbody tr:nth-child(2)', '3');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Shift+F3');
+  await page.waitForSelector('dialog #f-p');
+  await type('1.00');
+  await page.waitForSelector('dialog #f-token');
+  await type(SUPERVISOR);
+  await waitText('#lines tbody tr:nth-child(1)', 'price override by office');
+  await waitText('#total-amount', '9.67');  // 1.00 + 3 × 2.89
+  await type('APPLES');  // sold by weight: the lane asks for the grams
+  await page.waitForSelector('dialog #f-g');
+  await type('1250');
+  await lineCount(3);
+  await waitText('#lines tbody tr:nth-child(3)', '1.250 kg');
+  await waitText('#total-amount', '14.03');  // + 4.36
+  await page.keyboard.press('Delete');  // the selected (last) line
+  await lineCount(2);
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Delete');
+  await lineCount(1);
+  await waitText('#total-amount', '1.00');
+  await cancelBasket();
+});
+
+test('split tenders: part by card, the rest in cash; park a basket and resume it; look an item up', async () => {
+  await scanField();
+  await type('2*8712345670030');  // two coffees, 10 % off: 14.38
+  await lineCount(1);
+  await waitText('#total-amount', '14.38');
+  await page.keyboard.press('F7');  // park it
+  await waitText('#banner', 'Basket parked');
+  await lineCount(0);
+  await page.keyboard.press('F8');
+  await page.waitForSelector('dialog #f-n');
+  await page.keyboard.press('Enter');  // the first (only) parked basket
+  await lineCount(1);
+  await waitText('#total-amount', '14.38');
+
+  await page.keyboard.press('F9');
+  await page.waitForSelector('dialog #f-code');
+  await type('8712345670047');
+  await waitText('#item', 'CHOC-DARK');
+  assert.match(await text('#item'), /On hand\s+2/);
+  await page.keyboard.press('Enter');
+
+  await page.keyboard.press('F3');
+  await page.waitForSelector('dialog #f-ref');
+  await page.fill('#f-amount', '10');
+  await page.fill('#f-ref', 'AUTH-5512');
+  await page.fill('#f-last4', '4242 4242 4242 4242');  // a whole card number is refused before it leaves the lane
+  await page.keyboard.press('Enter');
+  await waitText('dialog .dialog-error', 'last four digits');
+  await page.fill('#f-last4', '4242');
+  await page.keyboard.press('Enter');
+  await waitText('#due-amount', '4.38');
+  await waitText('#tenders', 'card ************4242 ref AUTH-5512: 10.00');
+  await page.keyboard.press('F2');
+  await page.waitForSelector('dialog #f-amount');
+  await type('5');
+  await waitText('#change', '0.62');
+  await page.keyboard.press('Enter');
+  await lineCount(0);
+  const sale = (await store.api('GET', '/v1/sales/2')).json;
+  assert.deepEqual(sale.tenders.map((t) => [t.type, t.applied]), [['card', 1000], ['cash', 438]]);
+});
+
+test('a cashier is refused a supervisor action: void needs a supervisor\'s token', async () => {
+  await page.keyboard.press('Shift+F4');
+  await page.waitForSelector('dialog #f-n');
+  assert.equal(await page.inputValue('#f-n'), '2');  // the last receipt
+  await page.fill('#f-n', '1');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('dialog #f-token');
+  await type(CASHIER);  // a cashier's own token is no supervisor's
+  await waitText('#banner', 'That is not a supervisor\'s token');
+  assert.equal((await store.api('GET', '/v1/sales/1')).json.status, 'completed');
+  await scanField();
+});
+
+test('at a supervisor\'s lane, supervisor actions need no second token: no-sale, refund without receipt', async () => {
+  const office = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  watch(office);
+  await office.goto(store.url + '/');
+  await office.fill('#token', SUPERVISOR);
+  await office.keyboard.press('Enter');
+  await office.waitForFunction(() => document.getElementById('where').innerText.includes('office (supervisor)'));
+  const banner = (want) => waitText('#banner', want, office);
+  await office.keyboard.press('Shift+F8');
+  await banner('Drawer opened');
+  await office.keyboard.press('Shift+F10');
+  await office.waitForSelector('dialog #f-code');
+  await office.fill('#f-code', '4006381333931');
+  await office.fill('#f-qty', '1');
+  await office.fill('#f-amount', '1.99');
+  await office.keyboard.press('Enter');
+  await office.waitForSelector('#refund');
+  assert.equal(await office.locator('#refund').innerText(), '1.99');
+  await office.keyboard.press('Enter');
+  await banner('1.99 refunded');
+  assert.equal(await office.locator('dialog[open]').count(), 0);  // no supervisor prompt came up
+  await office.close();
+});
+
+test('a return by receipt number refunds one line to the tender it was paid with', async () => {
+  await page.keyboard.press('F10');
+  await page.waitForSelector('dialog #f-n');
+  await page.fill('#f-n', '1');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('dialog #f-l3');
+  await page.fill('#f-l3', '1');  // the bread
+  await page.keyboard.press('Enter');
+  await waitText('#refund', '2.89');
+  await page.keyboard.press('Enter');
+  await waitText('#banner', 'Return 2 recorded');  // 1 was the refund without receipt
+  const sale = (await store.api('GET', '/v1/sales/1')).json;
+  assert.equal(sale.returns.length, 1);
+  assert.equal(sale.returns[0].refund, 289);
+  assert.equal((await store.api('GET', '/v1/stock/BREAD')).json.on_hand, 40);  // 40 − 1 sold + 1 back
+});
+
+test('the dashboard shows the day live and a supervisor closes it', async () => {
+  // An entry HQ sent that could not apply, as sync/down_log.cpp records it.
+  execFileSync('sqlite3', [store.db, "INSERT INTO down_quarantine(hq_seq, kind, reason, body, at) VALUES " +
+    "(41, 'price', 'price: no item has the SKU GONE-1', '{\"sku\":\"GONE-1\",\"price\":100}', '2026-11-23T06:00:00Z')"]);
+  const dash = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  watch(dash);
+  await dash.goto(store.url + '/dashboard');
+  await dash.fill('#token', CASHIER);
+  await dash.keyboard.press('Enter');
+  const wait = (sel, want) => waitText(sel, want, dash);
+  await wait('#x-net', '15.37 EUR');  // 5.87 + 14.38 sold − 2.89 returned − 1.99 refunded without receipt
+  await wait('#low', 'CHOC-DARK');   // 2 on hand, alert at 8
+  await wait('#device-list', 'lane-1-printer');
+  await wait('#device-list', 'lane-1-scanner');
+  await wait('#device-list', 'lane-1-handheld');
+  await wait('#hq-link', 'not configured');  // the test store has no mqtt: it runs alone
+  await wait('#q-list', 'no item has the SKU GONE-1');
+
+  // A sale at another terminal shows up without a reload (/v1/events).
+  const b = (await store.api('POST', '/v1/baskets', SUPERVISOR)).json;
+  await store.api('POST', `/v1/baskets/${b.id}/lines`, SUPERVISOR, { code: 'COFFEE-500' });
+  await store.api('POST', `/v1/baskets/${b.id}/tenders`, SUPERVISOR, { type: 'cash', amount: 1000 });
+  assert.equal((await store.api('POST', `/v1/baskets/${b.id}/complete`, SUPERVISOR)).status, 200);
+  await wait('#x-net', '22.56 EUR');  // + 7.19
+  await dash.screenshot({ path: path.join(shots, 'dashboard.png'), fullPage: true });
+
+  await dash.click('#close-day');
+  await dash.waitForSelector('dialog button.primary');
+  await dash.keyboard.press('Enter');  // yes, close it
+  await dash.waitForSelector('dialog #f-token');
+  await dash.keyboard.type(SUPERVISOR);
+  await dash.keyboard.press('Enter');
+  await wait('#z-result', 'Z number');
+  await dash.waitForSelector('dialog button.primary');
+  assert.match(await dash.locator('#z-result').innerText(), /office/);
+  await dash.keyboard.press('Enter');
+  await wait('#x-net', '0.00 EUR');
+  await dash.close();
+});
+
+test('the lane says plainly when the node is unreachable, and carries on when it is back', async () => {
+  await scanField();
+  await type('4006381333931');
+  await lineCount(1);
+  await store.kill();
+  await type('4006381333931');
+  await waitText('#banner', 'The node is not answering. Nothing was saved.');
+  await waitText('#node', 'UNREACHABLE');
+  await lineCount(1);  // nothing pretends the second scan went in
+  await store.run();
+  await waitText('#node', 'online');
+  // Baskets live in the node's memory: once it is back the lane asks for its
+  // basket, says plainly that it is gone, and starts afresh.
+  await waitText('#banner', 'no longer on the node');
+  await lineCount(0);
+  await scanField();
+  await type('4006381333931');
+  await lineCount(1);
+  await type('3301234567893');  // red wine
+  await waitText('#lines tbody tr:nth-child(2)', 'check age');
+});
+
+test('every request the pages made is an operation of docs/openapi.yaml', () => {
+  // The lane and the dashboard are built on the public API only.
+  const doc = readFileSync(path.resolve(import.meta.dirname, '../../docs/openapi.yaml'), 'utf8');
+  const ops = [];
+  let current = null;
+  for (const line of doc.split('\n')) {
+    const p = /^  (\/\S*):\s*$/.exec(line);
+    if (p) current = new RegExp('^' + p[1].replace(/\{[^}]+\}/g, '[^/]+') + '$');
+    const m = /^    (get|post|patch|delete|put):/.exec(line);
+    if (m && current) ops.push([m[1].toUpperCase(), current]);
+  }
+  assert.ok(ops.length > 20);
+  assert.ok(requests.length > 40);
+  const undocumented = requests.filter(([method, p]) => !ops.some(([m, re]) => m === method && re.test(p)));
+  assert.deepEqual(undocumented, []);
+  assert.deepEqual(refusedByPolicy, []);  // the pages live within their own CSP
+});

@@ -1,0 +1,99 @@
+// A real posd store for the browser tests: the demo catalog in a fresh SQLite
+// file, a posd process on a free port, a TCP scanner and a TCP printer the
+// test holds the other end of. Binaries come from POSD_BIN (build/bin).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const bin = process.env.POSD_BIN || path.resolve(import.meta.dirname, '../../build/bin');
+const catalog = path.resolve(import.meta.dirname, '../../scripts/demo-catalog.json');
+
+export const CASHIER = 'lane-1-browser-token-0001';
+export const SUPERVISOR = 'office-browser-token-0001';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+async function until(what, f, ms = 10000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try { if (await f()) return; } catch (e) { /* not yet */ }
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export class Store {
+  static async start() {
+    const s = new Store();
+    s.dir = mkdtempSync(path.join(os.tmpdir(), 'posd-web-'));
+    s.db = path.join(s.dir, 'posd.db');
+    s.port = await freePort();
+    s.scannerPort = await freePort();
+    s.plainScannerPort = await freePort();  // a scanner whose scans the lane adds itself
+    // The printer: a TCP port that takes whatever posd sends.
+    s.printed = [];
+    s.printer = net.createServer((c) => c.on('data', (d) => s.printed.push(d)));
+    await new Promise((r) => s.printer.listen(0, '127.0.0.1', r));
+    s.config = path.join(s.dir, 'posd.json');
+    writeFileSync(s.config, JSON.stringify({
+      store_id: 'DEMO-001', database: s.db, listen: `127.0.0.1:${s.port}`, log_level: 'warn', plain_http: true,
+      terminals: [{ id: 'lane-1', token: CASHIER, role: 'cashier' }, { id: 'office', token: SUPERVISOR, role: 'supervisor' }],
+      scanners: [{ id: 'lane-1-scanner', terminal: 'lane-1', type: 'tcp', listen: `127.0.0.1:${s.scannerPort}`, into_basket: true },
+        { id: 'lane-1-handheld', terminal: 'lane-1', type: 'tcp', listen: `127.0.0.1:${s.plainScannerPort}`, into_basket: false }],
+      printers: [{ id: 'lane-1-printer', terminal: 'lane-1', type: 'tcp', address: `127.0.0.1:${s.printer.address().port}` }],
+    }));
+    execFileSync(path.join(bin, 'posctl'), ['catalog', 'import', '--db', s.db, '--store', 'DEMO-001', catalog]);
+    for (const sku of ['PEN-BLUE', 'MILK-1L', 'BREAD', 'COFFEE-500', 'CHOC-DARK']) {
+      execFileSync(path.join(bin, 'posctl'), ['stock', 'receive', '--db', s.db, '--sku', sku, '--qty', sku === 'CHOC-DARK' ? '2' : '40']);
+    }
+    await s.run();
+    return s;
+  }
+
+  get url() { return `http://127.0.0.1:${this.port}`; }
+
+  async run() {
+    this.proc = spawn(path.join(bin, 'posd'), ['--config', this.config], { stdio: ['ignore', 'inherit', 'inherit'] });
+    await until('posd to answer', async () => (await fetch(this.url + '/healthz')).ok);
+  }
+
+  async kill() {
+    if (!this.proc) return;
+    const p = this.proc;
+    this.proc = null;
+    const gone = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    await gone;
+  }
+
+  // A scan from one of the node's TCP scanners (as a network scanner would
+  // send it): the one that puts scans into the basket, or (plain) the one
+  // that only reports them to the lane.
+  async scan(code, { plain = false } = {}) {
+    const port = plain ? this.plainScannerPort : this.scannerPort;
+    await until('the scanner port', () => new Promise((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => c.end(code + '\r\n', () => resolve(true)));
+      c.on('error', () => resolve(false));
+    }));
+  }
+
+  // The API, as a terminal (for checks behind the browser's back).
+  async api(method, p, token = SUPERVISOR, body) {
+    const r = await fetch(this.url + p, { method, headers: { Authorization: 'Bearer ' + token }, body: body && JSON.stringify(body) });
+    return { status: r.status, json: await r.json() };
+  }
+
+  async stop() {
+    await this.kill();
+    this.printer.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

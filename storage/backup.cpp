@@ -5,6 +5,10 @@
 
 namespace posd {
 
+namespace {
+constexpr int kBusyLimitMs = 30000;  // a source locked this long is not a live posd
+}  // namespace
+
 Status backup_database(const std::string& from, const std::string& to) {
   struct stat st;
   if (::stat(to.c_str(), &st) == 0) return Status::conflict(to + " exists already; choose a new file");
@@ -15,10 +19,14 @@ Status backup_database(const std::string& from, const std::string& to) {
   if (!dst) return dst.status();
   sqlite3_backup* b = sqlite3_backup_init(dst->handle(), "main", src->handle(), "main");
   if (!b) return dst->error(sqlite3_errcode(dst->handle()), "backup");
+  // One step reads one snapshot of the source. In WAL mode that holds up no
+  // writer; a copy taken in small steps would start again each time posd wrote
+  // in between, and under a steady stream of sales never finish.
   int rc;
-  // Small steps, so that posd's writer is never held up for long.
-  while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-    sqlite3_sleep(rc == SQLITE_OK ? 0 : 10);
+  int busy_ms = 0;
+  while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    if (rc != SQLITE_OK && (busy_ms += 10) > kBusyLimitMs) break;
+    sqlite3_sleep(10);
   }
   sqlite3_backup_finish(b);
   if (rc != SQLITE_DONE) return dst->error(rc, "backup");

@@ -321,7 +321,7 @@ TEST_CASE("forged batches are rejected and reported by HQ and the store that own
   require_hq_holds_journal(w.hq, s2);
 }
 
-TEST_CASE("SIGKILLed stores and a restarted broker, twenty times during a stream of sales: HQ holds exactly the journal", "[hq][slow]") {
+TEST_CASE("SIGKILLed stores and a restarted broker, twenty times during a stream of sales, and HQ holds exactly the journal", "[hq][slow]") {
   World w;
   w.broker.start();
   w.hq.start();

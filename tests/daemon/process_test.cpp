@@ -19,6 +19,7 @@
 #include <boost/asio/write.hpp>
 
 #include "tests/daemon/node.h"
+#include "tests/support/port.h"
 #include "tests/support/process.h"
 
 using namespace posd;
@@ -294,12 +295,7 @@ TEST_CASE("SIGHUP reloads terminals and the log level, and names what needs a re
 TEST_CASE("a network scanner's scans land in its terminal's open basket", "[process][scanner]") {
   test::TempDir dir;
   make_demo_store(dir);
-  uint16_t scanner_port;
-  {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    scanner_port = probe.local_endpoint().port();
-  }
+  const uint16_t scanner_port = test::unused_port();
   auto cfg = test::base_config(dir.file("s.db"));
   cfg["scanners"] = {{{"id", "lane-1-net"}, {"terminal", "lane-1"}, {"type", "tcp"},
                       {"listen", "127.0.0.1:" + std::to_string(scanner_port)}, {"into_basket", true}},
@@ -389,18 +385,12 @@ class FakePrinter {
   std::vector<std::string> jobs_;
 };
 
-uint16_t free_tcp_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return probe.local_endpoint().port();
-}
-
 }  // namespace
 
 TEST_CASE("a cash sale prints its receipt and opens the drawer, a reprint says DUPLICATE, a printer off keeps the job", "[process][printer]") {
   test::TempDir dir;
   make_demo_store(dir);
-  const uint16_t printer_port = free_tcp_port();
+  const uint16_t printer_port = test::unused_port();
   auto cfg = test::base_config(dir.file("s.db"));
   cfg["printers"] = {{{"id", "lane-1-printer"}, {"terminal", "lane-1"}, {"type", "tcp"},
                       {"address", "127.0.0.1:" + std::to_string(printer_port)}}};
@@ -472,7 +462,7 @@ TEST_CASE("SIGHUP starts a scanner added to the configuration", "[process][scann
   test::Lane lane(port, test::kCashierToken);
   CHECK(lane.get("/v1/status").json()["devices"].empty());
 
-  const uint16_t scanner_port = free_tcp_port();
+  const uint16_t scanner_port = test::unused_port();
   cfg["scanners"] = {{{"id", "added"}, {"terminal", "lane-1"}, {"type", "tcp"},
                       {"listen", "127.0.0.1:" + std::to_string(scanner_port)}, {"into_basket", true}}};
   test::write_text(dir.file("posd.json"), cfg.dump());

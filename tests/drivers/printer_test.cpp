@@ -13,6 +13,7 @@
 
 #include "drivers/escpos.h"
 #include "drivers/printer.h"
+#include "tests/support/port.h"
 #include "tests/support/temp_dir.h"
 
 using namespace posd;
@@ -65,11 +66,6 @@ class FakePrinter {
   asio::ip::tcp::acceptor acceptor_;
 };
 
-uint16_t free_port(asio::io_context& io) {
-  asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return probe.local_endpoint().port();
-}
-
 bool run_until(asio::io_context& io, const std::function<bool()>& done, double seconds = 10) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (!done() && std::chrono::steady_clock::now() < deadline) io.run_for(std::chrono::milliseconds(10));
@@ -104,7 +100,7 @@ TEST_CASE("ESC/POS commands are the documented bytes", "[printer]") {
 
 TEST_CASE("print jobs reach a TCP printer in order, wait while it is off, and go out when it is back", "[printer]") {
   asio::io_context io;
-  const uint16_t port = free_port(io);
+  const uint16_t port = test::unused_port();
   Jobs jobs;
   drivers::Printer printer(io, {.id = "p1", .terminal = "lane-1", .kind = "tcp", .address = "127.0.0.1:" + std::to_string(port)},
                            jobs.hook(), quiet_log());
@@ -160,7 +156,7 @@ TEST_CASE("a printer behind a device file", "[printer]") {
 
 TEST_CASE("a printer that answers its status as offline keeps the job until it is online again", "[printer]") {
   asio::io_context io;
-  const uint16_t port = free_port(io);
+  const uint16_t port = test::unused_port();
   FakePrinter fake(io, port);
   fake.status = 0x1a;  // offline: cover open or paper out
   Jobs jobs;

@@ -15,6 +15,7 @@
 #include <filesystem>
 
 #include "drivers/scanner.h"
+#include "tests/support/port.h"
 #include "tests/support/temp_dir.h"
 
 using namespace posd;
@@ -184,12 +185,7 @@ TEST_CASE("key codes and layouts", "[scanner]") {
 
 TEST_CASE("network scanners connect over TCP and send lines", "[scanner]") {
   Rig rig;
-  // A free port: bind, read it, release.
-  uint16_t port;
-  {
-    boost::asio::ip::tcp::acceptor probe(rig.io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    port = probe.local_endpoint().port();
-  }
+  const uint16_t port = test::unused_port();
   rig.start({.id = "n1", .terminal = "lane-3", .kind = "tcp", .listen = "127.0.0.1:" + std::to_string(port)});
   REQUIRE(rig.run_until([&] { return std::string(rig.scanner->state()) == "connected"; }));
   boost::asio::ip::tcp::socket a(rig.io), b(rig.io);

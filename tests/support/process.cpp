@@ -1,12 +1,15 @@
 #include "tests/support/process.h"
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <list>
 #include <stdexcept>
 #include <thread>
 
@@ -16,13 +19,47 @@ namespace posd::test {
 
 namespace {
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  ::execvp(args[0], args.data());  // a bare name is looked up on PATH
-  ::_exit(127);
-}
+// Children are started with posix_spawn: a test may have threads of its own
+// running (a lane selling while the store is killed and restarted), and code
+// run between fork and exec may then deadlock on a lock another thread held,
+// as ASan's allocator does. posix_spawn runs nothing of ours in the child.
+class Spawn {
+ public:
+  Spawn() { ::posix_spawn_file_actions_init(&actions_); }
+  ~Spawn() { ::posix_spawn_file_actions_destroy(&actions_); }
+  Spawn(const Spawn&) = delete;
+  Spawn& operator=(const Spawn&) = delete;
+
+  void open(int fd, const std::string& path, int flags) {
+    paths_.push_back(path);
+    ::posix_spawn_file_actions_addopen(&actions_, fd, paths_.back().c_str(), flags, 0600);
+  }
+  // The child's pid, or -errno when it could not be started.
+  pid_t start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+    std::vector<std::string> environment;
+    for (char** e = environ; *e; ++e) {
+      const std::string entry = *e;
+      if (!env.count(entry.substr(0, entry.find('=')))) environment.push_back(entry);
+    }
+    for (const auto& [k, v] : env) environment.push_back(k + "=" + v);
+    pid_t pid = -1;
+    // A bare name is looked up on PATH.
+    const int rc = ::posix_spawnp(&pid, argv.at(0).c_str(), &actions_, nullptr, pointers(argv).data(),
+                                  pointers(environment).data());
+    return rc == 0 ? pid : -rc;
+  }
+
+ private:
+  static std::vector<char*> pointers(const std::vector<std::string>& strings) {
+    std::vector<char*> out;
+    for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
+  }
+
+  posix_spawn_file_actions_t actions_;
+  std::list<std::string> paths_;  // stable addresses until the spawn
+};
 
 int decode(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -38,14 +75,12 @@ Outcome run(const std::vector<std::string>& argv, const std::string& input) {
   TempDir dir;
   const std::string in = dir.file("in"), out = dir.file("out"), err = dir.file("err");
   write_text(in, input);
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    ::dup2(::open(in.c_str(), O_RDONLY), 0);
-    ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), 1);
-    ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), 2);
-    exec_child(argv);
-  }
+  Spawn spawn;
+  spawn.open(0, in, O_RDONLY);
+  spawn.open(1, out, O_WRONLY | O_CREAT | O_TRUNC);
+  spawn.open(2, err, O_WRONLY | O_CREAT | O_TRUNC);
+  const pid_t pid = spawn.start(argv, {});
+  if (pid < 0) return Outcome{127, "", "cannot run " + argv.at(0) + ": " + std::strerror(-pid) + "\n"};
   int status = 0;
   ::waitpid(pid, &status, 0);
   return Outcome{decode(status), read_text(out), read_text(err)};
@@ -54,16 +89,12 @@ Outcome run(const std::vector<std::string>& argv, const std::string& input) {
 Child::Child(const std::vector<std::string>& argv, const std::string& dir,
              const std::map<std::string, std::string>& env)
     : err_path_(dir + "/child.err") {
-  const std::string out_path = dir + "/child.out";
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    ::dup2(::open("/dev/null", O_RDONLY), 0);
-    ::dup2(::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), 1);
-    ::dup2(::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), 2);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    exec_child(argv);
-  }
+  Spawn spawn;
+  spawn.open(0, "/dev/null", O_RDONLY);
+  spawn.open(1, dir + "/child.out", O_WRONLY | O_CREAT | O_TRUNC);
+  spawn.open(2, err_path_, O_WRONLY | O_CREAT | O_TRUNC);
+  pid_ = spawn.start(argv, env);
+  if (pid_ < 0) throw std::runtime_error("cannot run " + argv.at(0) + ": " + std::strerror(-pid_));
 }
 
 Child::~Child() {

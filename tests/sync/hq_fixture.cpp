@@ -2,9 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,18 +15,6 @@
 namespace posd::test {
 
 using json = nlohmann::json;
-
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 bool wait_until(const std::function<bool()>& done, double seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
@@ -86,7 +72,7 @@ std::string Pki::cert(const std::string& name) {
 
 std::string Pki::key(const std::string& name) { return dir_.file(name + ".key"); }
 
-Broker::Broker(const TempDir& dir) : dir_(dir), port_(free_port()) {
+Broker::Broker(const TempDir& dir) : dir_(dir), port_(unused_port()) {
   Pki& pki = Pki::get();
   // Each store's certificate (CN = store id) reaches its own topics only.
   write_text(dir_.file("acl"),
@@ -101,8 +87,9 @@ Broker::Broker(const TempDir& dir) : dir_(dir), port_(free_port()) {
 
 void Broker::start() {
   proc_ = std::make_unique<Child>(std::vector<std::string>{"mosquitto", "-c", dir_.file("mosquitto.conf")}, own_dir(dir_, "broker"));
+  const bool up = proc_->wait_for_err(" running");
   INFO(last_lines(proc_->err()));
-  REQUIRE(proc_->wait_for_err(" running"));
+  REQUIRE(up);
 }
 
 void Broker::stop() {
@@ -144,8 +131,9 @@ void Hq::start(const std::vector<std::string>& extra) {
                                 "--ca", pki.ca(), "--cert", pki.cert("hq"), "--key", pki.key("hq")};
   argv.insert(argv.end(), extra.begin(), extra.end());
   proc_ = std::make_unique<Child>(argv, own_dir(dir_, name_));
+  const bool up = proc_->wait_for_err("serving");
   INFO(last_lines(proc_->err()));
-  REQUIRE(proc_->wait_for_err("serving"));
+  REQUIRE(up);
 }
 
 void Hq::stop() {
@@ -166,7 +154,7 @@ json Hq::cli(std::vector<std::string> args) {
 }
 
 Store::Store(const TempDir& dir, const Broker& broker, Hq& hq, std::string store_id)
-    : dir_(dir), id_(std::move(store_id)), db_(dir.file(id_ + ".db")), port_(free_port()) {
+    : dir_(dir), id_(std::move(store_id)), db_(dir.file(id_ + ".db")), port_(unused_port()) {
   {
     auto j = Journal::open({.db_path = db_, .store_id = id_});
     REQUIRE(j);
@@ -188,8 +176,9 @@ Store::Store(const TempDir& dir, const Broker& broker, Hq& hq, std::string store
 
 void Store::start() {
   proc_ = std::make_unique<Child>(std::vector<std::string>{bin("posd"), "--config", dir_.file(id_ + ".json")}, own_dir(dir_, id_));
+  const bool up = proc_->wait_for_err("serving on");
   INFO(last_lines(proc_->err()));
-  REQUIRE(proc_->wait_for_err("serving on"));
+  REQUIRE(up);
 }
 
 void Store::stop() {

@@ -10,13 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/port.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace posd::test {
 
-// A port nobody listens on now (bound once with port 0 and released).
-uint16_t free_port();
 // Polls `done` every 20 ms for up to `seconds`; its last answer.
 bool wait_until(const std::function<bool()>& done, double seconds);
 

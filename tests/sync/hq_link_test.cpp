@@ -339,6 +339,15 @@ TEST_CASE("SIGKILLed stores and a restarted broker, twenty times during a stream
       }
     }
   });
+  // A failed REQUIRE below unwinds through here: stop the lane first.
+  struct StopLane {
+    std::atomic<bool>& stop;
+    std::thread& lane;
+    ~StopLane() {
+      stop = true;
+      if (lane.joinable()) lane.join();
+    }
+  } stop_lane{stop, lane};
   uint64_t held = 0;
   std::vector<int> stalled_rounds;
   for (int round = 0; round < 20; ++round) {

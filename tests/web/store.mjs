@@ -2,7 +2,7 @@
 // file, a posd process on a free port, a TCP scanner and a TCP printer the
 // test holds the other end of. Binaries come from POSD_BIN (build/bin).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,12 +13,22 @@ const catalog = path.resolve(import.meta.dirname, '../../scripts/demo-catalog.js
 export const CASHIER = 'lane-1-browser-token-0001';
 export const SUPERVISOR = 'office-browser-token-0001';
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
+// A port for posd below the kernel's ephemeral range: the tests stop and start
+// posd on it, and a port from listen(0) could be taken meanwhile by an outgoing
+// connection (the browser's own, reconnecting).
+export async function freePort() {
+  let low = 32768;
+  try { low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]) || low; } catch { /* not Linux */ }
+  for (let attempt = 0; attempt < 200; ++attempt) {
+    const port = 10000 + Math.floor(Math.random() * (low - 10000));
+    const free = await new Promise((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no unused loopback port below the ephemeral range');
 }
 
 async function until(what, f, ms = 10000) {

@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 export const CHROMIUM = process.env.POSD_CHROMIUM || '/usr/bin/chromium';
 
 export async function launch() {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 20) skip(`playwright-core needs Node.js 20 or newer; this machine has ${process.version}`);
   let playwright;
   try {
     playwright = await import('playwright-core');

@@ -7,11 +7,14 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { launch } from './browser.mjs';
 import { Store, CASHIER, SUPERVISOR } from './store.mjs';
 
-const shots = process.env.POSD_SCREENSHOTS || path.resolve(import.meta.dirname, '../../build/screenshots');
+const here = path.dirname(fileURLToPath(import.meta.url));  // import.meta.dirname needs Node 20.11
+
+const shots = process.env.POSD_SCREENSHOTS || path.resolve(here, '../../build/screenshots');
 let browser, store, page;
 const requests = [];  // [method, path] of everything the pages asked the node
 const refusedByPolicy = [];  // what the Content-Security-Policy blocked
@@ -317,7 +320,7 @@ test('the lane says plainly when the node is unreachable, and carries on when it
 
 test('every request the pages made is an operation of docs/openapi.yaml', () => {
   // The lane and the dashboard are built on the public API only.
-  const doc = readFileSync(path.resolve(import.meta.dirname, '../../docs/openapi.yaml'), 'utf8');
+  const doc = readFileSync(path.resolve(here, '../../docs/openapi.yaml'), 'utf8');
   const ops = [];
   let current = null;
   for (const line of doc.split('\n')) {

@@ -6,9 +6,12 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const bin = process.env.POSD_BIN || path.resolve(import.meta.dirname, '../../build/bin');
-const catalog = path.resolve(import.meta.dirname, '../../scripts/demo-catalog.json');
+const here = path.dirname(fileURLToPath(import.meta.url));  // import.meta.dirname needs Node 20.11
+
+const bin = process.env.POSD_BIN || path.resolve(here, '../../build/bin');
+const catalog = path.resolve(here, '../../scripts/demo-catalog.json');
 
 export const CASHIER = 'lane-1-browser-token-0001';
 export const SUPERVISOR = 'office-browser-token-0001';

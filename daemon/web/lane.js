@@ -6,7 +6,7 @@
 
 import { Api, ApiError, plain, saveToken, minorDigits, money, weight, el } from './api.js';
 import { signInScreen, signOut } from './signin.js';
-import { dialogOpen, ask } from './ui.js';
+import { dialogOpen, ask, focusHomeAfterDialogs } from './ui.js';
 import { actions } from './lane_actions.js';
 
 const $ = (id) => document.getElementById(id);
@@ -272,6 +272,7 @@ function start() {
   });
   // The scan field keeps the focus: a scanner's keystrokes must never go elsewhere.
   $('scan').addEventListener('blur', () => setTimeout(() => lane.focusScan(), 0));
+  focusHomeAfterDialogs(() => lane.focusScan());
   $('signout').addEventListener('click', () => lane.signOut());
   signInScreen((token) => lane.signIn(token));
 }

@@ -6,6 +6,9 @@ import { el } from './api.js';
 
 let openCount = 0;
 export function dialogOpen() { return openCount > 0; }
+// Who takes the focus back when the last dialog has closed (the lane's scan field).
+let home = () => {};
+export function focusHomeAfterDialogs(fn) { home = fn; }
 
 // fields: [{name, label, type ('text'|'password'|'number'|'select'|'info'),
 //           value, options: [[value, label]], inputmode, pattern, required}]
@@ -53,7 +56,13 @@ export function ask({ title, fields = [], submit = 'OK (Enter)', cancel = 'Cance
       // leave the field looking focused while keystrokes go nowhere: blur it,
       // and the page focuses it afresh once this key is handled.
       if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
-      setTimeout(() => dlg.remove(), 0);
+      // Dialogs in a row (a price, then the supervisor's token) hand the focus
+      // back to nothing: the last one gives it home at once, not when the
+      // node's answer comes, so the next scan's first keys are not lost.
+      setTimeout(() => {
+        dlg.remove();
+        if (!openCount) home();
+      }, 0);
       resolve(v);
     };
     dlg.addEventListener('cancel', (e) => { e.preventDefault(); close(null); });

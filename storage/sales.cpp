@@ -45,21 +45,6 @@ ReturnRow return_of(const sql::Stmt& st) {
   return r;
 }
 
-template <typename Row, typename Read>
-Result<std::vector<Row>> all(sql::Db& db, const std::string& sql, int64_t key, Read read) {
-  auto cached_st = db.cached(sql);
-  if (!cached_st) return cached_st.status();
-  sql::Stmt* st = &**cached_st;
-  st->bind(1, key);
-  std::vector<Row> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.status();
-    if (!*row) return out;
-    out.push_back(read(*st));
-  }
-}
-
 }  // namespace
 
 Status insert(sql::Db& db, const SaleRow& s) {
@@ -72,7 +57,7 @@ Status insert(sql::Db& db, const SaleRow& s) {
 }
 
 Result<std::optional<SaleRow>> get(sql::Db& db, int64_t receipt_no) {
-  auto rows = all<SaleRow>(db, std::string("SELECT ") + kSaleColumns + " FROM sale WHERE receipt_no = ?1",
+  auto rows = sql::all<SaleRow>(db, std::string("SELECT ") + kSaleColumns + " FROM sale WHERE receipt_no = ?1",
                            receipt_no, sale_of);
   if (!rows) return rows.status();
   if (rows->empty()) return std::optional<SaleRow>{};
@@ -87,7 +72,7 @@ Status set_status(sql::Db& db, int64_t receipt_no, const std::string& status) {
 }
 
 Result<std::vector<SaleRow>> in_period(sql::Db& db, int64_t period) {
-  return all<SaleRow>(db, std::string("SELECT ") + kSaleColumns + " FROM sale WHERE period = ?1 ORDER BY receipt_no",
+  return sql::all<SaleRow>(db, std::string("SELECT ") + kSaleColumns + " FROM sale WHERE period = ?1 ORDER BY receipt_no",
                       period, sale_of);
 }
 
@@ -103,12 +88,12 @@ Status insert_return(sql::Db& db, const ReturnRow& r) {
 }
 
 Result<std::vector<ReturnRow>> returns_of(sql::Db& db, int64_t receipt_no) {
-  return all<ReturnRow>(db, std::string("SELECT ") + kReturnColumns + " FROM sale_return WHERE receipt_no = ?1 ORDER BY return_no",
+  return sql::all<ReturnRow>(db, std::string("SELECT ") + kReturnColumns + " FROM sale_return WHERE receipt_no = ?1 ORDER BY return_no",
                         receipt_no, return_of);
 }
 
 Result<std::vector<ReturnRow>> returns_in_period(sql::Db& db, int64_t period) {
-  return all<ReturnRow>(db, std::string("SELECT ") + kReturnColumns + " FROM sale_return WHERE period = ?1 ORDER BY return_no",
+  return sql::all<ReturnRow>(db, std::string("SELECT ") + kReturnColumns + " FROM sale_return WHERE period = ?1 ORDER BY return_no",
                         period, return_of);
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "storage/status.h"
 
@@ -128,5 +129,22 @@ class Txn {
   Status status_;
   bool open_ = false;
 };
+
+// Every row of a cached statement with one integer parameter ?1 (a key, a
+// limit), each turned into a Row by read(stmt).
+template <typename Row, typename Read>
+Result<std::vector<Row>> all(Db& db, const std::string& sql, int64_t key, Read read) {
+  auto cached_st = db.cached(sql);
+  if (!cached_st) return cached_st.status();
+  Stmt* st = &**cached_st;
+  st->bind(1, key);
+  std::vector<Row> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    out.push_back(read(*st));
+  }
+}
 
 }  // namespace posd::sql

@@ -9,19 +9,12 @@ Result<int64_t> on_hand(sql::Db& db, const std::string& sku) {
 }
 
 Result<std::vector<Low>> below_threshold(sql::Db& db, int64_t limit) {
-  auto st = db.prepare(
+  return sql::all<Low>(
+      db,
       "SELECT i.sku, i.name, i.unit, COALESCE(s.on_hand, 0) AS n, i.low_stock FROM item i "
       "LEFT JOIN stock s ON s.sku = i.sku WHERE i.low_stock > 0 AND COALESCE(s.on_hand, 0) < i.low_stock "
-      "ORDER BY CAST(n AS REAL) / i.low_stock, i.sku LIMIT ?1");
-  if (!st) return st.status();
-  st->bind(1, limit);
-  std::vector<Low> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.status();
-    if (!*row) return out;
-    out.push_back({st->text(0), st->text(1), st->text(2), st->int64(3), st->int64(4)});
-  }
+      "ORDER BY CAST(n AS REAL) / i.low_stock, i.sku LIMIT ?1",
+      limit, [](const sql::Stmt& st) { return Low{st.text(0), st.text(1), st.text(2), st.int64(3), st.int64(4)}; });
 }
 
 Result<Moved> move(sql::Db& db, const std::string& sku, int64_t delta, uint64_t seq, std::string_view kind) {

@@ -281,33 +281,30 @@ Mutation apply_down(DownEntry entry, std::shared_ptr<DownApplied> out) {
 
 Result<nlohmann::json> recent_quarantine(sql::Db& db, int64_t limit) {
   constexpr size_t kBodyMax = 512;
-  auto st = db.prepare("SELECT id, hq_seq, kind, reason, at, body FROM down_quarantine ORDER BY id DESC LIMIT ?1");
-  if (!st) return st.status();
-  st->bind(1, limit);
-  nlohmann::json out = nlohmann::json::array();
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.status();
-    if (!*row) return out;
-    std::string body = st->text(5);
-    nlohmann::json e = {{"id", st->int64(0)}, {"hq_seq", nullptr}, {"kind", st->text(2)}, {"reason", st->text(3)},
-                        {"at", st->text(4)}, {"truncated", body.size() > kBodyMax}};
-    if (!st->is_null(1)) e["hq_seq"] = st->int64(1);
-    if (body.size() > kBodyMax) {
-      body.resize(kBodyMax);
-      while (!body.empty() && (static_cast<unsigned char>(body.back()) & 0xC0) == 0x80) body.pop_back();  // whole characters
-      if (!body.empty() && static_cast<unsigned char>(body.back()) >= 0xC0) body.pop_back();
-    }
-    try {
-      (void)nlohmann::json(body).dump();
-    } catch (const nlohmann::json::exception&) {  // not UTF-8: shown as ASCII
-      for (char& ch : body) {
-        if (static_cast<unsigned char>(ch) >= 0x80) ch = '?';
-      }
-    }
-    e["body"] = std::move(body);
-    out.push_back(std::move(e));
-  }
+  auto rows = sql::all<nlohmann::json>(
+      db, "SELECT id, hq_seq, kind, reason, at, body FROM down_quarantine ORDER BY id DESC LIMIT ?1", limit,
+      [](const sql::Stmt& st) {
+        std::string body = st.text(5);
+        nlohmann::json e = {{"id", st.int64(0)}, {"hq_seq", nullptr}, {"kind", st.text(2)}, {"reason", st.text(3)},
+                            {"at", st.text(4)}, {"truncated", body.size() > kBodyMax}};
+        if (!st.is_null(1)) e["hq_seq"] = st.int64(1);
+        if (body.size() > kBodyMax) {
+          body.resize(kBodyMax);
+          while (!body.empty() && (static_cast<unsigned char>(body.back()) & 0xC0) == 0x80) body.pop_back();  // whole characters
+          if (!body.empty() && static_cast<unsigned char>(body.back()) >= 0xC0) body.pop_back();
+        }
+        try {
+          (void)nlohmann::json(body).dump();
+        } catch (const nlohmann::json::exception&) {  // not UTF-8: shown as ASCII
+          for (char& ch : body) {
+            if (static_cast<unsigned char>(ch) >= 0x80) ch = '?';
+          }
+        }
+        e["body"] = std::move(body);
+        return e;
+      });
+  if (!rows) return rows.status();
+  return nlohmann::json(std::move(*rows));
 }
 
 Mutation quarantine_message(std::string reason, std::string payload) {

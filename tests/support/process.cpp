@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <list>
 #include <stdexcept>
 #include <thread>
 
@@ -30,9 +29,8 @@ class Spawn {
   Spawn(const Spawn&) = delete;
   Spawn& operator=(const Spawn&) = delete;
 
-  void open(int fd, const std::string& path, int flags) {
-    paths_.push_back(path);
-    ::posix_spawn_file_actions_addopen(&actions_, fd, paths_.back().c_str(), flags, 0600);
+  void open(int fd, const std::string& path, int flags) {  // the path is copied
+    ::posix_spawn_file_actions_addopen(&actions_, fd, path.c_str(), flags, 0600);
   }
   // The child's pid, or -errno when it could not be started.
   pid_t start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
@@ -58,7 +56,6 @@ class Spawn {
   }
 
   posix_spawn_file_actions_t actions_;
-  std::list<std::string> paths_;  // stable addresses until the spawn
 };
 
 int decode(int status) {

@@ -30,6 +30,13 @@ namespace {
 // The end of a process's output, for a failure message (Catch chokes on very long ones).
 std::string last_lines(const std::string& text) { return text.size() > 2000 ? text.substr(text.size() - 2000) : text; }
 
+// Waits until `child` says `text` on stderr; its log in the failure otherwise.
+void require_started(Child& child, const std::string& text) {
+  const bool up = child.wait_for_err(text);
+  INFO(last_lines(child.err()));
+  REQUIRE(up);
+}
+
 // A directory of its own under `dir` for one process's output.
 std::string own_dir(const TempDir& dir, const std::string& name) {
   const std::string d = dir.file(name);
@@ -87,9 +94,7 @@ Broker::Broker(const TempDir& dir) : dir_(dir), port_(unused_port()) {
 
 void Broker::start() {
   proc_ = std::make_unique<Child>(std::vector<std::string>{"mosquitto", "-c", dir_.file("mosquitto.conf")}, own_dir(dir_, "broker"));
-  const bool up = proc_->wait_for_err(" running");
-  INFO(last_lines(proc_->err()));
-  REQUIRE(up);
+  require_started(*proc_, " running");
 }
 
 void Broker::stop() {
@@ -131,9 +136,7 @@ void Hq::start(const std::vector<std::string>& extra) {
                                 "--ca", pki.ca(), "--cert", pki.cert("hq"), "--key", pki.key("hq")};
   argv.insert(argv.end(), extra.begin(), extra.end());
   proc_ = std::make_unique<Child>(argv, own_dir(dir_, name_));
-  const bool up = proc_->wait_for_err("serving");
-  INFO(last_lines(proc_->err()));
-  REQUIRE(up);
+  require_started(*proc_, "serving");
 }
 
 void Hq::stop() {
@@ -176,9 +179,7 @@ Store::Store(const TempDir& dir, const Broker& broker, Hq& hq, std::string store
 
 void Store::start() {
   proc_ = std::make_unique<Child>(std::vector<std::string>{bin("posd"), "--config", dir_.file(id_ + ".json")}, own_dir(dir_, id_));
-  const bool up = proc_->wait_for_err("serving on");
-  INFO(last_lines(proc_->err()));
-  REQUIRE(up);
+  require_started(*proc_, "serving on");
 }
 
 void Store::stop() {

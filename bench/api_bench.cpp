@@ -62,7 +62,10 @@ class Client {
     beast::http::request<beast::http::string_body> req{verb, target, 11};
     req.set(beast::http::field::host, "127.0.0.1");
     req.set(beast::http::field::authorization, "Bearer " + kToken);
-    if (!body.is_null()) req.body() = body.dump();
+    if (!body.is_null()) {
+      req.set(beast::http::field::content_type, "application/json");
+      req.body() = body.dump();
+    }
     req.prepare_payload();
     beast::http::write(stream_, req);
     beast::http::response<beast::http::string_body> res;

@@ -1,9 +1,13 @@
 #include "daemon/api.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "storage/log.h"
 #include "daemon/openapi.h"
 #include "storage/clock.h"
 #include "storage/digest.h"
+#include "storage/json_fields.h"
 #include "storage/sales.h"
 #include "sync/down_log.h"
 
@@ -19,13 +23,25 @@ constexpr size_t kRememberedMax = 10000;
 // The HQ link as /v1/status shows it.
 json hq_status(const sync::SyncFigures& f) {
   json j = {{"configured", true}, {"link", f.link}, {"acked_seq", f.hq_acked_seq}, {"backlog", f.journal_seq - std::min(f.journal_seq, f.hq_acked_seq)},
-            {"applied_hq_seq", f.hq_applied_seq}, {"quarantined", f.quarantined}, {"last_ack", nullptr},
+            {"applied_hq_seq", f.hq_applied_seq}, {"quarantined", f.quarantined}, {"rewinds", f.rewinds},
+            {"ignored_messages", f.garbage}, {"last_ack", nullptr},
             {"seconds_since_ack", nullptr}};
   if (f.last_ack) {
     j["last_ack"] = format_utc(*f.last_ack);
     j["seconds_since_ack"] = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *f.last_ack).count();
   }
   return j;
+}
+
+// A body's Content-Type that posd reads as JSON: none given, application/json
+// or any application/…+json, with parameters (charset) allowed.
+bool is_json_type(std::string_view type) {
+  if (type.empty()) return true;
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  std::string t(type);
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return t == "application/json" || (t.rfind("application/", 0) == 0 && t.size() > 17 && t.ends_with("+json"));
 }
 
 http::Response text_response(int status, const std::string& type, std::string body) {
@@ -40,7 +56,7 @@ http::Response text_response(int status, const std::string& type, std::string bo
 }  // namespace
 
 http::Response to_response(const Outcome& o) {
-  return text_response(o.status, "application/json", o.body.dump());
+  return text_response(o.status, "application/json", to_json_text(o.body));
 }
 
 Api::Api(Checkout& checkout, const Terminals& terminals, Metrics* metrics)
@@ -101,21 +117,37 @@ http::Route Api::authed(Authed route) {
   };
 }
 
-http::Route Api::mutating(Mutating route) {
-  return authed([this, route = std::move(route)](const http::Request& req, const http::Params& params,
+http::Route Api::mutating(Mutating route, std::string scanned_key) {
+  return authed([this, route = std::move(route), scanned_key](const http::Request& req, const http::Params& params,
                                                  const Caller& c, http::Reply reply) {
     json body = json::object();
+    if (!req.body().empty() && !is_json_type(req[bhttp::field::content_type])) {
+      return reply(to_response(Outcome::error(415, "unsupported_media_type", "the request body must be application/json")));
+    }
     if (!req.body().empty()) {
       body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
       if (body.is_discarded()) {
         return reply(to_response(Outcome::error(400, "malformed_json", "the request body is not valid JSON")));
       }
     }
+    // PCI DSS: a full card number never enters the node, whatever key or free
+    // text carries it; it is neither kept, logged nor echoed. A scanned code is
+    // a barcode (GTINs and GS1 strings are long digit runs), not free text.
+    json screened = body;
+    if (!scanned_key.empty() && screened.is_object()) screened.erase(scanned_key);
+    if (carries_card_number(screened)) {
+      log::get("api")->warn("{}: refused a request carrying what looks like a card number (neither kept nor logged)", c.terminal);
+      return reply(to_response(Outcome::error(422, "card_number_refused",
+                                              "the request carries what looks like a full card number; send only the "
+                                              "payment terminal's approval reference and the masked PAN")));
+    }
     const std::string key(req["Idempotency-Key"]);
     if (key.empty()) {
       return route(params, body, c, nullptr, [reply](Outcome o) { reply(to_response(o)); });
     }
-    if (key.size() > 128) return reply(to_response(Outcome::error(400, "invalid_request", "Idempotency-Key: at most 128 characters")));
+    if (key.size() > 128 || !std::all_of(key.begin(), key.end(), [](char ch) { return ch > 0x20 && ch < 0x7f; })) {
+      return reply(to_response(Outcome::error(400, "invalid_request", "Idempotency-Key: 1 to 128 visible ASCII characters")));
+    }
     IdemKey idem{c.terminal, key,
                  to_hex(sha256(std::string(req.method_string()) + " " + std::string(req.target()) + "\n" + req.body()))};
     const std::string slot = c.terminal + "\n" + key;
@@ -168,7 +200,9 @@ void Api::add_routes() {
   };
   // Synchronous mutations (baskets in memory) still go through `mutating` for
   // the body and the Idempotency-Key.
-  auto post = [this](bhttp::verb verb, const std::string& path, Mutating f) { router_.add(verb, path, mutating(std::move(f))); };
+  auto post = [this](bhttp::verb verb, const std::string& path, Mutating f, std::string scanned_key = {}) {
+    router_.add(verb, path, mutating(std::move(f), std::move(scanned_key)));
+  };
   auto now = [](std::function<Outcome(const P&, const json&, const Caller&)> f) -> Mutating {
     return [f](const P& p, const json& body, const Caller& c, const IdemKey*, Done done) { done(f(p, body, c)); };
   };
@@ -182,6 +216,7 @@ void Api::add_routes() {
   });
   router_.add(bhttp::verb::get, "/metrics", authed([this](const http::Request&, const P&, const Caller&, http::Reply reply) {
     if (!metrics_) return reply(to_response(Outcome::error(404, "not_found", "metrics are off")));
+    if (server_figures_) metrics_->server(server_figures_());
     reply(text_response(200, "text/plain; version=0.0.4", metrics_->render(checkout_.journal(), checkout_.reader(), sync_,
                                                          devices_ ? devices_() : json::array())));
   }));
@@ -200,6 +235,7 @@ void Api::add_routes() {
     reply(web_.get(p.at("file"), req));
   });
   get("/v1/status", [&co, this](const P&, const Caller& c) {
+    co.journal().refresh();  // commits by posctl count too
     Outcome o = co.status();
     if (o.ok() && sync_) o.body["hq"] = hq_status(sync_->figures());
     if (o.ok()) o.body["devices"] = devices_ ? devices_() : json::array();
@@ -225,7 +261,7 @@ void Api::add_routes() {
 
   post(bhttp::verb::post, "/v1/baskets", now([&co](const P&, const json&, const Caller& c) { return co.create_basket(c); }));
   post(bhttp::verb::post, "/v1/baskets/{id}/lines",
-       now([&co](const P& p, const json& b, const Caller& c) { return co.add_line(c, p.at("id"), b); }));
+       now([&co](const P& p, const json& b, const Caller& c) { return co.add_line(c, p.at("id"), b); }), "code");
   post(bhttp::verb::delete_, "/v1/baskets/{id}/lines/{n}",
        now([&co](const P& p, const json&, const Caller& c) { return co.remove_line(c, p.at("id"), p.at("n")); }));
   post(bhttp::verb::patch, "/v1/baskets/{id}/lines/{n}",

@@ -33,6 +33,9 @@ class Api {
   // for /v1/status and /metrics.
   void set_devices(std::function<nlohmann::json()> devices) { devices_ = std::move(devices); }
 
+  // The server's figures for /metrics (event queues, refused accepts).
+  void set_server_figures(std::function<Metrics::ServerFigures()> f) { server_figures_ = std::move(f); }
+
   // The handler to give the http::Server.
   http::Handler handler();
 
@@ -40,11 +43,12 @@ class Api {
   using Authed = std::function<void(const http::Request&, const http::Params&, const Caller&, http::Reply)>;
   // A route that runs only for an authenticated terminal.
   http::Route authed(Authed route);
-  // A mutating route: authenticated, with its JSON body parsed, and replayed
-  // from the Idempotency-Key store when the request is a retry.
+  // A mutating route: authenticated, with its JSON body (application/json)
+  // parsed and screened for card numbers (all but `scanned_key`, a barcode),
+  // and replayed from the Idempotency-Key store when the request is a retry.
   using Mutating = std::function<void(const http::Params&, const nlohmann::json& body, const Caller&,
                                       const IdemKey*, Done)>;
-  http::Route mutating(Mutating route);
+  http::Route mutating(Mutating route, std::string scanned_key = {});
   void add_routes();
 
   struct Remembered {
@@ -61,6 +65,7 @@ class Api {
   Metrics* metrics_;
   const sync::StoreSync* sync_ = nullptr;
   std::function<nlohmann::json()> devices_;
+  std::function<Metrics::ServerFigures()> server_figures_;
   uint64_t ready_batches_ = 0;
   std::chrono::steady_clock::time_point ready_since_ = std::chrono::steady_clock::now();
   http::Assets web_{http::web_files(), http::web_file_count()};

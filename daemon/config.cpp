@@ -160,6 +160,9 @@ Result<Config> parse_config(const json& j) {
     c.prices_include_tax = top.boolean("prices_include_tax", c.prices_include_tax);
     c.cash_rounding = top.optional_integer("cash_rounding", 1, 100).value_or(c.cash_rounding);
     c.basket_expiry_minutes = top.optional_integer("basket_expiry_minutes", 1, 10080).value_or(c.basket_expiry_minutes);
+    c.label_price_ceiling = top.optional_integer("label_price_ceiling", 0, money::kMaxAmount).value_or(c.label_price_ceiling);
+    c.max_basket_lines = top.optional_integer("max_basket_lines", 1, 5000).value_or(c.max_basket_lines);
+    c.max_open_baskets = top.optional_integer("max_open_baskets", 1, 1000).value_or(c.max_open_baskets);
     c.barcode_region = top.optional_string("barcode_region").value_or("");
     if (!c.barcode_region.empty()) {
       const auto regions = barcode::measure_regions();
@@ -206,6 +209,11 @@ Result<Config> parse_config(const json& j) {
   } catch (const FieldError& e) {
     return Status::invalid_argument(e.message());
   }
+}
+
+StoreRules store_rules(const Config& c) {
+  return StoreRules{c.currency, c.prices_include_tax, c.cash_rounding, c.barcode_region, c.label_price_ceiling,
+                    static_cast<size_t>(c.max_basket_lines), static_cast<size_t>(c.max_open_baskets)};
 }
 
 Result<Config> load_config(const std::string& path) {

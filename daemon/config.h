@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/checkout/basket.h"
 #include "drivers/printer.h"
 #include "drivers/scanner.h"
 #include "storage/status.h"
@@ -60,10 +61,15 @@ struct Config {
   int64_t cash_rounding = 1;       // minor units cash payments round to (5: 0.05)
   int64_t basket_expiry_minutes = 720;  // an untouched basket is abandoned after this
   std::string barcode_region;   // ISO 3166 alpha-2 of the scale labels' scheme; empty: none
+  int64_t label_price_ceiling = 100'000;  // minor units; a label price above it needs a supervisor
+  int64_t max_basket_lines = 500;
+  int64_t max_open_baskets = 20;         // per terminal
   std::optional<MqttConfig> mqtt;
 };
 
 Result<Config> parse_config(const nlohmann::json& j);
+// The checkout's rules as the configuration sets them.
+StoreRules store_rules(const Config& c);
 Result<Config> load_config(const std::string& path);
 
 }  // namespace posd

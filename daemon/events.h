@@ -23,9 +23,13 @@ class Events final : public http::EventHub {
   // Sends `event` to `terminal`'s streams, or to every stream when `terminal` is empty.
   void publish(const std::string& terminal, const nlohmann::json& event);
   size_t open_streams() const { return channels_.size(); }
+  // Bytes waiting in every stream's queue, and messages ever dropped for slow readers.
+  size_t queued_bytes() const;
+  uint64_t dropped() const;
 
  private:
   const Terminals& terminals_;
+  uint64_t dropped_by_closed_ = 0;
   std::set<std::shared_ptr<http::EventChannel>> channels_;
 };
 

@@ -30,8 +30,20 @@ Metrics::Metrics()
       hq_link_up_(prometheus::BuildGauge().Name("posd_hq_link_up").Help("1 while connected to the HQ broker").Register(*registry_).Add({})),
       hq_last_ack_seconds_(prometheus::BuildGauge().Name("posd_hq_last_ack_seconds").Help("Seconds since HQ last acknowledged (-1: not since start)").Register(*registry_).Add({})),
       hq_quarantined_(prometheus::BuildGauge().Name("posd_hq_quarantined").Help("Down-log entries and messages quarantined since start").Register(*registry_).Add({})),
+      hq_rewinds_(prometheus::BuildGauge().Name("posd_hq_rewinds").Help("Times HQ (or an operator) said HQ holds less than it had acknowledged, and the journal was sent again from there, since start").Register(*registry_).Add({})),
+      hq_ignored_(prometheus::BuildGauge().Name("posd_hq_ignored_messages").Help("Messages from HQ that were undecodable or for another store, since start (kept, newest 100, not journaled)").Register(*registry_).Add({})),
+      hq_rejected_acks_(prometheus::BuildGauge().Name("posd_hq_rejected_acks").Help("Acks from HQ that were undecodable or beyond the journal, since start").Register(*registry_).Add({})),
       device_up_(prometheus::BuildGauge().Name("posd_device_up").Help("1 while a device is connected, 0 while it is missing or unplugged").Register(*registry_)),
-      low_stock_alerts_(prometheus::BuildCounter().Name("posd_low_stock_alerts_total").Help("Low-stock alerts raised").Register(*registry_).Add({})) {}
+      low_stock_alerts_(prometheus::BuildCounter().Name("posd_low_stock_alerts_total").Help("Low-stock alerts raised").Register(*registry_).Add({})),
+      events_queued_bytes_(prometheus::BuildGauge().Name("posd_events_queued_bytes").Help("Bytes waiting in event-stream queues").Register(*registry_).Add({})),
+      events_dropped_(prometheus::BuildGauge().Name("posd_events_dropped").Help("Event-stream messages dropped for slow readers since start").Register(*registry_).Add({})),
+      accept_failures_(prometheus::BuildGauge().Name("posd_http_accept_failures").Help("Connections that could not be accepted (descriptors or memory exhausted) since start").Register(*registry_).Add({})) {}
+
+void Metrics::server(const ServerFigures& f) {
+  events_queued_bytes_.Set(static_cast<double>(f.events_queued_bytes));
+  events_dropped_.Set(static_cast<double>(f.events_dropped));
+  accept_failures_.Set(static_cast<double>(f.accept_failures));
+}
 
 void Metrics::request(const std::string& method, const std::string& route, int status, double seconds) {
   requests_.Add({{"method", method}, {"route", route}, {"status", std::to_string(status)}}).Increment();
@@ -55,8 +67,12 @@ std::string Metrics::render(const Journal& journal, sql::Db& reader, const sync:
     const sync::SyncFigures f = sync->figures();
     hq_link_up_.Set(std::string(f.link) == "up" ? 1 : 0);
     hq_quarantined_.Set(static_cast<double>(f.quarantined));
+    hq_rewinds_.Set(static_cast<double>(f.rewinds));
+    hq_ignored_.Set(static_cast<double>(f.garbage));
+    hq_rejected_acks_.Set(static_cast<double>(f.rejected_acks));
     hq_last_ack_seconds_.Set(f.last_ack ? std::chrono::duration<double>(std::chrono::system_clock::now() - *f.last_ack).count() : -1);
   }
+  journal.refresh();  // commits by posctl count too
   const uint64_t seq = journal.last_seq();
   journal_seq_.Set(static_cast<double>(seq));
   if (auto acked = cursor::read(reader, "hq_acked_seq")) {

@@ -25,6 +25,13 @@ class Metrics {
   void request(const std::string& method, const std::string& route, int status, double seconds);
   void commit(size_t writes, double seconds);
   void low_stock_alert();
+  // The server's own figures: event-stream queues and refused accepts.
+  struct ServerFigures {
+    size_t events_queued_bytes = 0;
+    uint64_t events_dropped = 0;
+    uint64_t accept_failures = 0;
+  };
+  void server(const ServerFigures& f);
   // Reads the live figures (journal seq, HQ cursor) and renders everything.
   // With `sync` (when HQ is configured): link state, last ack, quarantine.
   // `devices` as /v1/status lists them: posd_device_up{device,kind,type}.
@@ -43,8 +50,14 @@ class Metrics {
   prometheus::Gauge& hq_link_up_;
   prometheus::Gauge& hq_last_ack_seconds_;
   prometheus::Gauge& hq_quarantined_;
+  prometheus::Gauge& hq_rewinds_;
+  prometheus::Gauge& hq_ignored_;
+  prometheus::Gauge& hq_rejected_acks_;
   prometheus::Family<prometheus::Gauge>& device_up_;
   prometheus::Counter& low_stock_alerts_;
+  prometheus::Gauge& events_queued_bytes_;
+  prometheus::Gauge& events_dropped_;
+  prometheus::Gauge& accept_failures_;
 };
 
 }  // namespace posd

@@ -14,6 +14,7 @@
 #include "daemon/metrics.h"
 #include "daemon/tls.h"
 #include "daemon/http/server.h"
+#include "storage/json_fields.h"
 #include "storage/log.h"
 #include "sync/store_sync.h"
 
@@ -161,7 +162,7 @@ int run_service(const Config& initial, const std::string& config_path) {
   logger->info("journal {} open at seq {}", config.database, (*journal)->last_seq());
 
   asio::io_context ioc(1);
-  auto checkout = Checkout::open(ioc, **journal, StoreRules{config.currency, config.prices_include_tax, config.cash_rounding, config.barcode_region});
+  auto checkout = Checkout::open(ioc, **journal, store_rules(config));
   if (!checkout) {
     logger->error("cannot open the checkout: {}", checkout.status().to_string());
     return 1;
@@ -226,6 +227,7 @@ int run_service(const Config& initial, const std::string& config_path) {
     options.tls = &*tls;
   }
   http::Server server(ioc, api.handler(), options);
+  api.set_server_figures([&] { return Metrics::ServerFigures{events.queued_bytes(), events.dropped(), server.accept_failures()}; });
   auto bound = server.listen(config.listen_host, config.listen_port);
   if (!bound) {
     logger->error("{}", bound.status().message());
@@ -254,6 +256,14 @@ int run_service(const Config& initial, const std::string& config_path) {
     scanners.clear();
     for (const drivers::ScannerConfig& sc : config.scanners) {
       scanners.push_back(drivers::make_scanner(ioc, sc, [&](const drivers::ScannerConfig& s, const std::string& code) {
+        // A scanner on the wrong code page or a noisy line: refused and
+        // reported, never passed on (the bytes are not echoed).
+        if (!valid_utf8(code)) {
+          log::get("scanner")->warn("{}: refused a scan of {} bytes that is not UTF-8 text", s.id, code.size());
+          events.publish(s.terminal, {{"type", "scan_refused"}, {"scanner", s.id}, {"code", nullptr},
+                                      {"error", {{"code", "not_text"}, {"message", "the scan is not UTF-8 text: check the scanner's keyboard or code page settings"}}}});
+          return;
+        }
         events.publish(s.terminal, {{"type", "scan"}, {"scanner", s.id}, {"code", code}, {"into_basket", s.into_basket}});
         if (!s.into_basket) return;
         Outcome o = (*checkout)->add_scan(s.terminal, code);

@@ -31,6 +31,35 @@ constexpr std::array kAims = {
     Aim{"]A0", "Code 39", false},
 };
 
+// ISO/IEC 15424 and the GS1 General Specifications: what each identifier's
+// data must be. ]E0 is the full 13-digit packet (UPC-A and UPC-E included),
+// ]E3 the 13 digits with a 2- or 5-digit add-on, ]E4 an EAN-8; ITF carries
+// pairs of digits; Code 39 its 43 characters; Code 128 ASCII. nullopt: fine.
+std::optional<std::string> aim_data_error(const Aim& aim, std::string_view data) {
+  const std::string id(aim.id);
+  const auto digits = [&](std::initializer_list<size_t> sizes, const char* what) -> std::optional<std::string> {
+    if (all_digits(data) && std::find(sizes.begin(), sizes.end(), data.size()) != sizes.end()) return std::nullopt;
+    return id + " carries " + what;
+  };
+  if (id == "]E0") return digits({13}, "13 digits (EAN-13, or UPC-A and UPC-E in full)");
+  if (id == "]E3") return digits({15, 18}, "13 digits and a 2- or 5-digit add-on");
+  if (id == "]E4") return digits({8}, "8 digits (EAN-8)");
+  if (id[1] == 'I') {
+    if (all_digits(data) && data.size() % 2 == 0) return std::nullopt;
+    return id + " (ITF) carries an even number of digits";
+  }
+  if (id == "]A0") {
+    constexpr std::string_view kCode39 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ -.$/+%";
+    if (data.find_first_not_of(kCode39) == std::string_view::npos) return std::nullopt;
+    return id + " (Code 39) carries only digits, capitals, space and - . $ / + %";
+  }
+  if (id == "]C0") {
+    if (std::all_of(data.begin(), data.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return std::nullopt;
+    return id + " (Code 128) carries ASCII only";
+  }
+  return std::nullopt;
+}
+
 int hex(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -174,12 +203,19 @@ Scan read_scan(std::string_view data, const ScanOptions& o) {
       if (data.substr(0, 3) == a.id) aim = &a;
     }
     if (!aim) {
-      s.error = "unknown symbology identifier \"" + std::string(data.substr(0, 3)) + "\"";
+      const auto id = data.substr(0, 3);
+      const bool printable = std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+      s.error = printable ? "unknown symbology identifier \"" + std::string(id) + "\"" : "unknown symbology identifier";
       return s;
     }
     data.remove_prefix(3);
     if (data.empty()) {
       s.error = "no data after the symbology identifier";
+      return s;
+    }
+    if (auto why = aim_data_error(*aim, data)) {
+      s.symbology = aim->symbology;
+      s.error = *why;
       return s;
     }
   }

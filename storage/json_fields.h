@@ -8,10 +8,20 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 namespace posd {
+
+// True when `text` is well-formed UTF-8 (no overlong forms, no surrogates,
+// nothing above U+10FFFF): what nlohmann::json can encode.
+bool valid_utf8(std::string_view text);
+
+// `j` as JSON text. Never throws: text that is not UTF-8 (which no input may
+// bring this far) comes out with U+FFFD in its place. Every answer and event
+// posd sends is encoded here.
+std::string to_json_text(const nlohmann::json& j);
 
 struct FieldError {
   std::string path;

@@ -1,5 +1,6 @@
 #include "daemon/checkout/basket.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "storage/json_fields.h"
@@ -103,7 +104,7 @@ json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const 
           {"change", change()}};
 }
 
-bool looks_like_card_number(const std::string& text) {
+bool looks_like_card_number(std::string_view text) {
   std::string digits;
   auto check = [&] {
     if (digits.size() < 13) return false;
@@ -121,10 +122,13 @@ bool looks_like_card_number(const std::string& text) {
     }
     return false;
   };
+  // Digits joined across any separators (".", "/", " ", "-", …): a letter
+  // (or a character beyond ASCII) ends a run.
   for (char c : text) {
-    if (std::isdigit(static_cast<unsigned char>(c))) digits.push_back(c);
-    else if (c == ' ' || c == '-') continue;
-    else {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isdigit(u)) {
+      digits.push_back(c);
+    } else if (u >= 0x80 || std::isalpha(u)) {
       if (check()) return true;
       digits.clear();
     }
@@ -132,12 +136,14 @@ bool looks_like_card_number(const std::string& text) {
   return check();
 }
 
-namespace {
-
 bool carries_card_number(const json& j) {
-  if (j.is_string()) return looks_like_card_number(j.get<std::string>());
-  if (j.is_number_integer()) return looks_like_card_number(j.dump());
-  if (j.is_structured()) {
+  if (j.is_string()) return looks_like_card_number(j.get_ref<const std::string&>());
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (looks_like_card_number(k) || carries_card_number(v)) return true;
+    }
+  }
+  if (j.is_array()) {
     for (const auto& v : j) {
       if (carries_card_number(v)) return true;
     }
@@ -145,18 +151,20 @@ bool carries_card_number(const json& j) {
   return false;
 }
 
-// "************1234", "411111******1111", "1234": at most the first 6 and last 4 digits shown.
-bool is_masked_pan(const std::string& s) {
+bool is_masked_pan(std::string_view s) {
   if (s.size() < 4 || s.size() > 19) return false;
-  int digits = 0;
-  for (char c : s) {
-    if (std::isdigit(static_cast<unsigned char>(c))) ++digits;
-    else if (c != '*' && c != 'X' && c != 'x') return false;
-  }
-  return digits <= 10 && (digits == 4 || digits < static_cast<int>(s.size()));
+  if (s.size() == 4) return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  const auto mask = [](char c) { return c == '*' || c == 'X' || c == 'x'; };
+  size_t i = 0;
+  while (i < s.size() && digit(s[i])) ++i;
+  const size_t first = i;
+  while (i < s.size() && mask(s[i])) ++i;
+  const size_t masked = i - first;
+  size_t last = 0;
+  while (i < s.size() && digit(s[i])) ++i, ++last;
+  return i == s.size() && first <= 6 && masked > 0 && last <= 4;
 }
-
-}  // namespace
 
 Outcome add_tender(Basket& b, const json& body, const PricedBasket& priced, const StoreRules& rules) {
   if (carries_card_number(body)) {
@@ -171,7 +179,7 @@ Outcome add_tender(Basket& b, const json& body, const PricedBasket& priced, cons
   try {
     Fields f(body, "");
     t.type = f.string("type");
-    t.amount = f.integer("amount", 1, 100'000'000'000);
+    t.amount = f.integer("amount", 1, money::kMaxAmount);
     if (t.type == "card") {
       t.reference = f.string("approval_ref");
       t.masked_pan = f.string("masked_pan");

@@ -18,6 +18,9 @@ struct StoreRules {
   bool prices_include_tax = true;
   int64_t cash_rounding = 1;  // minor units; 5 rounds cash payments to 0.05
   std::string barcode_region{};  // whose variable-measure scheme scale labels follow (DE, GB, …)
+  int64_t label_price_ceiling = 100'000;  // a label price above this (minor units) needs a supervisor
+  size_t max_basket_lines = 500;          // lines one basket may hold
+  size_t max_open_baskets = 20;           // baskets one terminal may hold at once (open or suspended)
 };
 
 struct BasketLine {
@@ -66,8 +69,14 @@ Outcome not_open(const Basket& b);
 // number is refused and the number is never echoed.
 Outcome add_tender(Basket& b, const nlohmann::json& body, const PricedBasket& priced, const StoreRules& rules);
 
-// True when `text` holds a run of 13–19 digits (spaces and dashes allowed
-// between them) that passes the Luhn check: a full card number.
-bool looks_like_card_number(const std::string& text);
+// True when `text` holds a run of 13–19 digits that passes the Luhn check: a
+// full card number. Digits are joined across any separators ("4111.1111…",
+// "5500/0055/…"); only a letter ends a run. Integers are amounts, not text.
+bool looks_like_card_number(std::string_view text);
+// True when any string or object key anywhere in `j` looks like a card number.
+bool carries_card_number(const nlohmann::json& j);
+// "************1234", "411111******1111", "1234": at most the first 6 and the
+// last 4 digits shown, the rest masked with * (or X).
+bool is_masked_pan(std::string_view s);
 
 }  // namespace posd

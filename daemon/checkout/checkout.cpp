@@ -63,7 +63,7 @@ std::string to_text(const barcode::Date& d) {
 std::tuple<std::optional<int64_t>, std::optional<int64_t>, std::optional<int64_t>> line_amounts(Fields& f) {
   auto qty = f.optional_integer("qty", 1, 9999);
   auto weight = f.optional_integer("weight_g", 1, 100000);
-  auto price = f.optional_integer("price", 0, 100'000'000'000);
+  auto price = f.optional_integer("price", 0, money::kMaxAmount);
   return {qty, weight, price};
 }
 
@@ -201,6 +201,11 @@ Outcome Checkout::answer(const Basket& b) {
 }
 
 Outcome Checkout::create_basket(const Caller& c) {
+  const auto held = std::count_if(baskets_.begin(), baskets_.end(), [&](const auto& kv) { return kv.second.terminal == c.terminal; });
+  if (static_cast<size_t>(held) >= rules_.max_open_baskets) {
+    return Outcome::error(409, "too_many_baskets", "terminal " + c.terminal + " already holds " + std::to_string(held) +
+                                                       " baskets (open or suspended), the most it may");
+  }
   unsigned char raw[8];
   RAND_bytes(raw, sizeof raw);
   Basket b;
@@ -240,6 +245,9 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
   Basket* b = open_basket(c, id, err);
   if (!b) return err;
   if (!b->tenders.empty()) return Outcome::error(409, "basket_has_tenders", "lines cannot change once a tender is taken");
+  if (b->lines.size() >= rules_.max_basket_lines) {
+    return Outcome::error(409, "basket_full", "a basket holds at most " + std::to_string(rules_.max_basket_lines) + " lines");
+  }
   std::string code;
   std::optional<int64_t> qty, weight, price;
   try {
@@ -275,6 +283,11 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
   if (unit == Unit::kg && qty) return Outcome::error(400, "invalid_request", "qty: " + item.sku + " is sold by weight, not by unit");
   if (unit == Unit::each && weight) return Outcome::error(400, "invalid_request", "weight_g: " + item.sku + " is sold by unit");
   if (price && !c.supervisor) return Outcome::error(403, "supervisor_required", "a price override needs a supervisor");
+  if (found->price && !price && *found->price > rules_.label_price_ceiling && !c.supervisor) {
+    return Outcome::error(403, "supervisor_required", "the label's price " + std::to_string(*found->price) +
+                                                          " is above the store's ceiling of " + std::to_string(rules_.label_price_ceiling) +
+                                                          ": a supervisor must approve it");
+  }
   auto tax = catalog::tax_class(reader_, item.tax_class);
   if (!tax) return Outcome::from(tax.status());
 
@@ -290,7 +303,7 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
     line.approved_by = c.approver;
   }
   b->lines.push_back(std::move(line));
-  return changed(c, *b);
+  return changed(c, *b, [b] { b->lines.pop_back(); });
 }
 
 Outcome Checkout::add_scan(const std::string& terminal, const std::string& code) {
@@ -318,9 +331,19 @@ BasketLine* Checkout::editable_line(const Caller& c, const std::string& id, cons
   return &b->lines[n - 1];
 }
 
-Outcome Checkout::changed(const Caller& c, Basket& b) {
+Outcome Checkout::changed(const Caller& c, Basket& b, const std::function<void()>& undo) {
+  auto promos = promotions();
+  if (!promos) {
+    if (undo) undo();
+    return Outcome::from(promos.status());
+  }
+  const PricedBasket priced = b.price(*promos, rules_);
+  if (!priced.limit_error.empty()) {
+    if (undo) undo();
+    return Outcome::error(422, "amount_limit", priced.limit_error);
+  }
   ++b.version;
-  Outcome out = answer(b);
+  Outcome out = Outcome::success(b.to_json(priced, rules_));
   if (out.ok()) emit(c.terminal, {{"type", "basket"}, {"basket", out.body}});
   return out;
 }
@@ -330,8 +353,10 @@ Outcome Checkout::remove_line(const Caller& c, const std::string& id, const std:
   Basket* b = nullptr;
   BasketLine* l = editable_line(c, id, line, b, err);
   if (!l) return err;
-  b->lines.erase(b->lines.begin() + (l - b->lines.data()));
-  return changed(c, *b);
+  const auto at = l - b->lines.data();
+  const BasketLine removed = *l;
+  b->lines.erase(b->lines.begin() + at);
+  return changed(c, *b, [b, at, removed] { b->lines.insert(b->lines.begin() + at, removed); });
 }
 
 Outcome Checkout::change_line(const Caller& c, const std::string& id, const std::string& line, const json& body) {
@@ -354,6 +379,7 @@ Outcome Checkout::change_line(const Caller& c, const std::string& id, const std:
   if (by_weight && qty) return Outcome::error(400, "invalid_request", "qty: " + l->input.sku + " is sold by weight, not by unit");
   if (!by_weight && weight) return Outcome::error(400, "invalid_request", "weight_g: " + l->input.sku + " is sold by unit");
   if (price && !c.supervisor) return Outcome::error(403, "supervisor_required", "a price override needs a supervisor");
+  const BasketLine before = *l;
   if (qty) l->input.qty = *qty;
   if (weight) l->input.weight_g = *weight;
   if (price) {
@@ -361,7 +387,7 @@ Outcome Checkout::change_line(const Caller& c, const std::string& id, const std:
     l->input.unit_price = *price;
     l->approved_by = c.approver;
   }
-  return changed(c, *b);
+  return changed(c, *b, [l, before] { *l = before; });
 }
 
 Outcome Checkout::suspend(const Caller& c, const std::string& id) {
@@ -393,6 +419,7 @@ Outcome Checkout::tender(const Caller& c, const std::string& id, const json& bod
   auto promos = promotions();
   if (!promos) return Outcome::from(promos.status());
   PricedBasket priced = b->price(*promos, rules_);
+  if (!priced.limit_error.empty()) return Outcome::error(422, "amount_limit", priced.limit_error);
   Outcome t = add_tender(*b, body, priced, rules_);
   if (t.ok()) ++b->version;
   if (!t.ok()) {
@@ -434,7 +461,7 @@ void Checkout::write(OutcomeMutation m, const IdemKey* idem, Done done) {
         }
         if (key) {
           Status s = idempotency::put(ctx.db, key->terminal, key->key,
-                                      {key->request, state->outcome.status, state->outcome.body.dump()});
+                                      {key->request, state->outcome.status, to_json_text(state->outcome.body)});
           if (!s) return s;
         }
         return entries;

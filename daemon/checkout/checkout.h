@@ -110,7 +110,10 @@ class Checkout {
   BasketLine* editable_line(const Caller& c, const std::string& id, const std::string& line, Basket*& b, Outcome& err);
   // After a change of `b`'s lines: a new version, the answer, and the
   // terminal's basket event.
-  Outcome changed(const Caller& c, Basket& b);
+  // After a change to b's lines: the new state, told to the terminal's stream;
+  // or, when the change takes an amount over its limit, 422 amount_limit and
+  // `undo` puts the basket back as it was.
+  Outcome changed(const Caller& c, Basket& b, const std::function<void()>& undo = {});
   // After a basket's completing write: gone when written, open again when not.
   void settle(const std::string& id, bool written);
   Outcome answer(const Basket& b);

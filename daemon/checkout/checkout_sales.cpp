@@ -58,6 +58,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
   auto promos = promotions();
   if (!promos) return done(Outcome::from(promos.status()));
   const PricedBasket priced = b->price(*promos, rules_);
+  if (!priced.limit_error.empty()) return done(Outcome::error(422, "amount_limit", priced.limit_error));
   if (const int64_t due = b->due(priced); due > 0) {
     return done(Outcome::error(409, "not_paid", std::to_string(due) + " is still due"));
   }

@@ -5,6 +5,18 @@
 
 namespace posd::money {
 
+std::optional<Minor> add(Minor a, Minor b) {
+  Minor r = 0;
+  if (__builtin_add_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+std::optional<Minor> mul(Minor a, int64_t b) {
+  Minor r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
 Minor mul_div_round(Minor a, int64_t b, int64_t d) {
   __int128 n = static_cast<__int128>(a) * b;
   const bool negative = n < 0;

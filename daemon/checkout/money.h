@@ -4,11 +4,22 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace posd::money {
 
 using Minor = int64_t;
+
+// The one limit on amounts (docs/catalog.md, "Limits"): a line's amount, a
+// basket's total and one tender are each at most this many minor units
+// (1,000,000,000.00 in a currency of two decimals). Anything above is refused
+// with a precise error, never wrapped.
+constexpr Minor kMaxAmount = 100'000'000'000;
+
+// Checked arithmetic: nullopt when the result does not fit in 64 bits.
+std::optional<Minor> add(Minor a, Minor b);
+std::optional<Minor> mul(Minor a, int64_t b);
 
 // a × b / d rounded half away from zero. d must be > 0.
 Minor mul_div_round(Minor a, int64_t b, int64_t d);

@@ -10,88 +10,123 @@ namespace {
 
 using money::Minor;
 
-// One sellable unit of the basket (a weighed line is one unit for its whole weight).
-struct Unit1 {
-  size_t line;
-  Minor price;
+// Pricing works on each line's units as one run: every unit of a line costs
+// the same, so a promotion takes a count of them, and a line of 9,999 pens
+// costs no more to price than a line of one. A weighed line is one unit for
+// its whole weight.
+struct Run {
+  Minor price;     // of one unit
   bool each;
-  bool taken = false;  // already discounted by an item promotion
-  Minor discount = 0;
+  int64_t left;    // units no item promotion has taken yet
 };
 
 struct Offer {
   Minor total = 0;
-  std::vector<std::pair<size_t, Minor>> unit_discounts;  // unit index → discount
-  std::vector<size_t> consumed;  // units the promotion takes, discounted or not
+  std::vector<std::pair<size_t, Minor>> discounts;  // line → discount it gives there
+  std::vector<std::pair<size_t, int64_t>> taken;    // line → units it takes, discounted or not
 };
 
-std::vector<size_t> eligible(const std::vector<Unit1>& units, const std::vector<LineInput>& lines,
+std::vector<size_t> eligible(const std::vector<Run>& runs, const std::vector<LineInput>& lines,
                              const Promotion& p, bool each_only) {
   std::vector<size_t> out;
-  for (size_t i = 0; i < units.size(); ++i) {
-    if (units[i].taken || (each_only && !units[i].each)) continue;
-    if (p.covers(lines[units[i].line].sku)) out.push_back(i);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (runs[i].left == 0 || (each_only && !runs[i].each)) continue;
+    if (p.covers(lines[i].sku)) out.push_back(i);
   }
   // Dearest first, so groups pair dear with dear and the cheapest go free.
-  std::stable_sort(out.begin(), out.end(), [&](size_t a, size_t b) { return units[a].price > units[b].price; });
+  std::stable_sort(out.begin(), out.end(), [&](size_t a, size_t b) { return runs[a].price > runs[b].price; });
   return out;
 }
 
-// What `p` would give on the units not yet taken.
-Offer evaluate(const Promotion& p, const std::vector<Unit1>& units, const std::vector<LineInput>& lines) {
-  Offer o;
-  auto add = [&](size_t u, Minor d) {
-    if (d <= 0) return;
-    o.unit_discounts.emplace_back(u, d);
-    o.consumed.push_back(u);
-    o.total += d;
+// Groups of n units in the eligible order, as the units would fall one by one:
+// the groups that lie inside one line are counted at once, the few that span
+// two lines are built unit by unit.
+void group_offer(const Promotion& p, const std::vector<Run>& runs, const std::vector<size_t>& idx, Offer& o) {
+  const int64_t n = p.type == PromoType::multibuy ? p.buy : p.qty;
+  // What one group of these unit prices (dearest first) takes off, or nullopt
+  // when the promotion gives nothing from here on (later groups are cheaper still).
+  auto group_discount = [&](const std::vector<Minor>& prices) -> std::optional<Minor> {
+    Minor d = 0;
+    if (p.type == PromoType::multibuy) {
+      for (size_t k = static_cast<size_t>(p.pay); k < prices.size(); ++k) d += prices[k];
+      return d;
+    }
+    Minor full = 0;
+    for (Minor x : prices) full += x;
+    if (full <= p.price) return std::nullopt;
+    return full - p.price;
   };
+  int64_t remaining = 0;
+  for (size_t i : idx) remaining += runs[i].left;
+  size_t k = 0;
+  int64_t used = 0;  // units of runs[idx[k]] already grouped
+  while (remaining >= n) {
+    const size_t line = idx[k];
+    const int64_t whole = (runs[line].left - used) / n;
+    if (whole > 0) {
+      auto d = group_discount(std::vector<Minor>(static_cast<size_t>(n), runs[line].price));
+      if (!d) return;
+      if (*d > 0) o.discounts.emplace_back(line, *d * whole);
+      o.total += *d * whole;
+      o.taken.emplace_back(line, whole * n);
+      used += whole * n;
+      remaining -= whole * n;
+    }
+    if (used == runs[line].left) {
+      ++k, used = 0;
+      continue;
+    }
+    if (remaining < n) return;
+    // One group across lines, unit by unit. Spread over its units by price,
+    // so that a return refunds each unit at what it really cost.
+    std::vector<Minor> prices;
+    std::vector<size_t> owner;
+    while (static_cast<int64_t>(prices.size()) < n) {
+      if (used == runs[idx[k]].left) ++k, used = 0;
+      prices.push_back(runs[idx[k]].price);
+      owner.push_back(idx[k]);
+      ++used;
+    }
+    auto d = group_discount(prices);
+    if (!d) return;
+    auto parts = money::allocate(*d, prices);
+    for (size_t u = 0; u < parts.size(); ++u) {
+      if (parts[u] > 0) o.discounts.emplace_back(owner[u], parts[u]);
+      o.total += parts[u];
+      o.taken.emplace_back(owner[u], 1);
+    }
+    remaining -= n;
+  }
+}
+
+// What `p` would give on the units not yet taken.
+Offer evaluate(const Promotion& p, const std::vector<Run>& runs, const std::vector<LineInput>& lines) {
+  Offer o;
   switch (p.type) {
     case PromoType::multibuy:
-    case PromoType::multibuy_price: {
-      const auto idx = eligible(units, lines, p, /*each_only=*/true);
-      const size_t n = static_cast<size_t>(p.type == PromoType::multibuy ? p.buy : p.qty);
-      for (size_t g = 0; g + n <= idx.size(); g += n) {
-        std::vector<Minor> prices;
-        for (size_t k = g; k < g + n; ++k) prices.push_back(units[idx[k]].price);
-        const Minor full = std::accumulate(prices.begin(), prices.end(), Minor{0});
-        // Buy N pay M: the cheapest N − M units are free. N for a price: the
-        // group costs that price, when that is cheaper.
-        Minor group_discount = 0;
-        if (p.type == PromoType::multibuy) {
-          for (size_t k = static_cast<size_t>(p.pay); k < n; ++k) group_discount += prices[k];
-        } else {
-          if (full <= p.price) break;  // later groups are cheaper still
-          group_discount = full - p.price;
-        }
-        // Spread over the group's units by price, so that a return refunds
-        // each unit at what it really cost.
-        auto parts = money::allocate(group_discount, prices);
-        for (size_t k = 0; k < n; ++k) {
-          if (parts[k] == 0) o.consumed.push_back(idx[g + k]);
-          add(idx[g + k], parts[k]);
-        }
-      }
+    case PromoType::multibuy_price:
+      group_offer(p, runs, eligible(runs, lines, p, /*each_only=*/true), o);
       break;
-    }
-    case PromoType::percent_off: {
+    case PromoType::percent_off:
       // Rounded per line, not per unit: 3 × 0.99 at 10 % is 0.30 off, not 0.30 = 3 × 0.10.
-      std::map<size_t, std::vector<size_t>> by_line;
-      for (size_t u : eligible(units, lines, p, false)) by_line[units[u].line].push_back(u);
-      for (const auto& [line, us] : by_line) {
-        std::vector<Minor> prices;
-        for (size_t u : us) prices.push_back(units[u].price);
-        const Minor sum = std::accumulate(prices.begin(), prices.end(), Minor{0});
-        auto parts = money::allocate(money::mul_div_round(sum, p.percent_bp, 10000), prices);
-        for (size_t k = 0; k < us.size(); ++k) add(us[k], parts[k]);
+      // Spread evenly over the line's units, the units left with nothing stay free to take.
+      for (size_t line : eligible(runs, lines, p, false)) {
+        const Run& r = runs[line];
+        const Minor d = money::mul_div_round(r.price * r.left, p.percent_bp, 10000);
+        if (d <= 0) continue;
+        o.discounts.emplace_back(line, d);
+        o.taken.emplace_back(line, std::min<int64_t>(d, r.left));
+        o.total += d;
       }
       break;
-    }
     case PromoType::fixed_price:
-      for (size_t u : eligible(units, lines, p, false)) {
-        const LineInput& l = lines[units[u].line];
-        const Minor at_promo = units[u].each ? p.price : money::mul_div_round(p.price, l.weight_g, 1000);
-        add(u, units[u].price - at_promo);
+      for (size_t line : eligible(runs, lines, p, false)) {
+        const Run& r = runs[line];
+        const Minor at_promo = r.each ? p.price : money::mul_div_round(p.price, lines[line].weight_g, 1000);
+        if (r.price - at_promo <= 0) continue;
+        o.discounts.emplace_back(line, (r.price - at_promo) * r.left);
+        o.taken.emplace_back(line, r.left);
+        o.total += (r.price - at_promo) * r.left;
       }
       break;
     case PromoType::basket_threshold:
@@ -100,22 +135,28 @@ Offer evaluate(const Promotion& p, const std::vector<Unit1>& units, const std::v
   return o;
 }
 
+std::string over_limit(const std::string& what) {
+  return what + " is above the limit of " + std::to_string(money::kMaxAmount) + " minor units";
+}
+
 }  // namespace
 
 PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector<Promotion>& promotions,
                           bool prices_include_tax) {
   PricedBasket out;
   out.lines.resize(lines.size());
-  std::vector<Unit1> units;
+  std::vector<Run> runs;
+  runs.reserve(lines.size());
   for (size_t i = 0; i < lines.size(); ++i) {
     const LineInput& l = lines[i];
-    if (l.unit == Unit::kg) {
-      out.lines[i].amount = money::mul_div_round(l.unit_price, l.weight_g, 1000);
-      units.push_back({i, out.lines[i].amount, false});
-    } else {
-      out.lines[i].amount = l.unit_price * l.qty;
-      for (int64_t k = 0; k < l.qty; ++k) units.push_back({i, l.unit_price, true});
+    std::optional<Minor> amount = l.unit == Unit::kg ? money::mul_div_round(l.unit_price, l.weight_g, 1000)
+                                                     : money::mul(l.unit_price, l.qty);
+    if (!amount || *amount > money::kMaxAmount || l.unit_price > money::kMaxAmount || l.weight_g < 0 || l.qty < 0) {
+      out.limit_error = over_limit("line " + std::to_string(i + 1) + "'s amount");
+      return out;
     }
+    out.lines[i].amount = *amount;
+    runs.push_back(l.unit == Unit::kg ? Run{*amount, false, 1} : Run{l.unit_price, true, l.qty});
   }
 
   // Item promotions, best first: each unit gets at most one.
@@ -127,22 +168,21 @@ PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector
     size_t best = open.size();
     Offer best_offer;
     for (size_t k = 0; k < open.size(); ++k) {
-      Offer o = evaluate(*open[k], units, lines);
+      Offer o = evaluate(*open[k], runs, lines);
       if (o.total > best_offer.total) {
         best = k;
         best_offer = std::move(o);
       }
     }
     if (best == open.size()) break;
-    for (size_t u : best_offer.consumed) units[u].taken = true;
-    for (const auto& [u, d] : best_offer.unit_discounts) {
-      units[u].discount = d;
-      auto& promos = out.lines[units[u].line].promotions;
+    for (const auto& [line, n] : best_offer.taken) runs[line].left -= n;
+    for (const auto& [line, d] : best_offer.discounts) {
+      out.lines[line].discount += d;
+      auto& promos = out.lines[line].promotions;
       if (std::find(promos.begin(), promos.end(), open[best]->id) == promos.end()) promos.push_back(open[best]->id);
     }
     open.erase(open.begin() + static_cast<long>(best));
   }
-  for (const Unit1& u : units) out.lines[u.line].discount += u.discount;
 
   // The basket discount: the largest threshold reached, spread over lines by net amount.
   Minor net = 0;
@@ -182,6 +222,9 @@ PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector
     out.discount += l.discount;
   }
   out.total = out.subtotal - out.discount + (prices_include_tax ? 0 : out.tax_total);
+  // Each line is within the limit and a basket holds at most a few thousand,
+  // so these sums cannot wrap; the total has its own limit.
+  if (out.subtotal > money::kMaxAmount || out.total > money::kMaxAmount) out.limit_error = over_limit("the basket's total");
   return out;
 }
 

@@ -43,9 +43,13 @@ struct PricedBasket {
   money::Minor tax_total = 0;
   money::Minor total = 0;     // what the customer pays
   std::vector<TaxLine> tax;   // one per tax class present, in first-seen order
+  // Not empty when a line's amount or the total is above money::kMaxAmount
+  // (then nothing else is priced): "line 3's amount is above the limit of …".
+  std::string limit_error;
 };
 
-// `prices_include_tax`: EU style (tax is inside the prices) or US style (tax added).
+// `prices_include_tax`: EU style (tax is inside the prices) or US style (tax
+// added). Each line costs the same to price whatever its quantity.
 PricedBasket price_basket(const std::vector<LineInput>& lines,
                           const std::vector<Promotion>& promotions, bool prices_include_tax);
 

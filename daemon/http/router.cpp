@@ -1,6 +1,9 @@
 #include "daemon/http/router.h"
 
+#include <algorithm>
 #include <chrono>
+
+#include "storage/json_fields.h"
 
 namespace posd::http {
 
@@ -41,9 +44,24 @@ void Router::add(bhttp::verb method, const std::string& pattern, Route route) {
   entries_.push_back({method, pattern, split_path(pattern), std::move(route)});
 }
 
+std::string method_label(bhttp::verb method) {
+  switch (method) {
+    case bhttp::verb::get:
+    case bhttp::verb::head:
+    case bhttp::verb::post:
+    case bhttp::verb::put:
+    case bhttp::verb::patch:
+    case bhttp::verb::delete_:
+    case bhttp::verb::options:
+      return std::string(bhttp::to_string(method));
+    default:
+      return "other";
+  }
+}
+
 Reply Router::observed(const Request& req, const std::string& pattern, Reply reply) const {
   if (!observer_) return reply;
-  return [observer = observer_, method = std::string(req.method_string()), pattern,
+  return [observer = observer_, method = method_label(req.method()), pattern,
           start = std::chrono::steady_clock::now(), reply = std::move(reply)](Response res) {
     observer(method, pattern, static_cast<int>(res.result_int()),
              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -54,6 +72,7 @@ Reply Router::observed(const Request& req, const std::string& pattern, Reply rep
 void Router::operator()(const Request& req, Reply reply) const {
   const auto segments = split_path(req.target());
   bool path_known = false;
+  bool bad_text = false;  // a parameter that would match is not UTF-8
   for (const Entry& e : entries_) {
     if (e.segments.size() != segments.size()) continue;
     Params params;
@@ -67,11 +86,18 @@ void Router::operator()(const Request& req, Reply reply) const {
       }
     }
     if (!match) continue;
+    if (std::any_of(params.begin(), params.end(), [](const auto& kv) { return !valid_utf8(kv.second); })) {
+      bad_text = true;
+      continue;
+    }
     path_known = true;
     if (e.method != req.method()) continue;
     return e.route(req, params, observed(req, e.pattern, std::move(reply)));
   }
   reply = observed(req, "unmatched", std::move(reply));
+  if (bad_text) {
+    return reply(error_response(bhttp::status::bad_request, "invalid_path", "a path segment is not valid UTF-8 once percent-decoded"));
+  }
   if (path_known) {
     return reply(error_response(bhttp::status::method_not_allowed, "method_not_allowed",
                                 std::string(req.method_string()) + " is not allowed on this path"));

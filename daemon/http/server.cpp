@@ -6,8 +6,13 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include <malloc.h>
+
+#include <algorithm>
+#include <cctype>
 #include <deque>
 
+#include "storage/json_fields.h"
 #include "storage/log.h"
 
 namespace posd::http {
@@ -22,7 +27,7 @@ Response error_response(bhttp::status status, const std::string& code, const std
   Response res{status, version};
   res.set(bhttp::field::content_type, "application/json");
   res.keep_alive(keep_alive);
-  res.body() = nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
+  res.body() = to_json_text(nlohmann::json{{"error", {{"code", code}, {"message", message}}}});
   res.prepare_payload();
   return res;
 }
@@ -37,6 +42,29 @@ bool harmless(beast::error_code ec) {
 }
 
 constexpr size_t kMaxQueuedEvents = 256;
+// What one subscriber may have waiting, in bytes: a basket event carries the
+// whole basket (at most max_lines lines, ~150 KB), so this keeps several.
+constexpr size_t kMaxQueuedBytes = 1 << 20;
+// The event stream needs nothing from the terminal but pings and the close.
+constexpr size_t kMaxInboundMessage = 4096;
+
+// RFC 9112 §6.1: chunked is the one transfer coding posd reads, and it must be
+// the last (here: the only) one. nullopt when the request's framing is sound.
+std::optional<Response> framing_error(const Request& req) {
+  auto te = req.find(bhttp::field::transfer_encoding);
+  if (te == req.end()) return std::nullopt;
+  std::string v;
+  for (char c : te->value()) {
+    if (c != ' ' && c != '\t') v.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  if (v == "chunked") return std::nullopt;
+  if (v.find("chunked") != std::string::npos && v.find(',') != std::string::npos) {
+    return error_response(bhttp::status::bad_request, "bad_request",
+                          "Transfer-Encoding: chunked must be the only transfer coding", 11, false);
+  }
+  return error_response(bhttp::status::not_implemented, "unsupported_transfer_encoding",
+                        "Transfer-Encoding: only chunked is understood", 11, false);
+}
 
 // One WebSocket: server-to-terminal events; what the terminal sends is read
 // (to see pings and the close) and otherwise ignored.
@@ -48,6 +76,7 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
 
   void run(Request req, bool subprotocol) {
     beast::get_lowest_layer(ws_).expires_never();
+    ws_.read_message_max(kMaxInboundMessage);
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     if (subprotocol) {
       ws_.set_option(websocket::stream_base::decorator(
@@ -60,12 +89,24 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
     });
   }
 
+  // A client too slow to read loses its oldest messages, never the one being
+  // written (its bytes are in flight), so the queue stays within both bounds.
   void send(std::string text) override {
-    if (queue_.size() >= kMaxQueuedEvents) queue_.pop_front();  // a client too slow to read
+    if (finished_) return;
+    queued_bytes_ += text.size();
     queue_.push_back(std::move(text));
+    const size_t first_droppable = writing_ ? 1 : 0;
+    while ((queue_.size() > kMaxQueuedEvents || queued_bytes_ > kMaxQueuedBytes) && queue_.size() > first_droppable + 1) {
+      queued_bytes_ -= queue_[first_droppable].size();
+      queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(first_droppable));
+      ++dropped_;
+    }
+    peak_bytes_ = std::max(peak_bytes_, queued_bytes_);
     if (!writing_) do_write();
   }
   const std::string& terminal() const override { return terminal_; }
+  size_t queued_bytes() const override { return queued_bytes_; }
+  uint64_t dropped() const override { return dropped_; }
 
   void stop() override {
     beast::error_code ec;
@@ -88,6 +129,7 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
     ws_.async_write(asio::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->writing_ = false;
       if (ec) return self->finish();
+      self->queued_bytes_ -= self->queue_.front().size();
       self->queue_.pop_front();
       if (!self->queue_.empty()) self->do_write();
     });
@@ -98,6 +140,13 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
     finished_ = true;
     if (server_.options().events) server_.options().events->detach(this);
     stop();
+    if (!writing_) {
+      queue_.clear();
+      queue_.shrink_to_fit();
+      queued_bytes_ = 0;
+    }
+    // A subscriber that held a lot gives it back to the system, not just to the heap.
+    if (peak_bytes_ > kMaxQueuedBytes / 4) ::malloc_trim(0);
     server_.forget(this);
   }
 
@@ -106,6 +155,9 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
   std::string terminal_;
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
+  size_t queued_bytes_ = 0;
+  size_t peak_bytes_ = 0;
+  uint64_t dropped_ = 0;
   bool writing_ = false;
   bool finished_ = false;
 };
@@ -159,17 +211,26 @@ class HttpSession : public Server::Closable {
     if (ec) {
       return send(error_response(bhttp::status::bad_request, "bad_request", "malformed HTTP request: " + ec.message(), 11, false));
     }
+    if (auto bad = framing_error(parser_->get())) return send(std::move(*bad));
     if (websocket::is_upgrade(parser_->get())) return upgrade();
     busy_ = true;
     Request req = parser_->release();
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive();
     auto self = derived().shared_from_this();
-    server_.handler()(req, [self, version, keep_alive](Response res) {
-      res.version(version);
-      res.keep_alive(keep_alive && res.keep_alive() && !self->closing_);
-      self->send(std::move(res));
-    });
+    auto replied = std::make_shared<bool>(false);
+    try {
+      server_.handler()(req, [self, version, keep_alive, replied](Response res) {
+        *replied = true;
+        res.version(version);
+        res.keep_alive(keep_alive && res.keep_alive() && !self->closing_);
+        self->send(std::move(res));
+      });
+    } catch (const std::exception& e) {
+      // A fault in one handler answers that request; the server goes on serving everyone else.
+      log::get("http")->error("{} answered 500: the handler threw: {}", std::string(req.method_string()), e.what());
+      if (!*replied) send(error_response(bhttp::status::internal_server_error, "internal", "the request failed inside posd", version, false));
+    }
   }
 
   void upgrade() {
@@ -254,7 +315,7 @@ class TlsSession : public HttpSession<TlsSession>, public std::enable_shared_fro
 }  // namespace
 
 Server::Server(asio::io_context& ioc, Handler handler, Options options)
-    : ioc_(ioc), handler_(std::move(handler)), options_(std::move(options)), acceptor_(ioc) {}
+    : ioc_(ioc), handler_(std::move(handler)), options_(std::move(options)), acceptor_(ioc), accept_timer_(ioc) {}
 
 Server::~Server() = default;
 
@@ -286,10 +347,23 @@ void Server::accept() {
         sessions_.insert(s);
         s->run();
       }
-    } else {
-      log::get("http")->warn("accept: {}", ec.message());
+      accept_backoff_ = std::chrono::milliseconds(0);
+      accept();
+      return;
     }
-    accept();
+    // Out of descriptors (or memory): wait before trying again, doubling up to
+    // a second, and say so once per interval rather than once per attempt.
+    ++accept_failures_;
+    accept_backoff_ = std::clamp(accept_backoff_ * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+    const auto now = std::chrono::steady_clock::now();
+    if (now - accept_logged_ > std::chrono::seconds(10)) {
+      log::get("http")->warn("accept: {} ({} failures so far; retrying with backoff)", ec.message(), accept_failures_);
+      accept_logged_ = now;
+    }
+    accept_timer_.expires_after(accept_backoff_);
+    accept_timer_.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && !stopping_) accept();
+    });
   });
 }
 
@@ -308,6 +382,7 @@ void Server::stop() {
   stopping_ = true;
   beast::error_code ec;
   acceptor_.close(ec);
+  accept_timer_.cancel();
   auto sessions = sessions_;  // stop() may erase from sessions_
   for (auto& s : sessions) s->stop();
 }

@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http.hpp>
 
@@ -34,12 +35,16 @@ Response error_response(bhttp::status status, const std::string& code, const std
                         unsigned version = 11, bool keep_alive = true);
 
 // One open WebSocket, as the hub sees it. send() may be called on the
-// io_context's thread only; a client too slow to read loses the oldest messages.
+// io_context's thread only; a client too slow to read loses the oldest
+// messages (never the one being written) beyond 256 messages or 1 MiB queued.
+// What the terminal sends is limited to 4 KiB a message (pings, the close).
 class EventChannel {
  public:
   virtual ~EventChannel() = default;
   virtual void send(std::string text) = 0;
   virtual const std::string& terminal() const = 0;
+  virtual size_t queued_bytes() const = 0;
+  virtual uint64_t dropped() const = 0;  // messages lost to slow reading
 };
 
 // Who may open a WebSocket, and where open ones go.
@@ -73,6 +78,9 @@ class Server {
   // Stops accepting; idle connections close now, busy ones after their answer.
   void stop();
   size_t open_sessions() const { return sessions_.size(); }
+  // Connections that could not be accepted (descriptors or memory exhausted);
+  // each failure waits 10 ms to 1 s before the next try.
+  uint64_t accept_failures() const { return accept_failures_; }
 
   // What sessions need of their server (internal).
   struct Closable {
@@ -91,6 +99,10 @@ class Server {
   Handler handler_;
   Options options_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer accept_timer_;
+  std::chrono::milliseconds accept_backoff_{0};
+  std::chrono::steady_clock::time_point accept_logged_{};
+  uint64_t accept_failures_ = 0;
   std::set<std::shared_ptr<Closable>> sessions_;
   bool stopping_ = false;
 };

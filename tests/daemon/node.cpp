@@ -43,7 +43,7 @@ Node::Node(http::Server::Options options, const std::function<void(nlohmann::jso
                                 }});
   REQUIRE(journal);
   journal_ = std::move(*journal);
-  auto checkout = Checkout::open(ioc_, *journal_, StoreRules{config_.currency, config_.prices_include_tax, config_.cash_rounding, config_.barcode_region});
+  auto checkout = Checkout::open(ioc_, *journal_, store_rules(config_));
   REQUIRE(checkout);
   checkout_ = std::move(*checkout);
   terminals_ = std::make_unique<Terminals>(config_.terminals);
@@ -61,6 +61,9 @@ Node::Node(http::Server::Options options, const std::function<void(nlohmann::jso
     options.tls = &*tls_;
   }
   server_ = std::make_unique<http::Server>(ioc_, api_->handler(), options);
+  api_->set_server_figures([this] {
+    return Metrics::ServerFigures{events_->queued_bytes(), events_->dropped(), server_->accept_failures()};
+  });
   auto ep = server_->listen("127.0.0.1", 0);
   REQUIRE(ep);
   port_ = ep->port();
@@ -93,11 +96,11 @@ HttpResult request(uint16_t port, const std::string& method, const std::string& 
   beast::http::request<beast::http::string_body> req{beast::http::string_to_verb(method), target, 11};
   req.set(beast::http::field::host, "127.0.0.1");
   if (!token.empty()) req.set(beast::http::field::authorization, "Bearer " + token);
-  for (const auto& [k, v] : headers) req.set(k, v);
   if (!body.empty()) {
     req.set(beast::http::field::content_type, "application/json");
     req.body() = body;
   }
+  for (const auto& [k, v] : headers) req.set(k, v);  // a test's own Content-Type wins
   req.prepare_payload();
   beast::http::write(stream, req);
   beast::flat_buffer buf;

@@ -30,10 +30,11 @@ TEST_CASE("GTINs with and without symbology identifiers", "[barcode]") {
       {"036000291452", "UPC-A", "00036000291452"},
       {"0036000291452", "UPC-A", "00036000291452"},
       // UPC-E's check digit is the expanded UPC-A's. Bare, eight digits that
-      // are also a valid EAN-8 are read as EAN-8; ]E0 says UPC-E.
+      // are also a valid EAN-8 are read as EAN-8; with identifiers, ]E4 says
+      // EAN-8 and ]E0 carries UPC-E in full (13 digits).
       {"04252614", "UPC-E", "00042100005264"},
       {"01234565", "EAN-8", "00000001234565"},
-      {"]E001234565", "UPC-E", "00012345000065"},
+      {"]E00012345000065", "UPC-A", "00012345000065"},
       {"10012345000017", "ITF-14", "10012345000017"},
       {"]I110012345000017", "ITF-14", "10012345000017"},
       {"4006381333931\r\n", "EAN-13", "04006381333931"},  // a serial scanner's suffix
@@ -79,6 +80,16 @@ TEST_CASE("bad codes say why", "[barcode]") {
       {"]C10109506000134352" + GS + "0109506000134352", "AI 01: given twice"},
       {"(01)09506000134352(1)X", "unknown AI (1)"},
       {"https://example.com/gtin/123", "a Digital Link URI must carry /01/ and a GTIN"},
+      // Each AIM identifier's data rules (ISO/IEC 15424, GS1 General Specifications).
+      {"]E0036000291452", "]E0 carries 13 digits (EAN-13, or UPC-A and UPC-E in full)"},  // 12: UPC-A not in full
+      {"]E001234565", "]E0 carries 13 digits (EAN-13, or UPC-A and UPC-E in full)"},
+      {"]E340063813339311234", "]E3 carries 13 digits and a 2- or 5-digit add-on"},
+      {"]E44006381333931", "]E4 carries 8 digits (EAN-8)"},
+      {"]I11001234500001", "]I1 (ITF) carries an even number of digits"},
+      {"]A0abc", "]A0 (Code 39) carries only digits, capitals, space and - . $ / + %"},
+      {"]C0caf\xc3\xa9", "]C0 (Code 128) carries ASCII only"},
+      // An identifier cut through a multi-byte character is not echoed (it is not text).
+      {"]X\xc3\xa9", "unknown symbology identifier"},
   };
   for (const Row& r : rows) {
     INFO(r.data);

@@ -100,7 +100,9 @@ export class Store {
 
   // The API, as a terminal (for checks behind the browser's back).
   async api(method, p, token = SUPERVISOR, body) {
-    const r = await fetch(this.url + p, { method, headers: { Authorization: 'Bearer ' + token }, body: body && JSON.stringify(body) });
+    const headers = { Authorization: 'Bearer ' + token };
+    if (body) headers['Content-Type'] = 'application/json';  // fetch would say text/plain: posd answers 415
+    const r = await fetch(this.url + p, { method, headers, body: body && JSON.stringify(body) });
     return { status: r.status, json: await r.json() };
   }
 

@@ -1,7 +1,12 @@
 #include "storage/backup.h"
 
 #include <sqlite3.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace posd {
 
@@ -15,6 +20,11 @@ Status backup_database(const std::string& from, const std::string& to) {
   if (::stat(from.c_str(), &st) != 0) return Status::not_found("no database at " + from);
   auto src = sql::Db::open(from, sql::Db::Mode::read_write);
   if (!src) return src.status();
+  // The copy holds the store's sales: readable by its owner only, from the
+  // first byte (SQLite's own files beside it take the same mode).
+  const int fd = ::open(to.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::io_error("cannot create " + to + ": " + std::strerror(errno));
+  ::close(fd);
   auto dst = sql::Db::open(to, sql::Db::Mode::read_write_create);
   if (!dst) return dst.status();
   sqlite3_backup* b = sqlite3_backup_init(dst->handle(), "main", src->handle(), "main");

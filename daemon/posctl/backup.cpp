@@ -10,6 +10,7 @@
 #include "storage/cursor.h"
 #include "storage/journal_export.h"
 #include "storage/sales.h"
+#include "storage/store_key.h"
 
 namespace posctl {
 
@@ -22,15 +23,22 @@ int fail(const std::string& why, int code = 2) {
   return code;
 }
 
-// Copies the key pair that belongs to `db` next to `to` (to.key 0600, to.pub).
-posd::Status copy_keys(const std::string& db, const std::string& to) {
+// Copies `from` to `to`, readable by its owner only; never overwrites.
+posd::Status copy_private(const std::string& from, const std::string& to) {
   std::error_code ec;
-  for (const char* suffix : {".key", ".pub"}) {
-    fs::copy_file(db + suffix, to + suffix, fs::copy_options::none, ec);
-    if (ec) return posd::Status::io_error("cannot copy " + db + suffix + ": " + ec.message());
-  }
-  fs::permissions(to + ".key", fs::perms::owner_read | fs::perms::owner_write, ec);
+  fs::copy_file(from, to, fs::copy_options::none, ec);
+  if (ec) return posd::Status::io_error("cannot copy " + from + ": " + ec.message());
+  fs::permissions(to, fs::perms::owner_read | fs::perms::owner_write, ec);
+  if (ec) return posd::Status::io_error("cannot restrict " + to + ": " + ec.message());
   return posd::Status::ok();
+}
+
+// The public key always goes with the copy (to verify it); the signing key
+// only when asked (`signing_key`: the private key's path, or empty).
+posd::Status copy_keys(const std::string& db, const std::string& to, const std::string& signing_key) {
+  if (posd::Status s = copy_private(db + ".pub", to + ".pub"); !s) return s;
+  if (signing_key.empty()) return posd::Status::ok();
+  return copy_private(signing_key, to + ".key");
 }
 
 // integrity_check was done by the copy; here the journal chain with the key.
@@ -49,16 +57,26 @@ int verify_copy(const std::string& db) {
 
 int backup(const BackupArgs& a) {
   if (posd::Status s = posd::backup_database(a.db, a.to); !s) return fail(s.message());
-  if (posd::Status s = copy_keys(a.db, a.to); !s) return fail(s.message());
+  if (posd::Status s = copy_keys(a.db, a.to, a.with_signing_key ? a.db + ".key" : ""); !s) return fail(s.message());
   return verify_copy(a.to);
 }
 
 int restore(const BackupArgs& a) {
   // a.to is the backup here, a.db the database to recreate.
   if (fs::exists(a.db)) return fail(a.db + " exists; move it away first (and stop posd): restore never overwrites");
+  // The store signs on with its own key: from beside the backup, or kept apart.
+  const std::string key = !a.signing_key.empty() ? a.signing_key : a.to + ".key";
+  if (!fs::exists(key)) {
+    return fail("the backup holds no signing key: give --signing-key FILE, the store's key kept apart from its backups");
+  }
+  auto signing = posd::StoreKey::load(key);
+  if (!signing) return fail(signing.status().message());
+  auto pub = posd::PublicKey::load(a.to + ".pub");
+  if (!pub) return fail(pub.status().message());
+  if (signing->public_key().pem() != pub->pem()) return fail(key + " is not the key that signed this backup's journal");
   if (int rc = verify_copy(a.to); rc != 0) return rc;
   if (posd::Status s = posd::backup_database(a.to, a.db); !s) return fail(s.message());
-  if (posd::Status s = copy_keys(a.to, a.db); !s) return fail(s.message());
+  if (posd::Status s = copy_keys(a.to, a.db, key); !s) return fail(s.message());
   std::cout << "restored " << a.db << "\n";
   return 0;
 }

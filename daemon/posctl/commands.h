@@ -51,12 +51,24 @@ int terminal_add(const TerminalArgs& args);
 // Removes a terminal; exit 1 when there is none of that id.
 int terminal_remove(const TerminalArgs& args);
 
+struct SyncRewindArgs {
+  std::string db;
+  uint64_t seq = 0;  // what HQ really holds: everything after it is sent again
+};
+// Asks posd to send HQ the journal again from seq + 1 (HQ restored a backup,
+// or lost its database): cursor hq_rewind_request, honoured by a running posd
+// within a tick or at its next start. HQ skips what it already holds.
+int sync_rewind(const SyncRewindArgs& args);
+
 struct BackupArgs {
   std::string db;  // the live database (backup) or the one to recreate (restore)
   std::string to;  // the backup file
+  bool with_signing_key = false;  // backup: copy the private key too (to.key)
+  std::string signing_key;        // restore: the store's private key when the backup holds none
 };
-// A consistent copy while posd runs (SQLite online backup) with the store's
-// key pair beside it, then checked: integrity_check and the journal chain.
+// A consistent copy while posd runs (SQLite online backup), mode 0600, with
+// the store's public key beside it (the private key only when asked), then
+// checked: integrity_check and the journal chain.
 int backup(const BackupArgs& args);
 // The reverse, into a database file that must not exist; checks the backup first.
 int restore(const BackupArgs& args);

@@ -54,9 +54,18 @@ int main(int argc, char** argv) {
   auto* backup = app.add_subcommand("backup", "Copy the database and its keys while posd runs, then verify the copy");
   backup->add_option("--db", ba.db, "The live database")->required();
   backup->add_option("--to", ba.to, "The backup file (must not exist)")->required();
+  backup->add_flag("--with-signing-key", ba.with_signing_key,
+                   "Copy the store's private signing key too (keep such a copy as safe as the store itself)");
   auto* restore = app.add_subcommand("restore", "Recreate a database from a verified backup");
   restore->add_option("--from", ba.to, "The backup file")->required();
   restore->add_option("--db", ba.db, "The database to recreate (must not exist; stop posd first)")->required();
+  restore->add_option("--signing-key", ba.signing_key, "The store's private key, when the backup holds none");
+  posctl::SyncRewindArgs sw;
+  auto* sync_cmd = app.add_subcommand("sync", "The link to HQ");
+  sync_cmd->require_subcommand(1);
+  auto* rewind = sync_cmd->add_subcommand("rewind", "Send HQ the journal again after SEQ (HQ lost or restored its data)");
+  rewind->add_option("--db", sw.db, "The store database")->required();
+  rewind->add_option("--to", sw.seq, "The last seq HQ really holds (0: everything)")->required();
   posctl::StatusArgs st;
   posctl::BarcodeArgs bc;
   auto* barcode = app.add_subcommand("barcode", "What a scanned code holds, as JSON");
@@ -69,6 +78,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (barcode->parsed()) return posctl::barcode(bc);
   if (backup->parsed()) return posctl::backup(ba);
+  if (rewind->parsed()) return posctl::sync_rewind(sw);
   if (restore->parsed()) return posctl::restore(ba);
   if (status->parsed()) return posctl::status(st);
   if (add->parsed()) return posctl::terminal_add(ta);

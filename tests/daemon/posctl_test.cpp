@@ -160,12 +160,29 @@ TEST_CASE("posctl backup copies a live database consistently, and restore brings
   CHECK(failed_appends == 0);
   REQUIRE(b.exit_code == 0);
   CHECK_THAT(b.out, Catch::StartsWith("ok "));
-  CHECK(std::filesystem::exists(dir.file("backup.db.key")));
-  CHECK((std::filesystem::status(dir.file("backup.db.key")).permissions() & std::filesystem::perms::all) ==
-        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  namespace fs = std::filesystem;
+  const auto owner_only = fs::perms::owner_read | fs::perms::owner_write;
+  // The copy is the owner's only, and holds no signing key unless asked.
+  CHECK((fs::status(dir.file("backup.db")).permissions() & fs::perms::all) == owner_only);
+  CHECK_FALSE(fs::exists(dir.file("backup.db.key")));
+  CHECK(fs::exists(dir.file("backup.db.pub")));
   CHECK(test::run({test::bin("posctl"), "backup", "--db", db, "--to", dir.file("backup.db")}).exit_code == 2);
+  REQUIRE(test::run({test::bin("posctl"), "backup", "--db", db, "--to", dir.file("keyed.db"), "--with-signing-key"}).exit_code == 0);
+  CHECK((fs::status(dir.file("keyed.db.key")).permissions() & fs::perms::all) == owner_only);
 
-  auto r = test::run({test::bin("posctl"), "restore", "--from", dir.file("backup.db"), "--db", dir.file("restored.db")});
+  // Restoring a backup without its key needs the store's key, and the right one.
+  auto keyless = test::run({test::bin("posctl"), "restore", "--from", dir.file("backup.db"), "--db", dir.file("restored.db")});
+  CHECK(keyless.exit_code == 2);
+  CHECK_THAT(keyless.err, Catch::Contains("give --signing-key FILE"));
+  auto other = Journal::open({.db_path = dir.file("other.db"), .store_id = "S2"});
+  REQUIRE(other);
+  auto wrong = test::run({test::bin("posctl"), "restore", "--from", dir.file("backup.db"), "--db", dir.file("restored.db"),
+                          "--signing-key", dir.file("other.db.key")});
+  CHECK(wrong.exit_code == 2);
+  CHECK_THAT(wrong.err, Catch::Contains("is not the key that signed"));
+  CHECK(test::run({test::bin("posctl"), "restore", "--from", dir.file("keyed.db"), "--db", dir.file("from-keyed.db")}).exit_code == 0);
+  auto r = test::run({test::bin("posctl"), "restore", "--from", dir.file("backup.db"), "--db", dir.file("restored.db"),
+                      "--signing-key", db + ".key"});
   REQUIRE(r.exit_code == 0);
   CHECK(test::run({test::bin("posctl"), "journal", "verify", "--db", dir.file("restored.db")}).exit_code == 0);
   auto over = test::run({test::bin("posctl"), "restore", "--from", dir.file("backup.db"), "--db", db});

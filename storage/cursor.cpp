@@ -23,4 +23,10 @@ Status advance(sql::Db& db, std::string_view name, uint64_t value) {
   return Status::ok();
 }
 
+Status set(sql::Db& db, std::string_view name, uint64_t value) {
+  auto st = db.cached("INSERT INTO cursor(name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+  if (!st) return st.status();
+  return (*st)->bind(1, name).bind(2, static_cast<int64_t>(value)).run();
+}
+
 }  // namespace posd::cursor

@@ -68,6 +68,9 @@ Result<std::unique_ptr<Journal>> Journal::open(Options o) {
     return Status::invalid_argument("a new journal needs a store_id");
   }
   if (Status s = j->check_genesis(); !s) return s;
+  auto watcher = sql::Db::open(j->options_.db_path, sql::Db::Mode::read_only);
+  if (!watcher) return watcher.status();
+  j->watcher_.emplace(std::move(*watcher));
   j->writer_ = std::thread([p = j.get()] { p->run(); });
   if (j->head_seq_ == 0) {
     nlohmann::json genesis = {{"store_id", j->options_.store_id},
@@ -84,6 +87,23 @@ Journal::Journal(Options options, sql::Db db, StoreKey key)
 
 Journal::~Journal() { close(); }
 
+void Journal::raise_last_seq(uint64_t seq) const {
+  uint64_t seen = last_seq_.load(std::memory_order_acquire);
+  while (seq > seen && !last_seq_.compare_exchange_weak(seen, seq, std::memory_order_acq_rel)) {
+  }
+}
+
+uint64_t Journal::refresh() const {
+  std::lock_guard lock(watch_mu_);
+  if (!watcher_) return changes_seen_;
+  auto v = watcher_->query_int("PRAGMA data_version");
+  if (!v || !*v || **v == data_version_) return changes_seen_;
+  data_version_ = **v;
+  auto head = watcher_->query_int("SELECT MAX(seq) FROM journal");
+  if (head && *head) raise_last_seq(static_cast<uint64_t>(**head));
+  return ++changes_seen_;
+}
+
 Status Journal::read_head() {
   auto head = db_.cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
   if (!head) return head.status();
@@ -91,7 +111,7 @@ Status Journal::read_head() {
   if (!row) return row.status();
   head_seq_ = *row ? static_cast<uint64_t>((*head)->int64(0)) : 0;
   head_hash_ = *row ? (*head)->text(1) : genesis_prev_hash();
-  last_seq_.store(head_seq_, std::memory_order_release);
+  raise_last_seq(head_seq_);
   return Status::ok();
 }
 
@@ -224,7 +244,7 @@ void Journal::commit_batch(std::vector<Write>& batch) {
     return fail_all(s);
   }
   disk_full_.store(false, std::memory_order_release);
-  last_seq_.store(head_seq_, std::memory_order_release);
+  raise_last_seq(head_seq_);
 }
 
 // One write inside the batch's transaction, under its own savepoint.

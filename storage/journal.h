@@ -97,8 +97,14 @@ class Journal {
   // Stops taking writes, commits everything already queued, joins the writer.
   void close();
 
-  // The last durable seq. Any thread.
+  // The last durable seq this Journal has written or refresh() has seen. Any thread.
   uint64_t last_seq() const { return last_seq_.load(std::memory_order_acquire); }
+  // Notices commits by other processes too (posctl writing while posd runs):
+  // when SQLite's data_version moved, reads the journal's head again. Cheap
+  // when nothing changed. Returns how many changes of the database it has
+  // seen so far (by anyone): a caller that keeps the last figure knows
+  // whether anything changed since it looked. Any thread.
+  uint64_t refresh() const;
   // Batches the writer has finished (committed or failed): the writer is alive
   // while this moves or the queue is empty.
   uint64_t batches() const { return batches_.load(std::memory_order_acquire); }
@@ -122,6 +128,7 @@ class Journal {
   };
 
   Journal(Options options, sql::Db db, StoreKey key);
+  void raise_last_seq(uint64_t seq) const;
   // Reads the chain's head (last seq and hash) from the database.
   Status read_head();
   Status check_genesis();
@@ -135,7 +142,12 @@ class Journal {
 
   uint64_t head_seq_ = 0;  // writer thread only
   std::string head_hash_;
-  std::atomic<uint64_t> last_seq_{0};
+  mutable std::atomic<uint64_t> last_seq_{0};
+  // refresh(): a connection of its own and the data_version it last saw.
+  mutable std::mutex watch_mu_;
+  mutable std::optional<sql::Db> watcher_;
+  mutable int64_t data_version_ = -1;
+  mutable uint64_t changes_seen_ = 0;
   std::atomic<uint64_t> batches_{0};
   std::atomic<bool> busy_{false};
   std::atomic<bool> disk_full_{false};

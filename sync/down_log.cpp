@@ -310,7 +310,13 @@ Result<nlohmann::json> recent_quarantine(sql::Db& db, int64_t limit) {
 Mutation quarantine_message(std::string reason, std::string payload) {
   return [reason = std::move(reason), payload = std::move(payload)](WriteContext& ctx) -> Result<std::vector<Entry>> {
     if (Status s = record_quarantine(ctx.db, std::nullopt, "undecodable", reason, payload); !s) return s;
-    return std::vector<Entry>{{"hq_quarantined", json{{"hq_seq", nullptr}, {"reason", reason}}}};
+    auto trim = ctx.db.cached(
+        "DELETE FROM down_quarantine WHERE hq_seq IS NULL AND id NOT IN "
+        "(SELECT id FROM down_quarantine WHERE hq_seq IS NULL ORDER BY id DESC LIMIT " +
+        std::to_string(kUndecodableKept) + ")");
+    if (!trim) return trim.status();
+    if (Status s = (*trim)->run(); !s) return s;
+    return std::vector<Entry>{};  // nothing for the journal: there is no entry to account for
   };
 }
 

@@ -25,7 +25,10 @@ struct DownApplied {
 // before the write's completion runs.
 Mutation apply_down(DownEntry entry, std::shared_ptr<DownApplied> out);
 
-// Records a down-log message that could not even be decoded (no hq_seq).
+// Records a down-log message that could not even be decoded (no hq_seq) in
+// down_quarantine, keeping the newest kUndecodableKept such rows. Nothing is
+// journaled: only an entry with an hq_seq has a place in the record.
+constexpr int kUndecodableKept = 100;
 Mutation quarantine_message(std::string reason, std::string payload);
 
 // The last `limit` quarantined entries, newest first: [{id, hq_seq (or null),

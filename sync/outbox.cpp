@@ -8,6 +8,7 @@ namespace posd::sync {
 
 namespace {
 constexpr const char* kAcked = "hq_acked_seq";
+constexpr const char* kRewindRequest = "hq_rewind_request";
 }
 
 Result<uint64_t> Outbox::acked_seq() { return cursor::read(db_, kAcked); }
@@ -30,6 +31,36 @@ Result<std::vector<Event>> Outbox::read(uint64_t first, size_t limit, size_t max
   });
   if (!s && s.code() != Status::Code::unavailable) return s;
   return out;
+}
+
+Mutation Outbox::rewind(uint64_t seq) {
+  return [seq](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    auto acked = cursor::read(ctx.db, kAcked);
+    if (!acked) return acked.status();
+    if (seq < *acked) {
+      if (Status s = cursor::set(ctx.db, kAcked, seq); !s) return s;
+    }
+    if (Status s = cursor::set(ctx.db, kRewindRequest, 0); !s) return s;
+    return std::vector<Entry>{};
+  };
+}
+
+Mutation Outbox::request_rewind(uint64_t seq) {
+  return [seq](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (seq >= ctx.next_seq) {
+      return Status::invalid_argument("seq " + std::to_string(seq) + " is beyond the journal's last seq " +
+                                      std::to_string(ctx.next_seq - 1));
+    }
+    if (Status s = cursor::set(ctx.db, kRewindRequest, seq + 1); !s) return s;
+    return std::vector<Entry>{};
+  };
+}
+
+Result<std::optional<uint64_t>> Outbox::rewind_requested(sql::Db& db) {
+  auto v = db.query_int("SELECT value FROM cursor WHERE name = ?1", kRewindRequest);
+  if (!v) return v.status();
+  if (!*v || **v <= 0) return std::optional<uint64_t>{};
+  return std::optional<uint64_t>{static_cast<uint64_t>(**v - 1)};
 }
 
 Mutation Outbox::ack(uint64_t acked_seq) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "storage/journal.h"
@@ -25,6 +26,16 @@ class Outbox {
   // and when it came (cursor hq_ack_at_ms, for posctl status).
   // An ack beyond the journal's head is refused: HQ cannot hold what was never sent.
   static Mutation ack(uint64_t acked_seq);
+  // A write that moves hq_acked_seq back to `seq` (when it is ahead of it)
+  // and clears any operator's request (posctl sync rewind): what is after it
+  // is sent again. HQ skips what it already holds.
+  static Mutation rewind(uint64_t seq);
+  // posctl's request that a running posd rewind to `seq` (cursor
+  // hq_rewind_request = seq + 1; 0: none). posd honours it within a tick,
+  // or at its next start.
+  static Mutation request_rewind(uint64_t seq);
+  // The pending request's seq, if any.
+  static Result<std::optional<uint64_t>> rewind_requested(sql::Db& db);
 
  private:
   sql::Db& db_;

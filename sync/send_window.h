@@ -39,6 +39,13 @@ class SendWindow {
     progress_ = now;
     return true;
   }
+  // Back to `acked` even when it is behind what was acknowledged: the peer
+  // says it holds less (it restored a backup), so everything after is sent again.
+  void rewind_to(uint64_t acked, Clock::time_point now) {
+    acked_ = acked;
+    sent_ = acked;
+    progress_ = now;
+  }
   // Entries in flight and no ack for `patience`: rewinds to the last ack and
   // returns true.
   bool rewind_if_stalled(Clock::time_point now, Clock::duration patience) {

@@ -40,6 +40,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   SyncFigures figures;
   bool running = false;
   std::string last_down_reason;
+  uint64_t changes_seen = 0;  // the journal's refresh() figure when the tick last looked
 
   void start() {
     LinkOptions lo = options.link;
@@ -51,8 +52,10 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     h.on_down = [weak](const std::string& why) { if (auto s = weak.lock()) s->down(why); };
     h.on_message = [weak](const std::string& t, const std::string& p) { if (auto s = weak.lock()) s->message(t, p); };
     link = std::make_unique<Link>(io, std::move(lo), std::move(h));
+    journal.refresh();
     auto acked = outbox.acked_seq();
     window.reset(acked ? *acked : 0, SendWindow::Clock::now());
+    rewind_if_requested();
     running = true;
     link->start();
     ticker.start([weak] { if (auto s = weak.lock()) s->tick(); });
@@ -64,8 +67,13 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     if (link) link->stop();
   }
 
-  // Every options.tick: resend when HQ stopped acknowledging, send what is new.
+  // Every options.tick: notice what others committed (posctl), resend when HQ
+  // stopped acknowledging, send what is new.
   void tick() {
+    if (const uint64_t seen = journal.refresh(); seen != changes_seen) {
+      changes_seen = seen;
+      rewind_if_requested();
+    }
     if (window.rewind_if_stalled(SendWindow::Clock::now(), options.resend_after)) {
       logger->info("no ack from HQ for {} ms: sending again from seq {}", options.resend_after.count(), window.next());
     }
@@ -79,8 +87,9 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
       logger->error("cannot read the sync cursors; will retry on the next connect");
       return;
     }
+    journal.refresh();
     window.reset(*acked, SendWindow::Clock::now());
-    Hello hello{journal.store_id(), journal.last_seq(), *acked, *applied};
+    Hello hello{journal.store_id(), journal.last_seq(), window.acked(), *applied};
     logger->info("link up (connect {}): journal seq {}, HQ holds {}, applied HQ entries up to {}", link->connects(),
                  hello.journal_seq, hello.hq_acked_seq, hello.hq_applied_seq);
     last_down_reason.clear();
@@ -130,9 +139,13 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
       }
       return apply(*e);
     }
-    if (std::holds_alternative<Hello>(*m)) {
+    if (const Hello* hello = std::get_if<Hello>(&*m)) {
       // HQ (re)started: it replays its down-log from what we say we applied,
-      // and the journal goes again from its acks.
+      // and the journal goes again from what it says it holds, even when
+      // that is less than it once acknowledged (it restored a backup).
+      if (hello->store_id == journal.store_id() && hello->hq_acked_seq < window.acked()) {
+        rewind(hello->hq_acked_seq, "HQ's hello says it holds");
+      }
       up();
       return;
     }
@@ -140,9 +153,15 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   }
 
   void journal_acked(uint64_t seq) {
+    journal.refresh();
     if (seq > journal.last_seq()) {
       ++figures.rejected_acks;
       logger->warn("HQ acked seq {} beyond the journal's last seq {}; ignored", seq, journal.last_seq());
+      return;
+    }
+    if (seq < window.acked()) {
+      rewind(seq, "HQ acknowledges");
+      send();
       return;
     }
     if (!window.ack(seq, SendWindow::Clock::now())) return;
@@ -182,9 +201,31 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     });
   }
 
+  // The journal is the truth: HQ holding less than it acknowledged (a
+  // restored backup, an empty database) means sending again from what it holds.
+  void rewind(uint64_t seq, const std::string& who) {
+    ++figures.rewinds;
+    logger->warn("{} only up to seq {}, not {}: sending again from seq {}", who, seq, window.acked(), seq + 1);
+    window.rewind_to(seq, SendWindow::Clock::now());
+    journal.submit(Outbox::rewind(seq), [weak = std::weak_ptr<Impl>(shared_from_this()), seq](Result<Appended> r) {
+      auto s = weak.lock();
+      if (s && !r) s->logger->error("cannot record the rewind to seq {}: {}", seq, r.status().message());
+    });
+  }
+
+  // An operator's `posctl sync rewind`, written while posd runs or before it started.
+  void rewind_if_requested() {
+    auto requested = Outbox::rewind_requested(reader);
+    if (!requested || !*requested) return;
+    rewind(**requested, "an operator (posctl sync rewind) says HQ holds");
+  }
+
+  // Undecodable, or for another store: no hq_seq to apply or journal. Counted
+  // and kept in a bounded table; a looping or hostile HQ cannot fill the journal.
   void quarantine(const std::string& reason, const std::string& payload) {
+    ++figures.garbage;
     ++figures.quarantined;
-    logger->warn("quarantined a message on {}: {}", topics.down_log(), reason);
+    logger->warn("ignored a message on {}: {}", topics.down_log(), reason);
     journal.submit(quarantine_message(reason, payload), [](Result<Appended>) {});
   }
 };

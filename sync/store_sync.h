@@ -35,6 +35,8 @@ struct SyncFigures {
   uint64_t hq_applied_seq = 0;
   uint64_t quarantined = 0;       // down-log entries and messages quarantined since start
   uint64_t rejected_acks = 0;     // acks that could not be decoded or claimed too much
+  uint64_t rewinds = 0;           // times HQ (or an operator) said it holds less: sent again from there
+  uint64_t garbage = 0;           // undecodable messages from HQ, counted, not journaled
   std::optional<std::chrono::system_clock::time_point> last_ack;  // since start
 };
 

@@ -1,5 +1,7 @@
 #include "drivers/scanner.h"
 
+#include "drivers/scan_decoder.h"
+
 #include <fcntl.h>
 #include <linux/input.h>
 #include <sys/ioctl.h>
@@ -21,8 +23,6 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 namespace {
-
-constexpr size_t kMaxScan = 4096;  // longer without a terminator: noise, dropped
 
 // What every source shares: a retry timer with backoff, one log line per
 // kind of failure, and the state. Handlers check `alive_` before touching
@@ -70,16 +70,9 @@ class Source : public Scanner {
       if (!ec && *alive) open();
     });
   }
-  // Appends bytes; every piece ended by one of `terminators` is a scan.
-  void feed(std::string& buf, const char* data, size_t n, const std::string& terminators) {
-    buf.append(data, n);
-    size_t end;
-    while ((end = buf.find_first_of(terminators)) != std::string::npos) {
-      std::string scan = buf.substr(0, end);
-      buf.erase(0, end + 1);
-      if (!scan.empty()) on_scan_(config_, scan);
-    }
-    if (buf.size() > kMaxScan) buf.clear();
+  // What the decoders hand over goes to on_scan.
+  ScanSink sink() {
+    return [this](const std::string& scan) { on_scan_(config_, scan); };
   }
 
   asio::io_context& io_;
@@ -111,7 +104,7 @@ class SerialScanner : public Source {
     if (!ec) port_.set_option(sp::stop_bits(sp::stop_bits::one), ec);
     if (!ec) port_.set_option(sp::flow_control(sp::flow_control::none), ec);
     if (ec) return fail("cannot set up " + config_.path + ": " + ec.message());
-    buf_.clear();
+    lines_.reset();
     connected("reading " + config_.path);
     read();
   }
@@ -123,15 +116,15 @@ class SerialScanner : public Source {
     port_.async_read_some(asio::buffer(chunk_), [this, alive = alive_](const error_code& ec, size_t n) {
       if (!*alive) return;
       if (ec) return fail(config_.path + ": " + ec.message());  // unplugged: EIO, or the node is gone
-      // CRLF ends on LF and CR alike; a CR or LF alone is the configured end.
-      feed(buf_, chunk_.data(), n, config_.suffix == "LF" ? "\n" : config_.suffix == "CR" ? "\r" : "\r\n");
+      lines_.feed(std::string_view(chunk_.data(), n), sink());
       read();
     });
   }
 
   asio::serial_port port_{io_};
   std::array<char, 256> chunk_{};
-  std::string buf_;
+  // CRLF ends on LF and CR alike; a CR or LF alone is the configured end.
+  LineDecoder lines_{config_.suffix == "LF" ? "\n" : config_.suffix == "CR" ? "\r" : "\r\n"};
 };
 
 class TcpScanner : public Source {
@@ -143,7 +136,7 @@ class TcpScanner : public Source {
     explicit Connection(asio::io_context& io) : socket(io) {}
     asio::ip::tcp::socket socket;
     std::array<char, 512> chunk{};
-    std::string buf;
+    LineDecoder lines{"\r\n"};
   };
 
   void open() override {
@@ -183,7 +176,7 @@ class TcpScanner : public Source {
         std::erase(connections_, c);
         return;
       }
-      feed(c->buf, c->chunk.data(), n, "\r\n");
+      c->lines.feed(std::string_view(c->chunk.data(), n), sink());
       read(c);
     });
   }
@@ -209,9 +202,7 @@ class EvdevScanner : public Source {
       return fail("cannot grab " + config_.path + ": " + why);
     }
     device_.assign(fd);
-    bytes_.clear();
-    text_.clear();
-    shift_ = 0;
+    keys_.reset();
     connected("reading " + config_.path + " (" + config_.layout + " layout)");
     read();
   }
@@ -223,90 +214,17 @@ class EvdevScanner : public Source {
     device_.async_read_some(asio::buffer(chunk_), [this, alive = alive_](const error_code& ec, size_t n) {
       if (!*alive) return;
       if (ec) return fail(config_.path + ": " + (ec == asio::error::eof ? "closed" : ec.message()));
-      bytes_.append(chunk_.data(), n);
-      size_t used = 0;
-      for (; used + sizeof(input_event) <= bytes_.size(); used += sizeof(input_event)) {
-        input_event e;
-        std::memcpy(&e, bytes_.data() + used, sizeof e);
-        key(e);
-      }
-      bytes_.erase(0, used);
+      keys_.feed(std::string_view(chunk_.data(), n), sink());
       read();
     });
-  }
-  void key(const input_event& e) {
-    if (e.type != EV_KEY) return;
-    if (e.code == KEY_LEFTSHIFT || e.code == KEY_RIGHTSHIFT) {
-      const int bit = e.code == KEY_LEFTSHIFT ? 1 : 2;
-      shift_ = e.value ? (shift_ | bit) : (shift_ & ~bit);
-      return;
-    }
-    if (e.value != 1) return;  // presses only; releases and repeats type nothing
-    if (e.code == KEY_ENTER || e.code == KEY_KPENTER) {
-      if (!text_.empty()) on_scan_(config_, text_);
-      text_.clear();
-      return;
-    }
-    if (char c = key_char(config_.layout, e.code, shift_ != 0); c && text_.size() < kMaxScan) text_ += c;
   }
 
   asio::posix::stream_descriptor device_{io_};
   std::array<char, 64 * sizeof(input_event)> chunk_{};
-  std::string bytes_, text_;
-  int shift_ = 0;
+  KeyDecoder keys_{config_.layout};
 };
 
-using KeyMap = std::map<unsigned, std::pair<char, char>>;
-
-// A row of keys from `first`: each character of `plain` unshifted and of
-// `shifted` with shift; \x01 where the key types no ASCII character.
-void row(KeyMap& m, unsigned first, std::string_view plain, std::string_view shifted) {
-  for (size_t i = 0; i < plain.size(); ++i) {
-    auto pick = [](char c) { return c == '\x01' ? '\0' : c; };
-    m[first + static_cast<unsigned>(i)] = {pick(plain[i]), pick(shifted[i])};
-  }
-}
-
-KeyMap keypad() {
-  KeyMap m;
-  const std::pair<unsigned, char> keys[] = {{KEY_KP0, '0'}, {KEY_KP1, '1'}, {KEY_KP2, '2'}, {KEY_KP3, '3'},
-                                            {KEY_KP4, '4'}, {KEY_KP5, '5'}, {KEY_KP6, '6'}, {KEY_KP7, '7'},
-                                            {KEY_KP8, '8'}, {KEY_KP9, '9'}, {KEY_KPDOT, '.'}, {KEY_KPMINUS, '-'},
-                                            {KEY_KPPLUS, '+'}, {KEY_KPASTERISK, '*'}, {KEY_KPSLASH, '/'}};
-  for (auto [k, c] : keys) m[k] = {c, c};
-  m[KEY_SPACE] = {' ', ' '};
-  return m;
-}
-
-// \x01 marks a key that types no ASCII character (é, è, ç, à, °, ù, µ, §, dead keys).
-const KeyMap& layout_map(const std::string& layout) {
-  static const KeyMap us = [] {
-    KeyMap m = keypad();
-    row(m, KEY_1, "1234567890-=", "!@#$%^&*()_+");
-    row(m, KEY_Q, "qwertyuiop[]", "QWERTYUIOP{}");
-    row(m, KEY_A, "asdfghjkl;'`", "ASDFGHJKL:\"~");
-    row(m, KEY_BACKSLASH, "\\zxcvbnm,./", "|ZXCVBNM<>?");
-    return m;
-  }();
-  static const KeyMap fr = [] {
-    KeyMap m = keypad();
-    row(m, KEY_1, "&\x01\"'(-\x01_\x01\x01)=", "1234567890\x01+");
-    row(m, KEY_Q, "azertyuiop\x01$", "AZERTYUIOP\x01\x01");
-    row(m, KEY_A, "qsdfghjklm\x01\x01", "QSDFGHJKLM%\x01");
-    row(m, KEY_BACKSLASH, "*wxcvbn,;:!", "\x01WXCVBN?./\x01");
-    return m;
-  }();
-  return layout == "fr" ? fr : us;
-}
-
 }  // namespace
-
-char key_char(const std::string& layout, unsigned code, bool shift) {
-  const KeyMap& m = layout_map(layout);
-  auto it = m.find(code);
-  if (it == m.end()) return 0;
-  return shift ? it->second.second : it->second.first;
-}
 
 std::unique_ptr<Scanner> make_scanner(asio::io_context& io, ScannerConfig config, OnScan on_scan,
                                       std::shared_ptr<spdlog::logger> logger) {

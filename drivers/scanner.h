@@ -18,6 +18,8 @@
 #include <boost/asio/io_context.hpp>
 #include <spdlog/logger.h>
 
+#include "drivers/scan_decoder.h"
+
 namespace posd::drivers {
 
 struct ScannerConfig {
@@ -46,9 +48,5 @@ class Scanner {
 
 std::unique_ptr<Scanner> make_scanner(boost::asio::io_context& io, ScannerConfig config, OnScan on_scan,
                                       std::shared_ptr<spdlog::logger> logger);
-
-// The character a key (a Linux KEY_* code) types under `layout`, with or
-// without shift; 0 when it types none. Exposed for tests.
-char key_char(const std::string& layout, unsigned code, bool shift);
 
 }  // namespace posd::drivers

@@ -99,7 +99,7 @@ std::optional<std::string> digital_link(std::string_view uri, std::string& error
   auto add = [&](std::string_view ai, std::string_view raw) {
     auto value = percent_decode(raw);
     if (!value || !all_digits(ai)) {
-      error = "a Digital Link part \"" + std::string(ai) + "\" is not an AI and its value";
+      error = "a Digital Link part \"" + shown(ai) + "\" is not an AI and its value";
       return false;
     }
     std::string v = *value;

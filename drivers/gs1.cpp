@@ -151,12 +151,12 @@ Gs1Result parse_element_string(std::string_view data) {
     }
     const AiSpec* spec = find_ai(data.substr(i));
     if (!spec) {
-      r.error = "unknown AI at \"" + std::string(data.substr(i, 4)) + "\"";
+      r.error = "unknown AI at \"" + shown(data.substr(i, 4)) + "\"";
       return r;
     }
     const std::string ai(data.substr(i, static_cast<size_t>(spec->ai_len)));
     if (spec->ai_len == 4 && !digits(ai)) {
-      r.error = "unknown AI at \"" + ai + "\"";
+      r.error = "unknown AI at \"" + shown(ai) + "\"";
       return r;
     }
     i += ai.size();
@@ -199,7 +199,7 @@ Gs1Result parse_bracketed(std::string_view data) {
     // The bracket must hold exactly one whole AI.
     const AiSpec* spec = find_ai(ai);
     if (!spec || static_cast<int>(ai.size()) != spec->ai_len) {
-      return {{}, "unknown AI (" + std::string(ai) + ")"};
+      return {{}, "unknown AI (" + shown(ai) + ")"};
     }
     i = next;
   }
@@ -236,6 +236,14 @@ std::optional<int64_t> price_minor(const ElementString& ais, int minor_digits) {
     return (v + div / 2) / div;
   }
   return std::nullopt;
+}
+
+std::string shown(std::string_view data) {
+  std::string out(data);
+  for (char& c : out) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return out;
 }
 
 }  // namespace posd::barcode

@@ -42,4 +42,8 @@ std::optional<int64_t> weight_grams(const ElementString& ais);
 // `minor_digits` decimals), rounded half up; nullopt when absent.
 std::optional<int64_t> price_minor(const ElementString& ais, int minor_digits = 2);
 
+// `data` as an error message may quote it: printable ASCII kept, any other
+// byte shown as '?', so that a message never holds half a character.
+std::string shown(std::string_view data);
+
 }  // namespace posd::barcode

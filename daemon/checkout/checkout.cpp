@@ -183,7 +183,7 @@ size_t Checkout::expire(std::chrono::steady_clock::time_point now, std::chrono::
               entries.push_back({"basket_abandoned", record});
               return Outcome::success(json::object());
             },
-            nullptr, [id](Outcome o) {
+            nullptr, [id = id](Outcome o) {
               if (!o.ok()) log::get("checkout")->error("basket {}: abandoning it was not journaled: {}", id, o.body.dump());
             });
     }

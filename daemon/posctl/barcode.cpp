@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/posctl/commands.h"
+#include "storage/json_fields.h"
 #include "drivers/barcode.h"
 #include "drivers/variable_measure.h"
 
@@ -29,7 +30,7 @@ int barcode(const BarcodeArgs& a) {
                         {"price_minor", optional(s.price_minor)},
                         {"weight_g", optional(s.weight_g)},
                         {"error", s.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.error)}};
-  std::cout << out.dump() << "\n";
+  std::cout << posd::to_json_text(out) << "\n";  // AIs of bytes that are not text come out as U+FFFD
   return s.valid ? 0 : 1;
 }
 

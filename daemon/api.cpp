@@ -133,9 +133,15 @@ http::Route Api::mutating(Mutating route, std::string scanned_key) {
     // PCI DSS: a full card number never enters the node, whatever key or free
     // text carries it; it is neither kept, logged nor echoed. A scanned code is
     // a barcode (GTINs and GS1 strings are long digit runs), not free text.
-    json screened = body;
-    if (!scanned_key.empty() && screened.is_object()) screened.erase(scanned_key);
-    if (carries_card_number(screened)) {
+    bool card = false;
+    if (!scanned_key.empty() && body.is_object() && body.contains(scanned_key)) {
+      json screened = body;
+      screened.erase(scanned_key);
+      card = carries_card_number(screened);
+    } else {
+      card = carries_card_number(body);
+    }
+    if (card) {
       log::get("api")->warn("{}: refused a request carrying what looks like a card number (neither kept nor logged)", c.terminal);
       return reply(to_response(Outcome::error(422, "card_number_refused",
                                               "the request carries what looks like a full card number; send only the "
@@ -175,19 +181,24 @@ http::Route Api::mutating(Mutating route, std::string scanned_key) {
       if (old != remembered_.end() && !old->second.in_flight) remembered_.erase(old);
       remembered_order_.pop_front();
     }
-    route(params, body, c, &idem, [this, slot, reply](Outcome o) {
-      auto it = remembered_.find(slot);
-      if (it != remembered_.end()) {
-        // A server failure may succeed when retried; any other answer is final.
-        if (o.status >= 500) {
-          remembered_.erase(it);
-        } else {
-          it->second.in_flight = false;
-          it->second.outcome = o;
+    try {
+      route(params, body, c, &idem, [this, slot, reply](Outcome o) {
+        auto it = remembered_.find(slot);
+        if (it != remembered_.end()) {
+          // A server failure may succeed when retried; any other answer is final.
+          if (o.status >= 500) {
+            remembered_.erase(it);
+          } else {
+            it->second.in_flight = false;
+            it->second.outcome = o;
+          }
         }
-      }
-      reply(to_response(o));
-    });
+        reply(to_response(o));
+      });
+    } catch (...) {
+      remembered_.erase(slot);  // the server answers 500; a retry runs again
+      throw;
+    }
   });
 }
 

@@ -264,6 +264,12 @@ int run_service(const Config& initial, const std::string& config_path) {
                                       {"error", {{"code", "not_text"}, {"message", "the scan is not UTF-8 text: check the scanner's keyboard or code page settings"}}}});
           return;
         }
+        if ((*checkout)->card_number_scan(code)) {
+          log::get("scanner")->warn("{}: refused a scan that looks like a card number (neither kept nor logged)", s.id);
+          events.publish(s.terminal, {{"type", "scan_refused"}, {"scanner", s.id}, {"code", nullptr},
+                                      {"error", {{"code", "card_number_refused"}, {"message", "the scan looks like a full card number: it was not kept"}}}});
+          return;
+        }
         events.publish(s.terminal, {{"type", "scan"}, {"scanner", s.id}, {"code", code}, {"into_basket", s.into_basket}});
         if (!s.into_basket) return;
         Outcome o = (*checkout)->add_scan(s.terminal, code);

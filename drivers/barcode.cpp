@@ -239,8 +239,8 @@ Scan read_scan(std::string_view data, const ScanOptions& o) {
     data = data.substr(0, 13);  // an add-on after the main code is not part of the GTIN
   }
   if (all_digits(data) && (!aim || aim->id[1] == 'E' || aim->id[1] == 'I')) {
-    const bool upce_aim = aim && aim->id == "]E0" && data.size() == 8;
-    if (data.size() == 8 && (upce_aim || (!parse_gtin(data).gtin && expand_upce(data)))) {
+    // (]E0 carries UPC-E expanded to 13 digits: eight digits are UPC-E only bare.)
+    if (data.size() == 8 && !aim && !parse_gtin(data).gtin && expand_upce(data)) {
       s.symbology = "UPC-E";
       auto upca = expand_upce(data);
       if (!upca) {

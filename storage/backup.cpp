@@ -39,12 +39,20 @@ Status backup_database(const std::string& from, const std::string& to) {
     sqlite3_sleep(10);
   }
   sqlite3_backup_finish(b);
-  if (rc != SQLITE_DONE) return dst->error(rc, "backup");
+  // A copy that failed is removed: it must not pass for a backup.
+  auto failed = [&](Status s) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((to + suffix).c_str());
+    return s;
+  };
+  if (rc != SQLITE_DONE) return failed(dst->error(rc, "backup"));
   auto check = dst->prepare("PRAGMA integrity_check");
-  if (!check) return check.status();
+  if (!check) return failed(check.status());
   auto row = check->step();
-  if (!row) return row.status();
-  if (!*row || check->text(0) != "ok") return Status::corruption("the copy fails integrity_check: " + check->text(0));
+  if (!row) return failed(row.status());
+  if (!*row || check->text(0) != "ok") {
+    const std::string why = check->text(0);
+    return failed(Status::corruption("the copy fails integrity_check: " + why));
+  }
   return Status::ok();
 }
 

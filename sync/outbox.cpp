@@ -40,7 +40,15 @@ Mutation Outbox::rewind(uint64_t seq) {
     if (seq < *acked) {
       if (Status s = cursor::set(ctx.db, kAcked, seq); !s) return s;
     }
-    if (Status s = cursor::set(ctx.db, kRewindRequest, 0); !s) return s;
+    return std::vector<Entry>{};
+  };
+}
+
+Mutation Outbox::clear_rewind_request(uint64_t seq) {
+  return [seq](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    auto st = ctx.db.cached("UPDATE cursor SET value = 0 WHERE name = ?1 AND value = ?2");
+    if (!st) return st.status();
+    if (Status s = (*st)->bind(1, kRewindRequest).bind(2, static_cast<int64_t>(seq + 1)).run(); !s) return s;
     return std::vector<Entry>{};
   };
 }

@@ -26,10 +26,11 @@ class Outbox {
   // and when it came (cursor hq_ack_at_ms, for posctl status).
   // An ack beyond the journal's head is refused: HQ cannot hold what was never sent.
   static Mutation ack(uint64_t acked_seq);
-  // A write that moves hq_acked_seq back to `seq` (when it is ahead of it)
-  // and clears any operator's request (posctl sync rewind): what is after it
-  // is sent again. HQ skips what it already holds.
+  // A write that moves hq_acked_seq back to `seq` (when it is ahead of it):
+  // what is after it is sent again. HQ skips what it already holds.
   static Mutation rewind(uint64_t seq);
+  // Clears the operator's request for `seq`, if it is still that one.
+  static Mutation clear_rewind_request(uint64_t seq);
   // posctl's request that a running posd rewind to `seq` (cursor
   // hq_rewind_request = seq + 1; 0: none). posd honours it within a tick,
   // or at its next start.

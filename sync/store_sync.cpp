@@ -41,6 +41,8 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   bool running = false;
   std::string last_down_reason;
   uint64_t changes_seen = 0;  // the journal's refresh() figure when the tick last looked
+  std::optional<uint64_t> honouring;  // an operator's rewind request being cleared
+  std::chrono::steady_clock::time_point last_garbage_kept{};
 
   void start() {
     LinkOptions lo = options.link;
@@ -80,15 +82,17 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     send();
   }
 
+  // A connect, or HQ's hello: replay from what HQ holds. The window, read
+  // from the database at start, is the truth from then on: it moves first on
+  // an ack or a rewind, and the database follows in a write of its own.
   void up() {
-    auto acked = outbox.acked_seq();
     auto applied = cursor::read(reader, "hq_applied_seq");
-    if (!acked || !applied) {
+    if (!applied) {
       logger->error("cannot read the sync cursors; will retry on the next connect");
       return;
     }
     journal.refresh();
-    window.reset(*acked, SendWindow::Clock::now());
+    window.rewind_to(window.acked(), SendWindow::Clock::now());
     Hello hello{journal.store_id(), journal.last_seq(), window.acked(), *applied};
     logger->info("link up (connect {}): journal seq {}, HQ holds {}, applied HQ entries up to {}", link->connects(),
                  hello.journal_seq, hello.hq_acked_seq, hello.hq_applied_seq);
@@ -216,16 +220,34 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   // An operator's `posctl sync rewind`, written while posd runs or before it started.
   void rewind_if_requested() {
     auto requested = Outbox::rewind_requested(reader);
-    if (!requested || !*requested) return;
-    rewind(**requested, "an operator (posctl sync rewind) says HQ holds");
+    if (!requested || !*requested || honouring == **requested) return;
+    const uint64_t seq = **requested;
+    honouring = seq;
+    // Honoured once, and cleared only if it is still this request (posctl may
+    // have written a newer one meanwhile). A request at or beyond what HQ
+    // acknowledged asks for nothing: cleared, not followed.
+    if (seq < window.acked()) {
+      rewind(seq, "an operator (posctl sync rewind) says HQ holds");
+    } else {
+      logger->info("posctl sync rewind to seq {}: HQ has acknowledged only {}; nothing to send again", seq, window.acked());
+    }
+    std::weak_ptr<Impl> weak = shared_from_this();
+    journal.submit(Outbox::clear_rewind_request(seq), [weak](Result<Appended>) {
+      if (auto s = weak.lock()) asio::post(s->io, [weak] { if (auto s = weak.lock()) s->honouring.reset(); });
+    });
   }
 
   // Undecodable, or for another store: no hq_seq to apply or journal. Counted
   // and kept in a bounded table; a looping or hostile HQ cannot fill the journal.
+  // At most ten a second are written down (and logged): a flood costs the
+  // sales no more than that, and the newest are kept.
   void quarantine(const std::string& reason, const std::string& payload) {
     ++figures.garbage;
     ++figures.quarantined;
-    logger->warn("ignored a message on {}: {}", topics.down_log(), reason);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_garbage_kept < std::chrono::milliseconds(100)) return;
+    last_garbage_kept = now;
+    logger->warn("ignored a message on {}: {} ({} so far)", topics.down_log(), reason, figures.garbage);
     journal.submit(quarantine_message(reason, payload), [](Result<Appended>) {});
   }
 };

@@ -122,16 +122,29 @@ bool looks_like_card_number(std::string_view text) {
     }
     return false;
   };
-  // Digits joined across any separators (".", "/", " ", "-", …): a letter
-  // (or a character beyond ASCII) ends a run.
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isdigit(u)) {
-      digits.push_back(c);
-    } else if (u >= 0x80 || std::isalpha(u)) {
-      if (check()) return true;
-      digits.clear();
+  // Digits joined across any separators (".", "/", " ", a no-break space, …):
+  // only an ASCII letter ends a run. Digits of other scripts (full-width,
+  // Arabic-Indic, Devanagari) count as the digits they are.
+  for (size_t i = 0; i < text.size();) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    if (u < 0x80) {
+      if (std::isdigit(u)) {
+        digits.push_back(text[i]);
+      } else if (std::isalpha(u)) {
+        if (check()) return true;
+        digits.clear();
+      }
+      ++i;
+      continue;
     }
+    // One UTF-8 sequence (a stray byte is taken alone): its code point.
+    const size_t len = u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1;
+    uint32_t cp = len == 1 ? 0 : u & (0x7F >> len);
+    for (size_t k = 1; k < len && i + k < text.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    for (uint32_t zero : {0xFF10u, 0x0660u, 0x06F0u, 0x0966u}) {
+      if (cp >= zero && cp <= zero + 9) digits.push_back(static_cast<char>('0' + (cp - zero)));
+    }
+    i += len;
   }
   return check();
 }

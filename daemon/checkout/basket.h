@@ -71,7 +71,9 @@ Outcome add_tender(Basket& b, const nlohmann::json& body, const PricedBasket& pr
 
 // True when `text` holds a run of 13–19 digits that passes the Luhn check: a
 // full card number. Digits are joined across any separators ("4111.1111…",
-// "5500/0055/…"); only a letter ends a run. Integers are amounts, not text.
+// "5500/0055/…", no-break spaces) and read in full-width, Arabic-Indic and
+// Devanagari forms too; only an ASCII letter ends a run. Integers are
+// amounts, not text.
 bool looks_like_card_number(std::string_view text);
 // True when any string or object key anywhere in `j` looks like a card number.
 bool carries_card_number(const nlohmann::json& j);

@@ -67,6 +67,13 @@ std::tuple<std::optional<int64_t>, std::optional<int64_t>, std::optional<int64_t
   return {qty, weight, price};
 }
 
+// A code that is no barcode of any kind (plain digits or text, not a GTIN,
+// GS1 string or Digital Link) and holds what looks like a full card number.
+bool card_like(const barcode::Scan& scan, const std::string& code) {
+  return !scan.valid && (scan.symbology == "text" || scan.symbology == "digits" || scan.symbology.empty()) &&
+         looks_like_card_number(code);
+}
+
 // A GTIN (check digit verified; UPC-E expanded), a GS1 element string or
 // Digital Link carrying one, a variable-measure label under the store's
 // region, or a SKU. A label whose expiry (AI 17) is before `today` is refused.
@@ -94,8 +101,14 @@ Result<Found> lookup(sql::Db& db, const std::string& code, const StoreRules& rul
     f.item = std::move(**it);
     return f;
   }
+  // A card number typed or swiped into the scan field is neither kept, nor
+  // logged, nor echoed (a valid GTIN or GS1 code is a barcode, whatever Luhn
+  // says; a GTIN-long code with a bad check digit is a misread, not echoed).
+  const bool card = card_like(scan, code);
   if (!scan.valid && scan.error == "bad check digit") {
-    err = Outcome::error(422, "bad_check_digit", code + ": bad check digit");
+    err = Outcome::error(422, "bad_check_digit", (card ? std::string("the code") : code) + ": bad check digit");
+  } else if (card) {
+    err = Outcome::error(422, "card_number_refused", "the code looks like a full card number: it was not kept");
   } else if (!scan.valid && scan.symbology != "text" && scan.symbology != "digits") {
     err = Outcome::error(422, "bad_barcode", code + ": " + scan.error);
   } else {
@@ -105,6 +118,12 @@ Result<Found> lookup(sql::Db& db, const std::string& code, const StoreRules& rul
 }
 
 }  // namespace
+
+bool Checkout::card_number_scan(const std::string& code) const {
+  if (!looks_like_card_number(code)) return false;
+  auto now = day_of(journal_.business_day());
+  return card_like(barcode::read_scan(code, {.region = rules_.barcode_region, .minor_digits = 2, .this_year = now ? now->year : 2026}), code);
+}
 
 Outcome Checkout::item(const std::string& code) {
   Outcome err;

@@ -50,6 +50,9 @@ class Checkout {
   const Journal& journal() const { return journal_; }
 
   // Items and stock (reads; answer at once).
+  // True when a scanned code is no barcode but looks like a full card number
+  // (a card swiped or typed into the scan field): it must go no further.
+  bool card_number_scan(const std::string& code) const;
   Outcome item(const std::string& code);
   Outcome stock(const std::string& sku);
 

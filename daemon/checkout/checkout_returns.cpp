@@ -55,7 +55,7 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
   std::vector<json> lines;
   try {
     Fields f(body, "");
-    receipt_no = f.optional_integer("receipt_no", 1, INT64_MAX);
+    receipt_no = f.optional_integer("receipt_no", 1, 999'999'999'999);  // 12 digits, as in the path
     tender = f.optional_string("tender");
     const json& arr = f.array("lines");
     if (arr.empty()) throw FieldError{"lines", "must hold at least one line"};

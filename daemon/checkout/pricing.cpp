@@ -217,14 +217,22 @@ PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector
                                   : money::mul_div_round(t.base, t.rate_bp, 10000);
     out.tax_total += t.amount;
   }
-  for (const auto& l : out.lines) {
-    out.subtotal += l.amount;
-    out.discount += l.discount;
-  }
-  out.total = out.subtotal - out.discount + (prices_include_tax ? 0 : out.tax_total);
   // Each line is within the limit and a basket holds at most a few thousand,
-  // so these sums cannot wrap; the total has its own limit.
-  if (out.subtotal > money::kMaxAmount || out.total > money::kMaxAmount) out.limit_error = over_limit("the basket's total");
+  // so these sums cannot wrap; they are checked all the same, and the total
+  // has its own limit.
+  std::optional<Minor> subtotal = 0, discount = 0;
+  for (const auto& l : out.lines) {
+    if (subtotal) subtotal = money::add(*subtotal, l.amount);
+    if (discount) discount = money::add(*discount, l.discount);
+  }
+  if (!subtotal || !discount || *subtotal > money::kMaxAmount) {
+    out.limit_error = over_limit("the basket's total");
+    return out;
+  }
+  out.subtotal = *subtotal;
+  out.discount = *discount;
+  out.total = out.subtotal - out.discount + (prices_include_tax ? 0 : out.tax_total);
+  if (out.total > money::kMaxAmount) out.limit_error = over_limit("the basket's total");
   return out;
 }
 

@@ -89,16 +89,15 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
     });
   }
 
-  // A client too slow to read loses its oldest messages, never the one being
-  // written (its bytes are in flight), so the queue stays within both bounds.
+  // A client too slow to read loses its oldest waiting messages; the one
+  // being written lives apart (its bytes are in flight) and is never touched.
   void send(std::string text) override {
     if (finished_) return;
     queued_bytes_ += text.size();
     queue_.push_back(std::move(text));
-    const size_t first_droppable = writing_ ? 1 : 0;
-    while ((queue_.size() > kMaxQueuedEvents || queued_bytes_ > kMaxQueuedBytes) && queue_.size() > first_droppable + 1) {
-      queued_bytes_ -= queue_[first_droppable].size();
-      queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(first_droppable));
+    while ((queue_.size() > kMaxQueuedEvents || queued_bytes_ > kMaxQueuedBytes) && queue_.size() > 1) {
+      queued_bytes_ -= queue_.front().size();
+      queue_.pop_front();
       ++dropped_;
     }
     peak_bytes_ = std::max(peak_bytes_, queued_bytes_);
@@ -125,12 +124,14 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
 
   void do_write() {
     writing_ = true;
+    in_flight_ = std::move(queue_.front());
+    queue_.pop_front();
     ws_.text(true);
-    ws_.async_write(asio::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, size_t) {
+    ws_.async_write(asio::buffer(in_flight_), [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->writing_ = false;
+      self->queued_bytes_ -= self->in_flight_.size();
+      std::string().swap(self->in_flight_);
       if (ec) return self->finish();
-      self->queued_bytes_ -= self->queue_.front().size();
-      self->queue_.pop_front();
       if (!self->queue_.empty()) self->do_write();
     });
   }
@@ -140,11 +141,8 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
     finished_ = true;
     if (server_.options().events) server_.options().events->detach(this);
     stop();
-    if (!writing_) {
-      queue_.clear();
-      queue_.shrink_to_fit();
-      queued_bytes_ = 0;
-    }
+    for (const std::string& m : queue_) queued_bytes_ -= m.size();
+    std::deque<std::string>().swap(queue_);
     // A subscriber that held a lot gives it back to the system, not just to the heap.
     if (peak_bytes_ > kMaxQueuedBytes / 4) ::malloc_trim(0);
     server_.forget(this);
@@ -154,8 +152,9 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
   Server& server_;
   std::string terminal_;
   beast::flat_buffer buffer_;
-  std::deque<std::string> queue_;
-  size_t queued_bytes_ = 0;
+  std::deque<std::string> queue_;  // waiting, oldest first
+  std::string in_flight_;          // being written: its bytes belong to async_write
+  size_t queued_bytes_ = 0;        // waiting and in flight
   size_t peak_bytes_ = 0;
   uint64_t dropped_ = 0;
   bool writing_ = false;
@@ -221,6 +220,7 @@ class HttpSession : public Server::Closable {
     auto replied = std::make_shared<bool>(false);
     try {
       server_.handler()(req, [self, version, keep_alive, replied](Response res) {
+        if (*replied) return;  // answered already (a 500 for a handler that threw)
         *replied = true;
         res.version(version);
         res.keep_alive(keep_alive && res.keep_alive() && !self->closing_);
@@ -229,7 +229,10 @@ class HttpSession : public Server::Closable {
     } catch (const std::exception& e) {
       // A fault in one handler answers that request; the server goes on serving everyone else.
       log::get("http")->error("{} answered 500: the handler threw: {}", std::string(req.method_string()), e.what());
-      if (!*replied) send(error_response(bhttp::status::internal_server_error, "internal", "the request failed inside posd", version, false));
+      if (!*replied) {
+        *replied = true;
+        send(error_response(bhttp::status::internal_server_error, "internal", "the request failed inside posd", version, false));
+      }
     }
   }
 

@@ -56,6 +56,9 @@ int verify_copy(const std::string& db) {
 }  // namespace
 
 int backup(const BackupArgs& a) {
+  for (const std::string& f : {a.to + ".pub", a.to + ".key"}) {
+    if (fs::exists(f)) return fail(f + " exists already; choose a new file");
+  }
   if (posd::Status s = posd::backup_database(a.db, a.to); !s) return fail(s.message());
   if (posd::Status s = copy_keys(a.db, a.to, a.with_signing_key ? a.db + ".key" : ""); !s) return fail(s.message());
   return verify_copy(a.to);
@@ -74,9 +77,28 @@ int restore(const BackupArgs& a) {
   auto pub = posd::PublicKey::load(a.to + ".pub");
   if (!pub) return fail(pub.status().message());
   if (signing->public_key().pem() != pub->pem()) return fail(key + " is not the key that signed this backup's journal");
+  // Every file to write is checked before the first is: a restore that fails
+  // halfway would leave a database without its key. The key may already be
+  // where it belongs (the store's own, kept when the broken database moved).
+  std::error_code ec;
+  const bool key_in_place = fs::exists(a.db + ".key") && fs::equivalent(key, a.db + ".key", ec);
+  if (!key_in_place && fs::exists(a.db + ".key")) return fail(a.db + ".key exists and is not the key given; move it away first");
+  if (fs::exists(a.db + ".pub")) {
+    auto there = posd::PublicKey::load(a.db + ".pub");
+    if (!there || there->pem() != pub->pem()) return fail(a.db + ".pub exists and is another store's; move it away first");
+  }
   if (int rc = verify_copy(a.to); rc != 0) return rc;
-  if (posd::Status s = posd::backup_database(a.to, a.db); !s) return fail(s.message());
-  if (posd::Status s = copy_keys(a.to, a.db, key); !s) return fail(s.message());
+  auto undo = [&](const std::string& why) {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(a.db + suffix, ec);
+    return fail(why);
+  };
+  if (posd::Status s = posd::backup_database(a.to, a.db); !s) return undo(s.message());
+  if (!fs::exists(a.db + ".pub")) {
+    if (posd::Status s = copy_private(a.to + ".pub", a.db + ".pub"); !s) return undo(s.message());
+  }
+  if (!key_in_place) {
+    if (posd::Status s = copy_private(key, a.db + ".key"); !s) return undo(s.message());
+  }
   std::cout << "restored " << a.db << "\n";
   return 0;
 }

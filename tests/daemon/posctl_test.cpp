@@ -181,6 +181,18 @@ TEST_CASE("posctl backup copies a live database consistently, and restore brings
   CHECK(wrong.exit_code == 2);
   CHECK_THAT(wrong.err, Catch::Contains("is not the key that signed"));
   CHECK(test::run({test::bin("posctl"), "restore", "--from", dir.file("keyed.db"), "--db", dir.file("from-keyed.db")}).exit_code == 0);
+  // A restore that cannot finish writes nothing: here another store's public key is in the way.
+  fs::copy_file(dir.file("other.db.pub"), dir.file("blocked.db.pub"));
+  auto blocked = test::run({test::bin("posctl"), "restore", "--from", dir.file("keyed.db"), "--db", dir.file("blocked.db")});
+  CHECK(blocked.exit_code == 2);
+  CHECK_THAT(blocked.err, Catch::Contains("is another store's"));
+  CHECK_FALSE(fs::exists(dir.file("blocked.db")));
+  // The store's own key, left where it was when the broken database moved away, is used in place.
+  REQUIRE(test::run({test::bin("posctl"), "restore", "--from", dir.file("backup.db"), "--db", dir.file("in-place.db"),
+                     "--signing-key", dir.file("keyed.db.key")}).exit_code == 0);
+  fs::remove(dir.file("in-place.db"));
+  REQUIRE(test::run({test::bin("posctl"), "restore", "--from", dir.file("backup.db"), "--db", dir.file("in-place.db"),
+                     "--signing-key", dir.file("in-place.db.key")}).exit_code == 0);
   auto r = test::run({test::bin("posctl"), "restore", "--from", dir.file("backup.db"), "--db", dir.file("restored.db"),
                       "--signing-key", db + ".key"});
   REQUIRE(r.exit_code == 0);

@@ -150,3 +150,19 @@ TEST_CASE("terminals provisioned by HQ are kept as a digest and can be removed",
   CHECK(s.apply("terminal", {{"id", "lane-9"}, {"remove", true}})->applied);
   CHECK(*db.query_int("SELECT COUNT(*) FROM hq_terminal") == 0);
 }
+
+TEST_CASE("undecodable messages are kept, the newest 100, and never journaled", "[down]") {
+  Store s;
+  const uint64_t seq = s.journal->last_seq();
+  for (int i = 0; i < 120; ++i) {
+    REQUIRE(s.journal->write(sync::quarantine_message("not JSON", "garbage " + std::to_string(i))));
+  }
+  CHECK(s.journal->last_seq() == seq);
+  auto db = s.reader();
+  CHECK(**db.query_int("SELECT COUNT(*) FROM down_quarantine WHERE hq_seq IS NULL") == sync::kUndecodableKept);
+  CHECK(**db.query_int("SELECT COUNT(*) FROM down_quarantine WHERE body = 'garbage 119'") == 1);
+  CHECK(**db.query_int("SELECT COUNT(*) FROM down_quarantine WHERE body = 'garbage 19'") == 0);
+  auto shown = sync::recent_quarantine(db, 5);
+  REQUIRE(shown);
+  CHECK((*shown)[0]["body"] == "garbage 119");
+}

@@ -288,8 +288,11 @@ TEST_CASE("garbage from a looping HQ is counted and kept bounded, and never reac
   CHECK(store.status()["journal_seq"] == seq);
   auto db = sql::Db::open(store.db(), sql::Db::Mode::read_only);
   REQUIRE(db);
-  REQUIRE(test::wait_until([&] { return **db->query_int("SELECT COUNT(*) FROM down_quarantine WHERE hq_seq IS NULL") == 100; }, 10));
-  CHECK(**db->query_int("SELECT COUNT(*) FROM down_quarantine WHERE reason LIKE '%not JSON%' AND body = 'garbage 119'") == 1);
+  // Written down at most ten a second (the table keeps the newest 100: down_log_test).
+  const int64_t kept = **db->query_int("SELECT COUNT(*) FROM down_quarantine WHERE hq_seq IS NULL");
+  CHECK(kept >= 1);
+  CHECK(kept <= 100);
+  CHECK(**db->query_int("SELECT COUNT(*) FROM down_quarantine WHERE hq_seq IS NULL AND reason NOT LIKE '%not JSON%'") == 0);
 }
 
 TEST_CASE("events written by posctl while posd runs reach HQ without waiting for a sale", "[hq]") {
@@ -341,6 +344,13 @@ TEST_CASE("an HQ that lost its data gets the journal again: on its hello, on a l
   REQUIRE(test::wait_until([&] { return store.status()["hq"]["backlog"] == 0; }, 20));
   require_hq_holds_journal(w.hq, store);
   CHECK(test::run({test::bin("posctl"), "sync", "rewind", "--db", store.db(), "--to", "999999"}).exit_code == 2);
+  // A request at what HQ holds asks for nothing: cleared, not followed.
+  const std::string head = std::to_string(store.status()["hq"]["acked_seq"].get<uint64_t>());
+  REQUIRE(test::run({test::bin("posctl"), "sync", "rewind", "--db", store.db(), "--to", head}).exit_code == 0);
+  auto db = sql::Db::open(store.db(), sql::Db::Mode::read_only);
+  REQUIRE(db);
+  REQUIRE(test::wait_until([&] { return *cursor::read(*db, "hq_rewind_request") == 0; }, 10));
+  CHECK(store.status()["hq"]["rewinds"] == rewinds + 1);
 }
 
 TEST_CASE("forged batches are rejected and reported by HQ and the store that owns the topic goes on", "[hq]") {

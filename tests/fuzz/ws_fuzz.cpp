@@ -83,8 +83,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   asio::io_context io;
   tcp::socket s(io);
   boost::system::error_code ec;
-  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), w.port), ec);
+  // Loopback ports run out after a few hundred thousand runs: wait for them,
+  // and close with a reset (linger 0) so that no TIME_WAIT is left behind.
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    s.close(ec);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), w.port), ec);
+    if (!ec) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   if (ec) std::abort();  // the server is gone
+  s.set_option(asio::socket_base::linger(true, 0), ec);
   asio::write(s, asio::buffer(request), ec);
   // Events for the stream while it reads.
   asio::post(w.ioc, [&w] { w.events->publish("lane-1", {{"type", "basket"}, {"n", 1}}); });

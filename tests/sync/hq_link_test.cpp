@@ -92,6 +92,17 @@ struct World {
   test::Hq hq{dir, broker};
 };
 
+// The broker, HQ and store S1 running, the store's link up.
+struct Online : World {
+  test::Store store{dir, broker, hq, "S1"};
+  Online() {
+    broker.start();
+    hq.start();
+    store.start();
+    REQUIRE(test::wait_until([&] { return store.status()["hq"]["link"] == "up"; }, 20));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("a sale made online reaches HQ's database at once", "[hq]") {
@@ -276,12 +287,8 @@ TEST_CASE("a poison down-log entry is quarantined with its reason and the entrie
 }
 
 TEST_CASE("garbage from a looping HQ is counted and kept bounded, and never reaches the journal", "[hq]") {
-  World w;
-  w.broker.start();
-  w.hq.start();
-  test::Store store(w.dir, w.broker, w.hq, "S1");
-  store.start();
-  REQUIRE(test::wait_until([&] { return store.status()["hq"]["link"] == "up"; }, 20));
+  Online w;
+  test::Store& store = w.store;
   const auto seq = store.status()["journal_seq"];
   for (int i = 0; i < 120; ++i) REQUIRE(w.broker.publish_as("hq", "posd/S1/down/log", "garbage " + std::to_string(i)) == 0);
   REQUIRE(test::wait_until([&] { return store.status()["hq"]["ignored_messages"] == 120; }, 20));
@@ -296,12 +303,8 @@ TEST_CASE("garbage from a looping HQ is counted and kept bounded, and never reac
 }
 
 TEST_CASE("events written by posctl while posd runs reach HQ without waiting for a sale", "[hq]") {
-  World w;
-  w.broker.start();
-  w.hq.start();
-  test::Store store(w.dir, w.broker, w.hq, "S1");
-  store.start();
-  REQUIRE(test::wait_until([&] { return store.status()["hq"]["link"] == "up"; }, 20));
+  Online w;
+  test::Store& store = w.store;
   REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == store.status()["journal_seq"]; }, 20));
   const uint64_t before = store.status()["journal_seq"];
   for (int i = 0; i < 3; ++i) {
@@ -316,12 +319,8 @@ TEST_CASE("events written by posctl while posd runs reach HQ without waiting for
 }
 
 TEST_CASE("an HQ that lost its data gets the journal again: on its hello, on a lower ack, or when an operator rewinds", "[hq]") {
-  World w;
-  w.broker.start();
-  w.hq.start();
-  test::Store store(w.dir, w.broker, w.hq, "S1");
-  store.start();
-  REQUIRE(test::wait_until([&] { return store.status()["hq"]["link"] == "up"; }, 20));
+  Online w;
+  test::Store& store = w.store;
   for (int i = 0; i < 3; ++i) REQUIRE(store.sell() > 0);
   REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == store.status()["journal_seq"]; }, 20));
   INFO(tail(store.log()) + "\n---- HQ\n" + tail(w.hq.log()));

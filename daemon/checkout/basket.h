@@ -65,8 +65,8 @@ const char* to_string(Basket::State s);
 Outcome not_open(const Basket& b);
 
 // Checks and applies a tender body ({"type", "amount", ...}) to `b`. On error,
-// `b` is unchanged. A card body holding anything that looks like a full card
-// number is refused and the number is never echoed.
+// `b` is unchanged. Bodies reach it already screened for card numbers (the
+// API screens every mutating body in one place, Api::mutating).
 Outcome add_tender(Basket& b, const nlohmann::json& body, const PricedBasket& priced, const StoreRules& rules);
 
 // True when `text` holds a run of 13–19 digits that passes the Luhn check: a

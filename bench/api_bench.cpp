@@ -24,7 +24,7 @@
 #include <thread>
 
 #include "storage/catalog_json.h"
-#include "drivers/gtin.h"
+#include "base/gtin.h"
 #include "storage/catalog.h"
 #include "bench/bench_catalog.h"
 #include "storage/journal.h"

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "drivers/gtin.h"
+#include "base/gtin.h"
 #include "storage/catalog.h"
 
 namespace posd::bench {

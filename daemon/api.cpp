@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
-#include "storage/log.h"
+#include "base/log.h"
 #include "daemon/openapi.h"
-#include "storage/clock.h"
-#include "storage/digest.h"
-#include "storage/json_fields.h"
+#include "base/clock.h"
+#include "base/digest.h"
+#include "base/json_fields.h"
 #include "storage/sales.h"
 #include "sync/down_log.h"
 

@@ -14,8 +14,9 @@
 #include <map>
 
 #include "daemon/checkout/checkout.h"
-#include "daemon/http/assets.h"
-#include "daemon/http/router.h"
+#include "http/assets.h"
+#include "http/router.h"
+#include "daemon/web_files.h"
 #include "daemon/metrics.h"
 #include "daemon/terminals.h"
 #include "sync/store_sync.h"
@@ -68,7 +69,7 @@ class Api {
   std::function<Metrics::ServerFigures()> server_figures_;
   uint64_t ready_batches_ = 0;
   std::chrono::steady_clock::time_point ready_since_ = std::chrono::steady_clock::now();
-  http::Assets web_{http::web_files(), http::web_file_count()};
+  http::Assets web_{web_files(), web_file_count()};
   http::Router router_;
   std::map<std::string, Remembered> remembered_;  // terminal + "\n" + key
   std::deque<std::string> remembered_order_;

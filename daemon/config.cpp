@@ -5,9 +5,9 @@
 #include <set>
 #include <sstream>
 
-#include "storage/json_fields.h"
-#include "drivers/variable_measure.h"
-#include "storage/digest.h"
+#include "base/json_fields.h"
+#include "barcode/variable_measure.h"
+#include "base/digest.h"
 
 namespace posd {
 

@@ -13,7 +13,7 @@
 #include "daemon/checkout/basket.h"
 #include "drivers/printer.h"
 #include "drivers/scanner.h"
-#include "storage/status.h"
+#include "base/status.h"
 
 namespace posd {
 

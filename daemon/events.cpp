@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "storage/json_fields.h"
+#include "base/json_fields.h"
 
 namespace posd {
 

@@ -6,7 +6,7 @@
 
 #include <set>
 
-#include "daemon/http/server.h"
+#include "http/server.h"
 #include "daemon/terminals.h"
 
 namespace posd {

@@ -13,9 +13,9 @@
 #include "daemon/events.h"
 #include "daemon/metrics.h"
 #include "daemon/tls.h"
-#include "daemon/http/server.h"
-#include "storage/json_fields.h"
-#include "storage/log.h"
+#include "http/server.h"
+#include "base/json_fields.h"
+#include "base/log.h"
 #include "sync/store_sync.h"
 
 namespace posd {

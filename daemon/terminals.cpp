@@ -4,7 +4,7 @@
 
 #include <openssl/crypto.h>
 
-#include "storage/digest.h"
+#include "base/digest.h"
 
 namespace posd {
 

@@ -4,8 +4,8 @@
 #include <map>
 #include <set>
 
-#include "storage/json_fields.h"
-#include "drivers/gtin.h"
+#include "base/json_fields.h"
+#include "base/gtin.h"
 
 namespace posd {
 

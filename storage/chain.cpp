@@ -1,6 +1,6 @@
 #include "storage/chain.h"
 
-#include "storage/digest.h"
+#include "base/digest.h"
 
 namespace posd {
 

@@ -1,6 +1,6 @@
 #include "storage/event.h"
 
-#include "storage/digest.h"
+#include "base/digest.h"
 
 namespace posd {
 

@@ -4,7 +4,7 @@
 
 #include <future>
 
-#include "storage/digest.h"
+#include "base/digest.h"
 #include "storage/schema.h"
 
 namespace posd {

@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "storage/clock.h"
+#include "base/clock.h"
 #include "storage/event.h"
 #include "storage/sqlite.h"
 #include "storage/store_key.h"

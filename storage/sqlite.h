@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "storage/status.h"
+#include "base/status.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -3,9 +3,9 @@
 #include <map>
 
 #include "storage/catalog_json.h"
-#include "storage/clock.h"
+#include "base/clock.h"
 #include "storage/cursor.h"
-#include "storage/json_fields.h"
+#include "base/json_fields.h"
 #include "storage/stock.h"
 
 namespace posd::sync {

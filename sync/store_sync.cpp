@@ -3,7 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "storage/cursor.h"
-#include "storage/log.h"
+#include "base/log.h"
 #include "sync/down_log.h"
 #include "sync/outbox.h"
 #include "sync/ticker.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "storage/json_fields.h"
+#include "base/json_fields.h"
 
 namespace posd {
 

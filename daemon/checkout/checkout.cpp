@@ -7,12 +7,12 @@
 #include <boost/asio/post.hpp>
 #include <openssl/rand.h>
 
-#include "storage/json_fields.h"
-#include "storage/log.h"
-#include "drivers/barcode.h"
-#include "drivers/gtin.h"
+#include "base/json_fields.h"
+#include "base/log.h"
+#include "barcode/barcode.h"
+#include "base/gtin.h"
 #include "storage/catalog.h"
-#include "storage/digest.h"
+#include "base/digest.h"
 #include "storage/sales.h"
 #include "storage/stock.h"
 

@@ -2,8 +2,8 @@
 // refunded at what the customer actually paid per unit; without a receipt,
 // only with a supervisor.
 #include "daemon/checkout/checkout.h"
-#include "storage/json_fields.h"
-#include "storage/log.h"
+#include "base/json_fields.h"
+#include "base/log.h"
 #include "storage/catalog.h"
 #include "storage/sales.h"
 #include "storage/stock.h"

@@ -6,7 +6,7 @@
 #include "daemon/config.h"
 #include "daemon/posctl/commands.h"
 #include "storage/backup.h"
-#include "storage/clock.h"
+#include "base/clock.h"
 #include "storage/cursor.h"
 #include "storage/journal_export.h"
 #include "storage/sales.h"

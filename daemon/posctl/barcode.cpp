@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/posctl/commands.h"
-#include "storage/json_fields.h"
-#include "drivers/barcode.h"
-#include "drivers/variable_measure.h"
+#include "base/json_fields.h"
+#include "barcode/barcode.h"
+#include "barcode/variable_measure.h"
 
 namespace posctl {
 

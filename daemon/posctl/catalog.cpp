@@ -6,7 +6,7 @@
 #include "daemon/checkout/checkout.h"
 #include "storage/catalog.h"
 #include "daemon/posctl/commands.h"
-#include "storage/digest.h"
+#include "base/digest.h"
 #include "storage/journal.h"
 
 namespace posctl {

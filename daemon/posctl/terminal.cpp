@@ -6,7 +6,7 @@
 
 #include "daemon/config.h"
 #include "daemon/posctl/commands.h"
-#include "storage/digest.h"
+#include "base/digest.h"
 
 namespace posctl {
 

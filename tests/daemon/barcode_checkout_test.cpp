@@ -2,9 +2,9 @@
 // AIs, and expired perishables, through the real API over a real socket.
 #include <catch2/catch.hpp>
 
-#include "drivers/gs1.h"
-#include "drivers/gtin.h"
-#include "drivers/variable_measure.h"
+#include "barcode/gs1.h"
+#include "base/gtin.h"
+#include "barcode/variable_measure.h"
 #include "storage/catalog_json.h"
 #include "tests/daemon/node.h"
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/config.h"
-#include "storage/digest.h"
+#include "base/digest.h"
 #include "tests/daemon/node.h"
 
 using namespace posd;

@@ -11,7 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include "drivers/gs1.h"
+#include "barcode/gs1.h"
 #include "storage/catalog_json.h"
 #include "tests/daemon/node.h"
 

@@ -3,7 +3,7 @@
 // place, the low-stock list and HQ's quarantined entries.
 #include <catch2/catch.hpp>
 
-#include "storage/clock.h"
+#include "base/clock.h"
 #include "storage/sqlite.h"
 #include "tests/daemon/node.h"
 

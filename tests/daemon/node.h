@@ -13,7 +13,7 @@
 #include "daemon/api.h"
 #include "daemon/events.h"
 #include "daemon/tls.h"
-#include "daemon/http/server.h"
+#include "http/server.h"
 #include "tests/support/temp_dir.h"
 
 namespace posd::test {

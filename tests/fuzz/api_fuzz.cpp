@@ -18,7 +18,7 @@
 #include "daemon/config.h"
 #include "storage/catalog.h"
 #include "storage/catalog_json.h"
-#include "storage/log.h"
+#include "base/log.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 
 #include "daemon/config.h"
 #include "storage/catalog_json.h"
-#include "storage/json_fields.h"
+#include "base/json_fields.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto j = nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);

@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <string>
 
-#include "drivers/barcode.h"
+#include "barcode/barcode.h"
 #include "drivers/scan_decoder.h"
-#include "storage/json_fields.h"
+#include "base/json_fields.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -10,7 +10,7 @@
 
 #include "storage/catalog.h"
 #include "storage/catalog_json.h"
-#include "storage/log.h"
+#include "base/log.h"
 #include "sync/down_log.h"
 #include "sync/protocol.h"
 

@@ -16,8 +16,8 @@
 
 #include "daemon/config.h"
 #include "daemon/events.h"
-#include "daemon/http/server.h"
-#include "storage/log.h"
+#include "http/server.h"
+#include "base/log.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "storage/digest.h"
+#include "base/digest.h"
 #include "storage/journal.h"
 #include "storage/journal_export.h"
 #include "tests/support/temp_dir.h"

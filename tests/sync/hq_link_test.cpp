@@ -11,7 +11,7 @@
 
 #include "storage/chain.h"
 #include "storage/cursor.h"
-#include "storage/digest.h"
+#include "base/digest.h"
 #include "storage/journal.h"
 #include "tests/daemon/node.h"
 #include "tests/sync/hq_fixture.h"

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "storage/journal.h"
-#include "sync/hq_ledger.h"
+#include "hq/store.h"
 #include "sync/outbox.h"
 #include "sync/protocol.h"
 #include "tests/support/temp_dir.h"
@@ -79,28 +79,28 @@ TEST_CASE("undecodable messages say precisely why", "[protocol]") {
 TEST_CASE("HQ holds each (store, seq) once and acks cumulatively", "[ledger]") {
   Store s("S1", 9);  // seq 1..10
   test::TempDir hq;
-  auto ledger = sync::HqLedger::open(hq.file("hq.db"));
+  auto ledger = hq::open_sqlite_store(hq.file("hq.db"));
   REQUIRE(ledger);
-  REQUIRE(ledger->register_store("S1", s.journal->public_key().pem()));
+  REQUIRE((*ledger)->register_store("S1", s.journal->public_key().pem()));
 
-  auto r1 = ledger->receive("S1", s.batch(1, 4));
+  auto r1 = (*ledger)->receive("S1", s.batch(1, 4));
   REQUIRE(r1);
   CHECK(r1->acked_seq == 4);
   CHECK(r1->stored == 4);
 
   SECTION("a re-sent batch is harmless") {
-    auto again = ledger->receive("S1", s.batch(1, 6));
+    auto again = (*ledger)->receive("S1", s.batch(1, 6));
     CHECK(again->duplicates == 4);
     CHECK(again->stored == 2);
     CHECK(again->acked_seq == 6);
   }
   SECTION("a gap is never acked; the re-send fills it") {
-    auto gap = ledger->receive("S1", s.batch(7, 10));
+    auto gap = (*ledger)->receive("S1", s.batch(7, 10));
     CHECK(gap->stored == 0);
     CHECK(gap->acked_seq == 4);
     CHECK(gap->rejected.empty());
-    CHECK(ledger->receive("S1", s.batch(5, 10))->acked_seq == 10);
-    auto report = ledger->report("S1");
+    CHECK((*ledger)->receive("S1", s.batch(5, 10))->acked_seq == 10);
+    auto report = (*ledger)->report("S1");
     CHECK((*report)["events"] == 10);
     CHECK((*report)["sales"] == 9);
     CHECK((*report)["sales_total"] == 900 + 36);
@@ -110,23 +110,23 @@ TEST_CASE("HQ holds each (store, seq) once and acks cumulatively", "[ledger]") {
 TEST_CASE("forged batches are rejected, reported, and harm nothing", "[ledger]") {
   Store s("S1", 5), other("S2", 5);
   test::TempDir hq;
-  auto ledger = sync::HqLedger::open(hq.file("hq.db"));
-  REQUIRE(ledger->register_store("S1", s.journal->public_key().pem()));
-  REQUIRE(ledger->register_store("S2", other.journal->public_key().pem()));
-  REQUIRE(ledger->receive("S1", s.batch(1, 3))->acked_seq == 3);
+  auto ledger = hq::open_sqlite_store(hq.file("hq.db"));
+  REQUIRE((*ledger)->register_store("S1", s.journal->public_key().pem()));
+  REQUIRE((*ledger)->register_store("S2", other.journal->public_key().pem()));
+  REQUIRE((*ledger)->receive("S1", s.batch(1, 3))->acked_seq == 3);
   uint64_t held = 3;  // what HQ holds after each forgery
 
   SECTION("a bad signature") {
     auto b = s.batch(4, 6);
     b.events[0].payload["total"] = 1;
     b.events[0].hash = chain_hash(b.events[0]);  // an honest hash, but no key to sign it
-    CHECK(ledger->receive("S1", b)->rejected == "seq 4: bad signature");
-    CHECK((*ledger->report("S1"))["rejected"][0]["reason"] == "seq 4: bad signature");
+    CHECK((*ledger)->receive("S1", b)->rejected == "seq 4: bad signature");
+    CHECK((*(*ledger)->report("S1"))["rejected"][0]["reason"] == "seq 4: bad signature");
   }
   SECTION("a bad signature on the event that seals the batch: the events before it are kept") {
     auto b = s.batch(4, 6);
     b.events[2].signature = b.events[1].signature;  // right form, wrong value
-    auto r = ledger->receive("S1", b);
+    auto r = (*ledger)->receive("S1", b);
     CHECK(r->rejected == "seq 6: bad signature");
     CHECK(r->stored == 2);
     held = 5;
@@ -134,26 +134,26 @@ TEST_CASE("forged batches are rejected, reported, and harm nothing", "[ledger]")
   SECTION("a signature that is not even hex") {
     auto b = s.batch(4, 6);
     b.events[1].signature = "zz";
-    CHECK(ledger->receive("S1", b)->rejected == "seq 5: bad signature");
+    CHECK((*ledger)->receive("S1", b)->rejected == "seq 5: bad signature");
     held = 4;
   }
   SECTION("another store's events on this store's topic") {
-    CHECK_THAT(ledger->receive("S1", other.batch(4, 6))->rejected, Catch::Contains("arrived on the topic of \"S1\""));
+    CHECK_THAT((*ledger)->receive("S1", other.batch(4, 6))->rejected, Catch::Contains("arrived on the topic of \"S1\""));
     auto relabelled = other.batch(4, 6);
     relabelled.store_id = "S1";
-    CHECK_THAT(ledger->receive("S1", relabelled)->rejected, Catch::StartsWith("seq 4: prev_hash does not match"));
+    CHECK_THAT((*ledger)->receive("S1", relabelled)->rejected, Catch::StartsWith("seq 4: prev_hash does not match"));
   }
   SECTION("a different event under a held seq") {
     auto b = s.batch(2, 3);
     b.events[1].signature = b.events[0].signature;
     b.events[1].hash = std::string(64, 'f');
-    CHECK(ledger->receive("S1", b)->rejected == "seq 3: differs from the event HQ holds");
-    CHECK((*ledger->report("S1"))["rejected"].size() == 1);
+    CHECK((*ledger)->receive("S1", b)->rejected == "seq 3: differs from the event HQ holds");
+    CHECK((*(*ledger)->report("S1"))["rejected"].size() == 1);
   }
   SECTION("an unknown store") {
-    CHECK(ledger->receive("S9", s.batch(1, 1))->rejected == "unknown store \"S9\"");
+    CHECK((*ledger)->receive("S9", s.batch(1, 1))->rejected == "unknown store \"S9\"");
   }
-  CHECK(*ledger->acked_seq("S1") == held);
-  CHECK(ledger->receive("S1", s.batch(4, 6))->acked_seq == 6);  // the honest store carries on
-  CHECK_FALSE(ledger->register_store("S1", other.journal->public_key().pem()));
+  CHECK(*(*ledger)->acked_seq("S1") == held);
+  CHECK((*ledger)->receive("S1", s.batch(4, 6))->acked_seq == 6);  // the honest store carries on
+  CHECK_FALSE((*ledger)->register_store("S1", other.journal->public_key().pem()));
 }

@@ -1,0 +1,14 @@
+// The browser lane and dashboard (daemon/web/), compiled into posd: the
+// definitions are generated at configure time (daemon/CMakeLists.txt).
+#pragma once
+
+#include <cstddef>
+
+#include "http/assets.h"
+
+namespace posd {
+
+const http::AssetFile* web_files();
+size_t web_file_count();
+
+}  // namespace posd

@@ -1,0 +1,89 @@
+#include "hq/down_log.h"
+
+namespace posd::hq {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS hq_down (
+  store_id TEXT    NOT NULL,
+  hq_seq   INTEGER NOT NULL,
+  kind     TEXT    NOT NULL,
+  body     TEXT    NOT NULL,
+  at       TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  PRIMARY KEY (store_id, hq_seq)
+) STRICT;
+CREATE TABLE IF NOT EXISTS hq_down_ack (
+  store_id TEXT    PRIMARY KEY,
+  acked    INTEGER NOT NULL
+) STRICT;
+)sql";
+
+}  // namespace
+
+Result<HqDownLog> HqDownLog::open(sql::Db& db) {
+  if (Status s = db.exec(kSchema); !s) return s;
+  return HqDownLog(db);
+}
+
+Result<uint64_t> HqDownLog::head(const std::string& store_id) {
+  auto v = db_->query_int("SELECT IFNULL(MAX(hq_seq), 0) FROM hq_down WHERE store_id = ?1", store_id);
+  if (!v) return v.status();
+  return static_cast<uint64_t>(v->value_or(0));
+}
+
+Result<uint64_t> HqDownLog::acked(const std::string& store_id) {
+  auto v = db_->query_int("SELECT acked FROM hq_down_ack WHERE store_id = ?1", store_id);
+  if (!v) return v.status();
+  return static_cast<uint64_t>(v->value_or(0));
+}
+
+Result<uint64_t> HqDownLog::append(const std::string& store_id, const std::vector<std::pair<std::string, json>>& entries) {
+  sql::Txn txn(*db_);
+  if (!txn.status()) return txn.status();
+  auto last = head(store_id);
+  if (!last) return last.status();
+  auto ins = db_->cached("INSERT INTO hq_down(store_id, hq_seq, kind, body) VALUES (?1, ?2, ?3, ?4)");
+  if (!ins) return ins.status();
+  uint64_t seq = *last;
+  for (const auto& [kind, body] : entries) {
+    ++seq;
+    if (Status s = (*ins)->bind(1, store_id).bind(2, static_cast<int64_t>(seq)).bind(3, kind).bind(4, body.dump()).run(); !s) {
+      return s;
+    }
+  }
+  if (Status s = txn.commit(); !s) return s;
+  return seq;
+}
+
+Result<std::vector<sync::DownEntry>> HqDownLog::read(const std::string& store_id, uint64_t first, size_t limit) {
+  auto st = db_->cached("SELECT hq_seq, kind, body FROM hq_down WHERE store_id = ?1 AND hq_seq >= ?2 ORDER BY hq_seq LIMIT ?3");
+  if (!st) return st.status();
+  (*st)->bind(1, store_id).bind(2, static_cast<int64_t>(first)).bind(3, static_cast<int64_t>(limit));
+  std::vector<sync::DownEntry> out;
+  for (;;) {
+    auto row = (*st)->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    out.push_back(sync::DownEntry{store_id, static_cast<uint64_t>((*st)->int64(0)), (*st)->text(1), json::parse((*st)->text(2))});
+  }
+  return out;
+}
+
+Status HqDownLog::ack(const std::string& store_id, uint64_t seq) {
+  auto last = head(store_id);
+  if (!last) return last.status();
+  if (seq > *last) {
+    return Status::invalid_argument("store " + store_id + " acked hq_seq " + std::to_string(seq) +
+                                    " beyond the down-log's last " + std::to_string(*last));
+  }
+  auto st = db_->cached(
+      "INSERT INTO hq_down_ack(store_id, acked) VALUES (?1, ?2) "
+      "ON CONFLICT(store_id) DO UPDATE SET acked = MAX(acked, ?2)");
+  if (!st) return st.status();
+  return (*st)->bind(1, store_id).bind(2, static_cast<int64_t>(seq)).run();
+}
+
+}  // namespace posd::hq

@@ -1,0 +1,35 @@
+// The SQLite backend of HqStore, its HQ → store half (hq/store.h): one
+// down-log per store with a gap-free hq_seq from 1, and the store's
+// cumulative ack of what it applied. Entries are never changed once written;
+// a correction is a new entry. Several processes may append (BEGIN IMMEDIATE).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "storage/sqlite.h"
+#include "hq/store.h"
+
+namespace posd::hq {
+
+class HqDownLog {
+ public:
+  // Creates the tables in `db` when absent. `db` must outlive this object.
+  static Result<HqDownLog> open(sql::Db& db);
+
+  // Appends entries for `store_id` in one transaction; returns the last hq_seq.
+  Result<uint64_t> append(const std::string& store_id, const DownEntries& entries);
+  // Up to `limit` entries from hq_seq `first` on.
+  Result<std::vector<sync::DownEntry>> read(const std::string& store_id, uint64_t first, size_t limit);
+  Result<uint64_t> head(const std::string& store_id);
+  Result<uint64_t> acked(const std::string& store_id);
+  // Records the store's cumulative ack; an ack beyond the head is refused.
+  Status ack(const std::string& store_id, uint64_t seq);
+
+ private:
+  explicit HqDownLog(sql::Db& db) : db_(&db) {}
+  sql::Db* db_;
+};
+
+}  // namespace posd::hq

@@ -1,0 +1,206 @@
+#include "hq/ledger.h"
+
+#include "storage/chain.h"
+#include "base/clock.h"
+
+#include <optional>
+
+namespace posd::hq {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS hq_store (
+  store_id   TEXT    PRIMARY KEY,
+  public_key TEXT    NOT NULL,
+  acked_seq  INTEGER NOT NULL DEFAULT 0,
+  last_hash  TEXT    NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS hq_event (
+  store_id     TEXT    NOT NULL,
+  seq          INTEGER NOT NULL,
+  ts           TEXT    NOT NULL,
+  business_day TEXT    NOT NULL,
+  type         TEXT    NOT NULL,
+  payload      TEXT    NOT NULL,
+  prev_hash    TEXT    NOT NULL,
+  hash         TEXT    NOT NULL,
+  signature    TEXT    NOT NULL,
+  PRIMARY KEY (store_id, seq)
+) STRICT;
+CREATE TABLE IF NOT EXISTS hq_rejected (
+  id       INTEGER PRIMARY KEY,
+  store_id TEXT    NOT NULL,
+  at       TEXT    NOT NULL,
+  reason   TEXT    NOT NULL
+) STRICT;
+)sql";
+
+Status record_rejection(sql::Db& db, const std::string& store_id, const std::string& reason) {
+  auto st = db.cached("INSERT INTO hq_rejected(store_id, at, reason) VALUES (?1, ?2, ?3)");
+  if (!st) return st.status();
+  return (*st)->bind(1, store_id).bind(2, format_utc(Clock::system().now())).bind(3, reason).run();
+}
+
+}  // namespace
+
+Result<HqLedger> HqLedger::open(const std::string& path) {
+  auto db = sql::Db::open(path);
+  if (!db) return db.status();
+  if (Status s = db->exec(kSchema); !s) return s;
+  return HqLedger(std::move(*db));
+}
+
+Status HqLedger::register_store(const std::string& store_id, const std::string& pem) {
+  auto key = PublicKey::from_pem(pem);
+  if (!key) return key.status();
+  auto st = db_.prepare("SELECT public_key FROM hq_store WHERE store_id = ?1");
+  if (!st) return st.status();
+  st->bind(1, store_id);
+  auto row = st->step();
+  if (!row) return row.status();
+  if (*row) {
+    if (st->text(0) != key->pem()) return Status::conflict("store " + store_id + " is registered with another key");
+    return Status::ok();
+  }
+  auto ins = db_.prepare("INSERT INTO hq_store(store_id, public_key, acked_seq, last_hash) VALUES (?1, ?2, 0, ?3)");
+  if (!ins) return ins.status();
+  return ins->bind(1, store_id).bind(2, key->pem()).bind(3, genesis_prev_hash()).run();
+}
+
+Status HqLedger::reject(const std::string& topic_store_id, const std::string& reason) {
+  return record_rejection(db_, topic_store_id, reason);
+}
+
+Result<Received> HqLedger::receive(const std::string& topic_store_id, const sync::JournalBatch& batch) {
+  bool sealed = true;
+  auto r = receive_once(topic_store_id, batch, false, sealed);
+  if (!r || sealed) return r;
+  return receive_once(topic_store_id, batch, true, sealed);
+}
+
+Result<Received> HqLedger::receive_once(const std::string& topic_store_id, const sync::JournalBatch& batch,
+                                        bool every_signature, bool& sealed) {
+  sql::Txn txn(db_);
+  if (!txn.status()) return txn.status();
+  auto st = db_.cached("SELECT public_key, acked_seq, last_hash FROM hq_store WHERE store_id = ?1");
+  if (!st) return st.status();
+  (*st)->bind(1, topic_store_id);
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  Received out;
+  std::optional<ChainVerifier> chain;
+  const Event* last_stored = nullptr;
+  // What is kept must be sealed by a verified signature first.
+  auto unsealed = [&] {
+    if (every_signature || !last_stored || chain->check_signature(*last_stored)) return false;
+    sealed = false;
+    return true;
+  };
+  std::string last_hash;
+  // Commits what was stored, with HQ's new position in the store's chain.
+  auto keep = [&]() -> Result<Received> {
+    if (out.stored > 0) {
+      auto up = db_.cached("UPDATE hq_store SET acked_seq = ?2, last_hash = ?3 WHERE store_id = ?1");
+      if (!up) return up.status();
+      if (Status s = (*up)->bind(1, topic_store_id).bind(2, static_cast<int64_t>(out.acked_seq)).bind(3, last_hash).run(); !s) {
+        return s;
+      }
+    }
+    if (Status s = txn.commit(); !s) return s;
+    return out;
+  };
+  auto refuse = [&](const std::string& reason) -> Result<Received> {
+    if (unsealed()) return out;  // rolled back; the caller verifies event by event
+    out.rejected = reason;
+    if (Status s = record_rejection(db_, topic_store_id, reason); !s) return s;
+    return keep();
+  };
+  if (!*row) return refuse("unknown store \"" + topic_store_id + "\"");
+  auto key = PublicKey::from_pem((*st)->text(0));
+  out.acked_seq = static_cast<uint64_t>((*st)->int64(1));
+  last_hash = (*st)->text(2);
+  if (!key) return key.status();
+  if (batch.store_id != topic_store_id) {
+    return refuse("a batch naming store \"" + batch.store_id + "\" arrived on the topic of \"" + topic_store_id + "\"");
+  }
+
+  chain.emplace(*key);
+  chain->resume(out.acked_seq, last_hash);
+  const auto signature = every_signature ? ChainVerifier::Signature::verify : ChainVerifier::Signature::deferred;
+  for (const Event& e : batch.events) {
+    if (e.seq <= out.acked_seq) {
+      auto held = db_.cached("SELECT hash FROM hq_event WHERE store_id = ?1 AND seq = ?2");
+      if (!held) return held.status();
+      (*held)->bind(1, topic_store_id).bind(2, static_cast<int64_t>(e.seq));
+      auto h = (*held)->step();
+      if (!h) return h.status();
+      if (!*h || (*held)->text(0) != e.hash) {
+        return refuse("seq " + std::to_string(e.seq) + ": differs from the event HQ holds");
+      }
+      ++out.duplicates;
+      continue;
+    }
+    if (e.seq > out.acked_seq + 1) break;  // a gap: the store sends again from acked_seq + 1
+    if (Status s = chain->feed(e, signature); !s) return refuse(s.message());
+    auto ins = db_.cached(
+        "INSERT INTO hq_event(store_id, seq, ts, business_day, type, payload, prev_hash, hash, signature) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (!ins) return ins.status();
+    (*ins)->bind(1, topic_store_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, e.ts).bind(4, e.business_day)
+        .bind(5, e.type).bind(6, e.payload.dump()).bind(7, e.prev_hash).bind(8, e.hash).bind(9, e.signature);
+    if (Status s = (*ins)->run(); !s) return s;
+    out.acked_seq = e.seq;
+    last_hash = e.hash;
+    last_stored = &e;
+    ++out.stored;
+  }
+  if (unsealed()) return out;  // rolled back; the caller verifies event by event
+  return keep();
+}
+
+Result<uint64_t> HqLedger::acked_seq(const std::string& store_id) {
+  auto v = db_.query_int("SELECT acked_seq FROM hq_store WHERE store_id = ?1", store_id);
+  if (!v) return v.status();
+  if (!*v) return Status::not_found("unknown store \"" + store_id + "\"");
+  return static_cast<uint64_t>(**v);
+}
+
+Result<std::vector<std::string>> HqLedger::stores() {
+  auto st = db_.prepare("SELECT store_id FROM hq_store ORDER BY store_id");
+  if (!st) return st.status();
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    out.push_back(st->text(0));
+  }
+}
+
+Result<json> HqLedger::report(const std::string& store_id) {
+  auto acked = acked_seq(store_id);
+  if (!acked) return acked.status();
+  auto events = db_.query_int("SELECT COUNT(*) FROM hq_event WHERE store_id = ?1", store_id);
+  auto sales = db_.query_int("SELECT COUNT(*) FROM hq_event WHERE store_id = ?1 AND type = 'sale'", store_id);
+  auto total = db_.query_int(
+      "SELECT IFNULL(SUM(json_extract(payload, '$.total')), 0) FROM hq_event WHERE store_id = ?1 AND type = 'sale'",
+      store_id);
+  if (!events || !sales || !total) return Status::io_error("cannot read the ledger");
+  json rejected = json::array();
+  auto st = db_.prepare("SELECT at, reason FROM hq_rejected WHERE store_id = ?1 ORDER BY id");
+  if (!st) return st.status();
+  st->bind(1, store_id);
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    rejected.push_back({{"at", st->text(0)}, {"reason", st->text(1)}});
+  }
+  return json{{"store_id", store_id}, {"acked_seq", *acked}, {"events", events->value_or(0)},
+              {"sales", sales->value_or(0)}, {"sales_total", total->value_or(0)}, {"rejected", rejected}};
+}
+
+}  // namespace posd::hq

@@ -1,0 +1,246 @@
+// posd-hq: the HQ reference peer of posd's sync protocol (docs/sync-protocol.md).
+//   serve              take every store's journal, ack it, send each store its down-log
+//   store add          register a store and its public key
+//   catalog publish    a catalog document (posctl catalog import's format) as down-log entries
+//   price              one price change
+//   stock snapshot     on-hand figures as of a store seq
+//   send               any down-log entry (kind and JSON body), for integrators and tests
+//   report             what HQ holds of a store, as JSON
+//   verify             a journal export against a store's public key
+#include <CLI/CLI.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "storage/catalog_json.h"
+#include "storage/journal_export.h"
+#include "base/log.h"
+#include "hq/serve.h"
+#include "hq/store.h"
+
+namespace {
+
+using json = nlohmann::json;
+using posd::Result;
+using posd::Status;
+using Entries = posd::hq::DownEntries;
+
+int fail(const std::string& message, int code = 2) {
+  std::cerr << "posd-hq: " << message << "\n";
+  return code;
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::not_found("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result<json> read_json(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return text.status();
+  try {
+    return json::parse(*text);
+  } catch (const json::parse_error& e) {
+    return Status::invalid_argument(path + ": not valid JSON at byte " + std::to_string(e.byte));
+  }
+}
+
+// A catalog document as down-log entries: the tax classes, the items in
+// chunks, the promotions; a store applies them in order.
+Entries catalog_entries(const json& doc, size_t chunk) {
+  Entries out;
+  out.push_back({"catalog_upsert", json{{"tax_classes", doc["tax_classes"]}}});
+  const json& items = doc["items"];
+  for (size_t i = 0; i < items.size(); i += chunk) {
+    json part = json::array();
+    for (size_t k = i; k < std::min(items.size(), i + chunk); ++k) part.push_back(items[k]);
+    out.push_back({"catalog_upsert", json{{"items", part}}});
+  }
+  if (doc.contains("promotions") && !doc["promotions"].empty()) {
+    out.push_back({"catalog_upsert", json{{"promotions", doc["promotions"]}}});
+  }
+  return out;
+}
+
+// Appends `entries` to the down-log of `store` (or every registered store).
+int publish(posd::hq::HqStore& db, const std::string& store, const Entries& entries) {
+  std::vector<std::string> stores;
+  if (!store.empty()) {
+    if (!db.acked_seq(store)) return fail("unknown store \"" + store + "\" (posd-hq store add)");
+    stores.push_back(store);
+  } else {
+    auto all = db.stores();
+    if (!all) return fail(all.status().message());
+    stores = *all;
+  }
+  json out = json::array();
+  for (const std::string& s : stores) {
+    auto last = db.down_append(s, entries);
+    if (!last) return fail(last.status().message());
+    out.push_back({{"store_id", s}, {"entries", entries.size()}, {"last_hq_seq", *last}});
+  }
+  std::cout << out.dump() << "\n";
+  return 0;
+}
+
+int serve(const std::string& db_path, posd::hq::HqServeOptions options) {
+  boost::asio::io_context io(1);
+  auto store = posd::hq::open_sqlite_store(db_path);
+  if (!store) return fail(store.status().message());
+  auto hq = std::make_unique<posd::hq::HqServe>(io, std::move(*store), std::move(options));
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    hq->stop();
+    io.stop();
+  });
+  hq->start();
+  posd::log::get("hq")->info("serving {}", db_path);
+  io.run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"posd-hq: the HQ side of posd's sync protocol"};
+  app.require_subcommand(1);
+  std::string db_path = "hq.db", store, file, kind, body, sku, export_path, pubkey_path;
+  int64_t price = -1, on_hand = 0, as_of = -1;
+  size_t chunk = 500;
+  posd::hq::HqServeOptions serve_options;
+  std::string log_level = "info";
+
+  auto* serve_cmd = app.add_subcommand("serve", "Take the stores' journals and send them their down-logs");
+  serve_cmd->add_option("--db", db_path, "posd-hq's SQLite database")->required();
+  serve_cmd->add_option("--url", serve_options.link.url, "Broker: tcp://host:port or ssl://host:port")->required();
+  serve_cmd->add_option("--client-id", serve_options.link.client_id, "MQTT client id (default posd-hq)");
+  serve_cmd->add_option("--prefix", serve_options.prefix, "Topic prefix (default posd)");
+  serve_cmd->add_option("--share-group", serve_options.share_group, "Share the stores with other instances")
+      ->envname("POSD_HQ_SHARE_GROUP");
+  serve_cmd->add_option("--ca", serve_options.link.ca_file, "CA of the broker's certificate (ssl://)");
+  serve_cmd->add_option("--cert", serve_options.link.certificate, "posd-hq's client certificate (ssl://)");
+  serve_cmd->add_option("--key", serve_options.link.private_key, "posd-hq's client key (ssl://)");
+  serve_cmd->add_option("--log-level", log_level, "trace, debug, info, warn or error");
+
+  auto* store_cmd = app.add_subcommand("store", "Stores known to HQ");
+  store_cmd->require_subcommand(1);
+  auto* store_add = store_cmd->add_subcommand("add", "Register a store and its public key");
+  store_add->add_option("--db", db_path)->required();
+  store_add->add_option("--store", store)->required();
+  store_add->add_option("--pubkey", pubkey_path, "The store's public key (.pub PEM beside its database)")->required();
+
+  auto* catalog_cmd = app.add_subcommand("catalog", "The catalog");
+  catalog_cmd->require_subcommand(1);
+  auto* catalog_publish = catalog_cmd->add_subcommand("publish", "Send a catalog document to one store or all");
+  catalog_publish->add_option("--db", db_path)->required();
+  catalog_publish->add_option("catalog", file, "Catalog JSON (docs/catalog.md)")->required();
+  catalog_publish->add_option("--store", store, "Only this store (default: every registered store)");
+  catalog_publish->add_option("--chunk", chunk, "Items per entry (default 500)")->check(CLI::Range(1, 10000));
+
+  auto* price_cmd = app.add_subcommand("price", "Change one item's price");
+  price_cmd->add_option("--db", db_path)->required();
+  price_cmd->add_option("--sku", sku)->required();
+  price_cmd->add_option("--price", price, "Minor units")->required()->check(CLI::Range(int64_t{0}, int64_t{100000000000}));
+  price_cmd->add_option("--store", store, "Only this store (default: every registered store)");
+
+  auto* stock_cmd = app.add_subcommand("stock", "Stock figures");
+  stock_cmd->require_subcommand(1);
+  auto* snapshot = stock_cmd->add_subcommand("snapshot", "On-hand figures as of a store seq");
+  snapshot->add_option("--db", db_path)->required();
+  snapshot->add_option("--store", store)->required();
+  auto* file_opt = snapshot->add_option("--file", file, "JSON [{\"sku\", \"on_hand\"}, ...]");
+  auto* sku_opt = snapshot->add_option("--sku", sku);
+  snapshot->add_option("--on-hand", on_hand)->needs(sku_opt);
+  file_opt->excludes(sku_opt);
+  snapshot->add_option("--as-of", as_of, "Store seq the figures were counted at (default: what HQ holds)");
+
+  auto* send_cmd = app.add_subcommand("send", "Append any down-log entry");
+  send_cmd->add_option("--db", db_path)->required();
+  send_cmd->add_option("--store", store, "Only this store (default: every registered store)");
+  send_cmd->add_option("--kind", kind)->required();
+  send_cmd->add_option("--body", body, "JSON object")->required();
+
+  auto* report_cmd = app.add_subcommand("report", "What HQ holds of a store (JSON)");
+  report_cmd->add_option("--db", db_path)->required();
+  report_cmd->add_option("--store", store)->required();
+
+  auto* verify = app.add_subcommand("verify", "Verify a store's journal export with its public key");
+  verify->add_option("--export", export_path, "JSON Lines export (posctl journal export)")->required();
+  verify->add_option("--pubkey", pubkey_path, "The store's public key (.pub PEM)")->required();
+  CLI11_PARSE(app, argc, argv);
+
+  posd::log::set_level(log_level);
+  if (*serve_cmd) return serve(db_path, std::move(serve_options));
+
+  if (*verify) {
+    auto key = posd::PublicKey::load(pubkey_path);
+    if (!key) return fail(key.status().message());
+    std::ifstream in(export_path);
+    if (!in) return fail("cannot read " + export_path);
+    auto n = posd::verify_export(in, *key);
+    if (!n) {
+      std::cout << "bad " << n.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "ok " << *n << " events\n";
+    return 0;
+  }
+
+  auto db = posd::hq::open_sqlite_store(db_path);
+  if (!db) return fail(db.status().message());
+  posd::hq::HqStore& hq = **db;
+
+  if (*store_add) {
+    auto pem = read_file(pubkey_path);
+    if (!pem) return fail(pem.status().message());
+    if (Status s = hq.register_store(store, *pem); !s) return fail(s.message());
+    std::cout << json{{"store_id", store}, {"registered", true}}.dump() << "\n";
+    return 0;
+  }
+  if (*catalog_publish) {
+    auto doc = read_json(file);
+    if (!doc) return fail(doc.status().message());
+    if (auto c = posd::parse_catalog(*doc); !c) return fail(file + ": " + c.status().message());
+    return publish(hq, store, catalog_entries(*doc, chunk));
+  }
+  if (*price_cmd) return publish(hq, store, {{"price", json{{"sku", sku}, {"price", price}}}});
+  if (*snapshot) {
+    json lines = json::array();
+    if (!file.empty()) {
+      auto doc = read_json(file);
+      if (!doc) return fail(doc.status().message());
+      lines = *doc;
+    } else if (!sku.empty()) {
+      lines.push_back({{"sku", sku}, {"on_hand", on_hand}});
+    } else {
+      return fail("give --file or --sku with --on-hand");
+    }
+    auto held = hq.acked_seq(store);
+    if (!held) return fail(held.status().message());
+    uint64_t seq = as_of >= 0 ? static_cast<uint64_t>(as_of) : *held;
+    return publish(hq, store, {{"stock_snapshot", json{{"as_of_store_seq", seq}, {"stock", lines}}}});
+  }
+  if (*send_cmd) {
+    json parsed;
+    try {
+      parsed = json::parse(body);
+    } catch (const json::parse_error& e) {
+      return fail("--body: not valid JSON at byte " + std::to_string(e.byte));
+    }
+    return publish(hq, store, {{kind, parsed}});
+  }
+  if (*report_cmd) {
+    auto r = hq.report(store);
+    if (!r) return fail(r.status().message());
+    std::cout << r->dump() << "\n";
+    return 0;
+  }
+  return 0;
+}

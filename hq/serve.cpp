@@ -1,0 +1,183 @@
+#include "hq/serve.h"
+
+#include "base/log.h"
+#include "sync/send_window.h"
+#include "sync/ticker.h"
+
+namespace posd::hq {
+
+namespace asio = boost::asio;
+using namespace sync;  // the protocol's messages, the link, the send window
+
+struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
+  struct Peer {
+    explicit Peer(uint64_t window) : window(window) {}
+    SendWindow window;
+    bool online = false;
+  };
+
+  Impl(asio::io_context& io, std::unique_ptr<HqStore> store, HqServeOptions o)
+      : io(io), store(std::move(store)), options(std::move(o)), ticker(io, options.tick), logger(log::get("hq")) {}
+
+  asio::io_context& io;
+  std::unique_ptr<HqStore> store;
+  HqServeOptions options;
+  Ticker ticker;
+  std::shared_ptr<spdlog::logger> logger;
+  std::unique_ptr<Link> link;
+  std::map<std::string, Peer> peers;
+  bool running = false;
+
+  Topics topics(const std::string& store_id) const { return Topics{options.prefix, store_id}; }
+
+  Peer& peer(const std::string& store_id) {
+    return peers.try_emplace(store_id, options.window_entries).first->second;
+  }
+
+  void start() {
+    const std::string shared = options.share_group.empty() ? "" : "$share/" + options.share_group + "/";
+    LinkOptions lo = options.link;
+    lo.subscriptions = {shared + options.prefix + "/+/up/journal", shared + options.prefix + "/+/up/ack",
+                        options.prefix + "/+/status"};
+    std::weak_ptr<Impl> weak = shared_from_this();
+    LinkHandlers h;
+    h.on_up = [weak] { if (auto s = weak.lock()) s->logger->info("link up"); };
+    h.on_down = [weak](const std::string& why) { if (auto s = weak.lock()) s->logger->warn("link down: {}", why); };
+    h.on_message = [weak](const std::string& t, const std::string& p) { if (auto s = weak.lock()) s->message(t, p); };
+    link = std::make_unique<Link>(io, std::move(lo), std::move(h));
+    running = true;
+    link->start();
+    ticker.start([weak] { if (auto s = weak.lock()) s->tick(); });
+  }
+
+  void stop() {
+    running = false;
+    ticker.stop();
+    if (link) link->stop();
+  }
+
+  // Every options.tick: resend to stalled peers, send what is new.
+  void tick() {
+    for (auto& [store_id, p] : peers) {
+      if (!p.online) continue;
+      if (p.window.rewind_if_stalled(SendWindow::Clock::now(), options.resend_after)) {
+        logger->info("{}: no down_ack for {} ms; sending again from hq_seq {}", store_id, options.resend_after.count(),
+                     p.window.next());
+      }
+      send_down(store_id, p);
+    }
+  }
+
+  // <prefix>/<store_id>/<rest>: the store and the rest, or false.
+  bool split(const std::string& topic, std::string& store_id, std::string& rest) const {
+    const std::string head = options.prefix + "/";
+    if (topic.rfind(head, 0) != 0) return false;
+    auto slash = topic.find('/', head.size());
+    if (slash == std::string::npos) return false;
+    store_id = topic.substr(head.size(), slash - head.size());
+    rest = topic.substr(slash + 1);
+    return !store_id.empty();
+  }
+
+  void message(const std::string& topic, const std::string& payload) {
+    std::string store_id, rest;
+    if (!split(topic, store_id, rest)) return;
+    if (rest == "status") return status(store_id, payload);
+    auto m = decode(payload);
+    if (!m) {
+      logger->warn("{}: rejected a message on {}: {}", store_id, rest, m.status().message());
+      if (Status s = store->reject(store_id, "on " + rest + ": " + m.status().message()); !s) {
+        logger->error("cannot record a rejection: {}", s.message());
+      }
+      return;
+    }
+    if (rest == "up/journal") {
+      if (const auto* batch = std::get_if<JournalBatch>(&*m)) return journal(store_id, *batch);
+      if (const auto* hello = std::get_if<Hello>(&*m)) return store_hello(store_id, *hello);
+    } else if (rest == "up/ack") {
+      const auto* ack = std::get_if<Ack>(&*m);
+      if (ack && ack->type == "down_ack" && ack->store_id == store_id) return down_acked(store_id, ack->seq);
+    }
+    if (Status s = store->reject(store_id, "on " + rest + ": a message of the wrong type"); !s) {
+      logger->error("cannot record a rejection: {}", s.message());
+    }
+  }
+
+  void journal(const std::string& store_id, const JournalBatch& batch) {
+    auto r = store->receive(store_id, batch);
+    if (!r) {
+      logger->error("{}: cannot store a batch: {}", store_id, r.status().message());
+      return;
+    }
+    if (!r->rejected.empty()) logger->warn("{}: rejected a batch: {}", store_id, r->rejected);
+    if (!store->acked_seq(store_id)) return;  // an unknown store gets no answer
+    link->publish(topics(store_id).down_ack(), encode(Ack{store_id, "journal_ack", r->acked_seq}));
+  }
+
+  void store_hello(const std::string& store_id, const Hello& hello) {
+    auto held = store->acked_seq(store_id);
+    if (!held || hello.store_id != store_id) {
+      if (Status s = store->reject(store_id, "hello from an unknown store or on another store's topic"); !s) {
+        logger->error("cannot record a rejection: {}", s.message());
+      }
+      return;
+    }
+    logger->info("{}: hello (journal seq {}, HQ holds {}, applied up to hq_seq {})", store_id, hello.journal_seq, *held,
+                 hello.hq_applied_seq);
+    Peer& p = peer(store_id);
+    p.online = true;
+    if (Status s = store->down_ack(store_id, hello.hq_applied_seq); !s) logger->warn("{}: {}", store_id, s.message());
+    p.window.reset(hello.hq_applied_seq, SendWindow::Clock::now());
+    // What HQ holds, so a store whose last ack was lost moves on at once.
+    link->publish(topics(store_id).down_ack(), encode(Ack{store_id, "journal_ack", *held}));
+    send_down(store_id, p);
+  }
+
+  void down_acked(const std::string& store_id, uint64_t seq) {
+    if (Status s = store->down_ack(store_id, seq); !s) {
+      logger->warn("{}: {}", store_id, s.message());
+      return;
+    }
+    Peer& p = peer(store_id);
+    p.window.ack(seq, SendWindow::Clock::now());
+    send_down(store_id, p);
+  }
+
+  void status(const std::string& store_id, const std::string& payload) {
+    Peer& p = peer(store_id);
+    if (payload == "online") {
+      // Ask the store where it stands: its hello starts the replay.
+      auto held = store->acked_seq(store_id);
+      auto acked = store->down_acked(store_id);
+      if (!held || !acked) return;  // not a store of ours
+      link->publish(topics(store_id).down_log(), encode(Hello{store_id, *held, *held, *acked}));
+    } else {
+      p.online = false;
+    }
+  }
+
+  void send_down(const std::string& store_id, Peer& p) {
+    if (!link->up()) return;
+    auto head = store->down_head(store_id);
+    if (!head) return;
+    while (p.window.room() > 0 && p.window.next() <= *head) {
+      auto entries = store->down_read(store_id, p.window.next(), std::min<uint64_t>(p.window.room(), 64));
+      if (!entries || entries->empty()) return;
+      for (const DownEntry& e : *entries) {
+        if (!link->publish(topics(store_id).down_log(), encode(e))) return;
+        p.window.sent(e.hq_seq, SendWindow::Clock::now());
+      }
+    }
+  }
+};
+
+HqServe::HqServe(asio::io_context& io, std::unique_ptr<HqStore> store, HqServeOptions options) {
+  if (options.link.client_id.empty()) options.link.client_id = "posd-hq";
+  impl_ = std::make_shared<Impl>(io, std::move(store), std::move(options));
+}
+
+HqServe::~HqServe() { impl_->stop(); }
+void HqServe::start() { impl_->start(); }
+void HqServe::stop() { impl_->stop(); }
+
+}  // namespace posd::hq

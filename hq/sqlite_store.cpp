@@ -1,0 +1,60 @@
+// HqStore on one SQLite connection: the ledger (Store → HQ) and the down-log
+// (HQ → store) share it, so a report reads both at one point in time.
+#include <optional>
+
+#include "hq/down_log.h"
+#include "hq/ledger.h"
+#include "hq/store.h"
+
+namespace posd::hq {
+
+namespace {
+
+class SqliteStore final : public HqStore {
+ public:
+  explicit SqliteStore(HqLedger ledger) : ledger_(std::move(ledger)) {}
+  Status open_down_log() {
+    auto down = HqDownLog::open(ledger_.db());
+    if (!down) return down.status();
+    down_.emplace(std::move(*down));
+    return Status::ok();
+  }
+
+  Status register_store(const std::string& id, const std::string& pem) override { return ledger_.register_store(id, pem); }
+  Result<std::vector<std::string>> stores() override { return ledger_.stores(); }
+  Result<Received> receive(const std::string& id, const sync::JournalBatch& b) override { return ledger_.receive(id, b); }
+  Status reject(const std::string& id, const std::string& reason) override { return ledger_.reject(id, reason); }
+  Result<uint64_t> acked_seq(const std::string& id) override { return ledger_.acked_seq(id); }
+  Result<nlohmann::json> report(const std::string& id) override {
+    auto r = ledger_.report(id);
+    if (!r) return r;
+    auto acked = down_->acked(id);
+    auto head = down_->head(id);
+    if (acked && head) (*r)["down_log"] = {{"last_hq_seq", *head}, {"acked_by_store", *acked}};
+    return r;
+  }
+
+  Result<uint64_t> down_append(const std::string& id, const DownEntries& e) override { return down_->append(id, e); }
+  Result<std::vector<sync::DownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override {
+    return down_->read(id, first, limit);
+  }
+  Result<uint64_t> down_head(const std::string& id) override { return down_->head(id); }
+  Result<uint64_t> down_acked(const std::string& id) override { return down_->acked(id); }
+  Status down_ack(const std::string& id, uint64_t seq) override { return down_->ack(id, seq); }
+
+ private:
+  HqLedger ledger_;
+  std::optional<HqDownLog> down_;  // on the ledger's connection
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HqStore>> open_sqlite_store(const std::string& path) {
+  auto ledger = HqLedger::open(path);
+  if (!ledger) return ledger.status();
+  auto store = std::make_unique<SqliteStore>(std::move(*ledger));
+  if (Status s = store->open_down_log(); !s) return s;
+  return std::unique_ptr<HqStore>(std::move(store));
+}
+
+}  // namespace posd::hq

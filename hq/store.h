@@ -1,0 +1,67 @@
+// What posd-hq keeps, behind one interface so that a backend (SQLite today,
+// PostgreSQL next) plugs in without touching the serving loop or the tools:
+// the stores and their keys, every (store, seq) held exactly once with the
+// cumulative ack, rejections with their reason, and each store's down-log
+// (gap-free hq_seq from 1, never changed once written) with the store's ack
+// of what it applied. Not thread-safe: one thread uses one HqStore.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "sync/protocol.h"
+
+namespace posd::hq {
+
+struct Received {
+  uint64_t acked_seq = 0;  // cumulative: every seq up to here is held
+  size_t stored = 0;       // events new to HQ in this batch
+  size_t duplicates = 0;
+  std::string rejected;    // the reason, when the batch stopped at a bad event
+};
+
+using DownEntries = std::vector<std::pair<std::string, nlohmann::json>>;  // (kind, body)
+
+class HqStore {
+ public:
+  virtual ~HqStore() = default;
+
+  // Registers (or confirms) a store and its public key. A store keeps its key.
+  virtual Status register_store(const std::string& store_id, const std::string& public_key_pem) = 0;
+  // Every registered store, by id.
+  virtual Result<std::vector<std::string>> stores() = 0;
+
+  // Checks and stores a batch that arrived on `topic_store_id`'s topic: a
+  // duplicate of what is held is skipped, a different event under a held seq
+  // is rejected, the next seq must continue the chain and bear the store's
+  // signature, a gap stops the batch. Every rejection is recorded.
+  virtual Result<Received> receive(const std::string& topic_store_id, const sync::JournalBatch& batch) = 0;
+  // Records a payload that could not even be decoded.
+  virtual Status reject(const std::string& store_id, const std::string& reason) = 0;
+  // The highest seq held without a gap; not_found for an unknown store.
+  virtual Result<uint64_t> acked_seq(const std::string& store_id) = 0;
+  // {"store_id", "acked_seq", "events", "sales", "sales_total", "rejected": [...],
+  //  "down_log": {"last_hq_seq", "acked_by_store"}}
+  virtual Result<nlohmann::json> report(const std::string& store_id) = 0;
+
+  // The down-log. Appends in one transaction; returns the last hq_seq.
+  virtual Result<uint64_t> down_append(const std::string& store_id, const DownEntries& entries) = 0;
+  // Up to `limit` entries from hq_seq `first` on.
+  virtual Result<std::vector<sync::DownEntry>> down_read(const std::string& store_id, uint64_t first, size_t limit) = 0;
+  virtual Result<uint64_t> down_head(const std::string& store_id) = 0;
+  virtual Result<uint64_t> down_acked(const std::string& store_id) = 0;
+  // Records the store's cumulative ack; an ack beyond the head is refused.
+  virtual Status down_ack(const std::string& store_id, uint64_t seq) = 0;
+};
+
+// posd-hq's SQLite database at `path` (created when absent). Several
+// processes may use one file: writers take turns (BEGIN IMMEDIATE).
+Result<std::unique_ptr<HqStore>> open_sqlite_store(const std::string& path);
+
+}  // namespace posd::hq

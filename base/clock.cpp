@@ -1,6 +1,12 @@
 #include "base/clock.h"
 
 #include <ctime>
+#include <stdexcept>
+#include <vector>
+
+#include <openssl/rand.h>
+
+#include "base/digest.h"
 
 namespace posd {
 
@@ -9,6 +15,17 @@ class SystemClock final : public Clock {
  public:
   std::chrono::system_clock::time_point now() const override {
     return std::chrono::system_clock::now();
+  }
+};
+
+class RandomIds final : public IdSource {
+ public:
+  std::string hex(size_t bytes) override {
+    std::string raw(bytes, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+      throw std::runtime_error("RAND_bytes failed: the system has no randomness to give");
+    }
+    return to_hex(raw);
   }
 };
 
@@ -23,6 +40,11 @@ std::tm utc_tm(std::chrono::system_clock::time_point t) {
 const Clock& Clock::system() {
   static const SystemClock kClock;
   return kClock;
+}
+
+IdSource& IdSource::random() {
+  static RandomIds kIds;
+  return kIds;
 }
 
 std::string format_utc(std::chrono::system_clock::time_point t) {

@@ -6,6 +6,10 @@ const char* to_string(Status::Code code) {
   switch (code) {
     case Status::Code::ok: return "ok";
     case Status::Code::invalid_argument: return "invalid_argument";
+    case Status::Code::unauthenticated: return "unauthenticated";
+    case Status::Code::permission_denied: return "permission_denied";
+    case Status::Code::unsupported: return "unsupported";
+    case Status::Code::refused: return "refused";
     case Status::Code::not_found: return "not_found";
     case Status::Code::conflict: return "conflict";
     case Status::Code::corruption: return "corruption";

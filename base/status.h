@@ -15,8 +15,12 @@ class Status {
   enum class Code {
     ok,
     invalid_argument,  // the caller's input is wrong; nothing changed
+    unauthenticated,   // who is asking is not known
+    permission_denied, // known, but may not (a supervisor is needed)
+    unsupported,       // a form of input that is not taken at all (a body that is not JSON)
     not_found,
     conflict,          // the request clashes with current state
+    refused,           // well-formed and in its state, but a rule says no (over tender, more than sold)
     corruption,        // stored data fails a check (hash, signature, gap)
     io_error,          // the disk or the database failed
     disk_full,
@@ -32,6 +36,8 @@ class Status {
   static Status io_error(std::string m) { return {Code::io_error, std::move(m)}; }
   static Status disk_full(std::string m) { return {Code::disk_full, std::move(m)}; }
   static Status unavailable(std::string m) { return {Code::unavailable, std::move(m)}; }
+  static Status refused(std::string m) { return {Code::refused, std::move(m)}; }
+  static Status permission_denied(std::string m) { return {Code::permission_denied, std::move(m)}; }
 
   bool is_ok() const { return code_ == Code::ok; }
   explicit operator bool() const { return is_ok(); }

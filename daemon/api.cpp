@@ -56,7 +56,7 @@ http::Response text_response(int status, const std::string& type, std::string bo
 }  // namespace
 
 http::Response to_response(const Outcome& o) {
-  return text_response(o.status, "application/json", to_json_text(o.body));
+  return text_response(http_status(o), "application/json", to_json_text(o.body));
 }
 
 Api::Api(Checkout& checkout, const Terminals& terminals, Metrics* metrics)
@@ -72,17 +72,17 @@ Api::Api(Checkout& checkout, const Terminals& terminals, Metrics* metrics)
 Outcome Api::readiness() {
   constexpr auto kStuck = std::chrono::seconds(10);
   auto probe = checkout_.reader().query_int("SELECT COUNT(*) FROM counter");
-  if (!probe) return Outcome::error(503, "not_ready", "the database does not answer: " + probe.status().message());
+  if (!probe) return Outcome::error(Why::unavailable, "not_ready", "the database does not answer: " + probe.status().message());
   const Journal& j = checkout_.journal();
   if (j.disk_full()) {
-    return Outcome::error(503, "disk_full", "the disk is full: sales are refused until space returns; reads still work");
+    return Outcome::error(Why::unavailable, "disk_full", "the disk is full: sales are refused until space returns; reads still work");
   }
   const auto now = std::chrono::steady_clock::now();
   if (j.batches() != ready_batches_ || j.idle()) {
     ready_batches_ = j.batches();
     ready_since_ = now;
   } else if (now - ready_since_ > kStuck) {
-    return Outcome::error(503, "not_ready", "the journal writer has made no progress for " +
+    return Outcome::error(Why::unavailable, "not_ready", "the journal writer has made no progress for " +
                                                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - ready_since_).count()) +
                                                 " s with " + std::to_string(j.queued()) + " more writes queued");
   }
@@ -99,7 +99,7 @@ http::Route Api::authed(Authed route) {
     if (!t) {
       // The token itself is never logged, right or wrong.
       log::get("api")->warn("{} {}: no valid terminal token", std::string(req.method_string()), params.empty() ? std::string(req.target().substr(0, req.target().find('?'))) : "(route with parameters)");
-      auto res = to_response(Outcome::error(401, "unauthorized", "a terminal's bearer token is required"));
+      auto res = to_response(Outcome::error(Why::unauthenticated, "unauthorized", "a terminal's bearer token is required"));
       res.set(bhttp::field::www_authenticate, "Bearer");
       return reply(std::move(res));
     }
@@ -108,7 +108,7 @@ http::Route Api::authed(Authed route) {
     if (!override_token.empty() && !c.supervisor) {
       const TerminalConfig* s = terminals_.authenticate("Bearer " + std::string(override_token));
       if (!s || s->role != Role::supervisor) {
-        return reply(to_response(Outcome::error(403, "supervisor_token_invalid", "X-Supervisor-Token is not a supervisor's token")));
+        return reply(to_response(Outcome::error(Why::permission_denied, "supervisor_token_invalid", "X-Supervisor-Token is not a supervisor's token")));
       }
       c.supervisor = true;
       c.approver = s->id;
@@ -122,12 +122,12 @@ http::Route Api::mutating(Mutating route, std::string scanned_key) {
                                                  const Caller& c, http::Reply reply) {
     json body = json::object();
     if (!req.body().empty() && !is_json_type(req[bhttp::field::content_type])) {
-      return reply(to_response(Outcome::error(415, "unsupported_media_type", "the request body must be application/json")));
+      return reply(to_response(Outcome::error(Why::unsupported, "unsupported_media_type", "the request body must be application/json")));
     }
     if (!req.body().empty()) {
       body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
       if (body.is_discarded()) {
-        return reply(to_response(Outcome::error(400, "malformed_json", "the request body is not valid JSON")));
+        return reply(to_response(Outcome::error(Why::invalid_argument, "malformed_json", "the request body is not valid JSON")));
       }
     }
     // PCI DSS: a full card number never enters the node, whatever key or free
@@ -143,7 +143,7 @@ http::Route Api::mutating(Mutating route, std::string scanned_key) {
     }
     if (card) {
       log::get("api")->warn("{}: refused a request carrying what looks like a card number (neither kept nor logged)", c.terminal);
-      return reply(to_response(Outcome::error(422, "card_number_refused",
+      return reply(to_response(Outcome::error(Why::refused, "card_number_refused",
                                               "the request carries what looks like a full card number; send only the "
                                               "payment terminal's approval reference and the masked PAN")));
     }
@@ -152,7 +152,7 @@ http::Route Api::mutating(Mutating route, std::string scanned_key) {
       return route(params, body, c, nullptr, [reply](Outcome o) { reply(to_response(o)); });
     }
     if (key.size() > 128 || !std::all_of(key.begin(), key.end(), [](char ch) { return ch > 0x20 && ch < 0x7f; })) {
-      return reply(to_response(Outcome::error(400, "invalid_request", "Idempotency-Key: 1 to 128 visible ASCII characters")));
+      return reply(to_response(Outcome::error(Why::invalid_argument, "invalid_request", "Idempotency-Key: 1 to 128 visible ASCII characters")));
     }
     IdemKey idem{c.terminal, key,
                  to_hex(sha256(std::string(req.method_string()) + " " + std::string(req.target()) + "\n" + req.body()))};
@@ -162,7 +162,7 @@ http::Route Api::mutating(Mutating route, std::string scanned_key) {
         return reply(to_response(Outcome::idempotency_key_reused()));
       }
       if (it->second.in_flight) {
-        return reply(to_response(Outcome::error(409, "request_in_progress", "the first request with this Idempotency-Key is still running")));
+        return reply(to_response(Outcome::error(Why::conflict, "request_in_progress", "the first request with this Idempotency-Key is still running")));
       }
       return reply(to_response(it->second.outcome));
     }
@@ -172,7 +172,7 @@ http::Route Api::mutating(Mutating route, std::string scanned_key) {
       if ((*stored)->request != idem.request) {
         return reply(to_response(Outcome::idempotency_key_reused()));
       }
-      return reply(to_response(Outcome{(*stored)->status, json::parse((*stored)->body)}));
+      return reply(to_response(replayed(**stored)));
     }
     remembered_[slot] = Remembered{idem.request, true, Outcome{}};
     remembered_order_.push_back(slot);
@@ -186,7 +186,7 @@ http::Route Api::mutating(Mutating route, std::string scanned_key) {
         auto it = remembered_.find(slot);
         if (it != remembered_.end()) {
           // A server failure may succeed when retried; any other answer is final.
-          if (o.status >= 500) {
+          if (http_status(o) >= 500) {
             remembered_.erase(it);
           } else {
             it->second.in_flight = false;
@@ -226,7 +226,7 @@ void Api::add_routes() {
     reply(to_response(readiness()));
   });
   router_.add(bhttp::verb::get, "/metrics", authed([this](const http::Request&, const P&, const Caller&, http::Reply reply) {
-    if (!metrics_) return reply(to_response(Outcome::error(404, "not_found", "metrics are off")));
+    if (!metrics_) return reply(to_response(Outcome::error(Why::not_found, "not_found", "metrics are off")));
     if (server_figures_) metrics_->server(server_figures_());
     reply(text_response(200, "text/plain; version=0.0.4", metrics_->render(checkout_.journal(), checkout_.reader(), sync_,
                                                          devices_ ? devices_() : json::array())));

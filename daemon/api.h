@@ -13,7 +13,7 @@
 #include <deque>
 #include <map>
 
-#include "daemon/checkout/checkout.h"
+#include "checkout/checkout.h"
 #include "http/assets.h"
 #include "http/router.h"
 #include "daemon/web_files.h"

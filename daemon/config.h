@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/checkout/basket.h"
+#include "checkout/basket.h"
 #include "drivers/printer.h"
 #include "drivers/scanner.h"
 #include "base/status.h"

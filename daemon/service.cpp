@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "daemon/api.h"
-#include "daemon/checkout/receipt.h"
+#include "daemon/receipt_print.h"
 #include "daemon/events.h"
 #include "daemon/metrics.h"
 #include "daemon/tls.h"
@@ -202,7 +202,8 @@ int run_service(const Config& initial, const std::string& config_path) {
     p->second->print((duplicate ? "duplicate " : "receipt ") + std::to_string(receipt_no),
                      receipt_escpos(sale.body, config.store_id, duplicate));
     for (const auto& t : sale.body["tenders"]) {
-      if (!duplicate && t.value("type", "") == "cash") return true;
+      const TenderRules* rules = tender_named(t.value("type", ""));
+      if (!duplicate && rules && rules->opens_drawer) return true;
     }
     return false;
   };

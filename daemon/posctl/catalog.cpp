@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "storage/catalog_json.h"
-#include "daemon/checkout/checkout.h"
+#include "checkout/checkout.h"
 #include "storage/catalog.h"
 #include "daemon/posctl/commands.h"
 #include "base/digest.h"

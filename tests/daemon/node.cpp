@@ -11,7 +11,7 @@
 #include <future>
 
 #include "storage/catalog_json.h"
-#include "daemon/checkout/checkout.h"
+#include "checkout/checkout.h"
 #include "storage/catalog.h"
 
 namespace posd::test {

@@ -11,7 +11,8 @@
 #include <boost/asio/read.hpp>
 #include <spdlog/sinks/ringbuffer_sink.h>
 
-#include "daemon/checkout/receipt.h"
+#include "checkout/receipt.h"
+#include "daemon/receipt_print.h"
 #include "drivers/escpos.h"
 #include "drivers/printer.h"
 #include "tests/support/temp_dir.h"

@@ -1,4 +1,4 @@
-#include "daemon/checkout/money.h"
+#include "checkout/money.h"
 
 #include <algorithm>
 #include <numeric>

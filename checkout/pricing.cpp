@@ -1,4 +1,4 @@
-#include "daemon/checkout/pricing.h"
+#include "checkout/pricing.h"
 
 #include <algorithm>
 #include <map>
@@ -213,8 +213,7 @@ PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector
     out.tax[it->second].base += out.lines[i].net();
   }
   for (TaxLine& t : out.tax) {
-    t.amount = prices_include_tax ? money::mul_div_round(t.base, t.rate_bp, 10000 + t.rate_bp)
-                                  : money::mul_div_round(t.base, t.rate_bp, 10000);
+    t.amount = tax_of(t.base, t.rate_bp, prices_include_tax);
     out.tax_total += t.amount;
   }
   // Each line is within the limit and a basket holds at most a few thousand,
@@ -234,6 +233,10 @@ PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector
   out.total = out.subtotal - out.discount + (prices_include_tax ? 0 : out.tax_total);
   if (out.total > money::kMaxAmount) out.limit_error = over_limit("the basket's total");
   return out;
+}
+
+Minor tax_of(Minor amount, int64_t rate_bp, bool inclusive) {
+  return money::mul_div_round(amount, rate_bp, inclusive ? 10000 + rate_bp : 10000);
 }
 
 }  // namespace posd

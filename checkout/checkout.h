@@ -12,8 +12,10 @@
 #include <optional>
 #include <string>
 
-#include "daemon/checkout/basket.h"
+#include "base/clock.h"
+#include "checkout/basket.h"
 #include "storage/journal.h"
+#include "storage/sales.h"
 
 namespace posd {
 
@@ -34,6 +36,12 @@ struct IdemKey {
 
 using Done = std::function<void(Outcome)>;
 
+// An answer kept under an Idempotency-Key, and back. Only answers that were
+// written are kept; the stored row's number is 201 for a made record and 200
+// otherwise (its form from before the checkout stopped speaking HTTP).
+idempotency::Answer remembered(const std::string& request, const Outcome& o);
+Outcome replayed(const idempotency::Answer& a);
+
 // What is pushed to terminals: a terminal's basket changes and sales, and to
 // every terminal (empty `terminal`) low-stock alerts and "journal" (the seq
 // and event types of each write the checkout made).
@@ -41,8 +49,11 @@ using EventSink = std::function<void(const std::string& terminal, const nlohmann
 
 class Checkout {
  public:
-  // Opens its own read connection to the journal's database.
-  static Result<std::unique_ptr<Checkout>> open(boost::asio::io_context& ioc, Journal& journal, StoreRules rules);
+  // Opens its own read connection to the journal's database. `clock` ages
+  // baskets; `ids` names them.
+  static Result<std::unique_ptr<Checkout>> open(boost::asio::io_context& ioc, Journal& journal, StoreRules rules,
+                                                const Clock& clock = Clock::system(),
+                                                IdSource& ids = IdSource::random());
 
   void set_event_sink(EventSink sink) { sink_ = std::move(sink); }
   const StoreRules& rules() const { return rules_; }
@@ -102,7 +113,8 @@ class Checkout {
   Outcome status();
 
  private:
-  Checkout(boost::asio::io_context& ioc, Journal& journal, StoreRules rules, sql::Db reader);
+  Checkout(boost::asio::io_context& ioc, Journal& journal, StoreRules rules, sql::Db reader, const Clock& clock,
+           IdSource& ids);
 
   // Finds a basket this caller may touch; nullptr and `err` set otherwise.
   Basket* find_basket(const Caller& c, const std::string& id, Outcome& err);
@@ -131,6 +143,8 @@ class Checkout {
   Journal& journal_;
   StoreRules rules_;
   sql::Db reader_;
+  const Clock& clock_;
+  IdSource& ids_;
   std::map<std::string, Basket> baskets_;
   EventSink sink_;
 };

@@ -2,9 +2,9 @@
 // movements, no-sale, and the reads of what they wrote.
 #include <boost/asio/post.hpp>
 
-#include "daemon/checkout/checkout.h"
-#include "daemon/checkout/receipt.h"
-#include "daemon/checkout/report.h"
+#include "checkout/checkout.h"
+#include "checkout/receipt.h"
+#include "checkout/report.h"
 #include "base/json_fields.h"
 #include "base/log.h"
 #include "storage/catalog.h"
@@ -39,7 +39,7 @@ int64_t line_quantity(const json& line) {
 }
 
 Outcome sale_not_found(const std::string& receipt) {
-  return Outcome::error(404, "sale_not_found", "no sale with receipt number " + receipt);
+  return Outcome::error(Why::not_found, "sale_not_found", "no sale with receipt number " + receipt);
 }
 
 Outcome parse_receipt_no(const std::string& s, int64_t& n) {
@@ -54,13 +54,13 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
   Outcome err;
   Basket* b = open_basket(c, id, err);
   if (!b) return done(err);
-  if (b->lines.empty()) return done(Outcome::error(409, "empty_basket", "the basket has no lines"));
+  if (b->lines.empty()) return done(Outcome::error(Why::conflict, "empty_basket", "the basket has no lines"));
   auto promos = promotions();
   if (!promos) return done(Outcome::from(promos.status()));
   const PricedBasket priced = b->price(*promos, rules_);
-  if (!priced.limit_error.empty()) return done(Outcome::error(422, "amount_limit", priced.limit_error));
+  if (!priced.limit_error.empty()) return done(Outcome::error(Why::refused, "amount_limit", priced.limit_error));
   if (const int64_t due = b->due(priced); due > 0) {
-    return done(Outcome::error(409, "not_paid", std::to_string(due) + " is still due"));
+    return done(Outcome::error(Why::conflict, "not_paid", std::to_string(due) + " is still due"));
   }
   json body = b->to_json(priced, rules_);
   body.erase("state");
@@ -105,7 +105,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
 }
 
 void Checkout::void_sale(const Caller& c, const std::string& receipt, const IdemKey* idem, Done done) {
-  if (!c.supervisor) return done(Outcome::error(403, "supervisor_required", "voiding a sale needs a supervisor"));
+  if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "voiding a sale needs a supervisor"));
   int64_t n = 0;
   if (Outcome o = parse_receipt_no(receipt, n); !o.ok()) return done(o);
   write(
@@ -113,13 +113,13 @@ void Checkout::void_sale(const Caller& c, const std::string& receipt, const Idem
         auto sale = sales::get(ctx.db, n);
         if (!sale) return Outcome::from(sale.status());
         if (!*sale) return sale_not_found(std::to_string(n));
-        if ((*sale)->status != "completed") return Outcome::error(409, "sale_voided", "the sale is already voided");
+        if ((*sale)->status != "completed") return Outcome::error(Why::conflict, "sale_voided", "the sale is already voided");
         auto period = counter::read(ctx.db, "period");
         auto returns = sales::returns_of(ctx.db, n);
         if (!period) return Outcome::from(period.status());
         if (!returns) return Outcome::from(returns.status());
-        if ((*sale)->period != *period) return Outcome::error(409, "day_closed", "a sale of a closed day cannot be voided; take a return");
-        if (!returns->empty()) return Outcome::error(409, "sale_has_returns", "a sale with returns cannot be voided");
+        if ((*sale)->period != *period) return Outcome::error(Why::conflict, "day_closed", "a sale of a closed day cannot be voided; take a return");
+        if (!returns->empty()) return Outcome::error(Why::conflict, "sale_has_returns", "a sale with returns cannot be voided");
         const uint64_t seq = ctx.next_seq;
         entries.push_back({"sale_voided", {{"receipt_no", n}, {"total", (*sale)->total},
                                            {"terminal", c.terminal}, {"approved_by", c.approver}}});
@@ -137,7 +137,7 @@ void Checkout::void_sale(const Caller& c, const std::string& receipt, const Idem
 }
 
 void Checkout::no_sale(const Caller& c, const IdemKey* idem, Done done) {
-  if (!c.supervisor) return done(Outcome::error(403, "supervisor_required", "opening the drawer with no sale needs a supervisor"));
+  if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "opening the drawer with no sale needs a supervisor"));
   write(
       [c](WriteContext& ctx, std::vector<Entry>& entries) {
         entries.push_back({"no_sale", {{"terminal", c.terminal}, {"approved_by", c.approver}}});
@@ -187,13 +187,13 @@ void Checkout::stock_movement(const Caller& c, const json& body, const IdemKey* 
     if (type == "count" && v < 0) throw FieldError{field, "a count must not be negative"};
     if ((type == "receive" || type == "transfer_in" || type == "transfer_out") && v <= 0) throw FieldError{field, "must be positive"};
   } catch (const FieldError& e) {
-    return done(Outcome::error(400, "invalid_request", e.message()));
+    return done(Outcome::error(Why::invalid_argument, "invalid_request", e.message()));
   }
   auto item = catalog::by_sku(reader_, sku);
   if (!item) return done(Outcome::from(item.status()));
-  if (!*item) return done(Outcome::error(404, "unknown_sku", "no item has the SKU " + sku));
+  if (!*item) return done(Outcome::error(Why::not_found, "unknown_sku", "no item has the SKU " + sku));
   if (((*item)->unit == Unit::kg) != weight.has_value()) {
-    return done(Outcome::error(400, "invalid_request", std::string(weight ? "weight_g" : "qty") + ": " + sku +
+    return done(Outcome::error(Why::invalid_argument, "invalid_request", std::string(weight ? "weight_g" : "qty") + ": " + sku +
                                                            ((*item)->unit == Unit::kg ? " is counted in grams" : " is counted in units")));
   }
   const int64_t v = qty ? *qty : *weight;
@@ -221,8 +221,8 @@ Outcome record_stock_movement(WriteContext& ctx, std::vector<Entry>& entries, co
                                         {"reason", reason}, {"terminal", terminal}}});
   json alerts = json::array();
   if (Status s = move_stock(ctx, entries, alerts, sku, delta, seq, type); !s) return Outcome::from(s);
-  return Outcome::success({{"sku", sku}, {"delta", delta}, {"on_hand", *before + delta}, {"seq", seq},
-                           {"low_stock", alerts}}, 201);
+  return Outcome::made({{"sku", sku}, {"delta", delta}, {"on_hand", *before + delta}, {"seq", seq},
+                        {"low_stock", alerts}});
 }
 
 Outcome Checkout::sale(const std::string& receipt) {

@@ -1,11 +1,10 @@
-#include "daemon/checkout/checkout.h"
+#include "checkout/checkout.h"
 
 #include <algorithm>
 #include <tuple>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
-#include <openssl/rand.h>
 
 #include "base/json_fields.h"
 #include "base/log.h"
@@ -20,14 +19,16 @@ namespace posd {
 
 using json = nlohmann::json;
 
-Result<std::unique_ptr<Checkout>> Checkout::open(boost::asio::io_context& ioc, Journal& journal, StoreRules rules) {
+Result<std::unique_ptr<Checkout>> Checkout::open(boost::asio::io_context& ioc, Journal& journal, StoreRules rules,
+                                                 const Clock& clock, IdSource& ids) {
   auto reader = sql::Db::open(journal.db_path(), sql::Db::Mode::read_write);
   if (!reader) return reader.status();
-  return std::unique_ptr<Checkout>(new Checkout(ioc, journal, std::move(rules), std::move(*reader)));
+  return std::unique_ptr<Checkout>(new Checkout(ioc, journal, std::move(rules), std::move(*reader), clock, ids));
 }
 
-Checkout::Checkout(boost::asio::io_context& ioc, Journal& journal, StoreRules rules, sql::Db reader)
-    : ioc_(ioc), journal_(journal), rules_(std::move(rules)), reader_(std::move(reader)) {}
+Checkout::Checkout(boost::asio::io_context& ioc, Journal& journal, StoreRules rules, sql::Db reader, const Clock& clock,
+                   IdSource& ids)
+    : ioc_(ioc), journal_(journal), rules_(std::move(rules)), reader_(std::move(reader)), clock_(clock), ids_(ids) {}
 
 void Checkout::emit(const std::string& terminal, const json& event) {
   if (sink_) sink_(terminal, event);
@@ -84,7 +85,7 @@ Result<Found> lookup(sql::Db& db, const std::string& code, const StoreRules& rul
   Found f;
   if (scan.valid) {
     if (scan.expiry && now && *scan.expiry < *now) {
-      err = Outcome::error(422, "expired", code + ": the label's expiry date " + to_text(*scan.expiry) + " has passed");
+      err = Outcome::error(Why::refused, "expired", code + ": the label's expiry date " + to_text(*scan.expiry) + " has passed");
       return f;
     }
     auto it = catalog::by_gtin(db, scan.lookup);
@@ -106,13 +107,13 @@ Result<Found> lookup(sql::Db& db, const std::string& code, const StoreRules& rul
   // says; a GTIN-long code with a bad check digit is a misread, not echoed).
   const bool card = card_like(scan, code);
   if (!scan.valid && scan.error == "bad check digit") {
-    err = Outcome::error(422, "bad_check_digit", (card ? std::string("the code") : code) + ": bad check digit");
+    err = Outcome::error(Why::refused, "bad_check_digit", (card ? std::string("the code") : code) + ": bad check digit");
   } else if (card) {
-    err = Outcome::error(422, "card_number_refused", "the code looks like a full card number: it was not kept");
+    err = Outcome::error(Why::refused, "card_number_refused", "the code looks like a full card number: it was not kept");
   } else if (!scan.valid && scan.symbology != "text" && scan.symbology != "digits") {
-    err = Outcome::error(422, "bad_barcode", code + ": " + scan.error);
+    err = Outcome::error(Why::refused, "bad_barcode", code + ": " + scan.error);
   } else {
-    err = Outcome::error(404, "unknown_code", "no item has the code " + code);
+    err = Outcome::error(Why::not_found, "unknown_code", "no item has the code " + code);
   }
   return f;
 }
@@ -151,7 +152,7 @@ Outcome Checkout::stock(const std::string& sku) {
   if (!it) return Outcome::from(it.status());
   auto on_hand = stock::on_hand(reader_, sku);
   if (!on_hand) return Outcome::from(on_hand.status());
-  if (!*it && *on_hand == 0) return Outcome::error(404, "unknown_sku", "no item has the SKU " + sku);
+  if (!*it && *on_hand == 0) return Outcome::error(Why::not_found, "unknown_sku", "no item has the SKU " + sku);
   json j = {{"sku", sku}, {"on_hand", *on_hand}};
   if (*it) {
     j["unit"] = to_string((*it)->unit);
@@ -167,10 +168,10 @@ Basket* Checkout::find_basket(const Caller& c, const std::string& id, Outcome& e
   auto it = baskets_.find(id);
   if (it == baskets_.end() ||
       (it->second.terminal != c.terminal && it->second.state != Basket::State::suspended)) {
-    err = Outcome::error(404, "basket_not_found", "no basket " + id + " at this terminal");
+    err = Outcome::error(Why::not_found, "basket_not_found", "no basket " + id + " at this terminal");
     return nullptr;
   }
-  it->second.touched = std::chrono::steady_clock::now();
+  it->second.touched = clock_.steady();
   return &it->second;
 }
 
@@ -222,16 +223,15 @@ Outcome Checkout::answer(const Basket& b) {
 Outcome Checkout::create_basket(const Caller& c) {
   const auto held = std::count_if(baskets_.begin(), baskets_.end(), [&](const auto& kv) { return kv.second.terminal == c.terminal; });
   if (static_cast<size_t>(held) >= rules_.max_open_baskets) {
-    return Outcome::error(409, "too_many_baskets", "terminal " + c.terminal + " already holds " + std::to_string(held) +
+    return Outcome::error(Why::conflict, "too_many_baskets", "terminal " + c.terminal + " already holds " + std::to_string(held) +
                                                        " baskets (open or suspended), the most it may");
   }
-  unsigned char raw[8];
-  RAND_bytes(raw, sizeof raw);
   Basket b;
-  b.id = to_hex(std::string(reinterpret_cast<char*>(raw), sizeof raw));
+  b.id = ids_.hex(8);
   b.terminal = c.terminal;
+  b.created = b.touched = clock_.steady();
   Outcome out = answer(b);
-  out.status = 201;
+  out.created = true;
   baskets_.emplace(b.id, std::move(b));
   return out;
 }
@@ -263,9 +263,9 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
   Outcome err;
   Basket* b = open_basket(c, id, err);
   if (!b) return err;
-  if (!b->tenders.empty()) return Outcome::error(409, "basket_has_tenders", "lines cannot change once a tender is taken");
+  if (!b->tenders.empty()) return Outcome::error(Why::conflict, "basket_has_tenders", "lines cannot change once a tender is taken");
   if (b->lines.size() >= rules_.max_basket_lines) {
-    return Outcome::error(409, "basket_full", "a basket holds at most " + std::to_string(rules_.max_basket_lines) + " lines");
+    return Outcome::error(Why::conflict, "basket_full", "a basket holds at most " + std::to_string(rules_.max_basket_lines) + " lines");
   }
   std::string code;
   std::optional<int64_t> qty, weight, price;
@@ -275,7 +275,7 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
     std::tie(qty, weight, price) = line_amounts(f);
     f.no_unknown_keys();
   } catch (const FieldError& e) {
-    return Outcome::error(400, "invalid_request", e.message());
+    return Outcome::error(Why::invalid_argument, "invalid_request", e.message());
   }
   auto found = lookup(reader_, code, rules_, journal_.business_day(), err);
   if (!found) return Outcome::from(found.status());
@@ -285,25 +285,25 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
   // is the line's whole amount.
   Unit unit = item.unit;
   if (found->weight_g) {
-    if (item.unit != Unit::kg) return Outcome::error(422, "bad_barcode", code + ": a weight label on " + item.sku + ", which is sold by unit");
-    if (weight) return Outcome::error(400, "invalid_request", "weight_g: the label already gives the weight");
+    if (item.unit != Unit::kg) return Outcome::error(Why::refused, "bad_barcode", code + ": a weight label on " + item.sku + ", which is sold by unit");
+    if (weight) return Outcome::error(Why::invalid_argument, "invalid_request", "weight_g: the label already gives the weight");
     weight = found->weight_g;
   }
   if (found->count) {
-    if (qty) return Outcome::error(400, "invalid_request", "qty: the label already gives the count");
+    if (qty) return Outcome::error(Why::invalid_argument, "invalid_request", "qty: the label already gives the count");
     qty = found->count;
   }
   if (found->price && !price) {
-    if (qty || weight) return Outcome::error(400, "invalid_request", "the label already gives the price");
+    if (qty || weight) return Outcome::error(Why::invalid_argument, "invalid_request", "the label already gives the price");
     unit = Unit::each;  // the label's price is the amount of this one packed item
     qty = 1;
   }
-  if (unit == Unit::kg && !weight) return Outcome::error(400, "weight_required", item.sku + " is sold by weight: give weight_g");
-  if (unit == Unit::kg && qty) return Outcome::error(400, "invalid_request", "qty: " + item.sku + " is sold by weight, not by unit");
-  if (unit == Unit::each && weight) return Outcome::error(400, "invalid_request", "weight_g: " + item.sku + " is sold by unit");
-  if (price && !c.supervisor) return Outcome::error(403, "supervisor_required", "a price override needs a supervisor");
+  if (unit == Unit::kg && !weight) return Outcome::error(Why::invalid_argument, "weight_required", item.sku + " is sold by weight: give weight_g");
+  if (unit == Unit::kg && qty) return Outcome::error(Why::invalid_argument, "invalid_request", "qty: " + item.sku + " is sold by weight, not by unit");
+  if (unit == Unit::each && weight) return Outcome::error(Why::invalid_argument, "invalid_request", "weight_g: " + item.sku + " is sold by unit");
+  if (price && !c.supervisor) return Outcome::error(Why::permission_denied, "supervisor_required", "a price override needs a supervisor");
   if (found->price && !price && *found->price > rules_.label_price_ceiling && !c.supervisor) {
-    return Outcome::error(403, "supervisor_required", "the label's price " + std::to_string(*found->price) +
+    return Outcome::error(Why::permission_denied, "supervisor_required", "the label's price " + std::to_string(*found->price) +
                                                           " is above the store's ceiling of " + std::to_string(rules_.label_price_ceiling) +
                                                           ": a supervisor must approve it");
   }
@@ -330,7 +330,7 @@ Outcome Checkout::add_scan(const std::string& terminal, const std::string& code)
   for (const auto& [id, b] : baskets_) {
     if (b.terminal == terminal && b.state == Basket::State::open && (!last || b.touched > last->touched)) last = &b;
   }
-  if (!last) return Outcome::error(409, "no_open_basket", "terminal " + terminal + " has no open basket for the scan");
+  if (!last) return Outcome::error(Why::conflict, "no_open_basket", "terminal " + terminal + " has no open basket for the scan");
   return add_line(Caller{terminal, false, ""}, last->id, {{"code", code}});
 }
 
@@ -338,13 +338,13 @@ BasketLine* Checkout::editable_line(const Caller& c, const std::string& id, cons
   b = open_basket(c, id, err);
   if (!b) return nullptr;
   if (!b->tenders.empty()) {
-    err = Outcome::error(409, "basket_has_tenders", "lines cannot change once a tender is taken");
+    err = Outcome::error(Why::conflict, "basket_has_tenders", "lines cannot change once a tender is taken");
     return nullptr;
   }
   size_t n = 0;
   if (line.empty() || line.size() > 6 || line.find_first_not_of("0123456789") != std::string::npos ||
       (n = std::stoul(line)) < 1 || n > b->lines.size()) {
-    err = Outcome::error(404, "line_not_found", "the basket has no line " + line);
+    err = Outcome::error(Why::not_found, "line_not_found", "the basket has no line " + line);
     return nullptr;
   }
   return &b->lines[n - 1];
@@ -359,7 +359,7 @@ Outcome Checkout::changed(const Caller& c, Basket& b, const std::function<void()
   const PricedBasket priced = b.price(*promos, rules_);
   if (!priced.limit_error.empty()) {
     if (undo) undo();
-    return Outcome::error(422, "amount_limit", priced.limit_error);
+    return Outcome::error(Why::refused, "amount_limit", priced.limit_error);
   }
   ++b.version;
   Outcome out = Outcome::success(b.to_json(priced, rules_));
@@ -389,15 +389,15 @@ Outcome Checkout::change_line(const Caller& c, const std::string& id, const std:
     std::tie(qty, weight, price) = line_amounts(f);
     f.no_unknown_keys();
   } catch (const FieldError& e) {
-    return Outcome::error(400, "invalid_request", e.message());
+    return Outcome::error(Why::invalid_argument, "invalid_request", e.message());
   }
   const bool by_weight = l->input.unit == Unit::kg;
   if (!qty && !weight && !price) {
-    return Outcome::error(400, "invalid_request", by_weight ? "give weight_g or price" : "give qty or price");
+    return Outcome::error(Why::invalid_argument, "invalid_request", by_weight ? "give weight_g or price" : "give qty or price");
   }
-  if (by_weight && qty) return Outcome::error(400, "invalid_request", "qty: " + l->input.sku + " is sold by weight, not by unit");
-  if (!by_weight && weight) return Outcome::error(400, "invalid_request", "weight_g: " + l->input.sku + " is sold by unit");
-  if (price && !c.supervisor) return Outcome::error(403, "supervisor_required", "a price override needs a supervisor");
+  if (by_weight && qty) return Outcome::error(Why::invalid_argument, "invalid_request", "qty: " + l->input.sku + " is sold by weight, not by unit");
+  if (!by_weight && weight) return Outcome::error(Why::invalid_argument, "invalid_request", "weight_g: " + l->input.sku + " is sold by unit");
+  if (price && !c.supervisor) return Outcome::error(Why::permission_denied, "supervisor_required", "a price override needs a supervisor");
   const BasketLine before = *l;
   if (qty) l->input.qty = *qty;
   if (weight) l->input.weight_g = *weight;
@@ -413,7 +413,7 @@ Outcome Checkout::suspend(const Caller& c, const std::string& id) {
   Outcome err;
   Basket* b = open_basket(c, id, err);
   if (!b) return err;
-  if (!b->tenders.empty()) return Outcome::error(409, "basket_has_tenders", "a basket with tenders cannot be suspended");
+  if (!b->tenders.empty()) return Outcome::error(Why::conflict, "basket_has_tenders", "a basket with tenders cannot be suspended");
   b->state = Basket::State::suspended;
   ++b->version;
   return answer(*b);
@@ -423,7 +423,7 @@ Outcome Checkout::resume(const Caller& c, const std::string& id) {
   Outcome err;
   Basket* b = find_basket(c, id, err);
   if (!b) return err;
-  if (b->state != Basket::State::suspended) return Outcome::error(409, "basket_not_suspended", "the basket is " + std::string(to_string(b->state)));
+  if (b->state != Basket::State::suspended) return Outcome::error(Why::conflict, "basket_not_suspended", "the basket is " + std::string(to_string(b->state)));
   b->state = Basket::State::open;
   ++b->version;
   b->terminal = c.terminal;  // any lane may take a suspended basket over
@@ -438,7 +438,7 @@ Outcome Checkout::tender(const Caller& c, const std::string& id, const json& bod
   auto promos = promotions();
   if (!promos) return Outcome::from(promos.status());
   PricedBasket priced = b->price(*promos, rules_);
-  if (!priced.limit_error.empty()) return Outcome::error(422, "amount_limit", priced.limit_error);
+  if (!priced.limit_error.empty()) return Outcome::error(Why::refused, "amount_limit", priced.limit_error);
   Outcome t = add_tender(*b, body, priced, rules_);
   if (!t.ok()) return t;
   ++b->version;
@@ -446,6 +446,14 @@ Outcome Checkout::tender(const Caller& c, const std::string& id, const json& bod
 }
 
 // --- writes ----------------------------------------------------------------
+
+idempotency::Answer remembered(const std::string& request, const Outcome& o) {
+  return {request, o.created ? 201 : 200, to_json_text(o.body)};
+}
+
+Outcome replayed(const idempotency::Answer& a) {
+  return a.status == 201 ? Outcome::made(json::parse(a.body)) : Outcome::success(json::parse(a.body));
+}
 
 void Checkout::write(OutcomeMutation m, const IdemKey* idem, Done done) {
   struct State {
@@ -462,7 +470,7 @@ void Checkout::write(OutcomeMutation m, const IdemKey* idem, Done done) {
           if (!prev) return prev.status();
           if (*prev) {
             state->outcome = (*prev)->request == key->request
-                                 ? Outcome{(*prev)->status, json::parse((*prev)->body)}
+                                 ? replayed(**prev)
                                  : Outcome::idempotency_key_reused();
             return std::vector<Entry>{};
           }
@@ -471,11 +479,11 @@ void Checkout::write(OutcomeMutation m, const IdemKey* idem, Done done) {
         state->outcome = m(ctx, entries);
         if (!state->outcome.ok()) {
           state->refused = true;
-          return Status::conflict("refused");  // roll back whatever the mutation did
+          return Status::refused(state->outcome.code());  // a rule said no: roll back whatever the mutation did
         }
         if (key) {
           Status s = idempotency::put(ctx.db, key->terminal, key->key,
-                                      {key->request, state->outcome.status, to_json_text(state->outcome.body)});
+                                      remembered(key->request, state->outcome));
           if (!s) return s;
         }
         return entries;

@@ -2,7 +2,7 @@
 // customer pays. docs/catalog.md states the rules these rows check.
 #include <catch2/catch.hpp>
 
-#include "daemon/checkout/pricing.h"
+#include "checkout/pricing.h"
 
 using namespace posd;
 

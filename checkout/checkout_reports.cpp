@@ -1,6 +1,6 @@
 // X (running) and Z (closing) reports, and the status a terminal sees.
-#include "daemon/checkout/checkout.h"
-#include "daemon/checkout/report.h"
+#include "checkout/checkout.h"
+#include "checkout/report.h"
 #include "storage/catalog.h"
 #include "storage/cursor.h"
 #include "storage/sales.h"
@@ -34,7 +34,7 @@ Outcome Checkout::x_report() {
 }
 
 void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
-  if (!c.supervisor) return done(Outcome::error(403, "supervisor_required", "closing the day needs a supervisor"));
+  if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "closing the day needs a supervisor"));
   write(
       [c](WriteContext& ctx, std::vector<Entry>& entries) {
         auto f = figures(ctx.db);
@@ -50,7 +50,7 @@ void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
         const uint64_t seq = ctx.next_seq;
         entries.push_back({"z_report", *f});
         (*f)["seq"] = seq;
-        return Outcome::success(*f, 201);
+        return Outcome::made(*f);
       },
       idem, std::move(done));
 }

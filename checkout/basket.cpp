@@ -1,4 +1,4 @@
-#include "daemon/checkout/basket.h"
+#include "checkout/basket.h"
 
 #include <algorithm>
 #include <cctype>
@@ -19,7 +19,7 @@ const char* to_string(Basket::State s) {
 }
 
 Outcome not_open(const Basket& b) {
-  return Outcome::error(409, "basket_not_open", "the basket is " + std::string(to_string(b.state)));
+  return Outcome::error(Why::conflict, "basket_not_open", "the basket is " + std::string(to_string(b.state)));
 }
 
 PricedBasket Basket::price(const std::vector<Promotion>& promotions, const StoreRules& rules) const {
@@ -82,8 +82,9 @@ json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const 
   }
   json tenders_json = json::array();
   for (const Tender& t : tenders) {
-    json j = {{"type", t.type}, {"amount", t.amount}, {"applied", t.applied}};
-    if (!t.reference.empty()) j[t.type == "card" ? "approval_ref" : "code"] = t.reference;
+    const TenderRules& rules = rules_of(t.type);
+    json j = {{"type", rules.name}, {"amount", t.amount}, {"applied", t.applied}};
+    if (!t.reference.empty()) j[std::string(rules.reference)] = t.reference;
     if (!t.masked_pan.empty()) j["masked_pan"] = t.masked_pan;
     tenders_json.push_back(std::move(j));
   }
@@ -181,42 +182,38 @@ bool is_masked_pan(std::string_view s) {
 
 Outcome add_tender(Basket& b, const json& body, const PricedBasket& priced, const StoreRules& rules) {
   if (b.state != Basket::State::open) return not_open(b);
-  if (b.lines.empty()) return Outcome::error(409, "empty_basket", "the basket has no lines to pay for");
+  if (b.lines.empty()) return Outcome::error(Why::conflict, "empty_basket", "the basket has no lines to pay for");
   const int64_t due = b.due(priced);
   Tender t;
+  const TenderRules* kind = nullptr;
   try {
     Fields f(body, "");
-    t.type = f.string("type");
+    const std::string type = f.string("type");
     t.amount = f.integer("amount", 1, money::kMaxAmount);
-    if (t.type == "card") {
-      t.reference = f.string("approval_ref");
+    kind = tender_named(type);
+    if (!kind) throw FieldError{"type", "must be one of " + tender_names()};
+    t.type = kind->type;
+    if (!kind->reference.empty()) t.reference = f.string(std::string(kind->reference));
+    if (kind->masked_pan) {
       t.masked_pan = f.string("masked_pan");
       if (!is_masked_pan(t.masked_pan)) {
-        return Outcome::error(400, "invalid_tender", "masked_pan: must show at most the first 6 and last 4 digits, the rest masked with *");
+        return Outcome::error(Why::invalid_argument, "invalid_tender", "masked_pan: must show at most the first 6 and last 4 digits, the rest masked with *");
       }
-    } else if (t.type == "voucher") {
-      t.reference = f.string("code");
-    } else if (t.type != "cash") {
-      throw FieldError{"type", "must be one of cash, card, voucher"};
     }
     f.no_unknown_keys();
   } catch (const FieldError& e) {
-    return Outcome::error(400, "invalid_tender", e.message());
+    return Outcome::error(Why::invalid_argument, "invalid_tender", e.message());
   }
-  if (due == 0) return Outcome::error(409, "nothing_due", "the basket is paid in full");
+  if (due == 0) return Outcome::error(Why::conflict, "nothing_due", "the basket is paid in full");
 
-  if (t.type == "cash") {
-    const int64_t due_cash = money::round_to_step(due, rules.cash_rounding);
-    if (t.amount >= due_cash) {
-      t.applied = due_cash;
-      b.rounding += due_cash - due;
-    } else {
-      t.applied = t.amount;
+  const int64_t due_here = kind->rounds ? money::round_to_step(due, rules.cash_rounding) : due;
+  if (t.amount >= due_here) {
+    if (t.amount > due_here && !kind->gives_change) {
+      return Outcome::error(Why::refused, "over_tender", "a " + std::string(kind->name) + " tender may not exceed what is due (" + std::to_string(due) + ")");
     }
+    t.applied = due_here;
+    b.rounding += due_here - due;
   } else {
-    if (t.amount > due) {
-      return Outcome::error(422, "over_tender", "a " + t.type + " tender may not exceed what is due (" + std::to_string(due) + ")");
-    }
     t.applied = t.amount;
   }
   b.tenders.push_back(std::move(t));

@@ -1,4 +1,4 @@
-#include "daemon/checkout/report.h"
+#include "checkout/report.h"
 
 #include <map>
 

@@ -8,8 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "daemon/checkout/outcome.h"
-#include "daemon/checkout/pricing.h"
+#include "checkout/outcome.h"
+#include "checkout/pricing.h"
+#include "checkout/tender.h"
 
 namespace posd {
 
@@ -32,11 +33,11 @@ struct BasketLine {
 };
 
 struct Tender {
-  std::string type;        // cash | card | voucher
+  TenderType type = TenderType::cash;
   int64_t amount = 0;      // what was handed over (cash may exceed what was due)
   int64_t applied = 0;     // what it paid of the basket
-  std::string reference;   // card approval reference, or voucher code
-  std::string masked_pan;  // card only: "************1234"
+  std::string reference;   // the field its rules name (a card's approval_ref, a voucher's code)
+  std::string masked_pan;  // when its rules say so: "************1234"
 };
 
 struct Basket {
@@ -48,7 +49,7 @@ struct Basket {
   std::vector<Tender> tenders;
   uint64_t version = 0;  // +1 on every change: a terminal keeps the newest of the states it hears
   int64_t rounding = 0;  // cash rounding applied to the final cash payment (may be negative)
-  std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point created{};  // set by whoever opens it, from its clock
   std::chrono::steady_clock::time_point touched = created;  // last use
 
   PricedBasket price(const std::vector<Promotion>& promotions, const StoreRules& rules) const;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "daemon/checkout/money.h"
+#include "checkout/money.h"
 
 using namespace posd::money;
 

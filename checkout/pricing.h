@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/checkout/money.h"
+#include "checkout/money.h"
 #include "storage/catalog.h"
 
 namespace posd {
@@ -47,6 +47,10 @@ struct PricedBasket {
   // (then nothing else is priced): "line 3's amount is above the limit of …".
   std::string limit_error;
 };
+
+// The tax at `rate_bp` in `amount` when `inclusive` (EU style: prices hold
+// their tax), or on top of it (US style), rounded half away from zero.
+money::Minor tax_of(money::Minor amount, int64_t rate_bp, bool inclusive);
 
 // `prices_include_tax`: EU style (tax is inside the prices) or US style (tax
 // added). Each line costs the same to price whatever its quantity.

@@ -1,7 +1,9 @@
 // Returns: with a receipt, never more than was sold and not yet returned,
 // refunded at what the customer actually paid per unit; without a receipt,
 // only with a supervisor.
-#include "daemon/checkout/checkout.h"
+#include <algorithm>
+
+#include "checkout/checkout.h"
 #include "base/json_fields.h"
 #include "base/log.h"
 #include "storage/catalog.h"
@@ -25,25 +27,26 @@ struct ReturnLine {
   int64_t rate_bp = 0;
 };
 
-int64_t tax_of(int64_t net, int64_t rate_bp, bool inclusive) {
-  return inclusive ? money::mul_div_round(net, rate_bp, 10000 + rate_bp) : money::mul_div_round(net, rate_bp, 10000);
-}
-
-// Splits `refund` over the tender types of the sale: card first, then voucher,
-// then cash, each up to what it paid less what was already refunded to it.
+// Splits `refund` over the tender types of the sale in their refund order
+// (card, voucher, cash: checkout/tender.cpp), each up to what it paid less
+// what was already refunded to it; what is left (rounding) goes back as cash.
 json default_tenders(const json& sale, const std::vector<sales::ReturnRow>& prior, int64_t refund) {
   std::map<std::string, int64_t> left;
   for (const json& t : sale["tenders"]) left[t["type"]] += t["applied"].get<int64_t>();
   for (const auto& r : prior) {
     for (const json& t : r.body["tenders"]) left[t["type"]] -= t["amount"].get<int64_t>();
   }
+  std::vector<const TenderRules*> order;
+  for (const TenderRules& r : tender_types()) order.push_back(&r);
+  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->refund_order < b->refund_order; });
   json out = json::array();
-  for (const char* type : {"card", "voucher", "cash"}) {
+  for (const TenderRules* r : order) {
+    const std::string type(r->name);
     const int64_t take = std::min(refund, std::max<int64_t>(0, left[type]));
     if (take > 0) out.push_back({{"type", type}, {"amount", take}});
     refund -= take;
   }
-  if (refund > 0) out.push_back({{"type", "cash"}, {"amount", refund}});  // rounding remainders
+  if (refund > 0) out.push_back({{"type", rules_of(TenderType::cash).name}, {"amount", refund}});  // rounding remainders
   return out;
 }
 
@@ -73,12 +76,12 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
       lines.push_back(arr[i]);
     }
     f.no_unknown_keys();
-    if (tender && *tender != "cash" && *tender != "card" && *tender != "voucher") throw FieldError{"tender", "must be one of cash, card, voucher"};
+    if (tender && !tender_named(*tender)) throw FieldError{"tender", "must be one of " + tender_names()};
   } catch (const FieldError& e) {
-    return done(Outcome::error(400, "invalid_request", e.message()));
+    return done(Outcome::error(Why::invalid_argument, "invalid_request", e.message()));
   }
-  if (!receipt_no && !c.supervisor) return done(Outcome::error(403, "supervisor_required", "a refund without a receipt needs a supervisor"));
-  if (!receipt_no && !tender) return done(Outcome::error(400, "invalid_request", "tender: is required for a refund without a receipt"));
+  if (!receipt_no && !c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "a refund without a receipt needs a supervisor"));
+  if (!receipt_no && !tender) return done(Outcome::error(Why::invalid_argument, "invalid_request", "tender: is required for a refund without a receipt"));
 
   const bool inclusive = rules_.prices_include_tax;
   write(
@@ -89,8 +92,8 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
         if (receipt_no) {
           auto sale = sales::get(ctx.db, *receipt_no);
           if (!sale) return Outcome::from(sale.status());
-          if (!*sale) return Outcome::error(404, "sale_not_found", "no sale with receipt number " + std::to_string(*receipt_no));
-          if ((*sale)->status != "completed") return Outcome::error(409, "sale_voided", "the sale was voided");
+          if (!*sale) return Outcome::error(Why::not_found, "sale_not_found", "no sale with receipt number " + std::to_string(*receipt_no));
+          if ((*sale)->status != "completed") return Outcome::error(Why::conflict, "sale_voided", "the sale was voided");
           sale_body = (*sale)->body;
           auto p = sales::returns_of(ctx.db, *receipt_no);
           if (!p) return Outcome::from(p.status());
@@ -102,21 +105,21 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
           for (const json& want : lines) {
             const size_t n = want["line"];
             const json& sold_lines = sale_body["lines"];
-            if (n > sold_lines.size()) return Outcome::error(422, "line_not_found", "the sale has no line " + std::to_string(n));
+            if (n > sold_lines.size()) return Outcome::error(Why::refused, "line_not_found", "the sale has no line " + std::to_string(n));
             const json& sold = sold_lines[n - 1];
             ReturnLine r;
             r.line = n;
             r.sku = sold["sku"];
             r.weighed = sold.contains("weight_g");
             if (want.contains(r.weighed ? "qty" : "weight_g")) {
-              return Outcome::error(400, "invalid_request", std::string("lines: line ") + std::to_string(n) +
+              return Outcome::error(Why::invalid_argument, "invalid_request", std::string("lines: line ") + std::to_string(n) +
                                                                  (r.weighed ? " was weighed: give weight_g" : " was counted: give qty"));
             }
             r.quantity = want[r.weighed ? "weight_g" : "qty"];
             const int64_t sold_q = sold[r.weighed ? "weight_g" : "qty"];
             const int64_t before = returned[n];
             if (before + r.quantity > sold_q) {
-              return Outcome::error(422, "exceeds_sold", "line " + std::to_string(n) + ": " + std::to_string(sold_q - before) +
+              return Outcome::error(Why::refused, "exceeds_sold", "line " + std::to_string(n) + ": " + std::to_string(sold_q - before) +
                                                              " left to return, " + std::to_string(r.quantity) + " asked");
             }
             returned[n] += r.quantity;
@@ -136,12 +139,12 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
           for (const json& want : lines) {
             auto item = catalog::by_sku(ctx.db, want["sku"]);
             if (!item) return Outcome::from(item.status());
-            if (!*item) return Outcome::error(404, "unknown_sku", "no item has the SKU " + want["sku"].get<std::string>());
+            if (!*item) return Outcome::error(Why::not_found, "unknown_sku", "no item has the SKU " + want["sku"].get<std::string>());
             ReturnLine r;
             r.sku = (*item)->sku;
             r.weighed = (*item)->unit == Unit::kg;
             if (!want.contains(r.weighed ? "weight_g" : "qty")) {
-              return Outcome::error(400, "invalid_request", "lines: " + r.sku + (r.weighed ? " is weighed: give weight_g" : " is counted: give qty"));
+              return Outcome::error(Why::invalid_argument, "invalid_request", "lines: " + r.sku + (r.weighed ? " is weighed: give weight_g" : " is counted: give qty"));
             }
             r.quantity = want[r.weighed ? "weight_g" : "qty"];
             r.refund = want["amount"];
@@ -164,7 +167,7 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
             for (const json& t : sale_body["tenders"]) original = original || t["type"] == *tender;
           }
           if (!original && !c.supervisor) {
-            return Outcome::error(403, "supervisor_required", "refunding to another tender than the sale's needs a supervisor");
+            return Outcome::error(Why::permission_denied, "supervisor_required", "refunding to another tender than the sale's needs a supervisor");
           }
           tenders = json::array({{{"type", *tender}, {"amount", refund}}});
         } else {
@@ -196,7 +199,7 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
         }
         if (!s) return Outcome::from(s);
         record["seq"] = seq;
-        return Outcome::success(record, 201);
+        return Outcome::made(record);
       },
       idem, [done](Outcome o) {
         if (o.ok()) {

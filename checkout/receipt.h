@@ -11,12 +11,6 @@ namespace posd {
 // `sale` is the object GET /v1/sales/{receipt_no} answers.
 std::string receipt_text(const nlohmann::json& sale, const std::string& store_id);
 
-// The same receipt in ESC/POS for a receipt printer: the store in double
-// size, the text, the receipt number as a QR code ("posd:<store>:<receipt>"),
-// a partial cut. A reprint says DUPLICATE at the top and the bottom (fiscal
-// rules forbid a second original).
-std::string receipt_escpos(const nlohmann::json& sale, const std::string& store_id, bool duplicate);
-
 // 1234 → "12.34" (two minor digits; the store's currency decides the sign).
 std::string format_minor(int64_t minor);
 

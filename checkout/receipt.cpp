@@ -1,8 +1,6 @@
-#include "daemon/checkout/receipt.h"
+#include "checkout/receipt.h"
 
 #include <cstdio>
-
-#include "drivers/escpos.h"
 
 namespace posd {
 
@@ -74,19 +72,6 @@ std::string receipt_text(const json& sale, const std::string& store_id) {
   if (sale.value("status", "") == "voided") out += "*** VOIDED ***\n";
   out += row("journal seq", std::to_string(sale.value("seq", 0)));
   return out;
-}
-
-std::string receipt_escpos(const json& sale, const std::string& store_id, bool duplicate) {
-  using escpos::Align;
-  escpos::Document d;
-  const std::string receipt_no = std::to_string(sale["receipt_no"].get<int64_t>());
-  if (duplicate) d.align(Align::center).bold(true).line("*** DUPLICATE ***").bold(false);
-  d.align(Align::center).double_size(true).line(store_id).double_size(false);
-  d.align(Align::left).text(receipt_text(sale, store_id));
-  d.align(Align::center).feed(1).qr("posd:" + store_id + ":" + receipt_no).feed(1).line("Receipt " + receipt_no);
-  if (duplicate) d.bold(true).line("*** DUPLICATE ***").bold(false);
-  d.align(Align::left).cut();
-  return d.bytes();
 }
 
 }  // namespace posd

@@ -1,0 +1,16 @@
+// A sale's receipt as a receipt printer prints it.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace posd {
+
+// The receipt (checkout/receipt.h) in ESC/POS for a receipt printer: the store in double
+// size, the text, the receipt number as a QR code ("posd:<store>:<receipt>"),
+// a partial cut. A reprint says DUPLICATE at the top and the bottom (fiscal
+// rules forbid a second original).
+std::string receipt_escpos(const nlohmann::json& sale, const std::string& store_id, bool duplicate);
+
+}  // namespace posd

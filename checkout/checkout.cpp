@@ -34,6 +34,17 @@ void Checkout::emit(const std::string& terminal, const json& event) {
   if (sink_) sink_(terminal, event);
 }
 
+void Checkout::notify(const CheckoutEvent& e) {
+  for (const CheckoutListener& l : listeners_) l(e);
+}
+
+void Checkout::alert_low_stock(const json& alerts) {
+  for (const json& a : alerts) {
+    emit("", {{"type", "low_stock"}, {"alert", a}});
+    notify(LowStock{a["sku"], a["on_hand"], a["low_stock"]});
+  }
+}
+
 Result<std::vector<Promotion>> Checkout::promotions() { return catalog::promotions(reader_); }
 
 // --- items and stock -------------------------------------------------------

@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "checkout/basket.h"
+#include "checkout/events.h"
 #include "storage/journal.h"
 #include "storage/sales.h"
 
@@ -56,9 +57,12 @@ class Checkout {
                                                 IdSource& ids = IdSource::random());
 
   void set_event_sink(EventSink sink) { sink_ = std::move(sink); }
+  // Adds one who acts on what happens (printers, the drawer, metrics).
+  void add_listener(CheckoutListener l) { listeners_.push_back(std::move(l)); }
   const StoreRules& rules() const { return rules_; }
   sql::Db& reader() { return reader_; }
   const Journal& journal() const { return journal_; }
+  const Clock& clock() const { return clock_; }
 
   // Items and stock (reads; answer at once).
   // True when a scanned code is no barcode but looks like a full card number
@@ -138,6 +142,9 @@ class Checkout {
   using OutcomeMutation = std::function<Outcome(WriteContext&, std::vector<Entry>&)>;
   void write(OutcomeMutation m, const IdemKey* idem, Done done);
   void emit(const std::string& terminal, const nlohmann::json& event);
+  void notify(const CheckoutEvent& e);
+  // The low-stock alerts of a write's answer, to every stream and listener.
+  void alert_low_stock(const nlohmann::json& alerts);
 
   boost::asio::io_context& ioc_;
   Journal& journal_;
@@ -147,6 +154,7 @@ class Checkout {
   IdSource& ids_;
   std::map<std::string, Basket> baskets_;
   EventSink sink_;
+  std::vector<CheckoutListener> listeners_;
 };
 
 // The write of one stock movement (already validated): on-hand, the movement

@@ -15,13 +15,25 @@ namespace {
 Result<json> figures(sql::Db& db) {
   auto period = counter::read(db, "period");
   if (!period) return period.status();
-  auto sales = sales::in_period(db, *period);
-  if (!sales) return sales.status();
-  auto returns = sales::returns_in_period(db, *period);
-  if (!returns) return returns.status();
+  auto sale_rows = sales::in_period(db, *period);
+  if (!sale_rows) return sale_rows.status();
+  auto return_rows = sales::returns_in_period(db, *period);
+  if (!return_rows) return return_rows.status();
   auto grand = counter::read(db, "grand_total");
   if (!grand) return grand.status();
-  return report_figures(*sales, *returns, *period, *grand);
+  std::vector<Sale> sold;
+  for (const auto& row : *sale_rows) {
+    auto s = read_sale(row);
+    if (!s) return s.status();
+    sold.push_back(std::move(*s));
+  }
+  std::vector<Return> returned;
+  for (const auto& row : *return_rows) {
+    auto r = read_return(row);
+    if (!r) return r.status();
+    returned.push_back(std::move(*r));
+  }
+  return report_figures(sold, returned, *period, *grand);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // movements, no-sale, and the reads of what they wrote.
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 #include "checkout/checkout.h"
 #include "checkout/receipt.h"
 #include "checkout/report.h"
@@ -62,6 +64,8 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
   if (const int64_t due = b->due(priced); due > 0) {
     return done(Outcome::error(Why::conflict, "not_paid", std::to_string(due) + " is still due"));
   }
+  const bool opens_drawer = std::any_of(b->tenders.begin(), b->tenders.end(),
+                                       [](const Tender& t) { return rules_of(t.type).opens_drawer; });
   json body = b->to_json(priced, rules_);
   body.erase("state");
   body["terminal"] = c.terminal;
@@ -92,13 +96,14 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
                                  {"seq", seq}, {"low_stock", alerts}});
       },
       idem,
-      [this, id, terminal = c.terminal, done](Outcome o) {
+      [this, id, terminal = c.terminal, opens_drawer, done](Outcome o) {
         settle(id, o.ok());
         if (o.ok()) {
           log::get("checkout")->info("sale {} at {}: total {} {}, seq {}", o.body["receipt_no"].dump(), terminal,
                                      o.body["total"].dump(), rules_.currency, o.body["seq"].dump());
-          for (const json& a : o.body["low_stock"]) emit("", {{"type", "low_stock"}, {"alert", a}});
+          alert_low_stock(o.body["low_stock"]);
           emit(terminal, {{"type", "sale_completed"}, {"receipt_no", o.body["receipt_no"]}, {"total", o.body["total"]}});
+          notify(SaleCompleted{terminal, o.body["receipt_no"], opens_drawer});
         }
         done(o);
       });
@@ -144,7 +149,10 @@ void Checkout::no_sale(const Caller& c, const IdemKey* idem, Done done) {
         return Outcome::success({{"seq", ctx.next_seq}});
       },
       idem, [this, terminal = c.terminal, done = std::move(done)](Outcome o) {
-        if (o.ok()) emit(terminal, {{"type", "drawer_open"}});
+        if (o.ok()) {
+          emit(terminal, {{"type", "drawer_open"}});
+          notify(NoSale{terminal});
+        }
         done(o);
       });
 }
@@ -161,7 +169,10 @@ void Checkout::reprint(const Caller& c, const std::string& receipt, const IdemKe
         return Outcome::success({{"receipt_no", n}, {"duplicate", true}, {"seq", ctx.next_seq}});
       },
       idem, [this, terminal = c.terminal, n, done = std::move(done)](Outcome o) {
-        if (o.ok()) emit(terminal, {{"type", "receipt_reprint"}, {"receipt_no", n}});
+        if (o.ok()) {
+          emit(terminal, {{"type", "receipt_reprint"}, {"receipt_no", n}});
+          notify(ReceiptReprinted{terminal, n});
+        }
         done(o);
       });
 }
@@ -203,9 +214,7 @@ void Checkout::stock_movement(const Caller& c, const json& body, const IdemKey* 
       },
       idem,
       [this, done](Outcome o) {
-        if (o.ok()) {
-          for (const json& a : o.body["low_stock"]) emit("", {{"type", "low_stock"}, {"alert", a}});
-        }
+        if (o.ok()) alert_low_stock(o.body["low_stock"]);
         done(o);
       });
 }
@@ -245,7 +254,9 @@ Outcome Checkout::sale(const std::string& receipt) {
 Outcome Checkout::receipt(const std::string& receipt_no) {
   Outcome s = sale(receipt_no);
   if (!s.ok()) return s;
-  return Outcome::success(receipt_text(s.body, journal_.store_id()));
+  auto typed = read_sale(s.body);
+  if (!typed) return Outcome::from(typed.status());
+  return Outcome::success(receipt_text(*typed, journal_.store_id()));
 }
 
 }  // namespace posd

@@ -1,6 +1,6 @@
 // Prices a basket: line amounts, promotions, the basket discount, tax per
 // rate and the total. Pure: no I/O, no clock. The rules are in
-// docs/catalog.md ("How a basket is priced"); tests/daemon/pricing_test.cpp
+// docs/catalog.md ("How a basket is priced"); tests/checkout/pricing_test.cpp
 // holds them as tables.
 #pragma once
 

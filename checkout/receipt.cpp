@@ -4,8 +4,6 @@
 
 namespace posd {
 
-using json = nlohmann::json;
-
 std::string format_minor(int64_t minor) {
   const bool neg = minor < 0;
   const uint64_t m = neg ? static_cast<uint64_t>(-(minor + 1)) + 1 : static_cast<uint64_t>(minor);
@@ -42,35 +40,35 @@ std::string row(const std::string& left, const std::string& right) {
 
 }  // namespace
 
-std::string receipt_text(const json& sale, const std::string& store_id) {
+std::string receipt_text(const Sale& sale, const std::string& store_id) {
   std::string out;
-  out += row("Store " + store_id, "Receipt " + std::to_string(sale["receipt_no"].get<int64_t>()));
-  out += row(sale.value("business_day", ""), "Lane " + sale.value("terminal", ""));
+  out += row("Store " + store_id, "Receipt " + std::to_string(sale.receipt_no));
+  out += row(sale.business_day, "Lane " + sale.terminal);
   out += std::string(kWidth, '-') + "\n";
-  for (const json& l : sale["lines"]) {
-    out += row(l["name"].get<std::string>(), format_minor(l["amount"]));
-    if (l.contains("weight_g")) {
-      out += "  " + std::to_string(l["weight_g"].get<int64_t>()) + " g @ " + format_minor(l["unit_price"]) + "/kg\n";
-    } else if (l["qty"].get<int64_t>() > 1) {
-      out += "  " + std::to_string(l["qty"].get<int64_t>()) + " x " + format_minor(l["unit_price"]) + "\n";
+  for (const SaleLine& l : sale.lines) {
+    out += row(l.name, format_minor(l.amount));
+    if (l.weighed) {
+      out += "  " + std::to_string(l.quantity) + " g @ " + format_minor(l.unit_price) + "/kg\n";
+    } else if (l.quantity > 1) {
+      out += "  " + std::to_string(l.quantity) + " x " + format_minor(l.unit_price) + "\n";
     }
-    if (l["discount"].get<int64_t>() != 0) out += row("  discount", "-" + format_minor(l["discount"]));
+    if (l.discount != 0) out += row("  discount", "-" + format_minor(l.discount));
   }
   out += std::string(kWidth, '-') + "\n";
-  out += row("TOTAL " + sale.value("currency", ""), format_minor(sale["total"]));
-  for (const json& t : sale["tax"]) {
-    out += row(std::string(sale.value("prices_include_tax", true) ? "  incl. tax " : "  tax ") + t["class"].get<std::string>() + " " + format_minor(t["rate_bp"]) + "%",
-               format_minor(t["amount"]));
+  out += row("TOTAL " + sale.currency, format_minor(sale.total));
+  for (const SaleTax& t : sale.tax) {
+    out += row(std::string(sale.prices_include_tax ? "  incl. tax " : "  tax ") + t.tax_class + " " + format_minor(t.rate_bp) + "%",
+               format_minor(t.amount));
   }
-  for (const json& t : sale["tenders"]) {
-    std::string name = t["type"];
-    if (t.contains("masked_pan")) name += " " + t["masked_pan"].get<std::string>();
-    out += row(name, format_minor(t["amount"]));
+  for (const SaleTender& t : sale.tenders) {
+    std::string name(rules_of(t.type).name);
+    if (!t.masked_pan.empty()) name += " " + t.masked_pan;
+    out += row(name, format_minor(t.amount));
   }
-  if (sale["rounding"].get<int64_t>() != 0) out += row("rounding", format_minor(sale["rounding"]));
-  if (sale["change"].get<int64_t>() != 0) out += row("CHANGE", format_minor(sale["change"]));
-  if (sale.value("status", "") == "voided") out += "*** VOIDED ***\n";
-  out += row("journal seq", std::to_string(sale.value("seq", 0)));
+  if (sale.rounding != 0) out += row("rounding", format_minor(sale.rounding));
+  if (sale.change != 0) out += row("CHANGE", format_minor(sale.change));
+  if (sale.voided) out += "*** VOIDED ***\n";
+  out += row("journal seq", std::to_string(sale.seq));
   return out;
 }
 

@@ -4,12 +4,11 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "checkout/records.h"
 
 namespace posd {
 
-// `sale` is the object GET /v1/sales/{receipt_no} answers.
-std::string receipt_text(const nlohmann::json& sale, const std::string& store_id);
+std::string receipt_text(const Sale& sale, const std::string& store_id);
 
 // 1234 → "12.34" (two minor digits; the store's currency decides the sign).
 std::string format_minor(int64_t minor);

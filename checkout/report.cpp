@@ -6,36 +6,36 @@ namespace posd {
 
 using json = nlohmann::json;
 
-json report_figures(const std::vector<sales::SaleRow>& sales, const std::vector<sales::ReturnRow>& returns,
-                    int64_t period, int64_t grand_total) {
+json report_figures(const std::vector<Sale>& sales, const std::vector<Return>& returns, int64_t period,
+                    int64_t grand_total) {
   int64_t sale_count = 0, void_count = 0, gross = 0, discounts = 0, voided = 0, refunds = 0;
   std::map<std::string, int64_t> tenders, refunded;
   struct Rate { int64_t rate_bp = 0, base = 0, tax = 0, refunded_tax = 0; };
   std::map<std::string, Rate> rates;
   for (const auto& s : sales) {
-    if (s.status != "completed") {
+    if (s.voided) {
       ++void_count;
       voided += s.total;
       continue;
     }
     ++sale_count;
     gross += s.total;
-    discounts += s.body["discount"].get<int64_t>();
-    for (const json& t : s.body["tenders"]) tenders[t["type"]] += t["applied"].get<int64_t>();
-    for (const json& t : s.body["tax"]) {
-      Rate& r = rates[t["class"]];
-      r.rate_bp = t["rate_bp"];
-      r.base += t["base"].get<int64_t>();
-      r.tax += t["amount"].get<int64_t>();
+    discounts += s.discount;
+    for (const SaleTender& t : s.tenders) tenders[std::string(rules_of(t.type).name)] += t.applied;
+    for (const SaleTax& t : s.tax) {
+      Rate& r = rates[t.tax_class];
+      r.rate_bp = t.rate_bp;
+      r.base += t.base;
+      r.tax += t.amount;
     }
   }
   for (const auto& r : returns) {
     refunds += r.refund;
-    for (const json& t : r.body["tenders"]) refunded[t["type"]] += t["amount"].get<int64_t>();
-    for (const json& l : r.body["lines"]) {
-      Rate& rate = rates[l["tax_class"]];
-      rate.rate_bp = l["rate_bp"];
-      rate.refunded_tax += l["tax"].get<int64_t>();
+    for (const RefundTender& t : r.tenders) refunded[std::string(rules_of(t.type).name)] += t.amount;
+    for (const ReturnLine& l : r.lines) {
+      Rate& rate = rates[l.tax_class];
+      rate.rate_bp = l.rate_bp;
+      rate.refunded_tax += l.tax;
     }
   }
   json tender_json = json::array();

@@ -7,12 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "storage/sales.h"
+#include "checkout/records.h"
 
 namespace posd {
 
-nlohmann::json report_figures(const std::vector<sales::SaleRow>& sales,
-                              const std::vector<sales::ReturnRow>& returns, int64_t period,
+nlohmann::json report_figures(const std::vector<Sale>& sales, const std::vector<Return>& returns, int64_t period,
                               int64_t grand_total);
 
 }  // namespace posd

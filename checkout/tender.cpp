@@ -2,16 +2,6 @@
 
 namespace posd {
 
-const std::vector<TenderRules>& tender_types() {
-  // type               name       reference       masked_pan change rounds drawer refund_order
-  static const std::vector<TenderRules> kTable = {
-      {TenderType::cash, "cash", "", false, true, true, true, 3},
-      {TenderType::card, "card", "approval_ref", true, false, false, false, 1},
-      {TenderType::voucher, "voucher", "code", false, false, false, false, 2},
-  };
-  return kTable;
-}
-
 const TenderRules* tender_named(std::string_view name) {
   for (const TenderRules& r : tender_types()) {
     if (r.name == name) return &r;

@@ -1,11 +1,12 @@
 // The ways a customer pays, and every rule that differs between them, in one
-// table (tender.cpp). Adding a tender type is adding its row there, to the
-// lane's list (daemon/web/lane_actions.js) and to docs/openapi.yaml.
+// table (kTenderTypes below). Adding a tender type is its enumerator and row
+// here, the lane's list (daemon/web/lane_actions.js), docs/openapi.yaml and a
+// row in tests/checkout/tender_test.cpp (docs/architecture.md).
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace posd {
 
@@ -23,7 +24,13 @@ struct TenderRules {
 };
 
 // Every tender type, in the order the lane offers them.
-const std::vector<TenderRules>& tender_types();
+//  type                 name       reference       masked_pan change rounds drawer refund_order
+inline constexpr TenderRules kTenderTypes[] = {
+    {TenderType::cash, "cash", "", false, true, true, true, 3},
+    {TenderType::card, "card", "approval_ref", true, false, false, false, 1},
+    {TenderType::voucher, "voucher", "code", false, false, false, false, 2},
+};
+inline constexpr std::span<const TenderRules> tender_types() { return kTenderTypes; }
 // The rules of one type; nullptr for a name that is none.
 const TenderRules* tender_named(std::string_view name);
 const TenderRules& rules_of(TenderType type);

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "base/log.h"
+#include "daemon/http_status.h"
 #include "daemon/openapi.h"
 #include "base/clock.h"
 #include "base/digest.h"

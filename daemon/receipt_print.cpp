@@ -5,12 +5,10 @@
 
 namespace posd {
 
-using json = nlohmann::json;
-
-std::string receipt_escpos(const json& sale, const std::string& store_id, bool duplicate) {
+std::string receipt_escpos(const Sale& sale, const std::string& store_id, bool duplicate) {
   using escpos::Align;
   escpos::Document d;
-  const std::string receipt_no = std::to_string(sale["receipt_no"].get<int64_t>());
+  const std::string receipt_no = std::to_string(sale.receipt_no);
   if (duplicate) d.align(Align::center).bold(true).line("*** DUPLICATE ***").bold(false);
   d.align(Align::center).double_size(true).line(store_id).double_size(false);
   d.align(Align::left).text(receipt_text(sale, store_id));

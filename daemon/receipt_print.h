@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "checkout/records.h"
 
 namespace posd {
 
@@ -11,6 +11,6 @@ namespace posd {
 // size, the text, the receipt number as a QR code ("posd:<store>:<receipt>"),
 // a partial cut. A reprint says DUPLICATE at the top and the bottom (fiscal
 // rules forbid a second original).
-std::string receipt_escpos(const nlohmann::json& sale, const std::string& store_id, bool duplicate);
+std::string receipt_escpos(const Sale& sale, const std::string& store_id, bool duplicate);
 
 }  // namespace posd

@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 
 #include "base/digest.h"
+#include "storage/store_tables.h"
 
 namespace posd {
 
@@ -22,18 +23,16 @@ const TerminalConfig* Terminals::authenticate(std::string_view authorization) co
 
 Result<std::vector<TerminalConfig>> all_terminals(const std::vector<TerminalConfig>& configured, sql::Db& reader) {
   std::vector<TerminalConfig> out = configured;
-  auto st = reader.prepare("SELECT id, token_sha256, role FROM hq_terminal ORDER BY id");
-  if (!st) return st.status();
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.status();
-    if (!*row) return out;
-    TerminalConfig t{st->text(0), st->text(1), st->text(2) == "supervisor" ? Role::supervisor : Role::cashier};
+  auto provisioned = hq_terminals::all(reader);
+  if (!provisioned) return provisioned.status();
+  for (const hq_terminals::Row& row : *provisioned) {
+    TerminalConfig t{row.id, row.token_sha256, row.role == "supervisor" ? Role::supervisor : Role::cashier};
     bool clash = std::any_of(out.begin(), out.end(), [&](const TerminalConfig& c) {
       return c.id == t.id || c.token_sha256 == t.token_sha256;
     });
     if (!clash) out.push_back(std::move(t));
   }
+  return out;
 }
 
 }  // namespace posd

@@ -22,6 +22,7 @@ struct PrinterConfig {
   std::string kind{};      // "tcp" or "device"
   std::string address{};   // tcp: host:port (9100)
   std::string path{};      // device: /dev/usb/lp0
+  bool operator==(const PrinterConfig&) const = default;
 };
 
 class Printer {

@@ -32,6 +32,7 @@ struct ScannerConfig {
   std::string suffix = "CR";  // serial: CR, LF or CRLF
   std::string layout = "us";  // evdev: us or fr
   bool into_basket = false;   // add each scan to the terminal's open basket
+  bool operator==(const ScannerConfig&) const = default;
 };
 
 using OnScan = std::function<void(const ScannerConfig& scanner, const std::string& data)>;

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "storage/store_tables.h"
 #include "storage/catalog_json.h"
 #include "base/clock.h"
 #include "storage/cursor.h"
@@ -128,20 +129,11 @@ Result<json> reservation(WriteContext& ctx, const json& body) {
   Fields f(body, "body");
   std::string order = f.string("order_id");
   std::string action = f.string("action");
-  auto held = ctx.db.cached("SELECT lines, status FROM reservation WHERE order_id = ?1");
+  auto held = reservations::find(ctx.db, order);
   if (!held) return held.status();
-  (*held)->bind(1, order);
-  auto row = (*held)->step();
-  if (!row) return row.status();
-  const bool known = *row;
-  const std::string lines_text = known ? (*held)->text(0) : "";
-  const std::string status = known ? (*held)->text(1) : "";
-  (*held)->reset();
-  auto set_status = ctx.db.cached(
-      "INSERT INTO reservation(order_id, lines, status, seq) VALUES (?1, ?2, ?3, ?4) "
-      "ON CONFLICT(order_id) DO UPDATE SET status = ?3, seq = ?4");
-  if (!set_status) return set_status.status();
-  const int64_t seq = static_cast<int64_t>(ctx.next_seq);
+  const bool known = held->has_value();
+  const std::string lines_text = known ? (*held)->lines : "";
+  const std::string status = known ? (*held)->status : "";
   if (action == "reserve") {
     if (known) return Status::conflict("order \"" + order + "\" is already reserved");
     const json& lines = f.array("lines");
@@ -159,7 +151,7 @@ Result<json> reservation(WriteContext& ctx, const json& body) {
       if (auto m = stock::move(ctx.db, sku, -qty, ctx.next_seq, "reserve"); !m) return m.status();
       kept.push_back({{"sku", sku}, {"qty", qty}});
     }
-    if (Status s = (*set_status)->bind(1, order).bind(2, kept.dump()).bind(3, "reserved").bind(4, seq).run(); !s) return s;
+    if (Status s = reservations::put(ctx.db, {order, kept.dump(), "reserved"}, ctx.next_seq); !s) return s;
     return json{{"order_id", order}, {"action", action}, {"lines", kept}};
   }
   f.no_unknown_keys();
@@ -175,7 +167,7 @@ Result<json> reservation(WriteContext& ctx, const json& body) {
     }
   }
   const char* next = action == "release" ? "released" : "picked";
-  if (Status s = (*set_status)->bind(1, order).bind(2, lines_text).bind(3, next).bind(4, seq).run(); !s) return s;
+  if (Status s = reservations::put(ctx.db, {order, lines_text, next}, ctx.next_seq); !s) return s;
   return json{{"order_id", order}, {"action", action}, {"lines", lines}};
 }
 
@@ -185,10 +177,9 @@ Result<json> terminal(WriteContext& ctx, const json& body) {
   std::string id = f.string("id");
   if (f.boolean("remove", false)) {
     f.no_unknown_keys();
-    auto del = ctx.db.cached("DELETE FROM hq_terminal WHERE id = ?1");
-    if (!del) return del.status();
-    if (Status s = (*del)->bind(1, id).run(); !s) return s;
-    if (ctx.db.changes() == 0) return Status::not_found("terminal \"" + id + "\" was not provisioned by HQ");
+    auto removed = hq_terminals::remove(ctx.db, id);
+    if (!removed) return removed.status();
+    if (!*removed) return Status::not_found("terminal \"" + id + "\" was not provisioned by HQ");
     return json{{"id", id}, {"removed", true}};
   }
   std::string digest = f.string("token_sha256");
@@ -198,17 +189,10 @@ Result<json> terminal(WriteContext& ctx, const json& body) {
     return Status::invalid_argument("body.token_sha256: must be 64 lowercase hex digits");
   }
   if (role != "cashier" && role != "supervisor") return Status::invalid_argument("body.role: must be one of cashier, supervisor");
-  auto owner = ctx.db.cached("SELECT id FROM hq_terminal WHERE token_sha256 = ?1");
-  if (!owner) return owner.status();
-  (*owner)->bind(1, digest);
-  auto row = (*owner)->step();
-  if (!row) return row.status();
-  const bool taken = *row && (*owner)->text(0) != id;
-  (*owner)->reset();
-  if (taken) return Status::conflict("body.token_sha256: is already another terminal's token");
-  auto up = ctx.db.cached("INSERT OR REPLACE INTO hq_terminal(id, token_sha256, role) VALUES (?1, ?2, ?3)");
-  if (!up) return up.status();
-  if (Status s = (*up)->bind(1, id).bind(2, digest).bind(3, role).run(); !s) return s;
+  auto holder = hq_terminals::holder_of(ctx.db, digest);
+  if (!holder) return holder.status();
+  if (*holder && **holder != id) return Status::conflict("body.token_sha256: is already another terminal's token");
+  if (Status s = hq_terminals::put(ctx.db, {id, digest, role}); !s) return s;
   return json{{"id", id}, {"role", role}};  // the digest stays out of the journal
 }
 

@@ -15,7 +15,10 @@ Basket basket_of(money::Minor total, PricedBasket& priced) {
   Basket b;
   b.id = "b1";
   b.terminal = "lane-1";
-  b.lines.push_back(BasketLine{LineInput{"SKU", Unit::each, 1, 0, total, "zero", 0}, "item"});
+  BasketLine line;
+  line.input = LineInput{"SKU", Unit::each, 1, 0, total, "zero", 0};
+  line.name = "item";
+  b.lines.push_back(line);
   priced = b.price({}, StoreRules{});
   return b;
 }

@@ -35,54 +35,30 @@ Node::Node(http::Server::Options options, const std::function<void(nlohmann::jso
   if (edit) edit(j);
   auto config = parse_config(j);
   REQUIRE(config);
-  config_ = *config;
-  metrics_ = std::make_unique<Metrics>();
-  auto journal = Journal::open({.db_path = config_.database, .store_id = config_.store_id,
-                                .on_commit = [m = metrics_.get()](size_t n, std::chrono::nanoseconds t) {
-                                  m->commit(n, std::chrono::duration<double>(t).count());
-                                }});
-  REQUIRE(journal);
-  journal_ = std::move(*journal);
-  auto checkout = Checkout::open(ioc_, *journal_, store_rules(config_));
-  REQUIRE(checkout);
-  checkout_ = std::move(*checkout);
-  terminals_ = std::make_unique<Terminals>(config_.terminals);
-  api_ = std::make_unique<Api>(*checkout_, *terminals_, metrics_.get());
-  events_ = std::make_unique<Events>(*terminals_);
-  checkout_->set_event_sink([this](const std::string& t, const nlohmann::json& e) {
-    if (e.value("type", "") == "low_stock") metrics_->low_stock_alert();
-    events_->publish(t, e);
-  });
-  options.events = events_.get();
-  if (!config_.plain_http) {
-    auto ctx = make_tls_context(config_);
-    REQUIRE(ctx);
-    tls_.emplace(std::move(*ctx));
-    options.tls = &*tls_;
-  }
-  server_ = std::make_unique<http::Server>(ioc_, api_->handler(), options);
-  api_->set_server_figures([this] {
-    return Metrics::ServerFigures{events_->queued_bytes(), events_->dropped(), server_->accept_failures()};
-  });
-  auto ep = server_->listen("127.0.0.1", 0);
+  auto node = StoreNode::open(ioc_, *config, options);
+  INFO(node.status().to_string());
+  REQUIRE(node);
+  node_ = std::move(*node);
+  auto ep = node_->listen();
   REQUIRE(ep);
   port_ = ep->port();
+  node_->start();
   loop_ = std::thread([this] { ioc_.run(); });
 }
 
 void Node::on_loop(const std::function<void(Checkout&)>& f) {
   std::promise<void> done;
   boost::asio::post(ioc_, [&] {
-    f(*checkout_);
+    f(node_->checkout());
     done.set_value();
   });
   done.get_future().wait();
 }
 
 Node::~Node() {
-  asio::post(ioc_, [this] { server_->stop(); });
+  asio::post(ioc_, [this] { node_->stop(); });
   loop_.join();
-  journal_->close();
+  node_->close();
   ioc_.restart();
   ioc_.run();  // completions posted while the journal drained
 }

@@ -1,6 +1,7 @@
-// A real posd node inside the test process: journal on a real SQLite file, the
-// real API on a real socket (port 0), its event loop on its own thread; and a
-// plain HTTP client that talks to it over TCP.
+// A real posd node inside the test process, built by the StoreNode that posd
+// itself runs: journal on a real SQLite file, the real API on a real socket
+// (port 0), its event loop on its own thread; and a plain HTTP client that
+// talks to it over TCP.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -10,10 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "daemon/api.h"
-#include "daemon/events.h"
-#include "daemon/tls.h"
-#include "http/server.h"
+#include "daemon/store_node.h"
 #include "tests/support/temp_dir.h"
 
 namespace posd::test {
@@ -32,24 +30,16 @@ class Node {
   ~Node();
 
   uint16_t port() const { return port_; }
-  Journal& journal() { return *journal_; }
-  const std::string& db_path() const { return config_.database; }
+  Journal& journal() { return node_->journal(); }
+  const std::string& db_path() const { return node_->config().database; }
   // Runs `f` on the node's event loop (where the checkout lives) and waits for it.
   void on_loop(const std::function<void(Checkout&)>& f);
   const TempDir& dir() const { return dir_; }
 
  private:
   TempDir dir_;
-  Config config_;
   boost::asio::io_context ioc_;
-  std::unique_ptr<Metrics> metrics_;
-  std::unique_ptr<Journal> journal_;
-  std::unique_ptr<Checkout> checkout_;
-  std::unique_ptr<Terminals> terminals_;
-  std::unique_ptr<Api> api_;
-  std::unique_ptr<Events> events_;
-  std::optional<boost::asio::ssl::context> tls_;
-  std::unique_ptr<http::Server> server_;
+  std::unique_ptr<StoreNode> node_;
   uint16_t port_ = 0;
   std::thread loop_;
 };

@@ -34,6 +34,12 @@ const json kSale = json::parse(R"({
   "tenders": [{"type": "cash", "amount": 2000}]
 })");
 
+Sale sale() {
+  auto s = read_sale(kSale);
+  REQUIRE(s);
+  return *s;
+}
+
 void check_golden(const std::string& name, const std::string& bytes) {
   const std::string path = std::string(POSD_SOURCE_DIR) + "/tests/daemon/golden/" + name;
   if (std::getenv("POSD_UPDATE_GOLDEN")) test::write_text(path, bytes);
@@ -44,7 +50,7 @@ void check_golden(const std::string& name, const std::string& bytes) {
 }  // namespace
 
 TEST_CASE("a receipt in ESC/POS matches its golden file", "[receipt]") {
-  const std::string bytes = receipt_escpos(kSale, "STORE-0001", false);
+  const std::string bytes = receipt_escpos(sale(), "STORE-0001", false);
   CHECK(bytes.rfind("\x1b@\x1bt\x10", 0) == 0);  // initialise, code page 1252
   CHECK(bytes.find("Cr\xe8" "me fra\xee" "che") != std::string::npos);
   CHECK(bytes.find("posd:STORE-0001:42") != std::string::npos);  // the QR code's data
@@ -54,7 +60,7 @@ TEST_CASE("a receipt in ESC/POS matches its golden file", "[receipt]") {
 }
 
 TEST_CASE("names with accents keep the columns straight", "[receipt]") {
-  const std::string text = receipt_text(kSale, "STORE-0001");
+  const std::string text = receipt_text(sale(), "STORE-0001");
   const auto at = text.find("Crème fraîche");
   REQUIRE(at != std::string::npos);
   const std::string line = text.substr(at, text.find('\n', at) - at);
@@ -63,7 +69,7 @@ TEST_CASE("names with accents keep the columns straight", "[receipt]") {
 }
 
 TEST_CASE("a reprint says DUPLICATE at the top and the bottom", "[receipt]") {
-  const std::string bytes = receipt_escpos(kSale, "STORE-0001", true);
+  const std::string bytes = receipt_escpos(sale(), "STORE-0001", true);
   const auto first = bytes.find("*** DUPLICATE ***");
   REQUIRE(first != std::string::npos);
   CHECK(bytes.find("*** DUPLICATE ***", first + 1) != std::string::npos);
@@ -85,7 +91,7 @@ TEST_CASE("the receipt a TCP printer receives is the golden file, byte for byte"
   drivers::Printer printer(io, {.id = "p", .terminal = "lane-1", .kind = "tcp",
                                 .address = "127.0.0.1:" + std::to_string(printer_port.local_endpoint().port())},
                            {}, log);
-  printer.print("receipt 42", receipt_escpos(kSale, "STORE-0001", false));
+  printer.print("receipt 42", receipt_escpos(sale(), "STORE-0001", false));
   for (int i = 0; i < 500 && !closed; ++i) io.run_for(std::chrono::milliseconds(10));
   REQUIRE(closed);
   // What went on the wire: the receipt, then the status request (DLE EOT 1).

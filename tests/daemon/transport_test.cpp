@@ -8,6 +8,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "daemon/tls.h"
 #include "tests/daemon/node.h"
 #include "tests/support/process.h"
 

@@ -1,0 +1,39 @@
+// What happened at the checkout, as typed values, for whoever acts on it in
+// the store (the receipt printer and the drawer, the metrics). Terminals hear
+// the same moments as JSON on their event stream (EventSink, checkout.h); these
+// are for code. Delivered on the event loop, after the write is durable.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <variant>
+
+namespace posd {
+
+// A sale was written. `opens_drawer`: a tender whose rules open the drawer was taken.
+struct SaleCompleted {
+  std::string terminal;
+  int64_t receipt_no = 0;
+  bool opens_drawer = false;
+};
+// A duplicate of a receipt was asked for (and journaled).
+struct ReceiptReprinted {
+  std::string terminal;
+  int64_t receipt_no = 0;
+};
+// A supervisor opened the drawer with no sale (journaled).
+struct NoSale {
+  std::string terminal;
+};
+// A stock movement took an item below its threshold.
+struct LowStock {
+  std::string sku;
+  int64_t on_hand = 0;
+  int64_t threshold = 0;
+};
+
+using CheckoutEvent = std::variant<SaleCompleted, ReceiptReprinted, NoSale, LowStock>;
+using CheckoutListener = std::function<void(const CheckoutEvent&)>;
+
+}  // namespace posd

@@ -1,0 +1,70 @@
+#include "storage/store_tables.h"
+
+namespace posd {
+
+namespace hq_terminals {
+
+Status put(sql::Db& db, const Row& t) {
+  auto up = db.cached("INSERT OR REPLACE INTO hq_terminal(id, token_sha256, role) VALUES (?1, ?2, ?3)");
+  if (!up) return up.status();
+  return (*up)->bind(1, t.id).bind(2, t.token_sha256).bind(3, t.role).run();
+}
+
+Result<bool> remove(sql::Db& db, const std::string& id) {
+  auto del = db.cached("DELETE FROM hq_terminal WHERE id = ?1");
+  if (!del) return del.status();
+  if (Status s = (*del)->bind(1, id).run(); !s) return s;
+  return db.changes() > 0;
+}
+
+Result<std::optional<std::string>> holder_of(sql::Db& db, const std::string& token_sha256) {
+  auto st = db.cached("SELECT id FROM hq_terminal WHERE token_sha256 = ?1");
+  if (!st) return st.status();
+  (*st)->bind(1, token_sha256);
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  std::optional<std::string> out;
+  if (*row) out = (*st)->text(0);
+  (*st)->reset();
+  return out;
+}
+
+Result<std::vector<Row>> all(sql::Db& db) {
+  auto st = db.prepare("SELECT id, token_sha256, role FROM hq_terminal ORDER BY id");
+  if (!st) return st.status();
+  std::vector<Row> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    out.push_back({st->text(0), st->text(1), st->text(2)});
+  }
+}
+
+}  // namespace hq_terminals
+
+namespace reservations {
+
+Result<std::optional<Row>> find(sql::Db& db, const std::string& order_id) {
+  auto st = db.cached("SELECT lines, status FROM reservation WHERE order_id = ?1");
+  if (!st) return st.status();
+  (*st)->bind(1, order_id);
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  std::optional<Row> out;
+  if (*row) out = Row{order_id, (*st)->text(0), (*st)->text(1)};
+  (*st)->reset();
+  return out;
+}
+
+Status put(sql::Db& db, const Row& r, uint64_t seq) {
+  auto st = db.cached(
+      "INSERT INTO reservation(order_id, lines, status, seq) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT(order_id) DO UPDATE SET status = ?3, seq = ?4");
+  if (!st) return st.status();
+  return (*st)->bind(1, r.order_id).bind(2, r.lines).bind(3, r.status).bind(4, static_cast<int64_t>(seq)).run();
+}
+
+}  // namespace reservations
+
+}  // namespace posd

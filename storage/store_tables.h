@@ -1,0 +1,46 @@
+// The store's own tables that HQ fills through the down-log and the daemon
+// reads: terminals HQ provisioned (their tokens only as SHA-256) and stock
+// reservations for online orders. Writes run inside a Journal mutation.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/sqlite.h"
+
+namespace posd {
+
+namespace hq_terminals {
+
+struct Row {
+  std::string id;
+  std::string token_sha256;
+  std::string role;  // cashier | supervisor
+};
+
+Status put(sql::Db& db, const Row& t);
+// False when there was no such terminal.
+Result<bool> remove(sql::Db& db, const std::string& id);
+// The terminal holding this token digest, if any.
+Result<std::optional<std::string>> holder_of(sql::Db& db, const std::string& token_sha256);
+// Every one, by id.
+Result<std::vector<Row>> all(sql::Db& db);
+
+}  // namespace hq_terminals
+
+namespace reservations {
+
+struct Row {
+  std::string order_id;
+  std::string lines;   // JSON text: [{"sku", "qty"}]
+  std::string status;  // reserved | released | picked
+};
+
+Result<std::optional<Row>> find(sql::Db& db, const std::string& order_id);
+// Inserts the order, or sets its status (its lines stay as first reserved).
+Status put(sql::Db& db, const Row& r, uint64_t seq);
+
+}  // namespace reservations
+
+}  // namespace posd

@@ -190,6 +190,74 @@ std::optional<std::string> expand_upce(std::string_view e) {
   return upca + e[7];
 }
 
+namespace {
+
+// The AIM symbology identifier at the front of `data` ("]E0"), taken off;
+// nullptr when there is none. False (with s.error) when it is unknown or its
+// data breaks the symbology's rules.
+bool take_aim(std::string_view& data, const Aim*& aim, Scan& s) {
+  aim = nullptr;
+  if (data.size() < 3 || data[0] != ']') return true;
+  for (const Aim& a : kAims) {
+    if (data.substr(0, 3) == a.id) aim = &a;
+  }
+  if (!aim) {
+    const auto id = data.substr(0, 3);
+    const bool printable = std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    s.error = printable ? "unknown symbology identifier \"" + std::string(id) + "\"" : "unknown symbology identifier";
+    return false;
+  }
+  data.remove_prefix(3);
+  if (data.empty()) {
+    s.error = "no data after the symbology identifier";
+    return false;
+  }
+  if (auto why = aim_data_error(*aim, data)) {
+    s.symbology = aim->symbology;
+    s.error = *why;
+    return false;
+  }
+  return true;
+}
+
+// A code of digits only: a GTIN of some length, UPC-E, or an element string
+// sent without its identifier.
+Scan read_digits(std::string_view data, const Aim* aim, const ScanOptions& o) {
+  Scan s;
+  // (]E0 carries UPC-E expanded to 13 digits: eight digits are UPC-E only bare.)
+  if (data.size() == 8 && !aim && !parse_gtin(data).gtin && expand_upce(data)) {
+    s.symbology = "UPC-E";
+    auto upca = expand_upce(data);
+    if (!upca) {
+      s.error = "bad check digit";
+      return s;
+    }
+    from_gtin(s, *upca, o);
+    return s;
+  }
+  switch (data.size()) {
+    case 8: s.symbology = "EAN-8"; break;
+    case 12: s.symbology = "UPC-A"; break;
+    case 13: s.symbology = data[0] == '0' ? "UPC-A" : "EAN-13"; break;
+    case 14: s.symbology = "ITF-14"; break;
+    default:
+      // A long run of digits starting with an AI: an element string sent without its identifier.
+      if (data.size() > 16 && (data.substr(0, 2) == "01" || data.substr(0, 2) == "02")) {
+        s.symbology = "GS1 element string";
+        from_ais(s, parse_element_string(data), o);
+        return s;
+      }
+      s.symbology = "digits";
+      s.error = "a GTIN has 8, 12, 13 or 14 digits";
+      s.lookup = std::string(data);
+      return s;
+  }
+  from_gtin(s, data, o);
+  return s;
+}
+
+}  // namespace
+
 Scan read_scan(std::string_view data, const ScanOptions& o) {
   Scan s;
   while (!data.empty() && (data.back() == '\r' || data.back() == '\n')) data.remove_suffix(1);
@@ -198,27 +266,7 @@ Scan read_scan(std::string_view data, const ScanOptions& o) {
     return s;
   }
   const Aim* aim = nullptr;
-  if (data.size() >= 3 && data[0] == ']') {
-    for (const Aim& a : kAims) {
-      if (data.substr(0, 3) == a.id) aim = &a;
-    }
-    if (!aim) {
-      const auto id = data.substr(0, 3);
-      const bool printable = std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-      s.error = printable ? "unknown symbology identifier \"" + std::string(id) + "\"" : "unknown symbology identifier";
-      return s;
-    }
-    data.remove_prefix(3);
-    if (data.empty()) {
-      s.error = "no data after the symbology identifier";
-      return s;
-    }
-    if (auto why = aim_data_error(*aim, data)) {
-      s.symbology = aim->symbology;
-      s.error = *why;
-      return s;
-    }
-  }
+  if (!take_aim(data, aim, s)) return s;
   if (aim && aim->gs1) {
     s.symbology = aim->symbology;
     from_ais(s, parse_element_string(data), o);
@@ -238,38 +286,7 @@ Scan read_scan(std::string_view data, const ScanOptions& o) {
   if (aim && (aim->id == "]E0" || aim->id == "]E3") && data.size() >= 13 && all_digits(data.substr(0, 13))) {
     data = data.substr(0, 13);  // an add-on after the main code is not part of the GTIN
   }
-  if (all_digits(data) && (!aim || aim->id[1] == 'E' || aim->id[1] == 'I')) {
-    // (]E0 carries UPC-E expanded to 13 digits: eight digits are UPC-E only bare.)
-    if (data.size() == 8 && !aim && !parse_gtin(data).gtin && expand_upce(data)) {
-      s.symbology = "UPC-E";
-      auto upca = expand_upce(data);
-      if (!upca) {
-        s.error = "bad check digit";
-        return s;
-      }
-      from_gtin(s, *upca, o);
-      return s;
-    }
-    switch (data.size()) {
-      case 8: s.symbology = "EAN-8"; break;
-      case 12: s.symbology = "UPC-A"; break;
-      case 13: s.symbology = data[0] == '0' ? "UPC-A" : "EAN-13"; break;
-      case 14: s.symbology = "ITF-14"; break;
-      default:
-        // A long run of digits starting with an AI: an element string sent without its identifier.
-        if (data.size() > 16 && (data.substr(0, 2) == "01" || data.substr(0, 2) == "02")) {
-          s.symbology = "GS1 element string";
-          from_ais(s, parse_element_string(data), o);
-          return s;
-        }
-        s.symbology = "digits";
-        s.error = "a GTIN has 8, 12, 13 or 14 digits";
-        s.lookup = std::string(data);
-        return s;
-    }
-    from_gtin(s, data, o);
-    return s;
-  }
+  if (all_digits(data) && (!aim || aim->id[1] == 'E' || aim->id[1] == 'I')) return read_digits(data, aim, o);
   if (data.find(kGroupSeparator) != std::string_view::npos) {
     s.symbology = "GS1 element string";
     from_ais(s, parse_element_string(data), o);

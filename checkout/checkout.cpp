@@ -129,6 +129,32 @@ Result<Found> lookup(sql::Db& db, const std::string& code, const StoreRules& rul
   return f;
 }
 
+// What the label says together with the request: a weight for a weighed
+// item, a count, or a price that is the line's whole amount (then the line is
+// one packed item). Sets the line's unit, qty and weight; refused on a clash.
+Outcome label_amounts(const Found& found, const std::string& code, bool price_given, Unit& unit,
+                      std::optional<int64_t>& qty, std::optional<int64_t>& weight) {
+  const Item& item = *found.item;
+  if (found.weight_g) {
+    if (item.unit != Unit::kg) return Outcome::error(Why::refused, "bad_barcode", code + ": a weight label on " + item.sku + ", which is sold by unit");
+    if (weight) return Outcome::error(Why::invalid_argument, "invalid_request", "weight_g: the label already gives the weight");
+    weight = found.weight_g;
+  }
+  if (found.count) {
+    if (qty) return Outcome::error(Why::invalid_argument, "invalid_request", "qty: the label already gives the count");
+    qty = found.count;
+  }
+  if (found.price && !price_given) {
+    if (qty || weight) return Outcome::error(Why::invalid_argument, "invalid_request", "the label already gives the price");
+    unit = Unit::each;  // the label's price is the amount of this one packed item
+    qty = 1;
+  }
+  if (unit == Unit::kg && !weight) return Outcome::error(Why::invalid_argument, "weight_required", item.sku + " is sold by weight: give weight_g");
+  if (unit == Unit::kg && qty) return Outcome::error(Why::invalid_argument, "invalid_request", "qty: " + item.sku + " is sold by weight, not by unit");
+  if (unit == Unit::each && weight) return Outcome::error(Why::invalid_argument, "invalid_request", "weight_g: " + item.sku + " is sold by unit");
+  return Outcome::success(json::object());
+}
+
 }  // namespace
 
 bool Checkout::card_number_scan(const std::string& code) const {
@@ -292,26 +318,8 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
   if (!found) return Outcome::from(found.status());
   if (!found->item) return err;
   const Item& item = *found->item;
-  // What the label says: a weight for a weighed item, a count, or a price that
-  // is the line's whole amount.
   Unit unit = item.unit;
-  if (found->weight_g) {
-    if (item.unit != Unit::kg) return Outcome::error(Why::refused, "bad_barcode", code + ": a weight label on " + item.sku + ", which is sold by unit");
-    if (weight) return Outcome::error(Why::invalid_argument, "invalid_request", "weight_g: the label already gives the weight");
-    weight = found->weight_g;
-  }
-  if (found->count) {
-    if (qty) return Outcome::error(Why::invalid_argument, "invalid_request", "qty: the label already gives the count");
-    qty = found->count;
-  }
-  if (found->price && !price) {
-    if (qty || weight) return Outcome::error(Why::invalid_argument, "invalid_request", "the label already gives the price");
-    unit = Unit::each;  // the label's price is the amount of this one packed item
-    qty = 1;
-  }
-  if (unit == Unit::kg && !weight) return Outcome::error(Why::invalid_argument, "weight_required", item.sku + " is sold by weight: give weight_g");
-  if (unit == Unit::kg && qty) return Outcome::error(Why::invalid_argument, "invalid_request", "qty: " + item.sku + " is sold by weight, not by unit");
-  if (unit == Unit::each && weight) return Outcome::error(Why::invalid_argument, "invalid_request", "weight_g: " + item.sku + " is sold by unit");
+  if (Outcome o = label_amounts(*found, code, price.has_value(), unit, qty, weight); !o.ok()) return o;
   if (price && !c.supervisor) return Outcome::error(Why::permission_denied, "supervisor_required", "a price override needs a supervisor");
   if (found->price && !price && *found->price > rules_.label_price_ceiling && !c.supervisor) {
     return Outcome::error(Why::permission_denied, "supervisor_required", "the label's price " + std::to_string(*found->price) +

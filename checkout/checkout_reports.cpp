@@ -33,7 +33,7 @@ Result<json> figures(sql::Db& db) {
     if (!r) return r.status();
     returned.push_back(std::move(*r));
   }
-  return report_figures(sold, returned, *period, *grand);
+  return to_json(report_figures(sold, returned, *period, *grand));
 }
 
 }  // namespace

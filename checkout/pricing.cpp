@@ -139,27 +139,9 @@ std::string over_limit(const std::string& what) {
   return what + " is above the limit of " + std::to_string(money::kMaxAmount) + " minor units";
 }
 
-}  // namespace
-
-PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector<Promotion>& promotions,
-                          bool prices_include_tax) {
-  PricedBasket out;
-  out.lines.resize(lines.size());
-  std::vector<Run> runs;
-  runs.reserve(lines.size());
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const LineInput& l = lines[i];
-    std::optional<Minor> amount = l.unit == Unit::kg ? money::mul_div_round(l.unit_price, l.weight_g, 1000)
-                                                     : money::mul(l.unit_price, l.qty);
-    if (!amount || *amount > money::kMaxAmount || l.unit_price > money::kMaxAmount || l.weight_g < 0 || l.qty < 0) {
-      out.limit_error = over_limit("line " + std::to_string(i + 1) + "'s amount");
-      return out;
-    }
-    out.lines[i].amount = *amount;
-    runs.push_back(l.unit == Unit::kg ? Run{*amount, false, 1} : Run{l.unit_price, true, l.qty});
-  }
-
-  // Item promotions, best first: each unit gets at most one.
+// Item promotions, best first: each unit gets at most one.
+void apply_item_promotions(const std::vector<LineInput>& lines, const std::vector<Promotion>& promotions,
+                           std::vector<Run>& runs, PricedBasket& out) {
   std::vector<const Promotion*> open;
   for (const Promotion& p : promotions) {
     if (p.type != PromoType::basket_threshold) open.push_back(&p);
@@ -183,8 +165,10 @@ PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector
     }
     open.erase(open.begin() + static_cast<long>(best));
   }
+}
 
-  // The basket discount: the largest threshold reached, spread over lines by net amount.
+// The basket discount: the largest threshold reached, spread over lines by net amount.
+void apply_basket_discount(const std::vector<Promotion>& promotions, PricedBasket& out) {
   Minor net = 0;
   for (const auto& l : out.lines) net += l.net();
   const Promotion* threshold = nullptr;
@@ -194,18 +178,19 @@ PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector
       threshold = &p;
     }
   }
-  if (threshold) {
-    std::vector<Minor> weights;
-    for (const auto& l : out.lines) weights.push_back(l.net());
-    auto parts = money::allocate(std::min(threshold->discount, net), weights);
-    for (size_t i = 0; i < out.lines.size(); ++i) {
-      if (parts[i] == 0) continue;
-      out.lines[i].discount += parts[i];
-      out.lines[i].promotions.push_back(threshold->id);
-    }
+  if (!threshold) return;
+  std::vector<Minor> weights;
+  for (const auto& l : out.lines) weights.push_back(l.net());
+  auto parts = money::allocate(std::min(threshold->discount, net), weights);
+  for (size_t i = 0; i < out.lines.size(); ++i) {
+    if (parts[i] == 0) continue;
+    out.lines[i].discount += parts[i];
+    out.lines[i].promotions.push_back(threshold->id);
   }
+}
 
-  // Tax per rate over the basket.
+// Tax per rate over the basket, then the totals (each within the limit).
+void add_tax_and_totals(const std::vector<LineInput>& lines, bool prices_include_tax, PricedBasket& out) {
   std::map<std::string, size_t> tax_index;
   for (size_t i = 0; i < lines.size(); ++i) {
     auto [it, fresh] = tax_index.emplace(lines[i].tax_class, out.tax.size());
@@ -226,12 +211,36 @@ PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector
   }
   if (!subtotal || !discount || *subtotal > money::kMaxAmount) {
     out.limit_error = over_limit("the basket's total");
-    return out;
+    return;
   }
   out.subtotal = *subtotal;
   out.discount = *discount;
   out.total = out.subtotal - out.discount + (prices_include_tax ? 0 : out.tax_total);
   if (out.total > money::kMaxAmount) out.limit_error = over_limit("the basket's total");
+}
+
+}  // namespace
+
+PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector<Promotion>& promotions,
+                          bool prices_include_tax) {
+  PricedBasket out;
+  out.lines.resize(lines.size());
+  std::vector<Run> runs;
+  runs.reserve(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const LineInput& l = lines[i];
+    std::optional<Minor> amount = l.unit == Unit::kg ? money::mul_div_round(l.unit_price, l.weight_g, 1000)
+                                                     : money::mul(l.unit_price, l.qty);
+    if (!amount || *amount > money::kMaxAmount || l.unit_price > money::kMaxAmount || l.weight_g < 0 || l.qty < 0) {
+      out.limit_error = over_limit("line " + std::to_string(i + 1) + "'s amount");
+      return out;
+    }
+    out.lines[i].amount = *amount;
+    runs.push_back(l.unit == Unit::kg ? Run{*amount, false, 1} : Run{l.unit_price, true, l.qty});
+  }
+  apply_item_promotions(lines, promotions, runs, out);
+  apply_basket_discount(promotions, out);
+  add_tax_and_totals(lines, prices_include_tax, out);
   return out;
 }
 

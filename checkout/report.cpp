@@ -6,62 +6,73 @@ namespace posd {
 
 using json = nlohmann::json;
 
-json report_figures(const std::vector<Sale>& sales, const std::vector<Return>& returns, int64_t period,
-                    int64_t grand_total) {
-  int64_t sale_count = 0, void_count = 0, gross = 0, discounts = 0, voided = 0, refunds = 0;
-  std::map<std::string, int64_t> tenders, refunded;
-  struct Rate { int64_t rate_bp = 0, base = 0, tax = 0, refunded_tax = 0; };
-  std::map<std::string, Rate> rates;
-  for (const auto& s : sales) {
+ReportFigures report_figures(const std::vector<Sale>& sales, const std::vector<Return>& returns, int64_t period,
+                             int64_t grand_total) {
+  ReportFigures f;
+  f.period = period;
+  f.grand_total = grand_total;
+  std::map<std::string, TenderFigures> tenders;
+  std::map<std::string, TaxFigures> rates;
+  for (const Sale& s : sales) {
     if (s.voided) {
-      ++void_count;
-      voided += s.total;
+      ++f.void_count;
+      f.voided_total += s.total;
       continue;
     }
-    ++sale_count;
-    gross += s.total;
-    discounts += s.discount;
-    for (const SaleTender& t : s.tenders) tenders[std::string(rules_of(t.type).name)] += t.applied;
+    ++f.sale_count;
+    f.sales_total += s.total;
+    f.discount_total += s.discount;
+    for (const SaleTender& t : s.tenders) tenders[std::string(rules_of(t.type).name)].sales += t.applied;
     for (const SaleTax& t : s.tax) {
-      Rate& r = rates[t.tax_class];
+      TaxFigures& r = rates[t.tax_class];
       r.rate_bp = t.rate_bp;
-      r.base += t.base;
-      r.tax += t.amount;
+      r.sales_base += t.base;
+      r.sales_tax += t.amount;
     }
   }
-  for (const auto& r : returns) {
-    refunds += r.refund;
-    for (const RefundTender& t : r.tenders) refunded[std::string(rules_of(t.type).name)] += t.amount;
+  f.return_count = static_cast<int64_t>(returns.size());
+  for (const Return& r : returns) {
+    f.refund_total += r.refund;
+    for (const RefundTender& t : r.tenders) tenders[std::string(rules_of(t.type).name)].refunds += t.amount;
     for (const ReturnLine& l : r.lines) {
-      Rate& rate = rates[l.tax_class];
+      TaxFigures& rate = rates[l.tax_class];
       rate.rate_bp = l.rate_bp;
       rate.refunded_tax += l.tax;
     }
   }
-  json tender_json = json::array();
-  std::map<std::string, int64_t> all = tenders;
-  for (const auto& [k, v] : refunded) all[k] += 0;
-  for (const auto& [type, _] : all) {
-    tender_json.push_back({{"type", type}, {"sales", tenders[type]}, {"refunds", refunded[type]},
-                           {"net", tenders[type] - refunded[type]}});
+  for (auto& [type, t] : tenders) {
+    t.type = type;
+    f.tenders.push_back(t);
   }
-  json tax_json = json::array();
-  for (const auto& [cls, r] : rates) {
-    tax_json.push_back({{"class", cls}, {"rate_bp", r.rate_bp}, {"sales_base", r.base}, {"sales_tax", r.tax},
-                        {"refunded_tax", r.refunded_tax}, {"net_tax", r.tax - r.refunded_tax}});
+  for (auto& [cls, r] : rates) {
+    r.tax_class = cls;
+    f.tax.push_back(r);
   }
-  return {{"period", period},
-          {"sale_count", sale_count},
-          {"void_count", void_count},
-          {"return_count", returns.size()},
-          {"sales_total", gross},
-          {"discount_total", discounts},
-          {"voided_total", voided},
-          {"refund_total", refunds},
-          {"net_total", gross - refunds},
-          {"tenders", tender_json},
-          {"tax", tax_json},
-          {"grand_total", grand_total}};
+  return f;
+}
+
+json to_json(const ReportFigures& f) {
+  json tenders = json::array();
+  for (const TenderFigures& t : f.tenders) {
+    tenders.push_back({{"type", t.type}, {"sales", t.sales}, {"refunds", t.refunds}, {"net", t.sales - t.refunds}});
+  }
+  json tax = json::array();
+  for (const TaxFigures& r : f.tax) {
+    tax.push_back({{"class", r.tax_class}, {"rate_bp", r.rate_bp}, {"sales_base", r.sales_base}, {"sales_tax", r.sales_tax},
+                   {"refunded_tax", r.refunded_tax}, {"net_tax", r.sales_tax - r.refunded_tax}});
+  }
+  return {{"period", f.period},
+          {"sale_count", f.sale_count},
+          {"void_count", f.void_count},
+          {"return_count", f.return_count},
+          {"sales_total", f.sales_total},
+          {"discount_total", f.discount_total},
+          {"voided_total", f.voided_total},
+          {"refund_total", f.refund_total},
+          {"net_total", f.sales_total - f.refund_total},
+          {"tenders", tenders},
+          {"tax", tax},
+          {"grand_total", f.grand_total}};
 }
 
 }  // namespace posd

@@ -118,36 +118,56 @@ http::Route Api::authed(Authed route) {
   };
 }
 
+std::optional<Outcome> Api::read_body(const http::Request& req, const std::string& scanned_key, const Caller& c,
+                                     json& body) {
+  body = json::object();
+  if (!req.body().empty() && !is_json_type(req[bhttp::field::content_type])) {
+    return Outcome::error(Why::unsupported, "unsupported_media_type", "the request body must be application/json");
+  }
+  if (!req.body().empty()) {
+    body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded()) return Outcome::error(Why::invalid_argument, "malformed_json", "the request body is not valid JSON");
+  }
+  // PCI DSS: a full card number never enters the node, whatever key or free
+  // text carries it; it is neither kept, logged nor echoed. A scanned code is
+  // a barcode (GTINs and GS1 strings are long digit runs), not free text.
+  bool card = false;
+  if (!scanned_key.empty() && body.is_object() && body.contains(scanned_key)) {
+    json screened = body;
+    screened.erase(scanned_key);
+    card = carries_card_number(screened);
+  } else {
+    card = carries_card_number(body);
+  }
+  if (!card) return std::nullopt;
+  log::get("api")->warn("{}: refused a request carrying what looks like a card number (neither kept nor logged)", c.terminal);
+  return Outcome::error(Why::refused, "card_number_refused",
+                        "the request carries what looks like a full card number; send only the "
+                        "payment terminal's approval reference and the masked PAN");
+}
+
+std::optional<Outcome> Api::earlier_answer(const IdemKey& idem, const std::string& slot) {
+  if (auto it = remembered_.find(slot); it != remembered_.end()) {
+    if (it->second.request != idem.request) return Outcome::idempotency_key_reused();
+    if (it->second.in_flight) {
+      return Outcome::error(Why::conflict, "request_in_progress", "the first request with this Idempotency-Key is still running");
+    }
+    return it->second.outcome;
+  }
+  // Answers of journaled writes outlive a restart.
+  auto stored = idempotency::find(checkout_.reader(), idem.terminal, idem.key);
+  if (stored && *stored) {
+    if ((*stored)->request != idem.request) return Outcome::idempotency_key_reused();
+    return replayed(**stored);
+  }
+  return std::nullopt;
+}
+
 http::Route Api::mutating(Mutating route, std::string scanned_key) {
   return authed([this, route = std::move(route), scanned_key](const http::Request& req, const http::Params& params,
                                                  const Caller& c, http::Reply reply) {
-    json body = json::object();
-    if (!req.body().empty() && !is_json_type(req[bhttp::field::content_type])) {
-      return reply(to_response(Outcome::error(Why::unsupported, "unsupported_media_type", "the request body must be application/json")));
-    }
-    if (!req.body().empty()) {
-      body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
-      if (body.is_discarded()) {
-        return reply(to_response(Outcome::error(Why::invalid_argument, "malformed_json", "the request body is not valid JSON")));
-      }
-    }
-    // PCI DSS: a full card number never enters the node, whatever key or free
-    // text carries it; it is neither kept, logged nor echoed. A scanned code is
-    // a barcode (GTINs and GS1 strings are long digit runs), not free text.
-    bool card = false;
-    if (!scanned_key.empty() && body.is_object() && body.contains(scanned_key)) {
-      json screened = body;
-      screened.erase(scanned_key);
-      card = carries_card_number(screened);
-    } else {
-      card = carries_card_number(body);
-    }
-    if (card) {
-      log::get("api")->warn("{}: refused a request carrying what looks like a card number (neither kept nor logged)", c.terminal);
-      return reply(to_response(Outcome::error(Why::refused, "card_number_refused",
-                                              "the request carries what looks like a full card number; send only the "
-                                              "payment terminal's approval reference and the masked PAN")));
-    }
+    json body;
+    if (auto refused = read_body(req, scanned_key, c, body)) return reply(to_response(*refused));
     const std::string key(req["Idempotency-Key"]);
     if (key.empty()) {
       return route(params, body, c, nullptr, [reply](Outcome o) { reply(to_response(o)); });
@@ -158,23 +178,7 @@ http::Route Api::mutating(Mutating route, std::string scanned_key) {
     IdemKey idem{c.terminal, key,
                  to_hex(sha256(std::string(req.method_string()) + " " + std::string(req.target()) + "\n" + req.body()))};
     const std::string slot = c.terminal + "\n" + key;
-    if (auto it = remembered_.find(slot); it != remembered_.end()) {
-      if (it->second.request != idem.request) {
-        return reply(to_response(Outcome::idempotency_key_reused()));
-      }
-      if (it->second.in_flight) {
-        return reply(to_response(Outcome::error(Why::conflict, "request_in_progress", "the first request with this Idempotency-Key is still running")));
-      }
-      return reply(to_response(it->second.outcome));
-    }
-    // Answers of journaled writes outlive a restart.
-    auto stored = idempotency::find(checkout_.reader(), c.terminal, key);
-    if (stored && *stored) {
-      if ((*stored)->request != idem.request) {
-        return reply(to_response(Outcome::idempotency_key_reused()));
-      }
-      return reply(to_response(replayed(**stored)));
-    }
+    if (auto earlier = earlier_answer(idem, slot)) return reply(to_response(*earlier));
     remembered_[slot] = Remembered{idem.request, true, Outcome{}};
     remembered_order_.push_back(slot);
     while (remembered_order_.size() > kRememberedMax) {
@@ -203,6 +207,7 @@ http::Route Api::mutating(Mutating route, std::string scanned_key) {
   });
 }
 
+// Over 60 lines: the route table, one route per entry (docs/openapi.yaml).
 void Api::add_routes() {
   using P = http::Params;
   auto get = [this](const std::string& path, std::function<Outcome(const P&, const Caller&)> f) {

@@ -58,6 +58,15 @@ class Api {
     Outcome outcome;
   };
 
+  // The request's JSON body (none: an empty object), or why it is refused:
+  // not JSON, or carrying what looks like a card number.
+  std::optional<Outcome> read_body(const http::Request& req, const std::string& scanned_key, const Caller& c,
+                                   nlohmann::json& body);
+  // The answer already given under this Idempotency-Key (kept in memory, or
+  // stored with a journaled write), or a refusal when the key was used for
+  // another request or is still running.
+  std::optional<Outcome> earlier_answer(const IdemKey& idem, const std::string& slot);
+
   // /readyz: the database answers, and the journal writer is idle or moving.
   Outcome readiness();
 

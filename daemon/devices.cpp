@@ -97,12 +97,12 @@ void Devices::on_scan(const drivers::ScannerConfig& s, const std::string& code) 
 json Devices::list() const {
   json out = json::array();
   for (const auto& [terminal, p] : printers_) {
-    out.push_back({{"id", p->config().id}, {"kind", "printer"}, {"type", p->config().kind}, {"terminal", terminal},
+    out.push_back({{"id", p->config().id}, {"kind", "printer"}, {"type", p->config().kind()}, {"terminal", terminal},
                    {"state", std::string(p->state()) == "failing" ? "waiting" : "connected"},
                    {"printer_state", p->state()}, {"queued", p->queued()}});
   }
   for (const auto& s : scanners_) {
-    out.push_back({{"id", s->config().id}, {"kind", "scanner"}, {"type", s->config().kind},
+    out.push_back({{"id", s->config().id}, {"kind", "scanner"}, {"type", s->config().kind()},
                    {"terminal", s->config().terminal}, {"state", s->state()}});
   }
   return out;

@@ -56,8 +56,18 @@ Status make_state_dir(const std::string& db_path) {
   return Status::ok();
 }
 
+void log_serving(const Config& config, const asio::ip::tcp::endpoint& bound) {
+  const std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
+  if (config.plain_http && !bound.address().is_loopback()) {
+    log::get("posd")->warn("plain HTTP on {}: tokens cross the LAN unencrypted; configure tls", host);
+  }
+  log::get("posd")->info("store {} serving on {}://{}:{}", config.store_id, config.plain_http ? "http" : "https", host,
+                         bound.port());
+}
+
 }  // namespace
 
+// Over 60 lines: the process's life in order: open, listen, timers, signals, serve, close.
 int run_service(const Config& initial, const std::string& config_path) {
   auto logger = log::get("posd");
   log::set_level(initial.log_level);
@@ -74,7 +84,6 @@ int run_service(const Config& initial, const std::string& config_path) {
     return 1;
   }
   StoreNode& node = **opened;
-  const Config& config = node.config();
   auto bound = node.listen();
   if (!bound) {
     logger->error("{}", bound.status().message());
@@ -114,13 +123,7 @@ int run_service(const Config& initial, const std::string& config_path) {
   };
   wait_hup();
 
-  const std::string host = bound->address().is_v6() ? "[" + bound->address().to_string() + "]"
-                                                     : bound->address().to_string();
-  if (config.plain_http && !bound->address().is_loopback()) {
-    logger->warn("plain HTTP on {}: tokens cross the LAN unencrypted; configure tls", host);
-  }
-  logger->info("store {} serving on {}://{}:{}", config.store_id, config.plain_http ? "http" : "https", host,
-               bound->port());
+  log_serving(node.config(), *bound);
   sd_notify(0, "READY=1");
   node.start();
   watchdog.start();

@@ -96,20 +96,21 @@ struct Printer::Impl : std::enable_shared_from_this<Printer::Impl> {
   // Writes `bytes` on a fresh connection (or the device) and reports "" or why not.
   void send(const std::string& bytes, std::function<void(const std::string&)> done) {
     auto data = std::make_shared<std::string>(bytes);
-    if (config.kind == "device") {
-      const int fd = ::open(config.path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-      if (fd < 0) return asio::post(io, [done, why = "cannot open " + config.path + ": " + std::strerror(errno)] { done(why); });
+    if (const auto* device = std::get_if<DevicePrinter>(&config.port)) {
+      const int fd = ::open(device->path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0) return asio::post(io, [done, why = "cannot open " + device->path + ": " + std::strerror(errno)] { done(why); });
       auto dev = std::make_shared<asio::posix::stream_descriptor>(io, fd);
-      asio::async_write(*dev, asio::buffer(*data), [dev, data, done, path = config.path](const error_code& ec, size_t) {
+      asio::async_write(*dev, asio::buffer(*data), [dev, data, done, path = device->path](const error_code& ec, size_t) {
         done(ec ? path + ": " + ec.message() : "");
       });
       return;
     }
-    auto colon = config.address.rfind(':');
+    const std::string& at = std::get<NetworkPrinter>(config.port).address;
+    auto colon = at.rfind(':');
     auto resolver = std::make_shared<asio::ip::tcp::resolver>(io);
     auto socket = std::make_shared<asio::ip::tcp::socket>(io);
-    resolver->async_resolve(config.address.substr(0, colon), config.address.substr(colon + 1),
-        [resolver, socket, data, done, address = config.address](const error_code& ec, asio::ip::tcp::resolver::results_type r) {
+    resolver->async_resolve(at.substr(0, colon), at.substr(colon + 1),
+        [resolver, socket, data, done, address = at](const error_code& ec, asio::ip::tcp::resolver::results_type r) {
           if (ec) return done("cannot resolve " + address + ": " + ec.message());
           asio::async_connect(*socket, r, [socket, data, done, address](const error_code& ec, const asio::ip::tcp::endpoint&) {
             if (ec) return done("cannot reach " + address + ": " + ec.message());
@@ -170,6 +171,30 @@ size_t Printer::queued() const { return impl_->jobs.size(); }
 const char* Printer::state() const {
   if (impl_->failing) return "failing";
   return impl_->busy || !impl_->jobs.empty() ? "printing" : "ready";
+}
+
+namespace {
+
+// One row per alternative of PrinterPort, in its order.
+const PrinterKind kPrinterKinds[] = {
+    {"tcp", [](Fields& f) -> PrinterPort {
+       NetworkPrinter n{f.string("address")};
+       if (n.address.rfind(':') == std::string::npos) throw FieldError{f.child("address"), "must be host:port (9100)"};
+       return n;
+     }},
+    {"device", [](Fields& f) -> PrinterPort { return DevicePrinter{f.string("path")}; }},
+};
+static_assert(std::size(kPrinterKinds) == std::variant_size_v<PrinterPort>);
+
+}  // namespace
+
+std::span<const PrinterKind> printer_kinds() { return kPrinterKinds; }
+
+std::string_view PrinterConfig::kind() const { return kPrinterKinds[port.index()].type; }
+
+const std::string& PrinterConfig::at() const {
+  if (const auto* n = std::get_if<NetworkPrinter>(&port)) return n->address;
+  return std::get<DevicePrinter>(port).path;
 }
 
 }  // namespace posd::drivers

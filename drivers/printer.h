@@ -9,21 +9,47 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
+#include <variant>
 
 #include <boost/asio/io_context.hpp>
 #include <spdlog/logger.h>
 
+#include "base/json_fields.h"
+
 namespace posd::drivers {
+
+// How a printer is reached, one type per kind.
+struct NetworkPrinter {
+  std::string address{};  // host:port (9100)
+  bool operator==(const NetworkPrinter&) const = default;
+};
+struct DevicePrinter {
+  std::string path{};  // /dev/usb/lp0
+  bool operator==(const DevicePrinter&) const = default;
+};
+using PrinterPort = std::variant<NetworkPrinter, DevicePrinter>;
 
 struct PrinterConfig {
   std::string id{};        // "lane-1-printer"
   std::string terminal{};  // the terminal whose receipts it prints
-  std::string kind{};      // "tcp" or "device"
-  std::string address{};   // tcp: host:port (9100)
-  std::string path{};      // device: /dev/usb/lp0
+  PrinterPort port{};
+  // The configuration's "type": "tcp" or "device".
+  std::string_view kind() const;
+  // Where it is reached: host:port, or its device path.
+  const std::string& at() const;
   bool operator==(const PrinterConfig&) const = default;
 };
+
+// The kinds of printer, one row each in PrinterPort's order: the
+// configuration's "type" and how its own fields are read.
+struct PrinterKind {
+  std::string_view type;
+  PrinterPort (*parse)(Fields& f);
+};
+std::span<const PrinterKind> printer_kinds();
 
 class Printer {
  public:

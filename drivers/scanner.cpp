@@ -93,38 +93,39 @@ class SerialScanner : public Source {
   using Source::Source;
 
  private:
+  const SerialPort& settings() const { return std::get<SerialPort>(config_.port); }
   void open() override {
     error_code ec;
-    port_.open(config_.path, ec);
-    if (ec) return fail("cannot open " + config_.path + ": " + ec.message());
+    serial_.open(settings().path, ec);
+    if (ec) return fail("cannot open " + settings().path + ": " + ec.message());
     using sp = asio::serial_port_base;
-    port_.set_option(sp::baud_rate(config_.baud), ec);
-    if (!ec) port_.set_option(sp::character_size(8), ec);
-    if (!ec) port_.set_option(sp::parity(sp::parity::none), ec);
-    if (!ec) port_.set_option(sp::stop_bits(sp::stop_bits::one), ec);
-    if (!ec) port_.set_option(sp::flow_control(sp::flow_control::none), ec);
-    if (ec) return fail("cannot set up " + config_.path + ": " + ec.message());
+    serial_.set_option(sp::baud_rate(settings().baud), ec);
+    if (!ec) serial_.set_option(sp::character_size(8), ec);
+    if (!ec) serial_.set_option(sp::parity(sp::parity::none), ec);
+    if (!ec) serial_.set_option(sp::stop_bits(sp::stop_bits::one), ec);
+    if (!ec) serial_.set_option(sp::flow_control(sp::flow_control::none), ec);
+    if (ec) return fail("cannot set up " + settings().path + ": " + ec.message());
     lines_.reset();
-    connected("reading " + config_.path);
+    connected("reading " + settings().path);
     read();
   }
   void close() override {
     error_code ec;
-    port_.close(ec);
+    serial_.close(ec);
   }
   void read() {
-    port_.async_read_some(asio::buffer(chunk_), [this, alive = alive_](const error_code& ec, size_t n) {
+    serial_.async_read_some(asio::buffer(chunk_), [this, alive = alive_](const error_code& ec, size_t n) {
       if (!*alive) return;
-      if (ec) return fail(config_.path + ": " + ec.message());  // unplugged: EIO, or the node is gone
+      if (ec) return fail(settings().path + ": " + ec.message());  // unplugged: EIO, or the node is gone
       lines_.feed(std::string_view(chunk_.data(), n), sink());
       read();
     });
   }
 
-  asio::serial_port port_{io_};
+  asio::serial_port serial_{io_};
   std::array<char, 256> chunk_{};
   // CRLF ends on LF and CR alike; a CR or LF alone is the configured end.
-  LineDecoder lines_{config_.suffix == "LF" ? "\n" : config_.suffix == "CR" ? "\r" : "\r\n"};
+  LineDecoder lines_{settings().suffix == "LF" ? "\n" : settings().suffix == "CR" ? "\r" : "\r\n"};
 };
 
 class TcpScanner : public Source {
@@ -139,18 +140,19 @@ class TcpScanner : public Source {
     LineDecoder lines{"\r\n"};
   };
 
+  const NetworkScanner& settings() const { return std::get<NetworkScanner>(config_.port); }
   void open() override {
-    auto colon = config_.listen.rfind(':');
+    auto colon = settings().listen.rfind(':');
     error_code ec;
-    auto address = asio::ip::make_address(config_.listen.substr(0, colon), ec);
-    if (colon == std::string::npos || ec) return fail("listen must be host:port, not \"" + config_.listen + "\"");
-    asio::ip::tcp::endpoint ep(address, static_cast<uint16_t>(std::stoul(config_.listen.substr(colon + 1))));
+    auto address = asio::ip::make_address(settings().listen.substr(0, colon), ec);
+    if (colon == std::string::npos || ec) return fail("listen must be host:port, not \"" + settings().listen + "\"");
+    asio::ip::tcp::endpoint ep(address, static_cast<uint16_t>(std::stoul(settings().listen.substr(colon + 1))));
     acceptor_.open(ep.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(ep, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return fail("cannot listen on " + config_.listen + ": " + ec.message());
-    connected("listening on " + config_.listen);
+    if (ec) return fail("cannot listen on " + settings().listen + ": " + ec.message());
+    connected("listening on " + settings().listen);
     accept();
   }
   void close() override {
@@ -190,20 +192,21 @@ class EvdevScanner : public Source {
   using Source::Source;
 
  private:
+  const KeyboardWedge& settings() const { return std::get<KeyboardWedge>(config_.port); }
   void open() override {
-    const int fd = ::open(config_.path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return fail("cannot open " + config_.path + ": " + std::strerror(errno));
+    const int fd = ::open(settings().path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return fail("cannot open " + settings().path + ": " + std::strerror(errno));
     // Take the device for ourselves: its keystrokes must not reach a console.
     // Only a real input device can be grabbed (tests feed a pipe).
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && ::ioctl(fd, EVIOCGRAB, 1) != 0) {
       const std::string why = std::strerror(errno);
       ::close(fd);
-      return fail("cannot grab " + config_.path + ": " + why);
+      return fail("cannot grab " + settings().path + ": " + why);
     }
     device_.assign(fd);
     keys_.reset();
-    connected("reading " + config_.path + " (" + config_.layout + " layout)");
+    connected("reading " + settings().path + " (" + settings().layout + " layout)");
     read();
   }
   void close() override {
@@ -213,7 +216,7 @@ class EvdevScanner : public Source {
   void read() {
     device_.async_read_some(asio::buffer(chunk_), [this, alive = alive_](const error_code& ec, size_t n) {
       if (!*alive) return;
-      if (ec) return fail(config_.path + ": " + (ec == asio::error::eof ? "closed" : ec.message()));
+      if (ec) return fail(settings().path + ": " + (ec == asio::error::eof ? "closed" : ec.message()));
       keys_.feed(std::string_view(chunk_.data(), n), sink());
       read();
     });
@@ -221,17 +224,69 @@ class EvdevScanner : public Source {
 
   asio::posix::stream_descriptor device_{io_};
   std::array<char, 64 * sizeof(input_event)> chunk_{};
-  KeyDecoder keys_{config_.layout};
+  KeyDecoder keys_{settings().layout};
 };
+
+SerialPort parse_serial(Fields& f) {
+  SerialPort p;
+  p.path = f.string("path");
+  p.baud = static_cast<unsigned>(f.optional_integer("baud", 1200, 921600).value_or(9600));
+  p.suffix = f.optional_string("suffix").value_or("CR");
+  if (p.suffix != "CR" && p.suffix != "LF" && p.suffix != "CRLF") throw FieldError{f.child("suffix"), "must be one of CR, LF, CRLF"};
+  return p;
+}
+
+KeyboardWedge parse_evdev(Fields& f) {
+  KeyboardWedge k;
+  k.path = f.string("path");
+  k.layout = f.optional_string("layout").value_or("us");
+  if (k.layout != "us" && k.layout != "fr") throw FieldError{f.child("layout"), "must be one of us, fr"};
+  return k;
+}
+
+NetworkScanner parse_tcp(Fields& f) {
+  NetworkScanner n;
+  n.listen = f.string("listen");
+  if (n.listen.rfind(':') == std::string::npos) throw FieldError{f.child("listen"), "must be host:port"};
+  return n;
+}
+
+// One row per alternative of ScannerPort, in its order.
+const ScannerKind kKinds[] = {
+    {"serial", [](Fields& f) -> ScannerPort { return parse_serial(f); }},
+    {"evdev", [](Fields& f) -> ScannerPort { return parse_evdev(f); }},
+    {"tcp", [](Fields& f) -> ScannerPort { return parse_tcp(f); }},
+};
+static_assert(std::size(kKinds) == std::variant_size_v<ScannerPort>);
 
 }  // namespace
 
+std::span<const ScannerKind> scanner_kinds() { return kKinds; }
+
+std::string_view ScannerConfig::kind() const { return kKinds[port.index()].type; }
+
+const std::string& ScannerConfig::at() const {
+  struct At {
+    const std::string& operator()(const SerialPort& p) const { return p.path; }
+    const std::string& operator()(const KeyboardWedge& k) const { return k.path; }
+    const std::string& operator()(const NetworkScanner& n) const { return n.listen; }
+  };
+  return std::visit(At{}, port);
+}
+
 std::unique_ptr<Scanner> make_scanner(asio::io_context& io, ScannerConfig config, OnScan on_scan,
                                       std::shared_ptr<spdlog::logger> logger) {
-  if (config.kind == "serial") return std::make_unique<SerialScanner>(io, std::move(config), std::move(on_scan), std::move(logger));
-  if (config.kind == "evdev") return std::make_unique<EvdevScanner>(io, std::move(config), std::move(on_scan), std::move(logger));
-  if (config.kind == "tcp") return std::make_unique<TcpScanner>(io, std::move(config), std::move(on_scan), std::move(logger));
-  return nullptr;
+  struct Make {
+    asio::io_context& io;
+    ScannerConfig& c;
+    OnScan& on_scan;
+    std::shared_ptr<spdlog::logger>& log;
+    std::unique_ptr<Scanner> operator()(const SerialPort&) { return std::make_unique<SerialScanner>(io, std::move(c), std::move(on_scan), std::move(log)); }
+    std::unique_ptr<Scanner> operator()(const KeyboardWedge&) { return std::make_unique<EvdevScanner>(io, std::move(c), std::move(on_scan), std::move(log)); }
+    std::unique_ptr<Scanner> operator()(const NetworkScanner&) { return std::make_unique<TcpScanner>(io, std::move(c), std::move(on_scan), std::move(log)); }
+  };
+  const ScannerPort port = config.port;
+  return std::visit(Make{io, config, on_scan, logger}, port);
 }
 
 }  // namespace posd::drivers

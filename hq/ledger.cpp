@@ -81,6 +81,28 @@ Result<Received> HqLedger::receive(const std::string& topic_store_id, const sync
   return receive_once(topic_store_id, batch, true, sealed);
 }
 
+Result<std::string> HqLedger::held_hash(const std::string& store_id, uint64_t seq) {
+  auto held = db_.cached("SELECT hash FROM hq_event WHERE store_id = ?1 AND seq = ?2");
+  if (!held) return held.status();
+  (*held)->bind(1, store_id).bind(2, static_cast<int64_t>(seq));
+  auto h = (*held)->step();
+  if (!h) return h.status();
+  std::string hash = *h ? (*held)->text(0) : "";
+  (*held)->reset();
+  return hash;
+}
+
+Status HqLedger::insert_event(const std::string& store_id, const Event& e) {
+  auto ins = db_.cached(
+      "INSERT INTO hq_event(store_id, seq, ts, business_day, type, payload, prev_hash, hash, signature) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!ins) return ins.status();
+  (*ins)->bind(1, store_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, e.ts).bind(4, e.business_day)
+      .bind(5, e.type).bind(6, e.payload.dump()).bind(7, e.prev_hash).bind(8, e.hash).bind(9, e.signature);
+  return (*ins)->run();
+}
+
+// Over 60 lines: one transaction whose closures (keep, refuse) share its state.
 Result<Received> HqLedger::receive_once(const std::string& topic_store_id, const sync::JournalBatch& batch,
                                         bool every_signature, bool& sealed) {
   sql::Txn txn(db_);
@@ -132,26 +154,15 @@ Result<Received> HqLedger::receive_once(const std::string& topic_store_id, const
   const auto signature = every_signature ? ChainVerifier::Signature::verify : ChainVerifier::Signature::deferred;
   for (const Event& e : batch.events) {
     if (e.seq <= out.acked_seq) {
-      auto held = db_.cached("SELECT hash FROM hq_event WHERE store_id = ?1 AND seq = ?2");
+      auto held = held_hash(topic_store_id, e.seq);
       if (!held) return held.status();
-      (*held)->bind(1, topic_store_id).bind(2, static_cast<int64_t>(e.seq));
-      auto h = (*held)->step();
-      if (!h) return h.status();
-      if (!*h || (*held)->text(0) != e.hash) {
-        return refuse("seq " + std::to_string(e.seq) + ": differs from the event HQ holds");
-      }
+      if (*held != e.hash) return refuse("seq " + std::to_string(e.seq) + ": differs from the event HQ holds");
       ++out.duplicates;
       continue;
     }
     if (e.seq > out.acked_seq + 1) break;  // a gap: the store sends again from acked_seq + 1
     if (Status s = chain->feed(e, signature); !s) return refuse(s.message());
-    auto ins = db_.cached(
-        "INSERT INTO hq_event(store_id, seq, ts, business_day, type, payload, prev_hash, hash, signature) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-    if (!ins) return ins.status();
-    (*ins)->bind(1, topic_store_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, e.ts).bind(4, e.business_day)
-        .bind(5, e.type).bind(6, e.payload.dump()).bind(7, e.prev_hash).bind(8, e.hash).bind(9, e.signature);
-    if (Status s = (*ins)->run(); !s) return s;
+    if (Status s = insert_event(topic_store_id, e); !s) return s;
     out.acked_seq = e.seq;
     last_hash = e.hash;
     last_stored = &e;

@@ -43,6 +43,9 @@ class HqLedger {
   // verifying every signature, to keep what came before the bad event.
   Result<Received> receive_once(const std::string& topic_store_id, const sync::JournalBatch& batch, bool every_signature,
                                 bool& sealed);
+  // The hash HQ holds at (store, seq); empty when it holds none.
+  Result<std::string> held_hash(const std::string& store_id, uint64_t seq);
+  Status insert_event(const std::string& store_id, const Event& e);
   sql::Db db_;
   std::map<std::string, PublicKey> keys_;
 };

@@ -108,6 +108,7 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options) {
 
 }  // namespace
 
+// Over 60 lines: the command line, one option per line, then one branch per command.
 int main(int argc, char** argv) {
   CLI::App app{"posd-hq: the HQ side of posd's sync protocol"};
   app.require_subcommand(1);

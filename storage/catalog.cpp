@@ -153,6 +153,18 @@ Result<std::optional<Item>> by_gtin(sql::Db& db, const std::string& gtin14) {
   return one_item(db, "JOIN item_gtin g ON g.sku = i.sku WHERE g.gtin = ?1", gtin14);
 }
 
+Result<bool> has_item(sql::Db& db, const std::string& sku) {
+  auto v = db.query_int("SELECT 1 FROM item WHERE sku = ?1", sku);
+  if (!v) return v.status();
+  return v->has_value();
+}
+
+Result<bool> has_tax_class(sql::Db& db, const std::string& id) {
+  auto v = db.query_int("SELECT 1 FROM tax_class WHERE id = ?1", id);
+  if (!v) return v.status();
+  return v->has_value();
+}
+
 Result<std::optional<TaxClass>> tax_class(sql::Db& db, const std::string& id) {
   auto cached_st = db.cached("SELECT id, rate_bp FROM tax_class WHERE id = ?1");
   if (!cached_st) return cached_st.status();

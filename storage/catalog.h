@@ -78,6 +78,9 @@ Result<std::optional<Item>> by_sku(sql::Db& db, const std::string& sku);
 // The item carrying `gtin14`, or nullopt.
 Result<std::optional<Item>> by_gtin(sql::Db& db, const std::string& gtin14);
 Result<std::optional<TaxClass>> tax_class(sql::Db& db, const std::string& id);
+// Whether the catalog holds this SKU / this tax class.
+Result<bool> has_item(sql::Db& db, const std::string& sku);
+Result<bool> has_tax_class(sql::Db& db, const std::string& id);
 Result<std::vector<Promotion>> promotions(sql::Db& db);
 Result<int64_t> item_count(sql::Db& db);
 

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "storage/store_tables.h"
+#include "storage/catalog.h"
 #include "storage/catalog_json.h"
 #include "base/clock.h"
 #include "storage/cursor.h"
@@ -18,14 +19,11 @@ namespace {
 constexpr const char* kApplied = "hq_applied_seq";
 constexpr int64_t kMaxUnits = 1'000'000'000;
 
-bool exists(sql::Db& db, const char* sql, const std::string& key) {
-  auto v = db.query_int(sql, key);
-  return v && v->has_value();
-}
-
+// What the store's catalog holds, for a fragment's references (a database
+// error reads as "not held", so the fragment is refused rather than applied).
 CatalogRefs store_refs(sql::Db& db) {
-  return {[&db](const std::string& id) { return exists(db, "SELECT 1 FROM tax_class WHERE id = ?1", id); },
-          [&db](const std::string& sku) { return exists(db, "SELECT 1 FROM item WHERE sku = ?1", sku); }};
+  return {[&db](const std::string& id) { auto r = catalog::has_tax_class(db, id); return r && *r; },
+          [&db](const std::string& sku) { auto r = catalog::has_item(db, sku); return r && *r; }};
 }
 
 // Each kind applies its body and returns what the journal event records
@@ -145,7 +143,9 @@ Result<json> reservation(WriteContext& ctx, const json& body) {
       std::string sku = line.string("sku");
       int64_t qty = line.integer("qty", 1, kMaxUnits);
       line.no_unknown_keys();
-      if (!exists(ctx.db, "SELECT 1 FROM item WHERE sku = ?1", sku)) {
+      auto held = catalog::has_item(ctx.db, sku);
+      if (!held) return held.status();
+      if (!*held) {
         return Status::not_found(line.child("sku") + ": \"" + sku + "\" is not in the catalog");
       }
       if (auto m = stock::move(ctx.db, sku, -qty, ctx.next_seq, "reserve"); !m) return m.status();

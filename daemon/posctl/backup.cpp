@@ -122,12 +122,12 @@ int status(const StatusArgs& a) {
   // What is configured; whether each device answers now is posd's to say (/v1/status).
   nlohmann::json devices = nlohmann::json::array();
   for (const auto& s : config->scanners) {
-    devices.push_back({{"id", s.id}, {"kind", "scanner"}, {"type", s.kind}, {"terminal", s.terminal},
-                       {"at", s.kind == "tcp" ? s.listen : s.path}});
+    devices.push_back({{"id", s.id}, {"kind", "scanner"}, {"type", s.kind()}, {"terminal", s.terminal},
+                       {"at", s.at()}});
   }
   for (const auto& p : config->printers) {
-    devices.push_back({{"id", p.id}, {"kind", "printer"}, {"type", p.kind}, {"terminal", p.terminal},
-                       {"at", p.kind == "tcp" ? p.address : p.path}});
+    devices.push_back({{"id", p.id}, {"kind", "printer"}, {"type", p.kind()}, {"terminal", p.terminal},
+                       {"at", p.at()}});
   }
   nlohmann::json mqtt = config->mqtt ? nlohmann::json(config->mqtt->url) : nlohmann::json(nullptr);
   struct statvfs vfs {};

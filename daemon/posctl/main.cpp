@@ -4,6 +4,7 @@
 
 #include "daemon/posctl/commands.h"
 
+// Over 60 lines: the command line, one option per line.
 int main(int argc, char** argv) {
   CLI::App app{"posctl: operate a posd store node"};
   app.require_subcommand(1);

@@ -88,8 +88,8 @@ TEST_CASE("the receipt a TCP printer receives is the golden file, byte for byte"
     asio::async_read(peer, asio::dynamic_buffer(received), [&](const boost::system::error_code&, size_t) { closed = true; });
   });
   auto log = std::make_shared<spdlog::logger>("receipt-test", std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(10));
-  drivers::Printer printer(io, {.id = "p", .terminal = "lane-1", .kind = "tcp",
-                                .address = "127.0.0.1:" + std::to_string(printer_port.local_endpoint().port())},
+  drivers::Printer printer(io, {.id = "p", .terminal = "lane-1",
+                                .port = drivers::NetworkPrinter{"127.0.0.1:" + std::to_string(printer_port.local_endpoint().port())}},
                            {}, log);
   printer.print("receipt 42", receipt_escpos(sale(), "STORE-0001", false));
   for (int i = 0; i < 500 && !closed; ++i) io.run_for(std::chrono::milliseconds(10));

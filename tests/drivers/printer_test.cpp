@@ -102,7 +102,7 @@ TEST_CASE("print jobs reach a TCP printer in order, wait while it is off, and go
   asio::io_context io;
   const uint16_t port = test::unused_port();
   Jobs jobs;
-  drivers::Printer printer(io, {.id = "p1", .terminal = "lane-1", .kind = "tcp", .address = "127.0.0.1:" + std::to_string(port)},
+  drivers::Printer printer(io, {.id = "p1", .terminal = "lane-1", .port = drivers::NetworkPrinter{"127.0.0.1:" + std::to_string(port)}},
                            jobs.hook(), quiet_log());
   // Off: connection refused. The job is kept and reported.
   printer.print("receipt 1", "first");
@@ -140,7 +140,7 @@ TEST_CASE("a printer behind a device file", "[printer]") {
   REQUIRE(::mkfifo(lp.c_str(), 0600) == 0);
   asio::io_context io;
   Jobs jobs;
-  drivers::Printer printer(io, {.id = "usb", .terminal = "lane-1", .kind = "device", .address = "", .path = lp}, jobs.hook(),
+  drivers::Printer printer(io, {.id = "usb", .terminal = "lane-1", .port = drivers::DevicePrinter{lp}}, jobs.hook(),
                            quiet_log());
   printer.print("receipt 7", "hello");  // nobody reads the FIFO yet: like a printer switched off
   REQUIRE(run_until(io, [&] { return !jobs.seen.empty(); }));
@@ -160,7 +160,7 @@ TEST_CASE("a printer that answers its status as offline keeps the job until it i
   FakePrinter fake(io, port);
   fake.status = 0x1a;  // offline: cover open or paper out
   Jobs jobs;
-  drivers::Printer printer(io, {.id = "p2", .terminal = "lane-2", .kind = "tcp", .address = "127.0.0.1:" + std::to_string(port)},
+  drivers::Printer printer(io, {.id = "p2", .terminal = "lane-2", .port = drivers::NetworkPrinter{"127.0.0.1:" + std::to_string(port)}},
                            jobs.hook(), quiet_log());
   printer.print("receipt 5", "fifth");
   REQUIRE(run_until(io, [&] { return !jobs.seen.empty(); }));

@@ -100,7 +100,7 @@ TEST_CASE("a serial scanner on a pseudo-terminal: suffixes, unplug and plug back
   const std::string link = dir.file("ttyACM-scanner");
   auto pty = std::make_unique<Pty>(link);
   SECTION("CR") {
-    rig.start({.id = "s1", .terminal = "lane-1", .kind = "serial", .path = link, .baud = 9600, .suffix = "CR"});
+    rig.start({.id = "s1", .terminal = "lane-1", .port = drivers::SerialPort{.path = link, .baud = 9600, .suffix = "CR"}});
     REQUIRE(rig.run_until([&] { return std::string(rig.scanner->state()) == "connected"; }));
     pty->send("4006381333931\r]C10109506000134352\r");
     REQUIRE(rig.run_until([&] { return rig.scans.size() == 2; }));
@@ -120,7 +120,7 @@ TEST_CASE("a serial scanner on a pseudo-terminal: suffixes, unplug and plug back
     CHECK(rig.scans[2].second == "96385074");
   }
   SECTION("CRLF and LF") {
-    rig.start({.id = "s1", .terminal = "lane-2", .kind = "serial", .path = link, .baud = 115200, .suffix = "CRLF"});
+    rig.start({.id = "s1", .terminal = "lane-2", .port = drivers::SerialPort{.path = link, .baud = 115200, .suffix = "CRLF"}});
     REQUIRE(rig.run_until([&] { return std::string(rig.scanner->state()) == "connected"; }));
     pty->send("4006381333931\r\n96385074\r\n");
     REQUIRE(rig.run_until([&] { return rig.scans.size() == 2; }));
@@ -131,7 +131,7 @@ TEST_CASE("a serial scanner on a pseudo-terminal: suffixes, unplug and plug back
 TEST_CASE("a missing serial scanner is retried with backoff and logged once", "[scanner]") {
   test::TempDir dir;
   Rig rig;
-  rig.start({.id = "s9", .terminal = "lane-9", .kind = "serial", .path = dir.file("no-such-tty")});
+  rig.start({.id = "s9", .terminal = "lane-9", .port = drivers::SerialPort{.path = dir.file("no-such-tty")}});
   rig.run_until([] { return false; }, 3.5);  // attempts at 0, 1 and 3 s
   CHECK(std::string(rig.scanner->state()) == "waiting");
   CHECK(rig.logged("cannot open") == 1);
@@ -145,7 +145,7 @@ TEST_CASE("a keyboard-wedge scanner through evdev records, US and French layouts
   const std::string path = "/proc/self/fd/" + std::to_string(fds[0]);
   Rig rig;
   SECTION("US: digits unshifted, letters with shift") {
-    rig.start({.id = "k1", .terminal = "lane-1", .kind = "evdev", .path = path, .layout = "us"});
+    rig.start({.id = "k1", .terminal = "lane-1", .port = drivers::KeyboardWedge{.path = path, .layout = "us"}});
     for (char c : std::string("4006381333931")) tap(fds[1], kDigitKeys[c - '0']);
     tap(fds[1], KEY_ENTER);
     key(fds[1], KEY_LEFTSHIFT, 1);
@@ -158,7 +158,7 @@ TEST_CASE("a keyboard-wedge scanner through evdev records, US and French layouts
     CHECK(rig.data() == std::vector<std::string>{"4006381333931", "P-7"});
   }
   SECTION("French AZERTY: digits need shift, A and Q trade places") {
-    rig.start({.id = "k2", .terminal = "lane-2", .kind = "evdev", .path = path, .layout = "fr"});
+    rig.start({.id = "k2", .terminal = "lane-2", .port = drivers::KeyboardWedge{.path = path, .layout = "fr"}});
     key(fds[1], KEY_RIGHTSHIFT, 1);
     for (char c : std::string("96385074")) tap(fds[1], kDigitKeys[c - '0']);
     key(fds[1], KEY_RIGHTSHIFT, 0);
@@ -186,7 +186,7 @@ TEST_CASE("key codes and layouts", "[scanner]") {
 TEST_CASE("network scanners connect over TCP and send lines", "[scanner]") {
   Rig rig;
   const uint16_t port = test::unused_port();
-  rig.start({.id = "n1", .terminal = "lane-3", .kind = "tcp", .listen = "127.0.0.1:" + std::to_string(port)});
+  rig.start({.id = "n1", .terminal = "lane-3", .port = drivers::NetworkScanner{.listen = "127.0.0.1:" + std::to_string(port)}});
   REQUIRE(rig.run_until([&] { return std::string(rig.scanner->state()) == "connected"; }));
   boost::asio::ip::tcp::socket a(rig.io), b(rig.io);
   a.connect({boost::asio::ip::make_address("127.0.0.1"), port});

@@ -42,6 +42,10 @@ const std::string kToken = "bench-lane-token-000000000";
 
 using bench::gtin_of;
 
+// posd's pid once started: a failed request kills it before aborting, so that
+// it does not outlive the bench (and hold its output open).
+pid_t g_posd = 0;
+
 void load_catalog(const std::string& db) {
   Catalog c = bench::catalog(kItems);
   auto j = Journal::open({.db_path = db, .store_id = "BENCH"});
@@ -72,6 +76,7 @@ class Client {
     beast::http::read(stream_, buf_, res);
     if (res.result_int() >= 400) {
       std::fprintf(stderr, "%s %s: %s\n", std::string(req.method_string()).c_str(), target.c_str(), res.body().c_str());
+      if (g_posd > 0) kill(g_posd, SIGKILL);
       std::abort();
     }
     return json::parse(res.body());
@@ -143,6 +148,8 @@ int main(int argc, char** argv) {
               std::chrono::duration<double>(Steady::now() - t0).count(), dir.c_str());
 
   json config = {{"store_id", "BENCH"}, {"database", db}, {"listen", "127.0.0.1:0"}, {"plain_http", true},
+                 // Every simulated lane uses one terminal id: 64 lanes hold 64 baskets at once.
+                 {"max_open_baskets", 100},
                  {"terminals", {{{"id", "lane"}, {"token", kToken}, {"role", "cashier"}}}}};
   std::ofstream(dir + "/posd.json") << config.dump();
   const std::string err = dir + "/posd.err";
@@ -152,6 +159,7 @@ int main(int argc, char** argv) {
     execl((bin + "/posd").c_str(), "posd", "--config", (dir + "/posd.json").c_str(), nullptr);
     _exit(127);
   }
+  g_posd = pid;
   // posd logs the port it bound once it serves.
   uint16_t port = 0;
   for (int i = 0; i < 500 && !port; ++i) {

@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "checkout/basket.h"
 #include "checkout/events.h"
+#include "checkout/stock_movement.h"
 #include "storage/journal.h"
 #include "storage/sales.h"
 
@@ -159,10 +160,7 @@ class Checkout {
 
 // The write of one stock movement (already validated): on-hand, the movement
 // row, the journal event, and a low_stock event when the threshold is crossed.
-// `type` is receive | adjust | count | transfer_out | transfer_in; `value` is
-// the quantity (the absolute figure for a count).
-Outcome record_stock_movement(WriteContext& ctx, std::vector<Entry>& entries, const std::string& sku,
-                              const std::string& type, int64_t value, const std::string& reason,
+Outcome record_stock_movement(WriteContext& ctx, std::vector<Entry>& entries, const StockMovement& m,
                               const std::string& terminal);
 
 }  // namespace posd

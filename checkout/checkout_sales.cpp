@@ -178,28 +178,26 @@ void Checkout::reprint(const Caller& c, const std::string& receipt, const IdemKe
 }
 
 void Checkout::stock_movement(const Caller& c, const json& body, const IdemKey* idem, Done done) {
-  std::string sku, type, reason;
+  StockMovement m;
   std::optional<int64_t> qty, weight;
   try {
     Fields f(body, "");
-    sku = f.string("sku");
-    type = f.string("type");
+    m.sku = f.string("sku");
+    const std::string type = f.string("type");
     qty = f.optional_integer("qty", -1'000'000'000, 1'000'000'000);
     weight = f.optional_integer("weight_g", -1'000'000'000, 1'000'000'000);
-    reason = f.optional_string("reason").value_or("");
+    m.reason = f.optional_string("reason").value_or("");
     f.no_unknown_keys();
-    static const std::set<std::string> kTypes = {"receive", "adjust", "count", "transfer_out", "transfer_in"};
-    if (!kTypes.count(type)) throw FieldError{"type", "must be one of receive, adjust, count, transfer_out, transfer_in"};
+    const auto named = movement_named(type);
+    if (!named) throw FieldError{"type", "must be one of " + movement_names()};
+    m.type = *named;
     if (qty.has_value() == weight.has_value()) throw FieldError{"qty", "give exactly one of qty or weight_g"};
-    const int64_t v = qty ? *qty : *weight;
-    const char* field = qty ? "qty" : "weight_g";
-    if (type == "adjust" && v == 0) throw FieldError{field, "an adjustment must not be 0"};
-    if (type == "adjust" && reason.empty()) throw FieldError{"reason", "an adjustment needs a reason"};
-    if (type == "count" && v < 0) throw FieldError{field, "a count must not be negative"};
-    if ((type == "receive" || type == "transfer_in" || type == "transfer_out") && v <= 0) throw FieldError{field, "must be positive"};
+    m.value = qty ? *qty : *weight;
+    if (auto bad = movement_error(m)) throw FieldError{bad->about_reason ? "reason" : qty ? "qty" : "weight_g", bad->why};
   } catch (const FieldError& e) {
     return done(Outcome::error(Why::invalid_argument, "invalid_request", e.message()));
   }
+  const std::string& sku = m.sku;
   auto item = catalog::by_sku(reader_, sku);
   if (!item) return done(Outcome::from(item.status()));
   if (!*item) return done(Outcome::error(Why::not_found, "unknown_sku", "no item has the SKU " + sku));
@@ -207,11 +205,8 @@ void Checkout::stock_movement(const Caller& c, const json& body, const IdemKey* 
     return done(Outcome::error(Why::invalid_argument, "invalid_request", std::string(weight ? "weight_g" : "qty") + ": " + sku +
                                                            ((*item)->unit == Unit::kg ? " is counted in grams" : " is counted in units")));
   }
-  const int64_t v = qty ? *qty : *weight;
   write(
-      [sku, type, reason, v, c](WriteContext& ctx, std::vector<Entry>& entries) {
-        return record_stock_movement(ctx, entries, sku, type, v, reason, c.terminal);
-      },
+      [m, c](WriteContext& ctx, std::vector<Entry>& entries) { return record_stock_movement(ctx, entries, m, c.terminal); },
       idem,
       [this, done](Outcome o) {
         if (o.ok()) alert_low_stock(o.body["low_stock"]);
@@ -219,18 +214,18 @@ void Checkout::stock_movement(const Caller& c, const json& body, const IdemKey* 
       });
 }
 
-Outcome record_stock_movement(WriteContext& ctx, std::vector<Entry>& entries, const std::string& sku,
-                              const std::string& type, int64_t value, const std::string& reason,
+Outcome record_stock_movement(WriteContext& ctx, std::vector<Entry>& entries, const StockMovement& m,
                               const std::string& terminal) {
   const uint64_t seq = ctx.next_seq;
-  auto before = stock::on_hand(ctx.db, sku);
+  auto before = stock::on_hand(ctx.db, m.sku);
   if (!before) return Outcome::from(before.status());
-  const int64_t delta = type == "count" ? value - *before : type == "transfer_out" ? -value : value;
-  entries.push_back({"stock_movement", {{"sku", sku}, {"type", type}, {"delta", delta}, {"on_hand", *before + delta},
-                                        {"reason", reason}, {"terminal", terminal}}});
+  const int64_t delta = movement_delta(m, *before);
+  const std::string type(name_of(m.type));
+  entries.push_back({"stock_movement", {{"sku", m.sku}, {"type", type}, {"delta", delta}, {"on_hand", *before + delta},
+                                        {"reason", m.reason}, {"terminal", terminal}}});
   json alerts = json::array();
-  if (Status s = move_stock(ctx, entries, alerts, sku, delta, seq, type); !s) return Outcome::from(s);
-  return Outcome::made({{"sku", sku}, {"delta", delta}, {"on_hand", *before + delta}, {"seq", seq},
+  if (Status s = move_stock(ctx, entries, alerts, m.sku, delta, seq, type); !s) return Outcome::from(s);
+  return Outcome::made({{"sku", m.sku}, {"delta", delta}, {"on_hand", *before + delta}, {"seq", seq},
                         {"low_stock", alerts}});
 }
 

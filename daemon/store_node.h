@@ -54,6 +54,8 @@ class StoreNode {
   Checkout& checkout() { return *checkout_; }
   Events& events() { return *events_; }
   Metrics& metrics() { return *metrics_; }
+  // The API's handler, for callers that bring their own requests (the fuzzer).
+  http::Handler handler() { return api_->handler(); }
 
  private:
   StoreNode(boost::asio::io_context& ioc, Config config);

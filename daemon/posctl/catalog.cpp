@@ -69,7 +69,7 @@ int stock_receive(const StockReceiveArgs& a) {
     if (!item) return item.status();
     if (!*item) return posd::Status::not_found("no item has the SKU " + a.sku);
     std::vector<posd::Entry> entries;
-    outcome = posd::record_stock_movement(ctx, entries, a.sku, "receive", a.qty, a.reason, "posctl");
+    outcome = posd::record_stock_movement(ctx, entries, {a.sku, posd::MovementType::receive, a.qty, a.reason}, "posctl");
     if (!outcome.ok()) return posd::Status::invalid_argument(outcome.body.dump());
     return entries;
   });

@@ -104,7 +104,7 @@ void load_demo_catalog(Journal& journal) {
     std::vector<Entry> entries{{"catalog_imported", {{"items", catalog->items.size()}}}};
     for (const Item& it : catalog->items) {
       if (it.unit != Unit::each) continue;
-      Outcome o = record_stock_movement(ctx, entries, it.sku, "receive", 40, "test", "test");
+      Outcome o = record_stock_movement(ctx, entries, {it.sku, MovementType::receive, 40, "test"}, "test");
       if (!o.ok()) return Status::io_error(o.body.dump());
     }
     return entries;

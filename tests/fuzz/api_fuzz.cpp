@@ -1,7 +1,8 @@
 // libFuzzer target for the terminal API through its real handlers in process:
 // the input is an HTTP request (method, target, headers, body) as a terminal
 // could send it, parsed by Beast and dispatched by the Router to the Api, the
-// Checkout and the journal (on a temporary database). Whatever the bytes,
+// Checkout and the journal (on a temporary database), as the StoreNode that
+// posd runs builds them. Whatever the bytes,
 // posd must answer once, with a status below 500 unless the store itself
 // fails, and an answer that is valid JSON; it must never crash or throw.
 #include <unistd.h>
@@ -14,8 +15,8 @@
 #include <filesystem>
 #include <memory>
 
-#include "daemon/api.h"
 #include "daemon/config.h"
+#include "daemon/store_node.h"
 #include "storage/catalog.h"
 #include "storage/catalog_json.h"
 #include "base/log.h"
@@ -30,11 +31,7 @@ const char* const kSupervisor = "Bearer fuzz-supervisor-token-01";
 
 struct World {
   boost::asio::io_context ioc;
-  Config config;
-  std::unique_ptr<Journal> journal;
-  std::unique_ptr<Checkout> checkout;
-  std::unique_ptr<Terminals> terminals;
-  std::unique_ptr<Api> api;
+  std::unique_ptr<StoreNode> node;
 
   World() {
     spdlog::set_level(spdlog::level::off);
@@ -45,10 +42,9 @@ struct World {
                            {"terminals", {{{"id", "lane-1"}, {"token", std::string(kCashier).substr(7)}, {"role", "cashier"}},
                                           {{"id", "office"}, {"token", std::string(kSupervisor).substr(7)}, {"role", "supervisor"}}}}});
     if (!c) std::abort();
-    config = *c;
-    auto j = Journal::open({.db_path = config.database, .store_id = config.store_id});
-    if (!j) std::abort();
-    journal = std::move(*j);
+    auto n = StoreNode::open(ioc, *c);
+    if (!n) std::abort();
+    node = std::move(*n);
     auto catalog = parse_catalog(nlohmann::json::parse(R"({
       "tax_classes": [{"id": "std", "rate_bp": 2000}, {"id": "food", "rate_bp": 700}],
       "items": [{"sku": "PEN", "name": "Pen", "price": 120, "tax_class": "std", "gtins": ["4006381333931"]},
@@ -57,17 +53,12 @@ struct World {
       "promotions": [{"id": "P3", "type": "multibuy", "skus": ["PEN"], "buy": 3, "pay": 2},
                      {"id": "T", "type": "basket_threshold", "min_total": 1000, "discount": 100}]})"));
     if (!catalog) std::abort();
-    if (!journal->write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (!node->journal().write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
           if (Status s = catalog::replace(ctx.db, *catalog); !s) return s;
           return std::vector<Entry>{{"catalog_imported", {{"items", 3}}}};
         })) {
       std::abort();
     }
-    auto co = Checkout::open(ioc, *journal, store_rules(config));
-    if (!co) std::abort();
-    checkout = std::move(*co);
-    terminals = std::make_unique<Terminals>(config.terminals);
-    api = std::make_unique<Api>(*checkout, *terminals);
   }
 };
 
@@ -110,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   req.target(target);
   if (req[beast::http::field::authorization].empty()) req.set(beast::http::field::authorization, size % 2 ? kCashier : kSupervisor);
   int answers = 0;
-  w.api->handler()(req, [&](http::Response res) {
+  w.node->handler()(req, [&](http::Response res) {
     ++answers;
     check_answer(res);
     if (res.result_int() == 201 && req.target() == "/v1/baskets") {

@@ -93,19 +93,26 @@ struct Printer::Impl : std::enable_shared_from_this<Printer::Impl> {
     });
   }
 
-  // Writes `bytes` on a fresh connection (or the device) and reports "" or why not.
+  // Writes `bytes` to the printer, by its kind, and reports "" or why not.
   void send(const std::string& bytes, std::function<void(const std::string&)> done) {
     auto data = std::make_shared<std::string>(bytes);
-    if (const auto* device = std::get_if<DevicePrinter>(&config.port)) {
-      const int fd = ::open(device->path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-      if (fd < 0) return asio::post(io, [done, why = "cannot open " + device->path + ": " + std::strerror(errno)] { done(why); });
-      auto dev = std::make_shared<asio::posix::stream_descriptor>(io, fd);
-      asio::async_write(*dev, asio::buffer(*data), [dev, data, done, path = device->path](const error_code& ec, size_t) {
-        done(ec ? path + ": " + ec.message() : "");
-      });
-      return;
-    }
-    const std::string& at = std::get<NetworkPrinter>(config.port).address;
+    std::visit([&](const auto& port) { send_to(port, data, std::move(done)); }, config.port);
+  }
+
+  void send_to(const DevicePrinter& device, const std::shared_ptr<std::string>& data,
+               std::function<void(const std::string&)> done) {
+    const int fd = ::open(device.path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return asio::post(io, [done, why = "cannot open " + device.path + ": " + std::strerror(errno)] { done(why); });
+    auto dev = std::make_shared<asio::posix::stream_descriptor>(io, fd);
+    asio::async_write(*dev, asio::buffer(*data), [dev, data, done, path = device.path](const error_code& ec, size_t) {
+      done(ec ? path + ": " + ec.message() : "");
+    });
+  }
+
+  // A fresh connection per job.
+  void send_to(const NetworkPrinter& printer, const std::shared_ptr<std::string>& data,
+               std::function<void(const std::string&)> done) {
+    const std::string& at = printer.address;
     auto colon = at.rfind(':');
     auto resolver = std::make_shared<asio::ip::tcp::resolver>(io);
     auto socket = std::make_shared<asio::ip::tcp::socket>(io);
@@ -193,8 +200,11 @@ std::span<const PrinterKind> printer_kinds() { return kPrinterKinds; }
 std::string_view PrinterConfig::kind() const { return kPrinterKinds[port.index()].type; }
 
 const std::string& PrinterConfig::at() const {
-  if (const auto* n = std::get_if<NetworkPrinter>(&port)) return n->address;
-  return std::get<DevicePrinter>(port).path;
+  struct At {
+    const std::string& operator()(const NetworkPrinter& n) const { return n.address; }
+    const std::string& operator()(const DevicePrinter& d) const { return d.path; }
+  };
+  return std::visit(At{}, port);
 }
 
 }  // namespace posd::drivers

@@ -7,8 +7,9 @@
 //           grabbed (EVIOCGRAB) so its keystrokes reach no console, key codes
 //           translated with shift through a layout (us, fr), ended by Enter
 //   tcp     network scanners (and tests) connect and send lines
-// Adding a kind: its port type in ScannerPort, its Source in scanner.cpp and
-// its row in scanner_kinds() (docs/architecture.md).
+// Adding a kind: its port type in ScannerPort, its Source in scanner.cpp, its
+// row in kKinds (type and parse), and an overload in make_scanner's and at()'s
+// visitors (a missing one fails to compile); docs/architecture.md.
 // A device that is missing or goes away is retried with backoff (1 s to
 // 30 s) and logged once per kind of failure; plugged back, it works again.
 #pragma once

@@ -69,6 +69,11 @@ Entries catalog_entries(const json& doc, size_t chunk) {
   return out;
 }
 
+// What posd-hq keeps, behind HqStore: the one place that picks the backend.
+Result<std::unique_ptr<posd::hq::HqStore>> open_store(const std::string& db_path) {
+  return posd::hq::open_sqlite_store(db_path);
+}
+
 // Appends `entries` to the down-log of `store` (or every registered store).
 int publish(posd::hq::HqStore& db, const std::string& store, const Entries& entries) {
   std::vector<std::string> stores;
@@ -92,7 +97,7 @@ int publish(posd::hq::HqStore& db, const std::string& store, const Entries& entr
 
 int serve(const std::string& db_path, posd::hq::HqServeOptions options) {
   boost::asio::io_context io(1);
-  auto store = posd::hq::open_sqlite_store(db_path);
+  auto store = open_store(db_path);
   if (!store) return fail(store.status().message());
   auto hq = std::make_unique<posd::hq::HqServe>(io, std::move(*store), std::move(options));
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -194,7 +199,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  auto db = posd::hq::open_sqlite_store(db_path);
+  auto db = open_store(db_path);
   if (!db) return fail(db.status().message());
   posd::hq::HqStore& hq = **db;
 

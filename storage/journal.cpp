@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <future>
 
 #include "base/digest.h"
@@ -59,6 +60,16 @@ Result<std::unique_ptr<Journal>> Journal::open(Options o) {
   auto db = sql::Db::open(o.db_path);
   if (!db) return db.status();
   if (Status s = schema::migrate(*db); !s) return s;
+  // A journal that holds events keeps the key that signed them: with the
+  // private key gone, nothing may make a new one (its genesis names the old).
+  auto head = db->query_int("SELECT MAX(seq) FROM journal");
+  if (!head) return head.status();
+  if (head->value_or(0) > 0 && !std::filesystem::exists(o.key_path)) {
+    return Status::not_found("the store's private key " + o.key_path + " is missing and " + o.db_path +
+                             " holds journal events up to seq " + std::to_string(head->value_or(0)) +
+                             " signed with it: restore the key from backup (posctl restore --signing-key); "
+                             "posd never makes a new key for an existing journal");
+  }
   auto key = StoreKey::load_or_create(o.key_path, o.pubkey_path);
   if (!key) return key.status();
 

@@ -147,7 +147,9 @@ class Lane {
     const tenders = $('tenders');
     tenders.textContent = '';
     for (const t of basket ? basket.tenders : []) {
-      const what = t.type === 'card' ? `card ${t.masked_pan || ''} ref ${t.approval_ref || ''}` : t.type;
+      // What the tender carries, whatever its type: "card ************4242 ref AUTH-1".
+      const what = [t.type, t.masked_pan, t.approval_ref && `ref ${t.approval_ref}`, t.code && `code ${t.code}`]
+        .filter(Boolean).join(' ');
       tenders.append(el('li', { text: `${what}: ${this.money(t.amount)}` }));
     }
   }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <set>
 #include <thread>
@@ -207,6 +208,7 @@ TEST_CASE("reopening continues the chain, and another store's database is refuse
   CHECK_THAT(other.status().message(), Catch::Contains("belongs to store \"S1\""));
 
   // A different key pair for the same database is refused too.
+  REQUIRE(StoreKey::load_or_create(dir.file("other.key"), dir.file("other.pub")));
   auto wrong_key = Journal::open({.db_path = path, .store_id = "S1",
                                   .key_path = dir.file("other.key"),
                                   .pubkey_path = dir.file("other.pub")});
@@ -214,6 +216,22 @@ TEST_CASE("reopening continues the chain, and another store's database is refuse
   CHECK(wrong_key.status().code() == Status::Code::corruption);
   auto db = sql::Db::open(path);
   CHECK(db->query_int("SELECT COUNT(*) FROM journal")->value() == 3);
+}
+
+TEST_CASE("a journal whose key files are gone is refused, and no new key is written", "[journal]") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  open_journal(path)->append(Entry{"note", {{"n", 1}}});
+  std::filesystem::remove(path + ".key");
+  std::filesystem::remove(path + ".pub");
+  auto j = Journal::open({.db_path = path, .store_id = "S1"});
+  REQUIRE_FALSE(j);
+  CHECK(j.status().code() == Status::Code::not_found);
+  CHECK_THAT(j.status().message(), Catch::Contains(path + ".key is missing") && Catch::Contains("holds journal events up to seq 2"));
+  CHECK_FALSE(std::filesystem::exists(path + ".key"));
+  CHECK_FALSE(std::filesystem::exists(path + ".pub"));
+  auto db = sql::Db::open(path);
+  CHECK(db->query_int("SELECT COUNT(*) FROM journal")->value() == 2);
 }
 
 TEST_CASE("cursors only move forward", "[journal]") {

@@ -76,6 +76,18 @@ TEST_CASE("a deleted row is a gap", "[tamper]") {
   CHECK(t.verify().message() == "seq 5: gap: expected seq 4");
 }
 
+TEST_CASE("a forged row below seq 1 is caught, and the schema refuses one", "[tamper]") {
+  Tampered t;
+  const std::string copy_of_5 =
+      "INSERT INTO journal SELECT -1, ts, business_day, type, payload, prev_hash, hash, signature FROM journal WHERE seq = 5";
+  {
+    auto db = sql::Db::open(t.path);
+    CHECK_FALSE(db->exec(copy_of_5));  // the triggers keep seq gap-free from 1
+  }
+  t.behind_the_back(copy_of_5);
+  CHECK(t.verify().message() == "seq -1: a row below seq 1, where the journal starts");
+}
+
 TEST_CASE("a re-signed chain under another key fails on the genesis", "[tamper]") {
   Tampered t;
   auto other = StoreKey::load_or_create(t.dir.file("x.key"), t.dir.file("x.pub"));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/json_text.h"
 #include "base/log.h"
 #include "daemon/http_status.h"
 #include "daemon/openapi.h"
@@ -125,8 +126,16 @@ std::optional<Outcome> Api::read_body(const http::Request& req, const std::strin
     return Outcome::error(Why::unsupported, "unsupported_media_type", "the request body must be application/json");
   }
   if (!req.body().empty()) {
-    body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
-    if (body.is_discarded()) return Outcome::error(Why::invalid_argument, "malformed_json", "the request body is not valid JSON");
+    // A repeated key ({"amount":1,"amount":900}) means one thing to us and
+    // another to a first-wins reader of the journal or a proxy's log.
+    auto parsed = parse_json(req.body());
+    if (!parsed) {
+      const bool duplicate = parsed.status().message().rfind("duplicate key", 0) == 0;
+      return Outcome::error(Why::invalid_argument, duplicate ? "duplicate_key" : "malformed_json",
+                            duplicate ? "the request body repeats a key: " + parsed.status().message()
+                                      : "the request body is not valid JSON");
+    }
+    body = std::move(*parsed);
   }
   // PCI DSS: a full card number never enters the node, whatever key or free
   // text carries it; it is neither kept, logged nor echoed. A scanned code is

@@ -1,6 +1,9 @@
 #include "storage/event.h"
 
+#include <set>
+
 #include "base/digest.h"
+#include "base/json_text.h"
 
 namespace posd {
 
@@ -36,6 +39,23 @@ Status check_payload(const nlohmann::json& payload) {
   return Status::ok();
 }
 
+namespace {
+bool lower_hex(const std::string& s, size_t size) {
+  if (s.size() != size) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+}  // namespace
+
+Status check_hex_form(const Event& e) {
+  if (!lower_hex(e.prev_hash, 64)) return Status::invalid_argument("prev_hash is not 64 lower-case hex digits");
+  if (!lower_hex(e.hash, 64)) return Status::invalid_argument("hash is not 64 lower-case hex digits");
+  if (!lower_hex(e.signature, 128)) return Status::invalid_argument("signature is not 128 lower-case hex digits");
+  return Status::ok();
+}
+
 std::string canonical_encoding(const Event& e) {
   // nlohmann::json keeps object keys in a std::map: sorted bytewise.
   nlohmann::json j = {{"seq", e.seq},
@@ -61,6 +81,11 @@ nlohmann::json Event::to_json() const {
 
 Result<Event> Event::from_json(const nlohmann::json& j) {
   if (!j.is_object()) return Status::invalid_argument("an event must be a JSON object");
+  static const std::set<std::string> kFields = {"seq",  "ts",        "business_day", "type",
+                                                "payload", "prev_hash", "hash",     "signature"};
+  for (const auto& [key, value] : j.items()) {
+    if (!kFields.count(key)) return Status::invalid_argument("unknown field " + shown_key(key));
+  }
   auto need = [&](const char* key, bool (nlohmann::json::*is)() const noexcept) -> Status {
     auto it = j.find(key);
     if (it == j.end()) return Status::invalid_argument(std::string("missing \"") + key + "\"");

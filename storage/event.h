@@ -25,7 +25,8 @@ struct Event {
 
   // One export line's object (all fields above).
   nlohmann::json to_json() const;
-  // Reads an export line's object; every field must be present with its type.
+  // Reads an export line's object; every field must be present with its
+  // type, and no other field may be.
   static Result<Event> from_json(const nlohmann::json& j);
 };
 
@@ -38,6 +39,10 @@ Status check_payload(const nlohmann::json& payload);
 // {"business_day":…,"payload":…,"seq":…,"ts":…,"type":…}: keys sorted bytewise,
 // no white space, strings as UTF-8 with JSON's minimal escapes, integers only.
 std::string canonical_encoding(const Event& e);
+
+// prev_hash and hash are 64 lower-case hex digits, the signature 128: one
+// spelling for each value, so that a check of the bytes is a check of the value.
+Status check_hex_form(const Event& e);
 
 // The hex hash of `e` given its prev_hash.
 std::string chain_hash(const Event& e);

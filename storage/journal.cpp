@@ -6,6 +6,7 @@
 #include <future>
 
 #include "base/digest.h"
+#include "base/json_text.h"
 #include "storage/schema.h"
 
 namespace posd {
@@ -22,10 +23,11 @@ Result<Event> row_to_event(const sql::Stmt& st) {
   e.ts = st.text(1);
   e.business_day = st.text(2);
   e.type = st.text(3);
-  e.payload = nlohmann::json::parse(st.text(4), nullptr, /*allow_exceptions=*/false);
-  if (e.payload.is_discarded()) {
-    return Status::corruption("seq " + std::to_string(e.seq) + ": payload is not JSON");
-  }
+  // The stored text is what an auditor's tool reads: it must be exactly the
+  // canonical encoding the hash covers, so no reader can see another value.
+  auto payload = parse_canonical(st.text(4));
+  if (!payload) return Status::corruption("seq " + std::to_string(e.seq) + ": payload: " + payload.status().message());
+  e.payload = std::move(*payload);
   e.prev_hash = st.text(5);
   e.hash = st.text(6);
   e.signature = st.text(7);

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "base/json_text.h"
 #include "storage/journal.h"
 
 namespace posd {
@@ -39,12 +40,17 @@ Result<uint64_t> verify_export(std::istream& in, const PublicKey& key) {
   while (std::getline(in, line)) {
     ++line_no;
     if (line.empty()) continue;
-    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) {
-      return Status::corruption("line " + std::to_string(line_no) + ": not JSON");
-    }
-    auto e = Event::from_json(j);
-    if (!e) return Status::corruption("line " + std::to_string(line_no) + ": " + e.status().message());
+    auto fail = [&](const std::string& why) {
+      return Status::corruption("line " + std::to_string(line_no) + ": " + why);
+    };
+    // A line is exactly its event's canonical JSON: one spelling, so that
+    // every reader of the file sees what the hash covers.
+    auto j = parse_json(line);
+    if (!j) return fail(j.status().message());
+    auto e = Event::from_json(*j);
+    if (!e) return fail(e.status().message());
+    if (Status s = check_payload(e->payload); !s) return fail(s.message());
+    if (e->to_json().dump() != line) return fail("not in canonical form (an export line is its event's compact JSON, keys sorted)");
     if (Status s = v.feed(*e); !s) return s;
   }
   if (v.count() == 0) return Status::corruption("the export holds no event");

@@ -1,5 +1,7 @@
 #include "sync/protocol.h"
 
+#include "base/json_text.h"
+
 namespace posd::sync {
 
 using json = nlohmann::json;
@@ -51,8 +53,11 @@ std::string encode(const DownEntry& m) {
 }
 
 Result<Message> decode(std::string_view payload) {
-  json j = json::parse(payload, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return bad("not JSON");
+  // A repeated key would let two readers see two messages (a second "seq"):
+  // refused, like everything else that is not exactly one meaning.
+  auto parsed = parse_json(payload);
+  if (!parsed) return bad(parsed.status().message());
+  json& j = *parsed;
   if (!j.is_object()) return bad("not a JSON object");
   auto v = j.find("v");
   if (v == j.end() || !v->is_number_integer()) return bad("missing protocol version \"v\"");

@@ -159,6 +159,11 @@ TEST_CASE("bad basket input gets a precise error and changes nothing", "[checkou
   auto malformed = test::request(node.port(), "POST", lines, test::kCashierToken, "{\"code\": ");
   CHECK(malformed.status == 400);
   CHECK(malformed.json()["error"]["code"] == "malformed_json");
+  // {"qty":1,"qty":40}: we would read 40, a first-wins reader of a log 1.
+  auto twice = test::request(node.port(), "POST", lines, test::kCashierToken, R"({"code":"BREAD","qty":1,"qty":40})");
+  CHECK(twice.status == 400);
+  CHECK(twice.json()["error"]["code"] == "duplicate_key");
+  CHECK(twice.json()["error"]["message"] == "the request body repeats a key: duplicate key \"qty\"");
   CHECK(lane.get("/v1/baskets/" + id).json()["lines"].empty());
   CHECK(lane.post("/v1/baskets/" + id + "/complete").json()["error"]["code"] == "empty_basket");
   CHECK(lane.del(lines + "/1").json()["error"]["code"] == "line_not_found");

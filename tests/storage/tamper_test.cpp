@@ -2,6 +2,8 @@
 // verify at the changed seq, with the reason.
 #include <catch2/catch.hpp>
 
+#include <cctype>
+#include <functional>
 #include <sstream>
 
 #include "base/digest.h"
@@ -88,6 +90,44 @@ TEST_CASE("a forged row below seq 1 is caught, and the schema refuses one", "[ta
   CHECK(t.verify().message() == "seq -1: a row below seq 1, where the journal starts");
 }
 
+TEST_CASE("a stored payload is its canonical text, byte for byte", "[tamper]") {
+  // A first-wins reader (SQLite's json_extract) would see 553 where the hash
+  // covers 600: the stored bytes, not a parse of them, are what is checked.
+  SECTION("a duplicate key") {
+    Tampered t;
+    t.behind_the_back("UPDATE journal SET payload = '{\"total\":553,' || substr(payload, 2) WHERE seq = 7");
+    CHECK(t.verify().message() == "seq 7: payload: duplicate key \"total\"");
+  }
+  SECTION("white space") {
+    Tampered t;
+    t.behind_the_back("UPDATE journal SET payload = replace(payload, ':', ': ') WHERE seq = 7");
+    CHECK(t.verify().message() == "seq 7: payload: not in canonical form: the canonical form differs at byte 9");
+  }
+  SECTION("an escaped letter") {
+    Tampered t;
+    t.behind_the_back("UPDATE journal SET payload = replace(payload, 'total', 'tot\\u0061l') WHERE seq = 7");
+    CHECK(t.verify().message() == "seq 7: payload: not in canonical form: the canonical form differs at byte 5");
+  }
+}
+
+TEST_CASE("hex is lower case, or the row is refused, whichever column", "[tamper]") {
+  SECTION("signature") {
+    Tampered t;
+    t.behind_the_back("UPDATE journal SET signature = upper(signature) WHERE seq = 7");
+    CHECK(t.verify().message() == "seq 7: signature is not 128 lower-case hex digits");
+  }
+  SECTION("hash") {
+    Tampered t;
+    t.behind_the_back("UPDATE journal SET hash = upper(hash) WHERE seq = 7");
+    CHECK(t.verify().message() == "seq 7: hash is not 64 lower-case hex digits");
+  }
+  SECTION("prev_hash") {
+    Tampered t;
+    t.behind_the_back("UPDATE journal SET prev_hash = upper(prev_hash) WHERE seq = 7");
+    CHECK(t.verify().message() == "seq 7: prev_hash is not 64 lower-case hex digits");
+  }
+}
+
 TEST_CASE("a re-signed chain under another key fails on the genesis", "[tamper]") {
   Tampered t;
   auto other = StoreKey::load_or_create(t.dir.file("x.key"), t.dir.file("x.pub"));
@@ -125,7 +165,44 @@ TEST_CASE("an export verifies elsewhere with only the public key", "[tamper]") {
     std::istringstream in(out.str() + "{\"seq\": \"eleven\"}\n");
     CHECK_THAT(verify_export(in, *pub).status().message(), Catch::StartsWith("line 11:"));
     std::istringstream junk("not json\n");
-    CHECK(verify_export(junk, *pub).status().message() == "line 1: not JSON");
+    CHECK(verify_export(junk, *pub).status().message() == "line 1: not JSON (at byte 2)");
+  }
+  SECTION("an export line is its event's canonical JSON, nothing else") {
+    auto line_of = [&](const std::string& text, int n) {
+      size_t from = 0;
+      for (int i = 1; i < n; ++i) from = text.find('\n', from) + 1;
+      return std::pair{from, text.find('\n', from)};
+    };
+    struct Row {
+      const char* attack;
+      std::function<std::string(std::string)> edit;
+      const char* why;
+    };
+    const Row rows[] = {
+        {"a second seq, first", [](std::string l) { return "{\"seq\":4," + l.substr(1); }, "line 5: duplicate key \"seq\""},
+        {"a second total", [](std::string l) {
+           auto at = l.find("\"total\"");
+           return l.insert(at, "\"total\":1,");
+         }, "line 5: duplicate key \"total\" in /payload"},
+        {"an unknown field", [](std::string l) { return l.insert(l.size() - 1, ",\"zz\":1"); }, "line 5: unknown field \"zz\""},
+        {"white space", [](std::string l) {
+           auto at = l.find("\"total\":");
+           return l.insert(at + 8, " ");
+         }, "line 5: not in canonical form (an export line is its event's compact JSON, keys sorted)"},
+        {"upper-case signature", [](std::string l) {
+           auto at = l.find("\"signature\":\"") + 13;
+           for (size_t i = at; i < at + 128; ++i) l[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(l[i])));
+           return l;
+         }, "seq 5: signature is not 128 lower-case hex digits"},
+    };
+    for (const Row& r : rows) {
+      INFO(r.attack);
+      std::string text = out.str();
+      auto [from, to] = line_of(text, 5);
+      text.replace(from, to - from, r.edit(text.substr(from, to - from)));
+      std::istringstream in(text);
+      CHECK(verify_export(in, *pub).status().message() == r.why);
+    }
   }
   SECTION("a dropped line is a gap") {
     std::string text = out.str();

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cctype>
+
 #include "storage/journal.h"
 #include "hq/store.h"
 #include "sync/outbox.h"
@@ -56,7 +58,11 @@ TEST_CASE("messages round-trip through their JSON envelopes", "[protocol]") {
 TEST_CASE("undecodable messages say precisely why", "[protocol]") {
   struct Row { std::string payload; const char* error; };
   const std::vector<Row> rows = {
-      {"\x01\x02garbage", "not JSON"},
+      {"\x01\x02garbage", "not JSON (at byte 1)"},
+      {R"({"v":1,"type":"hello","store_id":"S1","store_id":"S2"})", "duplicate key \"store_id\""},
+      {R"({"v":1,"type":"journal","store_id":"S1","events":[{"seq":1,"seq":2}]})", "duplicate key \"seq\" in /events"},
+      {R"({"v":1,"type":"journal","store_id":"S1","events":[{"seq":1,"ts":"","business_day":"","type":"","payload":{},"prev_hash":"","hash":"","signature":"","via":"x"}]})",
+       "events[0]: unknown field \"via\""},
       {"[1,2]", "not a JSON object"},
       {R"({"type":"hello","store_id":"S1"})", "missing protocol version \"v\""},
       {R"({"v":2,"type":"hello","store_id":"S1"})", "unknown protocol version 2"},
@@ -134,7 +140,13 @@ TEST_CASE("forged batches are rejected, reported, and harm nothing", "[ledger]")
   SECTION("a signature that is not even hex") {
     auto b = s.batch(4, 6);
     b.events[1].signature = "zz";
-    CHECK((*ledger)->receive("S1", b)->rejected == "seq 5: bad signature");
+    CHECK((*ledger)->receive("S1", b)->rejected == "seq 5: signature is not 128 lower-case hex digits");
+    held = 4;
+  }
+  SECTION("a signature in upper case: one value, one spelling") {
+    auto b = s.batch(4, 6);
+    for (char& c : b.events[1].signature) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    CHECK((*ledger)->receive("S1", b)->rejected == "seq 5: signature is not 128 lower-case hex digits");
     held = 4;
   }
   SECTION("another store's events on this store's topic") {

@@ -1,0 +1,49 @@
+#include <catch2/catch.hpp>
+
+#include "base/json_text.h"
+
+using posd::parse_canonical;
+using posd::parse_json;
+
+TEST_CASE("a duplicate key is refused wherever it is, with where it is") {
+  struct Row {
+    const char* text;
+    const char* why;
+  };
+  const Row rows[] = {
+      {R"({"total":553,"total":1553})", "duplicate key \"total\""},
+      {R"({"a":{"b":1,"b":2}})", "duplicate key \"b\" in /a"},
+      {R"({"lines":[{"sku":"A","qty":1,"qty":9}]})", "duplicate key \"qty\" in /lines"},
+      {R"({"4111111111111111":1,"4111111111111111":2})", "duplicate key (a key that cannot be shown)"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.text);
+    auto j = parse_json(r.text);
+    REQUIRE_FALSE(j);
+    CHECK(j.status().message() == r.why);
+  }
+  // Equal keys in different objects are not duplicates.
+  CHECK(parse_json(R"({"a":{"x":1},"b":{"x":1},"x":[{"x":1},{"x":2}]})"));
+}
+
+TEST_CASE("the canonical form is the compact dump, byte for byte") {
+  REQUIRE(parse_canonical(R"({"a":1,"b":"é","c":[1,-2]})"));
+  struct Row {
+    const char* text;
+    const char* why;
+  };
+  const Row rows[] = {
+      {R"({"b":1,"a":2})", "not in canonical form: the canonical form differs at byte 2"},
+      {R"({"a": 1})", "not in canonical form: the canonical form differs at byte 5"},
+      {R"({"a":"\u0041"})", "not in canonical form: the canonical form differs at byte 6"},
+      {R"({"a":-0})", "not in canonical form: the canonical form differs at byte 5"},
+      {R"({"a":1,"a":1})", "duplicate key \"a\""},
+      {"{\"a\":\"\xff\"}", "not JSON (at byte 7)"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.text);
+    auto j = parse_canonical(r.text);
+    REQUIRE_FALSE(j);
+    CHECK(j.status().message() == r.why);
+  }
+}

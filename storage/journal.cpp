@@ -7,6 +7,8 @@
 
 #include "base/digest.h"
 #include "base/json_text.h"
+#include "base/log.h"
+#include "storage/chain_check.h"
 #include "storage/schema.h"
 
 namespace posd {
@@ -81,6 +83,10 @@ Result<std::unique_ptr<Journal>> Journal::open(Options o) {
     return Status::invalid_argument("a new journal needs a store_id");
   }
   if (Status s = j->check_genesis(); !s) return s;
+  j->check_and_checkpoint(/*at_open=*/true);
+  if (const uint64_t below = j->check_figures().from_seq; below > 0 && j->halted()) {
+    j->below_ = std::thread([p = j.get(), below] { p->check_below(below); });
+  }
   auto watcher = sql::Db::open(j->options_.db_path, sql::Db::Mode::read_only);
   if (!watcher) return watcher.status();
   j->watcher_.emplace(std::move(*watcher));
@@ -99,6 +105,56 @@ Journal::Journal(Options options, sql::Db db, StoreKey key)
     : options_(std::move(options)), db_(std::move(db)), key_(std::move(key)) {}
 
 Journal::~Journal() { close(); }
+
+Status Journal::halted() const {
+  std::lock_guard lock(check_mu_);
+  return halted_;
+}
+
+void Journal::halt(Status why) {
+  std::lock_guard lock(check_mu_);
+  if (!halted_) return;  // the first reason stands
+  halted_ = Status::corruption("signing stopped: " + why.message());
+  log::get("journal")->error("{}: {} (posd signs nothing more on this journal; see docs/operations.md, "
+                             "\"A broken journal\")", options_.db_path, halted_.message());
+}
+
+Journal::CheckFigures Journal::check_figures() const {
+  std::lock_guard lock(check_mu_);
+  return figures_;
+}
+
+void Journal::check_and_checkpoint(bool at_open) {
+  if (!halted()) return;
+  sql::Txn txn(db_);
+  if (!txn.status()) return;  // busy or failing: the next checkpoint tries again
+  ChainCheck c = check_chain(db_, public_key(), options_.store_id);
+  Status verdict = c.verdict;
+  if (verdict && at_open && options_.check_state) verdict = options_.check_state(db_, c.head_seq);
+  if (!verdict) return halt(verdict);
+  if (c.head_seq > 0) {
+    if (Status s = record_checkpoint(db_, key_, options_.store_id, c.head_seq, c.head_hash); !s) return;
+  }
+  if (Status s = txn.commit(); !s) return;
+  checked_seq_ = c.head_seq;
+  std::lock_guard lock(check_mu_);
+  const bool below_checked = figures_.below_checked;
+  figures_ = CheckFigures{c.from_seq, c.head_seq, c.events, c.took, at_open ? c.from_seq == 0 : below_checked};
+}
+
+// Beside the writer, on a connection of its own: seq 1 to the checkpoint
+// the start began after.
+void Journal::check_below(uint64_t until) {
+  auto db = sql::Db::open(options_.db_path, sql::Db::Mode::read_only);
+  if (!db) return;
+  if (Status s = db->exec("BEGIN"); !s) return;
+  ChainCheck c = check_chain_below(*db, public_key(), until, [this] { return stop_below_.load(); });
+  db->exec("COMMIT");
+  if (stop_below_.load()) return;
+  if (!c.verdict) return halt(c.verdict);
+  std::lock_guard lock(check_mu_);
+  figures_.below_checked = true;
+}
 
 void Journal::raise_last_seq(uint64_t seq) const {
   uint64_t seen = last_seq_.load(std::memory_order_acquire);
@@ -197,6 +253,8 @@ void Journal::close() {
     cv_.notify_all();
   }
   if (writer_.joinable()) writer_.join();
+  stop_below_.store(true);
+  if (below_.joinable()) below_.join();
 }
 
 void Journal::run() {
@@ -205,7 +263,11 @@ void Journal::run() {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // closing, and everything queued is done
+      if (queue_.empty()) {  // closing, and everything queued is done
+        lock.unlock();
+        if (head_seq_ != checked_seq_) check_and_checkpoint(false);
+        return;
+      }
       while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -218,6 +280,7 @@ void Journal::run() {
     if (options_.on_commit) options_.on_commit(batch.size(), std::chrono::steady_clock::now() - started);
     for (Write& w : batch) w.done(std::move(w.result));
     batch.clear();
+    if (head_seq_ >= checked_seq_ + options_.checkpoint_every) check_and_checkpoint(false);
     busy_.store(false, std::memory_order_release);
   }
 }
@@ -231,6 +294,7 @@ void Journal::commit_batch(std::vector<Write>& batch) {
   const std::string ts = format_utc(now);
   const std::string day = options_.business_day(now);
 
+  if (Status h = halted(); !h) return fail_all(h);
   sql::Txn txn(db_);
   if (!txn.status()) return fail_all(txn.status());
   // Another process (posctl) may have appended since our last batch: the
@@ -251,7 +315,9 @@ void Journal::commit_batch(std::vector<Write>& batch) {
       }
     }
   }
-  if (Status s = txn.commit(); !s) {
+  // The head mark moves with the head: a journal cut behind it shows at start.
+  Status marked = head_seq_ == batch_start_seq ? Status::ok() : record_mark(db_, "head", head_seq_, head_hash_);
+  if (Status s = marked ? txn.commit() : marked; !s) {
     head_seq_ = batch_start_seq;
     head_hash_ = batch_start_hash;
     return fail_all(s);

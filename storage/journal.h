@@ -75,11 +75,21 @@ class Journal {
     // Called on the writer thread after each commit with the batch's size and
     // its time (transaction and fsync). Must be quick and thread-safe.
     std::function<void(size_t writes, std::chrono::nanoseconds took)> on_commit{};
+    // Checks the state tables (sales, counters, …) against the journal's
+    // head at open, inside the chain check's transaction; a failure stops
+    // signing like a broken chain. Empty: no state to check (tools, tests).
+    std::function<Status(sql::Db& db, uint64_t head_seq)> check_state{};
+    // The writer verifies the chain and moves the checkpoint every this many
+    // events, and at close.
+    uint64_t checkpoint_every = 10000;
   };
 
   // Opens (creating when absent) the database, migrates the schema, loads or
   // creates the store key, writes the genesis into an empty journal, and
-  // starts the writer thread.
+  // starts the writer thread. It checks the chain from the last checkpoint
+  // to the end, and the part before the checkpoint on a thread of its own
+  // after; a break found by either stops signing (halted()) but not the
+  // open: the store keeps serving reads and saying what is wrong.
   static Result<std::unique_ptr<Journal>> open(Options options);
 
   Journal(const Journal&) = delete;
@@ -120,6 +130,21 @@ class Journal {
   const PublicKey& public_key() const { return key_.public_key(); }
   const std::string& db_path() const { return options_.db_path; }
 
+  // Ok, or why this journal signs nothing: a write fails with this status
+  // (corruption). Set by a chain or state check, or by halt(). Any thread.
+  Status halted() const;
+  // Stops signing for good (until a restart finds the journal whole).
+  void halt(Status why);
+  // The last chain check's figures (start, checkpoint or close). Any thread.
+  struct CheckFigures {
+    uint64_t from_seq = 0;       // the checkpoint it started after
+    uint64_t verified_seq = 0;   // the chain is verified up to here
+    uint64_t events = 0;
+    std::chrono::nanoseconds took{};
+    bool below_checked = false;  // the part before the start's checkpoint too
+  };
+  CheckFigures check_figures() const;
+
  private:
   struct Write {
     Mutation mutation;
@@ -134,6 +159,10 @@ class Journal {
   Status check_genesis();
   void run();
   void commit_batch(std::vector<Write>& batch);
+  // Verifies the chain from the checkpoint to the head and moves the
+  // checkpoint there, or halts. Writer thread (or open, before it runs).
+  void check_and_checkpoint(bool at_open);
+  void check_below(uint64_t until);
   Status apply(Write& w, const std::string& ts, const std::string& day);
 
   Options options_;
@@ -157,6 +186,13 @@ class Journal {
   std::deque<Write> queue_;
   bool closing_ = false;
   std::thread writer_;
+
+  mutable std::mutex check_mu_;
+  Status halted_ = Status::ok();
+  CheckFigures figures_;
+  uint64_t checked_seq_ = 0;  // writer thread only
+  std::atomic<bool> stop_below_{false};
+  std::thread below_;
 };
 
 // Reads journal rows with seq >= from, in order, calling fn for each until it

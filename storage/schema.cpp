@@ -140,6 +140,20 @@ CREATE TABLE hq_terminal (
   role         TEXT NOT NULL CHECK (role IN ('cashier', 'supervisor'))
 ) STRICT;
 )sql",
+    // 5: marks kept beside the journal (storage/chain_check.h): the head the
+    // writer last wrote, the checkpoint verified up to (signed), and the
+    // event HQ last acknowledged holding.
+    R"sql(
+CREATE TABLE journal_mark (
+  name      TEXT    PRIMARY KEY CHECK (name IN ('head', 'checkpoint', 'hq_ack')),
+  seq       INTEGER NOT NULL,
+  hash      TEXT    NOT NULL,
+  signature TEXT    NOT NULL,
+  at        TEXT    NOT NULL
+) STRICT;
+INSERT INTO journal_mark(name, seq, hash, signature, at)
+  SELECT 'head', seq, hash, '', ts FROM journal ORDER BY seq DESC LIMIT 1;
+)sql",
 };
 
 }  // namespace

@@ -1,0 +1,147 @@
+// posd checks its own chain when it opens the journal, and signs nothing on
+// a broken one: a changed row, a removed row, a cut tail, a journal behind
+// what HQ acknowledged. The open still succeeds, so the store can say why.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "storage/chain_check.h"
+#include "storage/journal.h"
+#include "tests/support/temp_dir.h"
+
+using namespace posd;
+
+namespace {
+
+struct Store {
+  test::TempDir dir;
+  std::string path = dir.file("s.db");
+
+  // 35 events: the genesis and 34 sales, written and closed cleanly (which
+  // leaves a checkpoint at 35).
+  Store() {
+    auto j = Journal::open({.db_path = path, .store_id = "S1"});
+    REQUIRE(j);
+    for (int i = 1; i <= 34; ++i) REQUIRE((*j)->append(Entry{"sale", {{"receipt_no", i}, {"total", 100 * i}}}));
+  }
+  void behind_the_back(const std::string& sql) {
+    auto db = sql::Db::open(path);
+    REQUIRE(db->exec("DROP TRIGGER IF EXISTS journal_no_update; DROP TRIGGER IF EXISTS journal_no_delete;"
+                     "DROP TRIGGER IF EXISTS journal_gap_free;"));
+    REQUIRE(db->exec(sql));
+  }
+  std::unique_ptr<Journal> open() {
+    auto j = Journal::open({.db_path = path, .store_id = "S1"});
+    REQUIRE(j);
+    return std::move(*j);
+  }
+};
+
+// Waits for the check of the part below the checkpoint, which runs beside
+// the writer after open (no time limit is asserted: only the outcome).
+void wait_below(const Journal& j) {
+  for (int i = 0; i < 2000 && j.halted() && !j.check_figures().below_checked; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::string refused(Journal& j) {
+  auto r = j.append(Entry{"sale", {{"receipt_no", 99}, {"total", 1}}});
+  REQUIRE_FALSE(r);
+  CHECK(r.status().code() == Status::Code::corruption);
+  return r.status().message();
+}
+
+}  // namespace
+
+TEST_CASE("a whole journal opens from its checkpoint, and the part below is checked beside the writer", "[chain]") {
+  Store s;
+  auto j = s.open();
+  CHECK(j->halted());
+  CHECK(j->check_figures().from_seq == 35);
+  CHECK(j->check_figures().events == 0);
+  wait_below(*j);
+  CHECK(j->check_figures().below_checked);
+  REQUIRE(j->append(Entry{"sale", {{"receipt_no", 35}, {"total", 1}}}));
+  CHECK(j->last_seq() == 36);
+}
+
+TEST_CASE("a changed row below the checkpoint stops signing once the check beside the writer reaches it", "[chain]") {
+  Store s;
+  s.behind_the_back("UPDATE journal SET payload = '{\"receipt_no\":10,\"total\":1}' WHERE seq = 11");
+  auto j = s.open();
+  wait_below(*j);
+  CHECK(j->halted().message() == "signing stopped: seq 11: hash mismatch");
+  CHECK(refused(*j) == "signing stopped: seq 11: hash mismatch");
+  CHECK(j->last_seq() == 35);
+}
+
+TEST_CASE("without a checkpoint, or with one the key did not sign, the whole chain is checked at open", "[chain]") {
+  Store s;
+  s.behind_the_back("UPDATE journal SET payload = '{\"receipt_no\":10,\"total\":1}' WHERE seq = 11");
+  SECTION("no checkpoint") { s.behind_the_back("DELETE FROM journal_mark WHERE name = 'checkpoint'"); }
+  SECTION("a forged checkpoint") { s.behind_the_back("UPDATE journal_mark SET signature = '00' WHERE name = 'checkpoint'"); }
+  auto j = s.open();
+  CHECK(j->halted().message() == "signing stopped: seq 11: hash mismatch");
+  CHECK(j->check_figures().below_checked == false);
+  CHECK(refused(*j) == "signing stopped: seq 11: hash mismatch");
+}
+
+TEST_CASE("a removed row is found at open, wherever it was", "[chain]") {
+  Store s;
+  s.behind_the_back("DELETE FROM journal WHERE seq = 19");
+  auto j = s.open();
+  CHECK(j->halted().message() == "signing stopped: seq 20: gap: expected seq 19");
+  CHECK(refused(*j) == "signing stopped: seq 20: gap: expected seq 19");
+}
+
+TEST_CASE("a cut tail is found against the marks: what posd verified, wrote, and HQ acknowledged", "[chain]") {
+  Store s;
+  {
+    auto db = sql::Db::open(s.path);
+    REQUIRE(record_mark(*db, "hq_ack", 33, "placeholder"));
+    // The real hash of 33, as the store records it on HQ's ack.
+    REQUIRE(db->exec("UPDATE journal_mark SET hash = (SELECT hash FROM journal WHERE seq = 33) WHERE name = 'hq_ack'"));
+  }
+  s.behind_the_back("DELETE FROM journal WHERE seq > 30");
+  std::string who;
+  SECTION("the checkpoint") { who = "posd verified up to seq 35"; }
+  SECTION("the head the writer recorded") {
+    s.behind_the_back("DELETE FROM journal_mark WHERE name = 'checkpoint'");
+    who = "posd wrote up to seq 35";
+  }
+  SECTION("HQ's ack, when the marks of posd's own were removed too") {
+    s.behind_the_back("DELETE FROM journal_mark WHERE name IN ('checkpoint', 'head')");
+    who = "HQ acknowledged holding up to seq 33";
+  }
+  auto j = s.open();
+  CHECK_THAT(j->halted().message(), Catch::StartsWith("signing stopped: the journal ends at seq 30, but " + who));
+  CHECK_THAT(j->halted().message(), Catch::EndsWith("events were removed from its end"));
+  CHECK(j->last_seq() == 30);
+  refused(*j);
+}
+
+TEST_CASE("a rewritten tail re-signed with the key is still not the event HQ acknowledged", "[chain]") {
+  Store s;
+  {
+    auto db = sql::Db::open(s.path);
+    REQUIRE(record_mark(*db, "hq_ack", 33, std::string(64, 'a')));
+  }
+  auto j = s.open();
+  CHECK_THAT(j->halted().message(), Catch::StartsWith("signing stopped: seq 33: not the event HQ acknowledged holding (at "));
+}
+
+TEST_CASE("the state check runs at open and stops signing when the state is ahead of the journal", "[chain]") {
+  Store s;
+  Journal::Options o{.db_path = s.path, .store_id = "S1"};
+  uint64_t seen = 0;
+  o.check_state = [&](sql::Db&, uint64_t head) {
+    seen = head;
+    return Status::corruption("the state says so");
+  };
+  auto j = Journal::open(o);
+  REQUIRE(j);
+  CHECK(seen == 35);
+  CHECK((*j)->halted().message() == "signing stopped: the state says so");
+}

@@ -15,6 +15,7 @@ const char* to_string(Status::Code code) {
     case Status::Code::corruption: return "corruption";
     case Status::Code::io_error: return "io_error";
     case Status::Code::disk_full: return "disk_full";
+    case Status::Code::halted: return "halted";
     case Status::Code::unavailable: return "unavailable";
   }
   return "unknown";

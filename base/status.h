@@ -25,6 +25,7 @@ class Status {
     io_error,          // the disk or the database failed
     disk_full,
     unavailable,       // shutting down or not ready
+    halted,            // the journal is broken: nothing more is signed until it is whole
   };
 
   Status() = default;
@@ -35,6 +36,7 @@ class Status {
   static Status corruption(std::string m) { return {Code::corruption, std::move(m)}; }
   static Status io_error(std::string m) { return {Code::io_error, std::move(m)}; }
   static Status disk_full(std::string m) { return {Code::disk_full, std::move(m)}; }
+  static Status halted(std::string m) { return {Code::halted, std::move(m)}; }
   static Status unavailable(std::string m) { return {Code::unavailable, std::move(m)}; }
   static Status refused(std::string m) { return {Code::refused, std::move(m)}; }
   static Status permission_denied(std::string m) { return {Code::permission_denied, std::move(m)}; }

@@ -36,6 +36,19 @@ Result<json> figures(sql::Db& db) {
   return to_json(report_figures(sold, returned, *period, *grand));
 }
 
+// Whether the journal signs, and how far its chain is verified.
+json journal_check(const Journal& j) {
+  const Journal::CheckFigures f = j.check_figures();
+  const Status halted = j.halted();
+  json out = {{"signing", static_cast<bool>(halted)},
+              {"verified_seq", f.verified_seq},
+              {"checked_from_seq", f.from_seq},
+              {"verified_below_checkpoint", f.below_checked},
+              {"check_ms", std::chrono::duration_cast<std::chrono::milliseconds>(f.took).count()}};
+  if (!halted) out["broken"] = halted.message();
+  return out;
+}
+
 }  // namespace
 
 Outcome Checkout::x_report() {
@@ -93,6 +106,7 @@ Outcome Checkout::status() {
                            {"open_baskets", baskets_.size()},
                            {"currency", rules_.currency},
                            {"hq", {{"configured", false}, {"link", "offline"}, {"acked_seq", *acked}}},
+                           {"journal", journal_check(journal_)},
                            {"version", POSD_VERSION}});
 }
 

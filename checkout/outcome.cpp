@@ -19,6 +19,7 @@ Outcome Outcome::from(const Status& s) {
     case Why::permission_denied: return error(s.code(), "forbidden", s.message());
     case Why::unsupported: return error(s.code(), "unsupported", s.message());
     case Why::refused: return error(s.code(), "refused", s.message());
+    case Why::halted: return error(s.code(), "journal_broken", s.message());
     case Why::corruption:
     case Why::io_error: return error(s.code(), "storage_error", s.message());
   }

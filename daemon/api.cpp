@@ -76,6 +76,9 @@ Outcome Api::readiness() {
   auto probe = checkout_.reader().query_int("SELECT COUNT(*) FROM counter");
   if (!probe) return Outcome::error(Why::unavailable, "not_ready", "the database does not answer: " + probe.status().message());
   const Journal& j = checkout_.journal();
+  if (Status broken = j.halted(); !broken) {
+    return Outcome::error(Why::unavailable, "journal_broken", broken.message() + "; reads still work");
+  }
   if (j.disk_full()) {
     return Outcome::error(Why::unavailable, "disk_full", "the disk is full: sales are refused until space returns; reads still work");
   }

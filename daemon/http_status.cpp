@@ -12,7 +12,8 @@ int http_status(const Outcome& o) {
     case Why::conflict: return 409;
     case Why::unsupported: return 415;
     case Why::refused: return 422;
-    case Why::unavailable: return 503;
+    case Why::unavailable:
+    case Why::halted: return 503;  // a broken journal: nothing is signed until it is whole
     case Why::disk_full: return 507;
     case Why::corruption:
     case Why::io_error: return 500;

@@ -1,6 +1,7 @@
 #include "daemon/store_node.h"
 
 #include "base/log.h"
+#include "checkout/state_check.h"
 #include "daemon/tls.h"
 
 namespace posd {
@@ -63,6 +64,7 @@ Status StoreNode::build(http::Server::Options server) {
   Journal::Options jo;
   jo.db_path = config_.database;
   jo.store_id = config_.store_id;
+  jo.check_state = check_state;
   jo.on_commit = [m = metrics_.get()](size_t writes, std::chrono::nanoseconds took) {
     m->commit(writes, std::chrono::duration<double>(took).count());
   };

@@ -30,6 +30,13 @@ CREATE TABLE IF NOT EXISTS hq_event (
   signature    TEXT    NOT NULL,
   PRIMARY KEY (store_id, seq)
 ) STRICT;
+CREATE TABLE IF NOT EXISTS hq_alarm (
+  id       INTEGER PRIMARY KEY,
+  store_id TEXT    NOT NULL,
+  at       TEXT    NOT NULL,
+  seq      INTEGER NOT NULL,
+  reason   TEXT    NOT NULL
+) STRICT;
 CREATE TABLE IF NOT EXISTS hq_rejected (
   id       INTEGER PRIMARY KEY,
   store_id TEXT    NOT NULL,
@@ -44,7 +51,18 @@ Status record_rejection(sql::Db& db, const std::string& store_id, const std::str
   return (*st)->bind(1, store_id).bind(2, format_utc(Clock::system().now())).bind(3, reason).run();
 }
 
+Status record_alarm(sql::Db& db, const std::string& store_id, uint64_t seq, const std::string& reason) {
+  auto st = db.cached("INSERT INTO hq_alarm(store_id, at, seq, reason) VALUES (?1, ?2, ?3, ?4)");
+  if (!st) return st.status();
+  return (*st)->bind(1, store_id).bind(2, format_utc(Clock::system().now())).bind(3, static_cast<int64_t>(seq))
+      .bind(4, reason).run();
+}
+
 }  // namespace
+
+Status HqLedger::alarm(const std::string& store_id, uint64_t seq, const std::string& reason) {
+  return record_alarm(db_, store_id, seq, reason);
+}
 
 Result<HqLedger> HqLedger::open(const std::string& path) {
   auto db = sql::Db::open(path);
@@ -156,7 +174,13 @@ Result<Received> HqLedger::receive_once(const std::string& topic_store_id, const
     if (e.seq <= out.acked_seq) {
       auto held = held_hash(topic_store_id, e.seq);
       if (!held) return held.status();
-      if (*held != e.hash) return refuse("seq " + std::to_string(e.seq) + ": differs from the event HQ holds");
+      if (*held != e.hash) {
+        // Not a transport fault: the store's journal now says something else
+        // under a seq HQ holds. Kept as a tampering alarm besides the rejection.
+        const std::string why = "seq " + std::to_string(e.seq) + ": differs from the event HQ holds";
+        if (Status s = record_alarm(db_, topic_store_id, e.seq, why + ": the store's journal was rewritten"); !s) return s;
+        return refuse(why);
+      }
       ++out.duplicates;
       continue;
     }
@@ -210,8 +234,19 @@ Result<json> HqLedger::report(const std::string& store_id) {
     if (!*row) break;
     rejected.push_back({{"at", st->text(0)}, {"reason", st->text(1)}});
   }
+  json alarms = json::array();
+  auto al = db_.prepare("SELECT at, seq, reason FROM hq_alarm WHERE store_id = ?1 ORDER BY id");
+  if (!al) return al.status();
+  al->bind(1, store_id);
+  for (;;) {
+    auto row = al->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    alarms.push_back({{"at", al->text(0)}, {"seq", al->int64(1)}, {"reason", al->text(2)}});
+  }
   return json{{"store_id", store_id}, {"acked_seq", *acked}, {"events", events->value_or(0)},
-              {"sales", sales->value_or(0)}, {"sales_total", total->value_or(0)}, {"rejected", rejected}};
+              {"sales", sales->value_or(0)}, {"sales_total", total->value_or(0)}, {"rejected", rejected},
+              {"alarms", alarms}};
 }
 
 }  // namespace posd::hq

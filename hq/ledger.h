@@ -27,6 +27,8 @@ class HqLedger {
   Result<Received> receive(const std::string& topic_store_id, const sync::JournalBatch& batch);
   // Records a payload that could not even be decoded.
   Status reject(const std::string& topic_store_id, const std::string& reason);
+  // Records a tampering alarm: the store's journal contradicts what HQ holds.
+  Status alarm(const std::string& store_id, uint64_t seq, const std::string& reason);
 
   Result<uint64_t> acked_seq(const std::string& store_id);
   // Every registered store, by id.

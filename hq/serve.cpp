@@ -124,6 +124,15 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     }
     logger->info("{}: hello (journal seq {}, HQ holds {}, applied up to hq_seq {})", store_id, hello.journal_seq, *held,
                  hello.hq_applied_seq);
+    if (hello.journal_seq < *held) {
+      // The store's journal ends before events HQ holds: cut, rewritten, or
+      // an older copy. The store stops signing when it hears HQ's ack.
+      const std::string why = "the store announces its journal ends at seq " + std::to_string(hello.journal_seq) +
+                              ", behind the " + std::to_string(*held) +
+                              " HQ holds: its journal lost events, or is an older copy";
+      logger->error("{}: tampering alarm: {}", store_id, why);
+      if (Status s = store->alarm(store_id, hello.journal_seq, why); !s) logger->error("cannot record an alarm: {}", s.message());
+    }
     Peer& p = peer(store_id);
     p.online = true;
     if (Status s = store->down_ack(store_id, hello.hq_applied_seq); !s) logger->warn("{}: {}", store_id, s.message());

@@ -24,6 +24,9 @@ class SqliteStore final : public HqStore {
   Result<std::vector<std::string>> stores() override { return ledger_.stores(); }
   Result<Received> receive(const std::string& id, const sync::JournalBatch& b) override { return ledger_.receive(id, b); }
   Status reject(const std::string& id, const std::string& reason) override { return ledger_.reject(id, reason); }
+  Status alarm(const std::string& id, uint64_t seq, const std::string& reason) override {
+    return ledger_.alarm(id, seq, reason);
+  }
   Result<uint64_t> acked_seq(const std::string& id) override { return ledger_.acked_seq(id); }
   Result<nlohmann::json> report(const std::string& id) override {
     auto r = ledger_.report(id);

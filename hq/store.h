@@ -44,9 +44,14 @@ class HqStore {
   virtual Result<Received> receive(const std::string& topic_store_id, const sync::JournalBatch& batch) = 0;
   // Records a payload that could not even be decoded.
   virtual Status reject(const std::string& store_id, const std::string& reason) = 0;
+  // Records a tampering alarm, distinct from a transport fault: the store's
+  // journal contradicts what HQ holds (another event under a held seq, a
+  // head announced behind what HQ holds). receive() raises the first itself.
+  virtual Status alarm(const std::string& store_id, uint64_t seq, const std::string& reason) = 0;
   // The highest seq held without a gap; not_found for an unknown store.
   virtual Result<uint64_t> acked_seq(const std::string& store_id) = 0;
   // {"store_id", "acked_seq", "events", "sales", "sales_total", "rejected": [...],
+  //  "alarms": [{"at", "seq", "reason"}],
   //  "down_log": {"last_hq_seq", "acked_by_store"}}
   virtual Result<nlohmann::json> report(const std::string& store_id) = 0;
 

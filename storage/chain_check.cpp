@@ -164,4 +164,13 @@ Status record_mark(sql::Db& db, std::string_view name, uint64_t seq, const std::
       .bind(4, format_utc(std::chrono::system_clock::now())).run();
 }
 
+Status advance_mark(sql::Db& db, std::string_view name, uint64_t seq) {
+  auto st = db.cached(
+      "INSERT INTO journal_mark(name, seq, hash, signature, at) SELECT ?1, seq, hash, '', ?3 FROM journal WHERE seq = ?2 "
+      "ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at "
+      "WHERE excluded.seq > journal_mark.seq");
+  if (!st) return st.status();
+  return (*st)->bind(1, name).bind(2, static_cast<int64_t>(seq)).bind(3, format_utc(std::chrono::system_clock::now())).run();
+}
+
 }  // namespace posd

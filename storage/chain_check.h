@@ -45,5 +45,8 @@ Status record_checkpoint(sql::Db& db, const StoreKey& key, std::string_view stor
 
 // Records a mark: "head" (the writer, each batch) or "hq_ack" (HQ's ack).
 Status record_mark(sql::Db& db, std::string_view name, uint64_t seq, const std::string& hash);
+// Moves mark `name` to the journal's event at `seq` when that is ahead of
+// where it is (HQ's ack: the furthest event HQ ever held stays the anchor).
+Status advance_mark(sql::Db& db, std::string_view name, uint64_t seq);
 
 }  // namespace posd

@@ -114,7 +114,7 @@ Status Journal::halted() const {
 void Journal::halt(Status why) {
   std::lock_guard lock(check_mu_);
   if (!halted_) return;  // the first reason stands
-  halted_ = Status::corruption("signing stopped: " + why.message());
+  halted_ = Status::halted("signing stopped: " + why.message());
   log::get("journal")->error("{}: {} (posd signs nothing more on this journal; see docs/operations.md, "
                              "\"A broken journal\")", options_.db_path, halted_.message());
 }
@@ -130,7 +130,16 @@ void Journal::check_and_checkpoint(bool at_open) {
   if (!txn.status()) return;  // busy or failing: the next checkpoint tries again
   ChainCheck c = check_chain(db_, public_key(), options_.store_id);
   Status verdict = c.verdict;
-  if (verdict && at_open && options_.check_state) verdict = options_.check_state(db_, c.head_seq);
+  if (verdict && at_open && options_.check_state) {
+    verdict = options_.check_state(db_, c.head_seq);
+    // State that disagrees with the journal may be an edited event below the
+    // checkpoint: the chain's own verdict names the cause more precisely.
+    if (!verdict && c.from_seq > 0) {
+      if (ChainCheck below = check_chain_below(db_, public_key(), c.from_seq, nullptr); !below.verdict) {
+        verdict = below.verdict;
+      }
+    }
+  }
   if (!verdict) return halt(verdict);
   if (c.head_seq > 0) {
     if (Status s = record_checkpoint(db_, key_, options_.store_id, c.head_seq, c.head_hash); !s) return;

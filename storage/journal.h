@@ -131,7 +131,7 @@ class Journal {
   const std::string& db_path() const { return options_.db_path; }
 
   // Ok, or why this journal signs nothing: a write fails with this status
-  // (corruption). Set by a chain or state check, or by halt(). Any thread.
+  // (Code::halted). Set by a chain or state check, or by halt(). Any thread.
   Status halted() const;
   // Stops signing for good (until a restart finds the journal whole).
   void halt(Status why);

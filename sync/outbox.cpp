@@ -1,5 +1,6 @@
 #include "sync/outbox.h"
 
+#include "storage/chain_check.h"
 #include "storage/cursor.h"
 
 #include <chrono>
@@ -79,6 +80,9 @@ Mutation Outbox::ack(uint64_t acked_seq) {
                                       std::to_string(ctx.next_seq - 1));
     }
     if (Status s = cursor::advance(ctx.db, kAcked, acked_seq); !s) return s;
+    // HQ's ack is the anchor outside the store: the journal must always hold
+    // the event HQ holds under that seq (storage/chain_check.h).
+    if (Status s = advance_mark(ctx.db, "hq_ack", acked_seq); !s) return s;
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now().time_since_epoch());
     if (Status s = cursor::advance(ctx.db, "hq_ack_at_ms", static_cast<uint64_t>(now.count())); !s) return s;

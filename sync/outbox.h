@@ -23,7 +23,8 @@ class Outbox {
   // the payloads pass `max_bytes` (one event at least).
   Result<std::vector<Event>> read(uint64_t first, size_t limit, size_t max_bytes = SIZE_MAX);
   // A write that records HQ's cumulative ack of everything up to `acked_seq`,
-  // and when it came (cursor hq_ack_at_ms, for posctl status).
+  // when it came (cursor hq_ack_at_ms, for posctl status), and the acked
+  // event's hash as the journal's hq_ack mark.
   // An ack beyond the journal's head is refused: HQ cannot hold what was never sent.
   static Mutation ack(uint64_t acked_seq);
   // A write that moves hq_acked_seq back to `seq` (when it is ahead of it):

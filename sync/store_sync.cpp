@@ -150,19 +150,28 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
       if (hello->store_id == journal.store_id() && hello->hq_acked_seq < window.acked()) {
         rewind(hello->hq_acked_seq, "HQ's hello says it holds");
       }
+      journal.refresh();
+      if (hello->store_id == journal.store_id() && hello->hq_acked_seq > journal.last_seq()) {
+        return behind_hq(hello->hq_acked_seq, "says in its hello it holds");
+      }
       up();
       return;
     }
     quarantine("not a down-log entry", payload);
   }
 
+  // HQ holds events this journal does not: its tail was cut, or the database
+  // is an older copy. Signing on would reuse those seqs for other events.
+  void behind_hq(uint64_t held, const char* how) {
+    ++figures.rejected_acks;
+    journal.halt(Status::halted("HQ " + std::string(how) + " this store's events up to seq " + std::to_string(held) +
+                                ", but the journal ends at seq " + std::to_string(journal.last_seq()) +
+                                ": events were removed from its end, or this database is an older copy"));
+  }
+
   void journal_acked(uint64_t seq) {
     journal.refresh();
-    if (seq > journal.last_seq()) {
-      ++figures.rejected_acks;
-      logger->warn("HQ acked seq {} beyond the journal's last seq {}; ignored", seq, journal.last_seq());
-      return;
-    }
+    if (seq > journal.last_seq()) return behind_hq(seq, "acknowledges");
     if (seq < window.acked()) {
       rewind(seq, "HQ acknowledges");
       send();

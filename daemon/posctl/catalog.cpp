@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "storage/catalog_json.h"
+#include "checkout/state_check.h"
 #include "checkout/checkout.h"
 #include "storage/catalog.h"
 #include "daemon/posctl/commands.h"
@@ -29,7 +30,7 @@ int catalog_import(const CatalogImportArgs& a) {
     std::cerr << "posctl: " << a.file << ": " << catalog.status().message() << "\n";
     return 1;
   }
-  auto journal = posd::Journal::open({.db_path = a.db, .store_id = a.store});
+  auto journal = posd::Journal::open({.db_path = a.db, .store_id = a.store, .check_state = posd::check_state});
   if (!journal) {
     std::cerr << "posctl: " << journal.status().message() << "\n";
     return 2;
@@ -58,7 +59,7 @@ int catalog_import(const CatalogImportArgs& a) {
 namespace posctl {
 
 int stock_receive(const StockReceiveArgs& a) {
-  auto journal = posd::Journal::open({.db_path = a.db});
+  auto journal = posd::Journal::open({.db_path = a.db, .check_state = posd::check_state});
   if (!journal) {
     std::cerr << "posctl: " << journal.status().message() << "\n";
     return 2;

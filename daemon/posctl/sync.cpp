@@ -1,13 +1,14 @@
 #include <iostream>
 
 #include "daemon/posctl/commands.h"
+#include "checkout/state_check.h"
 #include "storage/cursor.h"
 #include "sync/outbox.h"
 
 namespace posctl {
 
 int sync_rewind(const SyncRewindArgs& a) {
-  auto journal = posd::Journal::open({.db_path = a.db});
+  auto journal = posd::Journal::open({.db_path = a.db, .check_state = posd::check_state});
   if (!journal) {
     std::cerr << "posctl: " << journal.status().message() << "\n";
     return 2;

@@ -9,8 +9,10 @@
 #include <poll.h>
 
 #include <future>
+#include <regex>
 
 #include "storage/catalog_json.h"
+#include "tests/support/process.h"
 #include "checkout/checkout.h"
 #include "storage/catalog.h"
 
@@ -104,7 +106,7 @@ void load_demo_catalog(Journal& journal) {
     std::vector<Entry> entries{{"catalog_imported", {{"items", catalog->items.size()}}}};
     for (const Item& it : catalog->items) {
       if (it.unit != Unit::each) continue;
-      Outcome o = record_stock_movement(ctx, entries, {it.sku, MovementType::receive, 40, "test"}, "test");
+      posd::Outcome o = record_stock_movement(ctx, entries, {it.sku, MovementType::receive, 40, "test"}, "test");
       if (!o.ok()) return Status::io_error(o.body.dump());
     }
     return entries;
@@ -156,6 +158,24 @@ std::string raw_exchange(uint16_t port, const std::string& raw, int timeout_ms) 
     out.append(buf, n);
   }
   return out;
+}
+
+void make_demo_store(const TempDir& dir) {
+  auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "TEST-1"});
+  REQUIRE(j);
+  load_demo_catalog(**j);
+}
+
+uint16_t port_from_log(const std::string& log) {
+  std::smatch m;
+  std::regex re("serving on http://127\\.0\\.0\\.1:([0-9]+)");
+  REQUIRE(std::regex_search(log, m, re));
+  return static_cast<uint16_t>(std::stoi(m[1]));
+}
+
+uint16_t await_serving(Child& posd) {
+  REQUIRE(posd.wait_for_err("serving on"));
+  return port_from_log(posd.err());
 }
 
 }  // namespace posd::test

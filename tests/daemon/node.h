@@ -60,6 +60,14 @@ HttpResult request(uint16_t port, const std::string& method, const std::string& 
 // units of every item sold by unit.
 void load_demo_catalog(Journal& journal);
 
+// posd run as a process (tests/support/process.h): the database dir/s.db of
+// store TEST-1 with the demo catalog; the port a posd's log says it serves
+// on; and waiting until a posd serves, returning its port.
+class Child;
+void make_demo_store(const TempDir& dir);
+uint16_t port_from_log(const std::string& log);
+uint16_t await_serving(Child& posd);
+
 // A terminal talking to a node: JSON in, HttpResult out.
 class Lane {
  public:

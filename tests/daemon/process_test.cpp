@@ -26,6 +26,9 @@
 #include "tests/support/process.h"
 
 using namespace posd;
+using test::await_serving;
+using test::make_demo_store;
+using test::port_from_log;
 
 namespace {
 
@@ -73,26 +76,6 @@ class NotifySocket {
   std::string path_;
   int fd_ = -1;
 };
-
-// The database dir/s.db of store TEST-1 with the demo catalog.
-void make_demo_store(const test::TempDir& dir) {
-  auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "TEST-1"});
-  REQUIRE(j);
-  test::load_demo_catalog(**j);
-}
-
-uint16_t port_from_log(const std::string& log) {
-  std::smatch m;
-  std::regex re("serving on http://127\\.0\\.0\\.1:([0-9]+)");
-  REQUIRE(std::regex_search(log, m, re));
-  return static_cast<uint16_t>(std::stoi(m[1]));
-}
-
-// Waits until `posd` serves and returns its port.
-uint16_t await_serving(test::Child& posd) {
-  REQUIRE(posd.wait_for_err("serving on"));
-  return port_from_log(posd.err());
-}
 
 }  // namespace
 

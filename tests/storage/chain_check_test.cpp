@@ -49,7 +49,7 @@ void wait_below(const Journal& j) {
 std::string refused(Journal& j) {
   auto r = j.append(Entry{"sale", {{"receipt_no", 99}, {"total", 1}}});
   REQUIRE_FALSE(r);
-  CHECK(r.status().code() == Status::Code::corruption);
+  CHECK(r.status().code() == Status::Code::halted);
   return r.status().message();
 }
 

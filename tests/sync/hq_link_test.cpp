@@ -352,6 +352,42 @@ TEST_CASE("an HQ that lost its data gets the journal again: on its hello, on a l
   CHECK(store.status()["hq"]["rewinds"] == rewinds + 1);
 }
 
+TEST_CASE("a store on an older copy of its database stops signing when HQ holds more, and HQ raises a tampering alarm", "[hq]") {
+  Online w;
+  test::Store& store = w.store;
+  for (int i = 0; i < 2; ++i) REQUIRE(store.sell() > 0);
+  REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == store.status()["journal_seq"]; }, 20));
+  store.stop();
+  // The older copy: the database as it was, kept aside (a backup, or a cut
+  // made with the marks and state tables put back as they were).
+  for (const char* suffix : {"", "-wal"}) {
+    if (std::filesystem::exists(store.db() + suffix)) std::filesystem::copy_file(store.db() + suffix, store.db() + ".old" + suffix);
+  }
+  store.start();
+  for (int i = 0; i < 3; ++i) REQUIRE(store.sell() > 0);
+  const uint64_t held = store.status()["journal_seq"];
+  REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == held; }, 20));
+  store.stop();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(store.db() + suffix);
+  for (const char* suffix : {"", "-wal"}) {
+    if (std::filesystem::exists(store.db() + ".old" + suffix)) std::filesystem::rename(store.db() + ".old" + suffix, store.db() + suffix);
+  }
+  store.start();
+  INFO(tail(store.log()) + "\n---- HQ\n" + tail(w.hq.log()));
+  const uint64_t head = store.status()["journal_seq"];
+  REQUIRE(head < held);
+  REQUIRE(test::wait_until([&] { return store.status()["journal"]["signing"] == false; }, 20));
+  CHECK_THAT(store.status()["journal"]["broken"].get<std::string>(),
+             Catch::Contains("this store's events up to seq " + std::to_string(held) + ", but the journal ends at seq " +
+                             std::to_string(head)));
+  CHECK(store.status()["journal_seq"] == head);  // nothing signed under seqs HQ holds
+  auto alarms = w.hq.report("S1")["alarms"];
+  REQUIRE(alarms.size() >= 1);
+  CHECK(alarms[0]["reason"] == "the store announces its journal ends at seq " + std::to_string(head) + ", behind the " +
+                                   std::to_string(held) + " HQ holds: its journal lost events, or is an older copy");
+  CHECK(w.hq.report("S1")["rejected"].empty());  // an alarm, not a transport fault
+}
+
 TEST_CASE("forged batches are rejected and reported by HQ and the store that owns the topic goes on", "[hq]") {
   World w;
   w.broker.start();

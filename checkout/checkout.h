@@ -98,9 +98,15 @@ class Checkout {
   void return_items(const Caller& c, const nlohmann::json& body, const IdemKey* idem, Done done);
   void stock_movement(const Caller& c, const nlohmann::json& body, const IdemKey* idem, Done done);
   void no_sale(const Caller& c, const IdemKey* idem, Done done);
-  // A duplicate of a receipt, journaled (fiscal rules count them); the print
-  // goes to the calling terminal's printer.
+  // The sale is its receipt's original. Every later issue is a numbered copy,
+  // journaled (receipt_reprinted: receipt_no, copy, channel, terminal) and
+  // marked DUPLICATE: reprint prints it on the calling terminal's printer
+  // (409 no_printer when it has none, and nothing is journaled);
+  // receipt_copy answers its text.
   void reprint(const Caller& c, const std::string& receipt_no, const IdemKey* idem, Done done);
+  void receipt_copy(const Caller& c, const std::string& receipt_no, Done done);
+  // Whether a terminal has a receipt printer (the store's devices say).
+  void set_printers(std::function<bool(const std::string& terminal)> has_printer) { has_printer_ = std::move(has_printer); }
   void z_report(const Caller& c, const IdemKey* idem, Done done);
 
   // Drops the baskets (open or suspended) untouched since before `now − max_age`:
@@ -110,8 +116,6 @@ class Checkout {
 
   // Sales and reports (reads).
   Outcome sale(const std::string& receipt_no);
-  // The plain-text receipt, or an error Outcome.
-  Outcome receipt(const std::string& receipt_no);
   Outcome x_report();
   // {"items": [{sku, name, unit, on_hand, low_stock}]}: below their threshold.
   Outcome low_stock();
@@ -156,6 +160,8 @@ class Checkout {
   std::map<std::string, Basket> baskets_;
   EventSink sink_;
   std::vector<CheckoutListener> listeners_;
+  std::function<bool(const std::string&)> has_printer_ = [](const std::string&) { return false; };
+  void issue_copy(const Caller& c, const std::string& receipt_no, const char* channel, const IdemKey* idem, Done done);
 };
 
 // The write of one stock movement (already validated): on-hand, the movement

@@ -74,7 +74,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
   b->state = Basket::State::completing;
 
   write(
-      [body, lines = b->lines, terminal = c.terminal](WriteContext& ctx, std::vector<Entry>& entries) mutable {
+      [body, lines = b->lines, terminal = c.terminal, store = journal_.store_id()](WriteContext& ctx, std::vector<Entry>& entries) mutable {
         auto receipt_no = counter::add(ctx.db, "receipt_no");
         auto period = counter::read(ctx.db, "period");
         if (!receipt_no) return Outcome::from(receipt_no.status());
@@ -83,7 +83,11 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
         body["receipt_no"] = *receipt_no;
         entries.push_back({"sale", body});
         const int64_t total = body["total"];
-        Status s = sales::insert(ctx.db, {*receipt_no, seq, *period, ctx.business_day, terminal, total, "completed", body});
+        const sales::SaleRow row{*receipt_no, seq, *period, ctx.business_day, terminal, total, "completed", body};
+        Status s = sales::insert(ctx.db, row);
+        // The original receipt is issued with the sale; every later issue is a copy.
+        auto original = read_sale(row);
+        if (!original) return Outcome::from(original.status());
         if (s) s = counter::add(ctx.db, "grand_total", total).status();
         json alerts = json::array();
         for (const BasketLine& l : lines) {
@@ -93,7 +97,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
         }
         if (!s) return Outcome::from(s);
         return Outcome::success({{"receipt_no", *receipt_no}, {"total", total}, {"change", body["change"]},
-                                 {"seq", seq}, {"low_stock", alerts}});
+                                 {"seq", seq}, {"low_stock", alerts}, {"receipt", receipt_text(*original, store)}});
       },
       idem,
       [this, id, terminal = c.terminal, opens_drawer, done](Outcome o) {
@@ -158,20 +162,40 @@ void Checkout::no_sale(const Caller& c, const IdemKey* idem, Done done) {
 }
 
 void Checkout::reprint(const Caller& c, const std::string& receipt, const IdemKey* idem, Done done) {
+  if (!has_printer_(c.terminal)) {
+    return done(Outcome::error(Why::conflict, "no_printer", "terminal " + c.terminal + " has no receipt printer; nothing was printed"));
+  }
+  issue_copy(c, receipt, "printer", idem, std::move(done));
+}
+
+void Checkout::receipt_copy(const Caller& c, const std::string& receipt, Done done) {
+  issue_copy(c, receipt, "text", nullptr, std::move(done));
+}
+
+void Checkout::issue_copy(const Caller& c, const std::string& receipt, const char* channel, const IdemKey* idem, Done done) {
   int64_t n = 0;
   if (Outcome o = parse_receipt_no(receipt, n); !o.ok()) return done(o);
+  const std::string store = journal_.store_id();
   write(
-      [n, c](WriteContext& ctx, std::vector<Entry>& entries) {
-        auto sale = sales::get(ctx.db, n);
-        if (!sale) return Outcome::from(sale.status());
-        if (!*sale) return sale_not_found(std::to_string(n));
-        entries.push_back({"receipt_reprinted", {{"receipt_no", n}, {"terminal", c.terminal}}});
-        return Outcome::success({{"receipt_no", n}, {"duplicate", true}, {"seq", ctx.next_seq}});
+      [n, c, channel, store](WriteContext& ctx, std::vector<Entry>& entries) {
+        auto row = sales::get(ctx.db, n);
+        if (!row) return Outcome::from(row.status());
+        if (!*row) return sale_not_found(std::to_string(n));
+        auto copy = sales::next_copy(ctx.db, n);
+        if (!copy) return Outcome::from(copy.status());
+        entries.push_back({"receipt_reprinted", {{"receipt_no", n}, {"copy", *copy}, {"channel", channel}, {"terminal", c.terminal}}});
+        json out = {{"receipt_no", n}, {"duplicate", true}, {"copy", *copy}, {"seq", ctx.next_seq}};
+        if (std::string(channel) == "text") {
+          auto sale = read_sale(**row);
+          if (!sale) return Outcome::from(sale.status());
+          out["text"] = receipt_text(*sale, store, *copy);
+        }
+        return Outcome::success(out);
       },
-      idem, [this, terminal = c.terminal, n, done = std::move(done)](Outcome o) {
-        if (o.ok()) {
-          emit(terminal, {{"type", "receipt_reprint"}, {"receipt_no", n}});
-          notify(ReceiptReprinted{terminal, n});
+      idem, [this, terminal = c.terminal, n, channel, done = std::move(done)](Outcome o) {
+        if (o.ok() && std::string(channel) == "printer") {
+          emit(terminal, {{"type", "receipt_reprint"}, {"receipt_no", n}, {"copy", o.body["copy"]}});
+          notify(ReceiptReprinted{terminal, n, o.body["copy"].get<int64_t>()});
         }
         done(o);
       });
@@ -246,12 +270,5 @@ Outcome Checkout::sale(const std::string& receipt) {
   return Outcome::success(j);
 }
 
-Outcome Checkout::receipt(const std::string& receipt_no) {
-  Outcome s = sale(receipt_no);
-  if (!s.ok()) return s;
-  auto typed = read_sale(s.body);
-  if (!typed) return Outcome::from(typed.status());
-  return Outcome::success(receipt_text(*typed, journal_.store_id()));
-}
 
 }  // namespace posd

@@ -17,10 +17,11 @@ struct SaleCompleted {
   int64_t receipt_no = 0;
   bool opens_drawer = false;
 };
-// A duplicate of a receipt was asked for (and journaled).
+// A copy of a receipt was asked for a printer (and journaled with its number).
 struct ReceiptReprinted {
   std::string terminal;
   int64_t receipt_no = 0;
+  int64_t copy = 2;
 };
 // A supervisor opened the drawer with no sale (journaled).
 struct NoSale {

@@ -40,8 +40,11 @@ std::string row(const std::string& left, const std::string& right) {
 
 }  // namespace
 
-std::string receipt_text(const Sale& sale, const std::string& store_id) {
+std::string duplicate_mark(int64_t copy) { return "*** DUPLICATE copy " + std::to_string(copy) + " ***"; }
+
+std::string receipt_text(const Sale& sale, const std::string& store_id, int64_t copy) {
   std::string out;
+  if (copy > 1) out += duplicate_mark(copy) + "\n";
   out += row("Store " + store_id, "Receipt " + std::to_string(sale.receipt_no));
   out += row(sale.business_day, "Lane " + sale.terminal);
   out += std::string(kWidth, '-') + "\n";
@@ -69,6 +72,7 @@ std::string receipt_text(const Sale& sale, const std::string& store_id) {
   if (sale.change != 0) out += row("CHANGE", format_minor(sale.change));
   if (sale.voided) out += "*** VOIDED ***\n";
   out += row("journal seq", std::to_string(sale.seq));
+  if (copy > 1) out += duplicate_mark(copy) + "\n";
   return out;
 }
 

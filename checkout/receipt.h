@@ -8,7 +8,11 @@
 
 namespace posd {
 
-std::string receipt_text(const Sale& sale, const std::string& store_id);
+// `copy` 1 is the original; a later copy says "*** DUPLICATE copy N ***" at
+// the top and the bottom (fiscal rules forbid a second original).
+std::string receipt_text(const Sale& sale, const std::string& store_id, int64_t copy = 1);
+// "*** DUPLICATE copy N ***"
+std::string duplicate_mark(int64_t copy);
 
 // 1234 → "12.34" (two minor digits; the store's currency decides the sign).
 std::string format_minor(int64_t minor);

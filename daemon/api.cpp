@@ -282,10 +282,13 @@ void Api::add_routes() {
   get("/v1/baskets/{id}", [&co](const P& p, const Caller& c) { return co.basket(c, p.at("id")); });
   get("/v1/sales/{receipt_no}", [&co](const P& p, const Caller&) { return co.sale(p.at("receipt_no")); });
   get("/v1/reports/x", [&co](const P&, const Caller&) { return co.x_report(); });
+  // A copy, journaled and marked DUPLICATE: the original came with the sale.
   router_.add(bhttp::verb::get, "/v1/sales/{receipt_no}/receipt",
-              authed([&co](const http::Request&, const P& p, const Caller&, http::Reply reply) {
-                Outcome o = co.receipt(p.at("receipt_no"));
-                reply(o.ok() ? text_response(200, "text/plain; charset=utf-8", o.body.get<std::string>()) : to_response(o));
+              authed([&co](const http::Request&, const P& p, const Caller& c, http::Reply reply) {
+                co.receipt_copy(c, p.at("receipt_no"), [reply = std::move(reply)](Outcome o) {
+                  reply(o.ok() ? text_response(200, "text/plain; charset=utf-8", o.body["text"].get<std::string>())
+                               : to_response(o));
+                });
               }));
 
   post(bhttp::verb::post, "/v1/baskets", now([&co](const P&, const json&, const Caller& c) { return co.create_basket(c); }));

@@ -11,6 +11,7 @@ using json = nlohmann::json;
 Devices::Devices(boost::asio::io_context& ioc, Checkout& checkout, Events& events, std::string store_id)
     : ioc_(ioc), checkout_(checkout), events_(events), store_id_(std::move(store_id)) {
   checkout_.add_listener([this](const CheckoutEvent& e) { on_checkout(e); });
+  checkout_.set_printers([this](const std::string& terminal) { return printers_.count(terminal) > 0; });
 }
 
 Devices::~Devices() { stop(); }
@@ -43,16 +44,16 @@ void Devices::start(const std::vector<drivers::ScannerConfig>& scanners,
 
 void Devices::on_checkout(const CheckoutEvent& e) {
   if (const auto* sale = std::get_if<SaleCompleted>(&e)) {
-    print_receipt(sale->terminal, sale->receipt_no, false);
+    print_receipt(sale->terminal, sale->receipt_no, 1);
     if (sale->opens_drawer) kick(sale->terminal);
   } else if (const auto* reprint = std::get_if<ReceiptReprinted>(&e)) {
-    print_receipt(reprint->terminal, reprint->receipt_no, true);
+    print_receipt(reprint->terminal, reprint->receipt_no, reprint->copy);
   } else if (const auto* no_sale = std::get_if<NoSale>(&e)) {
     kick(no_sale->terminal);
   }
 }
 
-void Devices::print_receipt(const std::string& terminal, int64_t receipt_no, bool duplicate) {
+void Devices::print_receipt(const std::string& terminal, int64_t receipt_no, int64_t copy) {
   auto p = printers_.find(terminal);
   if (p == printers_.end()) return;
   Outcome answer = checkout_.sale(std::to_string(receipt_no));
@@ -61,8 +62,8 @@ void Devices::print_receipt(const std::string& terminal, int64_t receipt_no, boo
     log::get("printer")->error("receipt {}: cannot read the sale to print it: {}", receipt_no, sale.status().message());
     return;
   }
-  p->second->print((duplicate ? "duplicate " : "receipt ") + std::to_string(receipt_no),
-                   receipt_escpos(*sale, store_id_, duplicate));
+  p->second->print((copy > 1 ? "copy " + std::to_string(copy) + " of receipt " : "receipt ") + std::to_string(receipt_no),
+                   receipt_escpos(*sale, store_id_, copy));
 }
 
 void Devices::kick(const std::string& terminal) {

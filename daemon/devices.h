@@ -36,7 +36,7 @@ class Devices {
 
  private:
   void on_checkout(const CheckoutEvent& e);
-  void print_receipt(const std::string& terminal, int64_t receipt_no, bool duplicate);
+  void print_receipt(const std::string& terminal, int64_t receipt_no, int64_t copy);
   void kick(const std::string& terminal);
   void on_scan(const drivers::ScannerConfig& s, const std::string& code);
 

@@ -9,8 +9,8 @@ namespace posd {
 
 // The receipt (checkout/receipt.h) in ESC/POS for a receipt printer: the store in double
 // size, the text, the receipt number as a QR code ("posd:<store>:<receipt>"),
-// a partial cut. A reprint says DUPLICATE at the top and the bottom (fiscal
-// rules forbid a second original).
-std::string receipt_escpos(const Sale& sale, const std::string& store_id, bool duplicate);
+// a partial cut. A copy (`copy` > 1) says DUPLICATE with its number at the
+// top and the bottom in bold (fiscal rules forbid a second original).
+std::string receipt_escpos(const Sale& sale, const std::string& store_id, int64_t copy);
 
 }  // namespace posd

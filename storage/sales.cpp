@@ -64,6 +64,16 @@ Result<std::optional<SaleRow>> get(sql::Db& db, int64_t receipt_no) {
   return std::optional<SaleRow>{std::move(rows->front())};
 }
 
+Result<int64_t> next_copy(sql::Db& db, int64_t receipt_no) {
+  auto st = db.cached("UPDATE sale SET copies = copies + 1 WHERE receipt_no = ?1 RETURNING copies");
+  if (!st) return st.status();
+  (*st)->bind(1, receipt_no);
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  if (!*row) return Status::not_found("no sale " + std::to_string(receipt_no));
+  return (*st)->int64(0);
+}
+
 Status set_status(sql::Db& db, int64_t receipt_no, const std::string& status) {
   auto cached_st = db.cached("UPDATE sale SET status = ?2 WHERE receipt_no = ?1");
   if (!cached_st) return cached_st.status();

@@ -47,6 +47,9 @@ struct ReturnRow {
 Status insert(sql::Db& db, const SaleRow& s);
 Result<std::optional<SaleRow>> get(sql::Db& db, int64_t receipt_no);
 Status set_status(sql::Db& db, int64_t receipt_no, const std::string& status);
+// Counts one more issue of the receipt; returns its copy number (2 for the
+// first copy after the original), or not_found.
+Result<int64_t> next_copy(sql::Db& db, int64_t receipt_no);
 Result<std::vector<SaleRow>> in_period(sql::Db& db, int64_t period);
 
 Status insert_return(sql::Db& db, const ReturnRow& r);

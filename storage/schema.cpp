@@ -154,6 +154,11 @@ CREATE TABLE journal_mark (
 INSERT INTO journal_mark(name, seq, hash, signature, at)
   SELECT 'head', seq, hash, '', ts FROM journal ORDER BY seq DESC LIMIT 1;
 )sql",
+    // 6: how many times each receipt was issued: the sale is the original,
+    // every later issue (printed again, fetched as text) is a numbered copy.
+    R"sql(
+ALTER TABLE sale ADD COLUMN copies INTEGER NOT NULL DEFAULT 1;
+)sql",
 };
 
 }  // namespace

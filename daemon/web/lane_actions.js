@@ -67,12 +67,9 @@ export function actions(lane) {
     lane.lastReceipt = sale.receipt_no;
     lane.selected = -1;
     lane.show(null);
-    let text = '';
-    try {
-      text = await api().get(`/v1/sales/${sale.receipt_no}/receipt`);
-    } catch (e) {
-      text = '(the receipt could not be fetched: ' + e.message + ')';
-    }
+    // The original comes with the sale; fetching it again would be a
+    // journaled copy marked DUPLICATE.
+    const text = sale.receipt || '';
     const body = el('div', { class: 'finished' },
       el('p', { class: 'change-label', text: sale.change ? 'Change due' : 'Paid' }),
       el('p', { class: 'change', id: 'change', text: m(sale.change) }),
@@ -210,7 +207,7 @@ export function actions(lane) {
     const again = await tell(`Receipt ${n}`, el('pre', { class: 'receipt', text }), { wide: true, submit: 'Reprint (Enter)', cancel: 'Close (Esc)' });
     if (!again) return;
     await api().post(`/v1/sales/${n}/reprint`);
-    lane.info(`Receipt ${n} reprinted as a duplicate.`);
+    lane.info(`Receipt ${n} reprinted as a numbered duplicate.`);
   }
 
   async function returnItems() {

@@ -74,11 +74,35 @@ TEST_CASE("a sale: scan, weigh, multibuy, cash with change, receipt, stock, jour
   REQUIRE(sale.status == 200);
   CHECK(sale.json()["status"] == "completed");
   CHECK(sale.json()["tenders"][0]["applied"] == 829);
+  // The original receipt comes with the sale; a copy fetched later is
+  // numbered, marked DUPLICATE at both ends, and journaled.
+  const std::string original = done.json()["receipt"];
+  CHECK_THAT(original, Catch::Contains("TOTAL EUR") && Catch::Contains("8.29") && Catch::Contains("CHANGE"));
+  CHECK_THAT(original, Catch::Contains("1234 g @ 3.49/kg"));
+  CHECK(original.find("DUPLICATE") == std::string::npos);
   auto receipt = lane.get("/v1/sales/1/receipt");
   REQUIRE(receipt.status == 200);
   CHECK_THAT(receipt.headers["content-type"], Catch::StartsWith("text/plain"));
-  CHECK_THAT(receipt.body, Catch::Contains("TOTAL EUR") && Catch::Contains("8.29") && Catch::Contains("CHANGE"));
-  CHECK_THAT(receipt.body, Catch::Contains("1234 g @ 3.49/kg"));
+  CHECK(receipt.body == "*** DUPLICATE copy 2 ***\n" + original + "*** DUPLICATE copy 2 ***\n");
+  const uint64_t copy_seq = node.journal().last_seq();
+  CHECK(lane.get("/v1/sales/1/receipt").body.rfind("*** DUPLICATE copy 3 ***\n", 0) == 0);
+  CHECK(node.journal().last_seq() == copy_seq + 1);
+  // No printer at this lane: a reprint prints nothing and journals nothing.
+  auto reprint = lane.post("/v1/sales/1/reprint");
+  CHECK(reprint.status == 409);
+  CHECK(reprint.json()["error"]["code"] == "no_printer");
+  CHECK(node.journal().last_seq() == copy_seq + 1);
+  {
+    auto db = sql::Db::open(node.db_path(), sql::Db::Mode::read_only);
+    std::vector<json> copies;
+    REQUIRE(scan_journal(*db, 1, [&](const Event& e) {
+      if (e.type == "receipt_reprinted") copies.push_back(e.payload);
+      return Status::ok();
+    }));
+    REQUIRE(copies.size() == 2);
+    CHECK(copies[0] == json({{"receipt_no", 1}, {"copy", 2}, {"channel", "text"}, {"terminal", copies[0]["terminal"]}}));
+    CHECK(copies[1]["copy"] == 3);
+  }
 
   CHECK(on_hand(lane, "PEN-BLUE") == 38);
   CHECK(on_hand(lane, "PEN-RED") == 39);

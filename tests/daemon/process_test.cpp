@@ -405,8 +405,9 @@ TEST_CASE("a cash sale prints its receipt and opens the drawer, a reprint says D
   auto again = lane.post("/v1/sales/" + std::to_string(receipt) + "/reprint");
   REQUIRE(again.status == 200);
   CHECK(again.json()["duplicate"] == true);
+  CHECK(again.json()["copy"] == 2);
   REQUIRE(printer->wait_for(3));
-  CHECK(printer->jobs()[2].find("*** DUPLICATE ***") != std::string::npos);
+  CHECK(printer->jobs()[2].find("*** DUPLICATE copy 2 ***") != std::string::npos);
   CHECK(lane.post("/v1/sales/99999/reprint").status == 404);
 
   REQUIRE(office.post("/v1/drawer/open").status == 200);  // a no-sale at the office: it has no printer

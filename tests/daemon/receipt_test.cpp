@@ -50,7 +50,7 @@ void check_golden(const std::string& name, const std::string& bytes) {
 }  // namespace
 
 TEST_CASE("a receipt in ESC/POS matches its golden file", "[receipt]") {
-  const std::string bytes = receipt_escpos(sale(), "STORE-0001", false);
+  const std::string bytes = receipt_escpos(sale(), "STORE-0001", 1);
   CHECK(bytes.rfind("\x1b@\x1bt\x10", 0) == 0);  // initialise, code page 1252
   CHECK(bytes.find("Cr\xe8" "me fra\xee" "che") != std::string::npos);
   CHECK(bytes.find("posd:STORE-0001:42") != std::string::npos);  // the QR code's data
@@ -68,11 +68,11 @@ TEST_CASE("names with accents keep the columns straight", "[receipt]") {
   CHECK(line.substr(line.size() - 4) == "3.46");
 }
 
-TEST_CASE("a reprint says DUPLICATE at the top and the bottom", "[receipt]") {
-  const std::string bytes = receipt_escpos(sale(), "STORE-0001", true);
-  const auto first = bytes.find("*** DUPLICATE ***");
+TEST_CASE("a reprint says DUPLICATE with its copy number at the top and the bottom", "[receipt]") {
+  const std::string bytes = receipt_escpos(sale(), "STORE-0001", 2);
+  const auto first = bytes.find("*** DUPLICATE copy 2 ***");
   REQUIRE(first != std::string::npos);
-  CHECK(bytes.find("*** DUPLICATE ***", first + 1) != std::string::npos);
+  CHECK(bytes.find("*** DUPLICATE copy 2 ***", first + 1) != std::string::npos);
   check_golden("receipt-duplicate.escpos", bytes);
 }
 
@@ -91,7 +91,7 @@ TEST_CASE("the receipt a TCP printer receives is the golden file, byte for byte"
   drivers::Printer printer(io, {.id = "p", .terminal = "lane-1",
                                 .port = drivers::NetworkPrinter{"127.0.0.1:" + std::to_string(printer_port.local_endpoint().port())}},
                            {}, log);
-  printer.print("receipt 42", receipt_escpos(sale(), "STORE-0001", false));
+  printer.print("receipt 42", receipt_escpos(sale(), "STORE-0001", 1));
   for (int i = 0; i < 500 && !closed; ++i) io.run_for(std::chrono::milliseconds(10));
   REQUIRE(closed);
   // What went on the wire: the receipt, then the status request (DLE EOT 1).

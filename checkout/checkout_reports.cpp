@@ -64,6 +64,12 @@ void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
       [c](WriteContext& ctx, std::vector<Entry>& entries) {
         auto f = figures(ctx.db);
         if (!f) return Outcome::from(f.status());
+        // The receipts the day closes, first to last (0 and 0 for none).
+        const std::string period = std::to_string((*f)["period"].get<int64_t>());
+        auto first = ctx.db.query_int("SELECT IFNULL(MIN(receipt_no), 0) FROM sale WHERE period = " + period);
+        auto last = ctx.db.query_int("SELECT IFNULL(MAX(receipt_no), 0) FROM sale WHERE period = " + period);
+        if (!first || !last) return Outcome::from(Status::io_error("cannot read the day's receipts"));
+        (*f)["receipts"] = {{"first", first->value_or(0)}, {"last", last->value_or(0)}};
         auto z_no = counter::add(ctx.db, "z_no");
         if (!z_no) return Outcome::from(z_no.status());
         if (auto p = counter::add(ctx.db, "period"); !p) return Outcome::from(p.status());
@@ -77,7 +83,21 @@ void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
         (*f)["seq"] = seq;
         return Outcome::made(*f);
       },
-      idem, std::move(done));
+      idem, [this, terminal = c.terminal, done = std::move(done)](Outcome o) {
+        // The closure is an anchor: its seq and hash (which covers every
+        // event before it) and signature, to print and keep outside the store.
+        if (o.ok()) {
+          auto st = reader_.prepare("SELECT hash, signature FROM journal WHERE seq = ?1");
+          if (st) st->bind(1, o.body["seq"].get<int64_t>());
+          auto row = st ? st->step() : Result<bool>(st.status());
+          if (row && *row) {
+            o.body["journal"] = {{"seq", o.body["seq"]}, {"hash", st->text(0)}, {"signature", st->text(1)},
+                                 {"anchor", o.body["seq"].dump() + ":" + st->text(0)}};
+            notify(DayClosed{terminal, o.body});
+          }
+        }
+        done(o);
+      });
 }
 
 Outcome Checkout::low_stock() {

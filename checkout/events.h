@@ -9,6 +9,8 @@
 #include <string>
 #include <variant>
 
+#include <nlohmann/json.hpp>
+
 namespace posd {
 
 // A sale was written. `opens_drawer`: a tender whose rules open the drawer was taken.
@@ -23,6 +25,12 @@ struct ReceiptReprinted {
   int64_t receipt_no = 0;
   int64_t copy = 2;
 };
+// A Z closed the day (journaled): its figures, with "journal": {seq, hash,
+// signature, anchor} to print as the closure's anchor.
+struct DayClosed {
+  std::string terminal;
+  nlohmann::json z;
+};
 // A supervisor opened the drawer with no sale (journaled).
 struct NoSale {
   std::string terminal;
@@ -34,7 +42,7 @@ struct LowStock {
   int64_t threshold = 0;
 };
 
-using CheckoutEvent = std::variant<SaleCompleted, ReceiptReprinted, NoSale, LowStock>;
+using CheckoutEvent = std::variant<SaleCompleted, ReceiptReprinted, DayClosed, NoSale, LowStock>;
 using CheckoutListener = std::function<void(const CheckoutEvent&)>;
 
 }  // namespace posd

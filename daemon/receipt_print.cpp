@@ -5,6 +5,8 @@
 
 namespace posd {
 
+using json = nlohmann::json;
+
 std::string receipt_escpos(const Sale& sale, const std::string& store_id, int64_t copy) {
   const bool duplicate = copy > 1;
   using escpos::Align;
@@ -15,6 +17,34 @@ std::string receipt_escpos(const Sale& sale, const std::string& store_id, int64_
   d.align(Align::left).text(receipt_text(sale, store_id));  // the marks are printed bold around it
   d.align(Align::center).feed(1).qr("posd:" + store_id + ":" + receipt_no).feed(1).line("Receipt " + receipt_no);
   if (duplicate) d.bold(true).line(duplicate_mark(copy)).bold(false);
+  d.align(Align::left).cut();
+  return d.bytes();
+}
+
+std::string z_escpos(const nlohmann::json& z, const std::string& store_id) {
+  using escpos::Align;
+  auto money = [&](const char* key) { return format_minor(z.value(key, int64_t{0})); };
+  auto row = [](const std::string& left, const std::string& right) {
+    const size_t pad = left.size() + right.size() < 40 ? 40 - left.size() - right.size() : 1;
+    return left + std::string(pad, ' ') + right;
+  };
+  const auto& journal = z.at("journal");
+  const std::string seq = journal.at("seq").dump();
+  const std::string hash = journal.at("hash").get<std::string>();
+  escpos::Document d;
+  d.align(Align::center).double_size(true).line("Z " + z.at("z_no").dump()).double_size(false);
+  d.line("Store " + store_id + "  " + z.value("business_day", ""));
+  d.align(Align::left);
+  d.line(row("Receipts", z.at("receipts").at("first").dump() + " - " + z.at("receipts").at("last").dump()));
+  d.line(row("Sales (" + z.value("sale_count", json(0)).dump() + ")", money("sales_total")));
+  d.line(row("Voided (" + z.value("void_count", json(0)).dump() + ")", money("voided_total")));
+  d.line(row("Refunds (" + z.value("return_count", json(0)).dump() + ")", money("refund_total")));
+  d.line(row("Net", money("net_total")));
+  d.bold(true).line(row("Grand total", money("grand_total"))).bold(false);
+  d.line(row("Journal seq", seq));
+  d.line("Hash " + hash.substr(0, 32));
+  d.line("     " + hash.substr(32));
+  d.align(Align::center).feed(1).qr("posd-anchor:" + store_id + ":" + seq + ":" + hash).feed(1);
   d.align(Align::left).cut();
   return d.bytes();
 }

@@ -13,4 +13,10 @@ namespace posd {
 // top and the bottom in bold (fiscal rules forbid a second original).
 std::string receipt_escpos(const Sale& sale, const std::string& store_id, int64_t copy);
 
+// A Z closure as printed: its number, day, receipts first to last, totals,
+// the grand total, and its anchor (journal seq and the full hash, as text
+// and as a QR code "posd-anchor:<store>:<seq>:<hash>") for
+// `posctl journal verify --anchor SEQ:HASH` against the journal or an export.
+std::string z_escpos(const nlohmann::json& z, const std::string& store_id);
+
 }  // namespace posd

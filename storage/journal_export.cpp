@@ -7,6 +7,63 @@
 
 namespace posd {
 
+Result<Anchor> Anchor::parse(std::string_view text) {
+  const auto colon = text.find(':');
+  const std::string bad = "an anchor is SEQ:HASH (the seq and the 64 lower-case hex digits of the event's hash)";
+  if (colon == std::string_view::npos || colon == 0 || colon > 19) return Status::invalid_argument(bad);
+  Anchor a;
+  for (char c : text.substr(0, colon)) {
+    if (c < '0' || c > '9') return Status::invalid_argument(bad);
+    a.seq = a.seq * 10 + static_cast<uint64_t>(c - '0');
+  }
+  a.hash = std::string(text.substr(colon + 1));
+  Event probe;
+  probe.prev_hash = a.hash;
+  probe.hash = a.hash;
+  probe.signature = std::string(128, '0');
+  if (a.seq == 0 || !check_hex_form(probe)) return Status::invalid_argument(bad);
+  return a;
+}
+
+namespace {
+
+// Holds the events fed against the anchors; finish() names any not met.
+class AnchorCheck {
+ public:
+  explicit AnchorCheck(const std::vector<Anchor>& anchors) : anchors_(anchors) {}
+  Status feed(const Event& e) {
+    if (!first_) first_ = e.seq;
+    last_ = e.seq;
+    for (const Anchor& a : anchors_) {
+      if (a.seq == e.seq && a.hash != e.hash) {
+        return Status::corruption("anchor seq " + std::to_string(a.seq) + ": the journal holds another event there (hash " +
+                                  e.hash + "): it was rewritten");
+      }
+    }
+    return Status::ok();
+  }
+  Status finish() const {
+    for (const Anchor& a : anchors_) {
+      if (a.seq > last_) {
+        return Status::corruption("anchor seq " + std::to_string(a.seq) + ": the journal ends at seq " +
+                                  std::to_string(last_) + ", before it: events were removed from its end");
+      }
+      if (a.seq < first_) {
+        return Status::corruption("anchor seq " + std::to_string(a.seq) + ": before the first event checked (seq " +
+                                  std::to_string(first_) + ")");
+      }
+    }
+    return Status::ok();
+  }
+
+ private:
+  const std::vector<Anchor>& anchors_;
+  uint64_t first_ = 0;
+  uint64_t last_ = 0;
+};
+
+}  // namespace
+
 Result<uint64_t> export_journal(sql::Db& db, uint64_t from, std::ostream& out) {
   uint64_t n = 0;
   Status s = scan_journal(db, from, [&](const Event& e) {
@@ -18,7 +75,7 @@ Result<uint64_t> export_journal(sql::Db& db, uint64_t from, std::ostream& out) {
   return n;
 }
 
-Result<uint64_t> verify_journal(sql::Db& db, const PublicKey& key) {
+Result<uint64_t> verify_journal(sql::Db& db, const PublicKey& key, const std::vector<Anchor>& anchors) {
   // Every row is checked: the chain starts at seq 1, so a row below it is
   // forged or damaged, never skipped.
   auto lowest = db.query_int("SELECT MIN(seq) FROM journal");
@@ -27,14 +84,20 @@ Result<uint64_t> verify_journal(sql::Db& db, const PublicKey& key) {
     return Status::corruption("seq " + std::to_string(**lowest) + ": a row below seq 1, where the journal starts");
   }
   ChainVerifier v(key);
-  Status s = scan_journal(db, 1, [&](const Event& e) { return v.feed(e); });
+  AnchorCheck held(anchors);
+  Status s = scan_journal(db, 1, [&](const Event& e) {
+    if (Status f = v.feed(e); !f) return f;
+    return held.feed(e);
+  });
   if (!s) return s;
   if (v.count() == 0) return Status::corruption("the journal is empty: no genesis");
+  if (Status a = held.finish(); !a) return a;
   return v.count();
 }
 
-Result<uint64_t> verify_export(std::istream& in, const PublicKey& key) {
+Result<uint64_t> verify_export(std::istream& in, const PublicKey& key, const std::vector<Anchor>& anchors) {
   ChainVerifier v(key);
+  AnchorCheck held(anchors);
   std::string line;
   uint64_t line_no = 0;
   while (std::getline(in, line)) {
@@ -52,8 +115,10 @@ Result<uint64_t> verify_export(std::istream& in, const PublicKey& key) {
     if (Status s = check_payload(e->payload); !s) return fail(s.message());
     if (e->to_json().dump() != line) return fail("not in canonical form (an export line is its event's compact JSON, keys sorted)");
     if (Status s = v.feed(*e); !s) return s;
+    if (Status s = held.feed(*e); !s) return s;
   }
   if (v.count() == 0) return Status::corruption("the export holds no event");
+  if (Status a = held.finish(); !a) return a;
   return v.count();
 }
 

@@ -5,21 +5,33 @@
 #include <cstdint>
 #include <istream>
 #include <ostream>
+#include <string_view>
+#include <vector>
 
 #include "storage/chain.h"
 #include "storage/sqlite.h"
 
 namespace posd {
 
+// An event someone holds outside the store (a printed Z's seq and hash, HQ's
+// acknowledged head): the journal must hold exactly that event at that seq.
+struct Anchor {
+  uint64_t seq = 0;
+  std::string hash;
+  // "SEQ:HASH" with 64 lower-case hex digits.
+  static Result<Anchor> parse(std::string_view text);
+};
+
 // Writes events with seq >= from to `out`. Returns how many.
 Result<uint64_t> export_journal(sql::Db& db, uint64_t from, std::ostream& out);
 
 // Verifies every event of a database's journal with `key`. Returns how many,
 // or Status::corruption("seq N: why") for the first bad one.
-Result<uint64_t> verify_journal(sql::Db& db, const PublicKey& key);
+// Each anchor must be held: "anchor seq N: …" otherwise (corruption).
+Result<uint64_t> verify_journal(sql::Db& db, const PublicKey& key, const std::vector<Anchor>& anchors = {});
 
 // The same for an export read from `in`; a line that is not an event object is
 // corruption("line N: why").
-Result<uint64_t> verify_export(std::istream& in, const PublicKey& key);
+Result<uint64_t> verify_export(std::istream& in, const PublicKey& key, const std::vector<Anchor>& anchors = {});
 
 }  // namespace posd

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace posctl {
 
@@ -12,8 +13,9 @@ struct VerifyArgs {
   std::string db;
   std::string export_file;
   std::string pubkey;
+  std::vector<std::string> anchors;  // SEQ:HASH
 };
-// Prints "ok N events", or "bad seq N: why".
+// Prints "ok N events", or "bad seq N: why" / "bad anchor seq N: why".
 int journal_verify(const VerifyArgs& args);
 
 struct ExportArgs {

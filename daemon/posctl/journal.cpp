@@ -33,19 +33,25 @@ int report(const posd::Result<uint64_t>& n) {
 
 int journal_verify(const VerifyArgs& a) {
   if (a.db.empty() == a.export_file.empty()) return fail("give either --db FILE or --export FILE");
+  std::vector<posd::Anchor> anchors;
+  for (const std::string& text : a.anchors) {
+    auto anchor = posd::Anchor::parse(text);
+    if (!anchor) return fail("--anchor " + anchor.status().message());
+    anchors.push_back(*anchor);
+  }
   if (!a.export_file.empty()) {
     if (a.pubkey.empty()) return fail("--export needs --pubkey KEY: an export is checked against the store's key");
     auto key = posd::PublicKey::load(a.pubkey);
     if (!key) return fail(key.status().message());
     std::ifstream in(a.export_file);
     if (!in) return fail("cannot read " + a.export_file);
-    return report(posd::verify_export(in, *key));
+    return report(posd::verify_export(in, *key, anchors));
   }
   auto key = posd::PublicKey::load(a.pubkey.empty() ? a.db + ".pub" : a.pubkey);
   if (!key) return fail(key.status().message());
   auto db = open_db(a.db);
   if (!db) return fail(db.status().message());
-  return report(posd::verify_journal(*db, *key));
+  return report(posd::verify_journal(*db, *key, anchors));
 }
 
 int journal_export(const ExportArgs& a) {

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   auto* db_opt = verify->add_option("--db", v.db, "The store database (reads the journal table)");
   auto* export_opt = verify->add_option("--export", v.export_file, "A JSON Lines export instead of a database");
   verify->add_option("--pubkey", v.pubkey, "The store's public key (default for --db: DB.pub)");
+  verify->add_option("--anchor", v.anchors, "SEQ:HASH of an event held outside the store (a printed Z, HQ's ack); repeatable");
   db_opt->excludes(export_opt);
 
   posctl::ExportArgs e;

@@ -6,10 +6,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "storage/journal_export.h"
 #include "tests/daemon/node.h"
+#include "tests/support/process.h"
 
 using namespace posd;
 using json = nlohmann::json;
@@ -399,6 +401,73 @@ TEST_CASE("X and Z reports, and the grand total never resets", "[checkout]") {
   CHECK(lane.post("/v1/sales/1/void", nullptr, kOverride).json()["error"]["code"] == "day_closed");
   CHECK(lane.post("/v1/drawer/open").json()["error"]["code"] == "supervisor_required");
   CHECK(lane.post("/v1/drawer/open", nullptr, kOverride).status == 200);
+}
+
+TEST_CASE("a Z is an anchor: its receipts, grand total, seq and hash, checked by verify --anchor against the journal and an export", "[checkout][journal]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  for (int i = 0; i < 3; ++i) {
+    const std::string id = lane.open_basket();
+    lane.scan(id, {"BREAD"});
+    REQUIRE(lane.pay_cash_and_complete(id).status == 200);
+  }
+  auto z = lane.post("/v1/reports/z", nullptr, kOverride).json();
+  CHECK(z["receipts"] == json({{"first", 1}, {"last", 3}}));
+  CHECK(z["grand_total"] == 3 * 289);
+  const uint64_t seq = z["journal"]["seq"];
+  const std::string hash = z["journal"]["hash"];
+  CHECK(z["journal"]["anchor"] == std::to_string(seq) + ":" + hash);
+  CHECK(seq == node.journal().last_seq());
+  {
+    auto db = sql::Db::open(node.db_path(), sql::Db::Mode::read_only);
+    Event held;
+    REQUIRE(scan_journal(*db, seq, [&](const Event& e) {
+      held = e;
+      return Status::unavailable("one");
+    }).code() == Status::Code::unavailable);
+    CHECK(held.type == "z_report");
+    CHECK(held.hash == hash);
+    CHECK(held.payload["receipts"] == z["receipts"]);
+    CHECK(held.payload["grand_total"] == z["grand_total"]);
+  }
+  // The next day's sales follow; the printed anchor still holds.
+  const std::string id = lane.open_basket();
+  lane.scan(id, {"BREAD"});
+  REQUIRE(lane.pay_cash_and_complete(id).status == 200);
+  const std::string anchor = z["journal"]["anchor"];
+  auto verify = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {test::bin("posctl"), "journal", "verify"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run(argv);
+  };
+  auto ok = verify({"--db", node.db_path(), "--anchor", anchor});
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Catch::StartsWith("ok "));
+  auto other = verify({"--db", node.db_path(), "--anchor", std::to_string(seq) + ":" + std::string(64, 'a')});
+  CHECK(other.exit_code == 1);
+  CHECK(other.out == "bad anchor seq " + std::to_string(seq) + ": the journal holds another event there (hash " + hash +
+                         "): it was rewritten\n");
+  CHECK(verify({"--db", node.db_path(), "--anchor", "12:ABC"}).exit_code == 2);
+
+  // An export cut before the Z is a valid chain, but not the one the Z anchors.
+  auto exported = test::run({test::bin("posctl"), "journal", "export", "--db", node.db_path()});
+  REQUIRE(exported.exit_code == 0);
+  std::string cut;
+  std::istringstream lines(exported.out);
+  for (std::string line; std::getline(lines, line) && cut.size() < exported.out.size();) {
+    if (json::parse(line)["seq"].get<uint64_t>() >= seq) break;
+    cut += line + "\n";
+  }
+  test::write_text(node.dir().file("cut.jsonl"), cut);
+  test::write_text(node.dir().file("whole.jsonl"), exported.out);
+  const std::string pub = node.db_path() + ".pub";
+  CHECK(verify({"--export", node.dir().file("cut.jsonl"), "--pubkey", pub}).exit_code == 0);
+  auto cut_verify = verify({"--export", node.dir().file("cut.jsonl"), "--pubkey", pub, "--anchor", anchor});
+  CHECK(cut_verify.exit_code == 1);
+  CHECK(cut_verify.out == "bad anchor seq " + std::to_string(seq) + ": the journal ends at seq " + std::to_string(seq - 1) +
+                              ", before it: events were removed from its end\n");
+  CHECK(verify({"--export", node.dir().file("whole.jsonl"), "--pubkey", pub, "--anchor", anchor}).exit_code == 0);
 }
 
 TEST_CASE("cash rounding to 0.05 and tax added on top (US style)", "[checkout]") {

@@ -99,3 +99,19 @@ TEST_CASE("the receipt a TCP printer receives is the golden file, byte for byte"
   CHECK(received.substr(received.size() - 3) == escpos::status_request());
   check_golden("receipt.escpos", received.substr(0, received.size() - 3));
 }
+
+TEST_CASE("a printed Z carries its anchor: the journal seq and the whole hash, as text and as a QR code", "[receipt]") {
+  const std::string hash = "0123456789abcdef0123456789abcdef00112233445566778899aabbccddeeff";
+  const nlohmann::json z = {{"z_no", 7}, {"business_day", "2026-12-01"}, {"receipts", {{"first", 40}, {"last", 52}}},
+                            {"sale_count", 13}, {"sales_total", 12345}, {"void_count", 0}, {"voided_total", 0},
+                            {"return_count", 1}, {"refund_total", 345}, {"net_total", 12000}, {"grand_total", 987654},
+                            {"journal", {{"seq", 321}, {"hash", hash}, {"signature", std::string(128, 'b')}}}};
+  const std::string bytes = z_escpos(z, "STORE-0001");
+  CHECK(bytes.find("Receipts") != std::string::npos);
+  CHECK(bytes.find("40 - 52") != std::string::npos);
+  CHECK(bytes.find("9876.54") != std::string::npos);
+  CHECK(bytes.find("Journal seq") != std::string::npos);
+  CHECK(bytes.find("Hash " + hash.substr(0, 32)) != std::string::npos);
+  CHECK(bytes.find("     " + hash.substr(32)) != std::string::npos);
+  CHECK(bytes.find("posd-anchor:STORE-0001:321:" + hash) != std::string::npos);
+}

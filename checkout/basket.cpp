@@ -88,7 +88,7 @@ json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const 
     if (!t.masked_pan.empty()) j["masked_pan"] = t.masked_pan;
     tenders_json.push_back(std::move(j));
   }
-  return {{"id", id},
+  json out = {{"id", id},
           {"version", version},
           {"state", posd::to_string(state)},
           {"currency", rules.currency},
@@ -103,6 +103,8 @@ json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const 
           {"paid", paid()},
           {"due", due(priced)},
           {"change", change()}};
+  if (!removed.empty()) out["removed_lines"] = removed;
+  return out;
 }
 
 bool looks_like_card_number(std::string_view text) {

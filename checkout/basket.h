@@ -47,6 +47,7 @@ struct Basket {
   State state = State::open;
   std::vector<BasketLine> lines;
   std::vector<Tender> tenders;
+  std::vector<nlohmann::json> removed;  // lines taken off: {sku, name, unit_price, qty|weight_g}
   uint64_t version = 0;  // +1 on every change: a terminal keeps the newest of the states it hears
   int64_t rounding = 0;  // cash rounding applied to the final cash payment (may be negative)
   std::chrono::steady_clock::time_point created{};  // set by whoever opens it, from its clock

@@ -7,8 +7,10 @@
 #include <boost/asio/post.hpp>
 
 #include "base/json_fields.h"
+#include "base/json_text.h"
 #include "base/log.h"
 #include "barcode/barcode.h"
+#include "storage/store_tables.h"
 #include "base/gtin.h"
 #include "storage/catalog.h"
 #include "base/digest.h"
@@ -236,7 +238,9 @@ size_t Checkout::expire(std::chrono::steady_clock::time_point now, std::chrono::
       Outcome a = answer(b);
       json record = a.ok() ? a.body : json{{"id", id}};
       record["terminal"] = b.terminal;
-      write([record](WriteContext&, std::vector<Entry>& entries) {
+      record["reason"] = "expired";
+      write([record, id = id](WriteContext& ctx, std::vector<Entry>& entries) {
+              if (Status s = kept_baskets::remove(ctx.db, id); !s) return Outcome::from(s);
               entries.push_back({"basket_abandoned", record});
               return Outcome::success(json::object());
             },
@@ -249,6 +253,48 @@ size_t Checkout::expire(std::chrono::steady_clock::time_point now, std::chrono::
   }
   for (const std::string& id : gone) baskets_.erase(id);
   return gone.size();
+}
+
+Result<size_t> Checkout::abandon_all() {
+  std::vector<json> records;
+  for (auto& [id, b] : baskets_) {
+    // A basket being completed has its sale queued: the journal commits it.
+    if (b.state == Basket::State::completing || (b.lines.empty() && b.tenders.empty())) continue;
+    Outcome a = answer(b);
+    json record = a.ok() ? a.body : json{{"id", id}};
+    record["terminal"] = b.terminal;
+    record["reason"] = "shutdown";
+    records.push_back(std::move(record));
+  }
+  baskets_.clear();
+  auto r = journal_.write([records](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (Status s = kept_baskets::clear(ctx.db); !s) return s;
+    std::vector<Entry> entries;
+    for (const json& r : records) entries.push_back({"basket_abandoned", r});
+    return entries;
+  });
+  if (!r) return r.status();
+  return records.size();
+}
+
+Result<size_t> Checkout::recover_kept() {
+  size_t n = 0;
+  auto r = journal_.write([&n](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    auto kept = kept_baskets::all(ctx.db);
+    if (!kept) return kept.status();
+    std::vector<Entry> entries;
+    for (const kept_baskets::Row& row : *kept) {
+      auto record = parse_json(row.record);
+      json body = record && record->is_object() ? *record : json{{"id", row.id}, {"terminal", row.terminal}};
+      body["reason"] = "lost";
+      entries.push_back({"basket_abandoned", body});
+    }
+    if (Status s = kept_baskets::clear(ctx.db); !s) return s;
+    n = entries.size();
+    return entries;
+  });
+  if (!r) return r.status();
+  return n;
 }
 
 Outcome Checkout::answer(const Basket& b) {
@@ -393,8 +439,17 @@ Outcome Checkout::remove_line(const Caller& c, const std::string& id, const std:
   if (!l) return err;
   const auto at = l - b->lines.data();
   const BasketLine removed = *l;
+  // A removed line stays on the basket's record, journaled with the sale or
+  // the abandonment (deleted lines are what a "zapper" leaves).
+  json gone = {{"sku", removed.input.sku}, {"name", removed.name}, {"unit_price", removed.input.unit_price}};
+  if (removed.input.unit == Unit::kg) gone["weight_g"] = removed.input.weight_g;
+  else gone["qty"] = removed.input.qty;
   b->lines.erase(b->lines.begin() + at);
-  return changed(c, *b, [b, at, removed] { b->lines.insert(b->lines.begin() + at, removed); });
+  b->removed.push_back(std::move(gone));
+  return changed(c, *b, [b, at, removed] {
+    b->lines.insert(b->lines.begin() + at, removed);
+    b->removed.pop_back();
+  });
 }
 
 Outcome Checkout::change_line(const Caller& c, const std::string& id, const std::string& line, const json& body) {
@@ -449,19 +504,32 @@ Outcome Checkout::resume(const Caller& c, const std::string& id) {
   return answer(*b);
 }
 
-Outcome Checkout::tender(const Caller& c, const std::string& id, const json& body) {
+void Checkout::tender(const Caller& c, const std::string& id, const json& body, Done done) {
   Outcome err;
   Basket* b = find_basket(c, id, err);
-  if (!b) return err;
-  if (b->terminal != c.terminal) return not_open(*b);
+  if (!b) return done(err);
+  if (b->terminal != c.terminal) return done(not_open(*b));
   auto promos = promotions();
-  if (!promos) return Outcome::from(promos.status());
+  if (!promos) return done(Outcome::from(promos.status()));
   PricedBasket priced = b->price(*promos, rules_);
-  if (!priced.limit_error.empty()) return Outcome::error(Why::refused, "amount_limit", priced.limit_error);
+  if (!priced.limit_error.empty()) return done(Outcome::error(Why::refused, "amount_limit", priced.limit_error));
   Outcome t = add_tender(*b, body, priced, rules_);
-  if (!t.ok()) return t;
+  if (!t.ok()) return done(t);
   ++b->version;
-  return Outcome::success(b->to_json(priced, rules_));
+  Outcome answer = Outcome::success(b->to_json(priced, rules_));
+  json record = answer.body;
+  record["terminal"] = b->terminal;
+  write(
+      [id, terminal = b->terminal, text = to_json_text(record), answer](WriteContext& ctx, std::vector<Entry>&) {
+        if (Status s = kept_baskets::put(ctx.db, {id, terminal, text}); !s) return Outcome::from(s);
+        return answer;
+      },
+      nullptr, [id, answer, done = std::move(done)](Outcome o) {
+        // The tender stands (it was taken); a basket that could not be kept
+        // is still journaled when it ends, unless posd dies first.
+        if (!o.ok()) log::get("checkout")->error("basket {}: its tender could not be kept on disk: {}", id, o.body.dump());
+        done(answer);
+      });
 }
 
 // --- writes ----------------------------------------------------------------
@@ -536,7 +604,8 @@ void Checkout::cancel(const Caller& c, const std::string& id, const IdemKey* ide
   const bool empty = b->lines.empty() && b->tenders.empty();
   b->state = Basket::State::completing;
   write(
-      [record, empty](WriteContext& ctx, std::vector<Entry>& entries) {
+      [record, empty, id](WriteContext& ctx, std::vector<Entry>& entries) {
+        if (Status s = kept_baskets::remove(ctx.db, id); !s) return Outcome::from(s);
         if (!empty) entries.push_back({"basket_cancelled", record});
         json out = {{"id", record["id"]}, {"state", "cancelled"}};
         if (!empty) out["seq"] = ctx.next_seq;

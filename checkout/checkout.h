@@ -89,9 +89,11 @@ class Checkout {
   Outcome change_line(const Caller& c, const std::string& id, const std::string& line, const nlohmann::json& body);
   Outcome suspend(const Caller& c, const std::string& id);
   Outcome resume(const Caller& c, const std::string& id);
-  Outcome tender(const Caller& c, const std::string& id, const nlohmann::json& body);
 
   // Writes (journaled; `done` after the fsync).
+  // A tender taken: the basket with it is kept in the database (basket_kept)
+  // before the answer, so a card approval is never only in memory.
+  void tender(const Caller& c, const std::string& id, const nlohmann::json& body, Done done);
   void cancel(const Caller& c, const std::string& id, const IdemKey* idem, Done done);
   void complete(const Caller& c, const std::string& id, const IdemKey* idem, Done done);
   void void_sale(const Caller& c, const std::string& receipt_no, const IdemKey* idem, Done done);
@@ -113,6 +115,14 @@ class Checkout {
   // a lane that crashed or walked away. One that had lines or tenders is
   // journaled as basket_abandoned, like a cancel. Returns how many went.
   size_t expire(std::chrono::steady_clock::time_point now, std::chrono::seconds max_age);
+  // At shutdown (the event loop stopped, the journal still open): every
+  // basket with lines or tenders is journaled as basket_abandoned with
+  // reason "shutdown". Blocking. Returns how many.
+  Result<size_t> abandon_all();
+  // At start: baskets kept with a tender by a posd that stopped without
+  // ending them (a crash, a power cut) are journaled as basket_abandoned with
+  // reason "lost". Blocking. Returns how many.
+  Result<size_t> recover_kept();
 
   // Sales and reports (reads).
   Outcome sale(const std::string& receipt_no);

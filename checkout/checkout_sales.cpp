@@ -12,6 +12,7 @@
 #include "storage/catalog.h"
 #include "storage/sales.h"
 #include "storage/stock.h"
+#include "storage/store_tables.h"
 
 namespace posd {
 
@@ -74,7 +75,8 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
   b->state = Basket::State::completing;
 
   write(
-      [body, lines = b->lines, terminal = c.terminal, store = journal_.store_id()](WriteContext& ctx, std::vector<Entry>& entries) mutable {
+      [body, lines = b->lines, terminal = c.terminal, store = journal_.store_id(), id](WriteContext& ctx, std::vector<Entry>& entries) mutable {
+        if (Status s = kept_baskets::remove(ctx.db, id); !s) return Outcome::from(s);
         auto receipt_no = counter::add(ctx.db, "receipt_no");
         auto period = counter::read(ctx.db, "period");
         if (!receipt_no) return Outcome::from(receipt_no.status());

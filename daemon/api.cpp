@@ -303,7 +303,7 @@ void Api::add_routes() {
   post(bhttp::verb::post, "/v1/baskets/{id}/resume",
        now([&co](const P& p, const json&, const Caller& c) { return co.resume(c, p.at("id")); }));
   post(bhttp::verb::post, "/v1/baskets/{id}/tenders",
-       now([&co](const P& p, const json& b, const Caller& c) { return co.tender(c, p.at("id"), b); }));
+       [&co](const P& p, const json& b, const Caller& c, const IdemKey*, Done d) { co.tender(c, p.at("id"), b, std::move(d)); });
   post(bhttp::verb::delete_, "/v1/baskets/{id}",
        [&co](const P& p, const json&, const Caller& c, const IdemKey* k, Done d) { co.cancel(c, p.at("id"), k, std::move(d)); });
   post(bhttp::verb::post, "/v1/baskets/{id}/complete",

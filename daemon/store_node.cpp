@@ -79,6 +79,11 @@ Status StoreNode::build(http::Server::Options server) {
   auto checkout = Checkout::open(ioc_, *journal_, store_rules(config_));
   if (!checkout) return checkout.status();
   checkout_ = std::move(*checkout);
+  if (auto lost = checkout_->recover_kept(); !lost) {
+    log::get("posd")->error("baskets kept by a posd that stopped could not be journaled: {}", lost.status().message());
+  } else if (*lost > 0) {
+    log::get("posd")->warn("{} basket(s) with a tender, lost when posd last stopped, journaled as abandoned", *lost);
+  }
   terminals_ = std::make_unique<Terminals>(terminal_list());
   api_ = std::make_unique<Api>(*checkout_, *terminals_, metrics_.get());
   events_ = std::make_unique<Events>(*terminals_);
@@ -141,7 +146,16 @@ void StoreNode::stop() {
   devices_->stop();
 }
 
-void StoreNode::close() { journal_->close(); }
+void StoreNode::close() {
+  // The baskets die with the process: each with lines or tenders leaves its
+  // trace in the journal first.
+  if (checkout_) {
+    auto n = checkout_->abandon_all();
+    if (!n) log::get("posd")->error("open baskets could not be journaled as abandoned: {}", n.status().message());
+    else if (*n > 0) log::get("posd")->warn("{} open basket(s) journaled as abandoned at shutdown", *n);
+  }
+  journal_->close();
+}
 
 size_t StoreNode::expire_baskets() {
   return checkout_->expire(checkout_->clock().steady(), std::chrono::minutes(config_.basket_expiry_minutes));

@@ -159,6 +159,15 @@ INSERT INTO journal_mark(name, seq, hash, signature, at)
     R"sql(
 ALTER TABLE sale ADD COLUMN copies INTEGER NOT NULL DEFAULT 1;
 )sql",
+    // 7: baskets holding a tender, kept until they end (sale, cancel,
+    // abandonment), so that one lost to a crash is journaled at the next start.
+    R"sql(
+CREATE TABLE basket_kept (
+  id       TEXT PRIMARY KEY,
+  terminal TEXT NOT NULL,
+  record   TEXT NOT NULL
+) STRICT;
+)sql",
 };
 
 }  // namespace

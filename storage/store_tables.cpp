@@ -67,4 +67,35 @@ Status put(sql::Db& db, const Row& r, uint64_t seq) {
 
 }  // namespace reservations
 
+namespace kept_baskets {
+
+Status put(sql::Db& db, const Row& r) {
+  auto st = db.cached("INSERT INTO basket_kept(id, terminal, record) VALUES (?1, ?2, ?3) "
+                      "ON CONFLICT(id) DO UPDATE SET record = ?3");
+  if (!st) return st.status();
+  return (*st)->bind(1, r.id).bind(2, r.terminal).bind(3, r.record).run();
+}
+
+Status remove(sql::Db& db, const std::string& id) {
+  auto st = db.cached("DELETE FROM basket_kept WHERE id = ?1");
+  if (!st) return st.status();
+  return (*st)->bind(1, id).run();
+}
+
+Result<std::vector<Row>> all(sql::Db& db) {
+  auto st = db.prepare("SELECT id, terminal, record FROM basket_kept ORDER BY id");
+  if (!st) return st.status();
+  std::vector<Row> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    out.push_back({st->text(0), st->text(1), st->text(2)});
+  }
+}
+
+Status clear(sql::Db& db) { return db.exec("DELETE FROM basket_kept"); }
+
+}  // namespace kept_baskets
+
 }  // namespace posd

@@ -43,4 +43,21 @@ Status put(sql::Db& db, const Row& r, uint64_t seq);
 
 }  // namespace reservations
 
+// Baskets that hold a tender (a card approval), kept outside memory until
+// they end, so that none vanishes without a trace in a crash.
+namespace kept_baskets {
+
+struct Row {
+  std::string id;
+  std::string terminal;
+  std::string record;  // the basket as JSON text
+};
+
+Status put(sql::Db& db, const Row& r);
+Status remove(sql::Db& db, const std::string& id);
+Result<std::vector<Row>> all(sql::Db& db);
+Status clear(sql::Db& db);
+
+}  // namespace kept_baskets
+
 }  // namespace posd

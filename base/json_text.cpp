@@ -8,16 +8,21 @@ namespace posd {
 
 using json = nlohmann::json;
 
-std::string shown_key(const std::string& key) {
+namespace {
+
+bool showable(const std::string& key) {
   size_t digits = 0;
-  size_t run = 0;
   for (unsigned char c : key) {
-    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return "(a key that cannot be shown)";
-    run = (c >= '0' && c <= '9') ? run + 1 : 0;
-    digits = std::max(digits, run);
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+    digits += (c >= '0' && c <= '9') ? 1 : 0;
   }
-  if (key.size() > 40 || digits >= 8) return "(a key that cannot be shown)";
-  return "\"" + key + "\"";
+  return key.size() <= 40 && digits < 8;
+}
+
+}  // namespace
+
+std::string shown_key(const std::string& key) {
+  return showable(key) ? "\"" + key + "\"" : "(a key that cannot be shown)";
 }
 
 namespace {
@@ -45,7 +50,7 @@ Result<json> parse_json(std::string_view text) {
         const std::string& key = parsed.get_ref<const std::string&>();
         if (!open.back().insert(key).second && duplicate.empty()) {
           std::string where;
-          for (size_t i = 0; i + 1 < open.size() && i < path.size(); ++i) where += "/" + path[i];
+          for (size_t i = 0; i + 1 < open.size() && i < path.size(); ++i) where += "/" + (showable(path[i]) ? path[i] : std::string("…"));
           duplicate = "duplicate key " + shown_key(key) + (where.empty() ? "" : " in " + where);
         }
         path.resize(open.size());
@@ -66,6 +71,9 @@ Result<json> parse_json(std::string_view text) {
     j = json::parse(text.begin(), text.end(), callback);
   } catch (const json::parse_error& e) {
     return Status::invalid_argument("not JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception&) {
+    // A number out of range (1e999): its text is never quoted (it may be a card number).
+    return Status::invalid_argument("not JSON: a number out of range");
   }
   if (!duplicate.empty()) return Status::invalid_argument(duplicate);
   return j;

@@ -24,7 +24,7 @@ Result<nlohmann::json> parse_json(std::string_view text);
 Result<nlohmann::json> parse_canonical(std::string_view text);
 
 // A key as an error message may show it: "\"key\"" when it is short
-// printable ASCII without a long run of digits, else a phrase saying it
+// printable ASCII with fewer than 8 digits in all, else a phrase saying it
 // cannot be shown (a key may be anything a client sent, a card number too).
 std::string shown_key(const std::string& key);
 

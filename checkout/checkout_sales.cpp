@@ -196,8 +196,9 @@ void Checkout::issue_copy(const Caller& c, const std::string& receipt, const cha
       },
       idem, [this, terminal = c.terminal, n, channel, done = std::move(done)](Outcome o) {
         if (o.ok() && std::string(channel) == "printer") {
-          emit(terminal, {{"type", "receipt_reprint"}, {"receipt_no", n}, {"copy", o.body["copy"]}});
-          notify(ReceiptReprinted{terminal, n, o.body["copy"].get<int64_t>()});
+          const int64_t copy = o.body.is_object() ? o.body.value("copy", int64_t{2}) : 2;  // a replay from before copies were numbered
+          emit(terminal, {{"type", "receipt_reprint"}, {"receipt_no", n}, {"copy", copy}});
+          notify(ReceiptReprinted{terminal, n, copy});
         }
         done(o);
       });

@@ -50,7 +50,7 @@ void Devices::on_checkout(const CheckoutEvent& e) {
     print_receipt(reprint->terminal, reprint->receipt_no, reprint->copy);
   } else if (const auto* z = std::get_if<DayClosed>(&e)) {
     if (auto p = printers_.find(z->terminal); p != printers_.end()) {
-      p->second->print("Z " + z->z.at("z_no").dump(), z_escpos(z->z, store_id_));
+      p->second->print("Z " + z->z.value("z_no", json(0)).dump(), z_escpos(z->z, store_id_));
     }
   } else if (const auto* no_sale = std::get_if<NoSale>(&e)) {
     kick(no_sale->terminal);

@@ -32,10 +32,11 @@ std::string z_escpos(const nlohmann::json& z, const std::string& store_id) {
   const std::string seq = journal.at("seq").dump();
   const std::string hash = journal.at("hash").get<std::string>();
   escpos::Document d;
-  d.align(Align::center).double_size(true).line("Z " + z.at("z_no").dump()).double_size(false);
+  d.align(Align::center).double_size(true).line("Z " + z.value("z_no", json(0)).dump()).double_size(false);
   d.line("Store " + store_id + "  " + z.value("business_day", ""));
   d.align(Align::left);
-  d.line(row("Receipts", z.at("receipts").at("first").dump() + " - " + z.at("receipts").at("last").dump()));
+  const json receipts = z.value("receipts", json{{"first", 0}, {"last", 0}});
+  d.line(row("Receipts", receipts.value("first", json(0)).dump() + " - " + receipts.value("last", json(0)).dump()));
   d.line(row("Sales (" + z.value("sale_count", json(0)).dump() + ")", money("sales_total")));
   d.line(row("Voided (" + z.value("void_count", json(0)).dump() + ")", money("voided_total")));
   d.line(row("Refunds (" + z.value("return_count", json(0)).dump() + ")", money("refund_total")));
@@ -44,6 +45,8 @@ std::string z_escpos(const nlohmann::json& z, const std::string& store_id) {
   d.line(row("Journal seq", seq));
   d.line("Hash " + hash.substr(0, 32));
   d.line("     " + hash.substr(32));
+  const std::string signature = journal.value("signature", "");
+  for (size_t i = 0; i < signature.size(); i += 32) d.line((i == 0 ? "Sig  " : "     ") + signature.substr(i, 32));
   d.align(Align::center).feed(1).qr("posd-anchor:" + store_id + ":" + seq + ":" + hash).feed(1);
   d.align(Align::left).cut();
   return d.bytes();

@@ -185,7 +185,16 @@ Result<Received> HqLedger::receive_once(const std::string& topic_store_id, const
       continue;
     }
     if (e.seq > out.acked_seq + 1) break;  // a gap: the store sends again from acked_seq + 1
-    if (Status s = chain->feed(e, signature); !s) return refuse(s.message());
+    if (Status s = chain->feed(e, signature); !s) {
+      // The store's own key signed an event that does not follow the one HQ
+      // holds: the owner rewrote the chain after HQ's ack.
+      if (e.seq == out.acked_seq + 1 && e.prev_hash != last_hash && chain->check_signature(e)) {
+        const std::string why = "seq " + std::to_string(e.seq) + ": the store signed an event that does not follow seq " +
+                                std::to_string(out.acked_seq) + " as HQ holds it: its journal was rewritten";
+        if (Status a = record_alarm(db_, topic_store_id, e.seq, why); !a) return a;
+      }
+      return refuse(s.message());
+    }
     if (Status s = insert_event(topic_store_id, e); !s) return s;
     out.acked_seq = e.seq;
     last_hash = e.hash;

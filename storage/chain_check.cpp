@@ -82,12 +82,17 @@ Status check(sql::Db& db, const PublicKey& key, std::string_view store_id, uint6
   const bool whole = static_cast<uint64_t>(rows->value_or(0)) == c.head_seq;
 
   ChainVerifier v(key);
-  // A checkpoint the key did not sign is no shortcut: the check starts at seq 1.
-  if (auto cp = marks->find("checkpoint"); whole && until == 0 && cp != marks->end()) {
+  // posd writes only checkpoints signed by the store key: another one is a
+  // changed mark (it could hide a cut tail), not a shortcut.
+  if (auto cp = marks->find("checkpoint"); until == 0 && cp != marks->end()) {
     const Mark& m = cp->second;
     auto sig = from_hex(m.signature);
-    if (sig && key.verify(checkpoint_digest(store_id, m.seq, m.hash), *sig)) {
-      if (Status s = against_mark(db, c, m, "posd verified"); !s) return s;
+    if (!sig || !key.verify(checkpoint_digest(store_id, m.seq, m.hash), *sig)) {
+      return Status::corruption("the checkpoint beside the journal (seq " + std::to_string(m.seq) +
+                                ") is not signed by the store key: the journal's marks were changed");
+    }
+    if (Status s = against_mark(db, c, m, "posd verified"); !s) return s;
+    if (whole) {
       auto e = event_at(db, m.seq);
       if (!e) return e.status();
       if (Status s = v.check_signature(**e); !s) return s;

@@ -127,7 +127,12 @@ Journal::CheckFigures Journal::check_figures() const {
 void Journal::check_and_checkpoint(bool at_open) {
   if (!halted()) return;
   sql::Txn txn(db_);
-  if (!txn.status()) return;  // busy or failing: the next checkpoint tries again
+  if (!txn.status()) {
+    // Not checked is not whole: at start that stops signing (a restart
+    // tries again); later, the next checkpoint does.
+    if (at_open) halt(Status::halted("the chain could not be checked at start: " + txn.status().message()));
+    return;
+  }
   ChainCheck c = check_chain(db_, public_key(), options_.store_id);
   Status verdict = c.verdict;
   if (verdict && at_open && options_.check_state) {
@@ -140,15 +145,23 @@ void Journal::check_and_checkpoint(bool at_open) {
       }
     }
   }
-  if (!verdict) return halt(verdict);
-  if (c.head_seq > 0) {
-    if (Status s = record_checkpoint(db_, key_, options_.store_id, c.head_seq, c.head_hash); !s) return;
+  if (!verdict) {
+    // A read that failed later on is not a broken chain: the next check runs it again.
+    if (at_open || verdict.code() == Status::Code::corruption) halt(verdict);
+    return;
   }
-  if (Status s = txn.commit(); !s) return;
+  bool below_checked = false;
+  {
+    std::lock_guard lock(check_mu_);
+    below_checked = at_open ? c.from_seq == 0 : figures_.below_checked;
+    figures_ = CheckFigures{c.from_seq, c.head_seq, c.events, c.took, below_checked};
+  }
   checked_seq_ = c.head_seq;
-  std::lock_guard lock(check_mu_);
-  const bool below_checked = figures_.below_checked;
-  figures_ = CheckFigures{c.from_seq, c.head_seq, c.events, c.took, at_open ? c.from_seq == 0 : below_checked};
+  // The checkpoint moves only over a chain checked in whole: after a start
+  // from a checkpoint, not before the part below it has passed too.
+  if (c.head_seq == 0 || !below_checked) return;
+  if (Status s = record_checkpoint(db_, key_, options_.store_id, c.head_seq, c.head_hash); !s) return;
+  txn.commit();
 }
 
 // Beside the writer, on a connection of its own: seq 1 to the checkpoint
@@ -160,7 +173,20 @@ void Journal::check_below(uint64_t until) {
   ChainCheck c = check_chain_below(*db, public_key(), until, [this] { return stop_below_.load(); });
   db->exec("COMMIT");
   if (stop_below_.load()) return;
-  if (!c.verdict) return halt(c.verdict);
+  if (c.verdict.code() == Status::Code::corruption) {
+    halt(c.verdict);
+    // The next start must not begin after a break it already found: without
+    // the checkpoint it checks the whole chain before it signs.
+    if (auto rw = sql::Db::open(options_.db_path, sql::Db::Mode::read_write)) {
+      rw->exec("DELETE FROM journal_mark WHERE name = 'checkpoint'");
+    }
+    return;
+  }
+  if (!c.verdict) {
+    log::get("journal")->warn("{}: the chain below seq {} could not be checked: {}", options_.db_path, until,
+                              c.verdict.message());
+    return;
+  }
   std::lock_guard lock(check_mu_);
   figures_.below_checked = true;
 }

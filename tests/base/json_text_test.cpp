@@ -15,6 +15,8 @@ TEST_CASE("a duplicate key is refused wherever it is, with where it is") {
       {R"({"a":{"b":1,"b":2}})", "duplicate key \"b\" in /a"},
       {R"({"lines":[{"sku":"A","qty":1,"qty":9}]})", "duplicate key \"qty\" in /lines"},
       {R"({"4111111111111111":1,"4111111111111111":2})", "duplicate key (a key that cannot be shown)"},
+      {R"({"4111 1111 1111 1111":{"a":1,"a":2}})", "duplicate key \"a\" in /…"},
+      {R"({"x":4111111111111111e999})", "not JSON: a number out of range"},
   };
   for (const Row& r : rows) {
     INFO(r.text);

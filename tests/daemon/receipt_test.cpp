@@ -114,4 +114,5 @@ TEST_CASE("a printed Z carries its anchor: the journal seq and the whole hash, a
   CHECK(bytes.find("Hash " + hash.substr(0, 32)) != std::string::npos);
   CHECK(bytes.find("     " + hash.substr(32)) != std::string::npos);
   CHECK(bytes.find("posd-anchor:STORE-0001:321:" + hash) != std::string::npos);
+  CHECK(bytes.find("Sig  " + std::string(32, 'b')) != std::string::npos);
 }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "base/digest.h"
 #include "storage/journal.h"
 #include "hq/store.h"
 #include "sync/outbox.h"
@@ -59,6 +60,7 @@ TEST_CASE("undecodable messages say precisely why", "[protocol]") {
   struct Row { std::string payload; const char* error; };
   const std::vector<Row> rows = {
       {"\x01\x02garbage", "not JSON (at byte 1)"},
+      {R"({"v":1e999,"type":"hello","store_id":"S1"})", "not JSON: a number out of range"},
       {R"({"v":1,"type":"hello","store_id":"S1","store_id":"S2"})", "duplicate key \"store_id\""},
       {R"({"v":1,"type":"journal","store_id":"S1","events":[{"seq":1,"seq":2}]})", "duplicate key \"seq\" in /events"},
       {R"({"v":1,"type":"journal","store_id":"S1","events":[{"seq":1,"ts":"","business_day":"","type":"","payload":{},"prev_hash":"","hash":"","signature":"","via":"x"}]})",
@@ -161,6 +163,26 @@ TEST_CASE("forged batches are rejected, reported, and harm nothing", "[ledger]")
     b.events[1].hash = std::string(64, 'f');
     CHECK((*ledger)->receive("S1", b)->rejected == "seq 3: differs from the event HQ holds");
     CHECK((*(*ledger)->report("S1"))["rejected"].size() == 1);
+    CHECK((*(*ledger)->report("S1"))["alarms"][0]["reason"] == "seq 3: differs from the event HQ holds: the store's journal was rewritten");
+  }
+  SECTION("the store's own key re-signs a rewritten continuation: a tampering alarm") {
+    auto key = StoreKey::load_or_create(s.journal->db_path() + ".key", s.journal->db_path() + ".pub");
+    REQUIRE(key);
+    auto b = s.batch(4, 4);
+    b.events[0].prev_hash = std::string(64, 'c');  // the rewritten seq 3 behind it
+    b.events[0].payload["total"] = 1;
+    b.events[0].hash = chain_hash(b.events[0]);
+    b.events[0].signature = to_hex(key->sign(*from_hex(b.events[0].hash)));
+    CHECK((*ledger)->receive("S1", b)->rejected == "seq 4: prev_hash does not match the hash of seq 3");
+    auto alarms = (*(*ledger)->report("S1"))["alarms"];
+    REQUIRE(alarms.size() == 1);
+    CHECK(alarms[0]["reason"] == "seq 4: the store signed an event that does not follow seq 3 as HQ holds it: its journal was rewritten");
+  }
+  SECTION("a relabelled foreign batch is rejected but raises no alarm") {
+    auto relabelled = other.batch(4, 6);
+    relabelled.store_id = "S1";
+    (*ledger)->receive("S1", relabelled);
+    CHECK((*(*ledger)->report("S1"))["alarms"].empty());
   }
   SECTION("an unknown store") {
     CHECK((*ledger)->receive("S9", s.batch(1, 1))->rejected == "unknown store \"S9\"");

@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "checkout/basket.h"
 #include "checkout/events.h"
+#include "checkout/records.h"
 #include "checkout/stock_movement.h"
 #include "storage/journal.h"
 #include "storage/sales.h"
@@ -107,6 +108,8 @@ class Checkout {
   // receipt_copy answers its text.
   void reprint(const Caller& c, const std::string& receipt_no, const IdemKey* idem, Done done);
   void receipt_copy(const Caller& c, const std::string& receipt_no, Done done);
+  // The sale's receipt code (checkout/receipt_code.h), signed with the store key.
+  std::string receipt_code(const Sale& sale) const;
   // Whether a terminal has a receipt printer (the store's devices say).
   void set_printers(std::function<bool(const std::string& terminal)> has_printer) { has_printer_ = std::move(has_printer); }
   void z_report(const Caller& c, const IdemKey* idem, Done done);

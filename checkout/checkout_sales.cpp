@@ -6,7 +6,9 @@
 
 #include "checkout/checkout.h"
 #include "checkout/receipt.h"
+#include "checkout/receipt_code.h"
 #include "checkout/report.h"
+#include "base/digest.h"
 #include "base/json_fields.h"
 #include "base/log.h"
 #include "storage/catalog.h"
@@ -75,7 +77,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
   b->state = Basket::State::completing;
 
   write(
-      [body, lines = b->lines, terminal = c.terminal, store = journal_.store_id(), id](WriteContext& ctx, std::vector<Entry>& entries) mutable {
+      [this, body, lines = b->lines, terminal = c.terminal, store = journal_.store_id(), id](WriteContext& ctx, std::vector<Entry>& entries) mutable {
         if (Status s = kept_baskets::remove(ctx.db, id); !s) return Outcome::from(s);
         auto receipt_no = counter::add(ctx.db, "receipt_no");
         auto period = counter::read(ctx.db, "period");
@@ -90,6 +92,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
         // The original receipt is issued with the sale; every later issue is a copy.
         auto original = read_sale(row);
         if (!original) return Outcome::from(original.status());
+        const std::string code = receipt_code(*original);
         if (s) s = counter::add(ctx.db, "grand_total", total).status();
         json alerts = json::array();
         for (const BasketLine& l : lines) {
@@ -99,7 +102,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
         }
         if (!s) return Outcome::from(s);
         return Outcome::success({{"receipt_no", *receipt_no}, {"total", total}, {"change", body["change"]},
-                                 {"seq", seq}, {"low_stock", alerts}, {"receipt", receipt_text(*original, store)}});
+                                 {"seq", seq}, {"low_stock", alerts}, {"receipt", receipt_text(*original, store, 1, code)}, {"receipt_code", code}});
       },
       idem,
       [this, id, terminal = c.terminal, opens_drawer, done](Outcome o) {
@@ -163,6 +166,12 @@ void Checkout::no_sale(const Caller& c, const IdemKey* idem, Done done) {
       });
 }
 
+std::string Checkout::receipt_code(const Sale& sale) const {
+  ReceiptCode code = receipt_code_of(sale, journal_.store_id());
+  code.signature = to_hex(journal_.sign(code.digest()));
+  return code.text();
+}
+
 void Checkout::reprint(const Caller& c, const std::string& receipt, const IdemKey* idem, Done done) {
   if (!has_printer_(c.terminal)) {
     return done(Outcome::error(Why::conflict, "no_printer", "terminal " + c.terminal + " has no receipt printer; nothing was printed"));
@@ -179,7 +188,7 @@ void Checkout::issue_copy(const Caller& c, const std::string& receipt, const cha
   if (Outcome o = parse_receipt_no(receipt, n); !o.ok()) return done(o);
   const std::string store = journal_.store_id();
   write(
-      [n, c, channel, store](WriteContext& ctx, std::vector<Entry>& entries) {
+      [this, n, c, channel, store](WriteContext& ctx, std::vector<Entry>& entries) {
         auto row = sales::get(ctx.db, n);
         if (!row) return Outcome::from(row.status());
         if (!*row) return sale_not_found(std::to_string(n));
@@ -190,7 +199,7 @@ void Checkout::issue_copy(const Caller& c, const std::string& receipt, const cha
         if (std::string(channel) == "text") {
           auto sale = read_sale(**row);
           if (!sale) return Outcome::from(sale.status());
-          out["text"] = receipt_text(*sale, store, *copy);
+          out["text"] = receipt_text(*sale, store, *copy, receipt_code(*sale));
         }
         return Outcome::success(out);
       },

@@ -42,7 +42,7 @@ std::string row(const std::string& left, const std::string& right) {
 
 std::string duplicate_mark(int64_t copy) { return "*** DUPLICATE copy " + std::to_string(copy) + " ***"; }
 
-std::string receipt_text(const Sale& sale, const std::string& store_id, int64_t copy) {
+std::string receipt_text(const Sale& sale, const std::string& store_id, int64_t copy, const std::string& code) {
   std::string out;
   if (copy > 1) out += duplicate_mark(copy) + "\n";
   out += row("Store " + store_id, "Receipt " + std::to_string(sale.receipt_no));
@@ -72,6 +72,10 @@ std::string receipt_text(const Sale& sale, const std::string& store_id, int64_t 
   if (sale.change != 0) out += row("CHANGE", format_minor(sale.change));
   if (sale.voided) out += "*** VOIDED ***\n";
   out += row("journal seq", std::to_string(sale.seq));
+  if (!code.empty()) {
+    out += "Verify with the store's key:\n";
+    for (size_t i = 0; i < code.size(); i += kWidth) out += code.substr(i, kWidth) + "\n";
+  }
   if (copy > 1) out += duplicate_mark(copy) + "\n";
   return out;
 }

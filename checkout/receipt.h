@@ -10,7 +10,9 @@ namespace posd {
 
 // `copy` 1 is the original; a later copy says "*** DUPLICATE copy N ***" at
 // the top and the bottom (fiscal rules forbid a second original).
-std::string receipt_text(const Sale& sale, const std::string& store_id, int64_t copy = 1);
+// `code` (checkout/receipt_code.h), when given, closes the receipt: the
+// customer's and the inspector's proof, in 40-column lines.
+std::string receipt_text(const Sale& sale, const std::string& store_id, int64_t copy = 1, const std::string& code = "");
 // "*** DUPLICATE copy N ***"
 std::string duplicate_mark(int64_t copy);
 

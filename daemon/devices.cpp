@@ -67,7 +67,7 @@ void Devices::print_receipt(const std::string& terminal, int64_t receipt_no, int
     return;
   }
   p->second->print((copy > 1 ? "copy " + std::to_string(copy) + " of receipt " : "receipt ") + std::to_string(receipt_no),
-                   receipt_escpos(*sale, store_id_, copy));
+                   receipt_escpos(*sale, store_id_, copy, checkout_.receipt_code(*sale)));
 }
 
 void Devices::kick(const std::string& terminal) {

@@ -11,7 +11,8 @@ namespace posd {
 // size, the text, the receipt number as a QR code ("posd:<store>:<receipt>"),
 // a partial cut. A copy (`copy` > 1) says DUPLICATE with its number at the
 // top and the bottom in bold (fiscal rules forbid a second original).
-std::string receipt_escpos(const Sale& sale, const std::string& store_id, int64_t copy);
+// With a receipt code (checkout/receipt_code.h) the QR code is that code.
+std::string receipt_escpos(const Sale& sale, const std::string& store_id, int64_t copy, const std::string& code = "");
 
 // A Z closure as printed: its number, day, receipts first to last, totals,
 // the grand total, and its anchor (journal seq and the full hash, as text

@@ -128,6 +128,8 @@ class Journal {
   // The business day an event written now would carry.
   std::string business_day() const { return options_.business_day(options_.clock->now()); }
   const PublicKey& public_key() const { return key_.public_key(); }
+  // The store key's signature of `message` (receipt codes). Any thread.
+  std::string sign(std::string_view message) const { return key_.sign(message); }
   const std::string& db_path() const { return options_.db_path; }
 
   // Ok, or why this journal signs nothing: a write fails with this status

@@ -90,4 +90,12 @@ struct BarcodeArgs {
 // "weight_g", "error"}. Exit 0 for a valid code, 1 for an invalid one.
 int barcode(const BarcodeArgs& args);
 
+struct ReceiptVerifyArgs {
+  std::string code;
+  std::string pubkey;
+};
+// "ok receipt N of store S: total T CUR, day D, journal seq Q" (exit 0), or
+// "bad: why" (exit 1); exit 2 when the code or the key cannot be read.
+int receipt_verify(const ReceiptVerifyArgs& args);
+
 }  // namespace posctl

@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "daemon/posctl/commands.h"
+#include "checkout/receipt.h"
+#include "checkout/receipt_code.h"
 #include "storage/journal_export.h"
 
 namespace posctl {
@@ -61,6 +63,21 @@ int journal_export(const ExportArgs& a) {
   if (!n) return fail(n.status().message());
   std::cout.flush();
   return std::cout ? 0 : fail("cannot write to standard output");
+}
+
+int receipt_verify(const ReceiptVerifyArgs& a) {
+  auto key = posd::PublicKey::load(a.pubkey);
+  if (!key) return fail(key.status().message());
+  auto code = posd::read_receipt_code(a.code);
+  if (!code) return fail(code.status().message());
+  if (posd::Status s = posd::verify_receipt_code(*code, *key); !s) {
+    std::cout << "bad: " << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "ok receipt " << code->receipt_no << " of store " << code->store_id << ": total "
+            << posd::format_minor(code->total) << " " << code->currency << ", day " << code->business_day
+            << ", journal seq " << code->seq << "\n";
+  return 0;
 }
 
 }  // namespace posctl

@@ -24,6 +24,13 @@ int main(int argc, char** argv) {
   exp->add_option("--db", e.db, "The store database")->required();
   exp->add_option("--from", e.from, "First seq to export")->check(CLI::PositiveNumber);
 
+  posctl::ReceiptVerifyArgs rv;
+  auto* receipt = app.add_subcommand("receipt", "Check a receipt");
+  receipt->require_subcommand(1);
+  auto* receipt_verify = receipt->add_subcommand("verify", "Check a receipt's code (printed, or read from its QR code) with the store's public key");
+  receipt_verify->add_option("code", rv.code, "posd1:STORE:RECEIPT:SEQ:DAY:TOTAL:CURRENCY:SIGNATURE")->required();
+  receipt_verify->add_option("--pubkey", rv.pubkey, "The store's public key (PEM)")->required();
+
   posctl::CatalogImportArgs ci;
   auto* catalog = app.add_subcommand("catalog", "Load the store's catalog");
   catalog->require_subcommand(1);
@@ -88,6 +95,7 @@ int main(int argc, char** argv) {
   if (receive->parsed()) return posctl::stock_receive(sr);
   if (import->parsed()) return posctl::catalog_import(ci);
   if (verify->parsed()) return posctl::journal_verify(v);
+  if (receipt_verify->parsed()) return posctl::receipt_verify(rv);
   if (exp->parsed()) return posctl::journal_export(e);
   return 2;
 }

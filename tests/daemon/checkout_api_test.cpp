@@ -82,6 +82,19 @@ TEST_CASE("a sale: scan, weigh, multibuy, cash with change, receipt, stock, jour
   CHECK_THAT(original, Catch::Contains("TOTAL EUR") && Catch::Contains("8.29") && Catch::Contains("CHANGE"));
   CHECK_THAT(original, Catch::Contains("1234 g @ 3.49/kg"));
   CHECK(original.find("DUPLICATE") == std::string::npos);
+  // The receipt closes with its code, which anyone checks with the store's public key.
+  const std::string code = done.json()["receipt_code"];
+  CHECK(original.find("Verify with the store's key:\n" + code.substr(0, 40)) != std::string::npos);
+  auto checked = test::run({test::bin("posctl"), "receipt", "verify", code, "--pubkey", node.db_path() + ".pub"});
+  CHECK(checked.exit_code == 0);
+  CHECK_THAT(checked.out, Catch::StartsWith("ok receipt 1 of store "));
+  CHECK_THAT(checked.out, Catch::EndsWith(": total 8.29 EUR, day " + node.journal().business_day() + ", journal seq " +
+                                          std::to_string(seq) + "\n"));
+  std::string altered = code;
+  altered.replace(altered.find(":829:"), 5, ":729:");
+  auto forged = test::run({test::bin("posctl"), "receipt", "verify", altered, "--pubkey", node.db_path() + ".pub"});
+  CHECK(forged.exit_code == 1);
+  CHECK(forged.out == "bad: the signature is not the store key's: the receipt was altered, or it is another store's\n");
   auto receipt = lane.get("/v1/sales/1/receipt");
   REQUIRE(receipt.status == 200);
   CHECK_THAT(receipt.headers["content-type"], Catch::StartsWith("text/plain"));

@@ -157,9 +157,10 @@ void Journal::check_and_checkpoint(bool at_open) {
     figures_ = CheckFigures{c.from_seq, c.head_seq, c.events, c.took, below_checked};
   }
   checked_seq_ = c.head_seq;
-  // The checkpoint moves only over a chain checked in whole: after a start
-  // from a checkpoint, not before the part below it has passed too.
-  if (c.head_seq == 0 || !below_checked) return;
+  // The check below the start's checkpoint always runs from seq 1, so a
+  // checkpoint moved before it ends hides nothing: a start after a crash
+  // checks below the newer one. A break it finds removes the checkpoint.
+  if (c.head_seq == 0 || !halted()) return;
   if (Status s = record_checkpoint(db_, key_, options_.store_id, c.head_seq, c.head_hash); !s) return;
   txn.commit();
 }

@@ -64,15 +64,42 @@ class AnchorCheck {
 
 }  // namespace
 
-Result<uint64_t> export_journal(sql::Db& db, uint64_t from, std::ostream& out) {
-  uint64_t n = 0;
+void ExportSpan::add(const Event& e) {
+  if (count == 0) {
+    first_seq = e.seq;
+    first_prev_hash = e.prev_hash;
+  }
+  last_seq = e.seq;
+  last_hash = e.hash;
+  ++count;
+}
+
+Result<ExportSpan> export_range(sql::Db& db, uint64_t from, uint64_t to, std::ostream& out) {
+  ExportSpan span;
   Status s = scan_journal(db, from, [&](const Event& e) {
+    if (to && e.seq > to) return Status::unavailable("done");
     out << e.to_json().dump() << '\n';
-    ++n;
+    span.add(e);
     return out ? Status::ok() : Status::io_error("cannot write the export");
   });
-  if (!s) return s;
-  return n;
+  if (!s && !(s.code() == Status::Code::unavailable && s.message() == "done")) return s;
+  return span;
+}
+
+Result<uint64_t> export_journal(sql::Db& db, uint64_t from, std::ostream& out) {
+  auto span = export_range(db, from, 0, out);
+  if (!span) return span.status();
+  return span->count;
+}
+
+Result<std::pair<uint64_t, uint64_t>> seqs_of_days(sql::Db& db, const std::string& first, const std::string& last) {
+  auto st = db.prepare("SELECT MIN(seq), MAX(seq) FROM journal WHERE business_day BETWEEN ?1 AND ?2");
+  if (!st) return st.status();
+  st->bind(1, first).bind(2, last);
+  auto row = st->step();
+  if (!row) return row.status();
+  if (!*row || st->is_null(0)) return Status::not_found("the journal holds no event of the days " + first + " to " + last);
+  return std::pair{static_cast<uint64_t>(st->int64(0)), static_cast<uint64_t>(st->int64(1))};
 }
 
 Result<uint64_t> verify_journal(sql::Db& db, const PublicKey& key, const std::vector<Anchor>& anchors) {
@@ -95,7 +122,8 @@ Result<uint64_t> verify_journal(sql::Db& db, const PublicKey& key, const std::ve
   return v.count();
 }
 
-Result<uint64_t> verify_export(std::istream& in, const PublicKey& key, const std::vector<Anchor>& anchors) {
+Result<uint64_t> verify_export(std::istream& in, const PublicKey& key, const std::vector<Anchor>& anchors,
+                               ExportSpan* span) {
   ChainVerifier v(key);
   AnchorCheck held(anchors);
   std::string line;
@@ -116,6 +144,7 @@ Result<uint64_t> verify_export(std::istream& in, const PublicKey& key, const std
     if (e->to_json().dump() != line) return fail("not in canonical form (an export line is its event's compact JSON, keys sorted)");
     if (Status s = v.feed(*e); !s) return s;
     if (Status s = held.feed(*e); !s) return s;
+    if (span) span->add(*e);
   }
   if (v.count() == 0) return Status::corruption("the export holds no event");
   if (Status a = held.finish(); !a) return a;

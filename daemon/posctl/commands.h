@@ -14,6 +14,7 @@ struct VerifyArgs {
   std::string export_file;
   std::string pubkey;
   std::vector<std::string> anchors;  // SEQ:HASH
+  std::string manifest;              // with --export: the export's signed manifest
 };
 // Prints "ok N events", or "bad seq N: why" / "bad anchor seq N: why".
 int journal_verify(const VerifyArgs& args);
@@ -21,6 +22,10 @@ int journal_verify(const VerifyArgs& args);
 struct ExportArgs {
   std::string db;
   uint64_t from = 1;
+  uint64_t to = 0;         // 0: to the end
+  std::string day_from;    // YYYY-MM-DD: instead of --from/--to
+  std::string day_to;
+  std::string manifest;    // write the signed manifest here (needs DB.key)
 };
 int journal_export(const ExportArgs& args);
 

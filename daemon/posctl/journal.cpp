@@ -1,10 +1,17 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <sstream>
+#include <tuple>
 
 #include "daemon/posctl/commands.h"
 #include "checkout/receipt.h"
 #include "checkout/receipt_code.h"
+#include "base/clock.h"
+#include "base/json_text.h"
+#include "storage/export_manifest.h"
+#include "storage/journal.h"
 #include "storage/journal_export.h"
 
 namespace posctl {
@@ -47,7 +54,21 @@ int journal_verify(const VerifyArgs& a) {
     if (!key) return fail(key.status().message());
     std::ifstream in(a.export_file);
     if (!in) return fail("cannot read " + a.export_file);
-    return report(posd::verify_export(in, *key, anchors));
+    if (a.manifest.empty()) return report(posd::verify_export(in, *key, anchors));
+    std::ifstream mf(a.manifest);
+    std::stringstream text;
+    text << mf.rdbuf();
+    auto parsed = posd::parse_json(text.str());
+    if (!mf || !parsed) return fail("cannot read the manifest " + a.manifest);
+    auto manifest = posd::ExportManifest::from_json(*parsed);
+    if (!manifest) return fail(manifest.status().message());
+    posd::ExportSpan span;
+    auto n = posd::verify_export(in, *key, anchors, &span);
+    if (!n) return report(n);
+    if (posd::Status s = posd::check_manifest(*manifest, *key, span); !s) return report(s);
+    std::cout << "ok " << *n << " events, seq " << span.first_seq << " to " << span.last_seq << " of store "
+              << manifest->store_id << ", as the manifest says\n";
+    return 0;
   }
   auto key = posd::PublicKey::load(a.pubkey.empty() ? a.db + ".pub" : a.pubkey);
   if (!key) return fail(key.status().message());
@@ -59,10 +80,33 @@ int journal_verify(const VerifyArgs& a) {
 int journal_export(const ExportArgs& a) {
   auto db = open_db(a.db);
   if (!db) return fail(db.status().message());
-  auto n = posd::export_journal(*db, a.from, std::cout);
-  if (!n) return fail(n.status().message());
+  uint64_t from = a.from, to = a.to;
+  if (!a.day_from.empty()) {
+    auto seqs = posd::seqs_of_days(*db, a.day_from, a.day_to.empty() ? a.day_from : a.day_to);
+    if (!seqs) return fail(seqs.status().message());
+    std::tie(from, to) = *seqs;
+  }
+  std::optional<posd::StoreKey> key;
+  if (!a.manifest.empty()) {
+    if (std::filesystem::exists(a.manifest)) return fail(a.manifest + " exists: a manifest is never overwritten");
+    auto k = posd::StoreKey::load(a.db + ".key");
+    if (!k) return fail("a manifest is signed with the store key: " + k.status().message());
+    key.emplace(std::move(*k));
+  }
+  auto span = posd::export_range(*db, from, to, std::cout);
+  if (!span) return fail(span.status().message());
   std::cout.flush();
-  return std::cout ? 0 : fail("cannot write to standard output");
+  if (!std::cout) return fail("cannot write to standard output");
+  if (!key) return 0;
+  std::string store_id;
+  posd::scan_journal(*db, 1, [&](const posd::Event& e) {
+    store_id = e.payload.value("store_id", "");
+    return posd::Status::unavailable("the genesis is enough");
+  });
+  const auto m = posd::make_manifest(*span, store_id, *key, posd::format_utc(posd::Clock::system().now()));
+  std::ofstream out(a.manifest);
+  out << m.to_json().dump(2) << "\n";
+  return out ? 0 : fail("cannot write " + a.manifest);
 }
 
 int receipt_verify(const ReceiptVerifyArgs& a) {

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   auto* db_opt = verify->add_option("--db", v.db, "The store database (reads the journal table)");
   auto* export_opt = verify->add_option("--export", v.export_file, "A JSON Lines export instead of a database");
   verify->add_option("--pubkey", v.pubkey, "The store's public key (default for --db: DB.pub)");
+  verify->add_option("--manifest", v.manifest, "With --export: the manifest written by journal export --manifest");
   verify->add_option("--anchor", v.anchors, "SEQ:HASH of an event held outside the store (a printed Z, HQ's ack); repeatable");
   db_opt->excludes(export_opt);
 
@@ -23,6 +24,10 @@ int main(int argc, char** argv) {
   auto* exp = journal->add_subcommand("export", "Write the journal as JSON Lines to standard output");
   exp->add_option("--db", e.db, "The store database")->required();
   exp->add_option("--from", e.from, "First seq to export")->check(CLI::PositiveNumber);
+  exp->add_option("--to", e.to, "Last seq to export (default: the end)")->check(CLI::PositiveNumber);
+  exp->add_option("--day-from", e.day_from, "First business day to export (YYYY-MM-DD), instead of --from");
+  exp->add_option("--day-to", e.day_to, "Last business day to export (default: --day-from)");
+  exp->add_option("--manifest", e.manifest, "Write the export's manifest, signed with the store key (DB.key), to this new file");
 
   posctl::ReceiptVerifyArgs rv;
   auto* receipt = app.add_subcommand("receipt", "Check a receipt");

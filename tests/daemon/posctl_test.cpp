@@ -12,6 +12,7 @@
 #include "tests/support/temp_dir.h"
 
 using namespace posd;
+using json = nlohmann::json;
 
 namespace {
 std::string make_journal(const test::TempDir& dir, int sales) {
@@ -77,6 +78,58 @@ TEST_CASE("an export verifies elsewhere with only the public key", "[posctl]") {
                           "--pubkey", other.file("k.pub")});
   CHECK(wrong.exit_code == 1);
   CHECK(wrong.out == "bad seq 1: genesis names a different public key\n");
+}
+
+TEST_CASE("a range exported with its signed manifest proves itself whole, and a cut at either end fails", "[posctl][journal]") {
+  test::TempDir dir;
+  const std::string db = make_journal(dir, 9);  // seq 1..10
+  auto run = [](std::vector<std::string> args) {
+    args.insert(args.begin(), test::bin("posctl"));
+    return test::run(args);
+  };
+  auto exp = run({"journal", "export", "--db", db, "--from", "3", "--to", "7", "--manifest", dir.file("m.json")});
+  REQUIRE(exp.exit_code == 0);
+  auto manifest = json::parse(test::read_text(dir.file("m.json")));
+  CHECK(manifest["store_id"] == "S1");
+  CHECK(manifest["from_seq"] == 3);
+  CHECK(manifest["to_seq"] == 7);
+  CHECK(manifest["count"] == 5);
+  CHECK(run({"journal", "export", "--db", db, "--manifest", dir.file("m.json")}).exit_code == 2);  // never overwritten
+
+  // Only the export, its manifest and the public key travel.
+  test::TempDir auditor;
+  test::write_text(auditor.file("store.pub"), test::read_text(db + ".pub"));
+  auto verify = [&](const std::string& lines, const std::string& manifest_text) {
+    test::write_text(auditor.file("x.jsonl"), lines);
+    test::write_text(auditor.file("x.json"), manifest_text);
+    return run({"journal", "verify", "--export", auditor.file("x.jsonl"), "--pubkey", auditor.file("store.pub"),
+                "--manifest", auditor.file("x.json")});
+  };
+  const std::string text = test::read_text(dir.file("m.json"));
+  auto ok = verify(exp.out, text);
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out == "ok 5 events, seq 3 to 7 of store S1, as the manifest says\n");
+
+  const std::string first_cut = exp.out.substr(exp.out.find('\n') + 1);
+  auto head = verify(first_cut, text);
+  CHECK(head.exit_code == 1);
+  CHECK(head.out == "bad manifest: the first seq is 4 in the export, 3 in the manifest: the export was cut or changed\n");
+  const std::string last_cut = exp.out.substr(0, exp.out.rfind('\n', exp.out.size() - 2) + 1);
+  auto tail = verify(last_cut, text);
+  CHECK(tail.out == "bad manifest: the last seq is 6 in the export, 7 in the manifest: the export was cut or changed\n");
+  json edited = manifest;
+  edited["to_seq"] = 6;
+  edited["count"] = 4;
+  auto forged = verify(last_cut, edited.dump());
+  CHECK(forged.out == "bad manifest: its signature is not the store key's: it was altered\n");
+
+  // By business day: every event of today.
+  const std::string today = json::parse(exp.out.substr(0, exp.out.find('\n')))["business_day"];
+  auto day = run({"journal", "export", "--db", db, "--day-from", today, "--manifest", dir.file("d.json")});
+  REQUIRE(day.exit_code == 0);
+  CHECK(json::parse(test::read_text(dir.file("d.json")))["count"] == 10);
+  CHECK(verify(day.out, test::read_text(dir.file("d.json"))).exit_code == 0);
+  CHECK(run({"journal", "export", "--db", db, "--day-from", "1999-01-01"}).exit_code == 2);
 }
 
 TEST_CASE("posctl reports what it cannot do with exit 2", "[posctl]") {

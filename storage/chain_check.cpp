@@ -63,6 +63,8 @@ Status against_mark(sql::Db& db, const ChainCheck& c, const Mark& m, const std::
   return Status::ok();
 }
 
+// Over 60 lines: the steps in the order docs/journal.md gives them (whole-table
+// facts, the checkpoint, the chain, the marks), each a few lines.
 Status check(sql::Db& db, const PublicKey& key, std::string_view store_id, uint64_t until,
              const std::function<bool()>& stop, ChainCheck& c) {
   auto lowest = db.query_int("SELECT MIN(seq) FROM journal");

@@ -112,7 +112,12 @@ class Checkout {
   std::string receipt_code(const Sale& sale) const;
   // Whether a terminal has a receipt printer (the store's devices say).
   void set_printers(std::function<bool(const std::string& terminal)> has_printer) { has_printer_ = std::move(has_printer); }
+  // Closes the day (a Z), after journaling the closures of any month and
+  // year that ended before today (checkout/closure.h).
   void z_report(const Caller& c, const IdemKey* idem, Done done);
+  // Journals the closures of every month and year that ended and holds a Z
+  // no closure took in; {"closures": [...]} (empty: nothing to close).
+  void close_periods(const Caller& c, const IdemKey* idem, Done done);
 
   // Drops the baskets (open or suspended) untouched since before `now − max_age`:
   // a lane that crashed or walked away. One that had lines or tenders is
@@ -130,6 +135,9 @@ class Checkout {
   // Sales and reports (reads).
   Outcome sale(const std::string& receipt_no);
   Outcome x_report();
+  // Every closure journaled (Zs, months, years), oldest first: {kind, no,
+  // period, seq, hash, anchor, closed_by}.
+  Outcome closures();
   // {"items": [{sku, name, unit, on_hand, low_stock}]}: below their threshold.
   Outcome low_stock();
   Outcome status();
@@ -161,6 +169,9 @@ class Checkout {
   void write(OutcomeMutation m, const IdemKey* idem, Done done);
   void emit(const std::string& terminal, const nlohmann::json& event);
   void notify(const CheckoutEvent& e);
+  // Adds a closure's journal anchor {seq, hash, signature, anchor} and tells
+  // the listeners (the printer prints it).
+  void announce_closure(const std::string& terminal, nlohmann::json& closure);
   // The low-stock alerts of a write's answer, to every stream and listener.
   void alert_low_stock(const nlohmann::json& alerts);
 

@@ -1,7 +1,9 @@
 // X (running) and Z (closing) reports, and the status a terminal sees.
 #include "checkout/checkout.h"
+#include "checkout/closure.h"
 #include "checkout/report.h"
 #include "storage/catalog.h"
+#include "storage/closures.h"
 #include "storage/cursor.h"
 #include "storage/sales.h"
 #include "storage/stock.h"
@@ -62,6 +64,9 @@ void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
   if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "closing the day needs a supervisor"));
   write(
       [c](WriteContext& ctx, std::vector<Entry>& entries) {
+        // A month (and a year) that ended before today closes first.
+        auto closures_made = close_ended_periods(ctx, entries, c.terminal, c.approver);
+        if (!closures_made) return Outcome::from(closures_made.status());
         auto f = figures(ctx.db);
         if (!f) return Outcome::from(f.status());
         // The receipts the day closes, first to last (0 and 0 for none).
@@ -78,26 +83,67 @@ void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
         (*f)["business_day"] = ctx.business_day;
         (*f)["terminal"] = c.terminal;
         (*f)["approved_by"] = c.approver;
-        const uint64_t seq = ctx.next_seq;
+        const auto seq = static_cast<int64_t>(ctx.next_seq + entries.size());
+        if (Status s = closures::add(ctx.db, {"day", *z_no, ctx.business_day, seq}); !s) return Outcome::from(s);
         entries.push_back({"z_report", *f});
         (*f)["seq"] = seq;
+        if (!closures_made->empty()) (*f)["closures"] = *closures_made;
         return Outcome::made(*f);
       },
       idem, [this, terminal = c.terminal, done = std::move(done)](Outcome o) {
-        // The closure is an anchor: its seq and hash (which covers every
-        // event before it) and signature, to print and keep outside the store.
+        if (o.ok() && o.body.contains("closures")) {
+          for (json& closure : o.body["closures"]) announce_closure(terminal, closure);
+        }
+        if (o.ok()) announce_closure(terminal, o.body);
+        done(o);
+      });
+}
+
+void Checkout::close_periods(const Caller& c, const IdemKey* idem, Done done) {
+  if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "closing a period needs a supervisor"));
+  write(
+      [c](WriteContext& ctx, std::vector<Entry>& entries) {
+        auto made = close_ended_periods(ctx, entries, c.terminal, c.approver);
+        if (!made) return Outcome::from(made.status());
+        json body = {{"closures", *made}, {"business_day", ctx.business_day}};
+        return made->empty() ? Outcome::success(body) : Outcome::made(body);
+      },
+      idem, [this, terminal = c.terminal, done = std::move(done)](Outcome o) {
         if (o.ok()) {
-          auto st = reader_.prepare("SELECT hash, signature FROM journal WHERE seq = ?1");
-          if (st) st->bind(1, o.body["seq"].get<int64_t>());
-          auto row = st ? st->step() : Result<bool>(st.status());
-          if (row && *row) {
-            o.body["journal"] = {{"seq", o.body["seq"]}, {"hash", st->text(0)}, {"signature", st->text(1)},
-                                 {"anchor", o.body["seq"].dump() + ":" + st->text(0)}};
-            notify(DayClosed{terminal, o.body});
-          }
+          for (json& closure : o.body["closures"]) announce_closure(terminal, closure);
         }
         done(o);
       });
+}
+
+// A closure is an anchor: its seq and hash (which covers every event before
+// it) and signature, to print and keep outside the store.
+void Checkout::announce_closure(const std::string& terminal, json& closure) {
+  auto st = reader_.prepare("SELECT hash, signature FROM journal WHERE seq = ?1");
+  if (st) st->bind(1, closure["seq"].get<int64_t>());
+  auto row = st ? st->step() : Result<bool>(st.status());
+  if (!row || !*row) return;
+  closure["journal"] = {{"seq", closure["seq"]}, {"hash", st->text(0)}, {"signature", st->text(1)},
+                        {"anchor", closure["seq"].dump() + ":" + st->text(0)}};
+  notify(Closed{terminal, closure});
+}
+
+Outcome Checkout::closures() {
+  auto st = reader_.prepare(
+      "SELECT c.kind, c.no, c.period, c.seq, j.hash, IFNULL(c.closed_by, 0) FROM closure c "
+      "JOIN journal j ON j.seq = c.seq ORDER BY c.seq");
+  if (!st) return Outcome::from(st.status());
+  json out = json::array();
+  for (;;) {
+    auto row = st->step();
+    if (!row) return Outcome::from(row.status());
+    if (!*row) break;
+    json c = {{"kind", st->text(0)}, {"no", st->int64(1)}, {"period", st->text(2)}, {"seq", st->int64(3)},
+              {"hash", st->text(4)}, {"anchor", std::to_string(st->int64(3)) + ":" + st->text(4)}};
+    if (st->int64(5) != 0) c["closed_by"] = st->int64(5);
+    out.push_back(std::move(c));
+  }
+  return Outcome::success({{"closures", std::move(out)}});
 }
 
 Outcome Checkout::low_stock() {

@@ -25,11 +25,12 @@ struct ReceiptReprinted {
   int64_t receipt_no = 0;
   int64_t copy = 2;
 };
-// A Z closed the day (journaled): its figures, with "journal": {seq, hash,
+// A closure was journaled: a Z (report "Z") or a monthly or yearly closure
+// (report "month", "year"): its figures, with "journal": {seq, hash,
 // signature, anchor} to print as the closure's anchor.
-struct DayClosed {
+struct Closed {
   std::string terminal;
-  nlohmann::json z;
+  nlohmann::json closure;
 };
 // A supervisor opened the drawer with no sale (journaled).
 struct NoSale {
@@ -42,7 +43,7 @@ struct LowStock {
   int64_t threshold = 0;
 };
 
-using CheckoutEvent = std::variant<SaleCompleted, ReceiptReprinted, DayClosed, NoSale, LowStock>;
+using CheckoutEvent = std::variant<SaleCompleted, ReceiptReprinted, Closed, NoSale, LowStock>;
 using CheckoutListener = std::function<void(const CheckoutEvent&)>;
 
 }  // namespace posd

@@ -13,7 +13,7 @@ Status disagree(const std::string& why) {
 
 // Rows that name the event that made them.
 Status rows_within(sql::Db& db, uint64_t head) {
-  for (const char* table : {"sale", "sale_return", "stock_movement", "reservation"}) {
+  for (const char* table : {"sale", "sale_return", "stock_movement", "reservation", "closure"}) {
     auto max = db.query_int(std::string("SELECT MAX(seq) FROM ") + table);
     if (!max) return max.status();
     if (*max && static_cast<uint64_t>(**max) > head) {

@@ -282,6 +282,7 @@ void Api::add_routes() {
   get("/v1/baskets/{id}", [&co](const P& p, const Caller& c) { return co.basket(c, p.at("id")); });
   get("/v1/sales/{receipt_no}", [&co](const P& p, const Caller&) { return co.sale(p.at("receipt_no")); });
   get("/v1/reports/x", [&co](const P&, const Caller&) { return co.x_report(); });
+  get("/v1/reports/closures", [&co](const P&, const Caller&) { return co.closures(); });
   // A copy, journaled and marked DUPLICATE: the original came with the sale.
   router_.add(bhttp::verb::get, "/v1/sales/{receipt_no}/receipt",
               authed([&co](const http::Request&, const P& p, const Caller& c, http::Reply reply) {
@@ -316,6 +317,8 @@ void Api::add_routes() {
        [&co](const P&, const json& b, const Caller& c, const IdemKey* k, Done d) { co.stock_movement(c, b, k, std::move(d)); });
   post(bhttp::verb::post, "/v1/reports/z",
        [&co](const P&, const json&, const Caller& c, const IdemKey* k, Done d) { co.z_report(c, k, std::move(d)); });
+  post(bhttp::verb::post, "/v1/reports/closures",
+       [&co](const P&, const json&, const Caller& c, const IdemKey* k, Done d) { co.close_periods(c, k, std::move(d)); });
   post(bhttp::verb::post, "/v1/sales/{receipt_no}/reprint",
        [&co](const P& p, const json&, const Caller& c, const IdemKey* k, Done d) { co.reprint(c, p.at("receipt_no"), k, std::move(d)); });
   post(bhttp::verb::post, "/v1/drawer/open",

@@ -48,9 +48,9 @@ void Devices::on_checkout(const CheckoutEvent& e) {
     if (sale->opens_drawer) kick(sale->terminal);
   } else if (const auto* reprint = std::get_if<ReceiptReprinted>(&e)) {
     print_receipt(reprint->terminal, reprint->receipt_no, reprint->copy);
-  } else if (const auto* z = std::get_if<DayClosed>(&e)) {
-    if (auto p = printers_.find(z->terminal); p != printers_.end()) {
-      p->second->print("Z " + z->z.value("z_no", json(0)).dump(), z_escpos(z->z, store_id_));
+  } else if (const auto* c = std::get_if<Closed>(&e)) {
+    if (auto p = printers_.find(c->terminal); p != printers_.end()) {
+      p->second->print(closure_title(c->closure), closure_escpos(c->closure, store_id_));
     }
   } else if (const auto* no_sale = std::get_if<NoSale>(&e)) {
     kick(no_sale->terminal);

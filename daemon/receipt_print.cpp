@@ -21,7 +21,15 @@ std::string receipt_escpos(const Sale& sale, const std::string& store_id, int64_
   return d.bytes();
 }
 
-std::string z_escpos(const nlohmann::json& z, const std::string& store_id) {
+std::string closure_title(const nlohmann::json& closure) {
+  const std::string report = closure.value("report", "Z");
+  const std::string no = closure.value(report == "Z" ? "z_no" : "closure_no", json(0)).dump();
+  if (report == "Z") return "Z " + no;
+  const std::string name = report == "month" ? "Month " : "Year ";
+  return name + closure.value(report, "") + " (closure " + no + ")";
+}
+
+std::string closure_escpos(const nlohmann::json& z, const std::string& store_id) {
   using escpos::Align;
   auto money = [&](const char* key) { return format_minor(z.value(key, int64_t{0})); };
   auto row = [](const std::string& left, const std::string& right) {
@@ -32,7 +40,7 @@ std::string z_escpos(const nlohmann::json& z, const std::string& store_id) {
   const std::string seq = journal.at("seq").dump();
   const std::string hash = journal.at("hash").get<std::string>();
   escpos::Document d;
-  d.align(Align::center).double_size(true).line("Z " + z.value("z_no", json(0)).dump()).double_size(false);
+  d.align(Align::center).double_size(true).line(closure_title(z)).double_size(false);
   d.line("Store " + store_id + "  " + z.value("business_day", ""));
   d.align(Align::left);
   const json receipts = z.value("receipts", json{{"first", 0}, {"last", 0}});

@@ -46,13 +46,14 @@ std::vector<std::string> needing_restart(const Config& next, const Config& curre
 }  // namespace
 
 Result<std::unique_ptr<StoreNode>> StoreNode::open(boost::asio::io_context& ioc, Config config,
-                                                   http::Server::Options server) {
-  std::unique_ptr<StoreNode> node(new StoreNode(ioc, std::move(config)));
+                                                   http::Server::Options server, const Clock& clock) {
+  std::unique_ptr<StoreNode> node(new StoreNode(ioc, std::move(config), clock));
   if (Status s = node->build(server); !s) return s;
   return node;
 }
 
-StoreNode::StoreNode(boost::asio::io_context& ioc, Config config) : ioc_(ioc), config_(std::move(config)) {}
+StoreNode::StoreNode(boost::asio::io_context& ioc, Config config, const Clock& clock)
+    : ioc_(ioc), config_(std::move(config)), clock_(clock) {}
 
 StoreNode::~StoreNode() {
   if (devices_) devices_->stop();
@@ -65,6 +66,7 @@ Status StoreNode::build(http::Server::Options server) {
   jo.db_path = config_.database;
   jo.store_id = config_.store_id;
   jo.check_state = check_state;
+  jo.clock = &clock_;
   jo.on_commit = [m = metrics_.get()](size_t writes, std::chrono::nanoseconds took) {
     m->commit(writes, std::chrono::duration<double>(took).count());
   };
@@ -76,7 +78,7 @@ Status StoreNode::build(http::Server::Options server) {
   journal_ = std::move(*journal);
   log::get("posd")->info("journal {} open at seq {}", config_.database, journal_->last_seq());
 
-  auto checkout = Checkout::open(ioc_, *journal_, store_rules(config_));
+  auto checkout = Checkout::open(ioc_, *journal_, store_rules(config_), clock_);
   if (!checkout) return checkout.status();
   checkout_ = std::move(*checkout);
   if (auto lost = checkout_->recover_kept(); !lost) {

@@ -29,8 +29,10 @@ namespace posd {
 class StoreNode {
  public:
   // `server` carries the server's limits; its events and TLS are the node's.
+  // `clock` stamps events and dates the business day (tests run days in a second).
   static Result<std::unique_ptr<StoreNode>> open(boost::asio::io_context& ioc, Config config,
-                                                 http::Server::Options server = {});
+                                                 http::Server::Options server = {},
+                                                 const Clock& clock = Clock::system());
   ~StoreNode();
 
   // Binds the API's socket (config listen_host:listen_port).
@@ -58,12 +60,13 @@ class StoreNode {
   http::Handler handler() { return api_->handler(); }
 
  private:
-  StoreNode(boost::asio::io_context& ioc, Config config);
+  StoreNode(boost::asio::io_context& ioc, Config config, const Clock& clock);
   Status build(http::Server::Options server);
   std::vector<TerminalConfig> terminal_list();
 
   boost::asio::io_context& ioc_;
   Config config_;
+  const Clock& clock_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<Checkout> checkout_;

@@ -168,6 +168,23 @@ CREATE TABLE basket_kept (
   record   TEXT NOT NULL
 ) STRICT;
 )sql",
+    // 8: the closures journaled: each Z (kind 'day', its business day), and
+    // the monthly and yearly closures that sum them ('month' YYYY-MM, 'year'
+    // YYYY). closed_by: the seq of the closure that took this one in.
+    R"sql(
+CREATE TABLE closure (
+  kind      TEXT    NOT NULL CHECK (kind IN ('day', 'month', 'year')),
+  no        INTEGER NOT NULL CHECK (no >= 1),
+  period    TEXT    NOT NULL,
+  seq       INTEGER NOT NULL UNIQUE,
+  closed_by INTEGER,
+  PRIMARY KEY (kind, no)
+) STRICT;
+CREATE UNIQUE INDEX closure_month_year ON closure(kind, period) WHERE kind <> 'day';
+INSERT INTO closure(kind, no, period, seq)
+  SELECT 'day', json_extract(payload, '$.z_no'), json_extract(payload, '$.business_day'), seq
+  FROM journal WHERE type = 'z_report' ORDER BY seq;
+)sql",
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // take away, and money per tender and per tax rate.
 #include <catch2/catch.hpp>
 
+#include "checkout/closure.h"
 #include "checkout/report.h"
 
 using namespace posd;
@@ -54,4 +55,34 @@ TEST_CASE("report figures count sales, voids and returns, by tender and by tax r
   CHECK(j["net_total"] == 1150);
   CHECK(j["tenders"][1] == nlohmann::json{{"type", "cash"}, {"sales", 1200}, {"refunds", 500}, {"net", 700}});
   CHECK(j["tax"][1]["net_tax"] == 100);
+}
+
+TEST_CASE("closures add up Zs by tender and by tax class and rate; a missing figure or an overflow is refused", "[report]") {
+  auto z = [](int64_t sales, int64_t first, int64_t last, int64_t rate, int64_t grand) {
+    return nlohmann::json{{"sale_count", 1}, {"void_count", 0}, {"return_count", 0}, {"sales_total", sales},
+                          {"discount_total", 0}, {"voided_total", 0}, {"refund_total", 0}, {"net_total", sales},
+                          {"tenders", {{{"type", "cash"}, {"sales", sales}, {"refunds", 0}, {"net", sales}}}},
+                          {"tax", {{{"class", "std"}, {"rate_bp", rate}, {"sales_base", sales}, {"sales_tax", 10},
+                                    {"refunded_tax", 0}, {"net_tax", 10}}}},
+                          {"receipts", {{"first", first}, {"last", last}}}, {"grand_total", grand}};
+  };
+  // A day with no sale closes receipts 0 to 0: it moves neither end.
+  auto sum = sum_closures({z(100, 1, 4, 1900, 100), z(0, 0, 0, 1900, 100), z(50, 5, 9, 700, 150)});
+  REQUIRE(sum);
+  CHECK((*sum)["sales_total"] == 150);
+  CHECK((*sum)["sale_count"] == 3);
+  CHECK((*sum)["receipts"] == nlohmann::json({{"first", 1}, {"last", 9}}));
+  CHECK((*sum)["grand_total"] == 150);
+  CHECK((*sum)["tenders"][0]["net"] == 150);
+  REQUIRE((*sum)["tax"].size() == 2);  // a rate change inside the month keeps both rates apart
+  CHECK((*sum)["tax"][0]["rate_bp"] == 700);
+  CHECK((*sum)["tax"][1]["sales_base"] == 100);
+
+  auto missing = z(1, 1, 1, 1900, 1);
+  missing.erase("refund_total");
+  auto refused = sum_closures({missing});
+  CHECK(refused.status().code() == Status::Code::corruption);
+  auto huge = sum_closures({z(INT64_MAX, 1, 1, 1900, 1), z(1, 2, 2, 1900, 2)});
+  CHECK(huge.status().code() == Status::Code::corruption);
+  CHECK_THAT(huge.status().message(), Catch::Contains("do not fit"));
 }

@@ -32,12 +32,12 @@ nlohmann::json base_config(const std::string& db_path) {
             {{"id", "office"}, {"token", kSupervisorToken}, {"role", "supervisor"}}}}};
 }
 
-Node::Node(http::Server::Options options, const std::function<void(nlohmann::json&)>& edit) {
+Node::Node(http::Server::Options options, const std::function<void(nlohmann::json&)>& edit, const Clock& clock) {
   nlohmann::json j = base_config(dir_.file("node.db"));
   if (edit) edit(j);
   auto config = parse_config(j);
   REQUIRE(config);
-  auto node = StoreNode::open(ioc_, *config, options);
+  auto node = StoreNode::open(ioc_, *config, options, clock);
   INFO(node.status().to_string());
   REQUIRE(node);
   node_ = std::move(*node);

@@ -25,8 +25,9 @@ nlohmann::json base_config(const std::string& db_path);
 class Node {
  public:
   // `edit` may change the configuration before the node starts.
+  // `clock` stamps its events and dates its business day.
   explicit Node(http::Server::Options options = {},
-                const std::function<void(nlohmann::json&)>& edit = {});
+                const std::function<void(nlohmann::json&)>& edit = {}, const Clock& clock = Clock::system());
   ~Node();
 
   uint16_t port() const { return port_; }

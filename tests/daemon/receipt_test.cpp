@@ -106,7 +106,7 @@ TEST_CASE("a printed Z carries its anchor: the journal seq and the whole hash, a
                             {"sale_count", 13}, {"sales_total", 12345}, {"void_count", 0}, {"voided_total", 0},
                             {"return_count", 1}, {"refund_total", 345}, {"net_total", 12000}, {"grand_total", 987654},
                             {"journal", {{"seq", 321}, {"hash", hash}, {"signature", std::string(128, 'b')}}}};
-  const std::string bytes = z_escpos(z, "STORE-0001");
+  const std::string bytes = closure_escpos(z, "STORE-0001");
   CHECK(bytes.find("Receipts") != std::string::npos);
   CHECK(bytes.find("40 - 52") != std::string::npos);
   CHECK(bytes.find("9876.54") != std::string::npos);
@@ -115,4 +115,14 @@ TEST_CASE("a printed Z carries its anchor: the journal seq and the whole hash, a
   CHECK(bytes.find("     " + hash.substr(32)) != std::string::npos);
   CHECK(bytes.find("posd-anchor:STORE-0001:321:" + hash) != std::string::npos);
   CHECK(bytes.find("Sig  " + std::string(32, 'b')) != std::string::npos);
+}
+
+TEST_CASE("a monthly or yearly closure prints under its own title", "[receipt]") {
+  const nlohmann::json journal = {{"seq", 9}, {"hash", std::string(64, 'a')}, {"signature", std::string(128, 'c')}};
+  CHECK(closure_title({{"report", "Z"}, {"z_no", 7}}) == "Z 7");
+  CHECK(closure_title({{"report", "month"}, {"month", "2026-11"}, {"closure_no", 3}}) == "Month 2026-11 (closure 3)");
+  CHECK(closure_title({{"report", "year"}, {"year", "2026"}, {"closure_no", 1}}) == "Year 2026 (closure 1)");
+  const std::string bytes = closure_escpos({{"report", "year"}, {"year", "2026"}, {"closure_no", 1}, {"journal", journal}}, "S1");
+  CHECK(bytes.find("Year 2026 (closure 1)") != std::string::npos);
+  CHECK(bytes.find("posd-anchor:S1:9:" + std::string(64, 'a')) != std::string::npos);
 }

@@ -29,6 +29,17 @@ struct ExportArgs {
 };
 int journal_export(const ExportArgs& args);
 
+struct DsfinvkArgs {
+  std::string db;
+  std::string master;  // JSON: name, street, postcode, city, country, tax_number, vat_id
+  std::string to;      // a new directory
+  int64_t z_from = 1;
+  int64_t z_to = 0;    // 0: to the last Z
+};
+// Verifies the journal, then writes the DSFinV-K CSVs and index.xml of its
+// closings (fiscal/dsfinvk.h). Exit 1 when the journal does not verify.
+int journal_dsfinvk(const DsfinvkArgs& args);
+
 struct CatalogImportArgs {
   std::string db;
   std::string file;

@@ -13,6 +13,7 @@
 #include "storage/export_manifest.h"
 #include "storage/journal.h"
 #include "storage/journal_export.h"
+#include "fiscal/dsfinvk.h"
 
 namespace posctl {
 
@@ -121,6 +122,31 @@ int receipt_verify(const ReceiptVerifyArgs& a) {
   std::cout << "ok receipt " << code->receipt_no << " of store " << code->store_id << ": total "
             << posd::format_minor(code->total) << " " << code->currency << ", day " << code->business_day
             << ", journal seq " << code->seq << "\n";
+  return 0;
+}
+
+int journal_dsfinvk(const DsfinvkArgs& a) {
+  std::ifstream mf(a.master);
+  std::stringstream text;
+  text << mf.rdbuf();
+  if (!mf) return fail("cannot read the master data " + a.master);
+  auto parsed = posd::parse_json(text.str());
+  if (!parsed) return fail(a.master + ": " + parsed.status().message());
+  auto master = posd::dsfinvk::Master::from_json(*parsed);
+  if (!master) return fail(a.master + ": " + master.status().message());
+  auto key = posd::PublicKey::load(a.db + ".pub");
+  if (!key) return fail(key.status().message());
+  auto db = open_db(a.db);
+  if (!db) return fail(db.status().message());
+  // Only a journal that verifies is exported.
+  auto n = posd::verify_journal(*db, *key);
+  if (!n) return report(n);
+  posd::dsfinvk::Builder builder(*master, {.software_version = POSD_VERSION, .z_from = a.z_from, .z_to = a.z_to});
+  posd::Status built = posd::scan_journal(*db, 1, [&](const posd::Event& e) { return builder.add(e); });
+  if (!built) return fail(built.message());
+  const posd::dsfinvk::Tables tables = builder.finish();
+  if (posd::Status s = posd::dsfinvk::write(tables, a.to, *master); !s) return fail(s.message());
+  std::cout << "ok " << tables.closings << " closings, " << tables.transactions << " transactions, in " << a.to << "\n";
   return 0;
 }
 

@@ -29,6 +29,14 @@ int main(int argc, char** argv) {
   exp->add_option("--day-to", e.day_to, "Last business day to export (default: --day-from)");
   exp->add_option("--manifest", e.manifest, "Write the export's manifest, signed with the store key (DB.key), to this new file");
 
+  posctl::DsfinvkArgs dk;
+  auto* dsfinvk = journal->add_subcommand("dsfinvk", "Write the DSFinV-K export (CSV set and index.xml) of the journal's closings");
+  dsfinvk->add_option("--db", dk.db, "The store database")->required();
+  dsfinvk->add_option("--master", dk.master, "The business's master data (JSON: name, street, postcode, city, country, tax_number, vat_id)")->required();
+  dsfinvk->add_option("--to", dk.to, "A new directory for the files")->required();
+  dsfinvk->add_option("--z-from", dk.z_from, "First closing (Z number) to export")->check(CLI::PositiveNumber);
+  dsfinvk->add_option("--z-to", dk.z_to, "Last closing to export (default: the last)")->check(CLI::PositiveNumber);
+
   posctl::ReceiptVerifyArgs rv;
   auto* receipt = app.add_subcommand("receipt", "Check a receipt");
   receipt->require_subcommand(1);
@@ -102,5 +110,6 @@ int main(int argc, char** argv) {
   if (verify->parsed()) return posctl::journal_verify(v);
   if (receipt_verify->parsed()) return posctl::receipt_verify(rv);
   if (exp->parsed()) return posctl::journal_export(e);
+  if (dsfinvk->parsed()) return posctl::journal_dsfinvk(dk);
   return 2;
 }

@@ -260,6 +260,11 @@ void Api::add_routes() {
   };
   page("/", "lane.html");
   page("/dashboard", "dashboard.html");
+  page("/verify", "verify.html");
+  // The store's public key: public by nature, for checking receipts, exports and anchors.
+  router_.add(bhttp::verb::get, "/v1/store/public-key", [this](const http::Request&, const P&, http::Reply reply) {
+    reply(text_response(200, "application/x-pem-file", checkout_.journal().public_key().pem()));
+  });
   router_.add(bhttp::verb::get, "/web/{file}", [this](const http::Request& req, const P& p, http::Reply reply) {
     reply(web_.get(p.at("file"), req));
   });

@@ -331,6 +331,41 @@ test('the lane says plainly when the node is unreachable, and carries on when it
   await waitText('#lines tbody tr:nth-child(2)', 'check age');
 });
 
+test('the receipt check page: a real receipt is valid, an altered total or another store\'s key is not', async () => {
+  const b = (await store.api('POST', '/v1/baskets', SUPERVISOR)).json;
+  await store.api('POST', `/v1/baskets/${b.id}/lines`, SUPERVISOR, { code: 'MILK-1L' });
+  await store.api('POST', `/v1/baskets/${b.id}/tenders`, SUPERVISOR, { type: 'cash', amount: 500 });
+  const done = (await store.api('POST', `/v1/baskets/${b.id}/complete`, SUPERVISOR)).json;
+  const code = done.receipt_code;
+  assert.match(code, /^posd1:DEMO-001:/);
+  const verify = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+  watch(verify);
+  await verify.goto(store.url + '/verify');
+  await verify.waitForFunction(() => document.getElementById('pubkey').value.includes('BEGIN PUBLIC KEY'));
+  const result = async (codeText, key) => {
+    await verify.evaluate(() => { document.getElementById('result').textContent = ''; });
+    await verify.fill('#code', codeText);
+    if (key !== undefined) await verify.fill('#pubkey', key);
+    await verify.click('#check');
+    await verify.waitForFunction(() => document.getElementById('result').textContent !== '');
+    return verify.locator('#result').innerText();
+  };
+  // As printed: in 40-column lines.
+  const printed = code.match(/.{1,40}/g).join('\n');
+  assert.match(await result(printed), /^Valid: receipt \d+ of store DEMO-001, total [0-9.]+ EUR/);
+  await verify.screenshot({ path: path.join(shots, 'verify.png') });
+  const parts = code.split(':');
+  parts[parts.length - 3] = String(Number(parts[parts.length - 3]) + 100);  // the total
+  assert.match(await result(parts.join(':')), /^NOT valid/);
+  assert.match(await result('posd1:nonsense'), /^not a receipt code/);
+  const other = execFileSync('sh', ['-c', 'openssl genpkey -algorithm ed25519 | openssl pkey -pubout']).toString();
+  assert.match(await result(code, other), /^NOT valid/);
+  // ?code= fills the code in and checks it with the store's key.
+  await verify.goto(store.url + '/verify?code=' + encodeURIComponent(code));
+  await verify.waitForFunction(() => document.getElementById('result').textContent.startsWith('Valid'));
+  await verify.close();
+});
+
 test('every request the pages made is an operation of docs/openapi.yaml', () => {
   // The lane and the dashboard are built on the public API only.
   const doc = readFileSync(path.resolve(here, '../../docs/openapi.yaml'), 'utf8');

@@ -142,6 +142,7 @@ Result<Received> HqLedger::receive_once(const std::string& topic_store_id, const
   std::string last_hash;
   // Commits what was stored, with HQ's new position in the store's chain.
   auto keep = [&]() -> Result<Received> {
+    out.acked_hash = last_hash;
     if (out.stored > 0) {
       auto up = db_.cached("UPDATE hq_store SET acked_seq = ?2, last_hash = ?3 WHERE store_id = ?1");
       if (!up) return up.status();
@@ -210,6 +211,16 @@ Result<uint64_t> HqLedger::acked_seq(const std::string& store_id) {
   if (!v) return v.status();
   if (!*v) return Status::not_found("unknown store \"" + store_id + "\"");
   return static_cast<uint64_t>(**v);
+}
+
+Result<std::string> HqLedger::acked_hash(const std::string& store_id) {
+  auto st = db_.cached("SELECT last_hash FROM hq_store WHERE store_id = ?1");
+  if (!st) return st.status();
+  (*st)->bind(1, store_id);
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  if (!*row) return Status::not_found("unknown store \"" + store_id + "\"");
+  return (*st)->text(0);
 }
 
 Result<std::vector<std::string>> HqLedger::stores() {

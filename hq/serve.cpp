@@ -111,7 +111,7 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     }
     if (!r->rejected.empty()) logger->warn("{}: rejected a batch: {}", store_id, r->rejected);
     if (!store->acked_seq(store_id)) return;  // an unknown store gets no answer
-    link->publish(topics(store_id).down_ack(), encode(Ack{store_id, "journal_ack", r->acked_seq}));
+    link->publish(topics(store_id).down_ack(), encode(Ack{store_id, "journal_ack", r->acked_seq, r->acked_seq ? r->acked_hash : ""}));
   }
 
   void store_hello(const std::string& store_id, const Hello& hello) {
@@ -138,7 +138,9 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     if (Status s = store->down_ack(store_id, hello.hq_applied_seq); !s) logger->warn("{}: {}", store_id, s.message());
     p.window.reset(hello.hq_applied_seq, SendWindow::Clock::now());
     // What HQ holds, so a store whose last ack was lost moves on at once.
-    link->publish(topics(store_id).down_ack(), encode(Ack{store_id, "journal_ack", *held}));
+    auto hash = store->acked_hash(store_id);
+    link->publish(topics(store_id).down_ack(),
+                  encode(Ack{store_id, "journal_ack", *held, hash && *held ? *hash : ""}));
     send_down(store_id, p);
   }
 

@@ -28,6 +28,7 @@ class SqliteStore final : public HqStore {
     return ledger_.alarm(id, seq, reason);
   }
   Result<uint64_t> acked_seq(const std::string& id) override { return ledger_.acked_seq(id); }
+  Result<std::string> acked_hash(const std::string& id) override { return ledger_.acked_hash(id); }
   Result<nlohmann::json> report(const std::string& id) override {
     auto r = ledger_.report(id);
     if (!r) return r;

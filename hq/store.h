@@ -21,6 +21,7 @@ namespace posd::hq {
 
 struct Received {
   uint64_t acked_seq = 0;  // cumulative: every seq up to here is held
+  std::string acked_hash;  // the hash of the event at acked_seq
   size_t stored = 0;       // events new to HQ in this batch
   size_t duplicates = 0;
   std::string rejected;    // the reason, when the batch stopped at a bad event
@@ -50,6 +51,8 @@ class HqStore {
   virtual Status alarm(const std::string& store_id, uint64_t seq, const std::string& reason) = 0;
   // The highest seq held without a gap; not_found for an unknown store.
   virtual Result<uint64_t> acked_seq(const std::string& store_id) = 0;
+  // The hash of the event held at acked_seq (the genesis' prev_hash for none).
+  virtual Result<std::string> acked_hash(const std::string& store_id) = 0;
   // {"store_id", "acked_seq", "events", "sales", "sales_total", "rejected": [...],
   //  "alarms": [{"at", "seq", "reason"}],
   //  "down_log": {"last_hq_seq", "acked_by_store"}}

@@ -72,13 +72,40 @@ Result<std::optional<uint64_t>> Outbox::rewind_requested(sql::Db& db) {
   return std::optional<uint64_t>{static_cast<uint64_t>(**v - 1)};
 }
 
-Mutation Outbox::ack(uint64_t acked_seq) {
-  return [acked_seq](WriteContext& ctx) -> Result<std::vector<Entry>> {
+namespace {
+
+// Ok when the journal holds the event HQ holds at `seq` (or no hash was given).
+Status holds(sql::Db& db, uint64_t seq, const std::string& held_hash) {
+  if (held_hash.empty() || seq == 0) return Status::ok();
+  auto st = db.cached("SELECT hash FROM journal WHERE seq = ?1");
+  if (!st) return st.status();
+  (*st)->bind(1, static_cast<int64_t>(seq));
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  const std::string own = *row ? (*st)->text(0) : "";
+  if (own == held_hash) return Status::ok();
+  return Status::halted("HQ holds another event at seq " + std::to_string(seq) + " (hash " + held_hash.substr(0, 16) +
+                        "…) than this journal (hash " + own.substr(0, 16) +
+                        "…): the journal was rewritten after HQ acknowledged it");
+}
+
+}  // namespace
+
+Mutation Outbox::held(uint64_t seq, const std::string& held_hash) {
+  return [seq, held_hash](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (Status s = holds(ctx.db, seq, held_hash); !s) return s;
+    return std::vector<Entry>{};
+  };
+}
+
+Mutation Outbox::ack(uint64_t acked_seq, const std::string& held_hash) {
+  return [acked_seq, held_hash](WriteContext& ctx) -> Result<std::vector<Entry>> {
     if (acked_seq >= ctx.next_seq) {
       return Status::invalid_argument("ack of seq " + std::to_string(acked_seq) +
                                       " is beyond the journal's last seq " +
                                       std::to_string(ctx.next_seq - 1));
     }
+    if (Status s = holds(ctx.db, acked_seq, held_hash); !s) return s;
     if (Status s = cursor::advance(ctx.db, kAcked, acked_seq); !s) return s;
     // HQ's ack is the anchor outside the store: the journal must always hold
     // the event HQ holds under that seq (storage/chain_check.h).

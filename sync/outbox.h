@@ -26,7 +26,12 @@ class Outbox {
   // when it came (cursor hq_ack_at_ms, for posctl status), and the acked
   // event's hash as the journal's hq_ack mark.
   // An ack beyond the journal's head is refused: HQ cannot hold what was never sent.
-  static Mutation ack(uint64_t acked_seq);
+  // `held_hash` (may be empty): the hash HQ holds at that seq; another hash
+  // in this journal is Code::halted (the journal was rewritten after HQ
+  // acknowledged it), and nothing moves.
+  static Mutation ack(uint64_t acked_seq, const std::string& held_hash = "");
+  // Only the check of ack(): a repeated ack (HQ's answer to a hello) moves nothing.
+  static Mutation held(uint64_t seq, const std::string& held_hash);
   // A write that moves hq_acked_seq back to `seq` (when it is ahead of it):
   // what is after it is sent again. HQ skips what it already holds.
   static Mutation rewind(uint64_t seq);

@@ -33,6 +33,7 @@ std::string encode(const JournalBatch& m) {
 std::string encode(const Ack& m) {
   json j = envelope(m.type, m.store_id);
   j["seq"] = m.seq;
+  if (!m.hash.empty()) j["hash"] = m.hash;
   return j.dump();
 }
 
@@ -90,7 +91,14 @@ Result<Message> decode(std::string_view payload) {
   if (t == "journal_ack" || t == "down_ack") {
     auto seq = seq_field(j, "seq");
     if (!seq) return seq.status();
-    return Message{Ack{store_id, t, *seq}};
+    std::string hash;
+    if (auto h = j.find("hash"); h != j.end()) {
+      const bool hex = h->is_string() && h->get_ref<const std::string&>().size() == 64 &&
+                       h->get_ref<const std::string&>().find_first_not_of("0123456789abcdef") == std::string::npos;
+      if (!hex || t != "journal_ack") return bad("\"hash\" is the held event's hash: 64 lower-case hex digits, on a journal_ack");
+      hash = h->get<std::string>();
+    }
+    return Message{Ack{store_id, t, *seq, hash}};
   }
   if (t == "hello") {
     Hello h{store_id};

@@ -41,6 +41,10 @@ struct Ack {
   std::string store_id;
   std::string type;  // "journal_ack" (HQ → store) or "down_ack" (store → HQ)
   uint64_t seq = 0;
+  // journal_ack: the hash of the event HQ holds at `seq` (64 lower-case hex),
+  // so the store checks that its journal still holds that very event. Empty
+  // from an HQ that does not send it, and for seq 0.
+  std::string hash{};
 };
 
 // Sent on every (re)connect by each side: where it stands, so the other

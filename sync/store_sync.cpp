@@ -133,7 +133,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
                      m ? "not a journal_ack for this store" : m.status().message());
         return;
       }
-      return journal_acked(ack->seq);
+      return journal_acked(ack->seq, ack->hash);
     }
     if (topic != topics.down_log()) return;
     if (!m) return quarantine(m.status().message(), payload);
@@ -169,7 +169,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
                                 ": events were removed from its end, or this database is an older copy"));
   }
 
-  void journal_acked(uint64_t seq) {
+  void journal_acked(uint64_t seq, const std::string& hash) {
     journal.refresh();
     if (seq > journal.last_seq()) return behind_hq(seq, "acknowledges");
     if (seq < window.acked()) {
@@ -177,12 +177,24 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
       send();
       return;
     }
-    if (!window.ack(seq, SendWindow::Clock::now())) return;
-    figures.last_ack = std::chrono::system_clock::now();
     std::weak_ptr<Impl> weak = shared_from_this();
-    journal.submit(Outbox::ack(seq), [weak, seq](Result<Appended> r) {
+    // HQ's copy is the anchor: a journal that no longer holds what HQ holds must not sign on.
+    auto rewritten = [weak](const Result<Appended>& r) {
       auto s = weak.lock();
-      if (!s) return;
+      if (!s || r || r.status().code() != Status::Code::halted) return false;
+      if (!s->journal.halted()) return true;  // stopped already, for its own reason
+      s->logger->error("tampering: {}", r.status().message());
+      s->journal.halt(r.status());
+      return true;
+    };
+    if (!window.ack(seq, SendWindow::Clock::now())) {
+      if (!hash.empty()) journal.submit(Outbox::held(seq, hash), [rewritten](Result<Appended> r) { rewritten(r); });
+      return;
+    }
+    figures.last_ack = std::chrono::system_clock::now();
+    journal.submit(Outbox::ack(seq, hash), [weak, seq, rewritten](Result<Appended> r) {
+      auto s = weak.lock();
+      if (!s || rewritten(r)) return;
       if (!r) s->logger->error("cannot record HQ's ack of seq {}: {}", seq, r.status().message());
       else s->logger->debug("HQ holds every event up to seq {}", seq);
     });

@@ -13,6 +13,7 @@
 #include "storage/cursor.h"
 #include "base/digest.h"
 #include "storage/journal.h"
+#include "storage/journal_export.h"
 #include "tests/daemon/node.h"
 #include "tests/sync/hq_fixture.h"
 
@@ -386,6 +387,39 @@ TEST_CASE("a store on an older copy of its database stops signing when HQ holds 
   CHECK(alarms[0]["reason"] == "the store announces its journal ends at seq " + std::to_string(head) + ", behind the " +
                                    std::to_string(held) + " HQ holds: its journal lost events, or is an older copy");
   CHECK(w.hq.report("S1")["rejected"].empty());  // an alarm, not a transport fault
+}
+
+TEST_CASE("a journal rewritten under what HQ holds, re-signed with the store's own key, stops signing at HQ's ack", "[hq]") {
+  Online w;
+  test::Store& store = w.store;
+  for (int i = 0; i < 2; ++i) REQUIRE(store.sell() > 0);
+  const uint64_t held = store.status()["journal_seq"];
+  REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == held; }, 20));
+  store.stop();
+  // The owner, holding the key, rewrites the last event HQ holds and signs it
+  // again; the marks that would give it away at start go too.
+  {
+    Event last = store_events(store.db()).back();
+    REQUIRE(last.seq == held);
+    last.payload["note"] = "rewritten";
+    last.hash = chain_hash(last);
+    auto key = StoreKey::load(store.db() + ".key");
+    REQUIRE(key);
+    last.signature = to_hex(key->sign(*from_hex(last.hash)));
+    auto db = sql::Db::open(store.db());
+    REQUIRE(db->exec("DROP TRIGGER journal_no_update; DELETE FROM journal_mark"));
+    auto st = db->prepare("UPDATE journal SET payload = ?1, hash = ?2, signature = ?3 WHERE seq = ?4");
+    st->bind(1, last.payload.dump()).bind(2, last.hash).bind(3, last.signature).bind(4, static_cast<int64_t>(last.seq));
+    REQUIRE(st->run());
+    auto key_pub = PublicKey::load(store.db() + ".pub");
+    REQUIRE(verify_journal(*db, *key_pub));  // the rewritten chain verifies on its own
+  }
+  store.start();
+  INFO(tail(store.log()) + "\n---- HQ\n" + tail(w.hq.log()));
+  REQUIRE(test::wait_until([&] { return store.status()["journal"]["signing"] == false; }, 20));
+  CHECK_THAT(store.status()["journal"]["broken"].get<std::string>(),
+             Catch::Contains("HQ holds another event at seq " + std::to_string(held)));
+  CHECK(store.status()["journal_seq"] == held);  // nothing signed after it
 }
 
 TEST_CASE("forged batches are rejected and reported by HQ and the store that owns the topic goes on", "[hq]") {

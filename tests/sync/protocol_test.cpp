@@ -49,6 +49,18 @@ TEST_CASE("messages round-trip through their JSON envelopes", "[protocol]") {
   auto ack = sync::decode(sync::encode(sync::Ack{"S1", "journal_ack", 3}));
   CHECK(std::get<sync::Ack>(*ack).seq == 3);
   CHECK(std::get<sync::Ack>(*ack).type == "journal_ack");
+  CHECK(std::get<sync::Ack>(*ack).hash.empty());  // an HQ that sends no hash is still understood
+  auto with_hash = sync::decode(sync::encode(sync::Ack{"S1", "journal_ack", 3, b.events[2].hash}));
+  CHECK(std::get<sync::Ack>(*with_hash).hash == b.events[2].hash);
+  std::string upper = b.events[2].hash;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const std::string& bad : {R"({"v":1,"type":"journal_ack","store_id":"S1","seq":3,"hash":")" + upper + "\"}",
+                                 std::string(R"({"v":1,"type":"journal_ack","store_id":"S1","seq":3,"hash":"abc"})"),
+                                 R"({"v":1,"type":"down_ack","store_id":"S1","seq":3,"hash":")" + b.events[2].hash + "\"}"}) {
+    auto refused = sync::decode(bad);
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(refused.status().message(), Catch::Contains("64 lower-case hex digits, on a journal_ack"));
+  }
   auto hello = sync::decode(sync::encode(sync::Hello{"S1", 9, 4, 2}));
   CHECK(std::get<sync::Hello>(*hello).hq_acked_seq == 4);
   auto down = sync::decode(sync::encode(sync::DownEntry{"S1", 7, "price", {{"sku", "PEN"}, {"price", 209}}}));

@@ -57,7 +57,7 @@ TEST_CASE("report figures count sales, voids and returns, by tender and by tax r
   CHECK(j["tax"][1]["net_tax"] == 100);
 }
 
-TEST_CASE("closures add up Zs by tender and by tax class and rate; a missing figure or an overflow is refused", "[report]") {
+TEST_CASE("closures add up Zs by tender and by tax class and rate, and refuse a missing figure or an overflow", "[report]") {
   auto z = [](int64_t sales, int64_t first, int64_t last, int64_t rate, int64_t grand) {
     return nlohmann::json{{"sale_count", 1}, {"void_count", 0}, {"return_count", 0}, {"sales_total", sales},
                           {"discount_total", 0}, {"voided_total", 0}, {"refund_total", 0}, {"net_total", sales},

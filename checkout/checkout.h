@@ -43,7 +43,7 @@ using Done = std::function<void(Outcome)>;
 // written are kept; the stored row's number is 201 for a made record and 200
 // otherwise (its form from before the checkout stopped speaking HTTP).
 idempotency::Answer remembered(const std::string& request, const Outcome& o);
-Outcome replayed(const idempotency::Answer& a);
+Outcome replayed(const idempotency::Answer& a);  // marked `replayed`
 
 // What is pushed to terminals: a terminal's basket changes and sales, and to
 // every terminal (empty `terminal`) low-stock alerts and "journal" (the seq
@@ -59,6 +59,9 @@ class Checkout {
                                                 IdSource& ids = IdSource::random());
 
   void set_event_sink(EventSink sink) { sink_ = std::move(sink); }
+  // A kept answer given again (marked replayed), with what was added to it
+  // after its write (a closure's journal anchor).
+  Outcome replay(const idempotency::Answer& a);
   // Adds one who acts on what happens (printers, the drawer, metrics).
   void add_listener(CheckoutListener l) { listeners_.push_back(std::move(l)); }
   const StoreRules& rules() const { return rules_; }
@@ -169,9 +172,9 @@ class Checkout {
   void write(OutcomeMutation m, const IdemKey* idem, Done done);
   void emit(const std::string& terminal, const nlohmann::json& event);
   void notify(const CheckoutEvent& e);
-  // Adds a closure's journal anchor {seq, hash, signature, anchor} and tells
-  // the listeners (the printer prints it).
-  void announce_closure(const std::string& terminal, nlohmann::json& closure);
+  // Adds a closure's journal anchor {seq, hash, signature, anchor}; false
+  // when its event cannot be read.
+  bool anchor_closure(nlohmann::json& closure);
   // The low-stock alerts of a write's answer, to every stream and listener.
   void alert_low_stock(const nlohmann::json& alerts);
 

@@ -91,10 +91,13 @@ void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
         return Outcome::made(*f);
       },
       idem, [this, terminal = c.terminal, done = std::move(done)](Outcome o) {
+        // Printed once: a replayed answer only gets its anchors back.
         if (o.ok() && o.body.contains("closures")) {
-          for (json& closure : o.body["closures"]) announce_closure(terminal, closure);
+          for (json& closure : o.body["closures"]) {
+            if (anchor_closure(closure) && !o.replayed) notify(Closed{terminal, closure});
+          }
         }
-        if (o.ok()) announce_closure(terminal, o.body);
+        if (o.ok() && anchor_closure(o.body) && !o.replayed) notify(Closed{terminal, o.body});
         done(o);
       });
 }
@@ -110,7 +113,9 @@ void Checkout::close_periods(const Caller& c, const IdemKey* idem, Done done) {
       },
       idem, [this, terminal = c.terminal, done = std::move(done)](Outcome o) {
         if (o.ok()) {
-          for (json& closure : o.body["closures"]) announce_closure(terminal, closure);
+          for (json& closure : o.body["closures"]) {
+            if (anchor_closure(closure) && !o.replayed) notify(Closed{terminal, closure});
+          }
         }
         done(o);
       });
@@ -118,14 +123,15 @@ void Checkout::close_periods(const Caller& c, const IdemKey* idem, Done done) {
 
 // A closure is an anchor: its seq and hash (which covers every event before
 // it) and signature, to print and keep outside the store.
-void Checkout::announce_closure(const std::string& terminal, json& closure) {
+bool Checkout::anchor_closure(json& closure) {
+  if (!closure.is_object() || !closure.contains("seq") || !closure["seq"].is_number_integer()) return false;
   auto st = reader_.prepare("SELECT hash, signature FROM journal WHERE seq = ?1");
   if (st) st->bind(1, closure["seq"].get<int64_t>());
   auto row = st ? st->step() : Result<bool>(st.status());
-  if (!row || !*row) return;
+  if (!row || !*row) return false;
   closure["journal"] = {{"seq", closure["seq"]}, {"hash", st->text(0)}, {"signature", st->text(1)},
                         {"anchor", closure["seq"].dump() + ":" + st->text(0)}};
-  notify(Closed{terminal, closure});
+  return true;
 }
 
 Outcome Checkout::closures() {

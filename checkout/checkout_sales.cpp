@@ -107,7 +107,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
       idem,
       [this, id, terminal = c.terminal, opens_drawer, done](Outcome o) {
         settle(id, o.ok());
-        if (o.ok()) {
+        if (o.ok() && !o.replayed) {
           log::get("checkout")->info("sale {} at {}: total {} {}, seq {}", o.body["receipt_no"].dump(), terminal,
                                      o.body["total"].dump(), rules_.currency, o.body["seq"].dump());
           alert_low_stock(o.body["low_stock"]);
@@ -158,7 +158,7 @@ void Checkout::no_sale(const Caller& c, const IdemKey* idem, Done done) {
         return Outcome::success({{"seq", ctx.next_seq}});
       },
       idem, [this, terminal = c.terminal, done = std::move(done)](Outcome o) {
-        if (o.ok()) {
+        if (o.ok() && !o.replayed) {
           emit(terminal, {{"type", "drawer_open"}});
           notify(NoSale{terminal});
         }
@@ -204,7 +204,7 @@ void Checkout::issue_copy(const Caller& c, const std::string& receipt, const cha
         return Outcome::success(out);
       },
       idem, [this, terminal = c.terminal, n, channel, done = std::move(done)](Outcome o) {
-        if (o.ok() && std::string(channel) == "printer") {
+        if (o.ok() && !o.replayed && std::string(channel) == "printer") {
           const int64_t copy = o.body.is_object() ? o.body.value("copy", int64_t{2}) : 2;  // a replay from before copies were numbered
           emit(terminal, {{"type", "receipt_reprint"}, {"receipt_no", n}, {"copy", copy}});
           notify(ReceiptReprinted{terminal, n, copy});

@@ -19,14 +19,17 @@ struct Outcome {
   Why why = Why::ok;     // ok, or the kind of refusal
   bool created = false;  // ok, and a new record (a basket, a sale, a return) was made
   nlohmann::json body;
+  // The answer kept under an Idempotency-Key, given again to a retried
+  // request: nothing happened now (nothing to print, no drawer to open).
+  bool replayed = false;
 
   bool ok() const { return why == Why::ok; }
   // The reason code of a refusal ("over_tender"); empty when ok.
   std::string code() const;
-  static Outcome success(nlohmann::json body) { return {Why::ok, false, std::move(body)}; }
-  static Outcome made(nlohmann::json body) { return {Why::ok, true, std::move(body)}; }
+  static Outcome success(nlohmann::json body) { return {Why::ok, false, std::move(body), false}; }
+  static Outcome made(nlohmann::json body) { return {Why::ok, true, std::move(body), false}; }
   static Outcome error(Why why, const std::string& code, const std::string& message) {
-    return {why, false, {{"error", {{"code", code}, {"message", message}}}}};
+    return {why, false, {{"error", {{"code", code}, {"message", message}}}}, false};
   }
   // An Idempotency-Key seen before with another request.
   static Outcome idempotency_key_reused() {

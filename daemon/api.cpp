@@ -170,7 +170,7 @@ std::optional<Outcome> Api::earlier_answer(const IdemKey& idem, const std::strin
   auto stored = idempotency::find(checkout_.reader(), idem.terminal, idem.key);
   if (stored && *stored) {
     if ((*stored)->request != idem.request) return Outcome::idempotency_key_reused();
-    return replayed(**stored);
+    return checkout_.replay(**stored);
   }
   return std::nullopt;
 }

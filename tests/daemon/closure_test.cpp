@@ -4,6 +4,8 @@
 // seq:hash is an anchor `posctl journal verify --anchor` checks.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <atomic>
 
 #include "storage/journal.h"
@@ -166,4 +168,30 @@ TEST_CASE("months and years close over their Zs: sums, anchors, order, and a clo
   forged.back() = forged.back() == '0' ? '1' : '0';
   auto bad = test::run({test::bin("posctl"), "journal", "verify", "--db", node.db_path(), "--anchor", forged});
   CHECK(bad.exit_code == 1);
+}
+
+TEST_CASE("a Z retried with its Idempotency-Key after a restart answers as first, anchor included, and closes nothing twice", "[process][journal]") {
+  test::TempDir dir;
+  test::make_demo_store(dir);
+  test::write_text(dir.file("posd.json"), test::base_config(dir.file("s.db")).dump());
+  const std::map<std::string, std::string> key = {{"X-Supervisor-Token", test::kSupervisorToken}, {"Idempotency-Key", "close-day-1"}};
+  json first;
+  {
+    test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+    test::Lane lane(test::await_serving(posd), test::kCashierToken);
+    sell_bread(lane);
+    auto z = lane.post("/v1/reports/z", nullptr, key);
+    REQUIRE(z.status == 201);
+    first = z.json();
+    REQUIRE(first.contains("journal"));
+    posd.signal(SIGTERM);
+    REQUIRE(posd.wait() == 0);
+  }
+  test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+  test::Lane lane(test::await_serving(posd), test::kCashierToken);
+  auto again = lane.post("/v1/reports/z", nullptr, key);
+  REQUIRE(again.status == 201);
+  CHECK(again.json()["z_no"] == first["z_no"]);
+  CHECK(again.json()["journal"] == first["journal"]);
+  CHECK(events_of(dir.file("s.db"), "z_report").size() == 1);
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <set>
 
@@ -76,7 +77,7 @@ struct Bon {
   std::string terminal, ts, signature, note;
   std::vector<Line> lines;
   std::vector<Payment> payments;
-  std::string ref_bon;  // the sale a void or return refers to
+  int64_t ref_receipt = 0;  // the sale a void or return refers to
   int64_t gross() const {
     int64_t g = 0;
     for (const Line& l : lines) g += l.gross;
@@ -84,10 +85,14 @@ struct Bon {
   }
 };
 
+// What later transactions need of a sale: a return its line names, a void
+// (only ever in the sale's own period) the whole record, dropped at its Z so
+// that a long journal does not hold every sale in memory.
 struct SaleSeen {
   std::string bon_id, ts;
   int64_t z_no = 0;  // 0 until its closing
-  Sale sale;
+  std::vector<std::string> names;
+  std::optional<Sale> sale;
 };
 
 Payment payment_of(TenderType t, int64_t amount) {
@@ -160,11 +165,13 @@ struct Builder::State {
     auto s = read_sale(e.payload);
     if (!s) return Status::corruption("seq " + std::to_string(e.seq) + ": " + s.status().message());
     if (!s->currency.empty()) currency = s->currency;
-    Bon b{"receipt-" + std::to_string(s->receipt_no), e.seq, "Beleg", false, s->terminal, e.ts, e.signature, "", {}, {}, ""};
+    Bon b{"receipt-" + std::to_string(s->receipt_no), e.seq, "Beleg", false, s->terminal, e.ts, e.signature, "", {}, {}, 0};
     b.lines = lines_of(*s);
     for (const SaleTender& t : s->tenders) b.payments.push_back(payment_of(t.type, t.applied));
     add_rounding(b);
-    sales[s->receipt_no] = {b.id, e.ts, 0, std::move(*s)};
+    std::vector<std::string> names;
+    for (const SaleLine& l : s->lines) names.push_back(l.name);
+    sales[s->receipt_no] = {b.id, e.ts, 0, std::move(names), std::move(*s)};
     pending.push_back(std::move(b));
     return Status::ok();
   }
@@ -172,18 +179,21 @@ struct Builder::State {
   Status void_sale(const Event& e) {
     const int64_t receipt = e.payload.value("receipt_no", int64_t{0});
     auto it = sales.find(receipt);
-    if (it == sales.end()) return Status::corruption("seq " + std::to_string(e.seq) + ": voids receipt " +
-                                                     std::to_string(receipt) + ", which no sale before it holds");
+    if (it == sales.end() || !it->second.sale) {
+      return Status::corruption("seq " + std::to_string(e.seq) + ": voids receipt " + std::to_string(receipt) +
+                                ", which is no sale of the open period");
+    }
     Bon b{"void-" + std::to_string(receipt), e.seq, "Beleg", true, e.payload.value("terminal", ""), e.ts, e.signature,
-          "void of receipt " + std::to_string(receipt), {}, {}, it->second.bon_id};
-    for (Line l : lines_of(it->second.sale)) {
+          "void of receipt " + std::to_string(receipt), {}, {}, receipt};
+    const Sale& sale = *it->second.sale;
+    for (Line l : lines_of(sale)) {
       l.qty_milli = -l.qty_milli;
       l.gross = -l.gross;
       l.net = -l.net;
       l.tax = -l.tax;
       b.lines.push_back(l);
     }
-    for (const SaleTender& t : it->second.sale.tenders) b.payments.push_back(payment_of(t.type, -t.applied));
+    for (const SaleTender& t : sale.tenders) b.payments.push_back(payment_of(t.type, -t.applied));
     add_rounding(b);
     pending.push_back(std::move(b));
     return Status::ok();
@@ -204,10 +214,10 @@ struct Builder::State {
     }
     Bon b{"return-" + std::to_string(r->return_no), e.seq, "Beleg", false, e.payload.value("terminal", ""), e.ts,
           e.signature, r->receipt_no ? "return of receipt " + std::to_string(*r->receipt_no) : "return without receipt",
-          {}, {}, original ? original->bon_id : ""};
+          {}, {}, original ? *r->receipt_no : 0};
     for (const ReturnLine& l : r->lines) {
       std::string name = l.sku;
-      if (original && l.line >= 1 && l.line <= original->sale.lines.size()) name = original->sale.lines[l.line - 1].name;
+      if (original && l.line >= 1 && l.line <= original->names.size()) name = original->names[l.line - 1];
       const int64_t qty = l.weighed ? l.quantity : l.quantity * 1000;
       const int64_t unit = qty > 0 ? l.refund * 1000 * 1000 / qty : 0;
       b.lines.push_back({name, l.sku, l.weighed ? "kg" : "Stück", -qty, unit, key_of(l.rate_bp), -l.refund,
@@ -226,7 +236,7 @@ struct Builder::State {
     if (!s) return Status::corruption("seq " + std::to_string(e.seq) + ": " + s.status().message());
     Bon b{"basket-" + e.payload.value("id", std::to_string(e.seq)), e.seq, "AVBelegabbruch", false, s->terminal, e.ts,
           e.signature, e.type == "basket_cancelled" ? "cancelled" : "abandoned: " + e.payload.value("reason", ""),
-          lines_of(*s), {}, ""};
+          lines_of(*s), {}, 0};
     pending.push_back(std::move(b));
     return Status::ok();
   }
@@ -266,7 +276,10 @@ Status Builder::add(const Event& e) {
 void Builder::State::closing(const Event& z) {
   const int64_t z_no = z.payload.value("z_no", int64_t{0});
   for (const Bon& b : pending) {
-    if (b.id.rfind("receipt-", 0) == 0) sales[std::stoll(b.id.substr(8))].z_no = z_no;
+    if (b.id.rfind("receipt-", 0) != 0) continue;
+    SaleSeen& s = sales[std::stoll(b.id.substr(8))];
+    s.z_no = z_no;
+    s.sale.reset();
   }
   std::vector<Bon> bons = std::move(pending);
   pending.clear();
@@ -277,11 +290,6 @@ void Builder::State::closing(const Event& z) {
     fields.insert(fields.begin(), key.begin(), key.end());
     rows[file].push_back(std::move(fields));
   };
-  const std::map<std::string, SaleSeen*> by_bon = [&] {
-    std::map<std::string, SaleSeen*> m;
-    for (auto& [n, s] : sales) m[s.bon_id] = &s;
-    return m;
-  }();
   int64_t paid = 0, cash = 0;
   std::map<int64_t, std::array<int64_t, 3>> cases;               // key → gross, net, tax
   std::map<std::pair<std::string, std::string>, int64_t> by_type;  // payment type, name
@@ -321,10 +329,9 @@ void Builder::State::closing(const Event& z) {
       if (p.type == "Bar") cash += p.amount;
       by_type[{p.type, p.name}] += p.amount;
     }
-    if (!b.ref_bon.empty()) {
-      const SaleSeen* s = by_bon.count(b.ref_bon) ? by_bon.at(b.ref_bon) : nullptr;
-      row("references.csv", {b.id, "", "Transaktion", "", s ? stamp(s->ts) : "", store_id,
-                             s ? std::to_string(s->z_no) : "", b.ref_bon});
+    if (b.ref_receipt) {
+      const SaleSeen& s = sales.at(b.ref_receipt);
+      row("references.csv", {b.id, "", "Transaktion", "", stamp(s.ts), store_id, std::to_string(s.z_no), s.bon_id});
     }
     row("transactions_tse.csv", {b.id, "1", std::to_string(b.seq), stamp(b.ts), stamp(b.ts),
                                  receipt ? "Kassenbeleg-V1" : "SonstigerVorgang", std::to_string(b.seq),

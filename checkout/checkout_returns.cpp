@@ -161,7 +161,7 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
         return record_return(ctx, entries, c, receipt_no, out, refund, tenders);
       },
       idem, [done](Outcome o) {
-        if (o.ok()) {
+        if (o.ok() && !o.replayed) {
           log::get("checkout")->info("return {} at {}: refund {}, seq {}", o.body["return_no"].dump(),
                                      o.body["terminal"].get<std::string>(), o.body["refund"].dump(), o.body["seq"].dump());
         }

@@ -245,7 +245,7 @@ void Checkout::stock_movement(const Caller& c, const json& body, const IdemKey* 
       [m, c](WriteContext& ctx, std::vector<Entry>& entries) { return record_stock_movement(ctx, entries, m, c.terminal); },
       idem,
       [this, done](Outcome o) {
-        if (o.ok()) alert_low_stock(o.body["low_stock"]);
+        if (o.ok() && !o.replayed) alert_low_stock(o.body["low_stock"]);
         done(o);
       });
 }

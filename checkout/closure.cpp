@@ -53,7 +53,8 @@ bool add_closure(Sums& s, const json& c) {
       return false;
     }
   }
-  const json& r = c.at("receipts");
+  // Zs journaled before they carried their receipts add none.
+  const json r = c.value("receipts", json{{"first", 0}, {"last", 0}});
   const int64_t first = r.at("first").get<int64_t>();
   const int64_t last = r.at("last").get<int64_t>();
   if (first > 0 && (s.first_receipt == 0 || first < s.first_receipt)) s.first_receipt = first;
@@ -122,26 +123,38 @@ struct Group {
   std::vector<closures::Row> closed;
 };
 
-// Open closures of `kind` grouped by the period they fall in (`key` of their
-// own period, but never at or before the last closure of `into`), keeping
-// only periods that ended before `now`.
+// Open closures of `kind` grouped by the period they fall in (`key_len`
+// characters of their own period), keeping only periods that ended before
+// `now`, in order. A row dated before the periods still open (the clock
+// went back) joins the period of the row before it, or the first one still
+// open; a row dated ahead of `now` (the clock ran ahead) waits for its own
+// period and holds up no other.
 Result<std::vector<Group>> ended(sql::Db& db, const std::string& kind, const std::string& into, size_t key_len,
                                  const std::string& now) {
   auto open = closures::open(db, kind);
   if (!open) return open.status();
   auto last = closures::last(db, into);
   if (!last) return last.status();
-  std::string floor;  // the first period still open for closing
-  if (*last) floor = period_after((*last)->period);
-  std::vector<Group> out;
-  for (const closures::Row& r : *open) {
-    std::string period = r.period.size() >= key_len ? r.period.substr(0, key_len) : r.period;
-    if (period < floor) period = floor;
-    floor = period;  // a Z after the clock went back joins the period it follows
-    if (period >= now) break;  // rows are in order: the rest are newer
-    if (out.empty() || out.back().period != period) out.push_back({period, {}});
-    out.back().closed.push_back(r);
+  std::string floor = *last ? period_after((*last)->period) : "";  // the first period still open for closing
+  if (into == "month") {
+    // Nor a month of a year already closed.
+    auto year = closures::last(db, "year");
+    if (!year) return year.status();
+    if (*year) floor = std::max(floor, period_after((*year)->period) + "-01");
   }
+  std::map<std::string, Group> by_period;
+  for (const closures::Row& r : *open) {  // in the order they were made
+    std::string period = r.period.size() >= key_len ? r.period.substr(0, key_len) : r.period;
+    if (period >= now) continue;  // ahead: it waits for its own period
+    if (period < floor) period = floor;
+    if (period >= now) continue;  // the period it joins has not ended
+    floor = period;
+    Group& g = by_period[period];
+    g.period = period;
+    g.closed.push_back(r);
+  }
+  std::vector<Group> out;
+  for (auto& [period, g] : by_period) out.push_back(std::move(g));
   return out;
 }
 

@@ -4,7 +4,8 @@
 // Zs it closes by number and seq. A year closes the same way over its months.
 // Each is one signed journal event, `period_closed`, whose seq and hash are
 // its anchor. A Z that lands in a month already closed (the clock went back)
-// is taken into the next month's closure, so that none is left out.
+// is taken into the next month's closure, so that none is left out; a Z
+// dated ahead (the clock ran ahead) waits for its own month.
 #pragma once
 
 #include <string>
@@ -19,7 +20,7 @@ namespace posd {
 // The figures of several closures (z_report or period_closed payloads, in
 // order) added up: counts, totals, tenders by type, tax by class and rate,
 // receipts first to last, and the last one's grand total. Corruption when a
-// payload lacks a figure; out_of_range when a sum does not fit.
+// payload lacks a figure or a sum does not fit in 64 bits.
 Result<nlohmann::json> sum_closures(const std::vector<nlohmann::json>& closed);
 
 // Inside a write: journals the closure of every month, then of every year,

@@ -19,9 +19,14 @@ ReceiptCode receipt_code_of(const Sale& sale, const std::string& store_id) {
 
 namespace {
 
+// A number as posd writes it, so that the text checked is the text signed:
+// no leading zero, no "-0", no "+".
 bool digits(std::string_view s, bool sign_allowed) {
-  if (sign_allowed && !s.empty() && s[0] == '-') s.remove_prefix(1);
-  if (s.empty() || s.size() > 18) return false;
+  if (sign_allowed && !s.empty() && s[0] == '-') {
+    s.remove_prefix(1);
+    if (s == "0") return false;
+  }
+  if (s.empty() || s.size() > 18 || (s.size() > 1 && s[0] == '0')) return false;
   for (char c : s) {
     if (c < '0' || c > '9') return false;
   }
@@ -58,8 +63,8 @@ Result<ReceiptCode> read_receipt_code(std::string_view text) {
   c.total = std::stoll(total);
   c.currency = parts[n - 2];
   c.signature = parts[n - 1];
-  if (c.signature.size() != 128 || !from_hex(c.signature)) {
-    return Status::invalid_argument("the signature of a receipt code is 128 hex digits");
+  if (c.signature.size() != 128 || c.signature.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return Status::invalid_argument("the signature of a receipt code is 128 lower-case hex digits");
   }
   return c;
 }

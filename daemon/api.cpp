@@ -164,7 +164,9 @@ std::optional<Outcome> Api::earlier_answer(const IdemKey& idem, const std::strin
     if (it->second.in_flight) {
       return Outcome::error(Why::conflict, "request_in_progress", "the first request with this Idempotency-Key is still running");
     }
-    return it->second.outcome;
+    Outcome again = it->second.outcome;
+    again.replayed = true;
+    return again;
   }
   // Answers of journaled writes outlive a restart.
   auto stored = idempotency::find(checkout_.reader(), idem.terminal, idem.key);

@@ -230,13 +230,18 @@ struct Builder::State {
   }
 
   Status basket_ended(const Event& e) {
-    json record = e.payload;
-    record["receipt_no"] = 0;
-    auto s = read_sale(record);
-    if (!s) return Status::corruption("seq " + std::to_string(e.seq) + ": " + s.status().message());
-    Bon b{"basket-" + e.payload.value("id", std::to_string(e.seq)), e.seq, "AVBelegabbruch", false, s->terminal, e.ts,
-          e.signature, e.type == "basket_cancelled" ? "cancelled" : "abandoned: " + e.payload.value("reason", ""),
-          lines_of(*s), {}, 0};
+    Bon b{"basket-" + e.payload.value("id", std::to_string(e.seq)), e.seq, "AVBelegabbruch", false,
+          e.payload.value("terminal", ""), e.ts, e.signature,
+          e.type == "basket_cancelled" ? "cancelled" : "abandoned: " + e.payload.value("reason", ""), {}, {}, 0};
+    // posd journals a basket it could not price or read back with its id
+    // and terminal only: an abandonment with no lines.
+    if (e.payload.contains("lines")) {
+      json record = e.payload;
+      record["receipt_no"] = 0;
+      auto s = read_sale(record);
+      if (!s) return Status::corruption("seq " + std::to_string(e.seq) + ": " + s.status().message());
+      b.lines = lines_of(*s);
+    }
     pending.push_back(std::move(b));
     return Status::ok();
   }

@@ -213,14 +213,14 @@ Result<uint64_t> HqLedger::acked_seq(const std::string& store_id) {
   return static_cast<uint64_t>(**v);
 }
 
-Result<std::string> HqLedger::acked_hash(const std::string& store_id) {
-  auto st = db_.cached("SELECT last_hash FROM hq_store WHERE store_id = ?1");
+Result<std::pair<uint64_t, std::string>> HqLedger::acked_head(const std::string& store_id) {
+  auto st = db_.cached("SELECT acked_seq, last_hash FROM hq_store WHERE store_id = ?1");
   if (!st) return st.status();
   (*st)->bind(1, store_id);
   auto row = (*st)->step();
   if (!row) return row.status();
   if (!*row) return Status::not_found("unknown store \"" + store_id + "\"");
-  return (*st)->text(0);
+  return std::make_pair(static_cast<uint64_t>((*st)->int64(0)), (*st)->text(1));
 }
 
 Result<std::vector<std::string>> HqLedger::stores() {

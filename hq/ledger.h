@@ -31,7 +31,7 @@ class HqLedger {
   Status alarm(const std::string& store_id, uint64_t seq, const std::string& reason);
 
   Result<uint64_t> acked_seq(const std::string& store_id);
-  Result<std::string> acked_hash(const std::string& store_id);
+  Result<std::pair<uint64_t, std::string>> acked_head(const std::string& store_id);
   // Every registered store, by id.
   Result<std::vector<std::string>> stores();
   // {"store_id", "acked_seq", "events", "sales", "sales_total", "rejected": [...]}

@@ -115,13 +115,14 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
   }
 
   void store_hello(const std::string& store_id, const Hello& hello) {
-    auto held = store->acked_seq(store_id);
-    if (!held || hello.store_id != store_id) {
+    auto head = store->acked_head(store_id);
+    if (!head || hello.store_id != store_id) {
       if (Status s = store->reject(store_id, "hello from an unknown store or on another store's topic"); !s) {
         logger->error("cannot record a rejection: {}", s.message());
       }
       return;
     }
+    const uint64_t* held = &head->first;
     logger->info("{}: hello (journal seq {}, HQ holds {}, applied up to hq_seq {})", store_id, hello.journal_seq, *held,
                  hello.hq_applied_seq);
     if (hello.journal_seq < *held) {
@@ -138,9 +139,8 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     if (Status s = store->down_ack(store_id, hello.hq_applied_seq); !s) logger->warn("{}: {}", store_id, s.message());
     p.window.reset(hello.hq_applied_seq, SendWindow::Clock::now());
     // What HQ holds, so a store whose last ack was lost moves on at once.
-    auto hash = store->acked_hash(store_id);
     link->publish(topics(store_id).down_ack(),
-                  encode(Ack{store_id, "journal_ack", *held, hash && *held ? *hash : ""}));
+                  encode(Ack{store_id, "journal_ack", *held, *held ? head->second : ""}));
     send_down(store_id, p);
   }
 

@@ -28,7 +28,7 @@ class SqliteStore final : public HqStore {
     return ledger_.alarm(id, seq, reason);
   }
   Result<uint64_t> acked_seq(const std::string& id) override { return ledger_.acked_seq(id); }
-  Result<std::string> acked_hash(const std::string& id) override { return ledger_.acked_hash(id); }
+  Result<std::pair<uint64_t, std::string>> acked_head(const std::string& id) override { return ledger_.acked_head(id); }
   Result<nlohmann::json> report(const std::string& id) override {
     auto r = ledger_.report(id);
     if (!r) return r;

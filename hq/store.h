@@ -51,8 +51,9 @@ class HqStore {
   virtual Status alarm(const std::string& store_id, uint64_t seq, const std::string& reason) = 0;
   // The highest seq held without a gap; not_found for an unknown store.
   virtual Result<uint64_t> acked_seq(const std::string& store_id) = 0;
-  // The hash of the event held at acked_seq (the genesis' prev_hash for none).
-  virtual Result<std::string> acked_hash(const std::string& store_id) = 0;
+  // acked_seq and the hash of the event held there, read together (another
+  // instance may store more between two reads); not_found for an unknown store.
+  virtual Result<std::pair<uint64_t, std::string>> acked_head(const std::string& store_id) = 0;
   // {"store_id", "acked_seq", "events", "sales", "sales_total", "rejected": [...],
   //  "alarms": [{"at", "seq", "reason"}],
   //  "down_log": {"last_hq_seq", "acked_by_store"}}

@@ -172,11 +172,6 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   void journal_acked(uint64_t seq, const std::string& hash) {
     journal.refresh();
     if (seq > journal.last_seq()) return behind_hq(seq, "acknowledges");
-    if (seq < window.acked()) {
-      rewind(seq, "HQ acknowledges");
-      send();
-      return;
-    }
     std::weak_ptr<Impl> weak = shared_from_this();
     // HQ's copy is the anchor: a journal that no longer holds what HQ holds must not sign on.
     auto rewritten = [weak](const Result<Appended>& r) {
@@ -187,6 +182,12 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
       s->journal.halt(r.status());
       return true;
     };
+    if (seq < window.acked()) {
+      if (!hash.empty()) journal.submit(Outbox::held(seq, hash), [rewritten](Result<Appended> r) { rewritten(r); });
+      rewind(seq, "HQ acknowledges");
+      send();
+      return;
+    }
     if (!window.ack(seq, SendWindow::Clock::now())) {
       if (!hash.empty()) journal.submit(Outbox::held(seq, hash), [rewritten](Result<Appended> r) { rewritten(r); });
       return;

@@ -142,8 +142,13 @@ int journal_dsfinvk(const DsfinvkArgs& a) {
   auto n = posd::verify_journal(*db, *key);
   if (!n) return report(n);
   posd::dsfinvk::Builder builder(*master, {.software_version = POSD_VERSION, .z_from = a.z_from, .z_to = a.z_to});
-  posd::Status built = posd::scan_journal(*db, 1, [&](const posd::Event& e) { return builder.add(e); });
-  if (!built) return fail(built.message());
+  // Only what was verified: a running posd may append meanwhile.
+  const uint64_t verified = *n;
+  posd::Status built = posd::scan_journal(*db, 1, [&](const posd::Event& e) {
+    if (e.seq > verified) return posd::Status::unavailable("the verified end");
+    return builder.add(e);
+  });
+  if (!built && built.code() != posd::Status::Code::unavailable) return fail(built.message());
   const posd::dsfinvk::Tables tables = builder.finish();
   if (posd::Status s = posd::dsfinvk::write(tables, a.to, *master); !s) return fail(s.message());
   std::cout << "ok " << tables.closings << " closings, " << tables.transactions << " transactions, in " << a.to << "\n";

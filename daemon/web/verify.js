@@ -16,7 +16,9 @@ export function readCode(text) {
     store: parts.slice(0, n - 6).join(':'), receipt: parts[n - 6], seq: parts[n - 5], day: parts[n - 4],
     total: parts[n - 3], currency: parts[n - 2], signature: parts[n - 1],
   };
-  if (!c.store || !/^\d{1,18}$/.test(c.receipt) || !/^\d{1,18}$/.test(c.seq) || !/^-?\d{1,18}$/.test(c.total)) throw new Error(bad);
+  // Numbers as posd writes them, so that the text checked is the text signed.
+  const number = /^(0|[1-9]\d{0,17})$/;
+  if (!c.store || !number.test(c.receipt) || !number.test(c.seq) || !/^(0|-?[1-9]\d{0,17})$/.test(c.total)) throw new Error(bad);
   if (!/^[0-9a-f]{128}$/.test(c.signature)) throw new Error('not a receipt code: its signature is 128 lower-case hex digits');
   c.signed = code.slice(0, code.length - c.signature.length - 1);
   return c;

@@ -53,6 +53,19 @@ TEST_CASE("a receipt code verifies with the store's key, and fails when altered 
     CHECK_FALSE(verify_receipt_code(*read, other.key.public_key()));
     CHECK_FALSE(verify_receipt_code(*read_receipt_code(other.code_of(sale(), "STORE:7")), store.key.public_key()));
   }
+  SECTION("another spelling of a signed number, or an upper-case signature, is no code: the text checked is the text signed") {
+    const std::string sig = code.substr(code.rfind(':') + 1);
+    std::string upper = sig;
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    for (const std::string& other : {"posd1:STORE:7:042:1234:2026-12-01:829:EUR:" + sig,
+                                     "posd1:STORE:7:42:01234:2026-12-01:829:EUR:" + sig,
+                                     "posd1:STORE:7:42:1234:2026-12-01:0829:EUR:" + sig,
+                                     "posd1:STORE:7:42:1234:2026-12-01:-0:EUR:" + sig,
+                                     "posd1:STORE:7:42:1234:2026-12-01:829:EUR:" + upper}) {
+      INFO(other);
+      CHECK_FALSE(read_receipt_code(other));
+    }
+  }
   SECTION("codes that are not codes") {
     for (const char* bad : {"", "posd1:", "posd2:S:1:2:d:3:EUR:" , "posd1:S:x:2:d:3:EUR:00", "posd1:S:1:2:d:3:EUR:abc"}) {
       INFO(bad);

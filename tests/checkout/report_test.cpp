@@ -78,6 +78,14 @@ TEST_CASE("closures add up Zs by tender and by tax class and rate, and refuse a 
   CHECK((*sum)["tax"][0]["rate_bp"] == 700);
   CHECK((*sum)["tax"][1]["sales_base"] == 100);
 
+  // A Z journaled before Zs carried their receipts adds none.
+  auto legacy = z(7, 0, 0, 1900, 7);
+  legacy.erase("receipts");
+  auto with_legacy = sum_closures({legacy, z(3, 4, 6, 1900, 10)});
+  REQUIRE(with_legacy);
+  CHECK((*with_legacy)["receipts"] == nlohmann::json({{"first", 4}, {"last", 6}}));
+  CHECK((*with_legacy)["sales_total"] == 10);
+
   auto missing = z(1, 1, 1, 1900, 1);
   missing.erase("refund_total");
   auto refused = sum_closures({missing});

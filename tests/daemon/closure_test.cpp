@@ -145,9 +145,23 @@ TEST_CASE("months and years close over their Zs: sums, anchors, order, and a clo
   CHECK(january[0]["closes"].size() == 2);
   CHECK(january[0]["closes"][1]["business_day"] == "2026-11-15");
 
+  // The clock runs ahead for one Z: that Z waits for its own month and holds up no other.
+  clock.set_day("2027-06-15");
+  sell_bread(lane);
+  const json z6 = take_z(lane);
+  CHECK_FALSE(z6.contains("closures"));
+  clock.set_day("2027-02-10");
+  sell_bread(lane);
+  const json z7 = take_z(lane);
+  clock.set_day("2027-03-02");
+  auto february = lane.post("/v1/reports/closures", nullptr, kOverride).json()["closures"];
+  REQUIRE(february.size() == 1);
+  CHECK(february[0]["month"] == "2027-02");
+  CHECK(february[0]["closes"] == json::array({{{"z_no", 7}, {"business_day", "2027-02-10"}, {"seq", z7["seq"]}}}));
+
   // The journal holds each closure as signed; the list names them all.
   auto events = events_of(node.db_path(), "period_closed");
-  REQUIRE(events.size() == 4);
+  REQUIRE(events.size() == 5);
   CHECK(events[2].hash == year["journal"]["hash"]);
   CHECK(events[2].payload["year"] == "2026");
   CHECK_FALSE(events[2].payload.contains("journal"));
@@ -155,7 +169,8 @@ TEST_CASE("months and years close over their Zs: sums, anchors, order, and a clo
   auto listed = lane.get("/v1/reports/closures").json()["closures"];
   std::vector<std::string> kinds;
   for (const json& c : listed) kinds.push_back(c["kind"].get<std::string>() + c["no"].dump());
-  CHECK(kinds == std::vector<std::string>{"day1", "day2", "month1", "day3", "month2", "year1", "day4", "day5", "month3"});
+  CHECK(kinds == std::vector<std::string>{"day1", "day2", "month1", "day3", "month2", "year1", "day4", "day5", "month3",
+                                          "day6", "day7", "month4"});
   CHECK(listed[0]["closed_by"] == october["seq"]);
   CHECK(listed[4]["closed_by"] == year["seq"]);
   CHECK_FALSE(listed[5].contains("closed_by"));

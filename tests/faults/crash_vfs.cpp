@@ -326,6 +326,15 @@ uint64_t CrashVfs::writes_and_syncs() const {
   return s.counted;
 }
 
+void CrashVfs::recount() {
+  State& s = state();
+  std::lock_guard lock(s.mu);
+  s.counted = 0;
+  s.cut_at = 0;
+  s.failed = 0;
+  for (auto& f : s.fail) f = {};
+}
+
 void CrashVfs::reset(const std::string& dir) {
   State& s = state();
   std::lock_guard lock(s.mu);

@@ -35,6 +35,9 @@ class CrashVfs {
   uint64_t failures() const;
   // Writes and syncs since the last reset.
   uint64_t writes_and_syncs() const;
+  // Counts from zero with nothing armed, keeping what is held: for use with
+  // connections open.
+  void recount();
   // The power is back: nothing armed, nothing held, counts at zero; the
   // files hold what survived. Call with every connection closed; removes
   // the wal-index files (`-shm`: memory, lost with the power).

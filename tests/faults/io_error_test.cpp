@@ -35,7 +35,7 @@ TEST_CASE("an I/O error at any write, sync or read of a sale's completion is ref
   {
     test::Node node({}, [&](json& c) { c["database"] = dir.file("s.db"); });
     test::load_demo_catalog(node.journal());
-    vfs.reset(dir.path());
+    vfs.recount();
     test::Lane lane(node.port(), test::kCashierToken);
     const Fault faults[] = {
         {test::CrashVfs::Op::write, SQLITE_IOERR_WRITE, 500, "write error"},

@@ -167,7 +167,7 @@ TEST_CASE("after a power cut at any write or sync, the store holds everything it
     {
       test::Node node({}, [&](json& c) { c["database"] = dir.file("s.db"); });
       test::load_demo_catalog(node.journal());
-      vfs.reset(dir.path());
+      vfs.recount();
       Acked all = work(node, *catalog, kSteps);
       REQUIRE(all.sales.size() == kSteps);
       span = vfs.writes_and_syncs();
@@ -186,7 +186,7 @@ TEST_CASE("after a power cut at any write or sync, the store holds everything it
       {
         test::Node node({}, [&](json& c) { c["database"] = dir.file("s.db"); });
         test::load_demo_catalog(node.journal());
-        vfs.reset(dir.path());
+        vfs.recount();
         vfs.cut_at(at, round_seed);
         acked = work(node, *catalog, kSteps);
         cut += vfs.was_cut();

@@ -4,6 +4,8 @@
 // stores, each a real posd process with its own database and HTTP port.
 #pragma once
 
+#include "storage/event.h"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -96,5 +98,15 @@ class Store {
 };
 
 inline const std::string kStoreToken = "store-lane-token-0123456789";
+
+// A store's journal, from its database.
+std::vector<Event> store_events(const std::string& db_path);
+// HQ's copy of a store's journal, in the order HQ stored it.
+std::vector<Event> hq_events(const std::string& hq_db, const std::string& store_id);
+// The seq HQ holds of the store without a gap.
+uint64_t hq_acked(Hq& hq, const std::string& store_id);
+// HQ holds exactly the store's journal: every seq once, in order, the same
+// events, and a chain that verifies with the store's key.
+void require_hq_holds_journal(Hq& hq, const Store& store);
 
 }  // namespace posd::test

@@ -22,56 +22,10 @@ using json = nlohmann::json;
 
 namespace {
 
-std::vector<Event> store_events(const std::string& db_path) {
-  auto db = sql::Db::open(db_path, sql::Db::Mode::read_only);
-  REQUIRE(db);
-  std::vector<Event> out;
-  REQUIRE(scan_journal(*db, 1, [&](const Event& e) {
-    out.push_back(e);
-    return Status::ok();
-  }));
-  return out;
-}
-
-// HQ's copy of a store's journal, in the order HQ stored it.
-std::vector<Event> hq_events(const std::string& hq_db, const std::string& store_id) {
-  auto db = sql::Db::open(hq_db, sql::Db::Mode::read_only);
-  REQUIRE(db);
-  auto st = db->prepare(
-      "SELECT seq, ts, business_day, type, payload, prev_hash, hash, signature FROM hq_event "
-      "WHERE store_id = ?1 ORDER BY rowid");
-  REQUIRE(st);
-  st->bind(1, store_id);
-  std::vector<Event> out;
-  for (;;) {
-    auto row = st->step();
-    REQUIRE(row);
-    if (!*row) return out;
-    out.push_back(Event{static_cast<uint64_t>(st->int64(0)), st->text(1), st->text(2), st->text(3),
-                        json::parse(st->text(4)), st->text(5), st->text(6), st->text(7)});
-  }
-}
-
-uint64_t hq_acked(test::Hq& hq, const std::string& store_id) {
-  return hq.report(store_id)["acked_seq"].get<uint64_t>();
-}
-
-// HQ holds exactly the store's journal: every seq once, in order, the same
-// events, and a chain that verifies with the store's key.
-void require_hq_holds_journal(test::Hq& hq, const test::Store& store) {
-  auto mine = store_events(store.db());
-  auto theirs = hq_events(hq.db(), store.id());
-  REQUIRE(theirs.size() == mine.size());
-  auto key = PublicKey::load(store.db() + ".pub");
-  REQUIRE(key);
-  ChainVerifier chain(*key);
-  for (size_t i = 0; i < mine.size(); ++i) {
-    REQUIRE(theirs[i].seq == i + 1);
-    REQUIRE(theirs[i].hash == mine[i].hash);
-    REQUIRE(theirs[i].signature == mine[i].signature);
-    REQUIRE(chain.feed(theirs[i]));
-  }
-}
+using test::hq_acked;
+using test::hq_events;
+using test::require_hq_holds_journal;
+using test::store_events;
 
 json item(const test::Store& store, const std::string& sku) {
   auto r = test::Lane(store.port(), test::kStoreToken).get("/v1/items/" + sku);

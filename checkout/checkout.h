@@ -175,6 +175,9 @@ class Checkout {
   // Adds a closure's journal anchor {seq, hash, signature, anchor}; false
   // when its event cannot be read.
   bool anchor_closure(nlohmann::json& closure);
+  // Anchors every closure an answer holds (a Z's own, its "closures") and,
+  // unless the answer is a replay, tells the listeners (the printer).
+  void anchor_closures(const std::string& terminal, Outcome& o);
   // The low-stock alerts of a write's answer, to every stream and listener.
   void alert_low_stock(const nlohmann::json& alerts);
 

@@ -91,13 +91,7 @@ void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
         return Outcome::made(*f);
       },
       idem, [this, terminal = c.terminal, done = std::move(done)](Outcome o) {
-        // Printed once: a replayed answer only gets its anchors back.
-        if (o.ok() && o.body.contains("closures")) {
-          for (json& closure : o.body["closures"]) {
-            if (anchor_closure(closure) && !o.replayed) notify(Closed{terminal, closure});
-          }
-        }
-        if (o.ok() && anchor_closure(o.body) && !o.replayed) notify(Closed{terminal, o.body});
+        anchor_closures(terminal, o);
         done(o);
       });
 }
@@ -112,13 +106,21 @@ void Checkout::close_periods(const Caller& c, const IdemKey* idem, Done done) {
         return made->empty() ? Outcome::success(body) : Outcome::made(body);
       },
       idem, [this, terminal = c.terminal, done = std::move(done)](Outcome o) {
-        if (o.ok()) {
-          for (json& closure : o.body["closures"]) {
-            if (anchor_closure(closure) && !o.replayed) notify(Closed{terminal, closure});
-          }
-        }
+        anchor_closures(terminal, o);
         done(o);
       });
+}
+
+void Checkout::anchor_closures(const std::string& terminal, Outcome& o) {
+  if (!o.ok() || !o.body.is_object()) return;
+  auto anchor = [&](json& closure) {
+    // Printed once: a replayed answer only gets its anchor back.
+    if (anchor_closure(closure) && !o.replayed) notify(Closed{terminal, closure});
+  };
+  if (o.body.contains("closures") && o.body["closures"].is_array()) {
+    for (json& closure : o.body["closures"]) anchor(closure);
+  }
+  if (o.body.value("report", "") == "Z") anchor(o.body);
 }
 
 // A closure is an anchor: its seq and hash (which covers every event before

@@ -12,6 +12,7 @@
 #include "base/digest.h"
 #include "checkout/money.h"
 #include "checkout/pricing.h"
+#include "checkout/receipt.h"
 #include "checkout/records.h"
 #include "fiscal/dsfinvk_tables.h"
 
@@ -31,7 +32,6 @@ std::string fixed(int64_t v, int scale, int accuracy) {
   if (accuracy > 0) out += "." + digits.substr(digits.size() - static_cast<size_t>(scale)) + std::string(static_cast<size_t>(accuracy - scale), '0');
   return out;
 }
-std::string money(int64_t minor) { return fixed(minor, 2, 2); }
 
 std::string base64(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
@@ -303,7 +303,7 @@ void Builder::State::closing(const Event& z) {
     const bool receipt = b.type == "Beleg";
     terminals.insert(b.terminal);
     row("transactions.csv", {b.id, std::to_string(b.seq), b.type, "", b.terminal, b.storno ? "1" : "0", stamp(b.ts),
-                             stamp(b.ts), b.terminal, "", money(b.gross()), "", "", "", "", "", "", "", "", b.note});
+                             stamp(b.ts), b.terminal, "", format_minor(b.gross()), "", "", "", "", "", "", "", "", b.note});
     std::map<int64_t, std::array<int64_t, 3>> vat;
     for (size_t i = 0; i < b.lines.size(); ++i) {
       const Line& l = b.lines[i];
@@ -323,12 +323,12 @@ void Builder::State::closing(const Event& z) {
       c[0] += v[0], c[1] += v[1], c[2] += v[2];
     }
     std::string process = b.type + "^";
-    for (size_t i = 0; i < 5; ++i) process += (i ? "_" : "") + money(by_position[i]);
+    for (size_t i = 0; i < 5; ++i) process += (i ? "_" : "") + format_minor(by_position[i]);
     process += "^";
     for (size_t i = 0; i < b.payments.size(); ++i) {
       const Payment& p = b.payments[i];
-      row("datapayment.csv", {b.id, p.type, p.name, currency, money(p.amount), money(p.amount)});
-      process += (i ? "_" : "") + money(p.amount) + ":" + p.type;
+      row("datapayment.csv", {b.id, p.type, p.name, currency, format_minor(p.amount), format_minor(p.amount)});
+      process += (i ? "_" : "") + format_minor(p.amount) + ":" + p.type;
       if (!receipt) continue;
       paid += p.amount;
       if (p.type == "Bar") cash += p.amount;
@@ -347,7 +347,7 @@ void Builder::State::closing(const Event& z) {
   const Master& m = master;
   row("cashpointclosing.csv", {z.payload.value("business_day", z.business_day), kVersion,
                                bons.empty() ? "" : bons.front().id, bons.empty() ? "" : bons.back().id, m.name,
-                               m.street, m.postcode, m.city, m.country, m.tax_number, m.vat_id, money(paid), money(cash)});
+                               m.street, m.postcode, m.city, m.country, m.tax_number, m.vat_id, format_minor(paid), format_minor(cash)});
   row("location.csv", {m.name, m.street, m.postcode, m.city, m.country, m.vat_id});
   row("cashregister.csv", {"posd", "posd store node", store_id, "posd", options.software_version, currency, "0"});
   for (const std::string& t : terminals) row("slaves.csv", {t, "posd lane", "", t, "posd", options.software_version});
@@ -362,9 +362,9 @@ void Builder::State::closing(const Event& z) {
     if (line.rfind("-----", 0) != 0) der += line;
   }
   row("tse.csv", {"1", to_hex(sha256(public_key_pem)), "Ed25519", "utcTime", "UTF-8", der, "", ""});
-  for (const auto& [k, c] : cases) row("businesscases.csv", {"Umsatz", "", "0", std::to_string(k), money(c[0]), money(c[1]), money(c[2])});
-  for (const auto& [t, amount] : by_type) row("payment.csv", {t.first, t.second, money(amount)});
-  row("cash_per_currency.csv", {currency, money(cash)});
+  for (const auto& [k, c] : cases) row("businesscases.csv", {"Umsatz", "", "0", std::to_string(k), format_minor(c[0]), format_minor(c[1]), format_minor(c[2])});
+  for (const auto& [t, amount] : by_type) row("payment.csv", {t.first, t.second, format_minor(amount)});
+  row("cash_per_currency.csv", {currency, format_minor(cash)});
 }
 
 Tables Builder::finish() { return std::move(s_->out); }

@@ -15,16 +15,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::vector<Event> events_of(const std::string& db_path, const std::string& type) {
-  auto db = sql::Db::open(db_path, sql::Db::Mode::read_only);
-  std::vector<Event> out;
-  REQUIRE(scan_journal(*db, 1, [&](const Event& e) {
-    if (e.type == type) out.push_back(e);
-    return Status::ok();
-  }));
-  return out;
-}
-
 // Opens a basket with bread and wine, takes the wine off, and pays part by
 // card (approval AUTH-LOST). Returns the basket id.
 std::string basket_with_card(const test::Lane& lane) {
@@ -63,7 +53,7 @@ TEST_CASE("a basket holding a card approval is journaled when posd stops, and wh
     lane.open_basket();  // an empty basket leaves nothing to journal
     posd.signal(SIGTERM);
     REQUIRE(posd.wait() == 0);
-    auto abandoned = events_of(db, "basket_abandoned");
+    auto abandoned = test::journal_events(db, "basket_abandoned");
     REQUIRE(abandoned.size() == 1);
     check_abandoned(abandoned[0], id, "shutdown");
   }
@@ -76,16 +66,16 @@ TEST_CASE("a basket holding a card approval is journaled when posd stops, and wh
       posd.signal(SIGKILL);
       posd.wait();
     }
-    CHECK(events_of(db, "basket_abandoned").empty());
+    CHECK(test::journal_events(db, "basket_abandoned").empty());
     test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
     test::await_serving(posd);
     CHECK(posd.wait_for_err("1 basket(s) with a tender, lost when posd last stopped, journaled as abandoned"));
-    auto abandoned = events_of(db, "basket_abandoned");
+    auto abandoned = test::journal_events(db, "basket_abandoned");
     REQUIRE(abandoned.size() == 1);
     check_abandoned(abandoned[0], id, "lost");
     posd.signal(SIGTERM);
     REQUIRE(posd.wait() == 0);
-    CHECK(events_of(db, "basket_abandoned").size() == 1);  // once, not again at the next stop
+    CHECK(test::journal_events(db, "basket_abandoned").size() == 1);  // once, not again at the next stop
   }
 }
 
@@ -95,7 +85,7 @@ TEST_CASE("a sale journals the lines taken off its basket, and a completed baske
   test::Lane lane(node.port(), test::kCashierToken);
   const std::string b = basket_with_card(lane);
   REQUIRE(lane.pay_cash_and_complete(b).status == 200);
-  auto sales = events_of(node.db_path(), "sale");
+  auto sales = test::journal_events(node.db_path(), "sale");
   REQUIRE(sales.size() == 1);
   CHECK(sales[0].payload["removed_lines"] == json::array({{{"sku", "WINE-RED"}, {"name", sales[0].payload["removed_lines"][0]["name"]},
                                                            {"unit_price", 899}, {"qty", 1}}}));

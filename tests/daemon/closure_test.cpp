@@ -34,16 +34,6 @@ class StoreClock final : public Clock {
   std::atomic<int64_t> at_{0};
 };
 
-std::vector<Event> events_of(const std::string& db_path, const std::string& type) {
-  auto db = sql::Db::open(db_path, sql::Db::Mode::read_only);
-  std::vector<Event> out;
-  REQUIRE(scan_journal(*db, 1, [&](const Event& e) {
-    if (e.type == type) out.push_back(e);
-    return Status::ok();
-  }));
-  return out;
-}
-
 const std::map<std::string, std::string> kOverride = {{"X-Supervisor-Token", test::kSupervisorToken}};
 
 // A sale of bread (2.89) paid in cash.
@@ -160,7 +150,7 @@ TEST_CASE("months and years close over their Zs: sums, anchors, order, and a clo
   CHECK(february[0]["closes"] == json::array({{{"z_no", 7}, {"business_day", "2027-02-10"}, {"seq", z7["seq"]}}}));
 
   // The journal holds each closure as signed; the list names them all.
-  auto events = events_of(node.db_path(), "period_closed");
+  auto events = test::journal_events(node.db_path(), "period_closed");
   REQUIRE(events.size() == 5);
   CHECK(events[2].hash == year["journal"]["hash"]);
   CHECK(events[2].payload["year"] == "2026");
@@ -208,5 +198,5 @@ TEST_CASE("a Z retried with its Idempotency-Key after a restart answers as first
   REQUIRE(again.status == 201);
   CHECK(again.json()["z_no"] == first["z_no"]);
   CHECK(again.json()["journal"] == first["journal"]);
-  CHECK(events_of(dir.file("s.db"), "z_report").size() == 1);
+  CHECK(test::journal_events(dir.file("s.db"), "z_report").size() == 1);
 }

@@ -97,6 +97,17 @@ HttpResult request(uint16_t port, const std::string& method, const std::string& 
   return out;
 }
 
+std::vector<Event> journal_events(const std::string& db_path, const std::string& type) {
+  auto db = sql::Db::open(db_path, sql::Db::Mode::read_only);
+  REQUIRE(db);
+  std::vector<Event> out;
+  REQUIRE(scan_journal(*db, 1, [&](const Event& e) {
+    if (type.empty() || e.type == type) out.push_back(e);
+    return Status::ok();
+  }));
+  return out;
+}
+
 void load_demo_catalog(Journal& journal) {
   auto doc = nlohmann::json::parse(read_text(std::string(POSD_SOURCE_DIR) + "/scripts/demo-catalog.json"));
   auto catalog = parse_catalog(doc);

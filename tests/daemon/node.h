@@ -57,6 +57,10 @@ HttpResult request(uint16_t port, const std::string& method, const std::string& 
                    const std::string& token = {}, const std::string& body = {},
                    const std::map<std::string, std::string>& headers = {});
 
+// The events of the journal in the database at `db_path`, in seq order; only
+// those of `type` when one is given.
+std::vector<Event> journal_events(const std::string& db_path, const std::string& type = "");
+
 // The demo catalog (scripts/demo-catalog.json) loaded into `journal`, with 40
 // units of every item sold by unit.
 void load_demo_catalog(Journal& journal);

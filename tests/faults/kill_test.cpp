@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "tests/daemon/node.h"
+#include "tests/faults/campaign.h"
 #include "tests/support/process.h"
 #include "tests/sync/hq_fixture.h"
 
@@ -76,15 +77,11 @@ void lane(int n, const test::Store& store, std::atomic<bool>& stop, Ledger& ledg
   }
 }
 
-int64_t count(sql::Db& db, const std::string& sql) { return db.query_int(sql)->value_or(0); }
-
 }  // namespace
 
 TEST_CASE("posd SIGKILLed under load from four lanes with the sync link up loses no acknowledged sale and sells none twice", "[faults][hq]") {
-  const char* env = std::getenv("POSD_KILL_ROUNDS");
-  const int rounds = env ? std::atoi(env) : 8;
-  const char* seed_env = std::getenv("POSD_FAULT_SEED");
-  const uint64_t seed = seed_env ? std::strtoull(seed_env, nullptr, 10) : std::random_device{}();
+  const int rounds = test::rounds_from_env("POSD_KILL_ROUNDS", 8);
+  const uint64_t seed = test::fault_seed();
   INFO("POSD_FAULT_SEED=" << seed);
   std::mt19937_64 rng(seed);
 
@@ -151,20 +148,20 @@ TEST_CASE("posd SIGKILLed under load from four lanes with the sync link up loses
   {
     auto db = sql::Db::open(store.db(), sql::Db::Mode::read_only);
     REQUIRE(db);
-    const int64_t sales = count(*db, "SELECT COUNT(*) FROM sale");
-    CHECK(sales == count(*db, "SELECT MAX(receipt_no) FROM sale"));  // gap-free
+    const int64_t sales = test::count(*db, "SELECT COUNT(*) FROM sale");
+    CHECK(sales == test::count(*db, "SELECT MAX(receipt_no) FROM sale"));  // gap-free
     CHECK(sales >= static_cast<int64_t>(ledger.acked.size()));
-    CHECK(count(*db, "SELECT COUNT(*) FROM (SELECT json_extract(payload, '$.basket_id') b FROM journal "
+    CHECK(test::count(*db, "SELECT COUNT(*) FROM (SELECT json_extract(payload, '$.basket_id') b FROM journal "
                      "WHERE type = 'sale' GROUP BY b HAVING COUNT(*) > 1)") == 0);  // no basket sold twice
     for (const std::string& sku : kSkus) {
       INFO(sku);
-      const int64_t sold = count(*db, "SELECT COUNT(*) FROM journal, json_each(journal.payload, '$.lines') l "
+      const int64_t sold = test::count(*db, "SELECT COUNT(*) FROM journal, json_each(journal.payload, '$.lines') l "
                                       "WHERE journal.type = 'sale' AND json_extract(l.value, '$.sku') = '" + sku + "'");
-      CHECK(count(*db, "SELECT on_hand FROM stock WHERE sku = '" + sku + "'") == 40 - sold);
+      CHECK(test::count(*db, "SELECT on_hand FROM stock WHERE sku = '" + sku + "'") == 40 - sold);
     }
-    CHECK(count(*db, "SELECT COUNT(*) FROM (SELECT json_extract(payload, '$.hq_seq') h FROM journal "
+    CHECK(test::count(*db, "SELECT COUNT(*) FROM (SELECT json_extract(payload, '$.hq_seq') h FROM journal "
                      "WHERE type IN ('hq_applied', 'hq_quarantined') GROUP BY h HAVING COUNT(*) > 1)") == 0);
-    CHECK(count(*db, "SELECT COUNT(*) FROM journal WHERE type IN ('hq_applied', 'hq_quarantined')") ==
+    CHECK(test::count(*db, "SELECT COUNT(*) FROM journal WHERE type IN ('hq_applied', 'hq_quarantined')") ==
           static_cast<int64_t>(down_head));
   }
   test::require_hq_holds_journal(hq, store);

@@ -18,6 +18,7 @@
 #include "sync/down_log.h"
 #include "sync/outbox.h"
 #include "tests/daemon/node.h"
+#include "tests/faults/campaign.h"
 #include "tests/faults/crash_vfs.h"
 
 using namespace posd;
@@ -100,8 +101,6 @@ Acked work(test::Node& node, const Catalog& catalog, int steps) {
   return acked;
 }
 
-int64_t count(sql::Db& db, const std::string& sql) { return db.query_int(sql)->value_or(0); }
-
 // The store after the power came back holds what it acknowledged, and agrees with itself.
 void check_store(const std::string& db_path, const Acked& acked) {
   {
@@ -115,24 +114,24 @@ void check_store(const std::string& db_path, const Acked& acked) {
     auto verified = verify_journal(*db, *key);
     INFO(verified.status().message());
     CHECK(verified);
-    const uint64_t head = static_cast<uint64_t>(count(*db, "SELECT MAX(seq) FROM journal"));
+    const uint64_t head = static_cast<uint64_t>(test::count(*db, "SELECT MAX(seq) FROM journal"));
     Status state = check_state(*db, head);
     INFO(state.message());
     CHECK(state);
     for (const auto& [receipt, total] : acked.sales) {
       INFO("receipt " << receipt);
-      CHECK(count(*db, "SELECT total FROM sale WHERE receipt_no = " + std::to_string(receipt)) == total);
+      CHECK(test::count(*db, "SELECT total FROM sale WHERE receipt_no = " + std::to_string(receipt)) == total);
     }
-    CHECK(count(*db, "SELECT COUNT(*) FROM sale") == count(*db, "SELECT IFNULL(MAX(receipt_no), 0) FROM sale"));
-    for (int64_t r : acked.returns) CHECK(count(*db, "SELECT COUNT(*) FROM sale_return WHERE return_no = " + std::to_string(r)) == 1);
-    CHECK(count(*db, "SELECT COUNT(*) FROM sale_return") == count(*db, "SELECT IFNULL(MAX(return_no), 0) FROM sale_return"));
-    CHECK(count(*db, "SELECT value FROM counter WHERE name = 'z_no'") >= acked.z_no);
-    CHECK(count(*db, "SELECT COUNT(*) FROM journal WHERE type = 'catalog_imported'") >= acked.catalogs + 1);
-    CHECK(count(*db, "SELECT value FROM cursor WHERE name = 'hq_applied_seq'") >= static_cast<int64_t>(acked.applied_hq_seq));
-    CHECK(count(*db, "SELECT value FROM cursor WHERE name = 'hq_acked_seq'") >= static_cast<int64_t>(acked.hq_acked));
+    CHECK(test::count(*db, "SELECT COUNT(*) FROM sale") == test::count(*db, "SELECT IFNULL(MAX(receipt_no), 0) FROM sale"));
+    for (int64_t r : acked.returns) CHECK(test::count(*db, "SELECT COUNT(*) FROM sale_return WHERE return_no = " + std::to_string(r)) == 1);
+    CHECK(test::count(*db, "SELECT COUNT(*) FROM sale_return") == test::count(*db, "SELECT IFNULL(MAX(return_no), 0) FROM sale_return"));
+    CHECK(test::count(*db, "SELECT value FROM counter WHERE name = 'z_no'") >= acked.z_no);
+    CHECK(test::count(*db, "SELECT COUNT(*) FROM journal WHERE type = 'catalog_imported'") >= acked.catalogs + 1);
+    CHECK(test::count(*db, "SELECT value FROM cursor WHERE name = 'hq_applied_seq'") >= static_cast<int64_t>(acked.applied_hq_seq));
+    CHECK(test::count(*db, "SELECT value FROM cursor WHERE name = 'hq_acked_seq'") >= static_cast<int64_t>(acked.hq_acked));
     // Stock moved exactly by what the journal holds: 40 received, one loaf per sale, one back per return.
-    CHECK(count(*db, "SELECT on_hand FROM stock WHERE sku = 'BREAD'") ==
-          40 - count(*db, "SELECT COUNT(*) FROM sale") + count(*db, "SELECT COUNT(*) FROM sale_return"));
+    CHECK(test::count(*db, "SELECT on_hand FROM stock WHERE sku = 'BREAD'") ==
+          40 - test::count(*db, "SELECT COUNT(*) FROM sale") + test::count(*db, "SELECT COUNT(*) FROM sale_return"));
   }
   // posd starts on it, signs, and sells again.
   test::Node again({}, [&](json& c) { c["database"] = db_path; });
@@ -149,10 +148,8 @@ void check_store(const std::string& db_path, const Acked& acked) {
 
 TEST_CASE("after a power cut at any write or sync, the store holds everything it acknowledged and agrees with itself", "[faults]") {
   test::CrashVfs& vfs = test::CrashVfs::install();
-  const char* env = std::getenv("POSD_POWER_CUTS");
-  const int rounds = env ? std::atoi(env) : 40;
-  const char* seed_env = std::getenv("POSD_FAULT_SEED");
-  const uint64_t seed = seed_env ? std::strtoull(seed_env, nullptr, 10) : std::random_device{}();
+  const int rounds = test::rounds_from_env("POSD_POWER_CUTS", 40);
+  const uint64_t seed = test::fault_seed();
   INFO("POSD_FAULT_SEED=" << seed);
   std::mt19937_64 rng(seed);
   auto doc = json::parse(test::read_text(std::string(POSD_SOURCE_DIR) + "/scripts/demo-catalog.json"));

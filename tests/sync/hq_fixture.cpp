@@ -216,17 +216,6 @@ json Store::status() const {
   return r.json();
 }
 
-std::vector<Event> store_events(const std::string& db_path) {
-  auto db = sql::Db::open(db_path, sql::Db::Mode::read_only);
-  REQUIRE(db);
-  std::vector<Event> out;
-  REQUIRE(scan_journal(*db, 1, [&](const Event& e) {
-    out.push_back(e);
-    return Status::ok();
-  }));
-  return out;
-}
-
 // HQ's copy of a store's journal, in the order HQ stored it.
 std::vector<Event> hq_events(const std::string& hq_db, const std::string& store_id) {
   auto db = sql::Db::open(hq_db, sql::Db::Mode::read_only);
@@ -253,7 +242,7 @@ uint64_t hq_acked(Hq& hq, const std::string& store_id) {
 // HQ holds exactly the store's journal: every seq once, in order, the same
 // events, and a chain that verifies with the store's key.
 void require_hq_holds_journal(Hq& hq, const Store& store) {
-  auto mine = store_events(store.db());
+  auto mine = journal_events(store.db());
   auto theirs = hq_events(hq.db(), store.id());
   REQUIRE(theirs.size() == mine.size());
   auto key = PublicKey::load(store.db() + ".pub");

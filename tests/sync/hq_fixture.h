@@ -99,8 +99,6 @@ class Store {
 
 inline const std::string kStoreToken = "store-lane-token-0123456789";
 
-// A store's journal, from its database.
-std::vector<Event> store_events(const std::string& db_path);
 // HQ's copy of a store's journal, in the order HQ stored it.
 std::vector<Event> hq_events(const std::string& hq_db, const std::string& store_id);
 // The seq HQ holds of the store without a gap.

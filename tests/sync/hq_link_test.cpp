@@ -25,7 +25,7 @@ namespace {
 using test::hq_acked;
 using test::hq_events;
 using test::require_hq_holds_journal;
-using test::store_events;
+using test::journal_events;
 
 json item(const test::Store& store, const std::string& sku) {
   auto r = test::Lane(store.port(), test::kStoreToken).get("/v1/items/" + sku);
@@ -85,7 +85,7 @@ TEST_CASE("a sale made online reaches HQ's database at once", "[hq]") {
   store.stop();
   auto db = sql::Db::open(store.db(), sql::Db::Mode::read_only);
   REQUIRE(db);
-  CHECK(*cursor::read(*db, "hq_acked_seq") == store_events(store.db()).back().seq);
+  CHECK(*cursor::read(*db, "hq_acked_seq") == journal_events(store.db()).back().seq);
   auto status = test::run({test::bin("posctl"), "status", "--config", store.config()});
   REQUIRE(status.exit_code == 0);
   auto hq = json::parse(status.out)["hq"];
@@ -118,7 +118,7 @@ TEST_CASE("a price changed at HQ answers on the store, and changes made while it
   // Each entry applied exactly once, in hq_seq order, recorded in the journal.
   std::vector<uint64_t> applied;
   std::vector<int64_t> prices;
-  for (const Event& e : store_events(store.db())) {
+  for (const Event& e : journal_events(store.db())) {
     if (e.type != "hq_applied") continue;
     applied.push_back(e.payload["hq_seq"].get<uint64_t>());
     if (e.payload["kind"] == "price") prices.push_back(e.payload["change"]["price"].get<int64_t>());
@@ -224,7 +224,7 @@ TEST_CASE("a poison down-log entry is quarantined with its reason and the entrie
   // Entries with an hq_seq are journaled, once each; the garbage, which has
   // none, is counted and kept for the dashboard, but is no part of the record.
   std::vector<std::string> reasons;
-  for (const Event& e : store_events(store.db())) {
+  for (const Event& e : journal_events(store.db())) {
     if (e.type == "hq_quarantined") reasons.push_back(e.payload["reason"]);
   }
   REQUIRE(reasons.size() == 4);
@@ -353,7 +353,7 @@ TEST_CASE("a journal rewritten under what HQ holds, re-signed with the store's o
   // The owner, holding the key, rewrites the last event HQ holds and signs it
   // again; the marks that would give it away at start go too.
   {
-    Event last = store_events(store.db()).back();
+    Event last = journal_events(store.db()).back();
     REQUIRE(last.seq == held);
     last.payload["note"] = "rewritten";
     last.hash = chain_hash(last);
@@ -390,7 +390,7 @@ TEST_CASE("forged batches are rejected and reported by HQ and the store that own
   // S2's certificate cannot reach S1's topics: the broker's ACL drops it.
   w.broker.publish_as("S2", "posd/S1/up/journal", "from S2, on S1's topic");
   // S2 on its own topic, claiming to be S1.
-  const Event last = store_events(s1.db()).back();
+  const Event last = journal_events(s1.db()).back();
   w.broker.publish_as("S2", "posd/S2/up/journal",
                       json{{"v", 1}, {"type", "journal"}, {"store_id", "S1"}, {"events", {last.to_json()}}}.dump());
   // With S1's own identity: the next seq with a valid hash and a bad signature…

@@ -34,7 +34,8 @@ export async function freePort() {
   throw new Error('no unused loopback port below the ephemeral range');
 }
 
-async function until(what, f, ms = 10000) {
+// Waits until f() is true, or throws after ms.
+export async function until(what, f, ms = 10000) {
   const end = Date.now() + ms;
   for (;;) {
     try { if (await f()) return; } catch (e) { /* not yet */ }

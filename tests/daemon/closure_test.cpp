@@ -10,29 +10,13 @@
 
 #include "storage/journal.h"
 #include "tests/daemon/node.h"
+#include "tests/support/store_clock.h"
 #include "tests/support/process.h"
 
 using namespace posd;
 using json = nlohmann::json;
 
 namespace {
-
-// A wall clock the test moves: store days in a second.
-class StoreClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::seconds(at_.load()));
-  }
-  // Noon (UTC) of that day: "2026-10-30".
-  void set_day(const std::string& day) {
-    std::tm tm{};
-    REQUIRE(strptime((day + " 12:00:00").c_str(), "%Y-%m-%d %H:%M:%S", &tm) != nullptr);
-    at_ = timegm(&tm);
-  }
-
- private:
-  std::atomic<int64_t> at_{0};
-};
 
 const std::map<std::string, std::string> kOverride = {{"X-Supervisor-Token", test::kSupervisorToken}};
 
@@ -53,7 +37,7 @@ json take_z(const test::Lane& lane) {
 }  // namespace
 
 TEST_CASE("months and years close over their Zs: sums, anchors, order, and a clock that went back", "[checkout][journal]") {
-  StoreClock clock;
+  test::StoreClock clock;
   clock.set_day("2026-10-30");
   test::Node node({}, {}, clock);
   test::load_demo_catalog(node.journal());

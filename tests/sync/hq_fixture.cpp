@@ -241,11 +241,11 @@ uint64_t hq_acked(Hq& hq, const std::string& store_id) {
 
 // HQ holds exactly the store's journal: every seq once, in order, the same
 // events, and a chain that verifies with the store's key.
-void require_hq_holds_journal(Hq& hq, const Store& store) {
-  auto mine = journal_events(store.db());
-  auto theirs = hq_events(hq.db(), store.id());
+void require_hq_holds_journal(Hq& hq, const std::string& store_id, const std::string& store_db) {
+  auto mine = journal_events(store_db);
+  auto theirs = hq_events(hq.db(), store_id);
   REQUIRE(theirs.size() == mine.size());
-  auto key = PublicKey::load(store.db() + ".pub");
+  auto key = PublicKey::load(store_db + ".pub");
   REQUIRE(key);
   ChainVerifier chain(*key);
   for (size_t i = 0; i < mine.size(); ++i) {

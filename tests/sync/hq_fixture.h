@@ -63,6 +63,7 @@ class Hq {
   nlohmann::json cli(std::vector<std::string> args);
   nlohmann::json report(const std::string& store_id) { return cli({"report", "--store", store_id}); }
   std::string log() const { return proc_ ? proc_->err() : std::string(); }
+  pid_t pid() const { return proc_ ? proc_->pid() : -1; }
 
  private:
   const TempDir& dir_;
@@ -85,6 +86,7 @@ class Store {
   std::string db() const { return db_; }
   std::string config() const { return dir_.file(id_ + ".json"); }
   std::string log() const { return proc_ ? proc_->err() : std::string(); }
+  pid_t pid() const { return proc_ ? proc_->pid() : -1; }
   // One cash sale of `code` through the API; its receipt number, or -1.
   int64_t sell(const std::string& code = "BREAD") const;
   nlohmann::json status() const;
@@ -105,6 +107,7 @@ std::vector<Event> hq_events(const std::string& hq_db, const std::string& store_
 uint64_t hq_acked(Hq& hq, const std::string& store_id);
 // HQ holds exactly the store's journal: every seq once, in order, the same
 // events, and a chain that verifies with the store's key.
-void require_hq_holds_journal(Hq& hq, const Store& store);
+void require_hq_holds_journal(Hq& hq, const std::string& store_id, const std::string& store_db);
+inline void require_hq_holds_journal(Hq& hq, const Store& store) { require_hq_holds_journal(hq, store.id(), store.db()); }
 
 }  // namespace posd::test

@@ -1,0 +1,114 @@
+#include "tests/faults/lanes.h"
+
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <thread>
+
+#include "tests/daemon/node.h"
+#include "tests/faults/campaign.h"
+
+namespace posd::test {
+
+using json = nlohmann::json;
+
+const std::vector<std::string> kLaneSkus = {"BREAD", "MILK-1L", "PEN-BLUE", "CHOC-DARK"};
+
+namespace {
+
+json parse(const std::string& body) {
+  try {
+    return json::parse(body);
+  } catch (const json::exception&) {
+    return json::object();
+  }
+}
+
+void enter(Ledger& ledger, const std::string& body) {
+  const json j = parse(body);
+  std::lock_guard lock(ledger.mu);
+  ledger.acked[j["receipt_no"].get<int64_t>()] = j["total"].get<int64_t>();
+}
+
+}  // namespace
+
+void sell_until(int n, const Store& store, std::atomic<bool>& stop, Ledger& ledger, std::chrono::milliseconds pace) {
+  std::mt19937 rng(static_cast<unsigned>(n));
+  for (int i = 0; !stop; ++i) {
+    if (pace.count() > 0) std::this_thread::sleep_for(pace);
+    std::string basket;
+    try {
+      auto b = request(store.port(), "POST", "/v1/baskets", kStoreToken);
+      if (b.status != 201) continue;
+      basket = parse(b.body)["id"];
+      const std::string sku = kLaneSkus[rng() % kLaneSkus.size()];
+      if (request(store.port(), "POST", "/v1/baskets/" + basket + "/lines", kStoreToken,
+                  json{{"code", sku}}.dump()).status != 200) continue;
+      if (request(store.port(), "POST", "/v1/baskets/" + basket + "/tenders", kStoreToken,
+                  json{{"type", "cash"}, {"amount", 2000}}.dump()).status != 200) continue;
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // posd is down: nothing was at stake yet
+      continue;
+    }
+    const std::string key = "lane-" + std::to_string(n) + "-" + std::to_string(i);
+    try {
+      auto done = request(store.port(), "POST", "/v1/baskets/" + basket + "/complete", kStoreToken, "",
+                          {{"Idempotency-Key", key}});
+      if (done.status == 200) {
+        enter(ledger, done.body);
+      } else if (done.status >= 500) {
+        std::lock_guard lock(ledger.mu);
+        ++ledger.refused;
+      }
+    } catch (const std::exception&) {
+      std::lock_guard lock(ledger.mu);
+      ledger.unanswered.push_back({basket, key});
+    }
+  }
+}
+
+bool retry_completion(const Store& store, const Unanswered& u, Ledger& ledger) {
+  auto again = request(store.port(), "POST", "/v1/baskets/" + u.basket + "/complete", kStoreToken, "",
+                       {{"Idempotency-Key", u.key}});
+  if (again.status == 200) {
+    enter(ledger, again.body);
+    return true;
+  }
+  CHECK(again.status == 404);  // the sale never committed: its basket was lost (and journaled as such)
+  return false;
+}
+
+int64_t require_store_and_hq_agree(Hq& hq, Store& store, Ledger& ledger) {
+  INFO(store.log().substr(store.log().size() > 3000 ? store.log().size() - 3000 : 0));
+  // Every acknowledged sale, retrievable with its total.
+  for (const auto& [receipt, total] : ledger.acked) {
+    auto sale = request(store.port(), "GET", "/v1/sales/" + std::to_string(receipt), kStoreToken);
+    REQUIRE(sale.status == 200);
+    CHECK(parse(sale.body)["total"] == total);
+  }
+  REQUIRE(wait_until([&] { return hq_acked(hq, store.id()) == store.status()["journal_seq"]; }, 120));
+  const uint64_t down_head = hq.report(store.id())["down_log"]["last_hq_seq"];
+  REQUIRE(wait_until([&] { return store.status()["hq"]["applied_hq_seq"] == down_head; }, 120));
+  store.stop();
+  auto db = sql::Db::open(store.db(), sql::Db::Mode::read_only);
+  REQUIRE(db);
+  const int64_t sales = count(*db, "SELECT COUNT(*) FROM sale");
+  CHECK(sales == count(*db, "SELECT MAX(receipt_no) FROM sale"));  // gap-free
+  CHECK(sales >= static_cast<int64_t>(ledger.acked.size()));
+  CHECK(count(*db, "SELECT COUNT(*) FROM (SELECT json_extract(payload, '$.basket_id') b FROM journal "
+                   "WHERE type = 'sale' GROUP BY b HAVING COUNT(*) > 1)") == 0);  // no basket sold twice
+  for (const std::string& sku : kLaneSkus) {
+    INFO(sku);
+    const int64_t sold = count(*db, "SELECT COUNT(*) FROM journal, json_each(journal.payload, '$.lines') l "
+                                    "WHERE journal.type = 'sale' AND json_extract(l.value, '$.sku') = '" + sku + "'");
+    CHECK(count(*db, "SELECT on_hand FROM stock WHERE sku = '" + sku + "'") == 40 - sold);
+  }
+  CHECK(count(*db, "SELECT COUNT(*) FROM (SELECT json_extract(payload, '$.hq_seq') h FROM journal "
+                   "WHERE type IN ('hq_applied', 'hq_quarantined') GROUP BY h HAVING COUNT(*) > 1)") == 0);
+  CHECK(count(*db, "SELECT COUNT(*) FROM journal WHERE type IN ('hq_applied', 'hq_quarantined')") ==
+        static_cast<int64_t>(down_head));
+  require_hq_holds_journal(hq, store);
+  return sales;
+}
+
+}  // namespace posd::test

@@ -1,0 +1,49 @@
+// Lanes that sell through a real posd while something happens to it (kills,
+// hours of traffic), and the checks that the store and HQ agree afterwards.
+// A lane completes each sale with an Idempotency-Key and writes down what was
+// acknowledged and what was never answered.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tests/sync/hq_fixture.h"
+
+namespace posd::test {
+
+// The items the lanes sell: 40 of each at the start.
+extern const std::vector<std::string> kLaneSkus;
+
+// A completion whose answer never came (posd died): retried after a restart.
+struct Unanswered {
+  std::string basket, key;
+};
+
+struct Ledger {
+  std::mutex mu;
+  std::map<int64_t, int64_t> acked;  // receipt_no → total
+  std::vector<Unanswered> unanswered;
+  int64_t refused = 0;  // 5xx answers (posd going down): not acknowledged
+};
+
+// Lane `n` sells one random item a sale, for cash, until `stop`, waiting
+// `pace` between sales.
+void sell_until(int n, const Store& store, std::atomic<bool>& stop, Ledger& ledger,
+                std::chrono::milliseconds pace = std::chrono::milliseconds(0));
+
+// Completes `u` again with its key; true when it was answered 200 (and
+// entered in the ledger), false when the sale never committed (404).
+bool retry_completion(const Store& store, const Unanswered& u, Ledger& ledger);
+
+// Waits until HQ holds the whole journal and the store applied HQ's whole
+// down-log, stops the store, then checks: every acknowledged sale is there
+// with its total, receipt numbers are gap-free, no basket sold twice, stock
+// fell by exactly what was sold, every HQ entry applied once, and HQ holds
+// exactly the journal. Returns the number of sales in the journal.
+int64_t require_store_and_hq_agree(Hq& hq, Store& store, Ledger& ledger);
+
+}  // namespace posd::test

@@ -94,6 +94,14 @@ Broker::Broker(const TempDir& dir) : dir_(dir), port_(unused_port()) {
                  "\nrequire_certificate true\nuse_identity_as_username true\n");
 }
 
+void Broker::listen_also(const std::string& address) {
+  Pki& pki = Pki::get();
+  const std::string conf = dir_.file("mosquitto.conf");
+  write_text(conf, read_text(conf) + "listener " + std::to_string(port_) + " " + address + "\ncafile " + pki.ca() +
+                       "\ncertfile " + pki.cert("broker") + "\nkeyfile " + pki.key("broker") +
+                       "\nrequire_certificate true\nuse_identity_as_username true\n");
+}
+
 void Broker::start() {
   proc_ = std::make_unique<Child>(std::vector<std::string>{"mosquitto", "-c", dir_.file("mosquitto.conf")}, own_dir(dir_, "broker"));
   require_started(*proc_, " running");
@@ -179,8 +187,17 @@ Store::Store(const TempDir& dir, const Broker& broker, Hq& hq, std::string store
   hq.cli({"store", "add", "--store", id_, "--pubkey", db_ + ".pub"});
 }
 
+void Store::in_namespace(const std::string& netns, const std::string& host) {
+  prefix_ = {"ip", "netns", "exec", netns};
+  json config = json::parse(read_text(this->config()));
+  config["listen"] = host + ":" + std::to_string(port_);
+  write_text(this->config(), config.dump());
+}
+
 void Store::start() {
-  proc_ = std::make_unique<Child>(std::vector<std::string>{bin("posd"), "--config", dir_.file(id_ + ".json")}, own_dir(dir_, id_));
+  std::vector<std::string> argv = prefix_;
+  argv.insert(argv.end(), {bin("posd"), "--config", dir_.file(id_ + ".json")});
+  proc_ = std::make_unique<Child>(argv, own_dir(dir_, id_));
   require_started(*proc_, "serving on");
 }
 

@@ -38,6 +38,9 @@ class Pki {
 class Broker {
  public:
   explicit Broker(const TempDir& dir);
+  // Listens on `address` too, with the same port and TLS (before start).
+  void listen_also(const std::string& address);
+  uint16_t port() const { return port_; }
   void start();
   void stop();   // SIGTERM and wait
   void kill();   // SIGKILL
@@ -78,6 +81,8 @@ class Store {
   // Creates the store's database with the demo catalog and 40 of each unit
   // item, and registers it with `hq`.
   Store(const TempDir& dir, const Broker& broker, Hq& hq, std::string store_id);
+  // Runs posd in network namespace `netns`, its API on `host` (before start).
+  void in_namespace(const std::string& netns, const std::string& host);
   void start();
   void stop();  // SIGTERM and wait
   void kill();  // SIGKILL
@@ -96,6 +101,7 @@ class Store {
   std::string id_;
   std::string db_;
   uint16_t port_;
+  std::vector<std::string> prefix_;  // before posd's own argv
   std::unique_ptr<Child> proc_;
 };
 

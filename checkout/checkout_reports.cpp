@@ -17,25 +17,21 @@ namespace {
 Result<json> figures(sql::Db& db) {
   auto period = counter::read(db, "period");
   if (!period) return period.status();
-  auto sale_rows = sales::in_period(db, *period);
-  if (!sale_rows) return sale_rows.status();
-  auto return_rows = sales::returns_in_period(db, *period);
-  if (!return_rows) return return_rows.status();
   auto grand = counter::read(db, "grand_total");
   if (!grand) return grand.status();
-  std::vector<Sale> sold;
-  for (const auto& row : *sale_rows) {
-    auto s = read_sale(row);
-    if (!s) return s.status();
-    sold.push_back(std::move(*s));
-  }
-  std::vector<Return> returned;
-  for (const auto& row : *return_rows) {
+  // One record at a time: a busy day's X or Z in constant memory.
+  ReportTally tally;
+  Status s = sales::each_in_period(db, *period, [&tally](sales::SaleRow&& row) {
+    auto sale = read_sale(row);
+    return sale ? tally.add(*sale) : sale.status();
+  });
+  if (!s) return s;
+  s = sales::each_return_in_period(db, *period, [&tally](sales::ReturnRow&& row) {
     auto r = read_return(row);
-    if (!r) return r.status();
-    returned.push_back(std::move(*r));
-  }
-  return to_json(report_figures(sold, returned, *period, *grand));
+    return r ? tally.add(*r) : r.status();
+  });
+  if (!s) return s;
+  return to_json(tally.figures(*period, *grand));
 }
 
 // Whether the journal signs, and how far its chain is verified.

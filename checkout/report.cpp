@@ -2,53 +2,83 @@
 
 #include <map>
 
+#include "checkout/money.h"
+
 namespace posd {
 
 using json = nlohmann::json;
 
-ReportFigures report_figures(const std::vector<Sale>& sales, const std::vector<Return>& returns, int64_t period,
-                             int64_t grand_total) {
-  ReportFigures f;
+namespace {
+
+// `into` += `amount`, or corruption on an overflow.
+Status sum(int64_t& into, int64_t amount) {
+  auto r = money::add(into, amount);
+  if (!r) return Status::corruption("report figures overflow: a sum passed the largest amount");
+  into = *r;
+  return Status::ok();
+}
+
+}  // namespace
+
+Status ReportTally::add(const Sale& s) {
+  if (s.voided) {
+    ++f_.void_count;
+    return sum(f_.voided_total, s.total);
+  }
+  ++f_.sale_count;
+  if (Status st = sum(f_.sales_total, s.total); !st) return st;
+  if (Status st = sum(f_.discount_total, s.discount); !st) return st;
+  for (const SaleTender& t : s.tenders) {
+    if (Status st = sum(tenders_[std::string(rules_of(t.type).name)].sales, t.applied); !st) return st;
+  }
+  for (const SaleTax& t : s.tax) {
+    TaxFigures& r = rates_[t.tax_class];
+    r.rate_bp = t.rate_bp;
+    if (Status st = sum(r.sales_base, t.base); !st) return st;
+    if (Status st = sum(r.sales_tax, t.amount); !st) return st;
+  }
+  return Status::ok();
+}
+
+Status ReportTally::add(const Return& r) {
+  ++f_.return_count;
+  if (Status st = sum(f_.refund_total, r.refund); !st) return st;
+  for (const RefundTender& t : r.tenders) {
+    if (Status st = sum(tenders_[std::string(rules_of(t.type).name)].refunds, t.amount); !st) return st;
+  }
+  for (const ReturnLine& l : r.lines) {
+    TaxFigures& rate = rates_[l.tax_class];
+    rate.rate_bp = l.rate_bp;
+    if (Status st = sum(rate.refunded_tax, l.tax); !st) return st;
+  }
+  return Status::ok();
+}
+
+ReportFigures ReportTally::figures(int64_t period, int64_t grand_total) const {
+  ReportFigures f = f_;
   f.period = period;
   f.grand_total = grand_total;
-  std::map<std::string, TenderFigures> tenders;
-  std::map<std::string, TaxFigures> rates;
-  for (const Sale& s : sales) {
-    if (s.voided) {
-      ++f.void_count;
-      f.voided_total += s.total;
-      continue;
-    }
-    ++f.sale_count;
-    f.sales_total += s.total;
-    f.discount_total += s.discount;
-    for (const SaleTender& t : s.tenders) tenders[std::string(rules_of(t.type).name)].sales += t.applied;
-    for (const SaleTax& t : s.tax) {
-      TaxFigures& r = rates[t.tax_class];
-      r.rate_bp = t.rate_bp;
-      r.sales_base += t.base;
-      r.sales_tax += t.amount;
-    }
-  }
-  f.return_count = static_cast<int64_t>(returns.size());
-  for (const Return& r : returns) {
-    f.refund_total += r.refund;
-    for (const RefundTender& t : r.tenders) tenders[std::string(rules_of(t.type).name)].refunds += t.amount;
-    for (const ReturnLine& l : r.lines) {
-      TaxFigures& rate = rates[l.tax_class];
-      rate.rate_bp = l.rate_bp;
-      rate.refunded_tax += l.tax;
-    }
-  }
-  for (auto& [type, t] : tenders) {
-    t.type = type;
+  for (const auto& [type, t] : tenders_) {
     f.tenders.push_back(t);
+    f.tenders.back().type = type;
   }
-  for (auto& [cls, r] : rates) {
-    r.tax_class = cls;
+  for (const auto& [cls, r] : rates_) {
     f.tax.push_back(r);
+    f.tax.back().tax_class = cls;
   }
   return f;
+}
+
+Result<ReportFigures> report_figures(const std::vector<Sale>& sales, const std::vector<Return>& returns, int64_t period,
+                                     int64_t grand_total) {
+  ReportTally tally;
+  for (const Sale& s : sales) {
+    if (Status st = tally.add(s); !st) return st;
+  }
+  for (const Return& r : returns) {
+    if (Status st = tally.add(r); !st) return st;
+  }
+  return tally.figures(period, grand_total);
 }
 
 json to_json(const ReportFigures& f) {

@@ -4,11 +4,13 @@
 // X/Z answers and the z_report event carry.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "base/status.h"
 #include "checkout/records.h"
 
 namespace posd {
@@ -41,8 +43,24 @@ struct ReportFigures {
   int64_t grand_total = 0;
 };
 
-ReportFigures report_figures(const std::vector<Sale>& sales, const std::vector<Return>& returns, int64_t period,
-                             int64_t grand_total);
+// The figures summed one record at a time, so that a day of any size is
+// reported in constant memory. Sums are checked: an overflow is
+// corruption (the amounts are each bounded; their sum is not).
+class ReportTally {
+ public:
+  Status add(const Sale& s);
+  Status add(const Return& r);
+  ReportFigures figures(int64_t period, int64_t grand_total) const;
+
+ private:
+  ReportFigures f_;
+  std::map<std::string, TenderFigures> tenders_;
+  std::map<std::string, TaxFigures> rates_;
+};
+
+// All at once (a tally of `sales` and `returns`).
+Result<ReportFigures> report_figures(const std::vector<Sale>& sales, const std::vector<Return>& returns, int64_t period,
+                                     int64_t grand_total);
 nlohmann::json to_json(const ReportFigures& f);
 
 }  // namespace posd

@@ -81,9 +81,9 @@ Status set_status(sql::Db& db, int64_t receipt_no, const std::string& status) {
   return st->bind(1, receipt_no).bind(2, status).run();
 }
 
-Result<std::vector<SaleRow>> in_period(sql::Db& db, int64_t period) {
-  return sql::all<SaleRow>(db, std::string("SELECT ") + kSaleColumns + " FROM sale WHERE period = ?1 ORDER BY receipt_no",
-                      period, sale_of);
+Status each_in_period(sql::Db& db, int64_t period, const std::function<Status(SaleRow&&)>& each) {
+  return sql::each<SaleRow>(db, std::string("SELECT ") + kSaleColumns + " FROM sale WHERE period = ?1 ORDER BY receipt_no",
+                            period, sale_of, each);
 }
 
 Status insert_return(sql::Db& db, const ReturnRow& r) {
@@ -102,9 +102,9 @@ Result<std::vector<ReturnRow>> returns_of(sql::Db& db, int64_t receipt_no) {
                         receipt_no, return_of);
 }
 
-Result<std::vector<ReturnRow>> returns_in_period(sql::Db& db, int64_t period) {
-  return sql::all<ReturnRow>(db, std::string("SELECT ") + kReturnColumns + " FROM sale_return WHERE period = ?1 ORDER BY return_no",
-                        period, return_of);
+Status each_return_in_period(sql::Db& db, int64_t period, const std::function<Status(ReturnRow&&)>& each) {
+  return sql::each<ReturnRow>(db, std::string("SELECT ") + kReturnColumns + " FROM sale_return WHERE period = ?1 ORDER BY return_no",
+                              period, return_of, each);
 }
 
 }  // namespace sales

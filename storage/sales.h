@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,11 +51,14 @@ Status set_status(sql::Db& db, int64_t receipt_no, const std::string& status);
 // Counts one more issue of the receipt; returns its copy number (2 for the
 // first copy after the original), or not_found.
 Result<int64_t> next_copy(sql::Db& db, int64_t receipt_no);
-Result<std::vector<SaleRow>> in_period(sql::Db& db, int64_t period);
+// Hands each sale of report period `period` to `each`, in receipt order, one
+// row in memory at a time (a busy day has tens of thousands).
+Status each_in_period(sql::Db& db, int64_t period, const std::function<Status(SaleRow&&)>& each);
 
 Status insert_return(sql::Db& db, const ReturnRow& r);
 Result<std::vector<ReturnRow>> returns_of(sql::Db& db, int64_t receipt_no);
-Result<std::vector<ReturnRow>> returns_in_period(sql::Db& db, int64_t period);
+// The same for the returns of the period, in return order.
+Status each_return_in_period(sql::Db& db, int64_t period, const std::function<Status(ReturnRow&&)>& each);
 
 }  // namespace sales
 

@@ -131,20 +131,32 @@ class Txn {
 };
 
 // Every row of a cached statement with one integer parameter ?1 (a key, a
-// limit), each turned into a Row by read(stmt).
-template <typename Row, typename Read>
-Result<std::vector<Row>> all(Db& db, const std::string& sql, int64_t key, Read read) {
+// limit), each turned into a Row by read(stmt) and handed to each(row), one
+// at a time; the first failure each() returns stops the walk.
+template <typename Row, typename Read, typename Each>
+Status each(Db& db, const std::string& sql, int64_t key, Read read, Each each) {
   auto cached_st = db.cached(sql);
   if (!cached_st) return cached_st.status();
   Stmt* st = &**cached_st;
   st->bind(1, key);
-  std::vector<Row> out;
   for (;;) {
     auto row = st->step();
     if (!row) return row.status();
-    if (!*row) return out;
-    out.push_back(read(*st));
+    if (!*row) return Status::ok();
+    if (Status s = each(read(*st)); !s) return s;
   }
+}
+
+// The same rows, all in a vector.
+template <typename Row, typename Read>
+Result<std::vector<Row>> all(Db& db, const std::string& sql, int64_t key, Read read) {
+  std::vector<Row> out;
+  Status s = each<Row>(db, sql, key, read, [&out](Row&& r) {
+    out.push_back(std::move(r));
+    return Status::ok();
+  });
+  if (!s) return s;
+  return out;
 }
 
 }  // namespace posd::sql

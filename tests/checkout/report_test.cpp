@@ -5,6 +5,8 @@
 #include "checkout/closure.h"
 #include "checkout/report.h"
 
+#include <limits>
+
 using namespace posd;
 
 namespace {
@@ -31,7 +33,9 @@ TEST_CASE("report figures count sales, voids and returns, by tender and by tax r
   r.refund = 600;
   r.lines = {{1, "PEN", false, 1, 600, 100, "standard", 2000}};
   r.tenders = {{TenderType::cash, 500}, {TenderType::voucher, 100}};
-  const ReportFigures f = report_figures(sales, {r}, 3, 123456);
+  const auto figures = report_figures(sales, {r}, 3, 123456);
+  REQUIRE(figures);
+  const ReportFigures& f = *figures;
 
   CHECK(f.period == 3);
   CHECK(f.sale_count == 2);
@@ -55,6 +59,19 @@ TEST_CASE("report figures count sales, voids and returns, by tender and by tax r
   CHECK(j["net_total"] == 1150);
   CHECK(j["tenders"][1] == nlohmann::json{{"type", "cash"}, {"sales", 1200}, {"refunds", 500}, {"net", 700}});
   CHECK(j["tax"][1]["net_tax"] == 100);
+}
+
+TEST_CASE("report sums are checked: a period whose totals pass 64 bits is refused, not wrapped", "[report]") {
+  const int64_t big = std::numeric_limits<int64_t>::max() / 2 + 1;
+  const std::vector<Sale> sales = {sale(big, 0, {{TenderType::cash, big, big, ""}}, {}),
+                                   sale(big, 0, {{TenderType::cash, big, big, ""}}, {})};
+  auto f = report_figures(sales, {}, 1, 0);
+  REQUIRE_FALSE(f);
+  CHECK(f.status().code() == Status::Code::corruption);
+  CHECK_THAT(f.status().message(), Catch::Contains("overflow"));
+  ReportTally tally;
+  REQUIRE(tally.add(sales[0]));
+  CHECK(tally.figures(1, 0).sales_total == big);
 }
 
 TEST_CASE("closures add up Zs by tender and by tax class and rate, and refuse a missing figure or an overflow", "[report]") {

@@ -2,9 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <future>
 #include <random>
 #include <thread>
 
+#include "checkout/checkout.h"
 #include "tests/daemon/node.h"
 #include "tests/faults/campaign.h"
 
@@ -109,6 +111,25 @@ int64_t require_store_and_hq_agree(Hq& hq, Store& store, Ledger& ledger) {
         static_cast<int64_t>(down_head));
   require_hq_holds_journal(hq, store);
   return sales;
+}
+
+posd::Outcome sell_in_process(Node& node, const std::string& terminal, unsigned n) {
+  std::promise<posd::Outcome> answer;
+  node.on_loop([&](Checkout& co) {
+    const Caller c{terminal, false, ""};
+    posd::Outcome b = co.create_basket(c);
+    if (!b.ok()) return answer.set_value(b);
+    const std::string id = b.body["id"];
+    for (unsigned i = 0; i < 3; ++i) {
+      posd::Outcome l = co.add_line(c, id, {{"code", kLaneSkus[(n + i) % kLaneSkus.size()]}});
+      if (!l.ok()) return answer.set_value(l);
+    }
+    co.tender(c, id, {{"type", "cash"}, {"amount", 5000}}, [&co, &answer, c, id](posd::Outcome t) {
+      if (!t.ok()) return answer.set_value(t);
+      co.complete(c, id, nullptr, [&answer](posd::Outcome o) { answer.set_value(std::move(o)); });
+    });
+  });
+  return answer.get_future().get();
 }
 
 }  // namespace posd::test

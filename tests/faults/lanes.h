@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "checkout/outcome.h"
+#include "tests/daemon/node.h"
 #include "tests/sync/hq_fixture.h"
 
 namespace posd::test {
@@ -45,5 +47,10 @@ bool retry_completion(const Store& store, const Unanswered& u, Ledger& ledger);
 // fell by exactly what was sold, every HQ entry applied once, and HQ holds
 // exactly the journal. Returns the number of sales in the journal.
 int64_t require_store_and_hq_agree(Hq& hq, Store& store, Ledger& ledger);
+
+// One sale at `terminal` of an in-process node, straight through its
+// checkout on its loop: three items (from the n-th on), paid in cash,
+// completed. Its answer.
+posd::Outcome sell_in_process(Node& node, const std::string& terminal, unsigned n);
 
 }  // namespace posd::test

@@ -32,27 +32,6 @@ int64_t own_rss_kib() {
   return -1;
 }
 
-// One sale at `terminal` straight through the node's checkout, on its loop:
-// three items, paid in cash, completed. Its answer.
-Outcome sell(test::Node& node, const std::string& terminal, unsigned n) {
-  std::promise<Outcome> answer;
-  node.on_loop([&](Checkout& co) {
-    const Caller c{terminal, false, ""};
-    Outcome b = co.create_basket(c);
-    if (!b.ok()) return answer.set_value(b);
-    const std::string id = b.body["id"];
-    for (unsigned i = 0; i < 3; ++i) {
-      Outcome l = co.add_line(c, id, {{"code", test::kLaneSkus[(n + i) % test::kLaneSkus.size()]}});
-      if (!l.ok()) return answer.set_value(l);
-    }
-    co.tender(c, id, {{"type", "cash"}, {"amount", 5000}}, [&co, &answer, c, id](Outcome t) {
-      if (!t.ok()) return answer.set_value(t);
-      co.complete(c, id, nullptr, [&answer](Outcome o) { answer.set_value(std::move(o)); });
-    });
-  });
-  return answer.get_future().get();
-}
-
 }  // namespace
 
 TEST_CASE("a week offline: seven busy days with their Zs reach HQ once and in order when the link returns, in bounded memory", "[faults][hq]") {
@@ -97,7 +76,7 @@ TEST_CASE("a week offline: seven busy days with their Zs reach HQ once and in or
       lanes.emplace_back([&, l] {
         for (int64_t i = next++; i < per_day; i = next++) {
           clock.advance(opening_ms);
-          if (!sell(node, l == 0 ? "lane-1" : "office", static_cast<unsigned>(i)).ok()) ++refused;
+          if (!test::sell_in_process(node, l == 0 ? "lane-1" : "office", static_cast<unsigned>(i)).ok()) ++refused;
         }
       });
     }

@@ -126,8 +126,10 @@ TEST_CASE("a week offline: seven busy days with their Zs reach HQ once and in or
   // settle on the first days).
   const int64_t first_half = *std::max_element(rss.begin(), rss.begin() + 3);
   const int64_t second_half = *std::max_element(rss.begin() + 3, rss.end());
-  CHECK(second_half <= first_half * 5 / 4 + 8192);
-  CHECK(drain_rss <= first_half * 5 / 4 + 8192);
+  if (test::kMemoryBoundsHold) {
+    CHECK(second_half <= first_half * 5 / 4 + 8192);
+    CHECK(drain_rss <= first_half * 5 / 4 + 8192);
+  }
   WARN("a week offline: " << sold << " sales, " << head << " events in " << week_s << " s; drained to HQ in " << drain_s
                           << " s (" << static_cast<int64_t>(head / drain_s) << " events/s); RSS " << rss.front()
                           << " KiB after day 1, " << first_half << " most in days 1-3, " << second_half

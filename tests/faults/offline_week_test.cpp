@@ -104,7 +104,7 @@ TEST_CASE("a week offline: seven busy days with their Zs reach HQ once and in or
   const bool drained = test::wait_until([&] {
     drain_rss = std::max(drain_rss, own_rss_kib());
     return static_cast<int64_t>(test::hq_acked(hq, store_id)) >= head;
-  }, test::rounds_from_env("POSD_OFFLINE_DRAIN_WAIT", 600));
+  }, test::rounds_from_env("POSD_OFFLINE_DRAIN_WAIT", 200));
   INFO("the store's link: " << office.get("/v1/status").json()["hq"].dump());
   REQUIRE(drained);
   const double drain_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - drain_start).count();

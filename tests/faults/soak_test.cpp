@@ -4,7 +4,8 @@
 // posd's and posd-hq's resident memory, posd's open descriptors, the store's
 // database and WAL sizes and HQ's lag are sampled every POSD_SOAK_SAMPLE
 // seconds (to POSD_SOAK_CSV when set). At the end the same checks as the kill
-// campaign, and neither memory nor descriptors grew in the second half.
+// campaign, and descriptors (and, in runs of a minute or more, memory) did
+// not grow in the second half.
 #include <catch2/catch.hpp>
 
 #include <dirent.h>
@@ -129,7 +130,9 @@ TEST_CASE("posd under steady lane traffic and sync keeps memory and descriptors 
   // lane's connection or two in flight aside), and no more than a quarter
   // more memory (SQLite's page cache and the allocator settle in the first).
   CHECK(most(samples, half, samples.size(), &Sample::fds) <= most(samples, 0, half, &Sample::fds) + 8);
-  if (test::kMemoryBoundsHold) {
+  // Memory settles in the first minute (SQLite's caches, the allocator, the
+  // Idempotency-Key answers kept): bounded only in runs longer than that.
+  if (test::kMemoryBoundsHold && seconds >= 60) {
     CHECK(most(samples, half, samples.size(), &Sample::rss_kib) <= most(samples, 0, half, &Sample::rss_kib) * 5 / 4 + 4096);
     CHECK(most(samples, half, samples.size(), &Sample::hq_rss_kib) <= most(samples, 0, half, &Sample::hq_rss_kib) * 5 / 4 + 4096);
   }

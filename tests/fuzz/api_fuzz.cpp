@@ -108,8 +108,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       last_basket = nlohmann::json::parse(res.body()).value("id", "abc");
     }
   });
-  // Journaled writes answer from the event loop once committed.
-  for (int i = 0; answers == 0 && i < 2000; ++i) {
+  // Journaled writes answer from the event loop once committed; a Z sums
+  // its whole period first. Waited for by the clock (up to libFuzzer's own
+  // -timeout), not by a count of turns that a busy machine makes too short.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (answers == 0 && std::chrono::steady_clock::now() < give_up) {
     w.ioc.restart();
     w.ioc.run_for(std::chrono::milliseconds(1));
   }

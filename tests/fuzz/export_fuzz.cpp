@@ -18,6 +18,8 @@
 
 namespace {
 
+std::string g_dir;  // removed at exit
+
 struct World {
   std::unique_ptr<posd::Journal> journal;
   std::string exported;
@@ -25,9 +27,13 @@ struct World {
 
   World() {
     spdlog::set_level(spdlog::level::off);
-    const std::string dir = "/dev/shm/posd-export-fuzz-" + std::to_string(::getpid());
-    std::filesystem::create_directories(dir);
-    auto opened = posd::Journal::open({.db_path = dir + "/fuzz.db", .store_id = "S1"});
+    g_dir = "/dev/shm/posd-export-fuzz-" + std::to_string(::getpid());
+    std::filesystem::create_directories(g_dir);
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(g_dir, ignored);
+    });
+    auto opened = posd::Journal::open({.db_path = g_dir + "/fuzz.db", .store_id = "S1"});
     if (!opened) std::abort();
     journal = std::move(*opened);
     const std::vector<nlohmann::json> payloads = {
@@ -108,9 +114,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)posd::to_json_text(verified.status().message());
     return 0;
   }
-  // Verified: the events are the journal's own, each once and in order, as a
-  // prefix-free run from seq 1 or a run of it.
+  // Verified: the export's lines are the journal's own, byte for byte, each
+  // once and in order (a run of them: an export may start after seq 1).
   if (span.count > w.lines.size() || span.last_seq > w.lines.size()) __builtin_trap();
   if (span.count > 0 && span.last_seq - span.first_seq + 1 != span.count) __builtin_trap();
+  std::istringstream again(text);
+  size_t i = 0;
+  for (std::string line; std::getline(again, line);) {
+    if (line.empty()) continue;
+    if (i >= span.count || line != w.lines[span.first_seq - 1 + i]) __builtin_trap();
+    ++i;
+  }
+  if (i != span.count) __builtin_trap();
   return 0;
 }

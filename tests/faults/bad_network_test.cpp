@@ -158,22 +158,11 @@ TEST_CASE("two stores on a lossy, late, duplicating link that is cut at random r
   }
 
   std::vector<std::unique_ptr<test::Ledger>> ledgers;
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> lanes;
+  test::Lanes lanes;
   for (int s = 0; s < 2; ++s) {
     ledgers.push_back(std::make_unique<test::Ledger>());
-    for (int n = 0; n < 2; ++n) {
-      lanes.emplace_back(test::sell_until, s * 2 + n, std::cref(*stores[s]), std::ref(stop), std::ref(*ledgers[s]), std::chrono::milliseconds(50));
-    }
+    for (int n = 0; n < 2; ++n) lanes.add(s * 2 + n, *stores[s], *ledgers[s], std::chrono::milliseconds(50));
   }
-  struct StopLanes {
-    std::atomic<bool>& stop;
-    std::vector<std::thread>& lanes;
-    ~StopLanes() {
-      stop = true;
-      for (auto& t : lanes) t.join();
-    }
-  } stop_lanes{stop, lanes};
 
   // Cuts of 1–5 s at random, on one store's link or the other's, and a price each second.
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
@@ -190,9 +179,7 @@ TEST_CASE("two stores on a lossy, late, duplicating link that is cut at random r
     hq.cli({"price", "--sku", "MILK-1L", "--price", std::to_string(100 + prices++ % 50)});
     std::this_thread::sleep_for(std::chrono::milliseconds(500 + rng() % 2000));
   }
-  stop = true;
-  for (auto& t : lanes) t.join();
-  lanes.clear();
+  lanes.stop();
 
   // Still lossy, late and duplicating: both stores converge with HQ.
   int64_t sales = 0, rewinds = 0;

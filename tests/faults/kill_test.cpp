@@ -31,17 +31,8 @@ TEST_CASE("posd SIGKILLed under load from four lanes with the sync link up loses
   store.start();
 
   test::Ledger ledger;
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> lanes;
-  for (int n = 0; n < 4; ++n) lanes.emplace_back(test::sell_until, n, std::cref(store), std::ref(stop), std::ref(ledger), std::chrono::milliseconds(0));
-  struct StopLanes {
-    std::atomic<bool>& stop;
-    std::vector<std::thread>& lanes;
-    ~StopLanes() {
-      stop = true;
-      for (auto& t : lanes) t.join();
-    }
-  } stop_lanes{stop, lanes};
+  test::Lanes lanes;
+  for (int n = 0; n < 4; ++n) lanes.add(n, store, ledger, std::chrono::milliseconds(0));
 
   int64_t replayed = 0;
   for (int round = 0; round < rounds; ++round) {
@@ -57,9 +48,7 @@ TEST_CASE("posd SIGKILLed under load from four lanes with the sync link up loses
     }
     for (const test::Unanswered& u : retry) replayed += test::retry_completion(store, u, ledger) ? 1 : 0;
   }
-  stop = true;
-  for (auto& t : lanes) t.join();
-  lanes.clear();
+  lanes.stop();
 
   test::require_store_and_hq_agree(hq, store, ledger);
   WARN("seed " << seed << ": " << rounds << " kills, " << ledger.acked.size() << " sales acknowledged (" << replayed

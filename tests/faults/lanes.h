@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "checkout/outcome.h"
@@ -36,6 +37,28 @@ struct Ledger {
 // `pace` between sales.
 void sell_until(int n, const Store& store, std::atomic<bool>& stop, Ledger& ledger,
                 std::chrono::milliseconds pace = std::chrono::milliseconds(0));
+
+// Lanes selling on threads of their own (sell_until) until stop() or
+// destruction, which waits for each to finish its sale.
+class Lanes {
+ public:
+  Lanes() = default;
+  ~Lanes() { stop(); }
+  Lanes(const Lanes&) = delete;
+  Lanes& operator=(const Lanes&) = delete;
+  void add(int n, const Store& store, Ledger& ledger, std::chrono::milliseconds pace) {
+    threads_.emplace_back(sell_until, n, std::cref(store), std::ref(stop_), std::ref(ledger), pace);
+  }
+  void stop() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
 
 // Completes `u` again with its key; true when it was answered 200 (and
 // entered in the ledger), false when the sale never committed (404).

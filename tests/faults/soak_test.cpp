@@ -73,17 +73,8 @@ TEST_CASE("posd under steady lane traffic and sync keeps memory and descriptors 
   store.start();
 
   test::Ledger ledger;
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> lanes;
-  for (int n = 0; n < 4; ++n) lanes.emplace_back(test::sell_until, n, std::cref(store), std::ref(stop), std::ref(ledger), std::chrono::milliseconds(100));
-  struct StopLanes {
-    std::atomic<bool>& stop;
-    std::vector<std::thread>& lanes;
-    ~StopLanes() {
-      stop = true;
-      for (auto& t : lanes) t.join();
-    }
-  } stop_lanes{stop, lanes};
+  test::Lanes lanes;
+  for (int n = 0; n < 4; ++n) lanes.add(n, store, ledger, std::chrono::milliseconds(100));
 
   std::ofstream csv;
   if (csv_path) {
@@ -120,9 +111,7 @@ TEST_CASE("posd under steady lane traffic and sync keeps memory and descriptors 
     }
     samples.push_back(s);
   }
-  stop = true;
-  for (auto& t : lanes) t.join();
-  lanes.clear();
+  lanes.stop();
 
   REQUIRE(samples.size() >= 4);
   const size_t half = samples.size() / 2;

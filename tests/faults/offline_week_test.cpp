@@ -9,10 +9,8 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
-#include <future>
 #include <thread>
 
-#include "checkout/checkout.h"
 #include "tests/daemon/node.h"
 #include "tests/faults/campaign.h"
 #include "tests/faults/lanes.h"

@@ -10,11 +10,9 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <future>
 #include <new>
 #include <thread>
 
-#include "checkout/checkout.h"
 #include "tests/daemon/node.h"
 #include "tests/faults/lanes.h"
 

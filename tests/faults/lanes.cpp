@@ -88,9 +88,11 @@ int64_t require_store_and_hq_agree(Hq& hq, Store& store, Ledger& ledger) {
     REQUIRE(sale.status == 200);
     CHECK(parse(sale.body)["total"] == total);
   }
-  REQUIRE(wait_until([&] { return hq_acked(hq, store.id()) == store.status()["journal_seq"]; }, 120));
+  // The store applies HQ's down-log first: each entry it applies is an event
+  // of its own journal, which must then reach HQ too before the store stops.
   const uint64_t down_head = hq.report(store.id())["down_log"]["last_hq_seq"];
   REQUIRE(wait_until([&] { return store.status()["hq"]["applied_hq_seq"] == down_head; }, 120));
+  REQUIRE(wait_until([&] { return hq_acked(hq, store.id()) == store.status()["journal_seq"]; }, 120));
   store.stop();
   auto db = sql::Db::open(store.db(), sql::Db::Mode::read_only);
   REQUIRE(db);

@@ -1,5 +1,7 @@
 #include "hq/ledger.h"
 
+#include "hq/receive.h"
+
 #include "storage/chain.h"
 #include "base/clock.h"
 
@@ -92,118 +94,90 @@ Status HqLedger::reject(const std::string& topic_store_id, const std::string& re
   return record_rejection(db_, topic_store_id, reason);
 }
 
+namespace {
+
+// A batch's transaction on SQLite: BEGIN IMMEDIATE takes the database's one
+// write lock, which serialises every store (a process is one writer anyway).
+class SqliteLedgerTxn final : public LedgerTxn {
+ public:
+  explicit SqliteLedgerTxn(sql::Db& db) : db_(db), txn_(db) {}
+  const Status& status() const { return txn_.status(); }
+
+  Result<std::optional<StoreHead>> lock_store(const std::string& store_id) override {
+    auto st = db_.cached("SELECT public_key, acked_seq, last_hash FROM hq_store WHERE store_id = ?1");
+    if (!st) return st.status();
+    (*st)->bind(1, store_id);
+    auto row = (*st)->step();
+    if (!row) return row.status();
+    std::optional<StoreHead> head;
+    if (*row) head = StoreHead{(*st)->text(0), static_cast<uint64_t>((*st)->int64(1)), (*st)->text(2)};
+    (*st)->reset();
+    return head;
+  }
+  Result<std::string> held_hash(const std::string& store_id, uint64_t seq) override {
+    auto held = db_.cached("SELECT hash FROM hq_event WHERE store_id = ?1 AND seq = ?2");
+    if (!held) return held.status();
+    (*held)->bind(1, store_id).bind(2, static_cast<int64_t>(seq));
+    auto h = (*held)->step();
+    if (!h) return h.status();
+    std::string hash = *h ? (*held)->text(0) : "";
+    (*held)->reset();
+    return hash;
+  }
+  Status insert(const std::string& store_id, const Event& e) override {
+    auto ins = db_.cached(
+        "INSERT INTO hq_event(store_id, seq, ts, business_day, type, payload, prev_hash, hash, signature) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (!ins) return ins.status();
+    (*ins)->bind(1, store_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, e.ts).bind(4, e.business_day)
+        .bind(5, e.type).bind(6, e.payload.dump()).bind(7, e.prev_hash).bind(8, e.hash).bind(9, e.signature);
+    return (*ins)->run();
+  }
+  Status move_head(const std::string& store_id, uint64_t acked_seq, const std::string& last_hash) override {
+    auto up = db_.cached("UPDATE hq_store SET acked_seq = ?2, last_hash = ?3 WHERE store_id = ?1");
+    if (!up) return up.status();
+    return (*up)->bind(1, store_id).bind(2, static_cast<int64_t>(acked_seq)).bind(3, last_hash).run();
+  }
+  Status record_rejection(const std::string& store_id, const std::string& reason) override {
+    return hq::record_rejection(db_, store_id, reason);
+  }
+  Status record_alarm(const std::string& store_id, uint64_t seq, const std::string& reason) override {
+    return hq::record_alarm(db_, store_id, seq, reason);
+  }
+  Status commit() override { return txn_.commit(); }
+
+ private:
+  sql::Db& db_;
+  sql::Txn txn_;
+};
+
+}  // namespace
+
 Result<Received> HqLedger::receive(const std::string& topic_store_id, const sync::JournalBatch& batch) {
-  bool sealed = true;
-  auto r = receive_once(topic_store_id, batch, false, sealed);
-  if (!r || sealed) return r;
-  return receive_once(topic_store_id, batch, true, sealed);
+  auto begin = [this]() -> Result<std::unique_ptr<SqliteLedgerTxn>> {
+    auto txn = std::make_unique<SqliteLedgerTxn>(db_);
+    if (!txn->status()) return txn->status();
+    return txn;
+  };
+  return receive_batch(begin, topic_store_id, batch);
 }
 
-Result<std::string> HqLedger::held_hash(const std::string& store_id, uint64_t seq) {
-  auto held = db_.cached("SELECT hash FROM hq_event WHERE store_id = ?1 AND seq = ?2");
-  if (!held) return held.status();
-  (*held)->bind(1, store_id).bind(2, static_cast<int64_t>(seq));
-  auto h = (*held)->step();
-  if (!h) return h.status();
-  std::string hash = *h ? (*held)->text(0) : "";
-  (*held)->reset();
-  return hash;
-}
-
-Status HqLedger::insert_event(const std::string& store_id, const Event& e) {
-  auto ins = db_.cached(
-      "INSERT INTO hq_event(store_id, seq, ts, business_day, type, payload, prev_hash, hash, signature) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-  if (!ins) return ins.status();
-  (*ins)->bind(1, store_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, e.ts).bind(4, e.business_day)
-      .bind(5, e.type).bind(6, e.payload.dump()).bind(7, e.prev_hash).bind(8, e.hash).bind(9, e.signature);
-  return (*ins)->run();
-}
-
-// Over 60 lines: one transaction whose closures (keep, refuse) share its state.
-Result<Received> HqLedger::receive_once(const std::string& topic_store_id, const sync::JournalBatch& batch,
-                                        bool every_signature, bool& sealed) {
-  sql::Txn txn(db_);
-  if (!txn.status()) return txn.status();
-  auto st = db_.cached("SELECT public_key, acked_seq, last_hash FROM hq_store WHERE store_id = ?1");
+Result<std::vector<Event>> HqLedger::events(const std::string& store_id, uint64_t after, size_t limit) {
+  auto st = db_.cached(
+      "SELECT seq, ts, business_day, type, payload, prev_hash, hash, signature FROM hq_event "
+      "WHERE store_id = ?1 AND seq > ?2 ORDER BY rowid LIMIT ?3");
   if (!st) return st.status();
-  (*st)->bind(1, topic_store_id);
-  auto row = (*st)->step();
-  if (!row) return row.status();
-  Received out;
-  std::optional<ChainVerifier> chain;
-  const Event* last_stored = nullptr;
-  // What is kept must be sealed by a verified signature first.
-  auto unsealed = [&] {
-    if (every_signature || !last_stored || chain->check_signature(*last_stored)) return false;
-    sealed = false;
-    return true;
-  };
-  std::string last_hash;
-  // Commits what was stored, with HQ's new position in the store's chain.
-  auto keep = [&]() -> Result<Received> {
-    out.acked_hash = last_hash;
-    if (out.stored > 0) {
-      auto up = db_.cached("UPDATE hq_store SET acked_seq = ?2, last_hash = ?3 WHERE store_id = ?1");
-      if (!up) return up.status();
-      if (Status s = (*up)->bind(1, topic_store_id).bind(2, static_cast<int64_t>(out.acked_seq)).bind(3, last_hash).run(); !s) {
-        return s;
-      }
-    }
-    if (Status s = txn.commit(); !s) return s;
-    return out;
-  };
-  auto refuse = [&](const std::string& reason) -> Result<Received> {
-    if (unsealed()) return out;  // rolled back; the caller verifies event by event
-    out.rejected = reason;
-    if (Status s = record_rejection(db_, topic_store_id, reason); !s) return s;
-    return keep();
-  };
-  if (!*row) return refuse("unknown store \"" + topic_store_id + "\"");
-  auto key = PublicKey::from_pem((*st)->text(0));
-  out.acked_seq = static_cast<uint64_t>((*st)->int64(1));
-  last_hash = (*st)->text(2);
-  if (!key) return key.status();
-  if (batch.store_id != topic_store_id) {
-    return refuse("a batch naming store \"" + batch.store_id + "\" arrived on the topic of \"" + topic_store_id + "\"");
+  (*st)->bind(1, store_id).bind(2, static_cast<int64_t>(after)).bind(3, static_cast<int64_t>(limit));
+  std::vector<Event> out;
+  for (;;) {
+    auto row = (*st)->step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    auto payload = nlohmann::json::parse((*st)->text(4), nullptr, false);
+    if (payload.is_discarded()) return Status::corruption("HQ holds a payload that is not JSON at seq " + std::to_string((*st)->int64(0)));
+    out.push_back(Event{static_cast<uint64_t>((*st)->int64(0)), (*st)->text(1), (*st)->text(2), (*st)->text(3),
+                        std::move(payload), (*st)->text(5), (*st)->text(6), (*st)->text(7)});
   }
-
-  chain.emplace(*key);
-  chain->resume(out.acked_seq, last_hash);
-  const auto signature = every_signature ? ChainVerifier::Signature::verify : ChainVerifier::Signature::deferred;
-  for (const Event& e : batch.events) {
-    if (e.seq <= out.acked_seq) {
-      auto held = held_hash(topic_store_id, e.seq);
-      if (!held) return held.status();
-      if (*held != e.hash) {
-        // Not a transport fault: the store's journal now says something else
-        // under a seq HQ holds. Kept as a tampering alarm besides the rejection.
-        const std::string why = "seq " + std::to_string(e.seq) + ": differs from the event HQ holds";
-        if (Status s = record_alarm(db_, topic_store_id, e.seq, why + ": the store's journal was rewritten"); !s) return s;
-        return refuse(why);
-      }
-      ++out.duplicates;
-      continue;
-    }
-    if (e.seq > out.acked_seq + 1) break;  // a gap: the store sends again from acked_seq + 1
-    if (Status s = chain->feed(e, signature); !s) {
-      // The store's own key signed an event that does not follow the one HQ
-      // holds: the owner rewrote the chain after HQ's ack.
-      if (e.seq == out.acked_seq + 1 && e.prev_hash != last_hash && chain->check_signature(e)) {
-        const std::string why = "seq " + std::to_string(e.seq) + ": the store signed an event that does not follow seq " +
-                                std::to_string(out.acked_seq) + " as HQ holds it: its journal was rewritten";
-        if (Status a = record_alarm(db_, topic_store_id, e.seq, why); !a) return a;
-      }
-      return refuse(s.message());
-    }
-    if (Status s = insert_event(topic_store_id, e); !s) return s;
-    out.acked_seq = e.seq;
-    last_hash = e.hash;
-    last_stored = &e;
-    ++out.stored;
-  }
-  if (unsealed()) return out;  // rolled back; the caller verifies event by event
-  return keep();
 }
 
 Result<uint64_t> HqLedger::acked_seq(const std::string& store_id) {

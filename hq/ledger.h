@@ -1,19 +1,15 @@
 // The SQLite backend of HqStore, its Store → HQ half (hq/store.h):
 // each store's registered public key and every (store, seq) held exactly once.
-// A batch is checked event by event: a duplicate of what is held is skipped
-// (a different event under a held seq is rejected), the next seq must
-// continue the hash chain and bear the store's signature, and a gap stops the
-// batch (the store re-sends). The answer is the cumulative ack: the highest
-// seq held without a gap. Every rejection is recorded with its reason.
+// A batch is taken as hq/receive.h says; the answer is the cumulative ack:
+// the highest seq held without a gap. Every rejection is recorded with its reason.
 // Not thread-safe: one thread uses a ledger.
 #pragma once
 
-#include <map>
 #include <string>
+#include <vector>
 
 #include "hq/store.h"
 #include "storage/sqlite.h"
-#include "storage/store_key.h"
 
 namespace posd::hq {
 
@@ -36,21 +32,13 @@ class HqLedger {
   Result<std::vector<std::string>> stores();
   // {"store_id", "acked_seq", "events", "sales", "sales_total", "rejected": [...]}
   Result<nlohmann::json> report(const std::string& store_id);
+  // Up to `limit` events of the store after seq `after`, in the order stored.
+  Result<std::vector<Event>> events(const std::string& store_id, uint64_t after, size_t limit);
   sql::Db& db() { return db_; }
 
  private:
   explicit HqLedger(sql::Db db) : db_(std::move(db)) {}
-  // One pass over a batch. With every_signature false only the last stored
-  // event's signature is verified (it seals the chain before it); when that
-  // fails, nothing is kept and `sealed` is false, and the caller goes again
-  // verifying every signature, to keep what came before the bad event.
-  Result<Received> receive_once(const std::string& topic_store_id, const sync::JournalBatch& batch, bool every_signature,
-                                bool& sealed);
-  // The hash HQ holds at (store, seq); empty when it holds none.
-  Result<std::string> held_hash(const std::string& store_id, uint64_t seq);
-  Status insert_event(const std::string& store_id, const Event& e);
   sql::Db db_;
-  std::map<std::string, PublicKey> keys_;
 };
 
 }  // namespace posd::hq

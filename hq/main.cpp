@@ -12,11 +12,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "storage/catalog_json.h"
+#include "storage/chain.h"
 #include "storage/journal_export.h"
 #include "base/log.h"
 #include "hq/serve.h"
@@ -69,9 +71,66 @@ Entries catalog_entries(const json& doc, size_t chunk) {
   return out;
 }
 
-// What posd-hq keeps, behind HqStore: the one place that picks the backend.
-Result<std::unique_ptr<posd::hq::HqStore>> open_store(const std::string& db_path) {
-  return posd::hq::open_sqlite_store(db_path);
+// What posd-hq keeps, behind HqStore (hq/store.h picks the backend by URL).
+// A PostgreSQL password comes from libpq's password file: under systemd, the
+// credential "pgpass" (LoadCredential=), never the command line.
+Result<std::unique_ptr<posd::hq::HqStore>> open_store(const std::string& url) {
+  const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
+  if (credentials && !std::getenv("PGPASSFILE")) {
+    const std::string pgpass = std::string(credentials) + "/pgpass";
+    if (std::ifstream(pgpass)) ::setenv("PGPASSFILE", pgpass.c_str(), 0);
+  }
+  return posd::hq::open_store(url);
+}
+
+// The database for the log: a PostgreSQL URL without its password.
+std::string shown(const std::string& url) {
+  std::string out = url;
+  const auto scheme = out.find("://");
+  const auto at = out.find('@');
+  if (scheme != std::string::npos && at != std::string::npos && at > scheme) {
+    const auto colon = out.find(':', scheme + 3);
+    if (colon != std::string::npos && colon < at) out.erase(colon, at - colon);
+  }
+  const auto pw = out.find("password=");
+  if (pw != std::string::npos) out.erase(pw + 9, out.find('&', pw) == std::string::npos ? std::string::npos : out.find('&', pw) - pw - 9);
+  return out;
+}
+
+// The events HQ holds of `store`, verified in the order stored against the
+// key HQ registered (and against `pubkey_path`'s key when given).
+int verify_held(posd::hq::HqStore& hq, const std::string& store, const std::string& pubkey_path) {
+  auto pem = hq.public_key(store);
+  if (!pem) return fail(pem.status().message());
+  auto key = posd::PublicKey::from_pem(*pem);
+  if (!key) return fail(key.status().message());
+  if (!pubkey_path.empty()) {
+    auto given = posd::PublicKey::load(pubkey_path);
+    if (!given) return fail(given.status().message());
+    if (given->pem() != key->pem()) return fail(pubkey_path + " is not the key HQ registered for " + store, 1);
+  }
+  auto acked = hq.acked_seq(store);
+  if (!acked) return fail(acked.status().message());
+  posd::ChainVerifier chain(*key);
+  uint64_t last = 0;
+  for (;;) {
+    auto page = hq.events(store, last, 1000);
+    if (!page) return fail(page.status().message());
+    if (page->empty()) break;
+    for (const posd::Event& e : *page) {
+      if (Status s = chain.feed(e); !s) {
+        std::cout << "bad " << s.message() << "\n";
+        return 1;
+      }
+      last = e.seq;
+    }
+  }
+  if (last != *acked) {
+    std::cout << "bad HQ acknowledged seq " << *acked << " but holds events up to " << last << "\n";
+    return 1;
+  }
+  std::cout << "ok " << last << " events\n";
+  return 0;
 }
 
 // Appends `entries` to the down-log of `store` (or every registered store).
@@ -106,7 +165,7 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options) {
     io.stop();
   });
   hq->start();
-  posd::log::get("hq")->info("serving {}", db_path);
+  posd::log::get("hq")->info("serving {}", shown(db_path));
   io.run();
   return 0;
 }
@@ -117,14 +176,18 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options) {
 int main(int argc, char** argv) {
   CLI::App app{"posd-hq: the HQ side of posd's sync protocol"};
   app.require_subcommand(1);
-  std::string db_path = "hq.db", store, file, kind, body, sku, export_path, pubkey_path;
+  std::string db_path, store, file, kind, body, sku, export_path, pubkey_path;
   int64_t price = -1, on_hand = 0, as_of = -1;
   size_t chunk = 500;
   posd::hq::HqServeOptions serve_options;
   std::string log_level = "info";
+  auto add_db = [&db_path](CLI::App* cmd) {
+    return cmd->add_option("--db", db_path, "HQ's database: a path, sqlite:PATH or postgresql://… (libpq's URL)")
+        ->envname("POSD_HQ_DB");
+  };
 
   auto* serve_cmd = app.add_subcommand("serve", "Take the stores' journals and send them their down-logs");
-  serve_cmd->add_option("--db", db_path, "posd-hq's SQLite database")->required();
+  add_db(serve_cmd)->required();
   serve_cmd->add_option("--url", serve_options.link.url, "Broker: tcp://host:port or ssl://host:port")->required();
   serve_cmd->add_option("--client-id", serve_options.link.client_id, "MQTT client id (default posd-hq)");
   serve_cmd->add_option("--prefix", serve_options.prefix, "Topic prefix (default posd)");
@@ -138,20 +201,20 @@ int main(int argc, char** argv) {
   auto* store_cmd = app.add_subcommand("store", "Stores known to HQ");
   store_cmd->require_subcommand(1);
   auto* store_add = store_cmd->add_subcommand("add", "Register a store and its public key");
-  store_add->add_option("--db", db_path)->required();
+  add_db(store_add)->required();
   store_add->add_option("--store", store)->required();
   store_add->add_option("--pubkey", pubkey_path, "The store's public key (.pub PEM beside its database)")->required();
 
   auto* catalog_cmd = app.add_subcommand("catalog", "The catalog");
   catalog_cmd->require_subcommand(1);
   auto* catalog_publish = catalog_cmd->add_subcommand("publish", "Send a catalog document to one store or all");
-  catalog_publish->add_option("--db", db_path)->required();
+  add_db(catalog_publish)->required();
   catalog_publish->add_option("catalog", file, "Catalog JSON (docs/catalog.md)")->required();
   catalog_publish->add_option("--store", store, "Only this store (default: every registered store)");
   catalog_publish->add_option("--chunk", chunk, "Items per entry (default 500)")->check(CLI::Range(1, 10000));
 
   auto* price_cmd = app.add_subcommand("price", "Change one item's price");
-  price_cmd->add_option("--db", db_path)->required();
+  add_db(price_cmd)->required();
   price_cmd->add_option("--sku", sku)->required();
   price_cmd->add_option("--price", price, "Minor units")->required()->check(CLI::Range(int64_t{0}, int64_t{100000000000}));
   price_cmd->add_option("--store", store, "Only this store (default: every registered store)");
@@ -159,7 +222,7 @@ int main(int argc, char** argv) {
   auto* stock_cmd = app.add_subcommand("stock", "Stock figures");
   stock_cmd->require_subcommand(1);
   auto* snapshot = stock_cmd->add_subcommand("snapshot", "On-hand figures as of a store seq");
-  snapshot->add_option("--db", db_path)->required();
+  add_db(snapshot)->required();
   snapshot->add_option("--store", store)->required();
   auto* file_opt = snapshot->add_option("--file", file, "JSON [{\"sku\", \"on_hand\"}, ...]");
   auto* sku_opt = snapshot->add_option("--sku", sku);
@@ -168,24 +231,34 @@ int main(int argc, char** argv) {
   snapshot->add_option("--as-of", as_of, "Store seq the figures were counted at (default: what HQ holds)");
 
   auto* send_cmd = app.add_subcommand("send", "Append any down-log entry");
-  send_cmd->add_option("--db", db_path)->required();
+  add_db(send_cmd)->required();
   send_cmd->add_option("--store", store, "Only this store (default: every registered store)");
   send_cmd->add_option("--kind", kind)->required();
   send_cmd->add_option("--body", body, "JSON object")->required();
 
   auto* report_cmd = app.add_subcommand("report", "What HQ holds of a store (JSON)");
-  report_cmd->add_option("--db", db_path)->required();
+  add_db(report_cmd)->required();
   report_cmd->add_option("--store", store)->required();
 
-  auto* verify = app.add_subcommand("verify", "Verify a store's journal export with its public key");
-  verify->add_option("--export", export_path, "JSON Lines export (posctl journal export)")->required();
-  verify->add_option("--pubkey", pubkey_path, "The store's public key (.pub PEM)")->required();
+  auto* verify = app.add_subcommand("verify", "Verify a journal export, or what HQ holds of a store, with the store's key");
+  auto* export_opt = verify->add_option("--export", export_path, "JSON Lines export (posctl journal export)");
+  verify->add_option("--pubkey", pubkey_path, "The store's public key (.pub PEM); with --db, checked against HQ's");
+  auto* verify_db = add_db(verify);
+  verify->add_option("--store", store, "With --db: the store whose events HQ holds");
+  export_opt->excludes(verify_db);
   CLI11_PARSE(app, argc, argv);
 
   posd::log::set_level(log_level);
   if (*serve_cmd) return serve(db_path, std::move(serve_options));
 
+  if (*verify && export_path.empty()) {
+    if (db_path.empty() || store.empty()) return fail("verify: give --export and --pubkey, or --db and --store");
+    auto db = open_store(db_path);
+    if (!db) return fail(db.status().message());
+    return verify_held(**db, store, pubkey_path);
+  }
   if (*verify) {
+    if (pubkey_path.empty()) return fail("verify --export needs --pubkey");
     auto key = posd::PublicKey::load(pubkey_path);
     if (!key) return fail(key.status().message());
     std::ifstream in(export_path);

@@ -20,8 +20,19 @@ class SqliteStore final : public HqStore {
     return Status::ok();
   }
 
+  Status set_version(int64_t v) { return ledger_.db().exec("PRAGMA user_version = " + std::to_string(v)); }
+
   Status register_store(const std::string& id, const std::string& pem) override { return ledger_.register_store(id, pem); }
   Result<std::vector<std::string>> stores() override { return ledger_.stores(); }
+  Result<std::string> public_key(const std::string& id) override {
+    auto st = ledger_.db().prepare("SELECT public_key FROM hq_store WHERE store_id = ?1");
+    if (!st) return st.status();
+    st->bind(1, id);
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) return Status::not_found("unknown store \"" + id + "\"");
+    return st->text(0);
+  }
   Result<Received> receive(const std::string& id, const sync::JournalBatch& b) override { return ledger_.receive(id, b); }
   Status reject(const std::string& id, const std::string& reason) override { return ledger_.reject(id, reason); }
   Status alarm(const std::string& id, uint64_t seq, const std::string& reason) override {
@@ -36,6 +47,10 @@ class SqliteStore final : public HqStore {
     auto head = down_->head(id);
     if (acked && head) (*r)["down_log"] = {{"last_hq_seq", *head}, {"acked_by_store", *acked}};
     return r;
+  }
+
+  Result<std::vector<Event>> events(const std::string& id, uint64_t after, size_t limit) override {
+    return ledger_.events(id, after, limit);
   }
 
   Result<uint64_t> down_append(const std::string& id, const DownEntries& e) override { return down_->append(id, e); }
@@ -53,11 +68,24 @@ class SqliteStore final : public HqStore {
 
 }  // namespace
 
+// Version 1 is the tables of the ledger and the down-log, made with IF NOT
+// EXISTS, so that a file from before versions existed (0) takes it as is.
+constexpr int64_t kSchemaVersion = 1;
+
 Result<std::unique_ptr<HqStore>> open_sqlite_store(const std::string& path) {
   auto ledger = HqLedger::open(path);
   if (!ledger) return ledger.status();
+  auto version = ledger->db().query_int("PRAGMA user_version");
+  if (!version) return version.status();
+  if (version->value_or(0) > kSchemaVersion) {
+    return Status::invalid_argument("HQ's database is at schema version " + std::to_string(version->value_or(0)) +
+                                    ", newer than this posd-hq knows");
+  }
   auto store = std::make_unique<SqliteStore>(std::move(*ledger));
   if (Status s = store->open_down_log(); !s) return s;
+  if (version->value_or(0) < kSchemaVersion) {
+    if (Status s = store->set_version(kSchemaVersion); !s) return s;
+  }
   return std::unique_ptr<HqStore>(std::move(store));
 }
 

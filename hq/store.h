@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "storage/event.h"
 #include "sync/protocol.h"
 
 namespace posd::hq {
@@ -37,6 +38,8 @@ class HqStore {
   virtual Status register_store(const std::string& store_id, const std::string& public_key_pem) = 0;
   // Every registered store, by id.
   virtual Result<std::vector<std::string>> stores() = 0;
+  // The store's registered public key (PEM); not_found for an unknown store.
+  virtual Result<std::string> public_key(const std::string& store_id) = 0;
 
   // Checks and stores a batch that arrived on `topic_store_id`'s topic: a
   // duplicate of what is held is skipped, a different event under a held seq
@@ -58,6 +61,8 @@ class HqStore {
   //  "alarms": [{"at", "seq", "reason"}],
   //  "down_log": {"last_hq_seq", "acked_by_store"}}
   virtual Result<nlohmann::json> report(const std::string& store_id) = 0;
+  // Up to `limit` events of the store after seq `after`, in the order stored.
+  virtual Result<std::vector<Event>> events(const std::string& store_id, uint64_t after, size_t limit) = 0;
 
   // The down-log. Appends in one transaction; returns the last hq_seq.
   virtual Result<uint64_t> down_append(const std::string& store_id, const DownEntries& entries) = 0;
@@ -69,8 +74,14 @@ class HqStore {
   virtual Status down_ack(const std::string& store_id, uint64_t seq) = 0;
 };
 
-// posd-hq's SQLite database at `path` (created when absent). Several
-// processes may use one file: writers take turns (BEGIN IMMEDIATE).
+// posd-hq's database named by `url`: "postgresql://…" or "postgres://…" is
+// PostgreSQL, "sqlite:PATH" or a plain path is SQLite. The schema is brought
+// to this version at open (versioned migrations, on both backends).
+Result<std::unique_ptr<HqStore>> open_store(const std::string& url);
+// A SQLite file at `path` (created when absent). Several processes may use
+// one file: writers take turns (BEGIN IMMEDIATE).
 Result<std::unique_ptr<HqStore>> open_sqlite_store(const std::string& path);
+// A PostgreSQL database (libpq's URL); several instances may share it.
+Result<std::unique_ptr<HqStore>> open_postgres_store(const std::string& url);
 
 }  // namespace posd::hq

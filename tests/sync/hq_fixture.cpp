@@ -9,6 +9,7 @@
 #include <regex>
 #include <thread>
 
+#include "hq/store.h"
 #include "storage/chain.h"
 #include "storage/journal.h"
 #include "storage/journal_export.h"
@@ -138,7 +139,19 @@ std::string Broker::retained(const std::string& topic) {
 }
 
 Hq::Hq(const TempDir& dir, const Broker& broker, std::string name)
-    : dir_(dir), broker_(broker), name_(std::move(name)), db_(dir.file("hq.db")) {}
+    : dir_(dir), broker_(broker), name_(std::move(name)),
+      db_(hq_on_postgres() ? postgres_url_for(dir.path()) : dir.file("hq.db")) {}
+
+void Hq::lose_data() {
+  if (hq_on_postgres()) {
+    const size_t at = db_.find(":///") + 4;  // postgresql:///<name>?host=…
+    const std::string name = db_.substr(at, db_.find('?') - at);
+    Postgres::shared().drop_database(name);
+    Postgres::shared().create_database(name);
+    return;
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_ + suffix);
+}
 
 void Hq::start(const std::vector<std::string>& extra) {
   Pki& pki = Pki::get();
@@ -233,22 +246,17 @@ json Store::status() const {
   return r.json();
 }
 
-// HQ's copy of a store's journal, in the order HQ stored it.
+// HQ's copy of a store's journal, in the order HQ stored it, read through
+// posd-hq's own HqStore (either backend).
 std::vector<Event> hq_events(const std::string& hq_db, const std::string& store_id) {
-  auto db = sql::Db::open(hq_db, sql::Db::Mode::read_only);
+  auto db = hq::open_store(hq_db);
   REQUIRE(db);
-  auto st = db->prepare(
-      "SELECT seq, ts, business_day, type, payload, prev_hash, hash, signature FROM hq_event "
-      "WHERE store_id = ?1 ORDER BY rowid");
-  REQUIRE(st);
-  st->bind(1, store_id);
   std::vector<Event> out;
   for (;;) {
-    auto row = st->step();
-    REQUIRE(row);
-    if (!*row) return out;
-    out.push_back(Event{static_cast<uint64_t>(st->int64(0)), st->text(1), st->text(2), st->text(3),
-                        nlohmann::json::parse(st->text(4)), st->text(5), st->text(6), st->text(7)});
+    auto page = (*db)->events(store_id, out.empty() ? 0 : out.back().seq, 1000);
+    REQUIRE(page);
+    if (page->empty()) return out;
+    out.insert(out.end(), page->begin(), page->end());
   }
 }
 

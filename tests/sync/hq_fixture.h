@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/port.h"
+#include "tests/support/postgres.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -61,7 +62,11 @@ class Hq {
   Hq(const TempDir& dir, const Broker& broker, std::string name = "hq");
   void start(const std::vector<std::string>& extra = {});
   void stop();
+  // Its database: a SQLite file, or with POSD_HQ_BACKEND=postgres a database
+  // of the shared test server (tests/support/postgres.h), one per TempDir.
   std::string db() const { return db_; }
+  // Drops everything HQ holds (stopped first), as a lost disk would.
+  void lose_data();
   // posd-hq <args...> --db <db>: its JSON output (fails the test on an error).
   nlohmann::json cli(std::vector<std::string> args);
   nlohmann::json report(const std::string& store_id) { return cli({"report", "--store", store_id}); }

@@ -282,7 +282,7 @@ TEST_CASE("an HQ that lost its data gets the journal again: on its hello, on a l
 
   // HQ starts again on an empty database: the store sends everything again.
   w.hq.stop();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(w.hq.db() + suffix);
+  w.hq.lose_data();
   w.hq.cli({"store", "add", "--store", "S1", "--pubkey", store.db() + ".pub"});
   w.hq.start();
   REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == store.status()["journal_seq"]; }, 30));

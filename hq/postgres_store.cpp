@@ -1,0 +1,340 @@
+// HqStore on PostgreSQL (hq/store.h): the same tables as the SQLite backend,
+// for several posd-hq instances at once. A batch locks its store's row
+// (SELECT … FOR UPDATE) for its transaction, so two instances take one
+// store's batches in turn and different stores never wait for each other;
+// a down-log append locks the store's hq_down_ack row the same way, which
+// keeps hq_seq gap-free. docs/hq-operations.md.
+#include <string>
+
+#include "base/clock.h"
+#include "hq/pg.h"
+#include "hq/receive.h"
+#include "hq/store.h"
+#include "storage/store_key.h"
+
+namespace posd::hq {
+
+namespace {
+
+using json = nlohmann::json;
+using pg::Param;
+
+// Each version once, in order, in one transaction with the others that are
+// due, under an advisory lock so that instances starting together take turns.
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE hq_store (
+  store_id   text   PRIMARY KEY,
+  public_key text   NOT NULL,
+  acked_seq  bigint NOT NULL DEFAULT 0,
+  last_hash  text   NOT NULL
+);
+CREATE TABLE hq_event (
+  received     bigint GENERATED ALWAYS AS IDENTITY,
+  store_id     text   NOT NULL,
+  seq          bigint NOT NULL CHECK (seq >= 1),
+  ts           text   NOT NULL,
+  business_day text   NOT NULL,
+  type         text   NOT NULL,
+  payload      text   NOT NULL,
+  prev_hash    text   NOT NULL,
+  hash         text   NOT NULL,
+  signature    text   NOT NULL,
+  PRIMARY KEY (store_id, seq)
+);
+CREATE INDEX hq_event_received ON hq_event (store_id, received);
+CREATE TABLE hq_alarm (
+  id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  store_id text   NOT NULL,
+  at       text   NOT NULL,
+  seq      bigint NOT NULL,
+  reason   text   NOT NULL
+);
+CREATE TABLE hq_rejected (
+  id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  store_id text   NOT NULL,
+  at       text   NOT NULL,
+  reason   text   NOT NULL
+);
+CREATE TABLE hq_down (
+  store_id text   NOT NULL,
+  hq_seq   bigint NOT NULL CHECK (hq_seq >= 1),
+  kind     text   NOT NULL,
+  body     text   NOT NULL,
+  at       text   NOT NULL,
+  PRIMARY KEY (store_id, hq_seq)
+);
+CREATE TABLE hq_down_ack (
+  store_id text   PRIMARY KEY,
+  acked    bigint NOT NULL
+);
+)sql"},
+};
+
+constexpr int64_t kMigrationLock = 0x706f73642d6871;  // "posd-hq"
+
+std::string num(uint64_t v) { return std::to_string(v); }
+std::string now_utc() { return format_utc(Clock::system().now()); }
+
+class PgLedgerTxn final : public LedgerTxn {
+ public:
+  explicit PgLedgerTxn(pg::Conn& conn) : conn_(conn), txn_(conn) {}
+  const Status& status() const { return txn_.status(); }
+
+  Result<std::optional<StoreHead>> lock_store(const std::string& store_id) override {
+    auto r = conn_.exec("SELECT public_key, acked_seq, last_hash FROM hq_store WHERE store_id = $1 FOR UPDATE",
+                        {store_id});
+    if (!r) return r.status();
+    std::optional<StoreHead> head;
+    if (r->size() == 1) head = StoreHead{r->text(0, 0), static_cast<uint64_t>(r->int64(0, 1)), r->text(0, 2)};
+    return head;
+  }
+  Result<std::string> held_hash(const std::string& store_id, uint64_t seq) override {
+    auto r = conn_.exec("SELECT hash FROM hq_event WHERE store_id = $1 AND seq = $2", {store_id, num(seq)});
+    if (!r) return r.status();
+    return r->size() == 1 ? r->text(0, 0) : std::string();
+  }
+  Status insert(const std::string& store_id, const Event& e) override {
+    return conn_
+        .exec("INSERT INTO hq_event (store_id, seq, ts, business_day, type, payload, prev_hash, hash, signature) "
+              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+              {store_id, num(e.seq), e.ts, e.business_day, e.type, e.payload.dump(), e.prev_hash, e.hash, e.signature})
+        .status();
+  }
+  Status move_head(const std::string& store_id, uint64_t acked_seq, const std::string& last_hash) override {
+    return conn_.exec("UPDATE hq_store SET acked_seq = $2, last_hash = $3 WHERE store_id = $1",
+                      {store_id, num(acked_seq), last_hash}).status();
+  }
+  Status record_rejection(const std::string& store_id, const std::string& reason) override {
+    return conn_.exec("INSERT INTO hq_rejected (store_id, at, reason) VALUES ($1, $2, $3)", {store_id, now_utc(), reason})
+        .status();
+  }
+  Status record_alarm(const std::string& store_id, uint64_t seq, const std::string& reason) override {
+    return conn_.exec("INSERT INTO hq_alarm (store_id, at, seq, reason) VALUES ($1, $2, $3, $4)",
+                      {store_id, now_utc(), num(seq), reason}).status();
+  }
+  Status commit() override { return txn_.commit(); }
+
+ private:
+  pg::Conn& conn_;
+  pg::Txn txn_;
+};
+
+class PostgresStore final : public HqStore {
+ public:
+  explicit PostgresStore(pg::Conn conn) : conn_(std::move(conn)) {}
+
+  Status migrate() {
+    pg::Txn txn(conn_);
+    if (!txn.status()) return txn.status();
+    auto lock = conn_.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(kMigrationLock)});
+    if (!lock) return lock.status();
+    if (Status s = conn_.script("CREATE TABLE IF NOT EXISTS hq_schema (version integer NOT NULL)"); !s) return s;
+    auto at = conn_.exec("SELECT COALESCE(MAX(version), 0) FROM hq_schema");
+    if (!at) return at.status();
+    const int64_t version = at->int64(0, 0);
+    if (version > kMigrations[std::size(kMigrations) - 1].version) {
+      return Status::invalid_argument("HQ's database is at schema version " + std::to_string(version) +
+                                      ", newer than this posd-hq knows");
+    }
+    for (const Migration& m : kMigrations) {
+      if (m.version <= version) continue;
+      if (Status s = conn_.script(m.sql); !s) return s;
+      if (auto r = conn_.exec("INSERT INTO hq_schema (version) VALUES ($1)", {std::to_string(m.version)}); !r) {
+        return r.status();
+      }
+    }
+    return txn.commit();
+  }
+
+  Status register_store(const std::string& id, const std::string& pem) override {
+    auto key = PublicKey::from_pem(pem);
+    if (!key) return key.status();
+    auto ins = conn_.exec(
+        "INSERT INTO hq_store (store_id, public_key, acked_seq, last_hash) VALUES ($1, $2, 0, $3) "
+        "ON CONFLICT (store_id) DO NOTHING",
+        {id, key->pem(), genesis_prev_hash()});
+    if (!ins) return ins.status();
+    auto held = conn_.exec("SELECT public_key FROM hq_store WHERE store_id = $1", {id});
+    if (!held) return held.status();
+    if (held->size() != 1 || held->text(0, 0) != key->pem()) {
+      return Status::conflict("store " + id + " is registered with another key");
+    }
+    return Status::ok();
+  }
+
+  Result<std::vector<std::string>> stores() override {
+    auto r = conn_.exec("SELECT store_id FROM hq_store ORDER BY store_id");
+    if (!r) return r.status();
+    std::vector<std::string> out;
+    for (int i = 0; i < r->size(); ++i) out.push_back(r->text(i, 0));
+    return out;
+  }
+
+  Result<std::string> public_key(const std::string& id) override {
+    auto r = conn_.exec("SELECT public_key FROM hq_store WHERE store_id = $1", {id});
+    if (!r) return r.status();
+    if (r->size() != 1) return Status::not_found("unknown store \"" + id + "\"");
+    return r->text(0, 0);
+  }
+
+  Result<Received> receive(const std::string& id, const sync::JournalBatch& batch) override {
+    auto begin = [this]() -> Result<std::unique_ptr<PgLedgerTxn>> {
+      auto txn = std::make_unique<PgLedgerTxn>(conn_);
+      if (!txn->status()) return txn->status();
+      return txn;
+    };
+    return receive_batch(begin, id, batch);
+  }
+
+  Status reject(const std::string& id, const std::string& reason) override {
+    return conn_.exec("INSERT INTO hq_rejected (store_id, at, reason) VALUES ($1, $2, $3)", {id, now_utc(), reason})
+        .status();
+  }
+  Status alarm(const std::string& id, uint64_t seq, const std::string& reason) override {
+    return conn_.exec("INSERT INTO hq_alarm (store_id, at, seq, reason) VALUES ($1, $2, $3, $4)",
+                      {id, now_utc(), num(seq), reason}).status();
+  }
+
+  Result<uint64_t> acked_seq(const std::string& id) override {
+    auto head = acked_head(id);
+    if (!head) return head.status();
+    return head->first;
+  }
+  Result<std::pair<uint64_t, std::string>> acked_head(const std::string& id) override {
+    auto r = conn_.exec("SELECT acked_seq, last_hash FROM hq_store WHERE store_id = $1", {id});
+    if (!r) return r.status();
+    if (r->size() != 1) return Status::not_found("unknown store \"" + id + "\"");
+    return std::make_pair(static_cast<uint64_t>(r->int64(0, 0)), r->text(0, 1));
+  }
+
+  Result<json> report(const std::string& id) override;
+  Result<std::vector<Event>> events(const std::string& id, uint64_t after, size_t limit) override;
+
+  Result<uint64_t> down_append(const std::string& id, const DownEntries& entries) override;
+  Result<std::vector<sync::DownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override;
+  Result<uint64_t> down_head(const std::string& id) override {
+    auto r = conn_.exec("SELECT COALESCE(MAX(hq_seq), 0) FROM hq_down WHERE store_id = $1", {id});
+    if (!r) return r.status();
+    return static_cast<uint64_t>(r->int64(0, 0));
+  }
+  Result<uint64_t> down_acked(const std::string& id) override {
+    auto r = conn_.exec("SELECT acked FROM hq_down_ack WHERE store_id = $1", {id});
+    if (!r) return r.status();
+    return static_cast<uint64_t>(r->size() == 1 ? r->int64(0, 0) : 0);
+  }
+  Status down_ack(const std::string& id, uint64_t seq) override {
+    auto head = down_head(id);
+    if (!head) return head.status();
+    if (seq > *head) {
+      return Status::invalid_argument("store " + id + " acked hq_seq " + num(seq) + " beyond the down-log's last " +
+                                      num(*head));
+    }
+    return conn_.exec("INSERT INTO hq_down_ack (store_id, acked) VALUES ($1, $2) ON CONFLICT (store_id) "
+                      "DO UPDATE SET acked = GREATEST(hq_down_ack.acked, EXCLUDED.acked)",
+                      {id, num(seq)}).status();
+  }
+
+ private:
+  pg::Conn conn_;
+};
+
+Result<json> PostgresStore::report(const std::string& id) {
+  // One snapshot for every figure, as the SQLite backend reads them.
+  if (Status s = conn_.script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !s) return s;
+  struct End {
+    pg::Conn& c;
+    ~End() { (void)c.script("COMMIT"); }
+  } end{conn_};
+  auto acked = acked_seq(id);
+  if (!acked) return acked.status();
+  auto sums = conn_.exec(
+      "SELECT COUNT(*), COUNT(*) FILTER (WHERE type = 'sale'), "
+      "COALESCE(SUM((payload::json->>'total')::bigint) FILTER (WHERE type = 'sale'), 0) FROM hq_event WHERE store_id = $1",
+      {id});
+  if (!sums) return sums.status();
+  json rejected = json::array(), alarms = json::array();
+  auto rj = conn_.exec("SELECT at, reason FROM hq_rejected WHERE store_id = $1 ORDER BY id", {id});
+  if (!rj) return rj.status();
+  for (int i = 0; i < rj->size(); ++i) rejected.push_back({{"at", rj->text(i, 0)}, {"reason", rj->text(i, 1)}});
+  auto al = conn_.exec("SELECT at, seq, reason FROM hq_alarm WHERE store_id = $1 ORDER BY id", {id});
+  if (!al) return al.status();
+  for (int i = 0; i < al->size(); ++i) {
+    alarms.push_back({{"at", al->text(i, 0)}, {"seq", al->int64(i, 1)}, {"reason", al->text(i, 2)}});
+  }
+  auto head = down_head(id);
+  auto down = down_acked(id);
+  if (!head || !down) return Status::unavailable("cannot read the down-log of " + id);
+  return json{{"store_id", id}, {"acked_seq", *acked}, {"events", sums->int64(0, 0)}, {"sales", sums->int64(0, 1)},
+              {"sales_total", sums->int64(0, 2)}, {"rejected", rejected}, {"alarms", alarms},
+              {"down_log", {{"last_hq_seq", *head}, {"acked_by_store", *down}}}};
+}
+
+Result<std::vector<Event>> PostgresStore::events(const std::string& id, uint64_t after, size_t limit) {
+  auto r = conn_.exec(
+      "SELECT seq, ts, business_day, type, payload, prev_hash, hash, signature FROM hq_event "
+      "WHERE store_id = $1 AND seq > $2 ORDER BY received LIMIT $3",
+      {id, num(after), num(limit)});
+  if (!r) return r.status();
+  std::vector<Event> out;
+  for (int i = 0; i < r->size(); ++i) {
+    auto payload = json::parse(r->text(i, 4), nullptr, false);
+    if (payload.is_discarded()) return Status::corruption("HQ holds a payload that is not JSON at seq " + r->text(i, 0));
+    out.push_back(Event{static_cast<uint64_t>(r->int64(i, 0)), r->text(i, 1), r->text(i, 2), r->text(i, 3),
+                        std::move(payload), r->text(i, 5), r->text(i, 6), r->text(i, 7)});
+  }
+  return out;
+}
+
+Result<uint64_t> PostgresStore::down_append(const std::string& id, const DownEntries& entries) {
+  pg::Txn txn(conn_);
+  if (!txn.status()) return txn.status();
+  // The store's ack row is the lock that orders appends: hq_seq stays gap-free.
+  auto row = conn_.exec("INSERT INTO hq_down_ack (store_id, acked) VALUES ($1, 0) ON CONFLICT (store_id) DO NOTHING",
+                        {id});
+  if (!row) return row.status();
+  if (auto lock = conn_.exec("SELECT acked FROM hq_down_ack WHERE store_id = $1 FOR UPDATE", {id}); !lock) {
+    return lock.status();
+  }
+  auto last = down_head(id);
+  if (!last) return last.status();
+  uint64_t seq = *last;
+  const std::string at = now_utc();
+  for (const auto& [kind, body] : entries) {
+    auto ins = conn_.exec("INSERT INTO hq_down (store_id, hq_seq, kind, body, at) VALUES ($1, $2, $3, $4, $5)",
+                          {id, num(++seq), kind, body.dump(), at});
+    if (!ins) return ins.status();
+  }
+  if (Status s = txn.commit(); !s) return s;
+  return seq;
+}
+
+Result<std::vector<sync::DownEntry>> PostgresStore::down_read(const std::string& id, uint64_t first, size_t limit) {
+  auto r = conn_.exec("SELECT hq_seq, kind, body FROM hq_down WHERE store_id = $1 AND hq_seq >= $2 ORDER BY hq_seq LIMIT $3",
+                      {id, num(first), num(limit)});
+  if (!r) return r.status();
+  std::vector<sync::DownEntry> out;
+  for (int i = 0; i < r->size(); ++i) {
+    auto body = json::parse(r->text(i, 2), nullptr, false);
+    if (body.is_discarded()) return Status::corruption("HQ's down-log entry " + r->text(i, 0) + " is not JSON");
+    out.push_back(sync::DownEntry{id, static_cast<uint64_t>(r->int64(i, 0)), r->text(i, 1), std::move(body)});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HqStore>> open_postgres_store(const std::string& url) {
+  auto conn = pg::Conn::connect(url);
+  if (!conn) return conn.status();
+  auto store = std::make_unique<PostgresStore>(std::move(*conn));
+  if (Status s = store->migrate(); !s) return s;
+  return std::unique_ptr<HqStore>(std::move(store));
+}
+
+}  // namespace posd::hq

@@ -1,0 +1,84 @@
+#include "hq/receive.h"
+
+#include "storage/chain.h"
+
+namespace posd::hq {
+
+// Over 60 lines: one transaction whose closures (keep, refuse) share its state.
+Result<Received> receive_once(LedgerTxn& txn, const std::string& topic_store_id, const sync::JournalBatch& batch,
+                              bool every_signature, bool& sealed) {
+  auto head = txn.lock_store(topic_store_id);
+  if (!head) return head.status();
+  Received out;
+  std::optional<ChainVerifier> chain;
+  const Event* last_stored = nullptr;
+  // What is kept must be sealed by a verified signature first.
+  auto unsealed = [&] {
+    if (every_signature || !last_stored || chain->check_signature(*last_stored)) return false;
+    sealed = false;
+    return true;
+  };
+  std::string last_hash;
+  // Commits what was stored, with HQ's new position in the store's chain.
+  auto keep = [&]() -> Result<Received> {
+    out.acked_hash = last_hash;
+    if (out.stored > 0) {
+      if (Status s = txn.move_head(topic_store_id, out.acked_seq, last_hash); !s) return s;
+    }
+    if (Status s = txn.commit(); !s) return s;
+    return out;
+  };
+  auto refuse = [&](const std::string& reason) -> Result<Received> {
+    if (unsealed()) return out;  // rolled back; the caller verifies event by event
+    out.rejected = reason;
+    if (Status s = txn.record_rejection(topic_store_id, reason); !s) return s;
+    return keep();
+  };
+  if (!*head) return refuse("unknown store \"" + topic_store_id + "\"");
+  auto key = PublicKey::from_pem((*head)->public_key_pem);
+  out.acked_seq = (*head)->acked_seq;
+  last_hash = (*head)->last_hash;
+  if (!key) return key.status();
+  if (batch.store_id != topic_store_id) {
+    return refuse("a batch naming store \"" + batch.store_id + "\" arrived on the topic of \"" + topic_store_id + "\"");
+  }
+
+  chain.emplace(*key);
+  chain->resume(out.acked_seq, last_hash);
+  const auto signature = every_signature ? ChainVerifier::Signature::verify : ChainVerifier::Signature::deferred;
+  for (const Event& e : batch.events) {
+    if (e.seq <= out.acked_seq) {
+      auto held = txn.held_hash(topic_store_id, e.seq);
+      if (!held) return held.status();
+      if (*held != e.hash) {
+        // Not a transport fault: the store's journal now says something else
+        // under a seq HQ holds. Kept as a tampering alarm besides the rejection.
+        const std::string why = "seq " + std::to_string(e.seq) + ": differs from the event HQ holds";
+        if (Status s = txn.record_alarm(topic_store_id, e.seq, why + ": the store's journal was rewritten"); !s) return s;
+        return refuse(why);
+      }
+      ++out.duplicates;
+      continue;
+    }
+    if (e.seq > out.acked_seq + 1) break;  // a gap: the store sends again from acked_seq + 1
+    if (Status s = chain->feed(e, signature); !s) {
+      // The store's own key signed an event that does not follow the one HQ
+      // holds: the owner rewrote the chain after HQ's ack.
+      if (e.seq == out.acked_seq + 1 && e.prev_hash != last_hash && chain->check_signature(e)) {
+        const std::string why = "seq " + std::to_string(e.seq) + ": the store signed an event that does not follow seq " +
+                                std::to_string(out.acked_seq) + " as HQ holds it: its journal was rewritten";
+        if (Status a = txn.record_alarm(topic_store_id, e.seq, why); !a) return a;
+      }
+      return refuse(s.message());
+    }
+    if (Status s = txn.insert(topic_store_id, e); !s) return s;
+    out.acked_seq = e.seq;
+    last_hash = e.hash;
+    last_stored = &e;
+    ++out.stored;
+  }
+  if (unsealed()) return out;  // rolled back; the caller verifies event by event
+  return keep();
+}
+
+}  // namespace posd::hq

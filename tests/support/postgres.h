@@ -1,0 +1,51 @@
+// A throwaway PostgreSQL 15 server for the tests, never the machine's own
+// cluster: initdb in a fresh directory owned by the `postgres` system user
+// (PostgreSQL refuses to run as root), the server run as that user with
+// setpriv (so that it is our child and dies with a SIGKILL of it), listening
+// on 127.0.0.1 at a free port below the ephemeral range and on a unix socket
+// in its directory. Trust authentication: it is reachable only from here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tests/support/process.h"
+
+namespace posd::test {
+
+class Postgres {
+ public:
+  Postgres();   // initdb and start; throws when PostgreSQL cannot be had
+  ~Postgres();  // SIGKILL, and the directory removed
+  Postgres(const Postgres&) = delete;
+  Postgres& operator=(const Postgres&) = delete;
+
+  // libpq's URL of database `name` (on the unix socket).
+  std::string url(const std::string& name = "postgres") const;
+  // Creates database `name` unless it exists.
+  void create_database(const std::string& name);
+  void drop_database(const std::string& name);
+  // pg_ctl stop -m immediate: the server dies as in a crash (SIGQUIT).
+  void stop_immediately();
+  void start();
+  uint16_t port() const { return port_; }
+
+  // The server every test of this process shares, started on first use.
+  static Postgres& shared();
+
+ private:
+  void sql(const std::string& statement);
+  std::string dir_;
+  uint16_t port_;
+  std::unique_ptr<Child> server_;
+};
+
+// The database an HQ of `temp_dir` keeps on the shared server: one per
+// directory, so that the instances of one test share it.
+std::string postgres_url_for(const std::string& temp_dir);
+
+// True when the tests run HQ on PostgreSQL (POSD_HQ_BACKEND=postgres).
+bool hq_on_postgres();
+
+}  // namespace posd::test

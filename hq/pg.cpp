@@ -60,7 +60,7 @@ Result<Conn> Conn::connect(const std::string& url) {
 }
 
 Status Conn::usable() {
-  if (PQstatus(h_->conn) == CONNECTION_OK) return Status::ok();
+  if (PQstatus(h_->conn) == CONNECTION_OK && !h_->lost) return Status::ok();
   const auto now = Clock::now();
   if (now < h_->next_attempt) return Status::unavailable("PostgreSQL at " + where_ + " is unavailable");
   PQreset(h_->conn);
@@ -80,7 +80,11 @@ Status Conn::failure(PGresult* res, const std::string& sql) {
   const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   const std::string code = state ? state : "";
   if (res) PQclear(res);
-  if (PQstatus(h_->conn) != CONNECTION_OK) {
+  // libpq's own errors (no SQLSTATE: "server closed the connection
+  // unexpectedly"), class 08 (connection exception) and 57P (the server
+  // shutting down or crashed) can come while the connection still says ok.
+  const bool going = code.empty() || code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0;
+  if (PQstatus(h_->conn) != CONNECTION_OK || going) {
     if (!h_->lost) log::get("hq")->error("PostgreSQL at {}: connection lost: {}", where_, message);
     h_->lost = true;
     h_->next_attempt = Clock::now();

@@ -116,6 +116,10 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
 
   void store_hello(const std::string& store_id, const Hello& hello) {
     auto head = store->acked_head(store_id);
+    if (!head && head.status().code() != Status::Code::not_found) {
+      logger->error("{}: cannot answer its hello: {}", store_id, head.status().message());
+      return;  // the store says hello again when it hears nothing
+    }
     if (!head || hello.store_id != store_id) {
       if (Status s = store->reject(store_id, "hello from an unknown store or on another store's topic"); !s) {
         logger->error("cannot record a rejection: {}", s.message());

@@ -106,4 +106,8 @@ bool hq_on_postgres() {
   return backend && std::string(backend) == "postgres";
 }
 
+std::string hq_database(const std::string& temp_dir) {
+  return hq_on_postgres() ? postgres_url_for(temp_dir) : temp_dir + "/hq.db";
+}
+
 }  // namespace posd::test

@@ -48,4 +48,8 @@ std::string postgres_url_for(const std::string& temp_dir);
 // True when the tests run HQ on PostgreSQL (POSD_HQ_BACKEND=postgres).
 bool hq_on_postgres();
 
+// The HQ database a test in `temp_dir` uses: on the shared PostgreSQL server
+// when hq_on_postgres(), else the SQLite file hq.db there.
+std::string hq_database(const std::string& temp_dir);
+
 }  // namespace posd::test

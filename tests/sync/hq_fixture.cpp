@@ -138,9 +138,17 @@ std::string Broker::retained(const std::string& topic) {
   return r.exit_code == 0 ? r.out.substr(0, r.out.find('\n')) : std::string();
 }
 
-Hq::Hq(const TempDir& dir, const Broker& broker, std::string name)
-    : dir_(dir), broker_(broker), name_(std::move(name)),
-      db_(hq_on_postgres() ? postgres_url_for(dir.path()) : dir.file("hq.db")) {}
+Hq::Hq(const TempDir& dir, const Broker& broker, std::string name, std::string db)
+    : dir_(dir), broker_(broker), name_(std::move(name)), db_(std::move(db)) {
+  if (db_.empty()) db_ = hq_database(dir.path());
+}
+
+void Hq::kill() {
+  if (!proc_) return;
+  proc_->signal(SIGKILL);
+  proc_->wait();
+  proc_.reset();
+}
 
 void Hq::lose_data() {
   if (hq_on_postgres()) {

@@ -59,9 +59,11 @@ class Broker {
 
 class Hq {
  public:
-  Hq(const TempDir& dir, const Broker& broker, std::string name = "hq");
+  // `db` empty: the backend the run asks for (see db()).
+  Hq(const TempDir& dir, const Broker& broker, std::string name = "hq", std::string db = {});
   void start(const std::vector<std::string>& extra = {});
   void stop();
+  void kill();  // SIGKILL
   // Its database: a SQLite file, or with POSD_HQ_BACKEND=postgres a database
   // of the shared test server (tests/support/postgres.h), one per TempDir.
   std::string db() const { return db_; }

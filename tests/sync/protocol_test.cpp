@@ -7,6 +7,7 @@
 #include "hq/store.h"
 #include "sync/outbox.h"
 #include "sync/protocol.h"
+#include "tests/support/postgres.h"
 #include "tests/support/temp_dir.h"
 
 using namespace posd;
@@ -99,7 +100,7 @@ TEST_CASE("undecodable messages say precisely why", "[protocol]") {
 TEST_CASE("HQ holds each (store, seq) once and acks cumulatively", "[ledger]") {
   Store s("S1", 9);  // seq 1..10
   test::TempDir hq;
-  auto ledger = hq::open_sqlite_store(hq.file("hq.db"));
+  auto ledger = hq::open_store(test::hq_database(hq.path()));
   REQUIRE(ledger);
   REQUIRE((*ledger)->register_store("S1", s.journal->public_key().pem()));
 
@@ -130,7 +131,7 @@ TEST_CASE("HQ holds each (store, seq) once and acks cumulatively", "[ledger]") {
 TEST_CASE("forged batches are rejected, reported, and harm nothing", "[ledger]") {
   Store s("S1", 5), other("S2", 5);
   test::TempDir hq;
-  auto ledger = hq::open_sqlite_store(hq.file("hq.db"));
+  auto ledger = hq::open_store(test::hq_database(hq.path()));
   REQUIRE((*ledger)->register_store("S1", s.journal->public_key().pem()));
   REQUIRE((*ledger)->register_store("S2", other.journal->public_key().pem()));
   REQUIRE((*ledger)->receive("S1", s.batch(1, 3))->acked_seq == 3);

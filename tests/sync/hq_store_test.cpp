@@ -1,0 +1,198 @@
+// HqStore on either backend (POSD_HQ_BACKEND picks it; the suite runs the
+// [ledger] cases on both): several connections at once, as several posd-hq
+// instances are, and the schema's versions. [postgres] cases always use it.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "hq/store.h"
+#include "storage/journal.h"
+#include "storage/sqlite.h"
+#include "tests/support/postgres.h"
+#include "tests/support/temp_dir.h"
+
+using namespace posd;
+using json = nlohmann::json;
+
+namespace {
+
+std::unique_ptr<hq::HqStore> open_hq(const std::string& url) {
+  auto store = hq::open_store(url);
+  INFO((store ? "" : store.status().message()));
+  REQUIRE(store);
+  return std::move(*store);
+}
+
+// A store's journal of `events` signed events, and all of them as one batch.
+sync::JournalBatch journal_of(const test::TempDir& dir, const std::string& id, int sales, std::string& pem) {
+  auto j = Journal::open({.db_path = dir.file(id + ".db"), .store_id = id});
+  REQUIRE(j);
+  for (int i = 0; i < sales; ++i) REQUIRE((*j)->append(Entry{"sale", {{"total", 100 + i}}}));
+  pem = (*j)->public_key().pem();
+  auto db = sql::Db::open((*j)->db_path(), sql::Db::Mode::read_only);
+  sync::JournalBatch b{id, {}};
+  REQUIRE(scan_journal(*db, 1, [&](const Event& e) {
+    b.events.push_back(e);
+    return Status::ok();
+  }));
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("two instances appending to one store's down-log at once keep hq_seq gap-free and in each one's order", "[ledger]") {
+  test::TempDir dir;
+  const std::string url = test::hq_database(dir.path());
+  open_hq(url);  // the schema, once
+  constexpr int kEach = 150;
+  auto append = [&](const std::string& who) {
+    auto hq = open_hq(url);
+    for (int i = 0; i < kEach; ++i) {
+      auto last = hq->down_append("S1", {{"price", json{{"sku", who}, {"price", i}}}, {"price", json{{"sku", who}, {"price", i}}}});
+      REQUIRE(last);
+    }
+  };
+  std::thread a(append, "A"), b(append, "B");
+  a.join();
+  b.join();
+  auto hq = open_hq(url);
+  REQUIRE(*hq->down_head("S1") == 4 * kEach);
+  auto entries = hq->down_read("S1", 1, 10 * kEach);
+  REQUIRE(entries);
+  REQUIRE(entries->size() == 4 * kEach);
+  std::map<std::string, int> next{{"A", 0}, {"B", 0}};
+  for (size_t i = 0; i < entries->size(); i += 2) {
+    const auto& e = (*entries)[i];
+    const auto& twin = (*entries)[i + 1];
+    CHECK(e.hq_seq == i + 1);
+    CHECK(twin.hq_seq == i + 2);
+    CHECK(twin.body == e.body);  // one append's two entries stay together
+    CHECK(e.body["price"] == next[e.body["sku"]]++);
+  }
+  CHECK(next["A"] == kEach);
+  CHECK(next["B"] == kEach);
+}
+
+TEST_CASE("one batch taken by two instances at once is stored once and acked by both", "[ledger]") {
+  test::TempDir dir;
+  const std::string url = test::hq_database(dir.path());
+  std::string pem;
+  const auto batch = journal_of(dir, "S1", 199, pem);  // seq 1..200
+  open_hq(url)->register_store("S1", pem);
+  std::vector<hq::Received> got(2);
+  auto take = [&](int who) {
+    auto hq = open_hq(url);
+    // The same events in overlapping batches, as a store re-sends them.
+    for (size_t from = 0; from < batch.events.size(); from += 20) {
+      sync::JournalBatch part{"S1", {}};
+      for (size_t k = from; k < std::min(batch.events.size(), from + 40); ++k) part.events.push_back(batch.events[k]);
+      auto r = hq->receive("S1", part);
+      REQUIRE(r);
+      REQUIRE(r->rejected.empty());
+      got[who].stored += r->stored;
+      got[who].acked_seq = r->acked_seq;
+    }
+  };
+  std::thread a(take, 0), b(take, 1);
+  a.join();
+  b.join();
+  CHECK(got[0].stored + got[1].stored == 200);
+  CHECK(got[0].acked_seq == 200);
+  CHECK(got[1].acked_seq == 200);
+  auto hq = open_hq(url);
+  auto held = hq->events("S1", 0, 1000);
+  REQUIRE(held);
+  REQUIRE(held->size() == 200);
+  for (size_t i = 0; i < held->size(); ++i) {
+    CHECK((*held)[i].seq == i + 1);  // in the order stored: the chain's order
+    CHECK((*held)[i].hash == batch.events[i].hash);
+  }
+  CHECK((*hq->report("S1"))["rejected"].empty());
+}
+
+TEST_CASE("an HQ database from before schema versions opens at the current version with its data, and a newer one is refused", "[ledger]") {
+  test::TempDir dir;
+  const std::string url = test::hq_database(dir.path());
+  std::string pem;
+  const auto batch = journal_of(dir, "S1", 4, pem);
+  if (!test::hq_on_postgres()) {
+    // Wave 1's HQ file: its tables, no version.
+    auto db = sql::Db::open(url);
+    REQUIRE(db);
+    REQUIRE(db->exec(
+        "CREATE TABLE hq_store (store_id TEXT PRIMARY KEY, public_key TEXT NOT NULL, acked_seq INTEGER NOT NULL DEFAULT 0,"
+        " last_hash TEXT NOT NULL) STRICT;"
+        "CREATE TABLE hq_event (store_id TEXT NOT NULL, seq INTEGER NOT NULL, ts TEXT NOT NULL, business_day TEXT NOT NULL,"
+        " type TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, signature TEXT NOT NULL,"
+        " PRIMARY KEY (store_id, seq)) STRICT;"
+        "CREATE TABLE hq_down (store_id TEXT NOT NULL, hq_seq INTEGER NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,"
+        " at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), PRIMARY KEY (store_id, hq_seq)) STRICT;"
+        "INSERT INTO hq_down (store_id, hq_seq, kind, body) VALUES ('S1', 1, 'price', '{\"sku\":\"PEN\",\"price\":5}');"));
+    REQUIRE(db->query_int("PRAGMA user_version").value() == 0);
+  }
+  {
+    auto hq = open_hq(url);
+    REQUIRE(hq->register_store("S1", pem));
+    REQUIRE(hq->receive("S1", batch)->acked_seq == 5);
+    if (!test::hq_on_postgres()) CHECK(*hq->down_head("S1") == 1);  // the old file's entry is still there
+  }
+  // The version is recorded: opened again, nothing is migrated twice.
+  auto again = open_hq(url);
+  CHECK(*again->acked_seq("S1") == 5);
+  if (test::hq_on_postgres()) {
+    auto psql = test::run({"psql", url, "-tAc", "SELECT string_agg(version::text, ',') FROM hq_schema"});
+    CHECK(psql.out == "1\n");
+    REQUIRE(test::run({"psql", url, "-c", "INSERT INTO hq_schema VALUES (99)"}).exit_code == 0);
+  } else {
+    auto db = sql::Db::open(url);
+    CHECK(db->query_int("PRAGMA user_version").value() == 1);
+    REQUIRE(db->exec("PRAGMA user_version = 99"));
+  }
+  auto newer = hq::open_store(url);
+  REQUIRE_FALSE(newer);
+  CHECK(newer.status().message() == "HQ's database is at schema version 99, newer than this posd-hq knows");
+}
+
+TEST_CASE("instances starting together on an empty PostgreSQL database migrate it once", "[postgres]") {
+  test::TempDir dir;
+  const std::string url = test::postgres_url_for(dir.path());
+  std::vector<std::thread> starting;
+  std::atomic<int> opened{0};
+  for (int i = 0; i < 4; ++i) {
+    starting.emplace_back([&] {
+      if (hq::open_store(url)) ++opened;
+    });
+  }
+  for (auto& t : starting) t.join();
+  CHECK(opened == 4);
+  CHECK(test::run({"psql", url, "-tAc", "SELECT COUNT(*) FROM hq_schema"}).out == "1\n");
+}
+
+TEST_CASE("a lost PostgreSQL connection answers unavailable, commits nothing, and comes back by itself", "[postgres]") {
+  test::TempDir dir;
+  const std::string url = test::postgres_url_for(dir.path());
+  std::string pem;
+  const auto batch = journal_of(dir, "S1", 9, pem);
+  auto hq = open_hq(url);
+  REQUIRE(hq->register_store("S1", pem));
+  test::Postgres::shared().stop_immediately();
+  auto r = hq->receive("S1", batch);
+  REQUIRE_FALSE(r);
+  INFO(r.status().message());
+  CHECK(r.status().code() == Status::Code::unavailable);
+  CHECK_THAT(r.status().message(), Catch::Contains("PostgreSQL"));
+  CHECK(hq->acked_seq("S1").status().code() == Status::Code::unavailable);
+  test::Postgres::shared().start();
+  // Retried with backoff (at most 5 s between attempts): the same object heals.
+  Result<uint64_t> acked = Status::unavailable("not asked yet");
+  for (int i = 0; i < 200 && !acked; ++i) {
+    acked = hq->acked_seq("S1");
+    if (!acked) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(acked);
+  CHECK(*acked == 0);  // nothing of the failed batch was kept
+  CHECK(hq->receive("S1", batch)->acked_seq == 10);
+}

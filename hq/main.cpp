@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 
 #include "storage/catalog_json.h"
@@ -83,18 +84,12 @@ Result<std::unique_ptr<posd::hq::HqStore>> open_store(const std::string& url) {
   return posd::hq::open_store(url);
 }
 
-// The database for the log: a PostgreSQL URL without its password.
+// The database for the log: a URL with its password, in the user part or as
+// a parameter, left out.
 std::string shown(const std::string& url) {
-  std::string out = url;
-  const auto scheme = out.find("://");
-  const auto at = out.find('@');
-  if (scheme != std::string::npos && at != std::string::npos && at > scheme) {
-    const auto colon = out.find(':', scheme + 3);
-    if (colon != std::string::npos && colon < at) out.erase(colon, at - colon);
-  }
-  const auto pw = out.find("password=");
-  if (pw != std::string::npos) out.erase(pw + 9, out.find('&', pw) == std::string::npos ? std::string::npos : out.find('&', pw) - pw - 9);
-  return out;
+  static const std::regex user_password(R"(^([a-z]+://[^/:@]*):[^/@]*@)");
+  static const std::regex parameter(R"(password=[^&]*)");
+  return std::regex_replace(std::regex_replace(url, user_password, "$1@"), parameter, "password=(hidden)");
 }
 
 // The events HQ holds of `store`, verified in the order stored against the

@@ -103,7 +103,8 @@ TEST_CASE("two posd-hq instances on one PostgreSQL, each SIGKILLed and restarted
 TEST_CASE("PostgreSQL crashed and restarted mid-stream: posd-hq recovers without a restart, nothing lost or doubled", "[postgres]") {
   test::TempDir dir;
   test::Broker broker{dir};
-  test::Hq hq{dir, broker, "hq", test::postgres_url_for(dir.path())};
+  // A password in the URL (unused: the test server trusts) must reach no log.
+  test::Hq hq{dir, broker, "hq", test::postgres_url_for(dir.path()) + "&password=pg-s3cret-word"};
   broker.start();
   hq.start();
   test::Store s1(dir, broker, hq, "S1"), s2(dir, broker, hq, "S2");
@@ -130,4 +131,6 @@ TEST_CASE("PostgreSQL crashed and restarted mid-stream: posd-hq recovers without
   CHECK(hq.report("S2")["rejected"].empty());
   CHECK(hq.log().find("connection lost") != std::string::npos);
   CHECK(hq.log().find("connected again") != std::string::npos);
+  CHECK(hq.log().find("password=(hidden)") != std::string::npos);
+  CHECK(hq.log().find("pg-s3cret-word") == std::string::npos);
 }

@@ -45,26 +45,48 @@ int64_t Rows::int64(int row, int col) const {
 
 std::string Rows::command() const { return PQcmdStatus(res_.get()); }
 
+namespace {
+
+// A session's limits: a lock held by an instance cut off mid-batch, or a
+// transaction left idle, stops the other instances for seconds, not hours.
+bool configure(PGconn* conn) {
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);  // "already exists, skipping"
+  PGresult* res = PQexec(conn, "SET lock_timeout = '10s'; SET idle_in_transaction_session_timeout = '60s'");
+  const bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+  PQclear(res);
+  return ok;
+}
+
+}  // namespace
+
 Result<Conn> Conn::connect(const std::string& url) {
+  // A URL libpq cannot parse is refused with words of our own: libpq's
+  // message quotes the part it stumbled on, which may be the password.
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &parse_error);
+  if (parse_error) PQfreemem(parse_error);
+  if (!options) return Status::invalid_argument("the PostgreSQL URL does not parse (libpq's URL; percent-encode % and spaces)");
+  PQconninfoFree(options);
   auto h = std::make_shared<Handle>();
   h->conn = PQconnectdb(url.c_str());
   if (!h->conn) return Status::unavailable("cannot connect to PostgreSQL: out of memory");
-  if (PQstatus(h->conn) != CONNECTION_OK) {
-    // libpq's message names host and port, never the password.
+  if (PQstatus(h->conn) != CONNECTION_OK || !configure(h->conn)) {
+    // A connection failure names host, port, user and database, never the password.
     return Status::unavailable("cannot connect to PostgreSQL: " + first_line(PQerrorMessage(h->conn)));
   }
-  PQsetNoticeProcessor(h->conn, [](void*, const char*) {}, nullptr);  // "already exists, skipping"
   const char* host = PQhost(h->conn);
   std::string where = std::string(host && *host ? host : "localhost") + ":" + PQport(h->conn) + "/" + PQdb(h->conn);
   return Conn(std::move(h), std::move(where));
 }
+
+bool Conn::lost() const { return h_->lost || PQstatus(h_->conn) != CONNECTION_OK; }
 
 Status Conn::usable() {
   if (PQstatus(h_->conn) == CONNECTION_OK && !h_->lost) return Status::ok();
   const auto now = Clock::now();
   if (now < h_->next_attempt) return Status::unavailable("PostgreSQL at " + where_ + " is unavailable");
   PQreset(h_->conn);
-  if (PQstatus(h_->conn) == CONNECTION_OK) {
+  if (PQstatus(h_->conn) == CONNECTION_OK && configure(h_->conn)) {
     log::get("hq")->info("PostgreSQL at {}: connected again", where_);
     h_->lost = false;
     h_->backoff = kFirstBackoff;
@@ -91,6 +113,9 @@ Status Conn::failure(PGresult* res, const std::string& sql) {
     return Status::unavailable("lost the connection to PostgreSQL at " + where_ + ": " + message);
   }
   if (code == "23505") return Status::conflict(message);
+  if (code == "55P03" || code == "25P03") {  // lock_timeout, idle_in_transaction_session_timeout
+    return Status::unavailable("PostgreSQL at " + where_ + ": " + message);
+  }
   return Status::io_error("PostgreSQL refused \"" + sql.substr(0, 60) + "\": " + message);
 }
 
@@ -98,7 +123,11 @@ Result<Rows> Conn::exec(const std::string& sql, const std::vector<Param>& params
   if (Status s = usable(); !s) return s;
   std::vector<const char*> values;
   values.reserve(params.size());
-  for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+  for (const Param& p : params) {
+    // libpq takes C strings: a NUL inside would cut the value short unseen.
+    if (p && p->find('\0') != std::string::npos) return Status::invalid_argument("a value holds a NUL character");
+    values.push_back(p ? p->c_str() : nullptr);
+  }
   PGresult* res = PQexecParams(h_->conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                                nullptr, 0);
   const ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
@@ -121,7 +150,8 @@ Txn::Txn(Conn& conn) : conn_(conn) {
 }
 
 Txn::~Txn() {
-  if (open_) (void)conn_.script("ROLLBACK");
+  // A transaction whose connection was lost died with it.
+  if (open_ && !conn_.lost()) (void)conn_.script("ROLLBACK");
 }
 
 Status Txn::commit() {

@@ -1,6 +1,8 @@
 // One PostgreSQL connection through libpq: statements with text parameters,
 // rows read as text, and the connection remade after a loss, with backoff
 // (100 ms doubling to 5 s) so that a database being restarted is not hammered.
+// Each session waits at most 10 s for a lock and is closed by the server
+// after 60 s idle inside a transaction (an instance cut off mid-batch).
 // A statement on a lost connection answers Status::unavailable; the caller's
 // transaction is gone with it and nothing it wrote is committed.
 // Not thread-safe: one thread uses a connection.
@@ -48,6 +50,8 @@ class Conn {
   Status script(const std::string& sql);
   // Where the connection goes, for messages: "host:port/dbname", no secret.
   const std::string& where() const { return where_; }
+  // The connection dropped and is not remade yet.
+  bool lost() const;
 
  private:
   struct Handle;

@@ -28,7 +28,9 @@ std::string server_bin(const std::string& name) {
 
 // `argv` as the postgres user, in `dir` (initdb wants a working directory it may read).
 std::vector<std::string> as_postgres(const std::string& dir, std::vector<std::string> argv) {
-  std::vector<std::string> out{"setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "env", "-C", dir};
+  // --pdeathsig: the server dies with the test process, however that ends.
+  std::vector<std::string> out{"setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--pdeathsig=KILL",
+                               "env", "-C", dir};
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }
@@ -49,7 +51,7 @@ Postgres::Postgres() : port_(unused_port()) {
 }
 
 Postgres::~Postgres() {
-  server_.reset();  // SIGKILL; its backends leave when they see the postmaster gone
+  stop_immediately();  // SIGQUIT: the server ends its backends and frees its shared memory
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
 }
@@ -57,7 +59,11 @@ Postgres::~Postgres() {
 void Postgres::start() {
   server_ = std::make_unique<Child>(
       as_postgres(dir_, {server_bin("postgres"), "-D", dir_ + "/data", "-k", dir_, "-p", std::to_string(port_), "-c",
-                         "listen_addresses=127.0.0.1", "-c", "max_connections=200"}),
+                         "listen_addresses=", "-c", "max_connections=200",
+                         // The tests crash processes, never the machine: what is written
+                         // to the OS at commit survives them, without fsync. (Not
+                         // synchronous_commit=off: a crash then loses commits.)
+                         "-c", "fsync=off"}),
       dir_);
   if (!server_->wait_for_err("ready to accept connections", 60)) {
     throw std::runtime_error("PostgreSQL did not start: " + server_->err());
@@ -76,12 +82,12 @@ std::string Postgres::url(const std::string& name) const {
 }
 
 void Postgres::sql(const std::string& statement) {
-  auto r = run({"psql", url(), "-v", "ON_ERROR_STOP=1", "-tAc", statement});
+  auto r = run({"psql", "-X", url(), "-v", "ON_ERROR_STOP=1", "-tAc", statement});
   if (r.exit_code != 0) throw std::runtime_error("psql: " + statement + ": " + r.err);
 }
 
 void Postgres::create_database(const std::string& name) {
-  auto r = run({"psql", url(), "-tAc", "SELECT 1 FROM pg_database WHERE datname = '" + name + "'"});
+  auto r = run({"psql", "-X", url(), "-tAc", "SELECT 1 FROM pg_database WHERE datname = '" + name + "'"});
   if (r.out.find('1') == std::string::npos) sql("CREATE DATABASE " + name);
 }
 

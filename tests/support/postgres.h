@@ -1,9 +1,9 @@
 // A throwaway PostgreSQL 15 server for the tests, never the machine's own
 // cluster: initdb in a fresh directory owned by the `postgres` system user
-// (PostgreSQL refuses to run as root), the server run as that user with
-// setpriv (so that it is our child and dies with a SIGKILL of it), listening
-// on 127.0.0.1 at a free port below the ephemeral range and on a unix socket
-// in its directory. Trust authentication: it is reachable only from here.
+// (PostgreSQL refuses to run as root; the tests run as root), the server run
+// as that user with setpriv (our child, and killed when the test process
+// dies), on a unix socket in its directory only, named for a free port
+// number. Trust authentication: it is reachable only from this machine.
 #pragma once
 
 #include <cstdint>

@@ -48,16 +48,21 @@ TEST_CASE("two instances appending to one store's down-log at once keep hq_seq g
   const std::string url = test::hq_database(dir.path());
   open_hq(url);  // the schema, once
   constexpr int kEach = 150;
-  auto append = [&](const std::string& who) {
-    auto hq = open_hq(url);
-    for (int i = 0; i < kEach; ++i) {
-      auto last = hq->down_append("S1", {{"price", json{{"sku", who}, {"price", i}}}, {"price", json{{"sku", who}, {"price", i}}}});
-      REQUIRE(last);
+  // Catch2 asserts on the test's thread only: the threads report a Status.
+  auto append = [&](const std::string& who, Status& outcome) {
+    auto hq = hq::open_store(url);
+    if (!hq) return void(outcome = hq.status());
+    for (int i = 0; i < kEach && outcome; ++i) {
+      outcome = (*hq)->down_append("S1", {{"price", json{{"sku", who}, {"price", i}}}, {"price", json{{"sku", who}, {"price", i}}}}).status();
     }
   };
-  std::thread a(append, "A"), b(append, "B");
+  Status in_a, in_b;
+  std::thread a(append, "A", std::ref(in_a)), b(append, "B", std::ref(in_b));
   a.join();
   b.join();
+  INFO(in_a.message() << in_b.message());
+  REQUIRE(in_a);
+  REQUIRE(in_b);
   auto hq = open_hq(url);
   REQUIRE(*hq->down_head("S1") == 4 * kEach);
   auto entries = hq->down_read("S1", 1, 10 * kEach);
@@ -83,15 +88,18 @@ TEST_CASE("one batch taken by two instances at once is stored once and acked by 
   const auto batch = journal_of(dir, "S1", 199, pem);  // seq 1..200
   open_hq(url)->register_store("S1", pem);
   std::vector<hq::Received> got(2);
+  std::vector<Status> outcome(2);
+  // Catch2 asserts on the test's thread only: the threads report a Status.
   auto take = [&](int who) {
-    auto hq = open_hq(url);
+    auto hq = hq::open_store(url);
+    if (!hq) return void(outcome[who] = hq.status());
     // The same events in overlapping batches, as a store re-sends them.
     for (size_t from = 0; from < batch.events.size(); from += 20) {
       sync::JournalBatch part{"S1", {}};
       for (size_t k = from; k < std::min(batch.events.size(), from + 40); ++k) part.events.push_back(batch.events[k]);
-      auto r = hq->receive("S1", part);
-      REQUIRE(r);
-      REQUIRE(r->rejected.empty());
+      auto r = (*hq)->receive("S1", part);
+      if (!r) return void(outcome[who] = r.status());
+      if (!r->rejected.empty()) return void(outcome[who] = Status::corruption(r->rejected));
       got[who].stored += r->stored;
       got[who].acked_seq = r->acked_seq;
     }
@@ -99,6 +107,9 @@ TEST_CASE("one batch taken by two instances at once is stored once and acked by 
   std::thread a(take, 0), b(take, 1);
   a.join();
   b.join();
+  INFO(outcome[0].message() << outcome[1].message());
+  REQUIRE(outcome[0]);
+  REQUIRE(outcome[1]);
   CHECK(got[0].stored + got[1].stored == 200);
   CHECK(got[0].acked_seq == 200);
   CHECK(got[1].acked_seq == 200);
@@ -143,9 +154,9 @@ TEST_CASE("an HQ database from before schema versions opens at the current versi
   auto again = open_hq(url);
   CHECK(*again->acked_seq("S1") == 5);
   if (test::hq_on_postgres()) {
-    auto psql = test::run({"psql", url, "-tAc", "SELECT string_agg(version::text, ',') FROM hq_schema"});
+    auto psql = test::run({"psql", url, "-tAc", "SELECT string_agg(version::text, ',') FROM hq_schema", "-X"});
     CHECK(psql.out == "1\n");
-    REQUIRE(test::run({"psql", url, "-c", "INSERT INTO hq_schema VALUES (99)"}).exit_code == 0);
+    REQUIRE(test::run({"psql", "-X", url, "-c", "INSERT INTO hq_schema VALUES (99)"}).exit_code == 0);
   } else {
     auto db = sql::Db::open(url);
     CHECK(db->query_int("PRAGMA user_version").value() == 1);
@@ -168,7 +179,7 @@ TEST_CASE("instances starting together on an empty PostgreSQL database migrate i
   }
   for (auto& t : starting) t.join();
   CHECK(opened == 4);
-  CHECK(test::run({"psql", url, "-tAc", "SELECT COUNT(*) FROM hq_schema"}).out == "1\n");
+  CHECK(test::run({"psql", "-X", url, "-tAc", "SELECT COUNT(*) FROM hq_schema"}).out == "1\n");
 }
 
 TEST_CASE("a lost PostgreSQL connection answers unavailable, commits nothing, and comes back by itself", "[postgres]") {

@@ -81,6 +81,17 @@ constexpr int64_t kMigrationLock = 0x706f73642d6871;  // "posd-hq"
 std::string num(uint64_t v) { return std::to_string(v); }
 std::string now_utc() { return format_utc(Clock::system().now()); }
 
+// Inside a batch's transaction or on their own.
+Status record_rejection(pg::Conn& conn, const std::string& store_id, const std::string& reason) {
+  return conn.exec("INSERT INTO hq_rejected (store_id, at, reason) VALUES ($1, $2, $3)", {store_id, now_utc(), reason})
+      .status();
+}
+
+Status record_alarm(pg::Conn& conn, const std::string& store_id, uint64_t seq, const std::string& reason) {
+  return conn.exec("INSERT INTO hq_alarm (store_id, at, seq, reason) VALUES ($1, $2, $3, $4)",
+                   {store_id, now_utc(), num(seq), reason}).status();
+}
+
 class PgLedgerTxn final : public LedgerTxn {
  public:
   explicit PgLedgerTxn(pg::Conn& conn) : conn_(conn), txn_(conn) {}
@@ -111,12 +122,10 @@ class PgLedgerTxn final : public LedgerTxn {
                       {store_id, num(acked_seq), last_hash}).status();
   }
   Status record_rejection(const std::string& store_id, const std::string& reason) override {
-    return conn_.exec("INSERT INTO hq_rejected (store_id, at, reason) VALUES ($1, $2, $3)", {store_id, now_utc(), reason})
-        .status();
+    return hq::record_rejection(conn_, store_id, reason);
   }
   Status record_alarm(const std::string& store_id, uint64_t seq, const std::string& reason) override {
-    return conn_.exec("INSERT INTO hq_alarm (store_id, at, seq, reason) VALUES ($1, $2, $3, $4)",
-                      {store_id, now_utc(), num(seq), reason}).status();
+    return hq::record_alarm(conn_, store_id, seq, reason);
   }
   Status commit() override { return txn_.commit(); }
 
@@ -192,13 +201,9 @@ class PostgresStore final : public HqStore {
     return receive_batch(begin, id, batch);
   }
 
-  Status reject(const std::string& id, const std::string& reason) override {
-    return conn_.exec("INSERT INTO hq_rejected (store_id, at, reason) VALUES ($1, $2, $3)", {id, now_utc(), reason})
-        .status();
-  }
+  Status reject(const std::string& id, const std::string& reason) override { return record_rejection(conn_, id, reason); }
   Status alarm(const std::string& id, uint64_t seq, const std::string& reason) override {
-    return conn_.exec("INSERT INTO hq_alarm (store_id, at, seq, reason) VALUES ($1, $2, $3, $4)",
-                      {id, now_utc(), num(seq), reason}).status();
+    return record_alarm(conn_, id, seq, reason);
   }
 
   Result<uint64_t> acked_seq(const std::string& id) override {

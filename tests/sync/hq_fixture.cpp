@@ -254,6 +254,27 @@ json Store::status() const {
   return r.json();
 }
 
+Selling::Selling(std::vector<Store*> stores) {
+  for (Store* s : stores) {
+    lanes_.emplace_back([this, s] {
+      while (!stop_) {
+        try {
+          if (s->sell("PEN-BLUE") > 0) ++sold_;
+        } catch (const std::exception&) {
+          // posd was killed mid-request: not acknowledged, not counted.
+        }
+      }
+    });
+  }
+}
+
+void Selling::stop() {
+  stop_ = true;
+  for (auto& t : lanes_) {
+    if (t.joinable()) t.join();
+  }
+}
+
 // HQ's copy of a store's journal, in the order HQ stored it, read through
 // posd-hq's own HqStore (either backend).
 std::vector<Event> hq_events(const std::string& hq_db, const std::string& store_id) {

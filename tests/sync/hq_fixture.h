@@ -6,8 +6,10 @@
 
 #include "storage/event.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -113,6 +115,24 @@ class Store {
 };
 
 inline const std::string kStoreToken = "store-lane-token-0123456789";
+
+// A lane per store selling PEN-BLUE without pause until stop() (or the end
+// of scope, also when a failed REQUIRE unwinds); the acknowledged sales are
+// counted. A sale cut off because posd was killed is neither.
+class Selling {
+ public:
+  explicit Selling(std::vector<Store*> stores);
+  ~Selling() { stop(); }
+  Selling(const Selling&) = delete;
+  Selling& operator=(const Selling&) = delete;
+  void stop();
+  int sold() const { return sold_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> sold_{0};
+  std::vector<std::thread> lanes_;
+};
 
 // HQ's copy of a store's journal, in the order HQ stored it.
 std::vector<Event> hq_events(const std::string& hq_db, const std::string& store_id);

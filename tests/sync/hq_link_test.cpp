@@ -435,43 +435,23 @@ TEST_CASE("SIGKILLed stores and a restarted broker, twenty times during a stream
   test::Store store(w.dir, w.broker, w.hq, "S1");
   store.start();
 
-  std::atomic<bool> stop{false};
-  std::atomic<int> sold{0};
-  std::thread lane([&] {
-    while (!stop) {
-      try {
-        if (store.sell("PEN-BLUE") > 0) ++sold;
-      } catch (const std::exception&) {
-        // posd was killed mid-request: not acknowledged, not counted.
-      }
-    }
-  });
-  // A failed REQUIRE below unwinds through here: stop the lane first.
-  struct StopLane {
-    std::atomic<bool>& stop;
-    std::thread& lane;
-    ~StopLane() {
-      stop = true;
-      if (lane.joinable()) lane.join();
-    }
-  } stop_lane{stop, lane};
+  test::Selling selling({&store});
   uint64_t held = 0;
   std::vector<int> stalled_rounds;
   for (int round = 0; round < 20; ++round) {
     // Each round HQ takes some of the stream before posd dies mid-way.
-    const int target = sold + 5;
-    test::wait_until([&] { return sold >= target; }, 30);
+    const int target = selling.sold() + 5;
+    test::wait_until([&] { return selling.sold() >= target; }, 30);
     if (!test::wait_until([&] { return hq_acked(w.hq, "S1") > held; }, 30)) stalled_rounds.push_back(round);
     held = hq_acked(w.hq, "S1");
     store.kill();
     store.start();
-    test::wait_until([&] { return sold >= target + 5; }, 30);
+    test::wait_until([&] { return selling.sold() >= target + 5; }, 30);
     if (round % 2) w.broker.kill();
     else w.broker.stop();
     w.broker.start();
   }
-  stop = true;
-  lane.join();
+  selling.stop();
   const bool caught_up =
       test::wait_until([&] { return hq_acked(w.hq, "S1") == store.status()["journal_seq"].get<uint64_t>(); }, 180);
   if (!caught_up || !stalled_rounds.empty()) {
@@ -481,7 +461,7 @@ TEST_CASE("SIGKILLed stores and a restarted broker, twenty times during a stream
   CHECK(stalled_rounds.empty());
   REQUIRE(caught_up);
   CHECK(w.hq.report("S1")["rejected"].empty());
-  CHECK(w.hq.report("S1")["sales"].get<int>() >= sold.load());
+  CHECK(w.hq.report("S1")["sales"].get<int>() >= selling.sold());
   require_hq_holds_journal(w.hq, store);
 }
 

@@ -4,7 +4,6 @@
 // PostgreSQL pass does not run them twice).
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <set>
 #include <thread>
 
@@ -17,33 +16,6 @@ using json = nlohmann::json;
 namespace {
 
 std::string tail(const std::string& log, size_t n = 3000) { return log.size() > n ? log.substr(log.size() - n) : log; }
-
-// A lane per store selling without pause; what it was told is counted.
-class Selling {
- public:
-  explicit Selling(std::vector<test::Store*> stores) {
-    for (test::Store* s : stores) {
-      lanes_.emplace_back([this, s] {
-        while (!stop_) {
-          if (s->sell("PEN-BLUE") > 0) ++sold_;
-        }
-      });
-    }
-  }
-  ~Selling() { stop(); }
-  void stop() {
-    stop_ = true;
-    for (auto& t : lanes_) {
-      if (t.joinable()) t.join();
-    }
-  }
-  int sold() const { return sold_; }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::atomic<int> sold_{0};
-  std::vector<std::thread> lanes_;
-};
 
 // The store has applied HQ's whole down-log once, and HQ holds its whole
 // journal, verified by posd-hq verify against the registered key.
@@ -78,7 +50,7 @@ TEST_CASE("two posd-hq instances on one PostgreSQL, each SIGKILLed and restarted
   test::Store s1(dir, broker, one, "S1"), s2(dir, broker, one, "S2");
   s1.start();
   s2.start();
-  Selling selling({&s1, &s2});
+  test::Selling selling({&s1, &s2});
   int prices = 0;
   for (int round = 0; round < 10; ++round) {
     for (test::Hq* hq : {&one, &two}) {
@@ -110,7 +82,7 @@ TEST_CASE("PostgreSQL crashed and restarted mid-stream: posd-hq recovers without
   test::Store s1(dir, broker, hq, "S1"), s2(dir, broker, hq, "S2");
   s1.start();
   s2.start();
-  Selling selling({&s1, &s2});
+  test::Selling selling({&s1, &s2});
   hq.cli({"price", "--sku", "BREAD", "--price", "201"});
   int before = selling.sold();
   test::wait_until([&] { return selling.sold() >= before + 20; }, 30);

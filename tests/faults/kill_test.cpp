@@ -22,13 +22,9 @@ TEST_CASE("posd SIGKILLed under load from four lanes with the sync link up loses
   INFO("POSD_FAULT_SEED=" << seed);
   std::mt19937_64 rng(seed);
 
-  test::TempDir dir;
-  test::Broker broker{dir};
-  test::Hq hq{dir, broker};
-  broker.start();
-  hq.start();
-  test::Store store(dir, broker, hq, "S1");
-  store.start();
+  test::OnlineStore online;
+  test::Hq& hq = online.hq;
+  test::Store& store = online.store;
 
   test::Ledger ledger;
   test::Lanes lanes;

@@ -64,13 +64,9 @@ TEST_CASE("posd under steady lane traffic and sync keeps memory and descriptors 
   const int every = std::max(1, test::rounds_from_env("POSD_SOAK_SAMPLE", 1));
   const char* csv_path = std::getenv("POSD_SOAK_CSV");
 
-  test::TempDir dir;
-  test::Broker broker{dir};
-  test::Hq hq{dir, broker};
-  broker.start();
-  hq.start();
-  test::Store store(dir, broker, hq, "S1");
-  store.start();
+  test::OnlineStore online;
+  test::Hq& hq = online.hq;
+  test::Store& store = online.store;
 
   test::Ledger ledger;
   test::Lanes lanes;

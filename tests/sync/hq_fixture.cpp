@@ -254,6 +254,13 @@ json Store::status() const {
   return r.json();
 }
 
+OnlineStore::OnlineStore() {
+  broker.start();
+  hq.start();
+  store.start();
+  REQUIRE(wait_until([&] { return store.status()["hq"]["link"] == "up"; }, 20));
+}
+
 Selling::Selling(std::vector<Store*> stores) {
   for (Store* s : stores) {
     lanes_.emplace_back([this, s] {

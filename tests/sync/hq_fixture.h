@@ -116,6 +116,15 @@ class Store {
 
 inline const std::string kStoreToken = "store-lane-token-0123456789";
 
+// A broker, HQ and store S1 running, the store's link up.
+struct OnlineStore {
+  OnlineStore();
+  TempDir dir;
+  Broker broker{dir};
+  Hq hq{dir, broker};
+  Store store{dir, broker, hq, "S1"};
+};
+
 // A lane per store selling PEN-BLUE without pause until stop() (or the end
 // of scope, also when a failed REQUIRE unwinds); the acknowledged sales are
 // counted. A sale cut off because posd was killed is neither.

@@ -47,16 +47,7 @@ struct World {
   test::Hq hq{dir, broker};
 };
 
-// The broker, HQ and store S1 running, the store's link up.
-struct Online : World {
-  test::Store store{dir, broker, hq, "S1"};
-  Online() {
-    broker.start();
-    hq.start();
-    store.start();
-    REQUIRE(test::wait_until([&] { return store.status()["hq"]["link"] == "up"; }, 20));
-  }
-};
+using Online = test::OnlineStore;  // the broker, HQ and store S1 running, the link up
 
 }  // namespace
 

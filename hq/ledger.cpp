@@ -73,18 +73,25 @@ Result<HqLedger> HqLedger::open(const std::string& path) {
   return HqLedger(std::move(*db));
 }
 
-Status HqLedger::register_store(const std::string& store_id, const std::string& pem) {
-  auto key = PublicKey::from_pem(pem);
-  if (!key) return key.status();
+Result<std::string> HqLedger::public_key(const std::string& store_id) {
   auto st = db_.prepare("SELECT public_key FROM hq_store WHERE store_id = ?1");
   if (!st) return st.status();
   st->bind(1, store_id);
   auto row = st->step();
   if (!row) return row.status();
-  if (*row) {
-    if (st->text(0) != key->pem()) return Status::conflict("store " + store_id + " is registered with another key");
+  if (!*row) return Status::not_found("unknown store \"" + store_id + "\"");
+  return st->text(0);
+}
+
+Status HqLedger::register_store(const std::string& store_id, const std::string& pem) {
+  auto key = PublicKey::from_pem(pem);
+  if (!key) return key.status();
+  auto held = public_key(store_id);
+  if (held) {
+    if (*held != key->pem()) return Status::conflict("store " + store_id + " is registered with another key");
     return Status::ok();
   }
+  if (held.status().code() != Status::Code::not_found) return held.status();
   auto ins = db_.prepare("INSERT INTO hq_store(store_id, public_key, acked_seq, last_hash) VALUES (?1, ?2, 0, ?3)");
   if (!ins) return ins.status();
   return ins->bind(1, store_id).bind(2, key->pem()).bind(3, genesis_prev_hash()).run();

@@ -28,6 +28,8 @@ class HqLedger {
 
   Result<uint64_t> acked_seq(const std::string& store_id);
   Result<std::pair<uint64_t, std::string>> acked_head(const std::string& store_id);
+  // The store's registered public key (PEM); not_found for an unknown store.
+  Result<std::string> public_key(const std::string& store_id);
   // Every registered store, by id.
   Result<std::vector<std::string>> stores();
   // {"store_id", "acked_seq", "events", "sales", "sales_total", "rejected": [...]}

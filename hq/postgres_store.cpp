@@ -169,11 +169,9 @@ class PostgresStore final : public HqStore {
         "ON CONFLICT (store_id) DO NOTHING",
         {id, key->pem(), genesis_prev_hash()});
     if (!ins) return ins.status();
-    auto held = conn_.exec("SELECT public_key FROM hq_store WHERE store_id = $1", {id});
+    auto held = public_key(id);
     if (!held) return held.status();
-    if (held->size() != 1 || held->text(0, 0) != key->pem()) {
-      return Status::conflict("store " + id + " is registered with another key");
-    }
+    if (*held != key->pem()) return Status::conflict("store " + id + " is registered with another key");
     return Status::ok();
   }
 

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "storage/journal.h"
 #include "storage/sqlite.h"
 #include "tests/support/postgres.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 using namespace posd;
@@ -206,4 +208,35 @@ TEST_CASE("a lost PostgreSQL connection answers unavailable, commits nothing, an
   REQUIRE(acked);
   CHECK(*acked == 0);  // nothing of the failed batch was kept
   CHECK(hq->receive("S1", batch)->acked_seq == 10);
+}
+
+TEST_CASE("a database argument that is no file and no postgresql:// URL is refused, and no password reaches the message", "[ledger]") {
+  struct Row {
+    std::string db;
+    std::string error;
+  };
+  const std::vector<Row> rows = {
+      {"PostgreSQL://posd:pw-s3cret@db/hq", "--db is neither a file nor a postgresql:// URL (the scheme is lower case)"},
+      {"host=db password=pw-s3cret dbname=hq", "--db is neither a file nor a postgresql:// URL (the scheme is lower case)"},
+      {"postgresql://posd:pw-s3cret%zz@db/hq",
+       "the PostgreSQL URL does not parse (libpq's URL; percent-encode % and spaces)"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.db);
+    auto out = test::run({test::bin("posd-hq"), "report", "--store", "S1", "--db", r.db});
+    CHECK(out.exit_code != 0);
+    CHECK(out.err == "posd-hq: " + r.error + "\n");
+    CHECK(out.err.find("s3cret") == std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(r.db));  // not taken for a SQLite file's name
+  }
+}
+
+TEST_CASE("a value with a NUL character is refused by the PostgreSQL backend, not cut short", "[postgres]") {
+  test::TempDir dir;
+  auto hq = open_hq(test::postgres_url_for(dir.path()));
+  auto last = hq->down_append("S1", {{std::string("price\0x", 7), json{{"sku", "PEN"}, {"price", 5}}}});
+  REQUIRE_FALSE(last);
+  CHECK(last.status().code() == Status::Code::invalid_argument);
+  CHECK(last.status().message() == "a value holds a NUL character");
+  CHECK(*hq->down_head("S1") == 0);
 }

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "tests/support/port.h"
+#include "tests/support/temp_dir.h"
 
 namespace posd::test {
 
@@ -47,6 +48,9 @@ Postgres::Postgres() : port_(unused_port()) {
   auto r = run(as_postgres(dir_, {server_bin("initdb"), "-D", dir_ + "/data", "-A", "trust", "-U", "postgres",
                                   "--no-sync", "-E", "UTF8", "--locale=C"}));
   if (r.exit_code != 0) throw std::runtime_error("initdb failed: " + r.err);
+  // One role must give a password (kPasswordRole); everyone else is trusted.
+  const std::string hba = dir_ + "/data/pg_hba.conf";
+  write_text(hba, "local all " + std::string(kPasswordRole) + " scram-sha-256\n" + read_text(hba));
   start();
 }
 

@@ -3,7 +3,8 @@
 // (PostgreSQL refuses to run as root; the tests run as root), the server run
 // as that user with setpriv (our child, and killed when the test process
 // dies), on a unix socket in its directory only, named for a free port
-// number. Trust authentication: it is reachable only from this machine.
+// number. Trust authentication (but for kPasswordRole): it is reachable
+// only from this machine.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,10 @@ namespace posd::test {
 
 class Postgres {
  public:
+  // The one role that must log in with a password (scram-sha-256); a test
+  // creates it when it needs it.
+  static constexpr const char* kPasswordRole = "hq_password";
+
   Postgres();   // initdb and start; throws when PostgreSQL cannot be had
   ~Postgres();  // SIGKILL, and the directory removed
   Postgres(const Postgres&) = delete;

@@ -240,3 +240,29 @@ TEST_CASE("a value with a NUL character is refused by the PostgreSQL backend, no
   CHECK(last.status().message() == "a value holds a NUL character");
   CHECK(*hq->down_head("S1") == 0);
 }
+
+TEST_CASE("posd-hq takes its database from POSD_HQ_DB and PostgreSQL's password from the systemd credential pgpass", "[postgres]") {
+  test::TempDir dir;
+  const std::string url = test::postgres_url_for(dir.path());
+  const std::string name = url.substr(url.find(":///") + 4, url.find('?') - url.find(":///") - 4);
+  const std::string role = test::Postgres::kPasswordRole;
+  REQUIRE(test::run({"psql", "-X", url, "-c",
+                     "DO $$BEGIN CREATE ROLE " + role + " LOGIN PASSWORD 'pg-cred-s3cret'; "
+                     "EXCEPTION WHEN duplicate_object THEN NULL; END$$; ALTER DATABASE " + name + " OWNER TO " + role})
+              .exit_code == 0);
+  const std::string as_role = url.substr(0, url.find("user=")) + "user=" + role;
+  const std::string hq = test::bin("posd-hq");
+
+  // No password: refused by the server, and nothing secret said.
+  auto without = test::run({"env", "-u", "PGPASSFILE", "-u", "PGPASSWORD", "POSD_HQ_DB=" + as_role, hq, "report", "--store", "S1"});
+  CHECK(without.exit_code == 2);
+  CHECK_THAT(without.err, Catch::StartsWith("posd-hq: cannot connect to PostgreSQL: "));
+
+  // The credential, as systemd hands it over: posd-hq connects (and finds no store S1).
+  test::write_text(dir.file("pgpass"), "*:*:*:" + role + ":pg-cred-s3cret\n");
+  std::filesystem::permissions(dir.file("pgpass"), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto with = test::run({"env", "-u", "PGPASSFILE", "-u", "PGPASSWORD", "POSD_HQ_DB=" + as_role,
+                         "CREDENTIALS_DIRECTORY=" + dir.path(), hq, "report", "--store", "S1"});
+  CHECK(with.err == "posd-hq: unknown store \"S1\"\n");
+  CHECK(with.err.find("s3cret") == std::string::npos);
+}

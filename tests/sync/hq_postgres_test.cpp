@@ -42,7 +42,10 @@ void require_converged(test::Hq& hq, test::Store& store) {
 TEST_CASE("two posd-hq instances on one PostgreSQL, each SIGKILLed and restarted in turn ten times while two stores sell, hold each journal exactly", "[postgres]") {
   test::TempDir dir;
   test::Broker broker{dir};
-  const std::string db = test::postgres_url_for(dir.path());
+  // The URL with a password in its user part (unused: the test server
+  // trusts): it must reach no log.
+  const std::string plain = test::postgres_url_for(dir.path());
+  const std::string db = "postgresql://postgres:pg-user-s3cret@/" + plain.substr(plain.find(":///") + 4);
   test::Hq one{dir, broker, "hq-1", db}, two{dir, broker, "hq-2", db};
   broker.start();
   one.start({"--share-group", "hq"});
@@ -69,6 +72,9 @@ TEST_CASE("two posd-hq instances on one PostgreSQL, each SIGKILLed and restarted
   CHECK(one.report("S1")["rejected"].empty());
   CHECK(one.report("S2")["rejected"].empty());
   CHECK(one.report("S1")["sales"].get<int>() + one.report("S2")["sales"].get<int>() >= selling.sold());
+  CHECK(one.log().find("serving postgresql://postgres@/") != std::string::npos);
+  CHECK(one.log().find("pg-user-s3cret") == std::string::npos);
+  CHECK(two.log().find("pg-user-s3cret") == std::string::npos);
   WARN(selling.sold() << " sales acknowledged, 20 kills, " << prices << " price changes");
 }
 

@@ -32,7 +32,18 @@ class AnchorCheck {
  public:
   explicit AnchorCheck(const std::vector<Anchor>& anchors) : anchors_(anchors) {}
   Status feed(const Event& e) {
-    if (!first_) first_ = e.seq;
+    if (!first_) {
+      first_ = e.seq;
+      // The first event names the hash of the one before it, under its
+      // signature: an anchor there is proven too (a range exported --from).
+      for (const Anchor& a : anchors_) {
+        if (a.seq + 1 == e.seq && a.hash != e.prev_hash) {
+          return Status::corruption("anchor seq " + std::to_string(a.seq) + ": the first event checked (seq " +
+                                    std::to_string(e.seq) + ") follows another event there (prev_hash " + e.prev_hash +
+                                    "): it was rewritten");
+        }
+      }
+    }
     last_ = e.seq;
     for (const Anchor& a : anchors_) {
       if (a.seq == e.seq && a.hash != e.hash) {
@@ -48,9 +59,9 @@ class AnchorCheck {
         return Status::corruption("anchor seq " + std::to_string(a.seq) + ": the journal ends at seq " +
                                   std::to_string(last_) + ", before it: events were removed from its end");
       }
-      if (a.seq < first_) {
+      if (a.seq + 1 < first_) {
         return Status::corruption("anchor seq " + std::to_string(a.seq) + ": before the first event checked (seq " +
-                                  std::to_string(first_) + ")");
+                                  std::to_string(first_) + ") and the one it follows");
       }
     }
     return Status::ok();
@@ -103,12 +114,17 @@ Result<std::pair<uint64_t, uint64_t>> seqs_of_days(sql::Db& db, const std::strin
 }
 
 Result<uint64_t> verify_journal(sql::Db& db, const PublicKey& key, const std::vector<Anchor>& anchors) {
-  // Every row is checked: the chain starts at seq 1, so a row below it is
-  // forged or damaged, never skipped.
+  // Every row is checked: the chain starts at seq 1 with the genesis, so a
+  // row below it is forged or damaged, never skipped, and a table whose
+  // first row is later lost its head.
   auto lowest = db.query_int("SELECT MIN(seq) FROM journal");
   if (!lowest) return lowest.status();
   if (*lowest && **lowest < 1) {
     return Status::corruption("seq " + std::to_string(**lowest) + ": a row below seq 1, where the journal starts");
+  }
+  if (*lowest && **lowest > 1) {
+    return Status::corruption("seq " + std::to_string(**lowest) + ": the journal's first row, but it starts at seq 1 "
+                              "with the genesis: the rows before it were removed");
   }
   ChainVerifier v(key);
   AnchorCheck held(anchors);
@@ -130,10 +146,10 @@ Result<uint64_t> verify_export(std::istream& in, const PublicKey& key, const std
   uint64_t line_no = 0;
   while (std::getline(in, line)) {
     ++line_no;
-    if (line.empty()) continue;
     auto fail = [&](const std::string& why) {
       return Status::corruption("line " + std::to_string(line_no) + ": " + why);
     };
+    if (line.empty()) return fail("an empty line (an export is one event a line, and nothing else)");
     // A line is exactly its event's canonical JSON: one spelling, so that
     // every reader of the file sees what the hash covers.
     auto j = parse_json(line);

@@ -95,6 +95,15 @@ TEST_CASE("a sale: scan, weigh, multibuy, cash with change, receipt, stock, jour
   auto forged = test::run({test::bin("posctl"), "receipt", "verify", altered, "--pubkey", node.db_path() + ".pub"});
   CHECK(forged.exit_code == 1);
   CHECK(forged.out == "bad: the signature is not the store key's: the receipt was altered, or it is another store's\n");
+  // Typed in as printed, in 40-column lines, it verifies; a code spelt another way is bad (exit 1).
+  std::string as_printed;
+  for (size_t at = 0; at < code.size(); at += 40) as_printed += code.substr(at, 40) + "\n";
+  CHECK(test::run({test::bin("posctl"), "receipt", "verify", as_printed, "--pubkey", node.db_path() + ".pub"}).exit_code == 0);
+  std::string upper = code;
+  for (size_t at = upper.rfind(':') + 1; at < upper.size(); ++at) upper[at] = static_cast<char>(std::toupper(upper[at]));
+  auto shouting = test::run({test::bin("posctl"), "receipt", "verify", upper, "--pubkey", node.db_path() + ".pub"});
+  CHECK(shouting.exit_code == 1);
+  CHECK_THAT(shouting.out, Catch::StartsWith("bad: "));
   auto receipt = lane.get("/v1/sales/1/receipt");
   REQUIRE(receipt.status == 200);
   CHECK_THAT(receipt.headers["content-type"], Catch::StartsWith("text/plain"));

@@ -122,6 +122,15 @@ TEST_CASE("a range exported with its signed manifest proves itself whole, and a 
   edited["count"] = 4;
   auto forged = verify(last_cut, edited.dump());
   CHECK(forged.out == "bad manifest: its signature is not the store key's: it was altered\n");
+  // A manifest that is not exactly one is a bad manifest (exit 1), not a failure to run.
+  auto twice = verify(exp.out, "{\"count\":4," + text.substr(text.find('{') + 1));
+  CHECK(twice.exit_code == 1);
+  CHECK(twice.out == "bad manifest: duplicate key \"count\"\n");
+  json extra = manifest;
+  extra["note"] = "x";
+  auto more = verify(exp.out, extra.dump());
+  CHECK(more.exit_code == 1);
+  CHECK(more.out == "bad manifest: a manifest holds its fields and no other\n");
 
   // By business day: every event of today.
   const std::string today = json::parse(exp.out.substr(0, exp.out.find('\n')))["business_day"];

@@ -90,6 +90,38 @@ TEST_CASE("a forged row below seq 1 is caught, and the schema refuses one", "[ta
   CHECK(t.verify().message() == "seq -1: a row below seq 1, where the journal starts");
 }
 
+TEST_CASE("a journal whose first rows were removed fails verify --db: it starts at seq 1 with the genesis", "[tamper]") {
+  // The rest still chains: each event names the one before it, and the
+  // first left is taken as given only in an export (its manifest proves it).
+  Tampered t;
+  t.behind_the_back("DELETE FROM journal WHERE seq <= 4");
+  CHECK(t.verify().message() ==
+        "seq 5: the journal's first row, but it starts at seq 1 with the genesis: the rows before it were removed");
+}
+
+TEST_CASE("an anchor just before an export's first line is proven by its prev_hash, and one further before is not checked", "[tamper]") {
+  Tampered t;
+  auto db = sql::Db::open(t.path);
+  std::vector<Event> all;
+  REQUIRE(scan_journal(*db, 1, [&](const Event& e) {
+    all.push_back(e);
+    return Status::ok();
+  }));
+  auto pub = PublicKey::load(t.path + ".pub");
+  REQUIRE(pub);
+  auto verify_from_5 = [&](const Anchor& a) {
+    std::stringstream part;
+    REQUIRE(*export_journal(*db, 5, part) == 6);
+    return verify_export(part, *pub, {a});
+  };
+  CHECK(*verify_from_5(Anchor{4, all[3].hash}) == 6);
+  CHECK(verify_from_5(Anchor{4, all[2].hash}).status().message() ==
+        "anchor seq 4: the first event checked (seq 5) follows another event there (prev_hash " + all[3].hash +
+            "): it was rewritten");
+  CHECK_THAT(verify_from_5(Anchor{3, all[2].hash}).status().message(),
+             Catch::StartsWith("anchor seq 3: before the first event checked (seq 5)"));
+}
+
 TEST_CASE("a stored payload is its canonical text, byte for byte", "[tamper]") {
   // A first-wins reader (SQLite's json_extract) would see 553 where the hash
   // covers 600: the stored bytes, not a parse of them, are what is checked.
@@ -160,6 +192,12 @@ TEST_CASE("an export verifies elsewhere with only the public key", "[tamper]") {
     text.replace(at, 11, "\"total\":701");
     std::istringstream in(text);
     CHECK(verify_export(in, *pub).status().message() == "seq 9: hash mismatch");
+  }
+  SECTION("an empty line is refused: an export is one event a line, and nothing else") {
+    std::string text = out.str();
+    text.insert(text.find('\n') + 1, "\n");
+    std::istringstream in(text);
+    CHECK(verify_export(in, *pub).status().message() == "line 2: an empty line (an export is one event a line, and nothing else)");
   }
   SECTION("a line that is not an event") {
     std::istringstream in(out.str() + "{\"seq\": \"eleven\"}\n");

@@ -28,10 +28,32 @@ Result<HqDownLog> HqDownLog::open(sql::Db& db) {
   return HqDownLog(db);
 }
 
+Status HqDownLog::add_heads() {
+  return db_->exec(
+      "ALTER TABLE hq_down_ack ADD COLUMN head INTEGER NOT NULL DEFAULT 0;"
+      "INSERT INTO hq_down_ack(store_id, acked) SELECT DISTINCT store_id, 0 FROM hq_down WHERE true "
+      "ON CONFLICT(store_id) DO NOTHING;"
+      "UPDATE hq_down_ack SET head = (SELECT IFNULL(MAX(hq_seq), 0) FROM hq_down d WHERE d.store_id = hq_down_ack.store_id);");
+}
+
 Result<uint64_t> HqDownLog::head(const std::string& store_id) {
-  auto v = db_->query_int("SELECT IFNULL(MAX(hq_seq), 0) FROM hq_down WHERE store_id = ?1", store_id);
+  auto v = db_->query_int("SELECT head FROM hq_down_ack WHERE store_id = ?1", store_id);
   if (!v) return v.status();
   return static_cast<uint64_t>(v->value_or(0));
+}
+
+Result<std::map<std::string, uint64_t>> HqDownLog::heads() {
+  auto st = db_->cached("SELECT store_id, head FROM hq_down_ack WHERE head > 0");
+  if (!st) return st.status();
+  std::map<std::string, uint64_t> out;
+  for (;;) {
+    auto row = (*st)->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    out[(*st)->text(0)] = static_cast<uint64_t>((*st)->int64(1));
+  }
+  (*st)->reset();
+  return out;
 }
 
 Result<uint64_t> HqDownLog::acked(const std::string& store_id) {
@@ -54,6 +76,10 @@ Result<uint64_t> HqDownLog::append(const std::string& store_id, const std::vecto
       return s;
     }
   }
+  auto moved = db_->cached(
+      "INSERT INTO hq_down_ack(store_id, acked, head) VALUES (?1, 0, ?2) ON CONFLICT(store_id) DO UPDATE SET head = ?2");
+  if (!moved) return moved.status();
+  if (Status s = (*moved)->bind(1, store_id).bind(2, static_cast<int64_t>(seq)).run(); !s) return s;
   if (Status s = txn.commit(); !s) return s;
   return seq;
 }
@@ -80,8 +106,7 @@ Status HqDownLog::ack(const std::string& store_id, uint64_t seq) {
                                     " beyond the down-log's last " + std::to_string(*last));
   }
   auto st = db_->cached(
-      "INSERT INTO hq_down_ack(store_id, acked) VALUES (?1, ?2) "
-      "ON CONFLICT(store_id) DO UPDATE SET acked = MAX(acked, ?2)");
+      "UPDATE hq_down_ack SET acked = MAX(acked, ?2) WHERE store_id = ?1");
   if (!st) return st.status();
   return (*st)->bind(1, store_id).bind(2, static_cast<int64_t>(seq)).run();
 }

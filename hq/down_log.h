@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ class HqDownLog {
   // Up to `limit` entries from hq_seq `first` on.
   Result<std::vector<sync::DownEntry>> read(const std::string& store_id, uint64_t first, size_t limit);
   Result<uint64_t> head(const std::string& store_id);
+  // Every store's last hq_seq, stores with an empty down-log left out.
+  Result<std::map<std::string, uint64_t>> heads();
+  // Schema version 2: the head column beside each store's ack, filled in.
+  Status add_heads();
   Result<uint64_t> acked(const std::string& store_id);
   // Records the store's cumulative ack; an ack beyond the head is refused.
   Status ack(const std::string& store_id, uint64_t seq);

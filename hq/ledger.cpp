@@ -107,7 +107,7 @@ namespace {
 // write lock, which serialises every store (a process is one writer anyway).
 class SqliteLedgerTxn final : public LedgerTxn {
  public:
-  explicit SqliteLedgerTxn(sql::Db& db) : db_(db), txn_(db) {}
+  explicit SqliteLedgerTxn(sql::Db& db, std::string savepoint = {}) : db_(db), txn_(db, std::move(savepoint)) {}
   const Status& status() const { return txn_.status(); }
 
   Result<std::optional<StoreHead>> lock_store(const std::string& store_id) override {
@@ -167,6 +167,20 @@ Result<Received> HqLedger::receive(const std::string& topic_store_id, const sync
     return txn;
   };
   return receive_batch(begin, topic_store_id, batch);
+}
+
+std::vector<Result<Received>> HqLedger::receive_group(const std::vector<Arrived>& arrived) {
+  auto begin_group = [this]() -> Result<std::unique_ptr<sql::Txn>> {
+    auto txn = std::make_unique<sql::Txn>(db_);
+    if (!txn->status()) return txn->status();
+    return txn;
+  };
+  auto begin = [this](const char* savepoint) -> Result<std::unique_ptr<SqliteLedgerTxn>> {
+    auto txn = std::make_unique<SqliteLedgerTxn>(db_, savepoint);
+    if (!txn->status()) return txn->status();
+    return txn;
+  };
+  return hq::receive_group(begin_group, begin, arrived);
 }
 
 Result<std::vector<Event>> HqLedger::events(const std::string& store_id, uint64_t after, size_t limit) {

@@ -21,6 +21,8 @@ class HqLedger {
   Status register_store(const std::string& store_id, const std::string& public_key_pem);
   // Checks and stores a batch that arrived on `topic_store_id`'s topic.
   Result<Received> receive(const std::string& topic_store_id, const sync::JournalBatch& batch);
+  // Batches that arrived together, in one transaction (hq/store.h).
+  std::vector<Result<Received>> receive_group(const std::vector<Arrived>& arrived);
   // Records a payload that could not even be decoded.
   Status reject(const std::string& topic_store_id, const std::string& reason);
   // Records a tampering alarm: the store's journal contradicts what HQ holds.

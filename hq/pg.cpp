@@ -144,19 +144,21 @@ Status Conn::script(const std::string& sql) {
   return Status::ok();
 }
 
-Txn::Txn(Conn& conn) : conn_(conn) {
-  status_ = conn_.script("BEGIN");
+Txn::Txn(Conn& conn, std::string savepoint) : conn_(conn), savepoint_(std::move(savepoint)) {
+  status_ = conn_.script(savepoint_.empty() ? "BEGIN" : "SAVEPOINT " + savepoint_);
   open_ = status_.is_ok();
 }
 
 Txn::~Txn() {
   // A transaction whose connection was lost died with it.
-  if (open_ && !conn_.lost()) (void)conn_.script("ROLLBACK");
+  if (!open_ || conn_.lost()) return;
+  (void)conn_.script(savepoint_.empty() ? "ROLLBACK" : "ROLLBACK TO " + savepoint_ + "; RELEASE " + savepoint_);
 }
 
 Status Txn::commit() {
   if (!open_) return status_.is_ok() ? Status::invalid_argument("the transaction is over") : status_;
   open_ = false;
+  if (!savepoint_.empty()) return conn_.script("RELEASE " + savepoint_);
   // COMMIT of a transaction that failed answers "ROLLBACK", not an error.
   auto r = conn_.exec("COMMIT");
   if (!r) return r.status();

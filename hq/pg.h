@@ -62,10 +62,12 @@ class Conn {
   std::string where_;
 };
 
-// BEGIN … COMMIT on `conn`; ROLLBACK when destroyed uncommitted.
+// BEGIN … COMMIT on `conn`; ROLLBACK when destroyed uncommitted. With a
+// savepoint name, a part of the transaction already open: SAVEPOINT, RELEASE
+// at commit(), ROLLBACK TO (then RELEASE) when destroyed before.
 class Txn {
  public:
-  explicit Txn(Conn& conn);
+  explicit Txn(Conn& conn, std::string savepoint = {});
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
   ~Txn();
@@ -74,6 +76,7 @@ class Txn {
 
  private:
   Conn& conn_;
+  std::string savepoint_;
   Status status_;
   bool open_ = false;
 };

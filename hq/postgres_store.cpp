@@ -4,7 +4,11 @@
 // store's batches in turn and different stores never wait for each other;
 // a down-log append locks the store's hq_down_ack row the same way, which
 // keeps hq_seq gap-free. docs/hq-operations.md.
+#include <algorithm>
+#include <array>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "hq/pg.h"
@@ -74,6 +78,13 @@ CREATE TABLE hq_down_ack (
   acked    bigint NOT NULL
 );
 )sql"},
+    // Each store's last hq_seq beside its ack, kept by every append: the
+    // serving loop reads all heads in one query instead of one per store.
+    {2, R"sql(
+ALTER TABLE hq_down_ack ADD COLUMN head bigint NOT NULL DEFAULT 0;
+INSERT INTO hq_down_ack (store_id, acked) SELECT DISTINCT store_id, 0 FROM hq_down ON CONFLICT (store_id) DO NOTHING;
+UPDATE hq_down_ack a SET head = (SELECT COALESCE(MAX(hq_seq), 0) FROM hq_down d WHERE d.store_id = a.store_id);
+)sql"},
 };
 
 constexpr int64_t kMigrationLock = 0x706f73642d6871;  // "posd-hq"
@@ -94,7 +105,7 @@ Status record_alarm(pg::Conn& conn, const std::string& store_id, uint64_t seq, c
 
 class PgLedgerTxn final : public LedgerTxn {
  public:
-  explicit PgLedgerTxn(pg::Conn& conn) : conn_(conn), txn_(conn) {}
+  explicit PgLedgerTxn(pg::Conn& conn, std::string savepoint = {}) : conn_(conn), txn_(conn, std::move(savepoint)) {}
   const Status& status() const { return txn_.status(); }
 
   Result<std::optional<StoreHead>> lock_store(const std::string& store_id) override {
@@ -106,18 +117,20 @@ class PgLedgerTxn final : public LedgerTxn {
     return head;
   }
   Result<std::string> held_hash(const std::string& store_id, uint64_t seq) override {
+    if (Status s = flush(); !s) return s;
     auto r = conn_.exec("SELECT hash FROM hq_event WHERE store_id = $1 AND seq = $2", {store_id, num(seq)});
     if (!r) return r.status();
     return r->size() == 1 ? r->text(0, 0) : std::string();
   }
+  // Rows wait here and go in one multi-row INSERT before the head moves (or
+  // a held hash is read): one round trip for a batch, not one per event.
   Status insert(const std::string& store_id, const Event& e) override {
-    return conn_
-        .exec("INSERT INTO hq_event (store_id, seq, ts, business_day, type, payload, prev_hash, hash, signature) "
-              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-              {store_id, num(e.seq), e.ts, e.business_day, e.type, e.payload.dump(), e.prev_hash, e.hash, e.signature})
-        .status();
+    pending_.push_back({store_id, num(e.seq), e.ts, e.business_day, e.type, e.payload.dump(), e.prev_hash, e.hash,
+                        e.signature});
+    return Status::ok();
   }
   Status move_head(const std::string& store_id, uint64_t acked_seq, const std::string& last_hash) override {
+    if (Status s = flush(); !s) return s;
     return conn_.exec("UPDATE hq_store SET acked_seq = $2, last_hash = $3 WHERE store_id = $1",
                       {store_id, num(acked_seq), last_hash}).status();
   }
@@ -127,11 +140,42 @@ class PgLedgerTxn final : public LedgerTxn {
   Status record_alarm(const std::string& store_id, uint64_t seq, const std::string& reason) override {
     return hq::record_alarm(conn_, store_id, seq, reason);
   }
-  Status commit() override { return txn_.commit(); }
+  Status commit() override {
+    if (Status s = flush(); !s) return s;
+    return txn_.commit();
+  }
 
  private:
+  static constexpr size_t kColumns = 9;
+  static constexpr size_t kRowsPerInsert = 1000;  // PostgreSQL takes at most 65,535 parameters
+
+  Status flush() {
+    for (size_t from = 0; from < pending_.size(); from += kRowsPerInsert) {
+      const size_t to = std::min(pending_.size(), from + kRowsPerInsert);
+      std::string sql =
+          "INSERT INTO hq_event (store_id, seq, ts, business_day, type, payload, prev_hash, hash, signature) VALUES ";
+      std::vector<Param> params;
+      params.reserve((to - from) * kColumns);
+      for (size_t r = from; r < to; ++r) {
+        sql += r == from ? "(" : ", (";
+        for (size_t c = 0; c < kColumns; ++c) {
+          params.push_back(std::move(pending_[r][c]));
+          sql += (c ? ", $" : "$") + std::to_string(params.size());
+        }
+        sql += ")";
+      }
+      if (auto r = conn_.exec(sql, params); !r) {
+        pending_.clear();
+        return r.status();
+      }
+    }
+    pending_.clear();
+    return Status::ok();
+  }
+
   pg::Conn& conn_;
   pg::Txn txn_;
+  std::vector<std::array<std::string, kColumns>> pending_;
 };
 
 class PostgresStore final : public HqStore {
@@ -199,6 +243,20 @@ class PostgresStore final : public HqStore {
     return receive_batch(begin, id, batch);
   }
 
+  std::vector<Result<Received>> receive_group(const std::vector<Arrived>& arrived) override {
+    auto begin_group = [this]() -> Result<std::unique_ptr<pg::Txn>> {
+      auto txn = std::make_unique<pg::Txn>(conn_);
+      if (!txn->status()) return txn->status();
+      return txn;
+    };
+    auto begin = [this](const char* savepoint) -> Result<std::unique_ptr<PgLedgerTxn>> {
+      auto txn = std::make_unique<PgLedgerTxn>(conn_, savepoint);
+      if (!txn->status()) return txn->status();
+      return txn;
+    };
+    return hq::receive_group(begin_group, begin, arrived);
+  }
+
   Status reject(const std::string& id, const std::string& reason) override { return record_rejection(conn_, id, reason); }
   Status alarm(const std::string& id, uint64_t seq, const std::string& reason) override {
     return record_alarm(conn_, id, seq, reason);
@@ -222,9 +280,16 @@ class PostgresStore final : public HqStore {
   Result<uint64_t> down_append(const std::string& id, const DownEntries& entries) override;
   Result<std::vector<sync::DownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override;
   Result<uint64_t> down_head(const std::string& id) override {
-    auto r = conn_.exec("SELECT COALESCE(MAX(hq_seq), 0) FROM hq_down WHERE store_id = $1", {id});
+    auto r = conn_.exec("SELECT head FROM hq_down_ack WHERE store_id = $1", {id});
     if (!r) return r.status();
-    return static_cast<uint64_t>(r->int64(0, 0));
+    return r->size() == 1 ? static_cast<uint64_t>(r->int64(0, 0)) : 0;
+  }
+  Result<std::map<std::string, uint64_t>> down_heads() override {
+    auto r = conn_.exec("SELECT store_id, head FROM hq_down_ack WHERE head > 0");
+    if (!r) return r.status();
+    std::map<std::string, uint64_t> out;
+    for (int i = 0; i < r->size(); ++i) out[r->text(i, 0)] = static_cast<uint64_t>(r->int64(i, 1));
+    return out;
   }
   Result<uint64_t> down_acked(const std::string& id) override {
     auto r = conn_.exec("SELECT acked FROM hq_down_ack WHERE store_id = $1", {id});
@@ -312,6 +377,9 @@ Result<uint64_t> PostgresStore::down_append(const std::string& id, const DownEnt
     auto ins = conn_.exec("INSERT INTO hq_down (store_id, hq_seq, kind, body, at) VALUES ($1, $2, $3, $4, $5)",
                           {id, num(++seq), kind, body.dump(), at});
     if (!ins) return ins.status();
+  }
+  if (auto moved = conn_.exec("UPDATE hq_down_ack SET head = $2 WHERE store_id = $1", {id, num(seq)}); !moved) {
+    return moved.status();
   }
   if (Status s = txn.commit(); !s) return s;
   return seq;

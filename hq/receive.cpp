@@ -34,6 +34,7 @@ Result<Received> receive_once(LedgerTxn& txn, const std::string& topic_store_id,
     if (Status s = txn.record_rejection(topic_store_id, reason); !s) return s;
     return keep();
   };
+  out.unknown_store = !*head;
   if (!*head) return refuse("unknown store \"" + topic_store_id + "\"");
   auto key = PublicKey::from_pem((*head)->public_key_pem);
   out.acked_seq = (*head)->acked_seq;

@@ -6,9 +6,11 @@
 // store re-sends). Only a batch sealed by a verified signature is kept.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hq/store.h"
 #include "storage/event.h"
@@ -44,6 +46,13 @@ class LedgerTxn {
 template <typename Begin>
 Result<Received> receive_batch(Begin begin, const std::string& topic_store_id, const sync::JournalBatch& batch);
 
+// Group commit: `begin_group()` opens the transaction of every batch in
+// `arrived`, `begin(name)` a savepoint inside it for one pass over one batch.
+// The batches are taken in store order (stable), so instances that lock
+// stores' rows in one transaction never wait on each other in a circle.
+template <typename BeginGroup, typename Begin>
+std::vector<Result<Received>> receive_group(BeginGroup begin_group, Begin begin, const std::vector<Arrived>& arrived);
+
 // One pass in `txn` (see receive_batch); `sealed` false: nothing was kept.
 Result<Received> receive_once(LedgerTxn& txn, const std::string& topic_store_id, const sync::JournalBatch& batch,
                               bool every_signature, bool& sealed);
@@ -58,6 +67,23 @@ Result<Received> receive_batch(Begin begin, const std::string& topic_store_id, c
     if (!r || sealed) return r;
   }
   return Status::corruption("a batch verified event by event was not sealed");  // receive_once never does this
+}
+
+template <typename BeginGroup, typename Begin>
+std::vector<Result<Received>> receive_group(BeginGroup begin_group, Begin begin, const std::vector<Arrived>& arrived) {
+  auto fail_all = [&](const Status& s) { return std::vector<Result<Received>>(arrived.size(), Result<Received>(s)); };
+  auto group = begin_group();
+  if (!group) return fail_all(group.status());
+  std::vector<size_t> order(arrived.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return arrived[a].topic_store_id < arrived[b].topic_store_id; });
+  std::vector<Result<Received>> out(arrived.size(), Result<Received>(Status::unavailable("not taken")));
+  for (size_t i : order) {
+    out[i] = receive_batch([&] { return begin("batch"); }, arrived[i].topic_store_id, arrived[i].batch);
+  }
+  if (Status s = (*group)->commit(); !s) return fail_all(s);
+  return out;
 }
 
 }  // namespace posd::hq

@@ -1,5 +1,9 @@
 #include "hq/serve.h"
 
+#include <boost/asio/post.hpp>
+
+#include <optional>
+
 #include "base/log.h"
 #include "sync/send_window.h"
 #include "sync/ticker.h"
@@ -27,6 +31,9 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
   std::unique_ptr<Link> link;
   std::map<std::string, Peer> peers;
   bool running = false;
+  static constexpr size_t kGroupBatches = 256;  // batches in one transaction, at most
+  std::vector<Arrived> arrived;                 // batches waiting for the next group commit
+  bool store_posted = false;
 
   Topics topics(const std::string& store_id) const { return Topics{options.prefix, store_id}; }
 
@@ -56,15 +63,24 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     if (link) link->stop();
   }
 
-  // Every options.tick: resend to stalled peers, send what is new.
+  // Every options.tick: resend to stalled peers, send what is new. Every
+  // store's head in one read (other processes append to the down-logs).
   void tick() {
+    if (!link->up()) return;
+    std::optional<std::map<std::string, uint64_t>> heads;
     for (auto& [store_id, p] : peers) {
       if (!p.online) continue;
+      if (!heads) {
+        auto read = store->down_heads();
+        if (!read) return;  // the database is away; the next tick tries again
+        heads.emplace(std::move(*read));
+      }
       if (p.window.rewind_if_stalled(SendWindow::Clock::now(), options.resend_after)) {
         logger->info("{}: no down_ack for {} ms; sending again from hq_seq {}", store_id, options.resend_after.count(),
                      p.window.next());
       }
-      send_down(store_id, p);
+      auto head = heads->find(store_id);
+      if (head != heads->end()) send_down(store_id, p, head->second);
     }
   }
 
@@ -103,15 +119,41 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     }
   }
 
+  // Group commit: a batch waits for the handlers already queued on the loop
+  // (what arrived while the last commit ran), then they are all stored in
+  // one transaction and acked after its commit. Alone, a batch waits for nothing.
   void journal(const std::string& store_id, const JournalBatch& batch) {
-    auto r = store->receive(store_id, batch);
-    if (!r) {
-      logger->error("{}: cannot store a batch: {}", store_id, r.status().message());
-      return;
+    arrived.push_back(Arrived{store_id, batch});
+    if (store_posted) return;
+    store_posted = true;
+    asio::post(io, [weak = weak_from_this()] { if (auto s = weak.lock()) s->store_arrived(); });
+  }
+
+  void store_arrived() {
+    store_posted = false;
+    std::vector<Arrived> group;
+    if (arrived.size() <= kGroupBatches) {
+      group.swap(arrived);
+    } else {
+      group.assign(std::make_move_iterator(arrived.begin()), std::make_move_iterator(arrived.begin() + kGroupBatches));
+      arrived.erase(arrived.begin(), arrived.begin() + kGroupBatches);
+      store_posted = true;
+      asio::post(io, [weak = weak_from_this()] { if (auto s = weak.lock()) s->store_arrived(); });
     }
-    if (!r->rejected.empty()) logger->warn("{}: rejected a batch: {}", store_id, r->rejected);
-    if (!store->acked_seq(store_id)) return;  // an unknown store gets no answer
-    link->publish(topics(store_id).down_ack(), encode(Ack{store_id, "journal_ack", r->acked_seq, r->acked_seq ? r->acked_hash : ""}));
+    auto results = store->receive_group(group);
+    for (size_t i = 0; i < group.size(); ++i) {
+      const std::string& store_id = group[i].topic_store_id;
+      const auto& r = results[i];
+      if (!r) {
+        // Nothing acked: the store sends again when no ack comes.
+        logger->error("{}: cannot store a batch: {}", store_id, r.status().message());
+        continue;
+      }
+      if (!r->rejected.empty()) logger->warn("{}: rejected a batch: {}", store_id, r->rejected);
+      if (r->unknown_store) continue;  // an unknown store gets no answer
+      link->publish(topics(store_id).down_ack(),
+                    encode(Ack{store_id, "journal_ack", r->acked_seq, r->acked_seq ? r->acked_hash : ""}));
+    }
   }
 
   void store_hello(const std::string& store_id, const Hello& hello) {
@@ -174,8 +216,11 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
   void send_down(const std::string& store_id, Peer& p) {
     if (!link->up()) return;
     auto head = store->down_head(store_id);
-    if (!head) return;
-    while (p.window.room() > 0 && p.window.next() <= *head) {
+    if (head) send_down(store_id, p, *head);
+  }
+
+  void send_down(const std::string& store_id, Peer& p, uint64_t head) {
+    while (p.window.room() > 0 && p.window.next() <= head) {
       auto entries = store->down_read(store_id, p.window.next(), std::min<uint64_t>(p.window.room(), 64));
       if (!entries || entries->empty()) return;
       for (const DownEntry& e : *entries) {

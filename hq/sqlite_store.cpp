@@ -20,12 +20,16 @@ class SqliteStore final : public HqStore {
     return Status::ok();
   }
 
+  sql::Db& db() { return ledger_.db(); }
   Status set_version(int64_t v) { return ledger_.db().exec("PRAGMA user_version = " + std::to_string(v)); }
 
   Status register_store(const std::string& id, const std::string& pem) override { return ledger_.register_store(id, pem); }
   Result<std::vector<std::string>> stores() override { return ledger_.stores(); }
   Result<std::string> public_key(const std::string& id) override { return ledger_.public_key(id); }
   Result<Received> receive(const std::string& id, const sync::JournalBatch& b) override { return ledger_.receive(id, b); }
+  std::vector<Result<Received>> receive_group(const std::vector<Arrived>& arrived) override {
+    return ledger_.receive_group(arrived);
+  }
   Status reject(const std::string& id, const std::string& reason) override { return ledger_.reject(id, reason); }
   Status alarm(const std::string& id, uint64_t seq, const std::string& reason) override {
     return ledger_.alarm(id, seq, reason);
@@ -50,6 +54,8 @@ class SqliteStore final : public HqStore {
     return down_->read(id, first, limit);
   }
   Result<uint64_t> down_head(const std::string& id) override { return down_->head(id); }
+  Result<std::map<std::string, uint64_t>> down_heads() override { return down_->heads(); }
+  Status migrate_to_2() { return down_->add_heads(); }
   Result<uint64_t> down_acked(const std::string& id) override { return down_->acked(id); }
   Status down_ack(const std::string& id, uint64_t seq) override { return down_->ack(id, seq); }
 
@@ -61,8 +67,9 @@ class SqliteStore final : public HqStore {
 }  // namespace
 
 // Version 1 is the tables of the ledger and the down-log, made with IF NOT
-// EXISTS, so that a file from before versions existed (0) takes it as is.
-constexpr int64_t kSchemaVersion = 1;
+// EXISTS, so that a file from before versions existed (0) takes it as is;
+// version 2 adds each store's down-log head beside its ack.
+constexpr int64_t kSchemaVersion = 2;
 
 Result<std::unique_ptr<HqStore>> open_sqlite_store(const std::string& path) {
   auto ledger = HqLedger::open(path);
@@ -76,7 +83,13 @@ Result<std::unique_ptr<HqStore>> open_sqlite_store(const std::string& path) {
   auto store = std::make_unique<SqliteStore>(std::move(*ledger));
   if (Status s = store->open_down_log(); !s) return s;
   if (version->value_or(0) < kSchemaVersion) {
+    sql::Txn txn(store->db());
+    if (!txn.status()) return txn.status();
+    if (version->value_or(0) < 2) {
+      if (Status s = store->migrate_to_2(); !s) return s;
+    }
     if (Status s = store->set_version(kSchemaVersion); !s) return s;
+    if (Status s = txn.commit(); !s) return s;
   }
   return std::unique_ptr<HqStore>(std::move(store));
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -26,6 +27,13 @@ struct Received {
   size_t stored = 0;       // events new to HQ in this batch
   size_t duplicates = 0;
   std::string rejected;    // the reason, when the batch stopped at a bad event
+  bool unknown_store = false;  // no store of that id is registered: it gets no answer
+};
+
+// A batch as it arrived, on `topic_store_id`'s topic.
+struct Arrived {
+  std::string topic_store_id;
+  sync::JournalBatch batch;
 };
 
 using DownEntries = std::vector<std::pair<std::string, nlohmann::json>>;  // (kind, body)
@@ -46,6 +54,11 @@ class HqStore {
   // is rejected, the next seq must continue the chain and bear the store's
   // signature, a gap stops the batch. Every rejection is recorded.
   virtual Result<Received> receive(const std::string& topic_store_id, const sync::JournalBatch& batch) = 0;
+  // Group commit: takes batches that arrived together, from any stores, each
+  // as receive() would, in one transaction (one commit, one fsync) and
+  // answers each in the order given. Nothing is answered before that commit;
+  // when it fails, every answer is the failure.
+  virtual std::vector<Result<Received>> receive_group(const std::vector<Arrived>& arrived) = 0;
   // Records a payload that could not even be decoded.
   virtual Status reject(const std::string& store_id, const std::string& reason) = 0;
   // Records a tampering alarm, distinct from a transport fault: the store's
@@ -69,6 +82,9 @@ class HqStore {
   // Up to `limit` entries from hq_seq `first` on.
   virtual Result<std::vector<sync::DownEntry>> down_read(const std::string& store_id, uint64_t first, size_t limit) = 0;
   virtual Result<uint64_t> down_head(const std::string& store_id) = 0;
+  // Every store's last hq_seq (stores with an empty down-log left out), in
+  // one read: what the serving loop polls for entries other processes appended.
+  virtual Result<std::map<std::string, uint64_t>> down_heads() = 0;
   virtual Result<uint64_t> down_acked(const std::string& store_id) = 0;
   // Records the store's cumulative ack; an ack beyond the head is refused.
   virtual Status down_ack(const std::string& store_id, uint64_t seq) = 0;

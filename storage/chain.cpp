@@ -10,6 +10,11 @@ Status bad(uint64_t seq, const std::string& why) {
 }
 }  // namespace
 
+void seal(Event& e, const StoreKey& key) {
+  e.hash = chain_hash(e);
+  e.signature = to_hex(key.sign(*from_hex(e.hash)));
+}
+
 Status ChainVerifier::check_signature(const Event& e) const {
   auto hash = from_hex(e.hash);
   auto sig = from_hex(e.signature);

@@ -13,6 +13,10 @@
 
 namespace posd {
 
+// Makes `e` (its prev_hash and content set) a link of the chain: its hash,
+// and `key`'s signature of that hash. The journal seals every event so.
+void seal(Event& e, const StoreKey& key);
+
 class ChainVerifier {
  public:
   explicit ChainVerifier(PublicKey key) : key_(std::move(key)) {}

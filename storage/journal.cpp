@@ -8,6 +8,7 @@
 #include "base/digest.h"
 #include "base/json_text.h"
 #include "base/log.h"
+#include "storage/chain.h"
 #include "storage/chain_check.h"
 #include "storage/schema.h"
 
@@ -393,8 +394,7 @@ Status Journal::apply(Write& w, const std::string& ts, const std::string& day) {
     e.type = std::move(entry.type);
     e.payload = std::move(entry.payload);
     e.prev_hash = head_hash_;
-    e.hash = chain_hash(e);
-    e.signature = to_hex(key_.sign(*from_hex(e.hash)));
+    seal(e, key_);
     auto insert = db_.cached(kInsert);
     if (!insert) return undo(insert.status());
     (*insert)->bind(1, static_cast<int64_t>(e.seq)).bind(2, e.ts).bind(3, e.business_day)

@@ -193,18 +193,23 @@ std::string Stmt::text(int col) const {
 
 bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
-Txn::Txn(Db& db) : db_(db) {
-  status_ = db_.exec("BEGIN IMMEDIATE");
+Txn::Txn(Db& db, std::string savepoint) : db_(db), savepoint_(std::move(savepoint)) {
+  status_ = db_.exec(savepoint_.empty() ? "BEGIN IMMEDIATE" : "SAVEPOINT " + savepoint_);
   open_ = status_.is_ok();
 }
 
 Txn::~Txn() {
-  if (open_) db_.exec("ROLLBACK");
+  if (!open_) return;
+  if (savepoint_.empty()) {
+    db_.exec("ROLLBACK");
+  } else if (db_.exec("ROLLBACK TO " + savepoint_)) {
+    db_.exec("RELEASE " + savepoint_);
+  }
 }
 
 Status Txn::commit() {
   if (!open_) return status_.is_ok() ? Status::unavailable("transaction already ended") : status_;
-  Status s = db_.exec("COMMIT");
+  Status s = db_.exec(savepoint_.empty() ? "COMMIT" : "RELEASE " + savepoint_);
   if (s) open_ = false;
   return s;
 }

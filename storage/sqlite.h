@@ -113,10 +113,12 @@ class CachedStmt {
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran.
+// With a savepoint name, a part of the transaction already open: SAVEPOINT,
+// RELEASE at commit(), and ROLLBACK TO (then RELEASE) when destroyed before.
 class Txn {
  public:
   // Check status() before use: BEGIN can fail (busy, disk).
-  explicit Txn(Db& db);
+  explicit Txn(Db& db, std::string savepoint = {});
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
   ~Txn();
@@ -126,6 +128,7 @@ class Txn {
 
  private:
   Db& db_;
+  std::string savepoint_;
   Status status_;
   bool open_ = false;
 };

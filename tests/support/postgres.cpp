@@ -38,7 +38,7 @@ std::vector<std::string> as_postgres(const std::string& dir, std::vector<std::st
 
 }  // namespace
 
-Postgres::Postgres() : port_(unused_port()) {
+Postgres::Postgres(bool durable) : port_(unused_port()), durable_(durable) {
   const passwd* pw = ::getpwnam("postgres");
   if (!pw) throw std::runtime_error("no postgres user (scripts/install-deps installs postgresql)");
   std::string templ = (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + std::string("/posd-pg-XXXXXX");
@@ -67,7 +67,7 @@ void Postgres::start() {
                          // The tests crash processes, never the machine: what is written
                          // to the OS at commit survives them, without fsync. (Not
                          // synchronous_commit=off: a crash then loses commits.)
-                         "-c", "fsync=off"}),
+                         "-c", durable_ ? "fsync=on" : "fsync=off"}),
       dir_);
   if (!server_->wait_for_err("ready to accept connections", 60)) {
     throw std::runtime_error("PostgreSQL did not start: " + server_->err());

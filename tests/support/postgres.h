@@ -21,7 +21,9 @@ class Postgres {
   // creates it when it needs it.
   static constexpr const char* kPasswordRole = "hq_password";
 
-  Postgres();   // initdb and start; throws when PostgreSQL cannot be had
+  // initdb and start; throws when PostgreSQL cannot be had. Not `durable`
+  // (the tests): fsync=off. `durable` (the benches): PostgreSQL's defaults.
+  explicit Postgres(bool durable = false);
   ~Postgres();  // SIGKILL, and the directory removed
   Postgres(const Postgres&) = delete;
   Postgres& operator=(const Postgres&) = delete;
@@ -43,6 +45,7 @@ class Postgres {
   void sql(const std::string& statement);
   std::string dir_;
   uint16_t port_;
+  bool durable_;
   std::unique_ptr<Child> server_;
 };
 

@@ -126,6 +126,55 @@ TEST_CASE("one batch taken by two instances at once is stored once and acked by 
   CHECK((*hq->report("S1"))["rejected"].empty());
 }
 
+TEST_CASE("batches from several stores in one group commit are each answered as alone, and a bad one harms none of the others", "[ledger]") {
+  test::TempDir dir;
+  const std::string url = test::hq_database(dir.path());
+  std::map<std::string, sync::JournalBatch> journals;
+  auto hq = open_hq(url);
+  for (const char* id : {"S1", "S2", "S3"}) {
+    std::string pem;
+    journals[id] = journal_of(dir, id, 30, pem);  // seq 1..31
+    REQUIRE(hq->register_store(id, pem));
+  }
+  auto part = [&](const std::string& id, size_t from, size_t to) {
+    sync::JournalBatch b{id, {}};
+    for (size_t k = from; k < to; ++k) b.events.push_back(journals[id].events[k]);
+    return b;
+  };
+  auto forged = part("S2", 10, 20);
+  forged.events[3].payload["total"] = 1;  // seq 14 no longer hashes to what it says
+  // Arrival order: S3 first, a store's two batches in order, S2's forged
+  // batch between its good ones, an unknown store, a batch on another's topic.
+  const std::vector<hq::Arrived> group{
+      {"S3", part("S3", 0, 31)}, {"S1", part("S1", 0, 10)}, {"S2", part("S2", 0, 10)},
+      {"S2", forged},            {"S1", part("S1", 10, 31)}, {"S9", part("S1", 0, 5)},
+      {"S3", part("S1", 0, 5)}};
+  auto got = hq->receive_group(group);
+  REQUIRE(got.size() == group.size());
+  for (const auto& r : got) REQUIRE(r);
+  CHECK(got[0]->acked_seq == 31);
+  CHECK(got[0]->stored == 31);
+  CHECK(got[1]->acked_seq == 10);
+  CHECK(got[2]->acked_seq == 10);
+  CHECK(got[3]->acked_seq == 13);  // kept up to the bad event, checked one by one
+  CHECK(got[3]->rejected.find("seq 14") != std::string::npos);
+  CHECK(got[4]->acked_seq == 31);  // the same store's later batch sees the earlier one
+  CHECK(got[4]->stored == 21);
+  CHECK(got[5]->unknown_store);
+  CHECK(!got[6]->rejected.empty());
+  CHECK_FALSE(got[6]->unknown_store);
+  // What was answered is what another connection reads: committed, once.
+  auto other = open_hq(url);
+  for (const auto& [id, held_seq] : std::map<std::string, uint64_t>{{"S1", 31}, {"S2", 13}, {"S3", 31}}) {
+    auto held = other->events(id, 0, 100);
+    REQUIRE(held);
+    REQUIRE(held->size() == held_seq);
+    for (size_t i = 0; i < held->size(); ++i) CHECK((*held)[i].hash == journals[id].events[i].hash);
+  }
+  CHECK((*other->report("S2"))["rejected"].size() == 1);
+  CHECK((*other->report("S3"))["rejected"].size() == 1);
+}
+
 TEST_CASE("an HQ database from before schema versions opens at the current version with its data, and a newer one is refused", "[ledger]") {
   test::TempDir dir;
   const std::string url = test::hq_database(dir.path());
@@ -157,16 +206,46 @@ TEST_CASE("an HQ database from before schema versions opens at the current versi
   CHECK(*again->acked_seq("S1") == 5);
   if (test::hq_on_postgres()) {
     auto psql = test::run({"psql", url, "-tAc", "SELECT string_agg(version::text, ',') FROM hq_schema", "-X"});
-    CHECK(psql.out == "1\n");
+    CHECK(psql.out == "1,2\n");
     REQUIRE(test::run({"psql", "-X", url, "-c", "INSERT INTO hq_schema VALUES (99)"}).exit_code == 0);
   } else {
     auto db = sql::Db::open(url);
-    CHECK(db->query_int("PRAGMA user_version").value() == 1);
+    CHECK(db->query_int("PRAGMA user_version").value() == 2);
     REQUIRE(db->exec("PRAGMA user_version = 99"));
   }
   auto newer = hq::open_store(url);
   REQUIRE_FALSE(newer);
   CHECK(newer.status().message() == "HQ's database is at schema version 99, newer than this posd-hq knows");
+}
+
+TEST_CASE("a version 1 HQ database opens at version 2 with every store's down-log head beside its ack", "[ledger]") {
+  test::TempDir dir;
+  const std::string url = test::hq_database(dir.path());
+  open_hq(url);  // the current schema, then taken back to version 1 as wave 2's first posd-hq left it
+  const std::string back_to_1 =
+      "ALTER TABLE hq_down_ack DROP COLUMN head;"
+      "INSERT INTO hq_down (store_id, hq_seq, kind, body, at) VALUES ('S1', 1, 'price', '{}', 'x'), ('S1', 2, 'price', '{}', 'x'),"
+      " ('S1', 3, 'price', '{}', 'x'), ('S2', 1, 'price', '{}', 'x');"
+      "INSERT INTO hq_down_ack (store_id, acked) VALUES ('S1', 2);";
+  if (test::hq_on_postgres()) {
+    auto psql = test::run({"psql", "-X", url, "-v", "ON_ERROR_STOP=1", "-c", back_to_1 + "DELETE FROM hq_schema WHERE version = 2"});
+    REQUIRE(psql.exit_code == 0);
+  } else {
+    auto db = sql::Db::open(url);
+    REQUIRE(db->exec(back_to_1 + "PRAGMA user_version = 1"));
+  }
+  auto hq = open_hq(url);
+  CHECK(*hq->down_head("S1") == 3);
+  CHECK(*hq->down_head("S2") == 1);
+  CHECK(*hq->down_head("S3") == 0);
+  CHECK(*hq->down_acked("S1") == 2);
+  CHECK(*hq->down_heads() == std::map<std::string, uint64_t>{{"S1", 3}, {"S2", 1}});
+  // Appends keep the head; the next entry follows it.
+  CHECK(*hq->down_append("S2", {{"price", json{{"sku", "PEN"}}}}) == 2);
+  CHECK(*hq->down_heads() == std::map<std::string, uint64_t>{{"S1", 3}, {"S2", 2}});
+  CHECK_FALSE(hq->down_ack("S2", 3));
+  CHECK(hq->down_ack("S2", 2));
+  CHECK(*hq->down_acked("S2") == 2);
 }
 
 TEST_CASE("instances starting together on an empty PostgreSQL database migrate it once", "[postgres]") {
@@ -181,7 +260,9 @@ TEST_CASE("instances starting together on an empty PostgreSQL database migrate i
   }
   for (auto& t : starting) t.join();
   CHECK(opened == 4);
-  CHECK(test::run({"psql", "-X", url, "-tAc", "SELECT COUNT(*) FROM hq_schema"}).out == "1\n");
+  // Each version recorded once: no instance ran a migration another had run.
+  CHECK(test::run({"psql", "-X", url, "-tAc", "SELECT string_agg(version::text, ',' ORDER BY version) FROM hq_schema"}).out ==
+        "1,2\n");
 }
 
 TEST_CASE("a lost PostgreSQL connection answers unavailable, commits nothing, and comes back by itself", "[postgres]") {

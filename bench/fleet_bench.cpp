@@ -59,7 +59,7 @@ class Mosquitto {
     // Mosquitto's default of 1,000 queued a client (docs/hq-operations.md).
     std::ofstream(dir + "/mosquitto.conf") << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\n"
                                            << "persistence false\nmax_queued_messages 1000000\nuser root\n"
-                                           << "log_dest stderr\n";
+                                           << "log_dest stderr\nset_tcp_nodelay true\n";
   }
   void start() {
     proc_ = std::make_unique<test::Child>(std::vector<std::string>{"mosquitto", "-c", dir_ + "/mosquitto.conf"}, dir_);
@@ -106,7 +106,7 @@ double copy_floor(const std::string& url) {
     PQclear(r);
   };
   exec("DROP TABLE IF EXISTS floor_event");
-  exec("CREATE TABLE floor_event (LIKE hq_event INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)");
+  exec("CREATE TABLE floor_event (LIKE hq_event INCLUDING ALL)");
   const std::string cols = "store_id, seq, ts, business_day, type, payload, prev_hash, hash, signature";
   // Every row as COPY's text lines, read back from what HQ stored.
   std::vector<std::string> rows;
@@ -198,6 +198,7 @@ Figures run(const std::string& dir, const std::string& backend, int instances, s
   const auto fan_start = Steady::now();
   auto price = test::run({test::bin("posd-hq"), "price", "--db", db, "--sku", "SKU-0", "--price", "249"});
   if (price.exit_code != 0) die("posd-hq price: " + price.err);
+  const double price_ms = since(fan_start) * 1000;
   std::vector<double> fan;
   wait_for([&] {
     auto at = f.applied_at(1);
@@ -211,8 +212,8 @@ Figures run(const std::string& dir, const std::string& backend, int instances, s
   out.fan_p50 = fleet::percentile(fan, 50);
   out.fan_p99 = fleet::percentile(fan, 99);
   out.fan_max = fleet::percentile(fan, 100);
-  std::printf("  fan-out: applied p50 %.0f ms p99 %.0f ms max %.0f ms (posd-hq price itself %.0f ms)\n", out.fan_p50,
-              out.fan_p99, out.fan_max, 0.0);
+  std::printf("  fan-out: applied p50 %.0f ms p99 %.0f ms max %.0f ms (posd-hq price itself, %zu down-logs: %.0f ms)\n",
+              out.fan_p50, out.fan_p99, out.fan_max, stores, price_ms);
   wait_for([&] { return all_acked(f); }, 120, "the hq_applied events");
   std::fflush(stdout);
 

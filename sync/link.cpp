@@ -1,5 +1,7 @@
 #include "sync/link.h"
 
+#include "sync/no_delay.h"
+
 #include <algorithm>
 #include <random>
 
@@ -127,6 +129,8 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
   }
 
   void subscribe() {
+    // Connected: Nagle off on the broker connection before anything else is said.
+    no_delay_towards(broker_port(options.url));
     const uint64_t gen = generation;
     subscribe_listener.success = on_io(gen, [](State& s) { s.became_up(); });
     subscribe_listener.failure = [this, gen](const std::string& why) {

@@ -2,7 +2,10 @@
 // posd stores as real processes (docs/sync-protocol.md).
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <filesystem>
@@ -14,6 +17,8 @@
 #include "base/digest.h"
 #include "storage/journal.h"
 #include "storage/journal_export.h"
+#include "sync/link.h"
+#include "sync/no_delay.h"
 #include "tests/daemon/node.h"
 #include "tests/sync/hq_fixture.h"
 
@@ -508,4 +513,51 @@ TEST_CASE("HQ sees a store online, and offline when it stops or dies (the Will)"
   REQUIRE(test::wait_until([&] { return w.broker.retained("posd/S1/status") == "online"; }, 10));
   store.stop();  // a clean stop says it itself
   CHECK(w.broker.retained("posd/S1/status") == "offline");
+}
+
+TEST_CASE("the link to the broker turns Nagle's algorithm off on its connection (Paho leaves it on: about 40 ms an exchange)", "[link]") {
+  test::TempDir dir;
+  test::Broker broker(dir);
+  broker.start();
+  auto& pki = test::Pki::get();
+  boost::asio::io_context io;
+  std::atomic<bool> up{false};
+  sync::LinkOptions o;
+  o.url = broker.url();
+  o.client_id = "S1";
+  o.ca_file = pki.ca();
+  o.certificate = pki.cert("S1");
+  o.private_key = pki.key("S1");
+  sync::LinkHandlers h;
+  h.on_up = [&] { up = true; };
+  sync::Link link(io, o, h);
+  link.start();
+  std::thread loop([&] {
+    auto guard = boost::asio::make_work_guard(io);
+    io.run();
+  });
+  const bool connected = test::wait_until([&] { return up.load(); }, 20);
+  // Every TCP connection of this process to the broker's port.
+  int seen = 0, without = 0;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const int n = std::stoi(fd.path().filename().string());
+    sockaddr_in peer{};
+    socklen_t len = sizeof peer;
+    if (::getpeername(n, reinterpret_cast<sockaddr*>(&peer), &len) != 0 || peer.sin_family != AF_INET ||
+        ntohs(peer.sin_port) != broker.port()) {
+      continue;
+    }
+    ++seen;
+    if (!sync::has_no_delay(n)) ++without;
+  }
+  boost::asio::post(io, [&] { link.stop(); });
+  io.stop();
+  loop.join();
+  REQUIRE(connected);
+  CHECK(seen == 1);
+  CHECK(without == 0);
+  CHECK(sync::broker_port("ssl://127.0.0.1:8884") == 8884);
+  CHECK(sync::broker_port("tcp://broker.example") == 1883);
+  CHECK(sync::broker_port("ssl://[::1]") == 8883);
+  CHECK(sync::broker_port("tcp://h:x") == 0);
 }

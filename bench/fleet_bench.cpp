@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "bench/fleet.h"
@@ -36,10 +37,8 @@ namespace {
 
 double since(Steady::time_point t0) { return std::chrono::duration<double>(Steady::now() - t0).count(); }
 
-void die(const std::string& why) {
-  std::fprintf(stderr, "fleet_bench: %s\n", why.c_str());
-  std::exit(2);
-}
+// Thrown to main, so that every process started so far is stopped on the way.
+[[noreturn]] void die(const std::string& why) { throw std::runtime_error(why); }
 
 // Polls every 50 ms until `done`, or dies after `limit`.
 template <typename F>
@@ -264,6 +263,7 @@ Figures run(const std::string& dir, const std::string& backend, int instances, s
 }  // namespace
 
 int main(int argc, char** argv) {
+  try {
   if (argc < 2) die("usage: fleet_bench DIR [STORES] [EVENTS] [STEADY_SECONDS] [RUNS]");
   const std::string dir = std::filesystem::absolute(argv[1]);
   const size_t stores = argc > 2 ? std::stoul(argv[2]) : 1000;
@@ -281,6 +281,10 @@ int main(int argc, char** argv) {
                 backend.c_str(), m, stores, events, steady);
     std::fflush(stdout);
     run(dir + "/" + backend + "-" + std::to_string(m), backend, m, stores, events, steady, pg.get());
+  }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fleet_bench: %s\n", e.what());
+    return 2;
   }
   return 0;
 }

@@ -62,9 +62,26 @@ Result<uint64_t> HqDownLog::acked(const std::string& store_id) {
   return static_cast<uint64_t>(v->value_or(0));
 }
 
-Result<uint64_t> HqDownLog::append(const std::string& store_id, const std::vector<std::pair<std::string, json>>& entries) {
+Result<uint64_t> HqDownLog::append(const std::string& store_id, const DownEntries& entries) {
+  auto last = append_to({store_id}, entries);
+  if (!last) return last.status();
+  return last->front();
+}
+
+Result<std::vector<uint64_t>> HqDownLog::append_to(const std::vector<std::string>& store_ids, const DownEntries& entries) {
   sql::Txn txn(*db_);
   if (!txn.status()) return txn.status();
+  std::vector<uint64_t> out;
+  for (const std::string& id : store_ids) {
+    auto last = append_in_txn(id, entries);
+    if (!last) return last.status();
+    out.push_back(*last);
+  }
+  if (Status s = txn.commit(); !s) return s;
+  return out;
+}
+
+Result<uint64_t> HqDownLog::append_in_txn(const std::string& store_id, const DownEntries& entries) {
   auto last = head(store_id);
   if (!last) return last.status();
   auto ins = db_->cached("INSERT INTO hq_down(store_id, hq_seq, kind, body) VALUES (?1, ?2, ?3, ?4)");
@@ -80,7 +97,6 @@ Result<uint64_t> HqDownLog::append(const std::string& store_id, const std::vecto
       "INSERT INTO hq_down_ack(store_id, acked, head) VALUES (?1, 0, ?2) ON CONFLICT(store_id) DO UPDATE SET head = ?2");
   if (!moved) return moved.status();
   if (Status s = (*moved)->bind(1, store_id).bind(2, static_cast<int64_t>(seq)).run(); !s) return s;
-  if (Status s = txn.commit(); !s) return s;
   return seq;
 }
 

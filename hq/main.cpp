@@ -7,6 +7,7 @@
 //   send               any down-log entry (kind and JSON body), for integrators and tests
 //   report             what HQ holds of a store, as JSON
 //   verify             a journal export against a store's public key
+#include <algorithm>
 #include <CLI/CLI.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -141,11 +142,22 @@ int publish(posd::hq::HqStore& db, const std::string& store, const Entries& entr
     if (!all) return fail(all.status().message());
     stores = *all;
   }
+  // As many stores in one transaction as keep it under 64 MB of entries: a
+  // price for every store is one commit; a large catalog a commit per few stores.
+  size_t bytes = 1;
+  for (const auto& [kind, body] : entries) bytes += kind.size() + body.dump().size();
+  const size_t per_commit = std::max<size_t>(1, (64u << 20) / bytes);
   json out = json::array();
-  for (const std::string& s : stores) {
-    auto last = db.down_append(s, entries);
-    if (!last) return fail(last.status().message());
-    out.push_back({{"store_id", s}, {"entries", entries.size()}, {"last_hq_seq", *last}});
+  for (size_t from = 0; from < stores.size(); from += per_commit) {
+    const std::vector<std::string> part(stores.begin() + from, stores.begin() + std::min(stores.size(), from + per_commit));
+    auto last = db.down_append_to(part, entries);
+    if (!last) {
+      if (!out.empty()) std::cout << out.dump() << "\n";  // what was appended before the failure
+      return fail(last.status().message());
+    }
+    for (size_t i = 0; i < part.size(); ++i) {
+      out.push_back({{"store_id", part[i]}, {"entries", entries.size()}, {"last_hq_seq", (*last)[i]}});
+    }
   }
   std::cout << out.dump() << "\n";
   return 0;

@@ -278,6 +278,7 @@ class PostgresStore final : public HqStore {
   Result<std::vector<Event>> events(const std::string& id, uint64_t after, size_t limit) override;
 
   Result<uint64_t> down_append(const std::string& id, const DownEntries& entries) override;
+  Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& ids, const DownEntries& entries) override;
   Result<std::vector<sync::DownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override;
   Result<uint64_t> down_head(const std::string& id) override {
     auto r = conn_.exec("SELECT head FROM hq_down_ack WHERE store_id = $1", {id});
@@ -309,6 +310,7 @@ class PostgresStore final : public HqStore {
   }
 
  private:
+  Result<uint64_t> append_locked(const std::string& id, const DownEntries& entries, const std::string& at);
   pg::Conn conn_;
 };
 
@@ -359,20 +361,15 @@ Result<std::vector<Event>> PostgresStore::events(const std::string& id, uint64_t
   return out;
 }
 
-Result<uint64_t> PostgresStore::down_append(const std::string& id, const DownEntries& entries) {
-  pg::Txn txn(conn_);
-  if (!txn.status()) return txn.status();
+// Inside a transaction: appends to one store's down-log, locked by its ack row.
+Result<uint64_t> PostgresStore::append_locked(const std::string& id, const DownEntries& entries, const std::string& at) {
   // The store's ack row is the lock that orders appends: hq_seq stays gap-free.
   auto row = conn_.exec("INSERT INTO hq_down_ack (store_id, acked) VALUES ($1, 0) ON CONFLICT (store_id) DO NOTHING",
                         {id});
   if (!row) return row.status();
-  if (auto lock = conn_.exec("SELECT acked FROM hq_down_ack WHERE store_id = $1 FOR UPDATE", {id}); !lock) {
-    return lock.status();
-  }
-  auto last = down_head(id);
-  if (!last) return last.status();
-  uint64_t seq = *last;
-  const std::string at = now_utc();
+  auto lock = conn_.exec("SELECT head FROM hq_down_ack WHERE store_id = $1 FOR UPDATE", {id});
+  if (!lock) return lock.status();
+  uint64_t seq = static_cast<uint64_t>(lock->int64(0, 0));
   for (const auto& [kind, body] : entries) {
     auto ins = conn_.exec("INSERT INTO hq_down (store_id, hq_seq, kind, body, at) VALUES ($1, $2, $3, $4, $5)",
                           {id, num(++seq), kind, body.dump(), at});
@@ -381,8 +378,31 @@ Result<uint64_t> PostgresStore::down_append(const std::string& id, const DownEnt
   if (auto moved = conn_.exec("UPDATE hq_down_ack SET head = $2 WHERE store_id = $1", {id, num(seq)}); !moved) {
     return moved.status();
   }
-  if (Status s = txn.commit(); !s) return s;
   return seq;
+}
+
+Result<uint64_t> PostgresStore::down_append(const std::string& id, const DownEntries& entries) {
+  auto last = down_append_to({id}, entries);
+  if (!last) return last.status();
+  return last->front();
+}
+
+Result<std::vector<uint64_t>> PostgresStore::down_append_to(const std::vector<std::string>& ids, const DownEntries& entries) {
+  pg::Txn txn(conn_);
+  if (!txn.status()) return txn.status();
+  // Stores in one order, so that two appends to many stores never wait on each other in a circle.
+  std::vector<size_t> order(ids.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
+  std::vector<uint64_t> out(ids.size());
+  const std::string at = now_utc();
+  for (size_t i : order) {
+    auto last = append_locked(ids[i], entries, at);
+    if (!last) return last.status();
+    out[i] = *last;
+  }
+  if (Status s = txn.commit(); !s) return s;
+  return out;
 }
 
 Result<std::vector<sync::DownEntry>> PostgresStore::down_read(const std::string& id, uint64_t first, size_t limit) {

@@ -50,6 +50,9 @@ class SqliteStore final : public HqStore {
   }
 
   Result<uint64_t> down_append(const std::string& id, const DownEntries& e) override { return down_->append(id, e); }
+  Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& ids, const DownEntries& e) override {
+    return down_->append_to(ids, e);
+  }
   Result<std::vector<sync::DownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override {
     return down_->read(id, first, limit);
   }

@@ -79,6 +79,10 @@ class HqStore {
 
   // The down-log. Appends in one transaction; returns the last hq_seq.
   virtual Result<uint64_t> down_append(const std::string& store_id, const DownEntries& entries) = 0;
+  // The same entries appended to each store's down-log, all in one
+  // transaction (all or none, one commit); the last hq_seq of each.
+  virtual Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& store_ids,
+                                                        const DownEntries& entries) = 0;
   // Up to `limit` entries from hq_seq `first` on.
   virtual Result<std::vector<sync::DownEntry>> down_read(const std::string& store_id, uint64_t first, size_t limit) = 0;
   virtual Result<uint64_t> down_head(const std::string& store_id) = 0;

@@ -3,6 +3,9 @@
 // in flight. Acks are cumulative. When acks stop coming while entries are in
 // flight (a message lost by the broker, the peer restarted), the sender
 // rewinds and sends again from the last ack: the peer skips what it holds.
+// Each rewind in a row without progress doubles the wait (up to 20 times
+// it): a peer that is only slow, as HQ is while a thousand stores come back
+// at once, is not flooded with copies of what it has not reached yet.
 #pragma once
 
 #include <algorithm>
@@ -22,6 +25,7 @@ class SendWindow {
     acked_ = std::max(acked_, acked);
     sent_ = acked_;
     progress_ = now;
+    stalls_ = 0;
   }
   uint64_t acked() const { return acked_; }
   uint64_t next() const { return sent_ + 1; }
@@ -37,6 +41,7 @@ class SendWindow {
     acked_ = seq;
     sent_ = std::max(sent_, acked_);
     progress_ = now;
+    stalls_ = 0;
     return true;
   }
   // Back to `acked` even when it is behind what was acknowledged: the peer
@@ -46,11 +51,14 @@ class SendWindow {
     sent_ = acked;
     progress_ = now;
   }
-  // Entries in flight and no ack for `patience`: rewinds to the last ack and
-  // returns true.
+  // Entries in flight and no ack for `patience` (doubled for each such
+  // rewind in a row, up to 20 times): rewinds to the last ack and returns true.
   bool rewind_if_stalled(Clock::time_point now, Clock::duration patience) {
-    if (sent_ == acked_ || now - progress_ < patience) return false;
+    const unsigned times = stalls_ < 5 ? 1u << stalls_ : 20u;
+    if (sent_ == acked_ || now - progress_ < patience * std::min(times, 20u)) return false;
+    const unsigned stalls = stalls_ + 1;
     reset(acked_, now);
+    stalls_ = stalls;
     return true;
   }
 
@@ -59,6 +67,7 @@ class SendWindow {
   uint64_t acked_ = 0;
   uint64_t sent_ = 0;
   Clock::time_point progress_{};
+  unsigned stalls_ = 0;  // rewinds in a row without progress
 };
 
 }  // namespace posd::sync

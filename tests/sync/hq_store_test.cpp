@@ -248,6 +248,20 @@ TEST_CASE("a version 1 HQ database opens at version 2 with every store's down-lo
   CHECK(*hq->down_acked("S2") == 2);
 }
 
+TEST_CASE("the same entries appended to many stores at once follow each store's own head, in one transaction", "[ledger]") {
+  test::TempDir dir;
+  auto hq = open_hq(test::hq_database(dir.path()));
+  REQUIRE(*hq->down_append("S2", {{"price", json{{"sku", "A"}}}, {"price", json{{"sku", "B"}}}}) == 2);
+  auto last = hq->down_append_to({"S3", "S2", "S1"}, {{"price", json{{"sku", "PEN"}, {"price", 5}}}});
+  REQUIRE(last);
+  CHECK(*last == std::vector<uint64_t>{1, 3, 1});  // in the order asked
+  CHECK(*hq->down_heads() == std::map<std::string, uint64_t>{{"S1", 1}, {"S2", 3}, {"S3", 1}});
+  auto s2 = hq->down_read("S2", 3, 10);
+  REQUIRE(s2);
+  REQUIRE(s2->size() == 1);
+  CHECK((*s2)[0].body == json{{"sku", "PEN"}, {"price", 5}});
+}
+
 TEST_CASE("instances starting together on an empty PostgreSQL database migrate it once", "[postgres]") {
   test::TempDir dir;
   const std::string url = test::postgres_url_for(dir.path());

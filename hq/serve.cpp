@@ -108,7 +108,7 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
       return;
     }
     if (rest == "up/journal") {
-      if (const auto* batch = std::get_if<JournalBatch>(&*m)) return journal(store_id, *batch);
+      if (auto* batch = std::get_if<JournalBatch>(&*m)) return journal(store_id, std::move(*batch));
       if (const auto* hello = std::get_if<Hello>(&*m)) return store_hello(store_id, *hello);
     } else if (rest == "up/ack") {
       const auto* ack = std::get_if<Ack>(&*m);
@@ -122,8 +122,8 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
   // Group commit: a batch waits for the handlers already queued on the loop
   // (what arrived while the last commit ran), then they are all stored in
   // one transaction and acked after its commit. Alone, a batch waits for nothing.
-  void journal(const std::string& store_id, const JournalBatch& batch) {
-    arrived.push_back(Arrived{store_id, batch});
+  void journal(const std::string& store_id, JournalBatch batch) {
+    arrived.push_back(Arrived{store_id, std::move(batch)});
     if (store_posted) return;
     store_posted = true;
     asio::post(io, [weak = weak_from_this()] { if (auto s = weak.lock()) s->store_arrived(); });

@@ -111,6 +111,11 @@ struct Fleet::Impl : std::enable_shared_from_this<Fleet::Impl> {
 
   void up(SimStore& s) {
     ++s.figures.connects;
+    hello(s);
+  }
+
+  // Where the store stands, then the journal again from HQ's ack.
+  void hello(SimStore& s) {
     s.window.rewind_to(s.window.acked(), SendWindow::Clock::now());
     s.link->publish(s.topics.up_journal(), encode(Hello{s.id, s.head, s.window.acked(), s.applied}));
     send(s);
@@ -161,8 +166,7 @@ struct Fleet::Impl : std::enable_shared_from_this<Fleet::Impl> {
       // HQ (re)started and asks where the store stands: it says hello again,
       // which marks it online at the instance that takes it, and replays.
       if (h->hq_acked_seq < s.window.acked()) s.window.rewind_to(h->hq_acked_seq, SendWindow::Clock::now());
-      --s.figures.connects;  // not a connect
-      up(s);
+      hello(s);
     }
   }
 

@@ -161,26 +161,12 @@ class SqliteLedgerTxn final : public LedgerTxn {
 }  // namespace
 
 Result<Received> HqLedger::receive(const std::string& topic_store_id, const sync::JournalBatch& batch) {
-  auto begin = [this]() -> Result<std::unique_ptr<SqliteLedgerTxn>> {
-    auto txn = std::make_unique<SqliteLedgerTxn>(db_);
-    if (!txn->status()) return txn->status();
-    return txn;
-  };
-  return receive_batch(begin, topic_store_id, batch);
+  return receive_batch([this] { return opened<SqliteLedgerTxn>(db_); }, topic_store_id, batch);
 }
 
 std::vector<Result<Received>> HqLedger::receive_group(const std::vector<Arrived>& arrived) {
-  auto begin_group = [this]() -> Result<std::unique_ptr<sql::Txn>> {
-    auto txn = std::make_unique<sql::Txn>(db_);
-    if (!txn->status()) return txn->status();
-    return txn;
-  };
-  auto begin = [this](const char* savepoint) -> Result<std::unique_ptr<SqliteLedgerTxn>> {
-    auto txn = std::make_unique<SqliteLedgerTxn>(db_, savepoint);
-    if (!txn->status()) return txn->status();
-    return txn;
-  };
-  return hq::receive_group(begin_group, begin, arrived);
+  return hq::receive_group([this] { return opened<sql::Txn>(db_); },
+                           [this](const char* savepoint) { return opened<SqliteLedgerTxn>(db_, savepoint); }, arrived);
 }
 
 Result<std::vector<Event>> HqLedger::events(const std::string& store_id, uint64_t after, size_t limit) {

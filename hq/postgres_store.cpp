@@ -235,26 +235,12 @@ class PostgresStore final : public HqStore {
   }
 
   Result<Received> receive(const std::string& id, const sync::JournalBatch& batch) override {
-    auto begin = [this]() -> Result<std::unique_ptr<PgLedgerTxn>> {
-      auto txn = std::make_unique<PgLedgerTxn>(conn_);
-      if (!txn->status()) return txn->status();
-      return txn;
-    };
-    return receive_batch(begin, id, batch);
+    return receive_batch([this] { return opened<PgLedgerTxn>(conn_); }, id, batch);
   }
 
   std::vector<Result<Received>> receive_group(const std::vector<Arrived>& arrived) override {
-    auto begin_group = [this]() -> Result<std::unique_ptr<pg::Txn>> {
-      auto txn = std::make_unique<pg::Txn>(conn_);
-      if (!txn->status()) return txn->status();
-      return txn;
-    };
-    auto begin = [this](const char* savepoint) -> Result<std::unique_ptr<PgLedgerTxn>> {
-      auto txn = std::make_unique<PgLedgerTxn>(conn_, savepoint);
-      if (!txn->status()) return txn->status();
-      return txn;
-    };
-    return hq::receive_group(begin_group, begin, arrived);
+    return hq::receive_group([this] { return opened<pg::Txn>(conn_); },
+                             [this](const char* savepoint) { return opened<PgLedgerTxn>(conn_, savepoint); }, arrived);
   }
 
   Status reject(const std::string& id, const std::string& reason) override { return record_rejection(conn_, id, reason); }

@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hq/store.h"
@@ -38,6 +40,15 @@ class LedgerTxn {
   virtual Status record_alarm(const std::string& store_id, uint64_t seq, const std::string& reason) = 0;
   virtual Status commit() = 0;
 };
+
+// A transaction object of type T made from `args`, or the status its BEGIN
+// (or SAVEPOINT) failed with: what the begin functions below return.
+template <typename T, typename... Args>
+Result<std::unique_ptr<T>> opened(Args&&... args) {
+  auto txn = std::make_unique<T>(std::forward<Args>(args)...);
+  if (!txn->status()) return txn->status();
+  return txn;
+}
 
 // Takes `batch`, which arrived on `topic_store_id`'s topic, through
 // transactions that begin() opens: first verifying only the signature that

@@ -123,7 +123,7 @@ struct Fleet::Impl : std::enable_shared_from_this<Fleet::Impl> {
 
   void acked(SimStore& s, uint64_t seq) {
     if (seq > s.head) return;  // a posd would stop signing; HQ never does this here
-    if (!s.window.ack(seq, SendWindow::Clock::now())) return;
+    if (!s.window.ack(seq, SendWindow::Clock::now())) return s.window.gap(seq);
     s.figures.hq_acked_seq = seq;
     const auto now = Steady::now();
     // Latencies of the sales now acked; what HQ holds is dropped unless kept.

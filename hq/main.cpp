@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <regex>
 #include <sstream>
 
@@ -23,6 +24,8 @@
 #include "storage/chain.h"
 #include "storage/journal_export.h"
 #include "base/log.h"
+#include "http/server.h"
+#include "hq/metrics.h"
 #include "hq/serve.h"
 #include "hq/store.h"
 
@@ -163,13 +166,55 @@ int publish(posd::hq::HqStore& db, const std::string& store, const Entries& entr
   return 0;
 }
 
-int serve(const std::string& db_path, posd::hq::HqServeOptions options) {
+// "HOST:PORT" or "[IPv6]:PORT" as (host, port).
+Result<std::pair<std::string, uint16_t>> host_port(const std::string& text) {
+  const auto colon = text.rfind(':');
+  const std::string bad = "--metrics: give HOST:PORT (e.g. 127.0.0.1:9101), not \"" + text + "\"";
+  if (colon == std::string::npos || colon == 0) return Status::invalid_argument(bad);
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) || std::stoi(port) > 65535) {
+    return Status::invalid_argument(bad);
+  }
+  return std::make_pair(host, static_cast<uint16_t>(std::stoi(port)));
+}
+
+int serve(const std::string& db_path, posd::hq::HqServeOptions options, const std::string& metrics_at) {
+  std::optional<std::pair<std::string, uint16_t>> metrics_address;
+  if (!metrics_at.empty()) {
+    auto a = host_port(metrics_at);
+    if (!a) return fail(a.status().message());
+    metrics_address = *a;
+  }
   boost::asio::io_context io(1);
   auto store = open_store(db_path);
   if (!store) return fail(store.status().message());
+  posd::hq::HqMetrics metrics;
+  options.metrics = &metrics;
   auto hq = std::make_unique<posd::hq::HqServe>(io, std::move(*store), std::move(options));
+  // GET /metrics, plain HTTP: bind it to loopback or the monitoring network.
+  namespace http = posd::http;
+  http::Server metrics_server(io, [&](const http::Request& req, http::Reply reply) {
+    if (req.method() != http::bhttp::verb::get || req.target() != "/metrics") {
+      return reply(http::error_response(http::bhttp::status::not_found, "not_found", "only GET /metrics is served here",
+                                        req.version(), req.keep_alive()));
+    }
+    http::Response res{http::bhttp::status::ok, req.version()};
+    res.set(http::bhttp::field::content_type, "text/plain; version=0.0.4");
+    res.keep_alive(req.keep_alive());
+    res.body() = metrics.render(hq->figures());
+    res.prepare_payload();
+    reply(std::move(res));
+  }, http::Server::Options{});
+  if (metrics_address) {
+    auto bound = metrics_server.listen(metrics_address->first, metrics_address->second);
+    if (!bound) return fail("--metrics: " + bound.status().message());
+    posd::log::get("hq")->info("metrics at http://{}/metrics", metrics_at);
+  }
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
+    metrics_server.stop();
     hq->stop();
     io.stop();
   });
@@ -190,6 +235,8 @@ int main(int argc, char** argv) {
   size_t chunk = 500;
   posd::hq::HqServeOptions serve_options;
   std::string log_level = "info";
+  std::string metrics_at;
+  size_t intake_kb = 32768;
   auto add_db = [&db_path](CLI::App* cmd) {
     return cmd->add_option("--db", db_path, "HQ's database: a path, sqlite:PATH or postgresql://… (libpq's URL)")
         ->envname("POSD_HQ_DB");
@@ -206,6 +253,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--cert", serve_options.link.certificate, "posd-hq's client certificate (ssl://)");
   serve_cmd->add_option("--key", serve_options.link.private_key, "posd-hq's client key (ssl://)");
   serve_cmd->add_option("--log-level", log_level, "trace, debug, info, warn or error");
+  serve_cmd->add_option("--metrics", metrics_at, "Serve Prometheus metrics at http://HOST:PORT/metrics")
+      ->envname("POSD_HQ_METRICS");
+  serve_cmd->add_option("--intake-kb", intake_kb, "Journal batches waiting to be stored, at most, in KiB (past it "
+                                                  "they are shed, and the stores send them again; default 32768)")
+      ->check(CLI::Range(64, 4194304));
 
   auto* store_cmd = app.add_subcommand("store", "Stores known to HQ");
   store_cmd->require_subcommand(1);
@@ -258,7 +310,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   posd::log::set_level(log_level);
-  if (*serve_cmd) return serve(db_path, std::move(serve_options));
+  if (*serve_cmd) {
+    serve_options.intake_limit_bytes = intake_kb << 10;
+    return serve(db_path, std::move(serve_options), metrics_at);
+  }
 
   if (*verify && export_path.empty()) {
     if (db_path.empty() || store.empty()) return fail("verify: give --export and --pubkey, or --db and --store");

@@ -278,6 +278,16 @@ class PostgresStore final : public HqStore {
     for (int i = 0; i < r->size(); ++i) out[r->text(i, 0)] = static_cast<uint64_t>(r->int64(i, 1));
     return out;
   }
+  Result<std::map<std::string, StorePosition>> positions() override {
+    auto r = conn_.exec(kPositions);
+    if (!r) return r.status();
+    std::map<std::string, StorePosition> out;
+    for (int i = 0; i < r->size(); ++i) {
+      out[r->text(i, 0)] = StorePosition{static_cast<uint64_t>(r->int64(i, 1)), static_cast<uint64_t>(r->int64(i, 2)),
+                                         static_cast<uint64_t>(r->int64(i, 3))};
+    }
+    return out;
+  }
   Result<uint64_t> down_acked(const std::string& id) override {
     auto r = conn_.exec("SELECT acked FROM hq_down_ack WHERE store_id = $1", {id});
     if (!r) return r.status();

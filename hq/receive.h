@@ -41,6 +41,11 @@ class LedgerTxn {
   virtual Status commit() = 0;
 };
 
+// HqStore::positions() in the SQL both backends speak.
+inline constexpr const char* kPositions =
+    "SELECT s.store_id, s.acked_seq, COALESCE(d.head, 0), COALESCE(d.acked, 0) "
+    "FROM hq_store s LEFT JOIN hq_down_ack d ON d.store_id = s.store_id";
+
 // A transaction object of type T made from `args`, or the status its BEGIN
 // (or SAVEPOINT) failed with: what the begin functions below return.
 template <typename T, typename... Args>

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <optional>
 
 #include "base/log.h"
@@ -33,7 +34,15 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
   bool running = false;
   static constexpr size_t kGroupBatches = 256;  // batches in one transaction, at most
   std::vector<Arrived> arrived;                 // batches waiting for the next group commit
+  std::vector<size_t> arrived_bytes;            // each one's size as it arrived
+  size_t waiting_bytes = 0;                     // their sum
   bool store_posted = false;
+  std::map<std::string, StoreHeard> heard;
+  static constexpr size_t kNeverShed = 4096;  // a hello, an ack, a batch of a sale or two
+
+  static bool ends_with(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  }
 
   Topics topics(const std::string& store_id) const { return Topics{options.prefix, store_id}; }
 
@@ -46,6 +55,10 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     LinkOptions lo = options.link;
     lo.subscriptions = {shared + options.prefix + "/+/up/journal", shared + options.prefix + "/+/up/ack",
                         options.prefix + "/+/status"};
+    lo.intake_limit_bytes = options.intake_limit_bytes;
+    lo.sheddable = [](const std::string& topic, size_t bytes) {
+      return bytes > kNeverShed && ends_with(topic, "/up/journal");
+    };
     std::weak_ptr<Impl> weak = shared_from_this();
     LinkHandlers h;
     h.on_up = [weak] { if (auto s = weak.lock()) s->logger->info("link up"); };
@@ -99,8 +112,15 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     std::string store_id, rest;
     if (!split(topic, store_id, rest)) return;
     if (rest == "status") return status(store_id, payload);
+    heard[store_id].last_heard = std::chrono::steady_clock::now();
+    if (rest == "up/journal" && payload.size() > kNeverShed && options.intake_limit_bytes && waiting_bytes > 0 &&
+        waiting_bytes + payload.size() > options.intake_limit_bytes) {
+      if (options.metrics) options.metrics->shed();
+      return;  // unread: the store sends it again when no ack comes
+    }
     auto m = decode(payload);
     if (!m) {
+      if (options.metrics) options.metrics->rejected_message();
       logger->warn("{}: rejected a message on {}: {}", store_id, rest, m.status().message());
       if (Status s = store->reject(store_id, "on " + rest + ": " + m.status().message()); !s) {
         logger->error("cannot record a rejection: {}", s.message());
@@ -108,12 +128,13 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
       return;
     }
     if (rest == "up/journal") {
-      if (auto* batch = std::get_if<JournalBatch>(&*m)) return journal(store_id, std::move(*batch));
+      if (auto* batch = std::get_if<JournalBatch>(&*m)) return journal(store_id, std::move(*batch), payload.size());
       if (const auto* hello = std::get_if<Hello>(&*m)) return store_hello(store_id, *hello);
     } else if (rest == "up/ack") {
       const auto* ack = std::get_if<Ack>(&*m);
       if (ack && ack->type == "down_ack" && ack->store_id == store_id) return down_acked(store_id, ack->seq);
     }
+    if (options.metrics) options.metrics->rejected_message();
     if (Status s = store->reject(store_id, "on " + rest + ": a message of the wrong type"); !s) {
       logger->error("cannot record a rejection: {}", s.message());
     }
@@ -122,8 +143,14 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
   // Group commit: a batch waits for the handlers already queued on the loop
   // (what arrived while the last commit ran), then they are all stored in
   // one transaction and acked after its commit. Alone, a batch waits for nothing.
-  void journal(const std::string& store_id, JournalBatch batch) {
+  void journal(const std::string& store_id, JournalBatch batch, size_t bytes) {
+    if (!batch.events.empty()) {
+      uint64_t& announced = heard[store_id].announced;
+      announced = std::max(announced, batch.events.back().seq);
+    }
     arrived.push_back(Arrived{store_id, std::move(batch)});
+    arrived_bytes.push_back(bytes);
+    waiting_bytes += bytes;
     if (store_posted) return;
     store_posted = true;
     asio::post(io, [weak = weak_from_this()] { if (auto s = weak.lock()) s->store_arrived(); });
@@ -131,16 +158,21 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
 
   void store_arrived() {
     store_posted = false;
-    std::vector<Arrived> group;
-    if (arrived.size() <= kGroupBatches) {
-      group.swap(arrived);
-    } else {
-      group.assign(std::make_move_iterator(arrived.begin()), std::make_move_iterator(arrived.begin() + kGroupBatches));
-      arrived.erase(arrived.begin(), arrived.begin() + kGroupBatches);
+    const size_t n = std::min(arrived.size(), kGroupBatches);
+    std::vector<Arrived> group(std::make_move_iterator(arrived.begin()), std::make_move_iterator(arrived.begin() + n));
+    arrived.erase(arrived.begin(), arrived.begin() + n);
+    for (size_t i = 0; i < n; ++i) waiting_bytes -= arrived_bytes[i];
+    arrived_bytes.erase(arrived_bytes.begin(), arrived_bytes.begin() + n);
+    if (!arrived.empty()) {
       store_posted = true;
       asio::post(io, [weak = weak_from_this()] { if (auto s = weak.lock()) s->store_arrived(); });
     }
+    const auto began = std::chrono::steady_clock::now();
     auto results = store->receive_group(group);
+    if (options.metrics) {
+      const bool ok = std::all_of(results.begin(), results.end(), [](const auto& r) { return r.is_ok(); });
+      options.metrics->commit(n, std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count(), ok);
+    }
     for (size_t i = 0; i < group.size(); ++i) {
       const std::string& store_id = group[i].topic_store_id;
       const auto& r = results[i];
@@ -149,6 +181,7 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
         logger->error("{}: cannot store a batch: {}", store_id, r.status().message());
         continue;
       }
+      if (options.metrics) options.metrics->batch(*r, group[i].batch.events.size());
       if (!r->rejected.empty()) logger->warn("{}: rejected a batch: {}", store_id, r->rejected);
       if (r->unknown_store) continue;  // an unknown store gets no answer
       link->publish(topics(store_id).down_ack(),
@@ -168,6 +201,8 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
       }
       return;
     }
+    uint64_t& announced = heard[store_id].announced;
+    announced = std::max(announced, hello.journal_seq);
     const uint64_t* held = &head->first;
     logger->info("{}: hello (journal seq {}, HQ holds {}, applied up to hq_seq {})", store_id, hello.journal_seq, *held,
                  hello.hq_applied_seq);
@@ -237,6 +272,17 @@ HqServe::HqServe(asio::io_context& io, std::unique_ptr<HqStore> store, HqServeOp
 }
 
 HqServe::~HqServe() { impl_->stop(); }
+
+ServeFigures HqServe::figures() {
+  Impl& s = *impl_;
+  ServeFigures f;
+  f.link_up = s.link && s.link->up();
+  if (auto p = s.store->positions()) f.positions = std::move(*p);
+  f.heard = s.heard;
+  f.intake_bytes = s.waiting_bytes + (s.link ? s.link->intake_bytes() : 0);
+  f.link_shed = s.link ? s.link->shed() : 0;
+  return f;
+}
 void HqServe::start() { impl_->start(); }
 void HqServe::stop() { impl_->stop(); }
 

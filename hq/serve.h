@@ -4,6 +4,11 @@
 // HqStore and answers with the cumulative journal_ack; and it sends each
 // connected store its down-log from the store's own applied position, within
 // a window, re-sending when acks stop. docs/sync-protocol.md.
+//
+// Its intake is bounded: past intake_limit_bytes of batches waiting (in
+// Paho's hand-over, and again in the loop's group), a journal batch is shed
+// unread, since the store sends again what HQ does not acknowledge. Messages
+// of 4 KiB or less (hellos, acks, a sale or two) are never shed.
 #pragma once
 
 #include <map>
@@ -12,18 +17,22 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "hq/metrics.h"
 #include "hq/store.h"
 #include "sync/link.h"
 
 namespace posd::hq {
 
 struct HqServeOptions {
+  HqServeOptions() { link.max_backoff = std::chrono::seconds(2); }  // one client: back within seconds
   sync::LinkOptions link;           // url, client id, TLS files
   std::string prefix = "posd";
   std::string share_group;    // non-empty: subscribe as $share/<group>/...
   uint64_t window_entries = 64;
   std::chrono::milliseconds resend_after{3000};
   std::chrono::milliseconds tick{50};  // how often new down-log entries are looked for
+  size_t intake_limit_bytes = size_t{32} << 20;  // per stage; 0: unbounded
+  HqMetrics* metrics = nullptr;        // when set, recorded into; must outlive the HqServe
 };
 
 class HqServe {
@@ -33,6 +42,8 @@ class HqServe {
   ~HqServe();
   void start();
   void stop();
+  // What /metrics shows; reads every store's position (on the loop's thread).
+  ServeFigures figures();
 
  private:
   struct Impl;

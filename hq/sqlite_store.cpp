@@ -4,6 +4,7 @@
 
 #include "hq/down_log.h"
 #include "hq/ledger.h"
+#include "hq/receive.h"
 #include "hq/store.h"
 
 namespace posd::hq {
@@ -58,6 +59,20 @@ class SqliteStore final : public HqStore {
   }
   Result<uint64_t> down_head(const std::string& id) override { return down_->head(id); }
   Result<std::map<std::string, uint64_t>> down_heads() override { return down_->heads(); }
+  Result<std::map<std::string, StorePosition>> positions() override {
+    auto st = db().cached(kPositions);
+    if (!st) return st.status();
+    std::map<std::string, StorePosition> out;
+    for (;;) {
+      auto row = (*st)->step();
+      if (!row) return row.status();
+      if (!*row) break;
+      out[(*st)->text(0)] = StorePosition{static_cast<uint64_t>((*st)->int64(1)), static_cast<uint64_t>((*st)->int64(2)),
+                                          static_cast<uint64_t>((*st)->int64(3))};
+    }
+    (*st)->reset();
+    return out;
+  }
   Status migrate_to_2() { return down_->add_heads(); }
   Result<uint64_t> down_acked(const std::string& id) override { return down_->acked(id); }
   Status down_ack(const std::string& id, uint64_t seq) override { return down_->ack(id, seq); }

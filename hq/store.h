@@ -36,6 +36,13 @@ struct Arrived {
   sync::JournalBatch batch;
 };
 
+// Where a store stands at HQ: what HQ holds of its journal, and its down-log.
+struct StorePosition {
+  uint64_t acked_seq = 0;   // journal events held, without a gap
+  uint64_t down_head = 0;   // the down-log's last hq_seq
+  uint64_t down_acked = 0;  // what the store acknowledged applying
+};
+
 using DownEntries = std::vector<std::pair<std::string, nlohmann::json>>;  // (kind, body)
 
 class HqStore {
@@ -76,6 +83,9 @@ class HqStore {
   virtual Result<nlohmann::json> report(const std::string& store_id) = 0;
   // Up to `limit` events of the store after seq `after`, in the order stored.
   virtual Result<std::vector<Event>> events(const std::string& store_id, uint64_t after, size_t limit) = 0;
+
+  // Every registered store's position, in one read (for /metrics).
+  virtual Result<std::map<std::string, StorePosition>> positions() = 0;
 
   // The down-log. Appends in one transaction; returns the last hq_seq.
   virtual Result<uint64_t> down_append(const std::string& store_id, const DownEntries& entries) = 0;

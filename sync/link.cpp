@@ -3,6 +3,7 @@
 #include "sync/no_delay.h"
 
 #include <algorithm>
+#include <atomic>
 #include <random>
 
 #include <boost/asio/post.hpp>
@@ -50,6 +51,8 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
   unsigned failures = 0;    // in a row, for the backoff
   uint64_t connects = 0;
   std::chrono::steady_clock::time_point last_up{};
+  std::atomic<size_t> intake_bytes{0};  // posted to the io_context, not yet handled
+  std::atomic<uint64_t> shed{0};
   std::mt19937 rng{std::random_device{}()};
 
   // Runs `f` on the io_context if this link and this attempt are still current.
@@ -81,12 +84,27 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
       }
     });
     client->set_message_callback([weak](mqtt::const_message_ptr msg) {
-      if (auto s = weak.lock()) {
-        asio::post(s->io, [weak, topic = msg->get_topic(), payload = msg->to_string()] {
-          auto st = weak.lock();
-          if (st && !st->stopped && st->handlers.on_message) st->handlers.on_message(topic, payload);
-        });
-      }
+      if (auto s = weak.lock()) s->received(msg->get_topic(), msg->to_string());
+    });
+  }
+
+  // On Paho's thread: Paho has acknowledged the message already, so what is
+  // not shed here waits in the io_context's queue.
+  void received(std::string topic, std::string payload) {
+    const size_t bytes = topic.size() + payload.size();
+    const size_t waiting = intake_bytes.load();
+    if (options.intake_limit_bytes && waiting > 0 && waiting + bytes > options.intake_limit_bytes && options.sheddable &&
+        options.sheddable(topic, payload.size())) {
+      ++shed;
+      return;
+    }
+    intake_bytes += bytes;
+    std::weak_ptr<State> weak = shared_from_this();
+    asio::post(io, [weak, bytes, topic = std::move(topic), payload = std::move(payload)] {
+      auto st = weak.lock();
+      if (!st) return;
+      if (!st->stopped && st->handlers.on_message) st->handlers.on_message(topic, payload);
+      st->intake_bytes -= bytes;
     });
   }
 
@@ -235,5 +253,7 @@ const char* Link::state() const {
 
 uint64_t Link::connects() const { return state_->connects; }
 std::chrono::steady_clock::time_point Link::last_up() const { return state_->last_up; }
+size_t Link::intake_bytes() const { return state_->intake_bytes.load(); }
+uint64_t Link::shed() const { return state_->shed.load(); }
 
 }  // namespace posd::sync

@@ -35,6 +35,12 @@ struct LinkOptions {
   std::chrono::milliseconds min_backoff{200};
   std::chrono::milliseconds max_backoff{30000};
   std::chrono::seconds keep_alive{10};
+  // A bounded intake: while more than intake_limit_bytes of received
+  // messages wait for the io_context, a message for which sheddable(topic,
+  // its bytes) is true is dropped and counted (the protocol sends it again).
+  // 0: no bound. sheddable runs on Paho's thread: a pure function.
+  size_t intake_limit_bytes = 0;
+  std::function<bool(const std::string& topic, size_t bytes)> sheddable;
 };
 
 struct LinkHandlers {
@@ -63,6 +69,9 @@ class Link {
   // Connections made since start (1 after the first).
   uint64_t connects() const;
   std::chrono::steady_clock::time_point last_up() const;
+  // Bytes of received messages waiting for the io_context; messages shed.
+  size_t intake_bytes() const;
+  uint64_t shed() const;
 
  private:
   struct State;

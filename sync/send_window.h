@@ -5,7 +5,10 @@
 // rewinds and sends again from the last ack: the peer skips what it holds.
 // Each rewind in a row without progress doubles the wait (up to 20 times
 // it): a peer that is only slow, as HQ is while a thousand stores come back
-// at once, is not flooded with copies of what it has not reached yet.
+// at once, is not flooded with copies of what it has not reached yet. An ack
+// of nothing new while entries are in flight says the peer took a later entry
+// and not the next one (the broker lost it, or a busy HQ shed it): then the
+// rewind comes after a sixth of the wait, as TCP retransmits on duplicate acks.
 #pragma once
 
 #include <algorithm>
@@ -26,6 +29,7 @@ class SendWindow {
     sent_ = acked_;
     progress_ = now;
     stalls_ = 0;
+    gap_ = false;
   }
   uint64_t acked() const { return acked_; }
   uint64_t next() const { return sent_ + 1; }
@@ -42,20 +46,30 @@ class SendWindow {
     sent_ = std::max(sent_, acked_);
     progress_ = now;
     stalls_ = 0;
+    gap_ = false;
     return true;
   }
+  // An ack of `seq` that ack() found old: a gap at the peer when it is the
+  // last ack and more is in flight.
+  void gap(uint64_t seq) {
+    if (seq == acked_ && sent_ > acked_) gap_ = true;
+  }
+  bool gap_seen() const { return gap_; }
   // Back to `acked` even when it is behind what was acknowledged: the peer
   // says it holds less (it restored a backup), so everything after is sent again.
   void rewind_to(uint64_t acked, Clock::time_point now) {
     acked_ = acked;
     sent_ = acked;
     progress_ = now;
+    gap_ = false;
   }
-  // Entries in flight and no ack for `patience` (doubled for each such
-  // rewind in a row, up to 20 times): rewinds to the last ack and returns true.
+  // Entries in flight and no ack for `patience` (a sixth of it after a gap;
+  // doubled for each such rewind in a row, up to 20 times): rewinds to the
+  // last ack and returns true.
   bool rewind_if_stalled(Clock::time_point now, Clock::duration patience) {
     const unsigned times = stalls_ < 5 ? 1u << stalls_ : 20u;
-    if (sent_ == acked_ || now - progress_ < patience * std::min(times, 20u)) return false;
+    const Clock::duration wait = (gap_ ? patience / 6 : patience) * times;
+    if (sent_ == acked_ || now - progress_ < wait) return false;
     const unsigned stalls = stalls_ + 1;
     reset(acked_, now);
     stalls_ = stalls;
@@ -68,6 +82,7 @@ class SendWindow {
   uint64_t sent_ = 0;
   Clock::time_point progress_{};
   unsigned stalls_ = 0;  // rewinds in a row without progress
+  bool gap_ = false;     // an old ack came while entries were in flight
 };
 
 }  // namespace posd::sync

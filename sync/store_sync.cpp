@@ -189,6 +189,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
       return;
     }
     if (!window.ack(seq, SendWindow::Clock::now())) {
+      window.gap(seq);  // HQ took a later batch, not the next: send again soon
       if (!hash.empty()) journal.submit(Outbox::held(seq, hash), [rewritten](Result<Appended> r) { rewritten(r); });
       return;
     }

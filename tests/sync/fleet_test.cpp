@@ -3,11 +3,16 @@
 // signed events and its own MQTT client, against a real Mosquitto (TLS,
 // ACLs) and two posd-hq instances in one share group, on the backend the
 // run asks for. Correctness only, no time limit: every event stored once,
-// every store acked, a price for all applied and acked everywhere.
+// every store acked, a price for all applied and acked everywhere. Each
+// instance's intake is bounded small, so that the outage's backlog is shed
+// and sent again; the instances' /metrics count every event once between them.
 #include <catch2/catch.hpp>
+
+#include <sstream>
 
 #include "bench/fleet.h"
 #include "hq/store.h"
+#include "tests/daemon/node.h"
 #include "tests/sync/hq_fixture.h"
 
 using namespace posd;
@@ -41,6 +46,23 @@ std::string lagging(fleet::Fleet& f) {
   return out;
 }
 
+// The value of the sample `series` (name and labels as exposed) in a
+// Prometheus text page; fails the test when it is absent.
+double sample(const std::string& page, const std::string& series) {
+  std::istringstream lines(page);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  FAIL("no " << series << " in\n" << page);
+  return 0;
+}
+
+std::string scrape(uint16_t port) {
+  auto r = test::request(port, "GET", "/metrics", "");
+  REQUIRE(r.status == 200);
+  return r.body;
+}
+
 }  // namespace
 
 TEST_CASE("a fleet of fifty stores through two HQ instances: a broker outage's backlog and a price for all arrive exactly once", "[hq][fleet]") {
@@ -66,8 +88,9 @@ TEST_CASE("a fleet of fifty stores through two HQ instances: a broker outage's b
     REQUIRE(hq);
     for (size_t i = 0; i < kStores; ++i) REQUIRE((*hq)->register_store(f.ids()[i], f.public_key_pem(i)));
   }
-  one.start({"--share-group", "hq"});
-  two.start({"--share-group", "hq"});
+  const uint16_t metrics_one = test::unused_port(), metrics_two = test::unused_port();
+  one.start({"--share-group", "hq", "--intake-kb", "256", "--metrics", "127.0.0.1:" + std::to_string(metrics_one)});
+  two.start({"--share-group", "hq", "--intake-kb", "256", "--metrics", "127.0.0.1:" + std::to_string(metrics_two)});
   f.connect();
   for (size_t i = 0; i < kStores; ++i) f.sell(i, 1 + i % 4);
   REQUIRE(test::wait_until([&] { return all_acked(f); }, 120));
@@ -86,7 +109,15 @@ TEST_CASE("a fleet of fifty stores through two HQ instances: a broker outage's b
   one.cli({"price", "--sku", "SKU-0", "--price", "249"});
   {
     const bool applied = test::wait_until([&] { return every_store(f, [](const auto& s) { return s.hq_applied_seq == 1; }); }, 120);
-    INFO(one.log() << two.log());
+    std::string unapplied;
+    const auto figures = f.figures();
+    for (size_t i = 0; i < figures.size(); ++i) {
+      if (figures[i].hq_applied_seq != 1) {
+        unapplied += f.ids()[i] + ": applied " + std::to_string(figures[i].hq_applied_seq) + ", connects " +
+                     std::to_string(figures[i].connects) + "\n";
+      }
+    }
+    INFO(unapplied << one.log() << two.log());
     REQUIRE(applied);
   }
   REQUIRE(test::wait_until([&] { return all_acked(f); }, 120));  // the hq_applied events too
@@ -111,6 +142,23 @@ TEST_CASE("a fleet of fifty stores through two HQ instances: a broker outage's b
     REQUIRE(report);
     CHECK((*report)["rejected"].empty());
     CHECK((*report)["down_log"]["acked_by_store"] == 1);
+  }
+  // Between them, the instances stored every event once; the bound was met.
+  const std::string page_one = scrape(metrics_one), page_two = scrape(metrics_two);
+  size_t events = 0;
+  for (size_t i = 0; i < kStores; ++i) events += f.journal(i).size();
+  CHECK(sample(page_one, "posd_hq_events_stored_total") + sample(page_two, "posd_hq_events_stored_total") ==
+        static_cast<double>(events));
+  CHECK(sample(page_one, "posd_hq_batches_shed_total") + sample(page_two, "posd_hq_batches_shed_total") > 0);
+  CHECK(sample(page_one, "posd_hq_database_up") == 1);
+  CHECK(sample(page_one, "posd_hq_link_up") == 1);
+  CHECK(sample(page_one, "posd_hq_batches_rejected_total") + sample(page_two, "posd_hq_batches_rejected_total") == 0);
+  for (size_t i = 0; i < kStores; ++i) {
+    const std::string label = "{store=\"" + f.ids()[i] + "\"}";
+    const double journal_seq = static_cast<double>(f.journal(i).back().seq);
+    CHECK(sample(page_one, "posd_hq_store_held_seq" + label) == journal_seq);  // read from the database
+    CHECK(sample(page_two, "posd_hq_store_lag_events" + label) == 0);
+    CHECK(sample(page_two, "posd_hq_store_down_pending" + label) == 0);
   }
   auto verified = test::run({test::bin("posd-hq"), "verify", "--db", one.db(), "--store", f.ids()[0]});
   CHECK(verified.exit_code == 0);

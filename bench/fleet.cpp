@@ -40,7 +40,8 @@ json sale_payload(uint64_t receipt_no) {
 }
 
 struct SimStore {
-  SimStore(std::string id, StoreKey key, uint64_t window) : id(std::move(id)), key(std::move(key)), window(window) {}
+  SimStore(std::string id, StoreKey key, uint64_t window, uint64_t batch)
+      : id(std::move(id)), key(std::move(key)), window(window, batch) {}
   std::string id;
   StoreKey key;
   std::unique_ptr<Link> link;
@@ -201,7 +202,7 @@ Result<std::unique_ptr<Fleet>> Fleet::create(FleetOptions options) {
     std::snprintf(id, sizeof id, "%s%04zu", o.id_prefix.c_str(), i + 1);
     auto key = StoreKey::load_or_create(o.key_dir + "/" + id + ".key", o.key_dir + "/" + id + ".pub");
     if (!key) return key.status();
-    auto s = std::make_unique<SimStore>(id, std::move(*key), o.window_events);
+    auto s = std::make_unique<SimStore>(id, std::move(*key), o.window_events, o.batch_events);
     s->topics = Topics{o.prefix, id};
     s->head_hash = genesis_prev_hash();
     impl->journal(*s, "genesis",

@@ -77,6 +77,15 @@ class Mosquitto {
   std::unique_ptr<test::Child> proc_;
 };
 
+// A process's peak resident set (VmHWM), as /proc shows it.
+std::string peak_rss(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 6));
+  }
+  return "?";
+}
+
 struct Figures {
   double steady_events_per_s = 0, ack_p50 = 0, ack_p99 = 0;
   uint64_t steady_sales = 0;
@@ -258,6 +267,9 @@ Figures run(const std::string& dir, const std::string& backend, int instances, s
               stores * events, out.storm_make_s, out.storm_s, out.storm_events_per_s, out.storm_slowest_s, stores_acked_s,
               static_cast<unsigned long long>(connects), static_cast<unsigned long long>(resends));
   std::fflush(stdout);
+  std::string peaks;
+  for (auto& h : hqs) peaks += (peaks.empty() ? "" : ", ") + peak_rss(h->pid());
+  std::printf("  posd-hq peak RSS: %s\n", peaks.c_str());
   f.disconnect();
   for (auto& h : hqs) {
     h->signal(SIGTERM);

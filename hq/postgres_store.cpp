@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -266,6 +267,9 @@ class PostgresStore final : public HqStore {
   Result<uint64_t> down_append(const std::string& id, const DownEntries& entries) override;
   Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& ids, const DownEntries& entries) override;
   Result<std::vector<sync::DownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override;
+  Result<std::map<std::string, std::vector<sync::DownEntry>>> down_read_all(const std::map<std::string, uint64_t>& firsts,
+                                                                            size_t limit) override;
+  Result<std::vector<std::string>> down_ack_all(const std::map<std::string, uint64_t>& acks) override;
   Result<uint64_t> down_head(const std::string& id) override {
     auto r = conn_.exec("SELECT head FROM hq_down_ack WHERE store_id = $1", {id});
     if (!r) return r.status();
@@ -412,6 +416,60 @@ Result<std::vector<sync::DownEntry>> PostgresStore::down_read(const std::string&
     out.push_back(sync::DownEntry{id, static_cast<uint64_t>(r->int64(i, 0)), r->text(i, 1), std::move(body)});
   }
   return out;
+}
+
+// A text[] and a bigint[] literal of the map's keys and values, in order.
+std::pair<std::string, std::string> arrays(const std::map<std::string, uint64_t>& m) {
+  std::string keys = "{", values = "{";
+  for (const auto& [k, v] : m) {
+    if (keys.size() > 1) keys += ',', values += ',';
+    keys += '"';
+    for (char c : k) {
+      if (c == '"' || c == '\\') keys += '\\';
+      keys += c;
+    }
+    keys += '"';
+    values += num(v);
+  }
+  return {keys + "}", values + "}"};
+}
+
+Result<std::map<std::string, std::vector<sync::DownEntry>>> PostgresStore::down_read_all(
+    const std::map<std::string, uint64_t>& firsts, size_t limit) {
+  std::map<std::string, std::vector<sync::DownEntry>> out;
+  if (firsts.empty()) return out;
+  auto [ids, seqs] = arrays(firsts);
+  auto r = conn_.exec(
+      "SELECT d.store_id, d.hq_seq, d.kind, d.body FROM unnest($1::text[], $2::bigint[]) AS w(store_id, first) "
+      "CROSS JOIN LATERAL (SELECT store_id, hq_seq, kind, body FROM hq_down "
+      "WHERE store_id = w.store_id AND hq_seq >= w.first ORDER BY hq_seq LIMIT $3) AS d ORDER BY d.store_id, d.hq_seq",
+      {ids, seqs, num(limit)});
+  if (!r) return r.status();
+  for (int i = 0; i < r->size(); ++i) {
+    auto body = json::parse(r->text(i, 3), nullptr, false);
+    if (body.is_discarded()) return Status::corruption("HQ's down-log entry " + r->text(i, 1) + " is not JSON");
+    std::string id = r->text(i, 0);
+    out[id].push_back(sync::DownEntry{id, static_cast<uint64_t>(r->int64(i, 1)), r->text(i, 2), std::move(body)});
+  }
+  return out;
+}
+
+// One statement: atomic by itself. What it did not update was refused.
+Result<std::vector<std::string>> PostgresStore::down_ack_all(const std::map<std::string, uint64_t>& acks) {
+  std::vector<std::string> refused;
+  if (acks.empty()) return refused;
+  auto [ids, seqs] = arrays(acks);
+  auto r = conn_.exec(
+      "UPDATE hq_down_ack d SET acked = GREATEST(d.acked, w.seq) FROM unnest($1::text[], $2::bigint[]) AS w(store_id, seq) "
+      "WHERE d.store_id = w.store_id AND w.seq <= d.head RETURNING d.store_id",
+      {ids, seqs});
+  if (!r) return r.status();
+  std::set<std::string> done;
+  for (int i = 0; i < r->size(); ++i) done.insert(r->text(i, 0));
+  for (const auto& [id, seq] : acks) {
+    if (!done.count(id)) refused.push_back(id);
+  }
+  return refused;
 }
 
 }  // namespace

@@ -38,6 +38,12 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
   size_t waiting_bytes = 0;                     // their sum
   bool store_posted = false;
   std::map<std::string, StoreHeard> heard;
+  std::map<std::string, uint64_t> pending_acks;  // down_acks to record at the next tick
+  static constexpr size_t kReadEntries = 64;     // down-log entries read for a store at once
+  // Down-log messages a tick sends, at most: a price for every store goes
+  // out over a few ticks, not as one burst that fills the broker socket
+  // (Paho C 1.3.12 then waits up to a second before it writes again).
+  static constexpr size_t kTickMessages = 256;
   static constexpr size_t kNeverShed = 4096;  // a hello, an ack, a batch of a sale or two
 
   static bool ends_with(const std::string& s, const std::string& tail) {
@@ -61,7 +67,9 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     };
     std::weak_ptr<Impl> weak = shared_from_this();
     LinkHandlers h;
-    h.on_up = [weak] { if (auto s = weak.lock()) s->logger->info("link up"); };
+    h.on_up = [weak] {
+      if (auto s = weak.lock()) s->logger->info("link up ({} publishes in flight at most)", s->link->in_flight_limit());
+    };
     h.on_down = [weak](const std::string& why) { if (auto s = weak.lock()) s->logger->warn("link down: {}", why); };
     h.on_message = [weak](const std::string& t, const std::string& p) { if (auto s = weak.lock()) s->message(t, p); };
     link = std::make_unique<Link>(io, std::move(lo), std::move(h));
@@ -76,11 +84,14 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     if (link) link->stop();
   }
 
-  // Every options.tick: resend to stalled peers, send what is new. Every
-  // store's head in one read (other processes append to the down-logs).
+  // Every options.tick: record the stores' acks, resend to stalled peers,
+  // send what is new. Every store's head in one read (other processes
+  // append to the down-logs), and every store's new entries in one more.
   void tick() {
     if (!link->up()) return;
+    record_acks();
     std::optional<std::map<std::string, uint64_t>> heads;
+    std::map<std::string, uint64_t> firsts;
     for (auto& [store_id, p] : peers) {
       if (!p.online) continue;
       if (!heads) {
@@ -93,8 +104,32 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
                      p.window.next());
       }
       auto head = heads->find(store_id);
-      if (head != heads->end()) send_down(store_id, p, head->second);
+      if (head != heads->end() && p.window.room() > 0 && p.window.next() <= head->second) {
+        firsts[store_id] = p.window.next();
+      }
     }
+    if (firsts.empty()) return;
+    auto entries = store->down_read_all(firsts, kReadEntries);
+    if (!entries) return;
+    size_t budget = kTickMessages;
+    for (auto& [store_id, list] : *entries) {
+      auto sent = publish_down(store_id, peer(store_id), list, budget);
+      if (!sent || (budget -= *sent) == 0) return;  // the rest at the next tick
+    }
+  }
+
+  // The acks that arrived since the last tick, in one write; then the
+  // windows move (an ack the database refuses moves nothing).
+  void record_acks() {
+    if (pending_acks.empty()) return;
+    auto refused = store->down_ack_all(pending_acks);
+    if (!refused) return;  // kept for the next tick
+    for (const std::string& store_id : *refused) {
+      logger->warn("{}: acked hq_seq {}, beyond its down-log", store_id, pending_acks[store_id]);
+      pending_acks.erase(store_id);
+    }
+    for (const auto& [store_id, seq] : pending_acks) peer(store_id).window.ack(seq, SendWindow::Clock::now());
+    pending_acks.clear();
   }
 
   // <prefix>/<store_id>/<rest>: the store and the rest, or false.
@@ -225,14 +260,10 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     send_down(store_id, p);
   }
 
+  // Recorded at the next tick, with every other store's: one write, not one each.
   void down_acked(const std::string& store_id, uint64_t seq) {
-    if (Status s = store->down_ack(store_id, seq); !s) {
-      logger->warn("{}: {}", store_id, s.message());
-      return;
-    }
-    Peer& p = peer(store_id);
-    p.window.ack(seq, SendWindow::Clock::now());
-    send_down(store_id, p);
+    uint64_t& pending = pending_acks[store_id];
+    pending = std::max(pending, seq);
   }
 
   void status(const std::string& store_id, const std::string& payload) {
@@ -256,13 +287,24 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
 
   void send_down(const std::string& store_id, Peer& p, uint64_t head) {
     while (p.window.room() > 0 && p.window.next() <= head) {
-      auto entries = store->down_read(store_id, p.window.next(), std::min<uint64_t>(p.window.room(), 64));
-      if (!entries || entries->empty()) return;
-      for (const DownEntry& e : *entries) {
-        if (!link->publish(topics(store_id).down_log(), encode(e))) return;
-        p.window.sent(e.hq_seq, SendWindow::Clock::now());
-      }
+      auto entries = store->down_read(store_id, p.window.next(), kReadEntries);
+      if (!entries || entries->empty() || !publish_down(store_id, p, *entries, kReadEntries)) return;
     }
+  }
+
+  // Sends what the window has room for, from its next entry, `most` at
+  // most: how many it sent, or nullopt when the link refused.
+  std::optional<size_t> publish_down(const std::string& store_id, Peer& p, const std::vector<DownEntry>& entries,
+                                     size_t most) {
+    size_t sent = 0;
+    for (const DownEntry& e : entries) {
+      if (e.hq_seq != p.window.next()) continue;  // the window moved since the read
+      if (p.window.room() == 0 || sent == most) break;
+      if (!link->publish(topics(store_id).down_log(), encode(e))) return std::nullopt;
+      p.window.sent(e.hq_seq, SendWindow::Clock::now());
+      ++sent;
+    }
+    return sent;
   }
 };
 

@@ -57,6 +57,28 @@ class SqliteStore final : public HqStore {
   Result<std::vector<sync::DownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override {
     return down_->read(id, first, limit);
   }
+  Result<std::map<std::string, std::vector<sync::DownEntry>>> down_read_all(const std::map<std::string, uint64_t>& firsts,
+                                                                            size_t limit) override {
+    std::map<std::string, std::vector<sync::DownEntry>> out;  // one connection, cached statements: no round trips
+    for (const auto& [id, first] : firsts) {
+      auto entries = down_->read(id, first, limit);
+      if (!entries) return entries.status();
+      if (!entries->empty()) out[id] = std::move(*entries);
+    }
+    return out;
+  }
+  Result<std::vector<std::string>> down_ack_all(const std::map<std::string, uint64_t>& acks) override {
+    sql::Txn txn(db());
+    if (!txn.status()) return txn.status();
+    std::vector<std::string> refused;
+    for (const auto& [id, seq] : acks) {
+      Status s = down_->ack(id, seq);
+      if (s.code() == Status::Code::invalid_argument) refused.push_back(id);
+      else if (!s) return s;
+    }
+    if (Status s = txn.commit(); !s) return s;
+    return refused;
+  }
   Result<uint64_t> down_head(const std::string& id) override { return down_->head(id); }
   Result<std::map<std::string, uint64_t>> down_heads() override { return down_->heads(); }
   Result<std::map<std::string, StorePosition>> positions() override {

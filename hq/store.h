@@ -95,6 +95,10 @@ class HqStore {
                                                         const DownEntries& entries) = 0;
   // Up to `limit` entries from hq_seq `first` on.
   virtual Result<std::vector<sync::DownEntry>> down_read(const std::string& store_id, uint64_t first, size_t limit) = 0;
+  // Up to `limit` entries of each store from its hq_seq in `firsts` on, in
+  // one read (the serving loop's fan-out); stores with none are left out.
+  virtual Result<std::map<std::string, std::vector<sync::DownEntry>>> down_read_all(
+      const std::map<std::string, uint64_t>& firsts, size_t limit) = 0;
   virtual Result<uint64_t> down_head(const std::string& store_id) = 0;
   // Every store's last hq_seq (stores with an empty down-log left out), in
   // one read: what the serving loop polls for entries other processes appended.
@@ -102,6 +106,9 @@ class HqStore {
   virtual Result<uint64_t> down_acked(const std::string& store_id) = 0;
   // Records the store's cumulative ack; an ack beyond the head is refused.
   virtual Status down_ack(const std::string& store_id, uint64_t seq) = 0;
+  // Many stores' acks in one write; the stores whose ack was refused (beyond
+  // their head, or no down-log) are answered, and the others recorded.
+  virtual Result<std::vector<std::string>> down_ack_all(const std::map<std::string, uint64_t>& acks) = 0;
 };
 
 // posd-hq's database named by `url`: "postgresql://…" or "postgres://…" is

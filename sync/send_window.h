@@ -21,7 +21,9 @@ class SendWindow {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit SendWindow(uint64_t window) : window_(window) {}
+  // `after_rewind` 0: the whole window at once, always.
+  explicit SendWindow(uint64_t window, uint64_t after_rewind = 0)
+      : window_(window), after_rewind_(after_rewind ? std::min(after_rewind, window) : window) {}
 
   // Starts over from `acked` (a connect: replay everything after it).
   void reset(uint64_t acked, Clock::time_point now) {
@@ -30,11 +32,15 @@ class SendWindow {
     progress_ = now;
     stalls_ = 0;
     gap_ = false;
+    careful_ = true;
   }
   uint64_t acked() const { return acked_; }
   uint64_t next() const { return sent_ + 1; }
   // How many more entries may be sent now.
-  uint64_t room() const { return window_ - std::min(window_, sent_ - acked_); }
+  uint64_t room() const {
+    const uint64_t limit = careful_ ? after_rewind_ : window_;
+    return limit - std::min(limit, sent_ - acked_);
+  }
   void sent(uint64_t last, Clock::time_point now) {
     if (sent_ == acked_) progress_ = now;  // the clock starts with the first in flight
     sent_ = std::max(sent_, last);
@@ -47,6 +53,7 @@ class SendWindow {
     progress_ = now;
     stalls_ = 0;
     gap_ = false;
+    careful_ = false;
     return true;
   }
   // An ack of `seq` that ack() found old: a gap at the peer when it is the
@@ -62,6 +69,7 @@ class SendWindow {
     sent_ = acked;
     progress_ = now;
     gap_ = false;
+    careful_ = true;
   }
   // Entries in flight and no ack for `patience` (a sixth of it after a gap;
   // doubled for each such rewind in a row, up to 20 times): rewinds to the
@@ -78,11 +86,13 @@ class SendWindow {
 
  private:
   uint64_t window_;
+  uint64_t after_rewind_;
   uint64_t acked_ = 0;
   uint64_t sent_ = 0;
   Clock::time_point progress_{};
   unsigned stalls_ = 0;  // rewinds in a row without progress
   bool gap_ = false;     // an old ack came while entries were in flight
+  bool careful_ = true;  // started or rewound, and no progress since
 };
 
 }  // namespace posd::sync

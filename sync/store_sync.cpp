@@ -22,7 +22,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
         outbox(this->reader),
         options(std::move(o)),
         topics{options.prefix, journal.store_id()},
-        window(options.window_events),
+        window(options.window_events, options.batch_events),
         ticker(io, options.tick),
         logger(log::get("sync")) {}
 

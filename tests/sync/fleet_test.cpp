@@ -8,11 +8,8 @@
 // and sent again; the instances' /metrics count every event once between them.
 #include <catch2/catch.hpp>
 
-#include <sstream>
-
 #include "bench/fleet.h"
 #include "hq/store.h"
-#include "tests/daemon/node.h"
 #include "tests/sync/hq_fixture.h"
 
 using namespace posd;
@@ -44,23 +41,6 @@ std::string lagging(fleet::Fleet& f) {
     }
   }
   return out;
-}
-
-// The value of the sample `series` (name and labels as exposed) in a
-// Prometheus text page; fails the test when it is absent.
-double sample(const std::string& page, const std::string& series) {
-  std::istringstream lines(page);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  FAIL("no " << series << " in\n" << page);
-  return 0;
-}
-
-std::string scrape(uint16_t port) {
-  auto r = test::request(port, "GET", "/metrics", "");
-  REQUIRE(r.status == 200);
-  return r.body;
 }
 
 }  // namespace
@@ -144,21 +124,21 @@ TEST_CASE("a fleet of fifty stores through two HQ instances: a broker outage's b
     CHECK((*report)["down_log"]["acked_by_store"] == 1);
   }
   // Between them, the instances stored every event once; the bound was met.
-  const std::string page_one = scrape(metrics_one), page_two = scrape(metrics_two);
+  const std::string page_one = test::scrape(metrics_one), page_two = test::scrape(metrics_two);
   size_t events = 0;
   for (size_t i = 0; i < kStores; ++i) events += f.journal(i).size();
-  CHECK(sample(page_one, "posd_hq_events_stored_total") + sample(page_two, "posd_hq_events_stored_total") ==
+  CHECK(test::sample(page_one, "posd_hq_events_stored_total") + test::sample(page_two, "posd_hq_events_stored_total") ==
         static_cast<double>(events));
-  CHECK(sample(page_one, "posd_hq_batches_shed_total") + sample(page_two, "posd_hq_batches_shed_total") > 0);
-  CHECK(sample(page_one, "posd_hq_database_up") == 1);
-  CHECK(sample(page_one, "posd_hq_link_up") == 1);
-  CHECK(sample(page_one, "posd_hq_batches_rejected_total") + sample(page_two, "posd_hq_batches_rejected_total") == 0);
+  CHECK(test::sample(page_one, "posd_hq_batches_shed_total") + test::sample(page_two, "posd_hq_batches_shed_total") > 0);
+  CHECK(test::sample(page_one, "posd_hq_database_up") == 1);
+  CHECK(test::sample(page_one, "posd_hq_link_up") == 1);
+  CHECK(test::sample(page_one, "posd_hq_batches_rejected_total") + test::sample(page_two, "posd_hq_batches_rejected_total") == 0);
   for (size_t i = 0; i < kStores; ++i) {
     const std::string label = "{store=\"" + f.ids()[i] + "\"}";
     const double journal_seq = static_cast<double>(f.journal(i).back().seq);
-    CHECK(sample(page_one, "posd_hq_store_held_seq" + label) == journal_seq);  // read from the database
-    CHECK(sample(page_two, "posd_hq_store_lag_events" + label) == 0);
-    CHECK(sample(page_two, "posd_hq_store_down_pending" + label) == 0);
+    CHECK(test::sample(page_one, "posd_hq_store_held_seq" + label) == journal_seq);  // read from the database
+    CHECK(test::sample(page_two, "posd_hq_store_lag_events" + label) == 0);
+    CHECK(test::sample(page_two, "posd_hq_store_down_pending" + label) == 0);
   }
   auto verified = test::run({test::bin("posd-hq"), "verify", "--db", one.db(), "--store", f.ids()[0]});
   CHECK(verified.exit_code == 0);

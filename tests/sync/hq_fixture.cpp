@@ -1,5 +1,7 @@
 #include "tests/sync/hq_fixture.h"
 
+#include <sstream>
+
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -280,6 +282,21 @@ void Selling::stop() {
   for (auto& t : lanes_) {
     if (t.joinable()) t.join();
   }
+}
+
+std::string scrape(uint16_t port) {
+  auto r = request(port, "GET", "/metrics", "");
+  REQUIRE(r.status == 200);
+  return r.body;
+}
+
+double sample(const std::string& page, const std::string& series) {
+  std::istringstream lines(page);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  FAIL("no " << series << " in\n" << page);
+  return 0;
 }
 
 // HQ's copy of a store's journal, in the order HQ stored it, read through

@@ -143,6 +143,13 @@ class Selling {
   std::vector<std::thread> lanes_;
 };
 
+// GET /metrics of a posd-hq serving --metrics 127.0.0.1:<port> (status 200).
+std::string scrape(uint16_t port);
+// The value of `series` (its name and labels as exposed, e.g.
+// posd_hq_store_lag_events{store="S1"}) in a Prometheus text page; fails the
+// test when it is absent.
+double sample(const std::string& page, const std::string& series);
+
 // HQ's copy of a store's journal, in the order HQ stored it.
 std::vector<Event> hq_events(const std::string& hq_db, const std::string& store_id);
 // The seq HQ holds of the store without a gap.

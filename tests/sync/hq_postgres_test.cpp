@@ -84,7 +84,8 @@ TEST_CASE("PostgreSQL crashed and restarted mid-stream: posd-hq recovers without
   // A password in the URL (unused: the test server trusts) must reach no log.
   test::Hq hq{dir, broker, "hq", test::postgres_url_for(dir.path()) + "&password=pg-s3cret-word"};
   broker.start();
-  hq.start();
+  const uint16_t metrics = test::unused_port();
+  hq.start({"--metrics", "127.0.0.1:" + std::to_string(metrics)});
   test::Store s1(dir, broker, hq, "S1"), s2(dir, broker, hq, "S2");
   s1.start();
   s2.start();
@@ -96,6 +97,7 @@ TEST_CASE("PostgreSQL crashed and restarted mid-stream: posd-hq recovers without
     test::Postgres::shared().stop_immediately();  // pg_ctl stop -m immediate: a crash
     before = selling.sold();
     test::wait_until([&] { return selling.sold() >= before + 20; }, 30);  // stores sell on: offline is normal
+    CHECK(test::sample(test::scrape(metrics), "posd_hq_database_up") == 0);
     test::Postgres::shared().start();
     hq.cli({"price", "--sku", "BREAD", "--price", std::to_string(202 + round)});
     before = selling.sold();
@@ -107,6 +109,11 @@ TEST_CASE("PostgreSQL crashed and restarted mid-stream: posd-hq recovers without
   require_converged(hq, s2);
   CHECK(hq.report("S1")["rejected"].empty());
   CHECK(hq.report("S2")["rejected"].empty());
+  const std::string page = test::scrape(metrics);
+  CHECK(test::sample(page, "posd_hq_database_up") == 1);
+  CHECK(test::sample(page, "posd_hq_store_lag_events{store=\"S1\"}") == 0);
+  CHECK(test::sample(page, "posd_hq_store_held_seq{store=\"S2\"}") == static_cast<double>(test::hq_acked(hq, "S2")));
+  CHECK(test::sample(page, "posd_hq_commit_failures_total") > 0);  // batches that met the crash were not acked
   CHECK(hq.log().find("connection lost") != std::string::npos);
   CHECK(hq.log().find("connected again") != std::string::npos);
   CHECK(hq.log().find("password=(hidden)") != std::string::npos);

@@ -262,6 +262,37 @@ TEST_CASE("the same entries appended to many stores at once follow each store's 
   CHECK((*s2)[0].body == json{{"sku", "PEN"}, {"price", 5}});
 }
 
+TEST_CASE("every store's new down-log entries come in one read, and every store's ack goes in one write that refuses an ack beyond the head", "[ledger]") {
+  test::TempDir dir;
+  auto hq = open_hq(test::hq_database(dir.path()));
+  const std::string odd = "S\"4\\x";  // quotes and backslashes survive the arrays
+  REQUIRE(hq->down_append_to({"S1", "S2", odd}, {{"price", json{{"sku", "A"}}}, {"price", json{{"sku", "B"}}},
+                                                  {"price", json{{"sku", "C"}}}}));
+  REQUIRE(*hq->down_append("S1", {{"price", json{{"sku", "D"}}}}) == 4);
+  auto read = hq->down_read_all({{"S1", 2}, {"S2", 4}, {odd, 1}, {"S9", 1}}, 2);
+  REQUIRE(read);
+  REQUIRE(read->size() == 2);  // S2 has nothing from 4, S9 nothing at all
+  const auto& s1 = read->at("S1");
+  REQUIRE(s1.size() == 2);  // the limit, per store
+  CHECK(s1[0].hq_seq == 2);
+  CHECK(s1[1].hq_seq == 3);
+  CHECK(s1[1].body == json{{"sku", "C"}});
+  CHECK(s1[0].store_id == "S1");
+  const auto& four = read->at(odd);
+  REQUIRE(four.size() == 2);
+  CHECK(four[0].hq_seq == 1);
+  CHECK(four[0].store_id == odd);
+
+  auto refused = hq->down_ack_all({{"S1", 4}, {"S2", 9}, {odd, 2}, {"S9", 1}});
+  REQUIRE(refused);
+  CHECK(*refused == std::vector<std::string>{"S2", "S9"});  // beyond the head; no down-log
+  CHECK(*hq->down_acked("S1") == 4);
+  CHECK(*hq->down_acked("S2") == 0);
+  CHECK(*hq->down_acked(odd) == 2);
+  REQUIRE(hq->down_ack_all({{"S1", 1}}));  // cumulative: an older ack moves nothing back
+  CHECK(*hq->down_acked("S1") == 4);
+}
+
 TEST_CASE("instances starting together on an empty PostgreSQL database migrate it once", "[postgres]") {
   test::TempDir dir;
   const std::string url = test::postgres_url_for(dir.path());

@@ -59,3 +59,24 @@ TEST_CASE("an old ack while entries are in flight is a gap at the peer: the wind
     CHECK_FALSE(w.gap_seen());
   }
 }
+
+TEST_CASE("after a start or a rewind a window sends one batch until the peer acknowledges progress, then the whole window", "[sync]") {
+  SendWindow w(2048, 256);
+  w.reset(0, t0);
+  CHECK(w.room() == 256);
+  w.sent(256, t0);
+  CHECK(w.room() == 0);
+  REQUIRE(w.ack(256, t0 + 10ms));
+  CHECK(w.room() == 2048);
+  w.sent(2304, t0 + 10ms);
+  REQUIRE(w.ack(512, t0 + 20ms));
+  CHECK(w.room() == 256);  // 1,792 still in flight of the 2,048
+  REQUIRE(w.rewind_if_stalled(t0 + 3020ms, kPatience));
+  CHECK(w.next() == 513);
+  CHECK(w.room() == 256);
+  w.rewind_to(100, t0 + 3030ms);  // the peer holds less than it said
+  CHECK(w.room() == 256);
+  SendWindow whole(64);
+  whole.reset(0, t0);
+  CHECK(whole.room() == 64);
+}

@@ -41,8 +41,9 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
   std::map<std::string, uint64_t> pending_acks;  // down_acks to record at the next tick
   static constexpr size_t kReadEntries = 64;     // down-log entries read for a store at once
   // Down-log messages a tick sends, at most: a price for every store goes
-  // out over a few ticks, not as one burst that fills the broker socket
-  // (Paho C 1.3.12 then waits up to a second before it writes again).
+  // out over a few ticks, not as one burst. Paho keeps at most the broker's
+  // Receive Maximum in flight (Mosquitto's max_inflight_messages, 20 by
+  // default), and past it its send thread waits up to a second.
   static constexpr size_t kTickMessages = 256;
   static constexpr size_t kNeverShed = 4096;  // a hello, an ack, a batch of a sale or two
 
@@ -67,9 +68,7 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     };
     std::weak_ptr<Impl> weak = shared_from_this();
     LinkHandlers h;
-    h.on_up = [weak] {
-      if (auto s = weak.lock()) s->logger->info("link up ({} publishes in flight at most)", s->link->in_flight_limit());
-    };
+    h.on_up = [weak] { if (auto s = weak.lock()) s->logger->info("link up"); };
     h.on_down = [weak](const std::string& why) { if (auto s = weak.lock()) s->logger->warn("link down: {}", why); };
     h.on_message = [weak](const std::string& t, const std::string& p) { if (auto s = weak.lock()) s->message(t, p); };
     link = std::make_unique<Link>(io, std::move(lo), std::move(h));

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdint>
-#include <deque>
 #include <random>
 
 #include <boost/asio/post.hpp>
@@ -18,34 +16,14 @@ namespace asio = boost::asio;
 
 namespace {
 
-// QoS 1 publishes handed to Paho at once, at most: the broker's Receive
-// Maximum when its CONNACK names one. Past that limit Paho's send thread
-// sleeps up to a second before it looks again (Paho C 1.3.12,
-// MQTTAsync_sendThread), so what is beyond waits in the link's own queue.
-// Mosquitto 2.0 names none.
-constexpr unsigned kMostInFlight = 65535;
-constexpr size_t kMostWaiting = 200000;
-
-// The broker's Receive Maximum from a connect's CONNACK, within our own.
-unsigned receive_maximum(const mqtt::token& tok) {
-  try {
-    const auto& props = tok.get_connect_response().get_properties();
-    if (props.contains(mqtt::property::RECEIVE_MAXIMUM)) {
-      return std::clamp<unsigned>(mqtt::get<uint16_t>(props, mqtt::property::RECEIVE_MAXIMUM), 1, kMostInFlight);
-    }
-  } catch (const std::exception&) {
-  }
-  return kMostInFlight;
-}
-
 // Paho reports an action's end to an iaction_listener on its own thread.
 class Listener : public mqtt::iaction_listener {
  public:
-  std::function<void(const mqtt::token&)> success;
+  std::function<void()> success;
   std::function<void(const std::string&)> failure;
 
  private:
-  void on_success(const mqtt::token& tok) override { success(tok); }
+  void on_success(const mqtt::token&) override { success(); }
   void on_failure(const mqtt::token& tok) override {
     std::string why = "code " + std::to_string(tok.get_return_code());
     if (tok.get_reason_code() != 0) why += ", reason " + std::to_string(tok.get_reason_code());
@@ -67,36 +45,6 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
   asio::steady_timer timer;
   std::unique_ptr<mqtt::async_client> client;
   Listener connect_listener, subscribe_listener;
-  // Every publish reports here, on Paho's thread, with its connection's
-  // generation as context: the count drops at once (the loop may be busy
-  // storing), and the loop is asked to send what waits, if anything does.
-  struct Published : mqtt::iaction_listener {
-    std::weak_ptr<State> state;
-    void on_success(const mqtt::token& tok) override { done(tok); }
-    void on_failure(const mqtt::token& tok) override { done(tok); }
-    void done(const mqtt::token& tok) {
-      const auto gen = reinterpret_cast<uintptr_t>(tok.get_user_context());
-      auto s = state.lock();
-      if (!s || s->publish_generation.load() != gen) return;
-      unsigned n = s->in_flight.load();
-      while (n > 0 && !s->in_flight.compare_exchange_weak(n, n - 1)) {
-      }
-      if (s->waiting_count.load() == 0) return;
-      asio::post(s->io, [weak = state, gen] {
-        auto st = weak.lock();
-        if (st && !st->stopped && st->publish_generation.load() == gen) st->send_waiting();
-      });
-    }
-  } published_listener;
-  struct Waiting {
-    std::string topic, payload;
-    bool retained;
-  };
-  std::deque<Waiting> waiting;  // publishes past the in-flight limit, in order (the loop's alone)
-  std::atomic<size_t> waiting_count{0};
-  std::atomic<unsigned> in_flight{0};
-  std::atomic<uint64_t> publish_generation{0};
-  unsigned receive_max = kMostInFlight;
   Phase phase = Phase::idle;
   bool stopped = false;
   uint64_t generation = 0;  // bumps on every attempt; older callbacks are ignored
@@ -122,7 +70,6 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
   }
 
   void make_client() {
-    published_listener.state = shared_from_this();
     mqtt::create_options create(MQTTVERSION_5);
     client = std::make_unique<mqtt::async_client>(options.url, options.client_id, create, nullptr);
     std::weak_ptr<State> weak = shared_from_this();
@@ -188,13 +135,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
     ++generation;
     phase = Phase::connecting;
     const uint64_t gen = generation;
-    connect_listener.success = [this, gen](const mqtt::token& tok) {
-      unsigned most = receive_maximum(tok);
-      on_io(gen, [most](State& s) {
-        s.receive_max = most;
-        s.subscribe();
-      })();
-    };
+    connect_listener.success = on_io(gen, [](State& s) { s.subscribe(); });
     connect_listener.failure = [this, gen](const std::string& why) {
       on_io(gen, [why](State& s) { s.lost("connect failed: " + why); })();
     };
@@ -209,7 +150,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
     // Connected: Nagle off on the broker connection before anything else is said.
     no_delay_towards(broker_port(options.url));
     const uint64_t gen = generation;
-    subscribe_listener.success = [up = on_io(gen, [](State& s) { s.became_up(); })](const mqtt::token&) { up(); };
+    subscribe_listener.success = on_io(gen, [](State& s) { s.became_up(); });
     subscribe_listener.failure = [this, gen](const std::string& why) {
       on_io(gen, [why](State& s) { s.drop("subscribe failed: " + why); })();
     };
@@ -225,7 +166,6 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
 
   void became_up() {
     phase = Phase::up;
-    restart_publishing();
     failures = 0;
     ++connects;
     last_up = std::chrono::steady_clock::now();
@@ -245,7 +185,6 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
   void lost(const std::string& why) {
     ++generation;  // whatever the old attempt still reports is stale
     phase = Phase::down;
-    restart_publishing();  // the protocol sends again what was not acknowledged
     if (handlers.on_down) handlers.on_down(why);
     auto ceiling = std::min<int64_t>(options.max_backoff.count(),
                                      options.min_backoff.count() << std::min(failures, 16u));
@@ -259,44 +198,13 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
     });
   }
 
-  void restart_publishing() {
-    publish_generation = generation;
-    in_flight = 0;
-    waiting.clear();
-    waiting_count = 0;
-  }
-
   bool publish(const std::string& topic, const std::string& payload, bool retained) {
     if (phase != Phase::up) return false;
-    send_waiting();  // the broker may have acknowledged some while the loop was busy
-    if (in_flight.load() >= receive_max || !waiting.empty()) {
-      if (waiting.size() >= kMostWaiting) return false;
-      waiting.push_back(Waiting{topic, payload, retained});
-      waiting_count = waiting.size();
-      return true;
-    }
-    return hand_over(topic, payload, retained);
-  }
-
-  bool hand_over(const std::string& topic, const std::string& payload, bool retained) {
     try {
-      ++in_flight;
-      client->publish(mqtt::make_message(topic, payload, 1, retained),
-                      reinterpret_cast<void*>(uintptr_t{publish_generation.load()}), published_listener);
+      client->publish(mqtt::make_message(topic, payload, 1, retained));
       return true;
     } catch (const mqtt::exception&) {
-      --in_flight;
       return false;  // the connection-lost handler follows
-    }
-  }
-
-  // What waits goes, in order, as far as the broker lets it.
-  void send_waiting() {
-    while (phase == Phase::up && !waiting.empty() && in_flight.load() < receive_max) {
-      Waiting w = std::move(waiting.front());
-      waiting.pop_front();
-      waiting_count = waiting.size();
-      if (!hand_over(w.topic, w.payload, w.retained)) break;
     }
   }
 };
@@ -345,7 +253,6 @@ const char* Link::state() const {
 
 uint64_t Link::connects() const { return state_->connects; }
 std::chrono::steady_clock::time_point Link::last_up() const { return state_->last_up; }
-unsigned Link::in_flight_limit() const { return state_->receive_max; }
 size_t Link::intake_bytes() const { return state_->intake_bytes.load(); }
 uint64_t Link::shed() const { return state_->shed.load(); }
 

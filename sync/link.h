@@ -60,10 +60,7 @@ class Link {
   void start();
   // Publishes "offline" (retained) when up, disconnects, and stops retrying.
   void stop();
-  // QoS 1, in order. At most the broker's Receive Maximum are with Paho at
-  // once; the rest wait in the link's queue, and go as the broker
-  // acknowledges (past that limit Paho's send thread sleeps up to 1 s).
-  // False, and nothing sent, while the link is not up.
+  // QoS 1. False, and nothing sent, while the link is not up.
   bool publish(const std::string& topic, const std::string& payload, bool retained = false);
 
   bool up() const;
@@ -72,8 +69,6 @@ class Link {
   // Connections made since start (1 after the first).
   uint64_t connects() const;
   std::chrono::steady_clock::time_point last_up() const;
-  // Publishes the broker lets be in flight at once (its Receive Maximum; 65,535 when it names none).
-  unsigned in_flight_limit() const;
   // Bytes of received messages waiting for the io_context; messages shed.
   size_t intake_bytes() const;
   uint64_t shed() const;

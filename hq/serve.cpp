@@ -251,7 +251,7 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     }
     Peer& p = peer(store_id);
     p.online = true;
-    if (Status s = store->down_ack(store_id, hello.hq_applied_seq); !s) logger->warn("{}: {}", store_id, s.message());
+    down_acked(store_id, hello.hq_applied_seq);  // written with the others at the next tick
     p.window.reset(hello.hq_applied_seq, SendWindow::Clock::now());
     // What HQ holds, so a store whose last ack was lost moves on at once.
     link->publish(topics(store_id).down_ack(),

@@ -135,7 +135,7 @@ void Checkout::void_sale(const Caller& c, const std::string& receipt, const Idem
         if ((*sale)->period != *period) return Outcome::error(Why::conflict, "day_closed", "a sale of a closed day cannot be voided; take a return");
         if (!returns->empty()) return Outcome::error(Why::conflict, "sale_has_returns", "a sale with returns cannot be voided");
         const uint64_t seq = ctx.next_seq;
-        entries.push_back({"sale_voided", {{"receipt_no", n}, {"total", (*sale)->total},
+        entries.push_back({"sale_voided", {{"receipt_no", n}, {"sale_seq", (*sale)->seq}, {"total", (*sale)->total},
                                            {"terminal", c.terminal}, {"approved_by", c.approver}}});
         Status s = sales::set_status(ctx.db, n, "voided");
         if (s) s = counter::add(ctx.db, "grand_total", -(*sale)->total).status();

@@ -71,13 +71,20 @@ Result<uint64_t> HqDownLog::append(const std::string& store_id, const DownEntrie
 Result<std::vector<uint64_t>> HqDownLog::append_to(const std::vector<std::string>& store_ids, const DownEntries& entries) {
   sql::Txn txn(*db_);
   if (!txn.status()) return txn.status();
+  auto out = append_in_open(store_ids, entries);
+  if (!out) return out;
+  if (Status s = txn.commit(); !s) return s;
+  return out;
+}
+
+Result<std::vector<uint64_t>> HqDownLog::append_in_open(const std::vector<std::string>& store_ids,
+                                                        const DownEntries& entries) {
   std::vector<uint64_t> out;
   for (const std::string& id : store_ids) {
     auto last = append_in_txn(id, entries);
     if (!last) return last.status();
     out.push_back(*last);
   }
-  if (Status s = txn.commit(); !s) return s;
   return out;
 }
 

@@ -23,6 +23,8 @@ class HqDownLog {
   Result<uint64_t> append(const std::string& store_id, const DownEntries& entries);
   // The same entries to each store, in one transaction; the last hq_seq of each.
   Result<std::vector<uint64_t>> append_to(const std::vector<std::string>& store_ids, const DownEntries& entries);
+  // The same inside the caller's open transaction.
+  Result<std::vector<uint64_t>> append_in_open(const std::vector<std::string>& store_ids, const DownEntries& entries);
   // Up to `limit` entries from hq_seq `first` on.
   Result<std::vector<sync::DownEntry>> read(const std::string& store_id, uint64_t first, size_t limit);
   Result<uint64_t> head(const std::string& store_id);

@@ -1,6 +1,7 @@
 #include "hq/ledger.h"
 
 #include "hq/receive.h"
+#include "hq/sqlite_mirror.h"
 
 #include "storage/chain.h"
 #include "base/clock.h"
@@ -70,6 +71,7 @@ Result<HqLedger> HqLedger::open(const std::string& path) {
   auto db = sql::Db::open(path);
   if (!db) return db.status();
   if (Status s = db->exec(kSchema); !s) return s;
+  if (Status s = sqlite_mirror::schema(*db); !s) return s;
   return HqLedger(std::move(*db));
 }
 
@@ -151,6 +153,13 @@ class SqliteLedgerTxn final : public LedgerTxn {
   Status record_alarm(const std::string& store_id, uint64_t seq, const std::string& reason) override {
     return hq::record_alarm(db_, store_id, seq, reason);
   }
+  Result<std::optional<Event>> held_sale(const std::string& store_id, std::optional<uint64_t> seq,
+                                         int64_t receipt_no) override {
+    return sqlite_mirror::held_sale(db_, store_id, seq, receipt_no);
+  }
+  Status apply_mirror(const std::string& store_id, const MirrorDelta& delta) override {
+    return sqlite_mirror::apply(db_, store_id, delta);
+  }
   Status commit() override { return txn_.commit(); }
 
  private:
@@ -167,6 +176,15 @@ Result<Received> HqLedger::receive(const std::string& topic_store_id, const sync
 std::vector<Result<Received>> HqLedger::receive_group(const std::vector<Arrived>& arrived) {
   return hq::receive_group([this] { return opened<sql::Txn>(db_); },
                            [this](const char* savepoint) { return opened<SqliteLedgerTxn>(db_, savepoint); }, arrived);
+}
+
+Status HqLedger::rebuild_mirror() {
+  auto ids = stores();
+  if (!ids) return ids.status();
+  if (Status s = sqlite_mirror::clear(db_); !s) return s;
+  return hq::rebuild_mirror(
+      *ids, [this](const std::string& id, uint64_t after, size_t limit) { return events(id, after, limit); },
+      [this] { return opened<SqliteLedgerTxn>(db_, "mirror"); });
 }
 
 Result<std::vector<Event>> HqLedger::events(const std::string& store_id, uint64_t after, size_t limit) {

@@ -38,6 +38,9 @@ class HqLedger {
   Result<nlohmann::json> report(const std::string& store_id);
   // Up to `limit` events of the store after seq `after`, in the order stored.
   Result<std::vector<Event>> events(const std::string& store_id, uint64_t after, size_t limit);
+  // Makes the mirror (hq/mirror.h) again from every event held; inside the
+  // caller's transaction.
+  Status rebuild_mirror();
   sql::Db& db() { return db_; }
 
  private:

@@ -23,8 +23,13 @@
 #include "storage/catalog_json.h"
 #include "storage/chain.h"
 #include "storage/journal_export.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "http/server.h"
+#include "http/router.h"
+#include "http/tls.h"
+#include "hq/api.h"
+#include "hq/changes.h"
 #include "hq/metrics.h"
 #include "hq/serve.h"
 #include "hq/store.h"
@@ -57,23 +62,6 @@ Result<json> read_json(const std::string& path) {
   } catch (const json::parse_error& e) {
     return Status::invalid_argument(path + ": not valid JSON at byte " + std::to_string(e.byte));
   }
-}
-
-// A catalog document as down-log entries: the tax classes, the items in
-// chunks, the promotions; a store applies them in order.
-Entries catalog_entries(const json& doc, size_t chunk) {
-  Entries out;
-  out.push_back({"catalog_upsert", json{{"tax_classes", doc["tax_classes"]}}});
-  const json& items = doc["items"];
-  for (size_t i = 0; i < items.size(); i += chunk) {
-    json part = json::array();
-    for (size_t k = i; k < std::min(items.size(), i + chunk); ++k) part.push_back(items[k]);
-    out.push_back({"catalog_upsert", json{{"items", part}}});
-  }
-  if (doc.contains("promotions") && !doc["promotions"].empty()) {
-    out.push_back({"catalog_upsert", json{{"promotions", doc["promotions"]}}});
-  }
-  return out;
 }
 
 // What posd-hq keeps, behind HqStore (hq/store.h picks the backend by URL).
@@ -167,9 +155,9 @@ int publish(posd::hq::HqStore& db, const std::string& store, const Entries& entr
 }
 
 // "HOST:PORT" or "[IPv6]:PORT" as (host, port).
-Result<std::pair<std::string, uint16_t>> host_port(const std::string& text) {
+Result<std::pair<std::string, uint16_t>> host_port(const std::string& text, const std::string& option) {
   const auto colon = text.rfind(':');
-  const std::string bad = "--metrics: give HOST:PORT (e.g. 127.0.0.1:9101), not \"" + text + "\"";
+  const std::string bad = option + ": give HOST:PORT (e.g. 127.0.0.1:9101), not \"" + text + "\"";
   if (colon == std::string::npos || colon == 0) return Status::invalid_argument(bad);
   std::string host = text.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
@@ -180,12 +168,45 @@ Result<std::pair<std::string, uint16_t>> host_port(const std::string& text) {
   return std::make_pair(host, static_cast<uint16_t>(std::stoi(port)));
 }
 
-int serve(const std::string& db_path, posd::hq::HqServeOptions options, const std::string& metrics_at) {
-  std::optional<std::pair<std::string, uint16_t>> metrics_address;
+// posd-hq serve's HQ API (hq/api.h): where, with which tokens, over TLS
+// unless `plain` is asked for.
+struct ApiOptions {
+  std::string at, tokens, certificate, private_key;
+  bool plain = false;
+};
+
+std::string utc(std::chrono::system_clock::time_point t) {
+  return posd::format_utc(t);
+}
+
+int serve(const std::string& db_path, posd::hq::HqServeOptions options, const std::string& metrics_at,
+          const ApiOptions& api_options) {
+  std::optional<std::pair<std::string, uint16_t>> metrics_address, api_address;
   if (!metrics_at.empty()) {
-    auto a = host_port(metrics_at);
+    auto a = host_port(metrics_at, "--metrics");
     if (!a) return fail(a.status().message());
     metrics_address = *a;
+  }
+  std::optional<boost::asio::ssl::context> api_tls;
+  std::vector<posd::hq::ApiToken> tokens;
+  if (!api_options.at.empty()) {
+    auto a = host_port(api_options.at, "--api");
+    if (!a) return fail(a.status().message());
+    api_address = *a;
+    if (api_options.tokens.empty()) return fail("--api needs --api-tokens FILE (docs/hq-operations.md)");
+    auto doc = read_json(api_options.tokens);
+    if (!doc) return fail(doc.status().message());
+    auto t = posd::hq::read_tokens(*doc);
+    if (!t) return fail(api_options.tokens + ": " + t.status().message());
+    tokens = std::move(*t);
+    if (!api_options.plain) {
+      if (api_options.certificate.empty() || api_options.private_key.empty()) {
+        return fail("--api serves HTTPS: give --api-cert and --api-key (or --api-plain on a trusted network)");
+      }
+      auto ctx = posd::http::server_tls(api_options.certificate, api_options.private_key, "--api-cert", "--api-key");
+      if (!ctx) return fail(ctx.status().message());
+      api_tls.emplace(std::move(*ctx));
+    }
   }
   boost::asio::io_context io(1);
   auto store = open_store(db_path);
@@ -212,8 +233,30 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options, const st
     if (!bound) return fail("--metrics: " + bound.status().message());
     posd::log::get("hq")->info("metrics at http://{}/metrics", metrics_at);
   }
+  // The HQ API reads and appends through a connection of its own.
+  std::unique_ptr<posd::hq::HqApi> api;
+  std::optional<http::Server> api_server;
+  if (api_address) {
+    auto api_store = open_store(db_path);
+    if (!api_store) return fail(api_store.status().message());
+    api = std::make_unique<posd::hq::HqApi>(std::move(*api_store), std::move(tokens), [&hq] {
+      std::map<std::string, posd::hq::StoreLink> out;
+      for (const auto& [id, l] : hq->links()) {
+        out[id] = posd::hq::StoreLink{l.online, l.announced, l.last_heard ? std::optional<std::string>(utc(*l.last_heard)) : std::nullopt};
+      }
+      return out;
+    });
+    http::Server::Options o;
+    o.body_limit = size_t{64} << 20;  // a whole catalog
+    o.tls = api_tls ? &*api_tls : nullptr;
+    api_server.emplace(io, api->handler(), o);
+    auto bound = api_server->listen(api_address->first, api_address->second);
+    if (!bound) return fail("--api: " + bound.status().message());
+    posd::log::get("hq")->info("HQ API at {}://{}", api_tls ? "https" : "http", api_options.at);
+  }
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
+    if (api_server) api_server->stop();
     metrics_server.stop();
     hq->stop();
     io.stop();
@@ -236,6 +279,7 @@ int main(int argc, char** argv) {
   posd::hq::HqServeOptions serve_options;
   std::string log_level = "info";
   std::string metrics_at;
+  ApiOptions api_options;
   size_t intake_kb = 32768;
   auto add_db = [&db_path](CLI::App* cmd) {
     return cmd->add_option("--db", db_path, "HQ's database: a path, sqlite:PATH or postgresql://… (libpq's URL)")
@@ -258,6 +302,14 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--intake-kb", intake_kb, "Journal batches waiting to be stored, at most, in KiB (past it "
                                                   "they are shed, and the stores send them again; default 32768)")
       ->check(CLI::Range(64, 4194304));
+  serve_cmd->add_option("--api", api_options.at, "Serve the HQ API (docs/hq-openapi.yaml) at HOST:PORT")
+      ->envname("POSD_HQ_API");
+  serve_cmd->add_option("--api-tokens", api_options.tokens, "The API's tokens and roles (JSON; docs/hq-operations.md)")
+      ->envname("POSD_HQ_API_TOKENS");
+  serve_cmd->add_option("--api-cert", api_options.certificate, "The API's TLS certificate chain (PEM)")
+      ->envname("POSD_HQ_API_CERT");
+  serve_cmd->add_option("--api-key", api_options.private_key, "The API's TLS private key (PEM)")->envname("POSD_HQ_API_KEY");
+  serve_cmd->add_flag("--api-plain", api_options.plain, "Serve the API over plain HTTP (loopback or a trusted network only)");
 
   auto* store_cmd = app.add_subcommand("store", "Stores known to HQ");
   store_cmd->require_subcommand(1);
@@ -312,7 +364,7 @@ int main(int argc, char** argv) {
   posd::log::set_level(log_level);
   if (*serve_cmd) {
     serve_options.intake_limit_bytes = intake_kb << 10;
-    return serve(db_path, std::move(serve_options), metrics_at);
+    return serve(db_path, std::move(serve_options), metrics_at, api_options);
   }
 
   if (*verify && export_path.empty()) {
@@ -350,8 +402,9 @@ int main(int argc, char** argv) {
   if (*catalog_publish) {
     auto doc = read_json(file);
     if (!doc) return fail(doc.status().message());
-    if (auto c = posd::parse_catalog(*doc); !c) return fail(file + ": " + c.status().message());
-    return publish(hq, store, catalog_entries(*doc, chunk));
+    auto entries = posd::hq::catalog_entries(*doc, chunk);
+    if (!entries) return fail(file + ": " + entries.status().message());
+    return publish(hq, store, *entries);
   }
   if (*price_cmd) return publish(hq, store, {{"price", json{{"sku", sku}, {"price", price}}}});
   if (*snapshot) {

@@ -166,4 +166,36 @@ Status Txn::commit() {
   return Status::ok();
 }
 
+std::string text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const std::string& v : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : v) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+std::string int_array(const std::vector<int64_t>& values) {
+  std::string out = "{";
+  for (int64_t v : values) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(v);
+  }
+  return out + "}";
+}
+
+std::string bool_array(const std::vector<bool>& values) {
+  std::string out = "{";
+  for (bool v : values) {
+    if (out.size() > 1) out += ',';
+    out += v ? 't' : 'f';
+  }
+  return out + "}";
+}
+
 }  // namespace posd::pg

@@ -81,4 +81,10 @@ class Txn {
   bool open_ = false;
 };
 
+// Array literals for a parameter ($1::text[], $2::bigint[]): each text
+// quoted with its quotes and backslashes escaped.
+std::string text_array(const std::vector<std::string>& values);
+std::string int_array(const std::vector<int64_t>& values);
+std::string bool_array(const std::vector<bool>& values);
+
 }  // namespace posd::pg

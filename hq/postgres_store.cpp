@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "hq/changes.h"
 #include "hq/pg.h"
+#include "hq/pg_mirror.h"
 #include "hq/receive.h"
 #include "hq/store.h"
 #include "storage/store_key.h"
@@ -31,7 +33,7 @@ struct Migration {
   const char* sql;
 };
 
-constexpr Migration kMigrations[] = {
+const Migration kMigrations[] = {
     {1, R"sql(
 CREATE TABLE hq_store (
   store_id   text   PRIMARY KEY,
@@ -86,6 +88,9 @@ ALTER TABLE hq_down_ack ADD COLUMN head bigint NOT NULL DEFAULT 0;
 INSERT INTO hq_down_ack (store_id, acked) SELECT DISTINCT store_id, 0 FROM hq_down ON CONFLICT (store_id) DO NOTHING;
 UPDATE hq_down_ack a SET head = (SELECT COALESCE(MAX(hq_seq), 0) FROM hq_down d WHERE d.store_id = a.store_id);
 )sql"},
+    // The mirror (hq/mirror.h) and the changes; migrate() fills the mirror
+    // from every event already held.
+    {3, pg_mirror::kSchema},
 };
 
 constexpr int64_t kMigrationLock = 0x706f73642d6871;  // "posd-hq"
@@ -140,6 +145,15 @@ class PgLedgerTxn final : public LedgerTxn {
   }
   Status record_alarm(const std::string& store_id, uint64_t seq, const std::string& reason) override {
     return hq::record_alarm(conn_, store_id, seq, reason);
+  }
+  Result<std::optional<Event>> held_sale(const std::string& store_id, std::optional<uint64_t> seq,
+                                         int64_t receipt_no) override {
+    if (Status s = flush(); !s) return s;
+    return pg_mirror::held_sale(conn_, store_id, seq, receipt_no);
+  }
+  Status apply_mirror(const std::string& store_id, const MirrorDelta& delta) override {
+    if (Status s = flush(); !s) return s;
+    return pg_mirror::apply(conn_, store_id, delta);
   }
   Status commit() override {
     if (Status s = flush(); !s) return s;
@@ -201,6 +215,14 @@ class PostgresStore final : public HqStore {
       if (Status s = conn_.script(m.sql); !s) return s;
       if (auto r = conn_.exec("INSERT INTO hq_schema (version) VALUES ($1)", {std::to_string(m.version)}); !r) {
         return r.status();
+      }
+      if (m.version == 3) {
+        auto ids = stores();
+        if (!ids) return ids.status();
+        Status s = rebuild_mirror(
+            *ids, [this](const std::string& id, uint64_t after, size_t limit) { return events(id, after, limit); },
+            [this] { return opened<PgLedgerTxn>(conn_, "mirror"); });
+        if (!s) return s;
       }
     }
     return txn.commit();
@@ -282,13 +304,22 @@ class PostgresStore final : public HqStore {
     for (int i = 0; i < r->size(); ++i) out[r->text(i, 0)] = static_cast<uint64_t>(r->int64(i, 1));
     return out;
   }
+  Result<std::vector<StockAt>> stock_of(const std::string& sku) override { return pg_mirror::stock_of(conn_, sku); }
+  Result<DaySales> sales_of(const std::string& id, const std::string& day) override {
+    return pg_mirror::sales_of(conn_, id, day);
+  }
+  Result<uint64_t> publish(const std::string& kind, const std::vector<std::string>& ids, const DownEntries& e) override;
+  Result<std::optional<Change>> change(uint64_t id) override { return pg_mirror::change(conn_, id); }
+  Result<std::vector<std::string>> unknown_skus(const std::vector<std::string>& skus) override {
+    return pg_mirror::unknown_skus(conn_, skus);
+  }
   Result<std::map<std::string, StorePosition>> positions() override {
     auto r = conn_.exec(kPositions);
     if (!r) return r.status();
     std::map<std::string, StorePosition> out;
     for (int i = 0; i < r->size(); ++i) {
       out[r->text(i, 0)] = StorePosition{static_cast<uint64_t>(r->int64(i, 1)), static_cast<uint64_t>(r->int64(i, 2)),
-                                         static_cast<uint64_t>(r->int64(i, 3))};
+                                         static_cast<uint64_t>(r->int64(i, 3)), static_cast<uint64_t>(r->int64(i, 4))};
     }
     return out;
   }
@@ -310,6 +341,8 @@ class PostgresStore final : public HqStore {
   }
 
  private:
+  Result<std::vector<uint64_t>> append_all(const std::vector<std::string>& ids, const DownEntries& entries,
+                                          const std::string& at);
   Result<uint64_t> append_locked(const std::string& id, const DownEntries& entries, const std::string& at);
   pg::Conn conn_;
 };
@@ -387,22 +420,43 @@ Result<uint64_t> PostgresStore::down_append(const std::string& id, const DownEnt
   return last->front();
 }
 
-Result<std::vector<uint64_t>> PostgresStore::down_append_to(const std::vector<std::string>& ids, const DownEntries& entries) {
-  pg::Txn txn(conn_);
-  if (!txn.status()) return txn.status();
+// Inside a transaction: the entries appended to each store's down-log.
+Result<std::vector<uint64_t>> PostgresStore::append_all(const std::vector<std::string>& ids, const DownEntries& entries,
+                                                        const std::string& at) {
   // Stores in one order, so that two appends to many stores never wait on each other in a circle.
   std::vector<size_t> order(ids.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
   std::vector<uint64_t> out(ids.size());
-  const std::string at = now_utc();
   for (size_t i : order) {
     auto last = append_locked(ids[i], entries, at);
     if (!last) return last.status();
     out[i] = *last;
   }
+  return out;
+}
+
+Result<std::vector<uint64_t>> PostgresStore::down_append_to(const std::vector<std::string>& ids, const DownEntries& entries) {
+  pg::Txn txn(conn_);
+  if (!txn.status()) return txn.status();
+  auto out = append_all(ids, entries, now_utc());
+  if (!out) return out;
   if (Status s = txn.commit(); !s) return s;
   return out;
+}
+
+Result<uint64_t> PostgresStore::publish(const std::string& kind, const std::vector<std::string>& ids,
+                                        const DownEntries& entries) {
+  if (entries.empty()) return Status::invalid_argument("a change needs at least one entry");
+  pg::Txn txn(conn_);
+  if (!txn.status()) return txn.status();
+  const std::string at = now_utc();
+  auto last = append_all(ids, entries, at);
+  if (!last) return last.status();
+  auto id = pg_mirror::record_change(conn_, kind, ids, *last, entries.size(), at, catalog_skus(entries));
+  if (!id) return id.status();
+  if (Status s = txn.commit(); !s) return s;
+  return id;
 }
 
 Result<std::vector<sync::DownEntry>> PostgresStore::down_read(const std::string& id, uint64_t first, size_t limit) {
@@ -420,18 +474,13 @@ Result<std::vector<sync::DownEntry>> PostgresStore::down_read(const std::string&
 
 // A text[] and a bigint[] literal of the map's keys and values, in order.
 std::pair<std::string, std::string> arrays(const std::map<std::string, uint64_t>& m) {
-  std::string keys = "{", values = "{";
+  std::vector<std::string> keys;
+  std::vector<int64_t> values;
   for (const auto& [k, v] : m) {
-    if (keys.size() > 1) keys += ',', values += ',';
-    keys += '"';
-    for (char c : k) {
-      if (c == '"' || c == '\\') keys += '\\';
-      keys += c;
-    }
-    keys += '"';
-    values += num(v);
+    keys.push_back(k);
+    values.push_back(static_cast<int64_t>(v));
   }
-  return {keys + "}", values + "}"};
+  return {pg::text_array(keys), pg::int_array(values)};
 }
 
 Result<std::map<std::string, std::vector<sync::DownEntry>>> PostgresStore::down_read_all(

@@ -19,10 +19,12 @@ Result<Received> receive_once(LedgerTxn& txn, const std::string& topic_store_id,
     return true;
   };
   std::string last_hash;
+  MirrorPass mirror([&](std::optional<uint64_t> seq, int64_t receipt) { return txn.held_sale(topic_store_id, seq, receipt); });
   // Commits what was stored, with HQ's new position in the store's chain.
   auto keep = [&]() -> Result<Received> {
     out.acked_hash = last_hash;
     if (out.stored > 0) {
+      if (Status s = txn.apply_mirror(topic_store_id, mirror.delta()); !s) return s;
       if (Status s = txn.move_head(topic_store_id, out.acked_seq, last_hash); !s) return s;
     }
     if (Status s = txn.commit(); !s) return s;
@@ -73,6 +75,7 @@ Result<Received> receive_once(LedgerTxn& txn, const std::string& topic_store_id,
       return refuse(s.message());
     }
     if (Status s = txn.insert(topic_store_id, e); !s) return s;
+    if (Status s = mirror.take(e); !s) return s;
     out.acked_seq = e.seq;
     last_hash = e.hash;
     last_stored = &e;

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "hq/mirror.h"
 #include "hq/store.h"
 #include "storage/event.h"
 
@@ -38,12 +39,43 @@ class LedgerTxn {
   virtual Status move_head(const std::string& store_id, uint64_t acked_seq, const std::string& last_hash) = 0;
   virtual Status record_rejection(const std::string& store_id, const std::string& reason) = 0;
   virtual Status record_alarm(const std::string& store_id, uint64_t seq, const std::string& reason) = 0;
+  // A sale HQ holds (hq/mirror.h HeldSale): the event at `seq`, or without
+  // one the sale event with `receipt_no`; nullopt when HQ holds none.
+  virtual Result<std::optional<Event>> held_sale(const std::string& store_id, std::optional<uint64_t> seq,
+                                                 int64_t receipt_no) = 0;
+  // Writes what a pass's events changed in the store's mirror (hq/mirror.h).
+  virtual Status apply_mirror(const std::string& store_id, const MirrorDelta& delta) = 0;
   virtual Status commit() = 0;
 };
 
+// Rebuilds the mirror of `stores` from every event HQ holds, in order:
+// `read(store, after, limit)` gives the events, `begin()` a transaction (or
+// savepoint) for each chunk. The schema's migration to the mirror runs it.
+template <typename Read, typename Begin>
+Status rebuild_mirror(const std::vector<std::string>& stores, Read read, Begin begin) {
+  for (const std::string& store : stores) {
+    for (uint64_t after = 0;;) {
+      auto events = read(store, after, 10000);
+      if (!events) return events.status();
+      if (events->empty()) break;
+      auto txn = begin();
+      if (!txn) return txn.status();
+      MirrorPass pass([&](std::optional<uint64_t> seq, int64_t receipt) { return (*txn)->held_sale(store, seq, receipt); });
+      for (const Event& e : *events) {
+        if (Status s = pass.take(e); !s) return s;
+      }
+      if (Status s = (*txn)->apply_mirror(store, pass.delta()); !s) return s;
+      if (Status s = (*txn)->commit(); !s) return s;
+      after = events->back().seq;
+    }
+  }
+  return Status::ok();
+}
+
 // HqStore::positions() in the SQL both backends speak.
 inline constexpr const char* kPositions =
-    "SELECT s.store_id, s.acked_seq, COALESCE(d.head, 0), COALESCE(d.acked, 0) "
+    "SELECT s.store_id, s.acked_seq, COALESCE(d.head, 0), COALESCE(d.acked, 0), "
+    "(SELECT COUNT(*) FROM hq_rejected r WHERE r.store_id = s.store_id) "
     "FROM hq_store s LEFT JOIN hq_down_ack d ON d.store_id = s.store_id";
 
 // A transaction object of type T made from `args`, or the status its BEGIN

@@ -324,6 +324,22 @@ ServeFigures HqServe::figures() {
   f.link_shed = s.link ? s.link->shed() : 0;
   return f;
 }
+std::map<std::string, HqServe::LinkSeen> HqServe::links() {
+  Impl& s = *impl_;
+  const auto steady = std::chrono::steady_clock::now();
+  const auto system = std::chrono::system_clock::now();
+  std::map<std::string, LinkSeen> out;
+  for (const auto& [id, p] : s.peers) out[id].online = p.online;
+  for (const auto& [id, h] : s.heard) {
+    LinkSeen& l = out[id];
+    l.announced = h.announced;
+    if (h.last_heard) {
+      l.last_heard = system - std::chrono::duration_cast<std::chrono::system_clock::duration>(steady - *h.last_heard);
+    }
+  }
+  return out;
+}
+
 void HqServe::start() { impl_->start(); }
 void HqServe::stop() { impl_->stop(); }
 

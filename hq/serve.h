@@ -13,6 +13,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -44,6 +45,14 @@ class HqServe {
   void stop();
   // What /metrics shows; reads every store's position (on the loop's thread).
   ServeFigures figures();
+  // What this instance knows of each store's link: its retained status, the
+  // journal head it announced, when it was last heard (on the loop's thread).
+  struct LinkSeen {
+    bool online = false;
+    uint64_t announced = 0;
+    std::optional<std::chrono::system_clock::time_point> last_heard;
+  };
+  std::map<std::string, LinkSeen> links();
 
  private:
   struct Impl;

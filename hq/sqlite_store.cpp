@@ -2,9 +2,11 @@
 // (HQ → store) share it, so a report reads both at one point in time.
 #include <optional>
 
+#include "hq/changes.h"
 #include "hq/down_log.h"
 #include "hq/ledger.h"
 #include "hq/receive.h"
+#include "hq/sqlite_mirror.h"
 #include "hq/store.h"
 
 namespace posd::hq {
@@ -90,12 +92,32 @@ class SqliteStore final : public HqStore {
       if (!row) return row.status();
       if (!*row) break;
       out[(*st)->text(0)] = StorePosition{static_cast<uint64_t>((*st)->int64(1)), static_cast<uint64_t>((*st)->int64(2)),
-                                          static_cast<uint64_t>((*st)->int64(3))};
+                                          static_cast<uint64_t>((*st)->int64(3)), static_cast<uint64_t>((*st)->int64(4))};
     }
     (*st)->reset();
     return out;
   }
+  Result<std::vector<StockAt>> stock_of(const std::string& sku) override { return sqlite_mirror::stock_of(db(), sku); }
+  Result<DaySales> sales_of(const std::string& id, const std::string& day) override {
+    return sqlite_mirror::sales_of(db(), id, day);
+  }
+  Result<uint64_t> publish(const std::string& kind, const std::vector<std::string>& ids, const DownEntries& e) override {
+    if (e.empty()) return Status::invalid_argument("a change needs at least one entry");
+    sql::Txn txn(db());
+    if (!txn.status()) return txn.status();
+    auto last = down_->append_in_open(ids, e);
+    if (!last) return last.status();
+    auto id = sqlite_mirror::record_change(db(), kind, ids, *last, e.size(), catalog_skus(e));
+    if (!id) return id.status();
+    if (Status s = txn.commit(); !s) return s;
+    return id;
+  }
+  Result<std::optional<Change>> change(uint64_t id) override { return sqlite_mirror::change(db(), id); }
+  Result<std::vector<std::string>> unknown_skus(const std::vector<std::string>& skus) override {
+    return sqlite_mirror::unknown_skus(db(), skus);
+  }
   Status migrate_to_2() { return down_->add_heads(); }
+  Status migrate_to_3() { return ledger_.rebuild_mirror(); }
   Result<uint64_t> down_acked(const std::string& id) override { return down_->acked(id); }
   Status down_ack(const std::string& id, uint64_t seq) override { return down_->ack(id, seq); }
 
@@ -108,8 +130,9 @@ class SqliteStore final : public HqStore {
 
 // Version 1 is the tables of the ledger and the down-log, made with IF NOT
 // EXISTS, so that a file from before versions existed (0) takes it as is;
-// version 2 adds each store's down-log head beside its ack.
-constexpr int64_t kSchemaVersion = 2;
+// version 2 adds each store's down-log head beside its ack; version 3 the
+// mirror (hq/mirror.h), made from every event already held, and the changes.
+constexpr int64_t kSchemaVersion = 3;
 
 Result<std::unique_ptr<HqStore>> open_sqlite_store(const std::string& path) {
   auto ledger = HqLedger::open(path);
@@ -127,6 +150,9 @@ Result<std::unique_ptr<HqStore>> open_sqlite_store(const std::string& path) {
     if (!txn.status()) return txn.status();
     if (version->value_or(0) < 2) {
       if (Status s = store->migrate_to_2(); !s) return s;
+    }
+    if (version->value_or(0) < 3) {
+      if (Status s = store->migrate_to_3(); !s) return s;
     }
     if (Status s = store->set_version(kSchemaVersion); !s) return s;
     if (Status s = txn.commit(); !s) return s;

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "hq/mirror.h"
 #include "storage/event.h"
 #include "sync/protocol.h"
 
@@ -41,9 +42,43 @@ struct StorePosition {
   uint64_t acked_seq = 0;   // journal events held, without a gap
   uint64_t down_head = 0;   // the down-log's last hq_seq
   uint64_t down_acked = 0;  // what the store acknowledged applying
+  uint64_t rejected = 0;    // batches and messages of the store HQ refused
 };
 
 using DownEntries = std::vector<std::pair<std::string, nlohmann::json>>;  // (kind, body)
+
+// One store's figure for a SKU in the mirror (hq/mirror.h): on_hand as the
+// store's GET /v1/stock/{sku} says it as of `as_of_seq` (what HQ holds of its
+// journal), `reserved` of it held for click-and-collect orders (already out
+// of on_hand, as at the store), `moved_seq` the last event that moved it.
+struct StockAt {
+  std::string store_id;
+  int64_t on_hand = 0;
+  int64_t reserved = 0;
+  uint64_t moved_seq = 0;
+  uint64_t as_of_seq = 0;
+};
+
+// A store's sales figures of one business day, by (hour, SKU) (hq/mirror.h).
+struct DaySales {
+  std::string business_day;  // empty: the store has sold nothing HQ holds
+  std::map<SalesKey, SalesFigure> figures;
+};
+
+// A change published to stores' down-logs (prices, catalog, stock snapshots)
+// and where each store stands with it: its entries are hq_seq first..last of
+// that store's down-log; `acked` is what the store acknowledged applying,
+// `outcomes` what its journal says of each of those entries.
+struct ChangeStore {
+  std::string store_id;
+  uint64_t first = 0, last = 0, acked = 0;
+  std::vector<DownOutcome> outcomes;
+};
+struct Change {
+  uint64_t id = 0;
+  std::string kind, at;
+  std::vector<ChangeStore> stores;
+};
 
 class HqStore {
  public:
@@ -86,6 +121,22 @@ class HqStore {
 
   // Every registered store's position, in one read (for /metrics).
   virtual Result<std::map<std::string, StorePosition>> positions() = 0;
+
+  // The mirror (hq/mirror.h): every store's figure for `sku` (stores that
+  // never moved it are left out), by store id.
+  virtual Result<std::vector<StockAt>> stock_of(const std::string& sku) = 0;
+  // The store's figures of `business_day`; an empty day: its latest.
+  virtual Result<DaySales> sales_of(const std::string& store_id, const std::string& business_day) = 0;
+  // Appends `entries` to each store's down-log as down_append_to does and
+  // records them as one change, in the same transaction: its id. The SKUs
+  // of its catalog_upsert entries become known (unknown_skus).
+  virtual Result<uint64_t> publish(const std::string& kind, const std::vector<std::string>& store_ids,
+                                   const DownEntries& entries) = 0;
+  // A change and each store's standing with it; nullopt for an unknown id.
+  virtual Result<std::optional<Change>> change(uint64_t id) = 0;
+  // Those of `skus` HQ has never seen: in no store's stock and in no catalog
+  // HQ published.
+  virtual Result<std::vector<std::string>> unknown_skus(const std::vector<std::string>& skus) = 0;
 
   // The down-log. Appends in one transaction; returns the last hq_seq.
   virtual Result<uint64_t> down_append(const std::string& store_id, const DownEntries& entries) = 0;

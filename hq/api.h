@@ -1,0 +1,62 @@
+// posd-hq's API for the rest of the business (docs/hq-openapi.yaml): the
+// stores' state, availability of a SKU across stores from the mirror
+// (hq/mirror.h), and changes (prices, catalog, stock snapshots) appended to
+// stores' down-logs with each store's delivery status. Bearer tokens with a
+// role, kept as SHA-256 digests: `viewer` reads, `operator` also publishes.
+// Bad input gets a precise 4xx JSON error and changes nothing. Runs on the
+// serving loop's thread with a database connection of its own.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hq/store.h"
+#include "http/router.h"
+
+namespace posd::hq {
+
+struct ApiToken {
+  std::string name;
+  std::string sha256;  // hex digest of the token
+  bool may_publish = false;  // role operator (else viewer)
+};
+
+// {"tokens": [{"name", "role": "viewer"|"operator", "token": "sha256:<64 hex>" or the token (>= 16 chars)}]}
+Result<std::vector<ApiToken>> read_tokens(const nlohmann::json& doc);
+
+// What the serving loop knows of a store's link.
+struct StoreLink {
+  bool online = false;                 // its retained status, as last seen
+  uint64_t announced = 0;              // the journal head of its last hello or batch
+  std::optional<std::string> last_heard;  // UTC, RFC 3339
+};
+using Links = std::function<std::map<std::string, StoreLink>()>;
+
+class HqApi {
+ public:
+  HqApi(std::unique_ptr<HqStore> store, std::vector<ApiToken> tokens, Links links);
+  http::Handler handler();
+
+ private:
+  using Json = nlohmann::json;
+  using Authed = std::function<void(const http::Request&, const http::Params&, http::Reply)>;
+  http::Route viewer(Authed route);
+  http::Route operator_only(Authed route);
+  const ApiToken* authenticate(const http::Request& req) const;
+  void add_routes();
+  Result<Json> store_row(const std::string& id, const StorePosition& p, const std::map<std::string, StoreLink>& links);
+  Result<Json> availability(const std::string& sku, const std::map<std::string, StoreLink>& links);
+  void publish(const http::Request& req, http::Reply reply, const std::string& kind);
+
+  std::unique_ptr<HqStore> store_;
+  std::vector<ApiToken> tokens_;
+  Links links_;
+  http::Router router_;
+};
+
+}  // namespace posd::hq

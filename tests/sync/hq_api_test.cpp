@@ -1,0 +1,216 @@
+// posd-hq's API (docs/hq-openapi.yaml) against real stores: a real
+// Mosquitto, posd stores and posd-hq as processes, the API on a real socket.
+#include <catch2/catch.hpp>
+
+#include "base/digest.h"
+#include "storage/journal.h"
+#include "tests/daemon/node.h"
+#include "tests/sync/hq_fixture.h"
+
+using namespace posd;
+using json = nlohmann::json;
+
+namespace {
+
+const std::string kViewer = "viewer-token-0123456789";
+const std::string kOperator = "operator-token-0123456789";
+
+// posd-hq serve with its API on a free port, plain HTTP on loopback.
+struct ApiWorld {
+  ApiWorld() {
+    test::write_text(dir.file("tokens.json"),
+                     json{{"tokens", {{{"name", "webshop"}, {"role", "viewer"}, {"token", kViewer}},
+                                      {{"name", "pricing"}, {"role", "operator"}, {"token", "sha256:" + to_hex(sha256(kOperator))}}}}}
+                         .dump());
+    broker.start();
+    start_hq();
+  }
+  void start_hq() {
+    hq.start({"--api", "127.0.0.1:" + std::to_string(port), "--api-tokens", dir.file("tokens.json"), "--api-plain"});
+  }
+  test::Lane viewer() const { return test::Lane(port, kViewer); }
+  test::Lane operator_() const { return test::Lane(port, kOperator); }
+  test::TempDir dir;
+  test::Broker broker{dir};
+  test::Hq hq{dir, broker};
+  uint16_t port = test::unused_port();
+};
+
+int64_t store_on_hand(const test::Store& s, const std::string& sku) {
+  auto r = test::Lane(s.port(), test::kStoreToken).get("/v1/stock/" + sku);
+  REQUIRE(r.status == 200);
+  return r.json()["on_hand"].get<int64_t>();
+}
+
+uint64_t journal_head(const test::Store& s) {
+  auto events = test::journal_events(s.db());
+  return events.empty() ? 0 : events.back().seq;
+}
+
+json change(const ApiWorld& w, int64_t id) {
+  auto r = w.viewer().get("/v1/changes/" + std::to_string(id));
+  REQUIRE(r.status == 200);
+  return r.json();
+}
+
+std::string status_at(const json& change, const std::string& store) {
+  for (const json& s : change["stores"]) {
+    if (s["store_id"] == store) return s["status"];
+  }
+  return "absent";
+}
+
+}  // namespace
+
+TEST_CASE("HQ's availability equals each store's own stock after a mixed day with HQ and the broker restarted, and a price through the API shows its delivery", "[hq]") {
+  ApiWorld w;
+  test::Store s1(w.dir, w.broker, w.hq, "S1");
+  test::Store s2(w.dir, w.broker, w.hq, "S2");
+  s1.start();
+  s2.start();
+  REQUIRE(test::wait_until([&] { return s1.status()["hq"]["link"] == "up" && s2.status()["hq"]["link"] == "up"; }, 20));
+  const test::Lane lane1(s1.port(), test::kStoreToken);
+
+  // A day at S1: unit and weighed sales, a void, a return, goods received, a count.
+  REQUIRE(s1.sell("BREAD") > 0);
+  const int64_t voided = s1.sell("MILK-1L");
+  REQUIRE(voided > 0);
+  std::string b = lane1.open_basket();
+  lane1.scan(b, {"APPLES@1250", "PEN-BLUE", "PEN-BLUE"});
+  auto sold = lane1.pay_cash_and_complete(b);
+  REQUIRE(sold.status == 200);
+  const int64_t receipt = sold.json()["receipt_no"];
+  REQUIRE(lane1.post("/v1/sales/" + std::to_string(voided) + "/void").status == 200);
+  REQUIRE(lane1.post("/v1/returns", {{"receipt_no", receipt}, {"lines", {{{"line", 2}, {"qty", 1}}}}}).status == 201);
+  REQUIRE(lane1.post("/v1/stock/movements", {{"sku", "COFFEE-500"}, {"type", "receive"}, {"qty", 12}}).status == 201);
+  REQUIRE(lane1.post("/v1/stock/movements", {{"sku", "WINE-RED"}, {"type", "count"}, {"qty", 7}}).status == 201);
+  REQUIRE(s2.sell("BREAD") > 0);
+  // The void names its sale's seq: HQ finds the sale's lines by key.
+  uint64_t sale_seq = 0, named = 0;
+  for (const Event& e : test::journal_events(s1.db())) {
+    if (e.type == "sale" && e.payload["receipt_no"] == voided) sale_seq = e.seq;
+    if (e.type == "sale_voided") named = e.payload.value("sale_seq", uint64_t{0});
+  }
+  CHECK(sale_seq > 0);
+  CHECK(named == sale_seq);
+
+  // HQ and the broker restart in the middle of the day.
+  w.hq.stop();
+  REQUIRE(s1.sell("WATER-6") > 0);
+  w.broker.stop();
+  REQUIRE(s2.sell("CHOC-DARK") > 0);
+  w.broker.start();
+  w.start_hq();
+
+  // A stock snapshot through the API, and a click-and-collect order reserved.
+  auto snap = w.operator_().post("/v1/stock-snapshots", {{"store", "S2"}, {"stock", {{{"sku", "BATTERY-AA4"}, {"on_hand", 25}}}}});
+  REQUIRE(snap.status == 202);
+  w.hq.cli({"send", "--store", "S1", "--kind", "reservation",
+            "--body", R"({"order_id": "W-1", "action": "reserve", "lines": [{"sku": "NOTEBOOK-A5", "qty": 3}]})"});
+  REQUIRE(s1.sell("BREAD") > 0);
+  REQUIRE(test::wait_until([&] { return status_at(change(w, snap.json()["change_id"]), "S2") == "applied"; }, 20));
+  REQUIRE(test::wait_until([&] {
+    return test::hq_acked(w.hq, "S1") == journal_head(s1) && test::hq_acked(w.hq, "S2") == journal_head(s2);
+  }, 20));
+
+  // For every SKU of the catalog, HQ's figure for each store is the store's own.
+  const std::vector<std::string> skus = {"PEN-BLUE", "PEN-RED", "NOTEBOOK-A5", "MILK-1L", "BREAD", "COFFEE-500",
+                                         "CHOC-DARK", "WATER-6", "BATTERY-AA4", "WINE-RED", "APPLES", "CHEESE-COMTE"};
+  int compared = 0;
+  for (const std::string& sku : skus) {
+    auto r = w.viewer().get("/v1/availability/" + sku);
+    REQUIRE(r.status == 200);
+    INFO(r.body);
+    std::map<std::string, int64_t> at_hq;
+    const json answer = r.json();
+    for (const json& s : answer["stores"]) {
+      at_hq[s["store_id"].get<std::string>()] = s["on_hand"].get<int64_t>();
+      CHECK(s["as_of_seq"] == test::hq_acked(w.hq, s["store_id"]));
+    }
+    for (const test::Store* s : {&s1, &s2}) {
+      INFO(sku << " at " << s->id());
+      CHECK(at_hq[s->id()] == store_on_hand(*s, sku));
+      ++compared;
+    }
+  }
+  CHECK(compared == 24);
+  // What was moved here is visible: the snapshot, the count, the reservation.
+  auto notebook = w.viewer().get("/v1/availability/NOTEBOOK-A5").json();
+  CHECK(notebook["stores"][0]["reserved"] == 3);
+  CHECK(store_on_hand(s1, "WINE-RED") == 7);
+  CHECK(store_on_hand(s2, "BATTERY-AA4") == 25);
+  auto batch = w.viewer().post("/v1/availability", {{"skus", {"BREAD", "NO-SUCH"}}});
+  REQUIRE(batch.status == 200);
+  CHECK(batch.json()["items"][1]["stores"].empty());
+
+  // The store's day as HQ holds it: receipts less the void, the return.
+  auto day = w.viewer().get("/v1/stores/S1").json();
+  CHECK(day["held_seq"] == journal_head(s1));
+  CHECK(day["lag"] == 0);
+  CHECK(day["sales"]["receipts"] == 4);  // BREAD, APPLES+PENs, WATER, BREAD; the MILK sale voided
+  CHECK(day["sales"]["refunded"].get<int64_t>() > 0);
+
+  // A price for every store while S2 is away: S1 applies it, S2 when it returns.
+  s2.stop();
+  auto price = w.operator_().post("/v1/prices", {{"prices", {{{"sku", "BREAD"}, {"price", 333}}}}});
+  REQUIRE(price.status == 202);
+  const int64_t id = price.json()["change_id"];
+  REQUIRE(test::wait_until([&] { return status_at(change(w, id), "S1") == "applied"; }, 20));
+  CHECK(status_at(change(w, id), "S2") == "pending");
+  CHECK(test::Lane(s1.port(), test::kStoreToken).get("/v1/items/BREAD").json()["unit_price"] == 333);
+  s2.start();
+  REQUIRE(test::wait_until([&] { return status_at(change(w, id), "S2") == "applied"; }, 20));
+  const json done = change(w, id);
+  CHECK(done["summary"]["applied"] == 2);
+  for (const json& s : done["stores"]) CHECK(s["store_seq"].get<uint64_t>() > 0);
+}
+
+TEST_CASE("HQ's API needs a token, lets only operators publish, refuses unknown stores and SKUs before appending, and shows a quarantined change", "[hq]") {
+  ApiWorld w;
+  test::Store s1(w.dir, w.broker, w.hq, "S1");
+  s1.start();
+  REQUIRE(test::wait_until([&] { return s1.status()["hq"]["link"] == "up"; }, 20));
+  REQUIRE(test::wait_until([&] { return test::hq_acked(w.hq, "S1") == journal_head(s1); }, 20));
+  const json price = {{"prices", {{{"sku", "BREAD"}, {"price", 250}}}}};
+
+  CHECK(test::Lane(w.port, "").get("/v1/stores").status == 401);
+  CHECK(test::Lane(w.port, "wrong-token-0123456789").get("/v1/availability/BREAD").status == 401);
+  auto denied = w.viewer().post("/v1/prices", price);
+  CHECK(denied.status == 403);
+  CHECK(denied.json()["error"]["code"] == "forbidden");
+  CHECK(w.viewer().get("/v1/stores").status == 200);
+
+  const uint64_t head = w.hq.report("S1")["down_log"]["last_hq_seq"];
+  auto unknown_store = w.operator_().post("/v1/prices", {{"stores", {"S1", "S9"}}, {"prices", {{{"sku", "BREAD"}, {"price", 1}}}}});
+  CHECK(unknown_store.status == 404);
+  CHECK(unknown_store.json()["error"]["code"] == "unknown_store");
+  auto unknown_sku = w.operator_().post("/v1/prices", {{"prices", {{{"sku", "NO-SUCH"}, {"price", 1}}}}});
+  CHECK(unknown_sku.status == 404);
+  CHECK(unknown_sku.json()["error"]["code"] == "unknown_sku");
+  auto bad = w.operator_().post("/v1/prices", {{"prices", {{{"sku", "BREAD"}, {"price", -5}}}}});
+  CHECK(bad.status == 400);
+  CHECK(bad.json()["error"]["message"].get<std::string>().rfind("prices[0].price: ", 0) == 0);
+  CHECK(w.operator_().post("/v1/stock-snapshots", {{"store", "S1"}, {"as_of_store_seq", 1000000}, {"stock", {{{"sku", "BREAD"}, {"on_hand", 1}}}}}).status == 400);
+  CHECK(w.hq.report("S1")["down_log"]["last_hq_seq"] == head);  // nothing was appended
+
+  // A SKU HQ knows from a catalog it published to S2 (registered, never
+  // started), but not in S1's catalog: a price for it is quarantined at S1,
+  // with the store's reason, and the catalog stays pending at S2.
+  test::Store s2(w.dir, w.broker, w.hq, "S2");
+  auto catalog = w.operator_().post("/v1/catalog", {{"stores", {"S2"}}, {"catalog", {{"tax_classes", {{{"id", "standard"}, {"rate_bp", 2000}}}},
+      {"items", {{{"sku", "GIFT-BOX"}, {"name", "Gift box"}, {"price", 500}, {"unit", "each"}, {"tax_class", "standard"}}}}}}});
+  INFO(catalog.body);
+  REQUIRE(catalog.status == 202);
+  auto gift = w.operator_().post("/v1/prices", {{"stores", {"S1"}}, {"prices", {{{"sku", "GIFT-BOX"}, {"price", 1}}}}});
+  REQUIRE(gift.status == 202);
+  auto good = w.operator_().post("/v1/prices", {{"stores", {"S1"}}, {"prices", {{{"sku", "BREAD"}, {"price", 250}}}}});
+  REQUIRE(good.status == 202);
+  REQUIRE(test::wait_until([&] { return status_at(change(w, good.json()["change_id"]), "S1") == "applied"; }, 20));
+  const json q = change(w, gift.json()["change_id"]);
+  INFO(q.dump());
+  CHECK(status_at(q, "S1") == "quarantined");
+  CHECK(q["stores"][0]["reason"].get<std::string>().find("GIFT-BOX") != std::string::npos);
+  CHECK(q["summary"]["quarantined"] == 1);
+  CHECK(status_at(change(w, catalog.json()["change_id"]), "S2") == "pending");
+  CHECK(w.viewer().get("/v1/changes/999999").status == 404);
+}

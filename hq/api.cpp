@@ -227,44 +227,86 @@ void HqApi::publish(const http::Request& req, http::Reply reply, const std::stri
   const json& body = std::get<json>(read);
   auto asked = kind == "price" ? prices_request(body) : kind == "catalog" ? catalog_request(body) : snapshot_request(body);
   if (!asked) return reply(error(bhttp::status::bad_request, "invalid_request", asked.status().message(), req));
-  ChangeRequest& r = *asked;
+  auto id = append(req, *asked);
+  if (auto* refused = std::get_if<http::Response>(&id)) return reply(std::move(*refused));
+  const ChangeRequest& r = *asked;
+  auto res = json_response(bhttp::status::accepted, {{"change_id", std::get<uint64_t>(id)}, {"kind", r.kind},
+                                                     {"stores", r.stores.size()}, {"entries", r.entries.size()}}, req);
+  res.set(bhttp::field::location, "/v1/changes/" + std::to_string(std::get<uint64_t>(id)));
+  reply(std::move(res));
+}
+
+// Over 40 lines: every check before anything is appended, then one append.
+std::variant<uint64_t, http::Response> HqApi::append(const http::Request& req, ChangeRequest& r) {
   if (r.stores.empty()) {
     auto all = store_->stores();
-    if (!all) return reply(failure(all.status(), req));
-    if (all->empty()) return reply(error(bhttp::status::conflict, "no_stores", "no store is registered", req));
+    if (!all) return failure(all.status(), req);
+    if (all->empty()) return error(bhttp::status::conflict, "no_stores", "no store is registered", req);
     r.stores = *all;
   }
   for (const std::string& id : r.stores) {
     auto held = store_->acked_seq(id);
     if (!held && held.status().code() == Status::Code::not_found) {
-      return reply(error(bhttp::status::not_found, "unknown_store", "no store \"" + id + "\" is registered", req));
+      return error(bhttp::status::not_found, "unknown_store", "no store \"" + id + "\" is registered", req);
     }
-    if (!held) return reply(failure(held.status(), req));
+    if (!held) return failure(held.status(), req);
     if (r.kind == "stock_snapshot") {
       if (r.as_of_store_seq && *r.as_of_store_seq > *held) {
-        return reply(error(bhttp::status::bad_request, "invalid_request",
-                           "as_of_store_seq: " + std::to_string(*r.as_of_store_seq) + " is beyond what HQ holds of " + id +
-                               " (" + std::to_string(*held) + ")", req));
+        return error(bhttp::status::bad_request, "invalid_request",
+                     "as_of_store_seq: " + std::to_string(*r.as_of_store_seq) + " is beyond what HQ holds of " + id +
+                         " (" + std::to_string(*held) + ")", req);
       }
       set_as_of(r, r.as_of_store_seq.value_or(*held));
     }
   }
   if (!r.skus.empty()) {
     auto unknown = store_->unknown_skus(r.skus);
-    if (!unknown) return reply(failure(unknown.status(), req));
+    if (!unknown) return failure(unknown.status(), req);
     if (!unknown->empty()) {
       std::string list;
       for (size_t i = 0; i < unknown->size() && i < 10; ++i) list += (i ? ", \"" : "\"") + (*unknown)[i] + "\"";
-      return reply(error(bhttp::status::not_found, "unknown_sku",
-                         std::to_string(unknown->size()) + " SKU(s) HQ has never seen in a store or a catalog: " + list, req));
+      return error(bhttp::status::not_found, "unknown_sku",
+                   std::to_string(unknown->size()) + " SKU(s) HQ has never seen in a store or a catalog: " + list, req);
     }
   }
-  auto id = store_->publish(r.kind, r.stores, r.entries);
-  if (!id) return reply(failure(id.status(), req));
-  auto res = json_response(bhttp::status::accepted,
-                           {{"change_id", *id}, {"kind", r.kind}, {"stores", r.stores.size()}, {"entries", r.entries.size()}}, req);
-  res.set(bhttp::field::location, "/v1/changes/" + std::to_string(*id));
-  reply(std::move(res));
+  auto id = store_->publish(r.kind, r.stores, r.entries, r.order_ref);
+  if (!id) return failure(id.status(), req);
+  return *id;
+}
+
+// An order as its store's journal says: reserved, released, picked; or,
+// before the store has applied it, refused (with the store's reason) or pending.
+json HqApi::order_json(const std::string& ref, const OrderView& o) {
+  json requested = json::array();
+  for (const Change& c : o.changes) requested.push_back({{"change_id", c.id}, {"at", c.at}, {"delivery", standing(c.stores.at(0))}});
+  json out = {{"reservation_id", ref}, {"store_id", o.changes.at(0).stores.at(0).store_id}, {"requests", requested}};
+  if (o.held) {
+    out["status"] = o.held->status;
+    out["lines"] = o.held->lines;
+    out["store_seq"] = o.held->store_seq;
+    return out;
+  }
+  const json first = standing(o.changes[0].stores.at(0));
+  out["status"] = first["status"] == "quarantined" ? "refused" : "pending";
+  if (first.contains("reason")) out["reason"] = first["reason"];
+  return out;
+}
+
+// A release or pick of an order HQ reserved, unless the store's journal
+// already closed it.
+void HqApi::act_on_order(const http::Request& req, const std::string& ref, const std::string& action, http::Reply reply) {
+  auto o = store_->order(ref);
+  if (!o) return reply(failure(o.status(), req));
+  if (o->changes.empty()) return reply(error(bhttp::status::not_found, "unknown_reservation", "no reservation \"" + ref + "\"", req));
+  const json now = order_json(ref, *o);
+  const std::string status = now["status"];
+  if (status == "released" || status == "picked" || status == "refused") {
+    return reply(error(bhttp::status::conflict, "reservation_closed", "reservation \"" + ref + "\" is " + status, req));
+  }
+  ChangeRequest r = order_action(now["store_id"], ref, action);
+  auto id = append(req, r);
+  if (auto* refused = std::get_if<http::Response>(&id)) return reply(std::move(*refused));
+  reply(json_response(bhttp::status::accepted, {{"reservation_id", ref}, {"action", action}, {"change_id", std::get<uint64_t>(id)}}, req));
 }
 
 // Over 40 lines: one route after another.
@@ -357,6 +399,34 @@ void HqApi::add_routes() {
       publish(req, std::move(reply), kind);
     }));
   }
+  router_.add(bhttp::verb::post, "/v1/reservations", operator_only([this](const http::Request& req, const http::Params&, http::Reply reply) {
+    auto read = json_body(req);
+    if (auto* refused = std::get_if<http::Response>(&read)) return reply(std::move(*refused));
+    auto asked = reservation_request(std::get<json>(read));
+    if (!asked) return reply(error(bhttp::status::bad_request, "invalid_request", asked.status().message(), req));
+    auto held = store_->order(asked->order_ref);
+    if (!held) return reply(failure(held.status(), req));
+    if (!held->changes.empty()) {
+      return reply(error(bhttp::status::conflict, "reservation_exists", "reservation \"" + asked->order_ref + "\" was already asked for", req));
+    }
+    auto id = append(req, *asked);
+    if (auto* refused = std::get_if<http::Response>(&id)) return reply(std::move(*refused));
+    auto res = json_response(bhttp::status::accepted, {{"reservation_id", asked->order_ref}, {"change_id", std::get<uint64_t>(id)}}, req);
+    res.set(bhttp::field::location, "/v1/reservations/" + asked->order_ref);
+    reply(std::move(res));
+  }));
+  router_.add(bhttp::verb::get, "/v1/reservations/{ref}", viewer([this](const http::Request& req, const http::Params& p, http::Reply reply) {
+    auto o = store_->order(p.at("ref"));
+    if (!o) return reply(failure(o.status(), req));
+    if (o->changes.empty()) return reply(error(bhttp::status::not_found, "unknown_reservation", "no reservation \"" + p.at("ref") + "\"", req));
+    reply(json_response(bhttp::status::ok, order_json(p.at("ref"), *o), req));
+  }));
+  router_.add(bhttp::verb::delete_, "/v1/reservations/{ref}", operator_only([this](const http::Request& req, const http::Params& p, http::Reply reply) {
+    act_on_order(req, p.at("ref"), "release", std::move(reply));
+  }));
+  router_.add(bhttp::verb::post, "/v1/reservations/{ref}/pick", operator_only([this](const http::Request& req, const http::Params& p, http::Reply reply) {
+    act_on_order(req, p.at("ref"), "pick", std::move(reply));
+  }));
   router_.add(bhttp::verb::get, "/v1/changes/{id}", viewer([this](const http::Request& req, const http::Params& p, http::Reply reply) {
     const std::string& text = p.at("id");
     if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {

@@ -1,7 +1,8 @@
 // posd-hq's API for the rest of the business (docs/hq-openapi.yaml): the
 // stores' state, availability of a SKU across stores from the mirror
-// (hq/mirror.h), and changes (prices, catalog, stock snapshots) appended to
-// stores' down-logs with each store's delivery status. Bearer tokens with a
+// (hq/mirror.h), changes (prices, catalog, stock snapshots) appended to
+// stores' down-logs with each store's delivery status, and click-and-collect
+// reservations as the store's journal says. Bearer tokens with a
 // role, kept as SHA-256 digests: `viewer` reads, `operator` also publishes.
 // Bad input gets a precise 4xx JSON error and changes nothing. Runs on the
 // serving loop's thread with a database connection of its own.
@@ -13,8 +14,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "hq/changes.h"
 #include "hq/store.h"
 #include "http/router.h"
 
@@ -52,6 +55,9 @@ class HqApi {
   Result<Json> store_row(const std::string& id, const StorePosition& p, const std::map<std::string, StoreLink>& links);
   Result<Json> availability(const std::string& sku, const std::map<std::string, StoreLink>& links);
   void publish(const http::Request& req, http::Reply reply, const std::string& kind);
+  std::variant<uint64_t, http::Response> append(const http::Request& req, ChangeRequest& r);
+  Json order_json(const std::string& ref, const OrderView& o);
+  void act_on_order(const http::Request& req, const std::string& ref, const std::string& action, http::Reply reply);
 
   std::unique_ptr<HqStore> store_;
   std::vector<ApiToken> tokens_;

@@ -72,7 +72,7 @@ std::vector<std::string> catalog_skus(const DownEntries& entries) {
 Result<ChangeRequest> prices_request(const json& body) {
   return checked([&] {
     Fields f(body, "");
-    ChangeRequest r{"price", store_list(f), {}, {}, std::nullopt};
+    ChangeRequest r{"price", store_list(f), {}, {}, std::nullopt, {}};
     const json& prices = f.array("prices");
     f.no_unknown_keys();
     if (prices.empty() || prices.size() > kMaxLines) {
@@ -95,7 +95,7 @@ Result<ChangeRequest> prices_request(const json& body) {
 Result<ChangeRequest> catalog_request(const json& body) {
   return checked([&]() -> Result<ChangeRequest> {
     Fields f(body, "");
-    ChangeRequest r{"catalog", store_list(f), {}, {}, std::nullopt};
+    ChangeRequest r{"catalog", store_list(f), {}, {}, std::nullopt, {}};
     const json* doc = f.find("catalog", true);
     f.no_unknown_keys();
     auto entries = catalog_entries(*doc, 500);
@@ -108,7 +108,7 @@ Result<ChangeRequest> catalog_request(const json& body) {
 Result<ChangeRequest> snapshot_request(const json& body) {
   return checked([&] {
     Fields f(body, "");
-    ChangeRequest r{"stock_snapshot", {f.string("store")}, {}, {}, std::nullopt};
+    ChangeRequest r{"stock_snapshot", {f.string("store")}, {}, {}, std::nullopt, {}};
     if (auto as_of = f.optional_integer("as_of_store_seq", 0, INT64_MAX)) r.as_of_store_seq = static_cast<uint64_t>(*as_of);
     const json& stock = f.array("stock");
     f.no_unknown_keys();
@@ -135,6 +135,40 @@ void set_as_of(ChangeRequest& r, uint64_t seq) {
   for (auto& [kind, body] : r.entries) {
     if (kind == "stock_snapshot") body["as_of_store_seq"] = seq;
   }
+}
+
+Result<ChangeRequest> reservation_request(const json& body) {
+  return checked([&] {
+    Fields f(body, "");
+    ChangeRequest r{"reservation", {f.string("store")}, {}, {}, std::nullopt, f.string("order_ref")};
+    if (r.order_ref.size() > 128) throw FieldError{"order_ref", "must be at most 128 characters"};
+    json lines = json::array();
+    if (f.find("lines", false)) {
+      const json& given = f.array("lines");
+      if (given.empty() || given.size() > 1000) throw FieldError{"lines", "must hold 1 to 1000 lines"};
+      for (size_t i = 0; i < given.size(); ++i) {
+        Fields l(given[i], "lines[" + std::to_string(i) + "]");
+        std::string sku = l.string("sku");
+        int64_t qty = l.integer("qty", 1, kMaxUnits);
+        l.no_unknown_keys();
+        lines.push_back({{"sku", sku}, {"qty", qty}});
+        r.skus.push_back(sku);
+      }
+    } else {
+      std::string sku = f.string("sku");
+      int64_t qty = f.integer("qty", 1, kMaxUnits);
+      lines.push_back({{"sku", sku}, {"qty", qty}});
+      r.skus.push_back(sku);
+    }
+    f.no_unknown_keys();
+    r.entries.push_back({"reservation", json{{"order_id", r.order_ref}, {"action", "reserve"}, {"lines", lines}}});
+    return r;
+  });
+}
+
+ChangeRequest order_action(const std::string& store, const std::string& order_ref, const std::string& action) {
+  return ChangeRequest{"reservation", {store}, {{"reservation", json{{"order_id", order_ref}, {"action", action}}}}, {},
+                       std::nullopt, order_ref};
 }
 
 }  // namespace posd::hq

@@ -24,6 +24,7 @@ struct ChangeRequest {
   DownEntries entries;
   std::vector<std::string> skus;
   std::optional<uint64_t> as_of_store_seq;  // a snapshot's; nullopt: what HQ holds
+  std::string order_ref;                    // a reservation's order
 };
 
 // A catalog document (docs/catalog.md) as entries: the tax classes, the
@@ -40,5 +41,10 @@ Result<ChangeRequest> catalog_request(const nlohmann::json& body);
 // entry's as_of_store_seq is filled in by the caller (set_as_of).
 Result<ChangeRequest> snapshot_request(const nlohmann::json& body);
 void set_as_of(ChangeRequest& r, uint64_t seq);
+// {"store", "order_ref", "sku", "qty"} or {"store", "order_ref", "lines":
+// [{"sku", "qty"}, ...]}: a click-and-collect order to reserve.
+Result<ChangeRequest> reservation_request(const nlohmann::json& body);
+// The order's release (a cancel) or pick, at `store`.
+ChangeRequest order_action(const std::string& store, const std::string& order_ref, const std::string& action);
 
 }  // namespace posd::hq

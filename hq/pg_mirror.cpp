@@ -45,11 +45,13 @@ CREATE TABLE hq_reservation (
   PRIMARY KEY (store_id, order_id)
 );
 CREATE TABLE hq_change (
-  id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  kind    text   NOT NULL,
-  at      text   NOT NULL,
-  entries bigint NOT NULL
+  id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind      text   NOT NULL,
+  at        text   NOT NULL,
+  entries   bigint NOT NULL,
+  order_ref text
 );
+CREATE INDEX hq_change_order ON hq_change (order_ref) WHERE order_ref IS NOT NULL;
 CREATE TABLE hq_catalog_sku (
   sku text PRIMARY KEY
 );
@@ -212,9 +214,9 @@ Result<DaySales> sales_of(pg::Conn& conn, const std::string& store_id, const std
 
 Result<uint64_t> record_change(pg::Conn& conn, const std::string& kind, const std::vector<std::string>& store_ids,
                                const std::vector<uint64_t>& last, size_t entries, const std::string& at,
-                               const std::vector<std::string>& skus) {
-  auto made = conn.exec("INSERT INTO hq_change (kind, at, entries) VALUES ($1, $2, $3) RETURNING id",
-                        {kind, at, num(entries)});
+                               const std::vector<std::string>& skus, const std::string& order_ref) {
+  auto made = conn.exec("INSERT INTO hq_change (kind, at, entries, order_ref) VALUES ($1, $2, $3, $4) RETURNING id",
+                        {kind, at, num(entries), order_ref.empty() ? pg::Param() : pg::Param(order_ref)});
   if (!made) return made.status();
   const std::string id = made->text(0, 0);
   std::vector<int64_t> first, lasts;
@@ -274,6 +276,26 @@ Result<std::optional<Change>> change(pg::Conn& conn, uint64_t id) {
                                                                o->text(i, 3) == "t", o->text(i, 4), o->text(i, 5)});
   }
   return std::optional<Change>(std::move(c));
+}
+
+Result<OrderView> order(pg::Conn& conn, const std::string& order_ref) {
+  OrderView out;
+  auto ids = conn.exec("SELECT id FROM hq_change WHERE order_ref = $1 ORDER BY id", {order_ref});
+  if (!ids) return ids.status();
+  for (int i = 0; i < ids->size(); ++i) {
+    auto c = change(conn, static_cast<uint64_t>(ids->int64(i, 0)));
+    if (!c) return c.status();
+    if (*c) out.changes.push_back(std::move(**c));
+  }
+  if (out.changes.empty() || out.changes[0].stores.empty()) return out;
+  auto r = conn.exec("SELECT status, lines, store_seq FROM hq_reservation WHERE store_id = $1 AND order_id = $2",
+                     {out.changes[0].stores[0].store_id, order_ref});
+  if (!r) return r.status();
+  if (r->size() == 1) {
+    out.held = Reservation{order_ref, r->text(0, 0), json::parse(r->text(0, 1), nullptr, false),
+                           static_cast<uint64_t>(r->int64(0, 2))};
+  }
+  return out;
 }
 
 }  // namespace posd::hq::pg_mirror

@@ -23,7 +23,8 @@ Result<std::vector<StockAt>> stock_of(pg::Conn& conn, const std::string& sku);
 Result<DaySales> sales_of(pg::Conn& conn, const std::string& store_id, const std::string& business_day);
 Result<uint64_t> record_change(pg::Conn& conn, const std::string& kind, const std::vector<std::string>& store_ids,
                                const std::vector<uint64_t>& last, size_t entries, const std::string& at,
-                               const std::vector<std::string>& skus);
+                               const std::vector<std::string>& skus, const std::string& order_ref);
+Result<OrderView> order(pg::Conn& conn, const std::string& order_ref);
 Result<std::vector<std::string>> unknown_skus(pg::Conn& conn, const std::vector<std::string>& skus);
 Result<std::optional<Change>> change(pg::Conn& conn, uint64_t id);
 

@@ -308,7 +308,9 @@ class PostgresStore final : public HqStore {
   Result<DaySales> sales_of(const std::string& id, const std::string& day) override {
     return pg_mirror::sales_of(conn_, id, day);
   }
-  Result<uint64_t> publish(const std::string& kind, const std::vector<std::string>& ids, const DownEntries& e) override;
+  Result<uint64_t> publish(const std::string& kind, const std::vector<std::string>& ids, const DownEntries& e,
+                           const std::string& order_ref) override;
+  Result<OrderView> order(const std::string& order_ref) override { return pg_mirror::order(conn_, order_ref); }
   Result<std::optional<Change>> change(uint64_t id) override { return pg_mirror::change(conn_, id); }
   Result<std::vector<std::string>> unknown_skus(const std::vector<std::string>& skus) override {
     return pg_mirror::unknown_skus(conn_, skus);
@@ -446,14 +448,14 @@ Result<std::vector<uint64_t>> PostgresStore::down_append_to(const std::vector<st
 }
 
 Result<uint64_t> PostgresStore::publish(const std::string& kind, const std::vector<std::string>& ids,
-                                        const DownEntries& entries) {
+                                        const DownEntries& entries, const std::string& order_ref) {
   if (entries.empty()) return Status::invalid_argument("a change needs at least one entry");
   pg::Txn txn(conn_);
   if (!txn.status()) return txn.status();
   const std::string at = now_utc();
   auto last = append_all(ids, entries, at);
   if (!last) return last.status();
-  auto id = pg_mirror::record_change(conn_, kind, ids, *last, entries.size(), at, catalog_skus(entries));
+  auto id = pg_mirror::record_change(conn_, kind, ids, *last, entries.size(), at, catalog_skus(entries), order_ref);
   if (!id) return id.status();
   if (Status s = txn.commit(); !s) return s;
   return id;

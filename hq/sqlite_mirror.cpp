@@ -47,11 +47,13 @@ CREATE TABLE IF NOT EXISTS hq_reservation (
   PRIMARY KEY (store_id, order_id)
 ) STRICT;
 CREATE TABLE IF NOT EXISTS hq_change (
-  id      INTEGER PRIMARY KEY,
-  kind    TEXT    NOT NULL,
-  at      TEXT    NOT NULL,
-  entries INTEGER NOT NULL
+  id        INTEGER PRIMARY KEY,
+  kind      TEXT    NOT NULL,
+  at        TEXT    NOT NULL,
+  entries   INTEGER NOT NULL,
+  order_ref TEXT
 ) STRICT;
+CREATE INDEX IF NOT EXISTS hq_change_order ON hq_change (order_ref) WHERE order_ref IS NOT NULL;
 CREATE TABLE IF NOT EXISTS hq_catalog_sku (
   sku TEXT PRIMARY KEY
 ) STRICT;
@@ -206,10 +208,13 @@ Result<DaySales> sales_of(sql::Db& db, const std::string& store_id, const std::s
 }
 
 Result<uint64_t> record_change(sql::Db& db, const std::string& kind, const std::vector<std::string>& store_ids,
-                               const std::vector<uint64_t>& last, size_t entries, const std::vector<std::string>& skus) {
-  auto ins = db.cached("INSERT INTO hq_change(kind, at, entries) VALUES (?1, ?2, ?3) RETURNING id");
+                               const std::vector<uint64_t>& last, size_t entries, const std::vector<std::string>& skus,
+                               const std::string& order_ref) {
+  auto ins = db.cached("INSERT INTO hq_change(kind, at, entries, order_ref) VALUES (?1, ?2, ?3, ?4) RETURNING id");
   if (!ins) return ins.status();
   (*ins)->bind(1, kind).bind(2, format_utc(Clock::system().now())).bind(3, i64(entries));
+  if (order_ref.empty()) (*ins)->bind_null(4);
+  else (*ins)->bind(4, order_ref);
   auto made = (*ins)->step();
   if (!made) return made.status();
   if (!*made) return Status::corruption("a change was recorded without an id");
@@ -279,6 +284,37 @@ Result<std::optional<Change>> change(sql::Db& db, uint64_t id) {
     if (!s) return s;
   }
   return std::optional<Change>(std::move(c));
+}
+
+Result<OrderView> order(sql::Db& db, const std::string& order_ref) {
+  OrderView out;
+  std::vector<uint64_t> ids;
+  {
+    auto st = db.cached("SELECT id FROM hq_change WHERE order_ref = ?1 ORDER BY id");
+    if (!st) return st.status();
+    (*st)->bind(1, order_ref);
+    Status s = rows(**st, [&](sql::Stmt& r) {
+      ids.push_back(static_cast<uint64_t>(r.int64(0)));
+      return Status::ok();
+    });
+    if (!s) return s;
+  }
+  for (uint64_t id : ids) {
+    auto c = change(db, id);
+    if (!c) return c.status();
+    if (*c) out.changes.push_back(std::move(**c));
+  }
+  if (out.changes.empty() || out.changes[0].stores.empty()) return out;
+  auto st = db.cached("SELECT status, lines, store_seq FROM hq_reservation WHERE store_id = ?1 AND order_id = ?2");
+  if (!st) return st.status();
+  (*st)->bind(1, out.changes[0].stores[0].store_id).bind(2, order_ref);
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  if (*row) {
+    out.held = Reservation{order_ref, (*st)->text(0), nlohmann::json::parse((*st)->text(1), nullptr, false),
+                           static_cast<uint64_t>((*st)->int64(2))};
+  }
+  return out;
 }
 
 }  // namespace posd::hq::sqlite_mirror

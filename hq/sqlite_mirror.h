@@ -24,7 +24,9 @@ Result<DaySales> sales_of(sql::Db& db, const std::string& store_id, const std::s
 // Records a change whose entries were appended (last hq_seq of each store),
 // and the SKUs its catalog brings.
 Result<uint64_t> record_change(sql::Db& db, const std::string& kind, const std::vector<std::string>& store_ids,
-                               const std::vector<uint64_t>& last, size_t entries, const std::vector<std::string>& skus);
+                               const std::vector<uint64_t>& last, size_t entries, const std::vector<std::string>& skus,
+                               const std::string& order_ref);
+Result<OrderView> order(sql::Db& db, const std::string& order_ref);
 Result<std::vector<std::string>> unknown_skus(sql::Db& db, const std::vector<std::string>& skus);
 Result<std::optional<Change>> change(sql::Db& db, uint64_t id);
 

@@ -101,18 +101,20 @@ class SqliteStore final : public HqStore {
   Result<DaySales> sales_of(const std::string& id, const std::string& day) override {
     return sqlite_mirror::sales_of(db(), id, day);
   }
-  Result<uint64_t> publish(const std::string& kind, const std::vector<std::string>& ids, const DownEntries& e) override {
+  Result<uint64_t> publish(const std::string& kind, const std::vector<std::string>& ids, const DownEntries& e,
+                           const std::string& order_ref) override {
     if (e.empty()) return Status::invalid_argument("a change needs at least one entry");
     sql::Txn txn(db());
     if (!txn.status()) return txn.status();
     auto last = down_->append_in_open(ids, e);
     if (!last) return last.status();
-    auto id = sqlite_mirror::record_change(db(), kind, ids, *last, e.size(), catalog_skus(e));
+    auto id = sqlite_mirror::record_change(db(), kind, ids, *last, e.size(), catalog_skus(e), order_ref);
     if (!id) return id.status();
     if (Status s = txn.commit(); !s) return s;
     return id;
   }
   Result<std::optional<Change>> change(uint64_t id) override { return sqlite_mirror::change(db(), id); }
+  Result<OrderView> order(const std::string& order_ref) override { return sqlite_mirror::order(db(), order_ref); }
   Result<std::vector<std::string>> unknown_skus(const std::vector<std::string>& skus) override {
     return sqlite_mirror::unknown_skus(db(), skus);
   }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -80,6 +81,13 @@ struct Change {
   std::vector<ChangeStore> stores;
 };
 
+// A click-and-collect order: the changes asked for it (reserve, release,
+// pick; in order), and its state as the store's journal says (hq/mirror.h).
+struct OrderView {
+  std::vector<Change> changes;
+  std::optional<Reservation> held;
+};
+
 class HqStore {
  public:
   virtual ~HqStore() = default;
@@ -130,8 +138,11 @@ class HqStore {
   // Appends `entries` to each store's down-log as down_append_to does and
   // records them as one change, in the same transaction: its id. The SKUs
   // of its catalog_upsert entries become known (unknown_skus).
+  // `order_ref` names the click-and-collect order the change is for ("": none).
   virtual Result<uint64_t> publish(const std::string& kind, const std::vector<std::string>& store_ids,
-                                   const DownEntries& entries) = 0;
+                                   const DownEntries& entries, const std::string& order_ref) = 0;
+  // The order's changes and state; no changes: HQ never published for it.
+  virtual Result<OrderView> order(const std::string& order_ref) = 0;
   // A change and each store's standing with it; nullopt for an unknown id.
   virtual Result<std::optional<Change>> change(uint64_t id) = 0;
   // Those of `skus` HQ has never seen: in no store's stock and in no catalog

@@ -122,7 +122,8 @@ Result<json> stock_snapshot(WriteContext& ctx, const json& body) {
 }
 
 // Stock set aside for an online order leaves what the lanes can sell
-// (movement "reserve"); a release puts it back; a pick closes the order.
+// (movement "reserve"); an order for more than the store has is refused;
+// a release puts it back; a pick closes the order.
 Result<json> reservation(WriteContext& ctx, const json& body) {
   Fields f(body, "body");
   std::string order = f.string("order_id");
@@ -147,6 +148,14 @@ Result<json> reservation(WriteContext& ctx, const json& body) {
       if (!held) return held.status();
       if (!*held) {
         return Status::not_found(line.child("sku") + ": \"" + sku + "\" is not in the catalog");
+      }
+      // An order the shelf cannot serve is refused (quarantined, with this
+      // reason, for HQ to see): the web shop must not promise it.
+      auto have = stock::on_hand(ctx.db, sku);
+      if (!have) return have.status();
+      if (*have < qty) {
+        return Status::conflict(line.child("qty") + ": the order asks " + std::to_string(qty) + " of \"" + sku +
+                                "\" and the store has " + std::to_string(*have) + ": it cannot be served");
       }
       if (auto m = stock::move(ctx.db, sku, -qty, ctx.next_seq, "reserve"); !m) return m.status();
       kept.push_back({{"sku", sku}, {"qty", qty}});

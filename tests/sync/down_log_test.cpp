@@ -111,7 +111,7 @@ TEST_CASE("entries apply in hq_seq order only, once", "[down]") {
   CHECK(*cursor::read(db, "hq_applied_seq") == 3);
 }
 
-TEST_CASE("reservations set stock aside, release it, or close when picked", "[down]") {
+TEST_CASE("reservations set stock aside, release it, or close when picked, and one the shelf cannot serve is refused", "[down]") {
   Store s;
   REQUIRE(s.journal->write([](WriteContext& ctx) -> Result<std::vector<Entry>> {
     if (auto m = stock::move(ctx.db, "A", 10, ctx.next_seq, "receive"); !m) return m.status();
@@ -128,6 +128,13 @@ TEST_CASE("reservations set stock aside, release it, or close when picked", "[do
   CHECK(s.apply("reservation", {{"order_id", "W2"}, {"action", "pick"}})->applied);
   CHECK(s.on_hand("A") == 6);  // picked: it left with the customer
   CHECK_THAT(s.apply("reservation", {{"order_id", "W3"}, {"action", "steal"}})->quarantined, Catch::Contains("body.action"));
+  // More than the shelf has (6): refused whole, nothing set aside, the order unknown.
+  CHECK(s.apply("reservation", json::parse(R"({"order_id": "W4", "action": "reserve", "lines": [{"sku": "A", "qty": 2}, {"sku": "A", "qty": 5}]})"))
+            ->quarantined == "body.lines[1].qty: the order asks 5 of \"A\" and the store has 4: it cannot be served");
+  CHECK(s.on_hand("A") == 6);
+  CHECK(s.apply("reservation", {{"order_id", "W4"}, {"action", "release"}})->quarantined == "order \"W4\" was never reserved");
+  CHECK(s.apply("reservation", json::parse(R"({"order_id": "W4", "action": "reserve", "lines": [{"sku": "A", "qty": 6}]})"))->applied);
+  CHECK(s.on_hand("A") == 0);
 }
 
 TEST_CASE("terminals provisioned by HQ are kept as a digest and can be removed", "[down]") {

@@ -214,3 +214,47 @@ TEST_CASE("HQ's API needs a token, lets only operators publish, refuses unknown 
   CHECK(status_at(change(w, catalog.json()["change_id"]), "S2") == "pending");
   CHECK(w.viewer().get("/v1/changes/999999").status == 404);
 }
+
+TEST_CASE("a click-and-collect order within stock is reserved and lowers availability at once, is released when cancelled, and one the store cannot serve shows refused", "[hq]") {
+  ApiWorld w;
+  test::Store s1(w.dir, w.broker, w.hq, "S1");
+  s1.start();
+  REQUIRE(test::wait_until([&] { return s1.status()["hq"]["link"] == "up"; }, 20));
+  REQUIRE(test::wait_until([&] { return test::hq_acked(w.hq, "S1") == journal_head(s1); }, 20));
+  auto available = [&](const std::string& sku) { return w.viewer().get("/v1/availability/" + sku).json()["available"].get<int64_t>(); };
+  auto order = [&](const std::string& ref) { return w.viewer().get("/v1/reservations/" + ref).json(); };
+  REQUIRE(available("PEN-RED") == 40);
+
+  auto made = w.operator_().post("/v1/reservations", {{"store", "S1"}, {"order_ref", "WEB-1001"}, {"sku", "PEN-RED"}, {"qty", 3}});
+  INFO(made.body);
+  REQUIRE(made.status == 202);
+  CHECK(order("WEB-1001")["status"] == "pending");
+  REQUIRE(test::wait_until([&] { return order("WEB-1001")["status"] == "reserved"; }, 20));
+  CHECK(available("PEN-RED") == 37);
+  CHECK(store_on_hand(s1, "PEN-RED") == 37);
+  CHECK(w.operator_().post("/v1/reservations", {{"store", "S1"}, {"order_ref", "WEB-1001"}, {"sku", "PEN-RED"}, {"qty", 1}}).status == 409);
+
+  // Cancelled: the store puts the stock back, and HQ shows it released.
+  REQUIRE(w.operator_().del("/v1/reservations/WEB-1001").status == 202);
+  REQUIRE(test::wait_until([&] { return order("WEB-1001")["status"] == "released"; }, 20));
+  CHECK(available("PEN-RED") == 40);
+  CHECK(w.operator_().del("/v1/reservations/WEB-1001").status == 409);
+
+  // More than the shelf has: the store refuses it, with its reason, and nothing moves.
+  auto big = w.operator_().post("/v1/reservations", {{"store", "S1"}, {"order_ref", "WEB-1002"},
+                                                     {"lines", {{{"sku", "PEN-RED"}, {"qty", 2}}, {{"sku", "BREAD"}, {"qty", 500}}}}});
+  REQUIRE(big.status == 202);
+  REQUIRE(test::wait_until([&] { return order("WEB-1002")["status"] == "refused"; }, 20));
+  CHECK(order("WEB-1002")["reason"].get<std::string>().find("cannot be served") != std::string::npos);
+  CHECK(available("PEN-RED") == 40);
+  CHECK(store_on_hand(s1, "BREAD") == 40);
+
+  // Picked: the goods left with the customer; the stock stays out.
+  REQUIRE(w.operator_().post("/v1/reservations", {{"store", "S1"}, {"order_ref", "WEB-1003"}, {"sku", "PEN-RED"}, {"qty", 1}}).status == 202);
+  REQUIRE(w.operator_().post("/v1/reservations/WEB-1003/pick").status == 202);
+  REQUIRE(test::wait_until([&] { return order("WEB-1003")["status"] == "picked"; }, 20));
+  CHECK(available("PEN-RED") == 39);
+  CHECK(w.viewer().del("/v1/reservations/WEB-1003").status == 403);
+  CHECK(w.viewer().get("/v1/reservations/WEB-9999").status == 404);
+  CHECK(w.operator_().post("/v1/reservations", {{"store", "S1"}, {"order_ref", "WEB-1004"}, {"sku", "PEN-RED"}, {"qty", 0}}).status == 400);
+}

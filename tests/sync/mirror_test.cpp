@@ -170,7 +170,7 @@ TEST_CASE("HQ's mirror follows a store's journal across batches, shows each chan
   auto unknown = hq->unknown_skus({"PEN", "NEW"});
   REQUIRE(unknown);
   CHECK(*unknown == std::vector<std::string>{"NEW"});
-  auto id = hq->publish("catalog", {"S1"}, {{"catalog_upsert", {{"items", {{{"sku", "NEW"}}}}}}, {"price", {{"sku", "PEN"}}}});
+  auto id = hq->publish("catalog", {"S1"}, {{"catalog_upsert", {{"items", {{{"sku", "NEW"}}}}}}, {"price", {{"sku", "PEN"}}}}, "");
   REQUIRE(id);
   CHECK(hq->unknown_skus({"NEW"})->empty());
   auto pending = hq->change(*id);
@@ -191,7 +191,7 @@ TEST_CASE("HQ's mirror follows a store's journal across batches, shows each chan
   CHECK_FALSE((*done)->stores[0].outcomes[1].applied);
   CHECK((*done)->stores[0].outcomes[1].reason == "body.price: is required");
   CHECK_FALSE(*hq->change(*id + 1));
-  auto refused = hq->publish("price", {"S1"}, {});
+  auto refused = hq->publish("price", {"S1"}, {}, "");
   REQUIRE_FALSE(refused);
 
   // Taken back to version 2 (no mirror), and opened: the mirror is made

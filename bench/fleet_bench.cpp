@@ -4,10 +4,13 @@
 // For each backend and M, in one run:
 //   1. steady: every store completes a sale every 10 s on average, for
 //      STEADY seconds: events/s stored at HQ, sale -> HQ ack p50/p99;
-//   2. fan-out: one price change for every store (posd-hq price): time
-//      until each store has applied it, p50/p99/max;
+//   2. fan-out: one price change for every store, posted to the first
+//      instance's HQ API (POST /v1/prices): time until each store has
+//      applied it, p50/p99/max;
 //   3. storm: the broker is down while every store journals EVENTS sales;
 //      then it returns: seconds until HQ holds them all, the slowest store;
+//      then 500 availability queries of one SKU across every store (GET
+//      /v1/availability/SKU-0 on one keep-alive connection): p50/p99;
 //   4. the floor (PostgreSQL): the storm's rows COPYed into a table of the
 //      same shape, one transaction per 256 rows (a store's batch).
 // Usage: fleet_bench DIR [STORES] [EVENTS] [STEADY_SECONDS] [RUNS]
@@ -23,6 +26,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
 #include "bench/fleet.h"
 #include "hq/store.h"
 #include "tests/support/port.h"
@@ -36,6 +43,35 @@ using fleet::Steady;
 namespace {
 
 double since(Steady::time_point t0) { return std::chrono::duration<double>(Steady::now() - t0).count(); }
+
+const std::string kApiToken = "fleet-bench-operator-token";
+
+// One keep-alive connection to posd-hq's API on loopback.
+class ApiClient {
+ public:
+  explicit ApiClient(uint16_t port) : stream_(ioc_) {
+    stream_.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+  }
+  // The status and body of one request.
+  std::pair<int, std::string> call(boost::beast::http::verb verb, const std::string& target, const std::string& body = {}) {
+    namespace http = boost::beast::http;
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::authorization, "Bearer " + kApiToken);
+    if (!body.empty()) req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream_, req);
+    boost::beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(stream_, buf, res);
+    return {static_cast<int>(res.result_int()), res.body()};
+  }
+
+ private:
+  boost::asio::io_context ioc_;
+  boost::beast::tcp_stream stream_;
+};
 
 // Thrown to main, so that every process started so far is stopped on the way.
 [[noreturn]] void die(const std::string& why) { throw std::runtime_error(why); }
@@ -176,13 +212,21 @@ Figures run(const std::string& dir, const std::string& backend, int instances, s
     }
   }
   std::vector<std::unique_ptr<test::Child>> hqs;
+  const uint16_t api_port = test::unused_port();
+  {
+    std::ofstream tokens(dir + "/api-tokens.json");
+    tokens << "{\"tokens\": [{\"name\": \"bench\", \"role\": \"operator\", \"token\": \"" << kApiToken << "\"}]}";
+  }
   for (int k = 0; k < instances; ++k) {
     const std::string own = dir + "/hq-" + std::to_string(k + 1);
     std::filesystem::create_directories(own);
-    hqs.push_back(std::make_unique<test::Child>(
-        std::vector<std::string>{test::bin("posd-hq"), "serve", "--db", db, "--url", broker.url(), "--client-id",
-                                 "hq-" + std::to_string(k + 1), "--share-group", "hq", "--log-level", "warn"},
-        own));
+    std::vector<std::string> argv{test::bin("posd-hq"), "serve", "--db", db, "--url", broker.url(), "--client-id",
+                                  "hq-" + std::to_string(k + 1), "--share-group", "hq", "--log-level", "warn"};
+    if (k == 0) {
+      argv.insert(argv.end(), {"--api", "127.0.0.1:" + std::to_string(api_port), "--api-tokens", dir + "/api-tokens.json",
+                               "--api-plain"});
+    }
+    hqs.push_back(std::make_unique<test::Child>(argv, own));
   }
   std::this_thread::sleep_for(500ms);
   f.connect();
@@ -203,9 +247,10 @@ Figures run(const std::string& dir, const std::string& backend, int instances, s
   std::fflush(stdout);
 
   // 2. fan-out
+  ApiClient api(api_port);
   const auto fan_start = Steady::now();
-  auto price = test::run({test::bin("posd-hq"), "price", "--db", db, "--sku", "SKU-0", "--price", "249"});
-  if (price.exit_code != 0) die("posd-hq price: " + price.err);
+  auto price = api.call(boost::beast::http::verb::post, "/v1/prices", R"({"prices": [{"sku": "SKU-0", "price": 249}]})");
+  if (price.first != 202) die("POST /v1/prices: " + std::to_string(price.first) + " " + price.second);
   const double price_ms = since(fan_start) * 1000;
   std::vector<double> fan;
   wait_for([&] {
@@ -220,7 +265,7 @@ Figures run(const std::string& dir, const std::string& backend, int instances, s
   out.fan_p50 = fleet::percentile(fan, 50);
   out.fan_p99 = fleet::percentile(fan, 99);
   out.fan_max = fleet::percentile(fan, 100);
-  std::printf("  fan-out: applied p50 %.0f ms p99 %.0f ms max %.0f ms (posd-hq price itself, %zu down-logs: %.0f ms)\n",
+  std::printf("  fan-out: applied p50 %.0f ms p99 %.0f ms max %.0f ms (POST /v1/prices itself, %zu down-logs: %.0f ms)\n",
               out.fan_p50, out.fan_p99, out.fan_max, stores, price_ms);
   wait_for([&] { return all_acked(f); }, 120, "the hq_applied events");
   std::fflush(stdout);
@@ -267,6 +312,24 @@ Figures run(const std::string& dir, const std::string& backend, int instances, s
               stores * events, out.storm_make_s, out.storm_s, out.storm_events_per_s, out.storm_slowest_s, stores_acked_s,
               static_cast<unsigned long long>(connects), static_cast<unsigned long long>(resends));
   std::fflush(stdout);
+  {
+    ApiClient api(api_port);  // the fan-out's connection timed out long ago
+    std::vector<double> took;
+    for (int i = 0; i < 500; ++i) {
+      const auto t0 = Steady::now();
+      auto r = api.call(boost::beast::http::verb::get, "/v1/availability/SKU-0");
+      took.push_back(since(t0) * 1000);
+      if (r.first != 200) die("GET /v1/availability: " + std::to_string(r.first));
+      if (i == 0) {
+        size_t listed = 0;
+        for (size_t at = r.second.find("\"store_id\""); at != std::string::npos; at = r.second.find("\"store_id\"", at + 1)) ++listed;
+        if (listed != stores) die("availability lists " + std::to_string(listed) + " stores, not " + std::to_string(stores));
+        std::printf("  availability answer: %zu bytes for %zu stores\n", r.second.size(), listed);
+      }
+    }
+    std::printf("  availability of one SKU across %zu stores: p50 %.2f ms p99 %.2f ms (500 queries, one connection)\n",
+                stores, fleet::percentile(took, 50), fleet::percentile(took, 99));
+  }
   std::string peaks;
   for (auto& h : hqs) peaks += (peaks.empty() ? "" : ", ") + peak_rss(h->pid());
   std::printf("  posd-hq peak RSS: %s\n", peaks.c_str());

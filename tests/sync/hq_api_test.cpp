@@ -258,3 +258,42 @@ TEST_CASE("a click-and-collect order within stock is reserved and lowers availab
   CHECK(w.viewer().get("/v1/reservations/WEB-9999").status == 404);
   CHECK(w.operator_().post("/v1/reservations", {{"store", "S1"}, {"order_ref", "WEB-1004"}, {"sku", "PEN-RED"}, {"qty", 0}}).status == 400);
 }
+
+TEST_CASE("HQ's API over HTTPS answers a client that trusts HQ's CA, and posd-hq refuses to serve it without a certificate or with a bad tokens file", "[hq]") {
+  test::TempDir dir;
+  test::Broker broker(dir);
+  test::Hq hq(dir, broker);
+  broker.start();
+  test::Pki& pki = test::Pki::get();
+  test::write_text(dir.file("tokens.json"), json{{"tokens", {{{"name", "webshop"}, {"role", "viewer"}, {"token", kViewer}}}}}.dump());
+  const uint16_t port = test::unused_port();
+  const std::string at = "127.0.0.1:" + std::to_string(port);
+  hq.start({"--api", at, "--api-tokens", dir.file("tokens.json"), "--api-cert", pki.cert("broker"), "--api-key",
+            pki.key("broker")});
+  // The certificate checked against the CA, and the request over TLS.
+  auto tls = test::run({"openssl", "s_client", "-connect", at, "-CAfile", pki.ca(), "-verify_return_error", "-quiet"},
+                       "GET /v1/stores HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + kViewer +
+                           "\r\nConnection: close\r\n\r\n");
+  INFO(tls.out << tls.err);
+  CHECK(tls.out.find("HTTP/1.1 200") != std::string::npos);
+  CHECK(tls.out.find("\"stores\":[]") != std::string::npos);
+  // Plain HTTP to the TLS port gets no answer.
+  CHECK(test::raw_exchange(port, "GET /v1/stores HTTP/1.1\r\nHost: x\r\n\r\n", 2000).find("HTTP/1.1 200") == std::string::npos);
+  hq.stop();
+
+  auto refused = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> argv{test::bin("posd-hq"), "serve", "--db", hq.db(), "--url", broker.url(), "--api", at};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = test::run(argv);
+    CHECK(r.exit_code == 2);
+    return r.err;
+  };
+  CHECK(refused({"--api-tokens", dir.file("tokens.json")}).find("--api serves HTTPS: give --api-cert and --api-key") != std::string::npos);
+  CHECK(refused({}).find("--api needs --api-tokens") != std::string::npos);
+  test::write_text(dir.file("bad.json"), R"({"tokens": [{"name": "a", "role": "admin", "token": "0123456789abcdef"}]})");
+  CHECK(refused({"--api-tokens", dir.file("bad.json"), "--api-plain"}).find("tokens[0].role: must be viewer or operator") != std::string::npos);
+  test::write_text(dir.file("short.json"), R"({"tokens": [{"name": "a", "role": "viewer", "token": "short"}]})");
+  const std::string err = refused({"--api-tokens", dir.file("short.json"), "--api-plain"});
+  CHECK(err.find("tokens[0].token: must be at least 16 characters") != std::string::npos);
+  CHECK(err.find("short\"") == std::string::npos);  // the token itself is never shown
+}

@@ -19,7 +19,10 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr size_t kMaxSkus = 1000;  // in one availability request
+constexpr size_t kMaxSkus = 100;  // in one availability request: its answer is SKUs x stores rows
+// Down-log entries one change may append (entries x stores): a change is one
+// transaction on the serving loop's thread.
+constexpr size_t kMaxChangeRows = 1'000'000;
 
 http::Response json_response(bhttp::status status, const json& body, const http::Request& req) {
   http::Response res{status, req.version()};
@@ -259,6 +262,11 @@ std::variant<uint64_t, http::Response> HqApi::append(const http::Request& req, C
       set_as_of(r, r.as_of_store_seq.value_or(*held));
     }
   }
+  if (r.entries.size() * r.stores.size() > kMaxChangeRows) {
+    return error(bhttp::status::payload_too_large, "change_too_large",
+                 std::to_string(r.entries.size()) + " entries for " + std::to_string(r.stores.size()) + " stores pass the " +
+                     std::to_string(kMaxChangeRows) + " down-log entries one change may append: split it", req);
+  }
   if (!r.skus.empty()) {
     auto unknown = store_->unknown_skus(r.skus);
     if (!unknown) return failure(unknown.status(), req);
@@ -302,6 +310,11 @@ void HqApi::act_on_order(const http::Request& req, const std::string& ref, const
   const std::string status = now["status"];
   if (status == "released" || status == "picked" || status == "refused") {
     return reply(error(bhttp::status::conflict, "reservation_closed", "reservation \"" + ref + "\" is " + status, req));
+  }
+  // A release or pick already asked and not yet applied: the store would refuse the second.
+  if (o->changes.size() > 1 && standing(o->changes.back().stores.at(0))["status"] == "pending") {
+    return reply(error(bhttp::status::conflict, "reservation_busy",
+                       "reservation \"" + ref + "\" has a release or pick the store has not applied yet", req));
   }
   ChangeRequest r = order_action(now["store_id"], ref, action);
   auto id = append(req, r);
@@ -412,7 +425,7 @@ void HqApi::add_routes() {
     auto id = append(req, *asked);
     if (auto* refused = std::get_if<http::Response>(&id)) return reply(std::move(*refused));
     auto res = json_response(bhttp::status::accepted, {{"reservation_id", asked->order_ref}, {"change_id", std::get<uint64_t>(id)}}, req);
-    res.set(bhttp::field::location, "/v1/reservations/" + asked->order_ref);
+    res.set(bhttp::field::location, "/v1/reservations/" + asked->order_ref);  // its characters are checked
     reply(std::move(res));
   }));
   router_.add(bhttp::verb::get, "/v1/reservations/{ref}", viewer([this](const http::Request& req, const http::Params& p, http::Reply reply) {

@@ -141,7 +141,11 @@ Result<ChangeRequest> reservation_request(const json& body) {
   return checked([&] {
     Fields f(body, "");
     ChangeRequest r{"reservation", {f.string("store")}, {}, {}, std::nullopt, f.string("order_ref")};
-    if (r.order_ref.size() > 128) throw FieldError{"order_ref", "must be at most 128 characters"};
+    // It goes into a URL and a header: letters, digits and . _ : - only.
+    if (r.order_ref.size() > 128 || r.order_ref.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                                   "0123456789._:-") != std::string::npos) {
+      throw FieldError{"order_ref", "must be 1 to 128 letters, digits, '.', '_', ':' or '-'"};
+    }
     json lines = json::array();
     if (f.find("lines", false)) {
       const json& given = f.array("lines");

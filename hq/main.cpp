@@ -247,7 +247,9 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options, const st
       return out;
     });
     http::Server::Options o;
-    o.body_limit = size_t{64} << 20;  // a whole catalog
+    // Read before the token is checked: kept small. A larger catalog goes
+    // with posd-hq catalog publish.
+    o.body_limit = size_t{4} << 20;
     o.tls = api_tls ? &*api_tls : nullptr;
     api_server.emplace(io, api->handler(), o);
     auto bound = api_server->listen(api_address->first, api_address->second);

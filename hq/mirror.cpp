@@ -1,5 +1,7 @@
 #include "hq/mirror.h"
 
+#include <algorithm>
+
 namespace posd::hq {
 
 using json = nlohmann::json;
@@ -15,11 +17,15 @@ std::optional<int64_t> integer(const json& j, const char* key) {
   return it->get<int64_t>();
 }
 
+// A text without NUL characters: PostgreSQL cannot hold them, and the
+// mirror must never stop a batch the ledger can take.
 std::optional<std::string> text(const json& j, const char* key) {
   if (!j.is_object()) return std::nullopt;
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
+  std::string out = it->get<std::string>();
+  if (out.find('\0') != std::string::npos) return std::nullopt;
+  return out;
 }
 
 const json* array(const json& j, const char* key) {
@@ -35,7 +41,9 @@ std::optional<int64_t> line_quantity(const json& l) {
 }
 
 Status add(int64_t& to, int64_t v) {
-  if (__builtin_add_overflow(to, v, &to)) return Status::corruption("a mirrored figure would pass 64 bits");
+  int64_t sum = 0;
+  if (__builtin_add_overflow(to, v, &sum)) return Status::corruption("a mirrored figure would pass 64 bits");
+  to = sum;
   return Status::ok();
 }
 
@@ -50,7 +58,12 @@ int hour_of(const std::string& ts) {
 Status MirrorPass::stock(const std::string& sku, int64_t delta, uint64_t seq) {
   StockFigure& f = delta_.stock[sku];
   f.seq = seq;
-  return add(f.delta, delta);
+  return add(f.set ? *f.set : f.delta, delta);  // after a figure set in this pass, onto it
+}
+
+std::string sql_checked_add(const std::string& held, const std::string& added) {
+  return "CASE WHEN (" + added + " > 0 AND " + held + " > 9223372036854775807 - " + added + ") OR (" + added + " < 0 AND " +
+         held + " < -9223372036854775807 - 1 - " + added + ") THEN " + held + " ELSE " + held + " + " + added + " END";
 }
 
 Status MirrorPass::figure(const SalesKey& k, int64_t SalesFigure::*field, int64_t v) {
@@ -89,7 +102,11 @@ Status MirrorPass::applied(const Event& e) {
   if (!hq_seq || *hq_seq < 1 || !kind) return ++skipped_, Status::ok();
   DownOutcome o{static_cast<uint64_t>(*hq_seq), e.seq, e.type == "hq_applied", *kind,
                 text(e.payload, "reason").value_or("")};
-  delta_.outcomes.push_back(o);
+  // A store applies each hq_seq once; should one come twice, the last counts.
+  auto same = std::find_if(delta_.outcomes.begin(), delta_.outcomes.end(),
+                           [&](const DownOutcome& d) { return d.hq_seq == o.hq_seq; });
+  if (same != delta_.outcomes.end()) *same = o;
+  else delta_.outcomes.push_back(o);
   if (!o.applied) return Status::ok();
   const json change = e.payload.value("change", json::object());
   if (*kind == "stock_snapshot") {
@@ -124,6 +141,16 @@ Status MirrorPass::applied(const Event& e) {
 }
 
 Status MirrorPass::take(const Event& e) {
+  Status s = take_one(e);
+  // A figure past 64 bits is left out (and counted), never a stopped batch.
+  if (s.code() == Status::Code::corruption) {
+    ++skipped_;
+    return Status::ok();
+  }
+  return s;
+}
+
+Status MirrorPass::take_one(const Event& e) {
   const int hour = std::max(0, hour_of(e.ts));
   if (e.type == "sale") {
     sales_[e.seq] = e;

@@ -23,8 +23,9 @@
 
 namespace posd::hq {
 
-// on_hand becomes (set ? *set : what HQ held) + delta; reserved (what
-// click-and-collect orders hold, already out of on_hand) moves by reserved.
+// on_hand becomes *set, or what HQ held + delta (a set figure takes this
+// pass's later moves itself); reserved (what click-and-collect orders hold,
+// already out of on_hand) moves by reserved.
 struct StockFigure {
   std::optional<int64_t> set;
   int64_t delta = 0;
@@ -81,14 +82,15 @@ class MirrorPass {
  public:
   explicit MirrorPass(HeldSale held) : held_(std::move(held)) {}
   // Takes the next event of the store. An event whose payload is not as the
-  // journal's documentation says is left out of the mirror (and counted),
-  // never a failure: the ledger still holds it. Fails only on a lookup's
-  // failure or a figure that would pass 64 bits.
+  // journal's documentation says (or holds a NUL character, or would take a
+  // figure past 64 bits) is left out of the mirror and counted, never a
+  // failure: the ledger still holds it. Fails only when a lookup fails.
   Status take(const Event& e);
   const MirrorDelta& delta() const { return delta_; }
   uint64_t skipped() const { return skipped_; }
 
  private:
+  Status take_one(const Event& e);
   Status sold(const Event& sale, int sign, const std::string& business_day, int hour, uint64_t seq);
   Status stock(const std::string& sku, int64_t delta, uint64_t seq);
   Status figure(const SalesKey& k, int64_t SalesFigure::*field, int64_t v);
@@ -102,5 +104,9 @@ class MirrorPass {
 
 // The hour (0..23) of an RFC 3339 UTC time, or -1.
 int hour_of(const std::string& ts);
+
+// SQL (SQLite's and PostgreSQL's alike) for held + added that keeps `held`
+// when the sum would pass 64 bits: a store's figures never stop its batches.
+std::string sql_checked_add(const std::string& held, const std::string& added);
 
 }  // namespace posd::hq

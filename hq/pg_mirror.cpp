@@ -75,15 +75,16 @@ Status stock_rows(pg::Conn& conn, const std::string& store_id, const MirrorDelta
   for (const auto& [sku, f] : d.stock) {
     if (f.set.has_value() != set) continue;
     skus.push_back(sku);
-    values.push_back(f.set ? *f.set + f.delta : f.delta);
+    values.push_back(f.set ? *f.set : f.delta);
     reserved.push_back(f.reserved);
     seqs.push_back(i64(f.seq));
   }
   if (skus.empty()) return Status::ok();
-  const std::string on_hand = set ? "EXCLUDED.on_hand" : "hq_stock.on_hand + EXCLUDED.on_hand";
+  const std::string on_hand = set ? "EXCLUDED.on_hand" : sql_checked_add("hq_stock.on_hand", "EXCLUDED.on_hand");
   return conn.exec("INSERT INTO hq_stock (store_id, sku, on_hand, reserved, seq) SELECT $1, * FROM "
                    "unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) ON CONFLICT (store_id, sku) DO UPDATE "
-                   "SET on_hand = " + on_hand + ", reserved = hq_stock.reserved + EXCLUDED.reserved, seq = EXCLUDED.seq",
+                   "SET on_hand = " + on_hand + ", reserved = " + sql_checked_add("hq_stock.reserved", "EXCLUDED.reserved") +
+                   ", seq = EXCLUDED.seq",
                    {store_id, pg::text_array(skus), pg::int_array(values), pg::int_array(reserved), pg::int_array(seqs)})
       .status();
 }
@@ -131,10 +132,12 @@ Status apply(pg::Conn& conn, const std::string& store_id, const MirrorDelta& d) 
     auto r = conn.exec(
         "INSERT INTO hq_sales (store_id, business_day, hour, sku, count, quantity, amount, returned, refunded) "
         "SELECT $1, * FROM unnest($2::text[], $3::smallint[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], "
-        "$8::bigint[], $9::bigint[]) ON CONFLICT (store_id, business_day, hour, sku) DO UPDATE SET "
-        "count = hq_sales.count + EXCLUDED.count, quantity = hq_sales.quantity + EXCLUDED.quantity, "
-        "amount = hq_sales.amount + EXCLUDED.amount, returned = hq_sales.returned + EXCLUDED.returned, "
-        "refunded = hq_sales.refunded + EXCLUDED.refunded",
+        "$8::bigint[], $9::bigint[]) ON CONFLICT (store_id, business_day, hour, sku) DO UPDATE SET count = " +
+            sql_checked_add("hq_sales.count", "EXCLUDED.count") + ", quantity = " +
+            sql_checked_add("hq_sales.quantity", "EXCLUDED.quantity") + ", amount = " +
+            sql_checked_add("hq_sales.amount", "EXCLUDED.amount") + ", returned = " +
+            sql_checked_add("hq_sales.returned", "EXCLUDED.returned") + ", refunded = " +
+            sql_checked_add("hq_sales.refunded", "EXCLUDED.refunded"),
         {store_id, pg::text_array(days), pg::int_array(hours), pg::text_array(skus), pg::int_array(count),
          pg::int_array(quantity), pg::int_array(amount), pg::int_array(returned), pg::int_array(refunded)});
     if (!r) return r.status();

@@ -112,13 +112,15 @@ Result<std::optional<Event>> held_sale(sql::Db& db, const std::string& store_id,
 // Over 40 lines: one statement per table, in turn.
 Status apply(sql::Db& db, const std::string& store_id, const MirrorDelta& d) {
   if (!d.stock.empty()) {
-    auto st = db.cached(
+    static const std::string sql =
         "INSERT INTO hq_stock(store_id, sku, on_hand, reserved, seq) VALUES (?1, ?2, ?3, ?4, ?5) "
-        "ON CONFLICT(store_id, sku) DO UPDATE SET on_hand = CASE WHEN ?6 THEN excluded.on_hand "
-        "ELSE on_hand + excluded.on_hand END, reserved = reserved + excluded.reserved, seq = excluded.seq");
+        "ON CONFLICT(store_id, sku) DO UPDATE SET on_hand = CASE WHEN ?6 THEN excluded.on_hand ELSE " +
+        sql_checked_add("on_hand", "excluded.on_hand") + " END, reserved = " + sql_checked_add("reserved", "excluded.reserved") +
+        ", seq = excluded.seq";
+    auto st = db.cached(sql);
     if (!st) return st.status();
     for (const auto& [sku, f] : d.stock) {
-      const int64_t v = f.set ? *f.set + f.delta : f.delta;
+      const int64_t v = f.set ? *f.set : f.delta;
       if (Status s = (*st)->bind(1, store_id).bind(2, sku).bind(3, v).bind(4, f.reserved).bind(5, i64(f.seq))
                          .bind(6, int64_t{f.set ? 1 : 0}).run(); !s) {
         return s;
@@ -126,11 +128,13 @@ Status apply(sql::Db& db, const std::string& store_id, const MirrorDelta& d) {
     }
   }
   if (!d.sales.empty()) {
-    auto st = db.cached(
+    static const std::string sql =
         "INSERT INTO hq_sales(store_id, business_day, hour, sku, count, quantity, amount, returned, refunded) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO UPDATE SET count = count + excluded.count, "
-        "quantity = quantity + excluded.quantity, amount = amount + excluded.amount, "
-        "returned = returned + excluded.returned, refunded = refunded + excluded.refunded");
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO UPDATE SET count = " +
+        sql_checked_add("count", "excluded.count") + ", quantity = " + sql_checked_add("quantity", "excluded.quantity") +
+        ", amount = " + sql_checked_add("amount", "excluded.amount") + ", returned = " +
+        sql_checked_add("returned", "excluded.returned") + ", refunded = " + sql_checked_add("refunded", "excluded.refunded");
+    auto st = db.cached(sql);
     if (!st) return st.status();
     for (const auto& [k, f] : d.sales) {
       if (Status s = (*st)->bind(1, store_id).bind(2, k.business_day).bind(3, int64_t{k.hour}).bind(4, k.sku)

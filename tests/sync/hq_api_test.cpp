@@ -257,6 +257,20 @@ TEST_CASE("a click-and-collect order within stock is reserved and lowers availab
   CHECK(w.viewer().del("/v1/reservations/WEB-1003").status == 403);
   CHECK(w.viewer().get("/v1/reservations/WEB-9999").status == 404);
   CHECK(w.operator_().post("/v1/reservations", {{"store", "S1"}, {"order_ref", "WEB-1004"}, {"sku", "PEN-RED"}, {"qty", 0}}).status == 400);
+  // An order id goes into a URL and a header: no line breaks, no slashes.
+  auto split = w.operator_().post("/v1/reservations", {{"store", "S1"}, {"order_ref", "W\r\nSet-Cookie: x=y"}, {"sku", "PEN-RED"}, {"qty", 1}});
+  CHECK(split.status == 400);
+  CHECK(split.headers.count("set-cookie") == 0);
+
+  // With the store away, a cancel is asked; a pick after it is refused until the store has applied it.
+  s1.stop();
+  REQUIRE(w.operator_().post("/v1/reservations", {{"store", "S1"}, {"order_ref", "WEB-1005"}, {"sku", "PEN-RED"}, {"qty", 1}}).status == 202);
+  REQUIRE(w.operator_().del("/v1/reservations/WEB-1005").status == 202);
+  auto busy = w.operator_().post("/v1/reservations/WEB-1005/pick");
+  CHECK(busy.status == 409);
+  CHECK(busy.json()["error"]["code"] == "reservation_busy");
+  s1.start();
+  REQUIRE(test::wait_until([&] { return order("WEB-1005")["status"] == "released"; }, 20));
 }
 
 TEST_CASE("HQ's API over HTTPS answers a client that trusts HQ's CA, and posd-hq refuses to serve it without a certificate or with a bad tokens file", "[hq]") {

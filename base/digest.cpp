@@ -1,5 +1,6 @@
 #include "base/digest.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <stdexcept>
@@ -43,6 +44,16 @@ std::optional<std::string> from_hex(std::string_view hex) {
     out.push_back(static_cast<char>(hi << 4 | lo));
   }
   return out;
+}
+
+std::optional<std::string> bearer_digest(std::string_view authorization) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.substr(0, kBearer.size()) != kBearer) return std::nullopt;
+  return to_hex(sha256(authorization.substr(kBearer.size())));
+}
+
+bool same_digest(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace posd

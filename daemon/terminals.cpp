@@ -2,23 +2,13 @@
 
 #include <algorithm>
 
-#include <openssl/crypto.h>
-
 #include "base/digest.h"
 #include "storage/store_tables.h"
 
 namespace posd {
 
 const TerminalConfig* Terminals::authenticate(std::string_view authorization) const {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.substr(0, kBearer.size()) != kBearer) return nullptr;
-  const std::string digest = to_hex(sha256(authorization.substr(kBearer.size())));
-  const TerminalConfig* found = nullptr;
-  for (const TerminalConfig& t : terminals_) {
-    // Every entry is compared, so the time taken says nothing about which matched.
-    if (CRYPTO_memcmp(t.token_sha256.data(), digest.data(), digest.size()) == 0) found = &t;
-  }
-  return found;
+  return find_bearer(authorization, terminals_, [](const TerminalConfig& t) -> const std::string& { return t.token_sha256; });
 }
 
 Result<std::vector<TerminalConfig>> all_terminals(const std::vector<TerminalConfig>& configured, sql::Db& reader) {

@@ -1,7 +1,5 @@
 #include "hq/api.h"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <set>
 #include <variant>
@@ -158,16 +156,7 @@ http::Handler HqApi::handler() {
 }
 
 const ApiToken* HqApi::authenticate(const http::Request& req) const {
-  constexpr std::string_view kBearer = "Bearer ";
-  const std::string_view auth = req[bhttp::field::authorization];
-  if (auth.substr(0, kBearer.size()) != kBearer) return nullptr;
-  const std::string digest = to_hex(sha256(auth.substr(kBearer.size())));
-  const ApiToken* found = nullptr;
-  for (const ApiToken& t : tokens_) {
-    // Every entry is compared: the time taken says nothing about which matched.
-    if (CRYPTO_memcmp(t.sha256.data(), digest.data(), digest.size()) == 0) found = &t;
-  }
-  return found;
+  return find_bearer(req[bhttp::field::authorization], tokens_, [](const ApiToken& t) -> const std::string& { return t.sha256; });
 }
 
 http::Route HqApi::viewer(Authed route) {

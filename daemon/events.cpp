@@ -7,17 +7,7 @@
 namespace posd {
 
 std::optional<std::string> Events::authorize(const http::Request& req) {
-  const TerminalConfig* t = terminals_.authenticate(req[http::bhttp::field::authorization]);
-  if (!t) {
-    // Browsers cannot set headers on a WebSocket: "posd.bearer, TOKEN" as subprotocols.
-    std::string_view protocols = req[http::bhttp::field::sec_websocket_protocol];
-    auto comma = protocols.find(',');
-    if (comma != std::string_view::npos && protocols.substr(0, comma) == "posd.bearer") {
-      std::string_view token = protocols.substr(comma + 1);
-      while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-      t = terminals_.authenticate("Bearer " + std::string(token));
-    }
-  }
+  const TerminalConfig* t = terminals_.authenticate(http::bearer_authorization(req));
   if (!t) return std::nullopt;
   return t->id;
 }

@@ -156,7 +156,13 @@ http::Handler HqApi::handler() {
 }
 
 const ApiToken* HqApi::authenticate(const http::Request& req) const {
-  return find_bearer(req[bhttp::field::authorization], tokens_, [](const ApiToken& t) -> const std::string& { return t.sha256; });
+  return find_bearer(http::bearer_authorization(req), tokens_, [](const ApiToken& t) -> const std::string& { return t.sha256; });
+}
+
+std::optional<std::string> HqApi::reader(const http::Request& req) const {
+  const ApiToken* t = authenticate(req);
+  if (!t) return std::nullopt;
+  return t->name;
 }
 
 http::Route HqApi::viewer(Authed route) {
@@ -315,6 +321,10 @@ void HqApi::act_on_order(const http::Request& req, const std::string& ref, const
 void HqApi::add_routes() {
   router_.add(bhttp::verb::get, "/healthz", [](const http::Request& req, const http::Params&, http::Reply reply) {
     reply(json_response(bhttp::status::ok, {{"ok", true}}, req));
+  });
+  router_.add(bhttp::verb::get, "/v1/feed", [](const http::Request& req, const http::Params&, http::Reply reply) {
+    reply(error(bhttp::status::upgrade_required, "upgrade_required",
+                "GET /v1/feed is a WebSocket: ask with Connection: Upgrade and Upgrade: websocket", req));
   });
   router_.add(bhttp::verb::get, "/v1/stores", viewer([this](const http::Request& req, const http::Params&, http::Reply reply) {
     auto positions = store_->positions();

@@ -44,6 +44,9 @@ class HqApi {
  public:
   HqApi(std::unique_ptr<HqStore> store, std::vector<ApiToken> tokens, Links links);
   http::Handler handler();
+  // The name of the token a request carries (its Authorization header, or a
+  // browser's WebSocket subprotocols), any role; nullopt: none of ours.
+  std::optional<std::string> reader(const http::Request& req) const;
 
  private:
   using Json = nlohmann::json;

@@ -1,6 +1,7 @@
 #include "hq/ledger.h"
 
 #include "hq/receive.h"
+#include "hq/sqlite_feed.h"
 #include "hq/sqlite_mirror.h"
 
 #include "storage/chain.h"
@@ -72,6 +73,7 @@ Result<HqLedger> HqLedger::open(const std::string& path) {
   if (!db) return db.status();
   if (Status s = db->exec(kSchema); !s) return s;
   if (Status s = sqlite_mirror::schema(*db); !s) return s;
+  if (Status s = sqlite_feed::schema(*db); !s) return s;
   return HqLedger(std::move(*db));
 }
 
@@ -160,6 +162,7 @@ class SqliteLedgerTxn final : public LedgerTxn {
   Status apply_mirror(const std::string& store_id, const MirrorDelta& delta) override {
     return sqlite_mirror::apply(db_, store_id, delta);
   }
+  Status feed(FeedDraft draft) override { return sqlite_feed::write(db_, draft); }
   Status commit() override { return txn_.commit(); }
 
  private:

@@ -30,6 +30,7 @@
 #include "http/tls.h"
 #include "hq/api.h"
 #include "hq/changes.h"
+#include "hq/feed_hub.h"
 #include "hq/metrics.h"
 #include "hq/serve.h"
 #include "hq/store.h"
@@ -173,6 +174,7 @@ Result<std::pair<std::string, uint16_t>> host_port(const std::string& text, cons
 struct ApiOptions {
   std::string at, tokens, certificate, private_key;
   bool plain = false;
+  unsigned feed_days = 7;
 };
 
 std::string utc(std::chrono::system_clock::time_point t) {
@@ -235,8 +237,11 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options, const st
   }
   // The HQ API reads and appends through a connection of its own.
   std::unique_ptr<posd::hq::HqApi> api;
+  std::unique_ptr<posd::hq::FeedHub> feed;
   std::optional<http::Server> api_server;
   if (api_address) {
+    auto feed_store = open_store(db_path);
+    if (!feed_store) return fail(feed_store.status().message());
     auto api_store = open_store(db_path);
     if (!api_store) return fail(api_store.status().message());
     api = std::make_unique<posd::hq::HqApi>(std::move(*api_store), std::move(tokens), [&hq] {
@@ -251,6 +256,14 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options, const st
     // with posd-hq catalog publish.
     o.body_limit = size_t{4} << 20;
     o.tls = api_tls ? &*api_tls : nullptr;
+    // The feed reads through a connection of its own too.
+    posd::hq::FeedHub::Options fo;
+    fo.keep = std::chrono::hours(24 * api_options.feed_days);
+    feed = std::make_unique<posd::hq::FeedHub>(
+        io, std::move(*feed_store), [&api](const http::Request& req) { return api->reader(req); }, fo);
+    o.events_path = "/v1/feed";
+    o.events = feed.get();
+    feed->start();
     api_server.emplace(io, api->handler(), o);
     auto bound = api_server->listen(api_address->first, api_address->second);
     if (!bound) return fail("--api: " + bound.status().message());
@@ -259,6 +272,7 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options, const st
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
     if (api_server) api_server->stop();
+    if (feed) feed->stop();
     metrics_server.stop();
     hq->stop();
     io.stop();
@@ -312,6 +326,8 @@ int main(int argc, char** argv) {
       ->envname("POSD_HQ_API_CERT");
   serve_cmd->add_option("--api-key", api_options.private_key, "The API's TLS private key (PEM)")->envname("POSD_HQ_API_KEY");
   serve_cmd->add_flag("--api-plain", api_options.plain, "Serve the API over plain HTTP (loopback or a trusted network only)");
+  serve_cmd->add_option("--feed-days", api_options.feed_days, "Days the feed (GET /v1/feed) keeps its rows (default 7)")
+      ->check(CLI::Range(1u, 3650u))->envname("POSD_HQ_FEED_DAYS");
 
   auto* store_cmd = app.add_subcommand("store", "Stores known to HQ");
   store_cmd->require_subcommand(1);

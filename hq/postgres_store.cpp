@@ -6,6 +6,7 @@
 // keeps hq_seq gap-free. docs/hq-operations.md.
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
@@ -14,6 +15,7 @@
 #include "base/clock.h"
 #include "hq/changes.h"
 #include "hq/pg.h"
+#include "hq/pg_feed.h"
 #include "hq/pg_mirror.h"
 #include "hq/receive.h"
 #include "hq/store.h"
@@ -91,6 +93,8 @@ UPDATE hq_down_ack a SET head = (SELECT COALESCE(MAX(hq_seq), 0) FROM hq_down d 
     // The mirror (hq/mirror.h) and the changes; migrate() fills the mirror
     // from every event already held.
     {3, pg_mirror::kSchema},
+    // The feed (hq/feed.h), which starts empty.
+    {4, pg_feed::kSchema},
 };
 
 constexpr int64_t kMigrationLock = 0x706f73642d6871;  // "posd-hq"
@@ -109,9 +113,30 @@ Status record_alarm(pg::Conn& conn, const std::string& store_id, uint64_t seq, c
                    {store_id, now_utc(), num(seq), reason}).status();
 }
 
+// A group's transaction: the feed rows of its passes are written last, just
+// before the commit, so the feed's lock is held for the commit alone.
+class PgGroupTxn {
+ public:
+  explicit PgGroupTxn(pg::Conn& conn) : conn_(conn), txn_(conn) {}
+  const Status& status() const { return txn_.status(); }
+  std::vector<FeedDraft>& drafts() { return drafts_; }
+  Status commit() {
+    if (Status s = pg_feed::write(conn_, drafts_); !s) return s;
+    return txn_.commit();
+  }
+
+ private:
+  pg::Conn& conn_;
+  pg::Txn txn_;
+  std::vector<FeedDraft> drafts_;
+};
+
+// A pass's transaction; with a savepoint name, a part of a group's, whose
+// feed drafts go to `group` when the savepoint is released.
 class PgLedgerTxn final : public LedgerTxn {
  public:
-  explicit PgLedgerTxn(pg::Conn& conn, std::string savepoint = {}) : conn_(conn), txn_(conn, std::move(savepoint)) {}
+  explicit PgLedgerTxn(pg::Conn& conn, std::string savepoint = {}, std::vector<FeedDraft>* group = nullptr)
+      : conn_(conn), txn_(conn, std::move(savepoint)), group_(group) {}
   const Status& status() const { return txn_.status(); }
 
   Result<std::optional<StoreHead>> lock_store(const std::string& store_id) override {
@@ -155,9 +180,19 @@ class PgLedgerTxn final : public LedgerTxn {
     if (Status s = flush(); !s) return s;
     return pg_mirror::apply(conn_, store_id, delta);
   }
+  Status feed(FeedDraft draft) override {
+    drafts_.push_back(std::move(draft));
+    return Status::ok();
+  }
   Status commit() override {
     if (Status s = flush(); !s) return s;
-    return txn_.commit();
+    if (!group_) {
+      if (Status s = pg_feed::write(conn_, drafts_); !s) return s;
+    }
+    if (Status s = txn_.commit(); !s) return s;
+    if (group_) std::move(drafts_.begin(), drafts_.end(), std::back_inserter(*group_));
+    drafts_.clear();
+    return Status::ok();
   }
 
  private:
@@ -190,6 +225,8 @@ class PgLedgerTxn final : public LedgerTxn {
 
   pg::Conn& conn_;
   pg::Txn txn_;
+  std::vector<FeedDraft>* group_;
+  std::vector<FeedDraft> drafts_;
   std::vector<std::array<std::string, kColumns>> pending_;
 };
 
@@ -262,8 +299,14 @@ class PostgresStore final : public HqStore {
   }
 
   std::vector<Result<Received>> receive_group(const std::vector<Arrived>& arrived) override {
-    return hq::receive_group([this] { return opened<pg::Txn>(conn_); },
-                             [this](const char* savepoint) { return opened<PgLedgerTxn>(conn_, savepoint); }, arrived);
+    PgGroupTxn* group = nullptr;
+    return hq::receive_group(
+        [&] {
+          auto g = opened<PgGroupTxn>(conn_);
+          if (g) group = g->get();
+          return g;
+        },
+        [&](const char* savepoint) { return opened<PgLedgerTxn>(conn_, savepoint, &group->drafts()); }, arrived);
   }
 
   Status reject(const std::string& id, const std::string& reason) override { return record_rejection(conn_, id, reason); }
@@ -285,6 +328,11 @@ class PostgresStore final : public HqStore {
 
   Result<json> report(const std::string& id) override;
   Result<std::vector<Event>> events(const std::string& id, uint64_t after, size_t limit) override;
+
+  Result<std::vector<FeedRow>> feed(uint64_t after, size_t limit) override { return pg_feed::read(conn_, after, limit); }
+  Result<std::pair<uint64_t, uint64_t>> feed_bounds() override { return pg_feed::bounds(conn_); }
+  Status feed_note(const std::vector<std::string>& items) override { return pg_feed::note(conn_, now_utc(), items); }
+  Status feed_drop(uint64_t through) override { return pg_feed::drop(conn_, through); }
 
   Result<uint64_t> down_append(const std::string& id, const DownEntries& entries) override;
   Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& ids, const DownEntries& entries) override;

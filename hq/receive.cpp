@@ -1,5 +1,6 @@
 #include "hq/receive.h"
 
+#include "base/clock.h"
 #include "storage/chain.h"
 
 namespace posd::hq {
@@ -26,6 +27,10 @@ Result<Received> receive_once(LedgerTxn& txn, const std::string& topic_store_id,
     if (out.stored > 0) {
       if (Status s = txn.apply_mirror(topic_store_id, mirror.delta()); !s) return s;
       if (Status s = txn.move_head(topic_store_id, out.acked_seq, last_hash); !s) return s;
+    }
+    if (!out.unknown_store && (out.stored > 0 || !out.rejected.empty())) {
+      FeedDraft draft = feed_draft(topic_store_id, format_utc(Clock::system().now()), out.acked_seq, mirror.delta(), out.rejected);
+      if (Status s = txn.feed(std::move(draft)); !s) return s;
     }
     if (Status s = txn.commit(); !s) return s;
     return out;

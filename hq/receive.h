@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "hq/feed.h"
 #include "hq/mirror.h"
 #include "hq/store.h"
 #include "storage/event.h"
@@ -45,6 +46,9 @@ class LedgerTxn {
                                                  int64_t receipt_no) = 0;
   // Writes what a pass's events changed in the store's mirror (hq/mirror.h).
   virtual Status apply_mirror(const std::string& store_id, const MirrorDelta& delta) = 0;
+  // Puts a pass's rows on the feed (hq/feed.h), after apply_mirror: they
+  // become visible with the transaction, in the order of commits.
+  virtual Status feed(FeedDraft draft) = 0;
   virtual Status commit() = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "sync/send_window.h"
 #include "sync/ticker.h"
@@ -39,6 +40,7 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
   bool store_posted = false;
   std::map<std::string, StoreHeard> heard;
   std::map<std::string, uint64_t> pending_acks;  // down_acks to record at the next tick
+  std::vector<std::string> pending_links;        // link changes for the feed, at the next tick
   static constexpr size_t kReadEntries = 64;     // down-log entries read for a store at once
   // Down-log messages a tick sends, at most: a price for every store goes
   // out over a few ticks, not as one burst. Paho keeps at most the broker's
@@ -87,6 +89,7 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
   // send what is new. Every store's head in one read (other processes
   // append to the down-logs), and every store's new entries in one more.
   void tick() {
+    record_links();
     if (!link->up()) return;
     record_acks();
     std::optional<std::map<std::string, uint64_t>> heads;
@@ -250,6 +253,7 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
       if (Status s = store->alarm(store_id, hello.journal_seq, why); !s) logger->error("cannot record an alarm: {}", s.message());
     }
     Peer& p = peer(store_id);
+    if (!p.online) note_link(store_id, true);
     p.online = true;
     down_acked(store_id, hello.hq_applied_seq);  // written with the others at the next tick
     p.window.reset(hello.hq_applied_seq, SendWindow::Clock::now());
@@ -274,8 +278,25 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
       if (!held || !acked) return;  // not a store of ours
       link->publish(topics(store_id).down_log(), encode(Hello{store_id, *held, *held, *acked}));
     } else {
+      if (p.online) note_link(store_id, false);
       p.online = false;
     }
+  }
+
+  // On the feed (hq/feed.h), for the consumers and the dashboard.
+  void note_link(const std::string& store_id, bool online) {
+    auto seen = heard.find(store_id);
+    const uint64_t announced = seen == heard.end() ? 0 : seen->second.announced;
+    pending_links.push_back(link_item(store_id, format_utc(Clock::system().now()), online, announced));
+  }
+
+  // Written at the next tick, all in one: a thousand hellos are one write.
+  void record_links() {
+    if (pending_links.empty()) return;
+    if (Status s = store->feed_note(pending_links); !s) {
+      logger->warn("cannot put {} link changes on the feed: {}", pending_links.size(), s.message());
+    }
+    pending_links.clear();
   }
 
   void send_down(const std::string& store_id, Peer& p) {

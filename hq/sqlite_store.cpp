@@ -2,10 +2,12 @@
 // (HQ → store) share it, so a report reads both at one point in time.
 #include <optional>
 
+#include "base/clock.h"
 #include "hq/changes.h"
 #include "hq/down_log.h"
 #include "hq/ledger.h"
 #include "hq/receive.h"
+#include "hq/sqlite_feed.h"
 #include "hq/sqlite_mirror.h"
 #include "hq/store.h"
 
@@ -51,6 +53,19 @@ class SqliteStore final : public HqStore {
   Result<std::vector<Event>> events(const std::string& id, uint64_t after, size_t limit) override {
     return ledger_.events(id, after, limit);
   }
+
+  Result<std::vector<FeedRow>> feed(uint64_t after, size_t limit) override { return sqlite_feed::read(db(), after, limit); }
+  Result<std::pair<uint64_t, uint64_t>> feed_bounds() override { return sqlite_feed::bounds(db()); }
+  Status feed_note(const std::vector<std::string>& items) override {
+    sql::Txn txn(db());
+    if (!txn.status()) return txn.status();
+    const std::string at = format_utc(Clock::system().now());
+    for (const std::string& item : items) {
+      if (Status s = sqlite_feed::note(db(), at, item); !s) return s;
+    }
+    return txn.commit();
+  }
+  Status feed_drop(uint64_t through) override { return sqlite_feed::drop(db(), through); }
 
   Result<uint64_t> down_append(const std::string& id, const DownEntries& e) override { return down_->append(id, e); }
   Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& ids, const DownEntries& e) override {
@@ -133,8 +148,9 @@ class SqliteStore final : public HqStore {
 // Version 1 is the tables of the ledger and the down-log, made with IF NOT
 // EXISTS, so that a file from before versions existed (0) takes it as is;
 // version 2 adds each store's down-log head beside its ack; version 3 the
-// mirror (hq/mirror.h), made from every event already held, and the changes.
-constexpr int64_t kSchemaVersion = 3;
+// mirror (hq/mirror.h), made from every event already held, and the changes;
+// version 4 the feed (hq/feed.h), which starts empty.
+constexpr int64_t kSchemaVersion = 4;
 
 Result<std::unique_ptr<HqStore>> open_sqlite_store(const std::string& path) {
   auto ledger = HqLedger::open(path);

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "hq/feed.h"
 #include "hq/mirror.h"
 #include "storage/event.h"
 #include "sync/protocol.h"
@@ -148,6 +149,15 @@ class HqStore {
   // Those of `skus` HQ has never seen: in no store's stock and in no catalog
   // HQ published.
   virtual Result<std::vector<std::string>> unknown_skus(const std::vector<std::string>& skus) = 0;
+
+  // The feed (hq/feed.h): up to `limit` rows after id `after`, in id order.
+  virtual Result<std::vector<FeedRow>> feed(uint64_t after, size_t limit) = 0;
+  // The first and last id kept; (0, 0) when the feed is empty.
+  virtual Result<std::pair<uint64_t, uint64_t>> feed_bounds() = 0;
+  // Puts items (hq/feed.h link_item) on the feed, in a transaction of their own.
+  virtual Status feed_note(const std::vector<std::string>& items) = 0;
+  // Drops the rows up to id `through` (retention).
+  virtual Status feed_drop(uint64_t through) = 0;
 
   // The down-log. Appends in one transaction; returns the last hq_seq.
   virtual Result<uint64_t> down_append(const std::string& store_id, const DownEntries& entries) = 0;

@@ -32,6 +32,17 @@ Response error_response(bhttp::status status, const std::string& code, const std
   return res;
 }
 
+std::string bearer_authorization(const Request& req) {
+  const std::string_view header = req[bhttp::field::authorization];
+  if (!header.empty()) return std::string(header);
+  std::string_view protocols = req[bhttp::field::sec_websocket_protocol];
+  const auto comma = protocols.find(',');
+  if (comma == std::string_view::npos || protocols.substr(0, comma) != "posd.bearer") return "";
+  std::string_view token = protocols.substr(comma + 1);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  return "Bearer " + std::string(token);
+}
+
 namespace {
 
 bool harmless(beast::error_code ec) {
@@ -75,6 +86,8 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
       : ws_(std::move(stream)), server_(server), terminal_(std::move(terminal)) {}
 
   void run(Request req, bool subprotocol) {
+    target_ = std::string(req.target());
+    last_event_id_ = std::string(req["Last-Event-ID"]);
     beast::get_lowest_layer(ws_).expires_never();
     ws_.read_message_max(kMaxInboundMessage);
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -104,7 +117,10 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
     if (!writing_) do_write();
   }
   const std::string& terminal() const override { return terminal_; }
+  const std::string& target() const override { return target_; }
+  const std::string& last_event_id() const override { return last_event_id_; }
   size_t queued_bytes() const override { return queued_bytes_; }
+  size_t queued_messages() const override { return queue_.size() + (writing_ ? 1 : 0); }
   uint64_t dropped() const override { return dropped_; }
 
   void stop() override {
@@ -151,6 +167,7 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
   websocket::stream<Stream> ws_;
   Server& server_;
   std::string terminal_;
+  std::string target_, last_event_id_;
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;  // waiting, oldest first
   std::string in_flight_;          // being written: its bytes belong to async_write
@@ -244,7 +261,11 @@ class HttpSession : public Server::Closable {
     }
     auto terminal = hub->authorize(parser_->get());
     if (!terminal) {
-      return send(error_response(bhttp::status::unauthorized, "unauthorized", "a terminal's bearer token is required", 11, false));
+      return send(error_response(bhttp::status::unauthorized, "unauthorized", "a bearer token is required", 11, false));
+    }
+    if (auto refused = hub->refuse(parser_->get())) {
+      refused->keep_alive(false);
+      return send(std::move(*refused));
     }
     const bool subprotocol = parser_->get()[bhttp::field::sec_websocket_protocol].find("posd.bearer") != std::string_view::npos;
     using S = std::remove_reference_t<decltype(derived().stream())>;

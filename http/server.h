@@ -43,17 +43,29 @@ class EventChannel {
   virtual ~EventChannel() = default;
   virtual void send(std::string text) = 0;
   virtual const std::string& terminal() const = 0;
+  // The upgrade request's target ("/v1/feed?after=12") and Last-Event-ID
+  // header (""): where a consumer that resumes stands.
+  virtual const std::string& target() const = 0;
+  virtual const std::string& last_event_id() const = 0;
   virtual size_t queued_bytes() const = 0;
+  virtual size_t queued_messages() const = 0;  // waiting and in flight
   virtual uint64_t dropped() const = 0;  // messages lost to slow reading
 };
+
+// The Authorization a request carries: its header, or, for a WebSocket opened
+// by a browser (which cannot set headers), the subprotocols "posd.bearer,
+// TOKEN" as "Bearer TOKEN". "" when neither.
+std::string bearer_authorization(const Request& req);
 
 // Who may open a WebSocket, and where open ones go.
 class EventHub {
  public:
   virtual ~EventHub() = default;
-  // The terminal an upgrade request authenticates (Authorization: Bearer, or
-  // the subprotocols "posd.bearer, TOKEN" for browsers), or nullopt.
+  // Who an upgrade request authenticates (bearer_authorization), or nullopt.
   virtual std::optional<std::string> authorize(const Request& req) = 0;
+  // The answer to an authorized upgrade request the hub refuses (a bad
+  // parameter), or nullopt to accept it.
+  virtual std::optional<Response> refuse(const Request&) { return std::nullopt; }
   virtual void attach(std::shared_ptr<EventChannel> channel) = 0;
   virtual void detach(EventChannel* channel) = 0;
 };

@@ -5,6 +5,7 @@
 #include "base/digest.h"
 #include "storage/journal.h"
 #include "tests/daemon/node.h"
+#include "tests/sync/feed_consumer.h"
 #include "tests/sync/hq_fixture.h"
 
 using namespace posd;
@@ -66,6 +67,8 @@ TEST_CASE("HQ's availability equals each store's own stock after a mixed day wit
   ApiWorld w;
   test::Store s1(w.dir, w.broker, w.hq, "S1");
   test::Store s2(w.dir, w.broker, w.hq, "S2");
+  // Another channel follows the feed from its start, through every restart.
+  test::FeedConsumer consumer(w.port, kViewer);
   s1.start();
   s2.start();
   REQUIRE(test::wait_until([&] { return s1.status()["hq"]["link"] == "up" && s2.status()["hq"]["link"] == "up"; }, 20));
@@ -85,6 +88,8 @@ TEST_CASE("HQ's availability equals each store's own stock after a mixed day wit
   REQUIRE(lane1.post("/v1/stock/movements", {{"sku", "COFFEE-500"}, {"type", "receive"}, {"qty", 12}}).status == 201);
   REQUIRE(lane1.post("/v1/stock/movements", {{"sku", "WINE-RED"}, {"type", "count"}, {"qty", 7}}).status == 201);
   REQUIRE(s2.sell("BREAD") > 0);
+  consumer.drop();  // the consumer's connection drops mid-day; it resumes with Last-Event-ID
+  REQUIRE(test::wait_until([&] { return consumer.connections() == 2; }, 20));
   // The void names its sale's seq: HQ finds the sale's lines by key.
   uint64_t sale_seq = 0, named = 0;
   for (const Event& e : test::journal_events(s1.db())) {
@@ -102,7 +107,9 @@ TEST_CASE("HQ's availability equals each store's own stock after a mixed day wit
   w.broker.start();
   w.start_hq();
 
-  // A stock snapshot through the API, and a click-and-collect order reserved.
+  // A stock snapshot through the API (as of all HQ holds of S2, so the
+  // store adds no local moves to it), and a click-and-collect order reserved.
+  REQUIRE(test::wait_until([&] { return test::hq_acked(w.hq, "S2") == journal_head(s2); }, 20));
   auto snap = w.operator_().post("/v1/stock-snapshots", {{"store", "S2"}, {"stock", {{{"sku", "BATTERY-AA4"}, {"on_hand", 25}}}}});
   REQUIRE(snap.status == 202);
   w.hq.cli({"send", "--store", "S1", "--kind", "reservation",
@@ -163,6 +170,42 @@ TEST_CASE("HQ's availability equals each store's own stock after a mixed day wit
   const json done = change(w, id);
   CHECK(done["summary"]["applied"] == 2);
   for (const json& s : done["stores"]) CHECK(s["store_seq"].get<uint64_t>() > 0);
+
+  // The feed: the consumer, which lost its connection twice (a drop, posd-hq
+  // restarted), got every row HQ keeps once, in order.
+  REQUIRE(test::wait_until([&] { return test::hq_acked(w.hq, "S2") == journal_head(s2); }, 20));
+  const auto kept = test::read_feed(w.port, kViewer);
+  REQUIRE_FALSE(kept.empty());
+  REQUIRE(test::wait_until([&] { return consumer.last_id() == kept.back()["id"]; }, 20));
+  consumer.stop();
+  INFO("hellos: " << json(consumer.control()).dump());
+  CHECK(consumer.connections() >= 3);
+  const auto got = consumer.rows();
+  REQUIRE(got.size() == kept.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("row " << i);
+    CHECK(got[i] == kept[i]);
+    if (i > 0) CHECK(got[i]["id"].get<uint64_t>() > got[i - 1]["id"].get<uint64_t>());
+  }
+  // Its last stock row of each (store, SKU) is the store's own figure; it
+  // saw the order reserved, the price applied at both, S2 leave and return.
+  std::map<std::pair<std::string, std::string>, int64_t> last_stock;
+  int reserved = 0, applied = 0, s2_offline = 0;
+  for (const json& r : got) {
+    const std::string type = r["type"], store = r["store_id"];
+    if (type == "stock") last_stock[{store, r["sku"].get<std::string>()}] = r["on_hand"];
+    if (type == "order" && r["order_id"] == "W-1" && r["status"] == "reserved") ++reserved;
+    if (type == "delivery" && r["kind"] == "price" && r["applied"] == true) ++applied;
+    if (type == "store" && store == "S2" && r["online"] == false) ++s2_offline;
+  }
+  CHECK(last_stock.size() >= 10);
+  for (const auto& [at, on_hand] : last_stock) {
+    INFO(at.second << " at " << at.first);
+    CHECK(on_hand == store_on_hand(at.first == "S1" ? s1 : s2, at.second));
+  }
+  CHECK(reserved == 1);
+  CHECK(applied == 2);
+  CHECK(s2_offline >= 1);
 }
 
 TEST_CASE("HQ's API needs a token, lets only operators publish, refuses unknown stores and SKUs before appending, and shows a quarantined change", "[hq]") {
@@ -179,6 +222,13 @@ TEST_CASE("HQ's API needs a token, lets only operators publish, refuses unknown 
   CHECK(denied.status == 403);
   CHECK(denied.json()["error"]["code"] == "forbidden");
   CHECK(w.viewer().get("/v1/stores").status == 200);
+  // The feed too needs a token, and a position that is an id.
+  CHECK(test::feed_upgrade_status(w.port, "", "/v1/feed") == 401);
+  CHECK(test::feed_upgrade_status(w.port, "wrong-token-0123456789", "/v1/feed") == 401);
+  CHECK(test::feed_upgrade_status(w.port, kViewer, "/v1/feed?after=-1") == 400);
+  CHECK(test::feed_upgrade_status(w.port, kViewer, "/v1/feed", "12x") == 400);
+  CHECK(test::feed_upgrade_status(w.port, kViewer, "/v1/feed?after=3") == 101);
+  CHECK(w.viewer().get("/v1/feed").status == 426);
 
   const uint64_t head = w.hq.report("S1")["down_log"]["last_hq_seq"];
   auto unknown_store = w.operator_().post("/v1/prices", {{"stores", {"S1", "S9"}}, {"prices", {{{"sku", "BREAD"}, {"price", 1}}}}});

@@ -206,11 +206,11 @@ TEST_CASE("an HQ database from before schema versions opens at the current versi
   CHECK(*again->acked_seq("S1") == 5);
   if (test::hq_on_postgres()) {
     auto psql = test::run({"psql", url, "-tAc", "SELECT string_agg(version::text, ',') FROM hq_schema", "-X"});
-    CHECK(psql.out == "1,2,3\n");
+    CHECK(psql.out == "1,2,3,4\n");
     REQUIRE(test::run({"psql", "-X", url, "-c", "INSERT INTO hq_schema VALUES (99)"}).exit_code == 0);
   } else {
     auto db = sql::Db::open(url);
-    CHECK(db->query_int("PRAGMA user_version").value() == 3);
+    CHECK(db->query_int("PRAGMA user_version").value() == 4);
     REQUIRE(db->exec("PRAGMA user_version = 99"));
   }
   auto newer = hq::open_store(url);
@@ -230,9 +230,9 @@ TEST_CASE("a version 1 HQ database opens at version 2 with every store's down-lo
   if (test::hq_on_postgres()) {
     const std::string without_3 =
         "DROP TABLE hq_stock, hq_sales, hq_down_outcome, hq_reservation, hq_change, hq_change_store, hq_catalog_sku;"
-        "DROP INDEX hq_rejected_store;";
+        "DROP INDEX hq_rejected_store; DROP TABLE hq_feed;";
     auto psql = test::run({"psql", "-X", url, "-v", "ON_ERROR_STOP=1", "-c",
-                           back_to_1 + without_3 + "DELETE FROM hq_schema WHERE version IN (2, 3)"});
+                           back_to_1 + without_3 + "DELETE FROM hq_schema WHERE version IN (2, 3, 4)"});
     REQUIRE(psql.exit_code == 0);
   } else {
     auto db = sql::Db::open(url);
@@ -311,7 +311,7 @@ TEST_CASE("instances starting together on an empty PostgreSQL database migrate i
   CHECK(opened == 4);
   // Each version recorded once: no instance ran a migration another had run.
   CHECK(test::run({"psql", "-X", url, "-tAc", "SELECT string_agg(version::text, ',' ORDER BY version) FROM hq_schema"}).out ==
-        "1,2,3\n");
+        "1,2,3,4\n");
 }
 
 TEST_CASE("a lost PostgreSQL connection answers unavailable, commits nothing, and comes back by itself", "[postgres]") {

@@ -202,7 +202,7 @@ TEST_CASE("HQ's mirror follows a store's journal across batches, shows each chan
   if (test::hq_on_postgres()) {
     auto psql = test::run({"psql", "-X", url, "-v", "ON_ERROR_STOP=1", "-c",
                            drop + "DROP TABLE hq_change; DROP TABLE hq_change_store; DROP TABLE hq_catalog_sku; "
-                                  "DROP INDEX hq_rejected_store; DELETE FROM hq_schema WHERE version = 3"});
+                                  "DROP INDEX hq_rejected_store; DROP TABLE hq_feed; DELETE FROM hq_schema WHERE version >= 3"});
     REQUIRE(psql.exit_code == 0);
   } else {
     auto db = sql::Db::open(url);

@@ -1,5 +1,6 @@
-// The browser lane and dashboard (daemon/web/), compiled into posd: the
-// definitions are generated at configure time (daemon/CMakeLists.txt).
+// The browser lane and dashboard (daemon/web/, with the browser kit of
+// http/web/), compiled into posd: the definitions are generated at configure
+// time (cmake/web_files.cmake, from daemon/CMakeLists.txt).
 #pragma once
 
 #include <cstddef>

@@ -4,10 +4,12 @@
 #include <set>
 #include <variant>
 
+#include "base/clock.h"
 #include "base/digest.h"
 #include "base/json_fields.h"
 #include "base/json_text.h"
 #include "base/log.h"
+#include "hq/api_reply.h"
 #include "hq/changes.h"
 
 namespace posd::hq {
@@ -21,49 +23,6 @@ constexpr size_t kMaxSkus = 100;  // in one availability request: its answer is 
 // Down-log entries one change may append (entries x stores): a change is one
 // transaction on the serving loop's thread.
 constexpr size_t kMaxChangeRows = 1'000'000;
-
-http::Response json_response(bhttp::status status, const json& body, const http::Request& req) {
-  http::Response res{status, req.version()};
-  res.set(bhttp::field::content_type, "application/json");
-  res.set(bhttp::field::cache_control, "no-store");
-  res.keep_alive(req.keep_alive());
-  res.body() = to_json_text(body);
-  res.prepare_payload();
-  return res;
-}
-
-http::Response error(bhttp::status status, const std::string& code, const std::string& message, const http::Request& req) {
-  return http::error_response(status, code, message, req.version(), req.keep_alive());
-}
-
-// A failure of the database or of the input, as the API answers it.
-http::Response failure(const Status& s, const http::Request& req) {
-  switch (s.code()) {
-    case Status::Code::invalid_argument: return error(bhttp::status::bad_request, "invalid_request", s.message(), req);
-    case Status::Code::not_found: return error(bhttp::status::not_found, "not_found", s.message(), req);
-    case Status::Code::conflict: return error(bhttp::status::conflict, "conflict", s.message(), req);
-    default:
-      log::get("hq-api")->error("cannot answer: {}", s.message());
-      return error(bhttp::status::service_unavailable, "unavailable", "HQ's database does not answer; try again", req);
-  }
-}
-
-// The value of `key` in the target's query string ("" when absent).
-std::string query(const http::Request& req, const std::string& key) {
-  const std::string_view target = req.target();
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return "";
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return http::percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    rest = rest.substr(amp + 1);
-  }
-  return "";
-}
 
 // The body as JSON, or the answer that refuses it: not JSON, a repeated key
 // (readers disagree on which one counts), not application/json.
@@ -146,8 +105,8 @@ Result<std::vector<ApiToken>> read_tokens(const json& doc) {
   }
 }
 
-HqApi::HqApi(std::unique_ptr<HqStore> store, std::vector<ApiToken> tokens, Links links)
-    : store_(std::move(store)), tokens_(std::move(tokens)), links_(std::move(links)) {
+HqApi::HqApi(std::unique_ptr<HqStore> store, std::vector<ApiToken> tokens, Links links, std::chrono::seconds alert_after)
+    : store_(std::move(store)), tokens_(std::move(tokens)), links_(std::move(links)), alert_after_(alert_after) {
   add_routes();
 }
 
@@ -196,8 +155,10 @@ Result<json> HqApi::store_row(const std::string& id, const StorePosition& p, con
               {"held_seq", p.acked_seq},
               {"announced_seq", announced},
               {"lag", announced - p.acked_seq},
-              {"last_heard", seen.last_heard ? json(*seen.last_heard) : json(nullptr)},
+              {"last_heard", seen.last_heard ? json(format_utc(*seen.last_heard)) : json(nullptr)},
               {"rejected", p.rejected},
+              {"quarantined", p.quarantined},
+              {"alerts", alerts(p, seen)},
               {"down_log", {{"head", p.down_head}, {"acked", p.down_acked}, {"pending", p.down_head - std::min(p.down_head, p.down_acked)}}}};
   return row;
 }
@@ -214,7 +175,7 @@ Result<json> HqApi::availability(const std::string& sku, const std::map<std::str
     if (__builtin_add_overflow(total, available, &total)) return Status::corruption("availability passes 64 bits");
     stores.push_back({{"store_id", s.store_id}, {"on_hand", s.on_hand}, {"available", available}, {"reserved", s.reserved},
                       {"as_of_seq", s.as_of_seq}, {"moved_seq", s.moved_seq}, {"online", online},
-                      {"last_heard", link != links.end() && link->second.last_heard ? json(*link->second.last_heard) : json(nullptr)}});
+                      {"last_heard", link != links.end() && link->second.last_heard ? json(format_utc(*link->second.last_heard)) : json(nullptr)}});
   }
   return json{{"sku", sku}, {"available", total}, {"stores", stores}};
 }
@@ -447,16 +408,20 @@ void HqApi::add_routes() {
     auto c = store_->change(std::stoull(text));
     if (!c) return reply(failure(c.status(), req));
     if (!*c) return reply(error(bhttp::status::not_found, "unknown_change", "no change " + text, req));
-    json stores = json::array();
-    std::map<std::string, int> counts = {{"pending", 0}, {"applied", 0}, {"quarantined", 0}};
-    for (const ChangeStore& s : (*c)->stores) {
-      json row = standing(s);
-      ++counts[row["status"].get<std::string>()];
-      stores.push_back(std::move(row));
-    }
-    reply(json_response(bhttp::status::ok, {{"change_id", (*c)->id}, {"kind", (*c)->kind}, {"at", (*c)->at},
-                                            {"summary", counts}, {"stores", stores}}, req));
+    reply(json_response(bhttp::status::ok, change_json(**c), req));
   }));
+  add_fleet_routes();
+}
+
+json change_json(const Change& c) {
+  json stores = json::array();
+  std::map<std::string, int> counts = {{"pending", 0}, {"applied", 0}, {"quarantined", 0}};
+  for (const ChangeStore& s : c.stores) {
+    json row = standing(s);
+    ++counts[row["status"].get<std::string>()];
+    stores.push_back(std::move(row));
+  }
+  return json{{"change_id", c.id}, {"kind", c.kind}, {"at", c.at}, {"summary", counts}, {"stores", stores}};
 }
 
 }  // namespace posd::hq

@@ -5,7 +5,8 @@
 // reservations as the store's journal says. Bearer tokens with a
 // role, kept as SHA-256 digests: `viewer` reads, `operator` also publishes.
 // Bad input gets a precise 4xx JSON error and changes nothing. Runs on the
-// serving loop's thread with a database connection of its own.
+// serving loop's thread with a database connection of its own. The fleet
+// dashboard (hq/web/) is served at / beside it.
 #pragma once
 
 #include <chrono>
@@ -34,15 +35,23 @@ Result<std::vector<ApiToken>> read_tokens(const nlohmann::json& doc);
 
 // What the serving loop knows of a store's link.
 struct StoreLink {
+  using Time = std::chrono::system_clock::time_point;
   bool online = false;                 // its retained status, as last seen
   uint64_t announced = 0;              // the journal head of its last hello or batch
-  std::optional<std::string> last_heard;  // UTC, RFC 3339
+  std::optional<Time> last_heard;
+  std::optional<Time> behind_since;    // HQ holds less than it announced, since
 };
 using Links = std::function<std::map<std::string, StoreLink>()>;
 
+// A change and each store's standing with it, as GET /v1/changes/{id} answers.
+nlohmann::json change_json(const Change& c);
+
 class HqApi {
  public:
-  HqApi(std::unique_ptr<HqStore> store, std::vector<ApiToken> tokens, Links links);
+  // A store offline, or behind, for longer than `alert_after` is an alert
+  // (GET /v1/stores, the dashboard).
+  HqApi(std::unique_ptr<HqStore> store, std::vector<ApiToken> tokens, Links links,
+        std::chrono::seconds alert_after = std::chrono::seconds(300));
   http::Handler handler();
   // The name of the token a request carries (its Authorization header, or a
   // browser's WebSocket subprotocols), any role; nullopt: none of ours.
@@ -55,6 +64,8 @@ class HqApi {
   http::Route operator_only(Authed route);
   const ApiToken* authenticate(const http::Request& req) const;
   void add_routes();
+  void add_fleet_routes();  // hq/api_fleet.cpp: the changes list and the dashboard's files
+  Json alerts(const StorePosition& p, const StoreLink& link) const;
   Result<Json> store_row(const std::string& id, const StorePosition& p, const std::map<std::string, StoreLink>& links);
   Result<Json> availability(const std::string& sku, const std::map<std::string, StoreLink>& links);
   void publish(const http::Request& req, http::Reply reply, const std::string& kind);
@@ -65,6 +76,8 @@ class HqApi {
   std::unique_ptr<HqStore> store_;
   std::vector<ApiToken> tokens_;
   Links links_;
+  std::chrono::seconds alert_after_;
+  std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
   http::Router router_;
 };
 

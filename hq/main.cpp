@@ -175,11 +175,8 @@ struct ApiOptions {
   std::string at, tokens, certificate, private_key;
   bool plain = false;
   unsigned feed_days = 7;
+  unsigned alert_after = 300;
 };
-
-std::string utc(std::chrono::system_clock::time_point t) {
-  return posd::format_utc(t);
-}
 
 int serve(const std::string& db_path, posd::hq::HqServeOptions options, const std::string& metrics_at,
           const ApiOptions& api_options) {
@@ -247,10 +244,10 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options, const st
     api = std::make_unique<posd::hq::HqApi>(std::move(*api_store), std::move(tokens), [&hq] {
       std::map<std::string, posd::hq::StoreLink> out;
       for (const auto& [id, l] : hq->links()) {
-        out[id] = posd::hq::StoreLink{l.online, l.announced, l.last_heard ? std::optional<std::string>(utc(*l.last_heard)) : std::nullopt};
+        out[id] = posd::hq::StoreLink{l.online, l.announced, l.last_heard, l.behind_since};
       }
       return out;
-    });
+    }, std::chrono::seconds(api_options.alert_after));
     http::Server::Options o;
     // Read before the token is checked: kept small. A larger catalog goes
     // with posd-hq catalog publish.
@@ -328,6 +325,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_flag("--api-plain", api_options.plain, "Serve the API over plain HTTP (loopback or a trusted network only)");
   serve_cmd->add_option("--feed-days", api_options.feed_days, "Days the feed (GET /v1/feed) keeps its rows (default 7)")
       ->check(CLI::Range(1u, 3650u))->envname("POSD_HQ_FEED_DAYS");
+  serve_cmd->add_option("--alert-after", api_options.alert_after,
+                        "Seconds a store may be offline or behind before the API and dashboard call it an alert (default 300)")
+      ->check(CLI::Range(1u, 604800u))->envname("POSD_HQ_ALERT_AFTER");
 
   auto* store_cmd = app.add_subcommand("store", "Stores known to HQ");
   store_cmd->require_subcommand(1);

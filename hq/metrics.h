@@ -26,6 +26,8 @@ namespace posd::hq {
 struct StoreHeard {
   uint64_t announced = 0;  // the highest journal seq heard (hello or batch)
   std::optional<std::chrono::steady_clock::time_point> last_heard;
+  // Since when HQ holds less than the store announced (nullopt: it holds all).
+  std::optional<std::chrono::steady_clock::time_point> behind_since;
 };
 
 // What the serving loop knows at one moment; positions() read just before.

@@ -329,6 +329,13 @@ class PostgresStore final : public HqStore {
   Result<json> report(const std::string& id) override;
   Result<std::vector<Event>> events(const std::string& id, uint64_t after, size_t limit) override;
 
+  Result<std::vector<uint64_t>> recent_changes(size_t limit) override {
+    auto r = conn_.exec("SELECT id FROM hq_change ORDER BY id DESC LIMIT $1", {num(limit)});
+    if (!r) return r.status();
+    std::vector<uint64_t> out;
+    for (int i = 0; i < r->size(); ++i) out.push_back(static_cast<uint64_t>(r->int64(i, 0)));
+    return out;
+  }
   Result<std::vector<FeedRow>> feed(uint64_t after, size_t limit) override { return pg_feed::read(conn_, after, limit); }
   Result<std::pair<uint64_t, uint64_t>> feed_bounds() override { return pg_feed::bounds(conn_); }
   Status feed_note(const std::vector<std::string>& items) override { return pg_feed::note(conn_, now_utc(), items); }
@@ -369,7 +376,8 @@ class PostgresStore final : public HqStore {
     std::map<std::string, StorePosition> out;
     for (int i = 0; i < r->size(); ++i) {
       out[r->text(i, 0)] = StorePosition{static_cast<uint64_t>(r->int64(i, 1)), static_cast<uint64_t>(r->int64(i, 2)),
-                                         static_cast<uint64_t>(r->int64(i, 3)), static_cast<uint64_t>(r->int64(i, 4))};
+                                         static_cast<uint64_t>(r->int64(i, 3)), static_cast<uint64_t>(r->int64(i, 4)),
+                                         static_cast<uint64_t>(r->int64(i, 5))};
     }
     return out;
   }

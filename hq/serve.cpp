@@ -221,6 +221,7 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
       if (options.metrics) options.metrics->batch(*r, group[i].batch.events.size());
       if (!r->rejected.empty()) logger->warn("{}: rejected a batch: {}", store_id, r->rejected);
       if (r->unknown_store) continue;  // an unknown store gets no answer
+      holds(store_id, r->acked_seq);
       link->publish(topics(store_id).down_ack(),
                     encode(Ack{store_id, "journal_ack", r->acked_seq, r->acked_seq ? r->acked_hash : ""}));
     }
@@ -241,6 +242,7 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     uint64_t& announced = heard[store_id].announced;
     announced = std::max(announced, hello.journal_seq);
     const uint64_t* held = &head->first;
+    holds(store_id, *held);
     logger->info("{}: hello (journal seq {}, HQ holds {}, applied up to hq_seq {})", store_id, hello.journal_seq, *held,
                  hello.hq_applied_seq);
     if (hello.journal_seq < *held) {
@@ -261,6 +263,13 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     link->publish(topics(store_id).down_ack(),
                   encode(Ack{store_id, "journal_ack", *held, *held ? head->second : ""}));
     send_down(store_id, p);
+  }
+
+  // HQ holds the store's journal up to `held`: behind what it announced, or not.
+  void holds(const std::string& store_id, uint64_t held) {
+    StoreHeard& h = heard[store_id];
+    if (h.announced <= held) h.behind_since.reset();
+    else if (!h.behind_since) h.behind_since = std::chrono::steady_clock::now();
   }
 
   // Recorded at the next tick, with every other store's: one write, not one each.
@@ -354,9 +363,11 @@ std::map<std::string, HqServe::LinkSeen> HqServe::links() {
   for (const auto& [id, h] : s.heard) {
     LinkSeen& l = out[id];
     l.announced = h.announced;
-    if (h.last_heard) {
-      l.last_heard = system - std::chrono::duration_cast<std::chrono::system_clock::duration>(steady - *h.last_heard);
-    }
+    auto wall = [&](std::chrono::steady_clock::time_point t) {
+      return system - std::chrono::duration_cast<std::chrono::system_clock::duration>(steady - t);
+    };
+    if (h.last_heard) l.last_heard = wall(*h.last_heard);
+    if (h.behind_since) l.behind_since = wall(*h.behind_since);
   }
   return out;
 }

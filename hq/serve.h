@@ -51,6 +51,7 @@ class HqServe {
     bool online = false;
     uint64_t announced = 0;
     std::optional<std::chrono::system_clock::time_point> last_heard;
+    std::optional<std::chrono::system_clock::time_point> behind_since;  // HQ holds less than it announced
   };
   std::map<std::string, LinkSeen> links();
 

@@ -54,6 +54,18 @@ class SqliteStore final : public HqStore {
     return ledger_.events(id, after, limit);
   }
 
+  Result<std::vector<uint64_t>> recent_changes(size_t limit) override {
+    auto st = db().cached("SELECT id FROM hq_change ORDER BY id DESC LIMIT ?1");
+    if (!st) return st.status();
+    (*st)->bind(1, static_cast<int64_t>(limit));
+    std::vector<uint64_t> out;
+    for (;;) {
+      auto row = (*st)->step();
+      if (!row) return row.status();
+      if (!*row) return out;
+      out.push_back(static_cast<uint64_t>((*st)->int64(0)));
+    }
+  }
   Result<std::vector<FeedRow>> feed(uint64_t after, size_t limit) override { return sqlite_feed::read(db(), after, limit); }
   Result<std::pair<uint64_t, uint64_t>> feed_bounds() override { return sqlite_feed::bounds(db()); }
   Status feed_note(const std::vector<std::string>& items) override {
@@ -107,7 +119,8 @@ class SqliteStore final : public HqStore {
       if (!row) return row.status();
       if (!*row) break;
       out[(*st)->text(0)] = StorePosition{static_cast<uint64_t>((*st)->int64(1)), static_cast<uint64_t>((*st)->int64(2)),
-                                          static_cast<uint64_t>((*st)->int64(3)), static_cast<uint64_t>((*st)->int64(4))};
+                                          static_cast<uint64_t>((*st)->int64(3)), static_cast<uint64_t>((*st)->int64(4)),
+                                          static_cast<uint64_t>((*st)->int64(5))};
     }
     (*st)->reset();
     return out;

@@ -45,6 +45,7 @@ struct StorePosition {
   uint64_t down_head = 0;   // the down-log's last hq_seq
   uint64_t down_acked = 0;  // what the store acknowledged applying
   uint64_t rejected = 0;    // batches and messages of the store HQ refused
+  uint64_t quarantined = 0; // down-log entries the store could not apply
 };
 
 using DownEntries = std::vector<std::pair<std::string, nlohmann::json>>;  // (kind, body)
@@ -144,6 +145,8 @@ class HqStore {
                                    const DownEntries& entries, const std::string& order_ref) = 0;
   // The order's changes and state; no changes: HQ never published for it.
   virtual Result<OrderView> order(const std::string& order_ref) = 0;
+  // The ids of the last `limit` changes, newest first.
+  virtual Result<std::vector<uint64_t>> recent_changes(size_t limit) = 0;
   // A change and each store's standing with it; nullopt for an unknown id.
   virtual Result<std::optional<Change>> change(uint64_t id) = 0;
   // Those of `skus` HQ has never seen: in no store's stock and in no catalog

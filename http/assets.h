@@ -1,5 +1,6 @@
 // Static files compiled into the binary (the browser lane and dashboard under
-// daemon/web/ for posd), served with their content type, a strong ETag (If-None-Match
+// daemon/web/ for posd, the fleet dashboard under hq/web/ for posd-hq, and
+// the browser kit both share under http/web/), served with their content type, a strong ETag (If-None-Match
 // answers 304), Cache-Control: no-cache (revalidate, so an upgrade of the node
 // reaches every browser at once) and a Content-Security-Policy that allows
 // only the node's own scripts, styles and connections: no inline script.

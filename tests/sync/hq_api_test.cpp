@@ -261,6 +261,17 @@ TEST_CASE("HQ's API needs a token, lets only operators publish, refuses unknown 
   CHECK(status_at(q, "S1") == "quarantined");
   CHECK(q["stores"][0]["reason"].get<std::string>().find("GIFT-BOX") != std::string::npos);
   CHECK(q["summary"]["quarantined"] == 1);
+  // The store shows it as an alert, for the dashboard.
+  const json row = w.viewer().get("/v1/stores/S1").json();
+  CHECK(row["quarantined"] == 1);
+  bool alerted = false;
+  for (const json& a : row["alerts"]) alerted = alerted || a["kind"] == "quarantined";
+  CHECK(alerted);
+  const json recent = w.viewer().get("/v1/changes?limit=2").json();
+  REQUIRE(recent["changes"].size() == 2);
+  CHECK(recent["changes"][0]["change_id"] == good.json()["change_id"]);
+  CHECK(w.viewer().get("/v1/changes?limit=0").status == 400);
+  CHECK(w.viewer().get("/v1/changes?limit=101").status == 400);
   CHECK(status_at(change(w, catalog.json()["change_id"]), "S2") == "pending");
   CHECK(w.viewer().get("/v1/changes/999999").status == 404);
 }

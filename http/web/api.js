@@ -95,14 +95,15 @@ export class Api {
   patch(path, body, opts = {}) { return this.call('PATCH', path, body, opts); }
   del(path, opts = {}) { return this.call('DELETE', path, null, opts); }
 
-  // Opens /v1/events and keeps it open: onEvent(object) per message,
+  // Opens a WebSocket (/v1/events, or the path where() says at each
+  // connection) and keeps it open: onEvent(object) per message,
   // onState(true/false) as it connects and drops. Returns a function that closes it.
-  events(onEvent, onState) {
+  events(onEvent, onState, where = () => '/v1/events') {
     let ws = null;
     let closed = false;
     let delay = 500;
     const open = () => {
-      const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/v1/events';
+      const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + where();
       ws = new WebSocket(url, ['posd.bearer', this.token]);
       ws.onopen = () => { delay = 500; onState(true); };
       ws.onmessage = (m) => { try { onEvent(JSON.parse(m.data)); } catch (e) { /* not JSON: ignored */ } };

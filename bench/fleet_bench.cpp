@@ -4,10 +4,12 @@
 // For each backend and M, in one run:
 //   1. steady: every store completes a sale every 10 s on average, for
 //      STEADY seconds: events/s stored at HQ, sale -> HQ ack p50/p99;
+//      meanwhile the first store sells one sale at a time, each timed to its
+//      "sales" row on HQ's feed (GET /v1/feed): p50/p99;
 //   2. fan-out: one price change for every store, posted to the first
 //      instance's HQ API (POST /v1/prices): time until each store has
 //      applied it, p50/p99/max;
-//   3. storm: the broker is down while every store journals EVENTS sales;
+//   3. storm (EVENTS 0: skipped, with 4.): the broker is down while every store journals EVENTS sales;
 //      then it returns: seconds until HQ holds them all, the slowest store;
 //      then 500 availability queries of one SKU across every store (GET
 //      /v1/availability/SKU-0 on one keep-alive connection): p50/p99;
@@ -18,10 +20,14 @@
 #include <libpq-fe.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -35,6 +41,7 @@
 #include "tests/support/port.h"
 #include "tests/support/postgres.h"
 #include "tests/support/process.h"
+#include "tests/sync/feed_consumer.h"
 
 using namespace posd;
 using namespace std::chrono_literals;
@@ -121,6 +128,66 @@ std::string peak_rss(pid_t pid) {
   }
   return "?";
 }
+
+// Sells one sale at a time at the fleet's first store, 100-200 ms apart,
+// and times each to its "sales" row on HQ's feed (GET /v1/feed, the API's
+// WebSocket), until stop(): the latencies in ms.
+class FeedProbe {
+ public:
+  FeedProbe(fleet::Fleet& f, uint16_t api_port)
+      : f_(f), store_(f.ids()[0]), feed_(api_port, kApiToken, std::nullopt, [this](const nlohmann::json& r) {
+          if (r["type"] != "sales" || r["store_id"] != store_) return;
+          std::lock_guard lock(mu_);
+          covered_.emplace(r["as_of_seq"].get<uint64_t>(), Steady::now());
+        }), thread_([this] { run(); }) {}
+  // At the end of the steady phase, or once 200 sales were timed.
+  std::vector<double> stop() {
+    while (timed_ < 200 && !done_) std::this_thread::sleep_for(50ms);
+    stop_ = true;
+    thread_.join();
+    feed_.stop();
+    if (!failed_.empty()) die(failed_);
+    return took_;
+  }
+
+ private:
+  void run() {
+    std::this_thread::sleep_for(500ms);  // the consumer connects
+    while (!stop_) {
+      const auto t0 = Steady::now();
+      f_.sell(0, 1);
+      const uint64_t seq = f_.figures()[0].journal_seq;
+      std::optional<Steady::time_point> seen;
+      while (!seen && since(t0) < 10) {
+        {
+          std::lock_guard lock(mu_);
+          auto at = covered_.lower_bound(seq);
+          if (at != covered_.end()) seen = at->second;
+        }
+        if (!seen) std::this_thread::sleep_for(1ms);
+      }
+      if (!seen) {
+        done_ = true;
+        failed_ = "no feed row for " + store_ + "'s sale at seq " + std::to_string(seq) + " within 10 s";
+        return;
+      }
+      took_.push_back(std::chrono::duration<double, std::milli>(*seen - t0).count());
+      ++timed_;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 + std::rand() % 100));
+    }
+  }
+
+  fleet::Fleet& f_;
+  std::string store_;
+  std::mutex mu_;
+  std::map<uint64_t, Steady::time_point> covered_;  // as_of_seq of the store's sales rows -> arrival
+  test::FeedConsumer feed_;
+  std::vector<double> took_;
+  std::string failed_;  // set by the probe's thread, thrown by stop()
+  std::atomic<bool> stop_{false}, done_{false};
+  std::atomic<size_t> timed_{0};
+  std::thread thread_;
+};
 
 struct Figures {
   double steady_events_per_s = 0, ack_p50 = 0, ack_p99 = 0;
@@ -233,9 +300,13 @@ Figures run(const std::string& dir, const std::string& backend, int instances, s
   wait_for([&] { return all_acked(f); }, 300, "the genesis events");
   f.take_ack_latencies();
 
-  // 1. steady state
+  // 1. steady state, with store 0 timing its sales to HQ's feed meanwhile
+  FeedProbe probe(f, api_port);
   const auto steady_start = Steady::now();
   out.steady_sales = f.sell_steadily(10s, std::chrono::seconds(steady_seconds));
+  const auto feed_lat = probe.stop();
+  std::printf("  feed: a sale at %s -> its sales row on GET /v1/feed: p50 %.1f ms p99 %.1f ms (%zu sales, 100-200 ms apart)\n",
+              f.ids()[0].c_str(), fleet::percentile(feed_lat, 50), fleet::percentile(feed_lat, 99), feed_lat.size());
   wait_for([&] { return all_acked(f); }, 120, "the steady sales");
   out.steady_events_per_s = out.steady_sales / since(steady_start);
   auto lat = f.take_ack_latencies();
@@ -270,7 +341,16 @@ Figures run(const std::string& dir, const std::string& backend, int instances, s
   wait_for([&] { return all_acked(f); }, 120, "the hq_applied events");
   std::fflush(stdout);
 
-  // 3. storm
+  // 3. storm (EVENTS 0: none)
+  if (events == 0) {
+    f.disconnect();
+    for (auto& h : hqs) {
+      h->signal(SIGTERM);
+      h->wait();
+    }
+    broker.stop();
+    return out;
+  }
   broker.stop();
   const auto make_start = Steady::now();
   for (size_t i = 0; i < stores; ++i) f.sell(i, events);

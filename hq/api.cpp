@@ -235,6 +235,7 @@ std::variant<uint64_t, http::Response> HqApi::append(const http::Request& req, C
   }
   auto id = store_->publish(r.kind, r.stores, r.entries, r.order_ref);
   if (!id) return failure(id.status(), req);
+  if (published_) published_();
   return *id;
 }
 

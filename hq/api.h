@@ -53,6 +53,9 @@ class HqApi {
   HqApi(std::unique_ptr<HqStore> store, std::vector<ApiToken> tokens, Links links,
         std::chrono::seconds alert_after = std::chrono::seconds(300));
   http::Handler handler();
+  // Called after each change is appended (the serving loop sends it at once
+  // rather than at its next look at the down-logs).
+  void on_published(std::function<void()> f) { published_ = std::move(f); }
   // The name of the token a request carries (its Authorization header, or a
   // browser's WebSocket subprotocols), any role; nullopt: none of ours.
   std::optional<std::string> reader(const http::Request& req) const;
@@ -77,6 +80,7 @@ class HqApi {
   std::vector<ApiToken> tokens_;
   Links links_;
   std::chrono::seconds alert_after_;
+  std::function<void()> published_;
   std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
   http::Router router_;
 };

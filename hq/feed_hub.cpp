@@ -63,6 +63,10 @@ void FeedHub::stop() {
   timer_.cancel();
 }
 
+void FeedHub::poke() {
+  if (!consumers_.empty()) schedule(std::chrono::milliseconds(0));
+}
+
 std::optional<http::Response> FeedHub::refuse(const http::Request& req) {
   auto at = feed_position(req.target(), req["Last-Event-ID"]);
   if (at) return std::nullopt;

@@ -39,6 +39,9 @@ class FeedHub final : public http::EventHub {
   FeedHub(boost::asio::io_context& io, std::unique_ptr<HqStore> store, Authorize authorize, Options options);
   void start();
   void stop();
+  // Looks for new rows now rather than at the next poll (this process just
+  // committed some).
+  void poke();
   size_t consumers() const { return consumers_.size(); }
 
   std::optional<std::string> authorize(const http::Request& req) override { return authorize_(req); }

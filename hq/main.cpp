@@ -212,6 +212,10 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options, const st
   if (!store) return fail(store.status().message());
   posd::hq::HqMetrics metrics;
   options.metrics = &metrics;
+  std::unique_ptr<posd::hq::FeedHub> feed;  // with --api: the feed's consumers hear of a commit at once
+  options.stored = [&feed] {
+    if (feed) feed->poke();
+  };
   auto hq = std::make_unique<posd::hq::HqServe>(io, std::move(*store), std::move(options));
   // GET /metrics, plain HTTP: bind it to loopback or the monitoring network.
   namespace http = posd::http;
@@ -234,7 +238,6 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options, const st
   }
   // The HQ API reads and appends through a connection of its own.
   std::unique_ptr<posd::hq::HqApi> api;
-  std::unique_ptr<posd::hq::FeedHub> feed;
   std::optional<http::Server> api_server;
   if (api_address) {
     auto feed_store = open_store(db_path);
@@ -248,6 +251,7 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options, const st
       }
       return out;
     }, std::chrono::seconds(api_options.alert_after));
+    api->on_published([&hq] { hq->poke(); });
     http::Server::Options o;
     // Read before the token is checked: kept small. A larger catalog goes
     // with posd-hq catalog publish.

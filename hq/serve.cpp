@@ -210,6 +210,9 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
       const bool ok = std::all_of(results.begin(), results.end(), [](const auto& r) { return r.is_ok(); });
       options.metrics->commit(n, std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count(), ok);
     }
+    if (options.stored && std::any_of(results.begin(), results.end(), [](const auto& r) { return r && r->stored > 0; })) {
+      options.stored();
+    }
     for (size_t i = 0; i < group.size(); ++i) {
       const std::string& store_id = group[i].topic_store_id;
       const auto& r = results[i];
@@ -373,6 +376,11 @@ std::map<std::string, HqServe::LinkSeen> HqServe::links() {
 }
 
 void HqServe::start() { impl_->start(); }
+void HqServe::poke() {
+  asio::post(impl_->io, [weak = std::weak_ptr<Impl>(impl_)] {
+    if (auto s = weak.lock(); s && s->running) s->tick();
+  });
+}
 void HqServe::stop() { impl_->stop(); }
 
 }  // namespace posd::hq

@@ -11,6 +11,7 @@
 // of 4 KiB or less (hellos, acks, a sale or two) are never shed.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +35,7 @@ struct HqServeOptions {
   std::chrono::milliseconds tick{50};  // how often new down-log entries are looked for
   size_t intake_limit_bytes = size_t{32} << 20;  // per stage; 0: unbounded
   HqMetrics* metrics = nullptr;        // when set, recorded into; must outlive the HqServe
+  std::function<void()> stored;        // when set, called after a commit that stored events (on the loop)
 };
 
 class HqServe {
@@ -43,6 +45,9 @@ class HqServe {
   ~HqServe();
   void start();
   void stop();
+  // Looks at the down-logs now, not at the next tick: a change was just
+  // appended (from the loop's thread).
+  void poke();
   // What /metrics shows; reads every store's position (on the loop's thread).
   ServeFigures figures();
   // What this instance knows of each store's link: its retained status, the

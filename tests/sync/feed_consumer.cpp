@@ -6,9 +6,6 @@
 #include <boost/beast/websocket.hpp>
 
 #include <chrono>
-#include <cstdlib>
-
-#include "tests/daemon/node.h"
 
 namespace posd::test {
 
@@ -32,8 +29,8 @@ void handshake(Ws& ws, uint16_t port, const std::string& token, const std::strin
 
 }  // namespace
 
-FeedConsumer::FeedConsumer(uint16_t port, std::string token, std::optional<uint64_t> after)
-    : port_(port), token_(std::move(token)), after_(after), thread_([this] { run(); }) {}
+FeedConsumer::FeedConsumer(uint16_t port, std::string token, std::optional<uint64_t> after, Seen seen)
+    : port_(port), token_(std::move(token)), after_(after), seen_(std::move(seen)), thread_([this] { run(); }) {}
 
 void FeedConsumer::stop() {
   stop_ = true;
@@ -82,6 +79,7 @@ void FeedConsumer::run() {
         buf.consume(buf.size());
         {
           std::lock_guard lock(mu_);
+          if (seen_ && m.contains("id")) seen_(m);
           (m.contains("id") ? rows_ : control_).push_back(std::move(m));
         }
         read();
@@ -118,18 +116,6 @@ std::vector<json> read_feed(uint16_t port, const std::string& token, uint64_t af
     }
   }
   return out;
-}
-
-int feed_upgrade_status(uint16_t port, const std::string& token, const std::string& target,
-                        const std::string& last_event_id) {
-  std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
-  if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
-  if (!last_event_id.empty()) req += "Last-Event-ID: " + last_event_id + "\r\n";
-  const std::string answer = raw_exchange(port, req + "\r\n", 2000);
-  // "HTTP/1.1 401 Unauthorized": the code after the first space.
-  const auto space = answer.find(' ');
-  return space == std::string::npos ? 0 : std::atoi(answer.c_str() + space + 1);
 }
 
 }  // namespace posd::test

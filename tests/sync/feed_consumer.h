@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -19,8 +20,11 @@ namespace posd::test {
 
 class FeedConsumer {
  public:
-  // `after`: where the first connection starts (nullopt: from the next row).
-  FeedConsumer(uint16_t port, std::string token, std::optional<uint64_t> after = 0);
+  // `after`: where the first connection starts (nullopt: from the next row);
+  // `seen`, when given, is called with each row as it arrives, on the
+  // consumer's thread.
+  using Seen = std::function<void(const nlohmann::json&)>;
+  FeedConsumer(uint16_t port, std::string token, std::optional<uint64_t> after = 0, Seen seen = nullptr);
   ~FeedConsumer() { stop(); }
   FeedConsumer(const FeedConsumer&) = delete;
   FeedConsumer& operator=(const FeedConsumer&) = delete;
@@ -36,6 +40,7 @@ class FeedConsumer {
   uint16_t port_;
   std::string token_;
   std::optional<uint64_t> after_;
+  Seen seen_;
   std::atomic<bool> stop_{false}, drop_{false};
   std::atomic<int> connections_{0};
   mutable std::mutex mu_;
@@ -47,9 +52,5 @@ class FeedConsumer {
 // up to the last id its hello names. The answer of a refused upgrade is
 // thrown (boost::system::system_error).
 std::vector<nlohmann::json> read_feed(uint16_t port, const std::string& token, uint64_t after = 0);
-
-// The HTTP status an upgrade to `target` with `token` is answered with (101: accepted).
-int feed_upgrade_status(uint16_t port, const std::string& token, const std::string& target,
-                        const std::string& last_event_id = "");
 
 }  // namespace posd::test

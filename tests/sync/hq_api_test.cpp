@@ -48,6 +48,20 @@ uint64_t journal_head(const test::Store& s) {
   return events.empty() ? 0 : events.back().seq;
 }
 
+// The HTTP status an upgrade of /v1/feed is answered with (101: accepted).
+int feed_upgrade_status(uint16_t port, const std::string& token, const std::string& target,
+                        const std::string& last_event_id = "") {
+  std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+  if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
+  if (!last_event_id.empty()) req += "Last-Event-ID: " + last_event_id + "\r\n";
+  const std::string answer = test::raw_exchange(port, req + "\r\n", 2000);
+  // "HTTP/1.1 401 Unauthorized": the code after the first space.
+  const auto space = answer.find(' ');
+  return space == std::string::npos ? 0 : std::atoi(answer.c_str() + space + 1);
+}
+
+
 json change(const ApiWorld& w, int64_t id) {
   auto r = w.viewer().get("/v1/changes/" + std::to_string(id));
   REQUIRE(r.status == 200);
@@ -223,11 +237,11 @@ TEST_CASE("HQ's API needs a token, lets only operators publish, refuses unknown 
   CHECK(denied.json()["error"]["code"] == "forbidden");
   CHECK(w.viewer().get("/v1/stores").status == 200);
   // The feed too needs a token, and a position that is an id.
-  CHECK(test::feed_upgrade_status(w.port, "", "/v1/feed") == 401);
-  CHECK(test::feed_upgrade_status(w.port, "wrong-token-0123456789", "/v1/feed") == 401);
-  CHECK(test::feed_upgrade_status(w.port, kViewer, "/v1/feed?after=-1") == 400);
-  CHECK(test::feed_upgrade_status(w.port, kViewer, "/v1/feed", "12x") == 400);
-  CHECK(test::feed_upgrade_status(w.port, kViewer, "/v1/feed?after=3") == 101);
+  CHECK(feed_upgrade_status(w.port, "", "/v1/feed") == 401);
+  CHECK(feed_upgrade_status(w.port, "wrong-token-0123456789", "/v1/feed") == 401);
+  CHECK(feed_upgrade_status(w.port, kViewer, "/v1/feed?after=-1") == 400);
+  CHECK(feed_upgrade_status(w.port, kViewer, "/v1/feed", "12x") == 400);
+  CHECK(feed_upgrade_status(w.port, kViewer, "/v1/feed?after=3") == 101);
   CHECK(w.viewer().get("/v1/feed").status == 426);
 
   const uint64_t head = w.hq.report("S1")["down_log"]["last_hq_seq"];

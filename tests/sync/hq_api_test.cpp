@@ -128,8 +128,19 @@ TEST_CASE("HQ's availability equals each store's own stock after a mixed day wit
   REQUIRE(snap.status == 202);
   w.hq.cli({"send", "--store", "S1", "--kind", "reservation",
             "--body", R"({"order_id": "W-1", "action": "reserve", "lines": [{"sku": "NOTEBOOK-A5", "qty": 3}]})"});
+  // One order picked at S1, one released at S2.
+  for (const char* action : {"reserve", "pick"}) {
+    w.hq.cli({"send", "--store", "S1", "--kind", "reservation", "--body",
+              std::string(R"({"order_id": "W-2", "action": ")") + action + R"(", "lines": [{"sku": "PEN-BLUE", "qty": 2}]})"});
+  }
+  for (const char* action : {"reserve", "release"}) {
+    w.hq.cli({"send", "--store", "S2", "--kind", "reservation", "--body",
+              std::string(R"({"order_id": "W-3", "action": ")") + action + R"(", "lines": [{"sku": "PEN-RED", "qty": 4}]})"});
+  }
   REQUIRE(s1.sell("BREAD") > 0);
   REQUIRE(test::wait_until([&] { return status_at(change(w, snap.json()["change_id"]), "S2") == "applied"; }, 20));
+  REQUIRE(test::wait_until([&] { return w.hq.report("S1")["down_log"]["acked_by_store"] == w.hq.report("S1")["down_log"]["last_hq_seq"]; }, 20));
+  REQUIRE(test::wait_until([&] { return w.hq.report("S2")["down_log"]["acked_by_store"] == w.hq.report("S2")["down_log"]["last_hq_seq"]; }, 20));
   REQUIRE(test::wait_until([&] {
     return test::hq_acked(w.hq, "S1") == journal_head(s1) && test::hq_acked(w.hq, "S2") == journal_head(s2);
   }, 20));
@@ -160,6 +171,8 @@ TEST_CASE("HQ's availability equals each store's own stock after a mixed day wit
   CHECK(notebook["stores"][0]["reserved"] == 3);
   CHECK(store_on_hand(s1, "WINE-RED") == 7);
   CHECK(store_on_hand(s2, "BATTERY-AA4") == 25);
+  CHECK(store_on_hand(s1, "PEN-BLUE") == 37);  // two sold, one returned, two collected
+  CHECK(store_on_hand(s2, "PEN-RED") == 40);           // reserved, then released
   auto batch = w.viewer().post("/v1/availability", {{"skus", {"BREAD", "NO-SUCH"}}});
   REQUIRE(batch.status == 200);
   CHECK(batch.json()["items"][1]["stores"].empty());
@@ -204,11 +217,13 @@ TEST_CASE("HQ's availability equals each store's own stock after a mixed day wit
   // Its last stock row of each (store, SKU) is the store's own figure; it
   // saw the order reserved, the price applied at both, S2 leave and return.
   std::map<std::pair<std::string, std::string>, int64_t> last_stock;
-  int reserved = 0, applied = 0, s2_offline = 0;
+  int reserved = 0, picked = 0, released = 0, applied = 0, s2_offline = 0;
   for (const json& r : got) {
     const std::string type = r["type"], store = r["store_id"];
     if (type == "stock") last_stock[{store, r["sku"].get<std::string>()}] = r["on_hand"];
     if (type == "order" && r["order_id"] == "W-1" && r["status"] == "reserved") ++reserved;
+    if (type == "order" && r["order_id"] == "W-2" && r["status"] == "picked") ++picked;
+    if (type == "order" && r["order_id"] == "W-3" && r["status"] == "released") ++released;
     if (type == "delivery" && r["kind"] == "price" && r["applied"] == true) ++applied;
     if (type == "store" && store == "S2" && r["online"] == false) ++s2_offline;
   }
@@ -218,6 +233,8 @@ TEST_CASE("HQ's availability equals each store's own stock after a mixed day wit
     CHECK(on_hand == store_on_hand(at.first == "S1" ? s1 : s2, at.second));
   }
   CHECK(reserved == 1);
+  CHECK(picked == 1);
+  CHECK(released == 1);
   CHECK(applied == 2);
   CHECK(s2_offline >= 1);
 }

@@ -44,18 +44,23 @@ json HqApi::alerts(const StorePosition& p, const StoreLink& link) const {
                      {"message", "offline: no contact for " + for_how_long(now - since)}});
     }
   }
-  if (link.behind_since && now - *link.behind_since >= alert_after_) {
-    const uint64_t lag = link.announced > p.acked_seq ? link.announced - p.acked_seq : 0;
+  // Behind as HQ's database says (another instance may have stored since).
+  const uint64_t lag = link.announced > p.acked_seq ? link.announced - p.acked_seq : 0;
+  if (lag > 0 && link.behind_since && now - *link.behind_since >= alert_after_) {
     out.push_back({{"kind", "lagging"}, {"since", format_utc(*link.behind_since)},
                    {"message", "HQ has been " + std::to_string(lag) + " events behind for " + for_how_long(now - *link.behind_since)}});
   }
-  if (p.rejected > 0) {
-    out.push_back({{"kind", "rejected"}, {"count", p.rejected},
-                   {"message", std::to_string(p.rejected) + " batches or messages refused (posd-hq report --store)"}});
+  // Refusals and entries that could not apply are alerts for a day after the last one.
+  const std::string day_ago = format_utc(now - std::chrono::hours(24));
+  if (!p.last_rejected.empty() && p.last_rejected >= day_ago) {
+    out.push_back({{"kind", "rejected"}, {"count", p.rejected}, {"last", p.last_rejected},
+                   {"message", "a batch or message refused at " + p.last_rejected + " (" + std::to_string(p.rejected) +
+                                   " in all; posd-hq report --store)"}});
   }
-  if (p.quarantined > 0) {
-    out.push_back({{"kind", "quarantined"}, {"count", p.quarantined},
-                   {"message", std::to_string(p.quarantined) + " down-log entries the store could not apply"}});
+  if (!p.last_quarantined.empty() && p.last_quarantined >= day_ago) {
+    out.push_back({{"kind", "quarantined"}, {"count", p.quarantined}, {"last", p.last_quarantined},
+                   {"message", "an entry published at " + p.last_quarantined + " could not apply at the store (" +
+                                   std::to_string(p.quarantined) + " in all)"}});
   }
   return out;
 }

@@ -22,6 +22,14 @@ struct FeedRow {
   std::string body;  // a JSON object without its id
 };
 
+// The ids the feed keeps (first..last; 0, 0 when it keeps none) and the
+// highest id it ever gave (rows dropped, or given to a transaction that
+// rolled back, leave it above `last`).
+struct FeedBounds {
+  uint64_t first = 0, last = 0, given = 0;
+  bool operator==(const FeedBounds&) const = default;
+};
+
 // What one pass over a store's batch puts on the feed. Stock rows are read
 // from the mirror as the backend writes them (on_hand after the pass, and
 // as_of_seq what HQ then holds); the other items are complete.

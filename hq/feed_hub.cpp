@@ -93,17 +93,18 @@ void FeedHub::schedule(std::chrono::milliseconds in) {
   });
 }
 
-// Says where the consumer starts: hello, and a gap when rows after its
-// position were dropped.
-bool FeedHub::place(Consumer& c, const std::pair<uint64_t, uint64_t>& bounds) {
-  const auto [first, last] = bounds;
-  c.after = c.asked.value_or(last);
-  c.channel->send(to_json_text(json{{"type", "hello"}, {"after", *c.after}, {"last_id", last}}));
-  if (first > 0 && *c.after + 1 < first) {
-    c.channel->send(to_json_text(json{{"type", "gap"}, {"after", *c.after}, {"oldest_id", first}}));
-    c.after = first - 1;
+// Says where the consumer starts: hello, then a gap when rows after its
+// position were dropped, or when its position is one this feed never gave
+// (another database): it starts from the newest row. (Rows dropped from a
+// feed now empty are told with the next row, by tick.)
+void FeedHub::place(Consumer& c, const FeedBounds& b) {
+  c.after = c.asked.value_or(b.first > 0 ? b.last : b.given);
+  c.channel->send(to_json_text(json{{"type", "hello"}, {"after", *c.after}, {"last_id", b.last}}));
+  if (*c.after > b.given || (b.first > 0 && *c.after + 1 < b.first)) {
+    const uint64_t from = *c.after > b.given ? b.given : b.first - 1;
+    c.channel->send(to_json_text(json{{"type", "gap"}, {"after", *c.after}, {"oldest_id", from + 1}}));
+    c.after = from;
   }
-  return true;
 }
 
 // Over 40 lines: one pass over the consumers, sharing what is read.
@@ -111,16 +112,21 @@ void FeedHub::tick() {
   if (stopped_) return;
   if (std::chrono::steady_clock::now() >= next_retain_) retain();
   auto wait = options_.poll;
-  std::optional<std::pair<uint64_t, uint64_t>> bounds;
+  std::optional<FeedBounds> bounds;
+  auto read_bounds = [&]() -> const FeedBounds* {
+    if (!bounds) {
+      auto b = store_->feed_bounds();
+      if (!b) return nullptr;
+      bounds = *b;
+    }
+    return &*bounds;
+  };
   std::map<uint64_t, std::vector<FeedRow>> pages;  // by position: consumers at one place share a read
   for (auto& [ptr, c] : consumers_) {
     if (!c.after) {
-      if (!bounds) {
-        auto b = store_->feed_bounds();
-        if (!b) break;
-        bounds = *b;
-      }
-      place(c, *bounds);
+      const FeedBounds* b = read_bounds();
+      if (!b) break;
+      place(c, *b);
     }
     http::EventChannel& ch = *c.channel;
     if (ch.queued_messages() >= kReadyMessages || ch.queued_bytes() >= kReadyBytes) {
@@ -137,6 +143,15 @@ void FeedHub::tick() {
       }
       page = pages.emplace(*c.after, std::move(*rows)).first;
     }
+    // Ids skip where a transaction rolled back, or where rows were dropped
+    // (by any instance): the oldest id kept, read after the page, tells.
+    if (!page->second.empty() && page->second.front().id > *c.after + 1) {
+      const FeedBounds* b = read_bounds();
+      if (!b) break;
+      if (b->first > *c.after + 1) {
+        c.channel->send(to_json_text(json{{"type", "gap"}, {"after", *c.after}, {"oldest_id", b->first}}));
+      }
+    }
     size_t sent = 0;
     for (const FeedRow& r : page->second) {
       std::string m = feed_message(r);
@@ -148,17 +163,19 @@ void FeedHub::tick() {
     if (sent == options_.page) wait = std::chrono::milliseconds(0);  // more may wait: go on at once
     else if (sent < page->second.size()) wait = std::min(wait, kSlowConsumer);
   }
-  schedule(wait);
+  schedule(consumers_.empty() ? std::max(options_.poll, std::chrono::milliseconds(250)) : wait);
 }
 
 // Drops the rows older than `keep`: the last of them is found by halving
-// the ids (rows are written in time order), a few point reads.
+// the ids (rows are written in about time order), a few point reads. A
+// consumer behind them hears of it with its next row (tick), whichever
+// instance dropped them.
 void FeedHub::retain() {
   next_retain_ = std::chrono::steady_clock::now() + kRetainEvery;
   auto b = store_->feed_bounds();
-  if (!b || b->second == 0) return;
+  if (!b || b->last == 0) return;
   const std::string cutoff = format_utc(Clock::system().now() - options_.keep);
-  uint64_t lo = b->first - 1, hi = b->second;  // lo: the last old row found so far (first - 1: none)
+  uint64_t lo = b->first - 1, hi = b->last;  // lo: the last old row found so far (first - 1: none)
   while (lo < hi) {
     const uint64_t mid = lo + (hi - lo + 1) / 2;
     auto row = store_->feed(mid - 1, 1);
@@ -175,12 +192,6 @@ void FeedHub::retain() {
     return;
   }
   log::get("hq-feed")->info("dropped the feed's rows up to id {} (older than {})", lo, cutoff);
-  for (auto& [ptr, c] : consumers_) {
-    if (c.after && *c.after < lo) {
-      c.channel->send(to_json_text(json{{"type", "gap"}, {"after", *c.after}, {"oldest_id", lo + 1}}));
-      c.after = lo;
-    }
-  }
 }
 
 }  // namespace posd::hq

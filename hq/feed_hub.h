@@ -5,8 +5,9 @@
 // for a consumer only when few of its messages wait unsent, so a slow one
 // falls behind and catches up but never loses a row. The first message is
 // {"type": "hello", "after", "last_id"}; a consumer whose position was
-// dropped by retention then gets {"type": "gap", "oldest_id"}: what it
-// missed is gone, and it should read availability again. Rows older than
+// dropped by retention (by any instance, then or later), or that names an
+// id this feed never gave, gets {"type": "gap", "after", "oldest_id"}: what
+// it missed is gone, and it should read availability again. Rows older than
 // `keep` are dropped once an hour. On the io_context's thread, with a
 // database connection of its own; other instances' rows are read too.
 #pragma once
@@ -57,7 +58,7 @@ class FeedHub final : public http::EventHub {
   };
   void schedule(std::chrono::milliseconds in);
   void tick();
-  bool place(Consumer& c, const std::pair<uint64_t, uint64_t>& bounds);
+  void place(Consumer& c, const FeedBounds& bounds);
   void retain();
 
   boost::asio::io_context& io_;

@@ -1,5 +1,7 @@
 #include "hq/pg_feed.h"
 
+#include <algorithm>
+
 namespace posd::hq::pg_feed {
 
 const char* const kSchema = R"sql(
@@ -8,14 +10,19 @@ CREATE TABLE hq_feed (
   at   text   NOT NULL,
   body text   NOT NULL
 );
+CREATE INDEX hq_down_outcome_quarantined ON hq_down_outcome (store_id) WHERE NOT applied;
 )sql";
 
 namespace {
 
 constexpr int64_t kFeedLock = 0x706f73642d6667;  // "posd-fg"
 
+// Held to the commit. An instance cut off in its commit holds it until the
+// server ends that session (60 s idle in a transaction): the others give up
+// their group after 2 s rather than the session's 10 s, and try again.
 Status lock(pg::Conn& conn) {
-  return conn.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(kFeedLock)}).status();
+  return conn.exec("SELECT set_config('lock_timeout', '2s', true), pg_advisory_xact_lock($1)", {std::to_string(kFeedLock)})
+      .status();
 }
 
 }  // namespace
@@ -74,10 +81,16 @@ Result<std::vector<FeedRow>> read(pg::Conn& conn, uint64_t after, size_t limit) 
   return out;
 }
 
-Result<std::pair<uint64_t, uint64_t>> bounds(pg::Conn& conn) {
-  auto r = conn.exec("SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM hq_feed");
+Result<FeedBounds> bounds(pg::Conn& conn) {
+  // The identity's sequence: the highest id given, committed or not.
+  auto r = conn.exec(
+      "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0), "
+      "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM hq_feed_id_seq) FROM hq_feed");
   if (!r) return r.status();
-  return std::make_pair(static_cast<uint64_t>(r->int64(0, 0)), static_cast<uint64_t>(r->int64(0, 1)));
+  FeedBounds out{static_cast<uint64_t>(r->int64(0, 0)), static_cast<uint64_t>(r->int64(0, 1)),
+                 static_cast<uint64_t>(r->int64(0, 2))};
+  out.given = std::max(out.given, out.last);
+  return out;
 }
 
 Status drop(pg::Conn& conn, uint64_t through) {

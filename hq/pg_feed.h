@@ -14,14 +14,14 @@
 
 namespace posd::hq::pg_feed {
 
-extern const char* const kSchema;  // schema version 4
+extern const char* const kSchema;  // schema version 4 (and an index of the mirror)
 
 // Inside the caller's transaction, the last thing before its commit.
 Status write(pg::Conn& conn, const std::vector<FeedDraft>& drafts);
 // In a transaction of its own.
 Status note(pg::Conn& conn, const std::string& at, const std::vector<std::string>& items);
 Result<std::vector<FeedRow>> read(pg::Conn& conn, uint64_t after, size_t limit);
-Result<std::pair<uint64_t, uint64_t>> bounds(pg::Conn& conn);
+Result<FeedBounds> bounds(pg::Conn& conn);
 Status drop(pg::Conn& conn, uint64_t through);
 
 }  // namespace posd::hq::pg_feed

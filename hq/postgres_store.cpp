@@ -337,7 +337,7 @@ class PostgresStore final : public HqStore {
     return out;
   }
   Result<std::vector<FeedRow>> feed(uint64_t after, size_t limit) override { return pg_feed::read(conn_, after, limit); }
-  Result<std::pair<uint64_t, uint64_t>> feed_bounds() override { return pg_feed::bounds(conn_); }
+  Result<FeedBounds> feed_bounds() override { return pg_feed::bounds(conn_); }
   Status feed_note(const std::vector<std::string>& items) override { return pg_feed::note(conn_, now_utc(), items); }
   Status feed_drop(uint64_t through) override { return pg_feed::drop(conn_, through); }
 
@@ -377,7 +377,7 @@ class PostgresStore final : public HqStore {
     for (int i = 0; i < r->size(); ++i) {
       out[r->text(i, 0)] = StorePosition{static_cast<uint64_t>(r->int64(i, 1)), static_cast<uint64_t>(r->int64(i, 2)),
                                          static_cast<uint64_t>(r->int64(i, 3)), static_cast<uint64_t>(r->int64(i, 4)),
-                                         static_cast<uint64_t>(r->int64(i, 5))};
+                                         static_cast<uint64_t>(r->int64(i, 5)), r->text(i, 6), r->text(i, 7)};
     }
     return out;
   }

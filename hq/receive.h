@@ -80,7 +80,10 @@ Status rebuild_mirror(const std::vector<std::string>& stores, Read read, Begin b
 inline constexpr const char* kPositions =
     "SELECT s.store_id, s.acked_seq, COALESCE(d.head, 0), COALESCE(d.acked, 0), "
     "(SELECT COUNT(*) FROM hq_rejected r WHERE r.store_id = s.store_id), "
-    "(SELECT COUNT(*) FROM hq_down_outcome o WHERE o.store_id = s.store_id AND NOT o.applied) "
+    "(SELECT COUNT(*) FROM hq_down_outcome o WHERE o.store_id = s.store_id AND NOT o.applied), "
+    "COALESCE((SELECT MAX(r.at) FROM hq_rejected r WHERE r.store_id = s.store_id), ''), "
+    "COALESCE((SELECT MAX(d.at) FROM hq_down_outcome o JOIN hq_down d ON d.store_id = o.store_id AND d.hq_seq = o.hq_seq "
+    "WHERE o.store_id = s.store_id AND NOT o.applied), '') "
     "FROM hq_store s LEFT JOIN hq_down_ack d ON d.store_id = s.store_id";
 
 // A transaction object of type T made from `args`, or the status its BEGIN

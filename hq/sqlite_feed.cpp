@@ -1,5 +1,7 @@
 #include "hq/sqlite_feed.h"
 
+#include <algorithm>
+
 namespace posd::hq::sqlite_feed {
 
 namespace {
@@ -9,9 +11,10 @@ int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
 }  // namespace
 
 Status schema(sql::Db& db) {
+  // The index serves each store's count of entries it could not apply (positions()).
   return db.exec(
       "CREATE TABLE IF NOT EXISTS hq_feed (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, body TEXT NOT NULL) "
-      "STRICT");
+      "STRICT; CREATE INDEX IF NOT EXISTS hq_down_outcome_quarantined ON hq_down_outcome (store_id) WHERE NOT applied");
 }
 
 Status write(sql::Db& db, const FeedDraft& d) {
@@ -51,13 +54,18 @@ Result<std::vector<FeedRow>> read(sql::Db& db, uint64_t after, size_t limit) {
   }
 }
 
-Result<std::pair<uint64_t, uint64_t>> bounds(sql::Db& db) {
-  auto st = db.cached("SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM hq_feed");
+Result<FeedBounds> bounds(sql::Db& db) {
+  // AUTOINCREMENT keeps the highest id ever given in sqlite_sequence.
+  auto st = db.cached(
+      "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0), "
+      "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'hq_feed'), 0) FROM hq_feed");
   if (!st) return st.status();
   auto row = (*st)->step();
   if (!row) return row.status();
-  std::pair<uint64_t, uint64_t> out{static_cast<uint64_t>((*st)->int64(0)), static_cast<uint64_t>((*st)->int64(1))};
+  FeedBounds out{static_cast<uint64_t>((*st)->int64(0)), static_cast<uint64_t>((*st)->int64(1)),
+                 static_cast<uint64_t>((*st)->int64(2))};
   (*st)->reset();
+  out.given = std::max(out.given, out.last);
   return out;
 }
 

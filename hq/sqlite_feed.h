@@ -17,7 +17,7 @@ Status schema(sql::Db& db);
 Status write(sql::Db& db, const FeedDraft& draft);
 Status note(sql::Db& db, const std::string& at, const std::string& item);
 Result<std::vector<FeedRow>> read(sql::Db& db, uint64_t after, size_t limit);
-Result<std::pair<uint64_t, uint64_t>> bounds(sql::Db& db);
+Result<FeedBounds> bounds(sql::Db& db);
 Status drop(sql::Db& db, uint64_t through);
 
 }  // namespace posd::hq::sqlite_feed

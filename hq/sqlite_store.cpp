@@ -67,7 +67,7 @@ class SqliteStore final : public HqStore {
     }
   }
   Result<std::vector<FeedRow>> feed(uint64_t after, size_t limit) override { return sqlite_feed::read(db(), after, limit); }
-  Result<std::pair<uint64_t, uint64_t>> feed_bounds() override { return sqlite_feed::bounds(db()); }
+  Result<FeedBounds> feed_bounds() override { return sqlite_feed::bounds(db()); }
   Status feed_note(const std::vector<std::string>& items) override {
     sql::Txn txn(db());
     if (!txn.status()) return txn.status();
@@ -120,7 +120,7 @@ class SqliteStore final : public HqStore {
       if (!*row) break;
       out[(*st)->text(0)] = StorePosition{static_cast<uint64_t>((*st)->int64(1)), static_cast<uint64_t>((*st)->int64(2)),
                                           static_cast<uint64_t>((*st)->int64(3)), static_cast<uint64_t>((*st)->int64(4)),
-                                          static_cast<uint64_t>((*st)->int64(5))};
+                                          static_cast<uint64_t>((*st)->int64(5)), (*st)->text(6), (*st)->text(7)};
     }
     (*st)->reset();
     return out;

@@ -46,6 +46,8 @@ struct StorePosition {
   uint64_t down_acked = 0;  // what the store acknowledged applying
   uint64_t rejected = 0;    // batches and messages of the store HQ refused
   uint64_t quarantined = 0; // down-log entries the store could not apply
+  std::string last_rejected;    // UTC, when HQ last refused one ("": never)
+  std::string last_quarantined; // UTC, when the last entry the store could not apply was published ("": none)
 };
 
 using DownEntries = std::vector<std::pair<std::string, nlohmann::json>>;  // (kind, body)
@@ -155,8 +157,8 @@ class HqStore {
 
   // The feed (hq/feed.h): up to `limit` rows after id `after`, in id order.
   virtual Result<std::vector<FeedRow>> feed(uint64_t after, size_t limit) = 0;
-  // The first and last id kept; (0, 0) when the feed is empty.
-  virtual Result<std::pair<uint64_t, uint64_t>> feed_bounds() = 0;
+  // The ids kept, and the highest ever given.
+  virtual Result<FeedBounds> feed_bounds() = 0;
   // Puts items (hq/feed.h link_item) on the feed, in a transaction of their own.
   virtual Status feed_note(const std::vector<std::string>& items) = 0;
   // Drops the rows up to id `through` (retention).

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <malloc.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
@@ -32,6 +33,30 @@ Response error_response(bhttp::status status, const std::string& code, const std
   return res;
 }
 
+namespace {
+
+// base64url without padding, as browsers send a token that holds characters
+// a subprotocol may not ("b64." + the token's base64url); nullopt when it is not.
+std::optional<std::string> from_base64url(std::string_view text) {
+  std::string b64(text);
+  for (char& c : b64) {
+    if (c == '-') c = '+';
+    else if (c == '_') c = '/';
+    else if (!std::isalnum(static_cast<unsigned char>(c))) return std::nullopt;
+  }
+  const size_t pad = (4 - b64.size() % 4) % 4;
+  if (pad == 3) return std::nullopt;
+  b64.append(pad, '=');
+  std::string out(b64.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+  if (n < 0) return std::nullopt;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
+}  // namespace
+
 std::string bearer_authorization(const Request& req) {
   const std::string_view header = req[bhttp::field::authorization];
   if (!header.empty()) return std::string(header);
@@ -40,6 +65,9 @@ std::string bearer_authorization(const Request& req) {
   if (comma == std::string_view::npos || protocols.substr(0, comma) != "posd.bearer") return "";
   std::string_view token = protocols.substr(comma + 1);
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  if (token.substr(0, 4) == "b64.") {
+    if (auto decoded = from_base64url(token.substr(4))) return "Bearer " + *decoded;
+  }
   return "Bearer " + std::string(token);
 }
 

@@ -54,7 +54,8 @@ class EventChannel {
 
 // The Authorization a request carries: its header, or, for a WebSocket opened
 // by a browser (which cannot set headers), the subprotocols "posd.bearer,
-// TOKEN" as "Bearer TOKEN". "" when neither.
+// TOKEN" as "Bearer TOKEN" (TOKEN "b64." + base64url: the token decoded, for
+// tokens that hold characters a subprotocol may not). "" when neither.
 std::string bearer_authorization(const Request& req);
 
 // Who may open a WebSocket, and where open ones go.

@@ -102,9 +102,20 @@ export class Api {
     let ws = null;
     let closed = false;
     let delay = 500;
+    // A subprotocol may hold only some characters: the token goes as
+    // "b64." and its base64url (the server decodes it).
+    const bytes = new TextEncoder().encode(this.token);
+    const b64url = 'b64.' + btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
     const open = () => {
       const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + where();
-      ws = new WebSocket(url, ['posd.bearer', this.token]);
+      try {
+        ws = new WebSocket(url, ['posd.bearer', b64url]);
+      } catch (e) {
+        onState(false);
+        if (!closed) setTimeout(open, delay);
+        delay = Math.min(delay * 2, 10000);
+        return;
+      }
       ws.onopen = () => { delay = 500; onState(true); };
       ws.onmessage = (m) => { try { onEvent(JSON.parse(m.data)); } catch (e) { /* not JSON: ignored */ } };
       ws.onclose = () => {

@@ -1,6 +1,6 @@
 // HQ's feed (hq/feed.h) on either backend: each stored pass's rows in the
 // order of commits, with the mirror's figure after the pass; nothing for a
-// duplicate or a pass rolled back; retention by id, and ids never reused.
+// duplicate or a refused pass's events; retention by id, and ids never reused.
 #include <catch2/catch.hpp>
 
 #include "hq/store.h"
@@ -71,7 +71,7 @@ TEST_CASE("HQ's feed has each stored pass's stock after it, its sales, deliverie
   auto hq = open_hq(url);
   REQUIRE(hq->register_store("S1", (*s1)->public_key().pem()));
   REQUIRE(hq->register_store("S2", (*s2)->public_key().pem()));
-  REQUIRE(*hq->feed_bounds() == std::pair<uint64_t, uint64_t>{0, 0});
+  REQUIRE(*hq->feed_bounds() == hq::FeedBounds{0, 0, 0});
   REQUIRE(*hq->down_append("S1", {{"price", json::object()}}) == 1);
 
   auto add = [](Journal& j, const std::string& type, json payload) { REQUIRE(j.append(Entry{type, std::move(payload)})); };
@@ -157,12 +157,12 @@ TEST_CASE("HQ's feed drops old rows by id and never gives an id twice, even afte
   auto all = rows(*hq);
   REQUIRE(all.size() == 3);
   const uint64_t a = all[0]["id"], c = all[2]["id"];
-  REQUIRE(*hq->feed_bounds() == std::pair<uint64_t, uint64_t>{a, c});
+  REQUIRE(*hq->feed_bounds() == hq::FeedBounds{a, c, c});
   REQUIRE(hq->feed_drop(all[1]["id"]));
-  CHECK(*hq->feed_bounds() == std::pair<uint64_t, uint64_t>{c, c});
+  CHECK(*hq->feed_bounds() == hq::FeedBounds{c, c, c});
   CHECK(rows(*hq).size() == 1);
   REQUIRE(hq->feed_drop(c));
-  CHECK(*hq->feed_bounds() == std::pair<uint64_t, uint64_t>{0, 0});
+  CHECK(*hq->feed_bounds() == hq::FeedBounds{0, 0, c});  // none kept; the ids given are remembered
   // Reopened (a restart): the next row still comes after every id given.
   hq.reset();
   hq = open_hq(url);

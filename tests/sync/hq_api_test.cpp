@@ -4,6 +4,7 @@
 
 #include "base/digest.h"
 #include "storage/journal.h"
+#include "storage/sqlite.h"
 #include "tests/daemon/node.h"
 #include "tests/sync/feed_consumer.h"
 #include "tests/sync/hq_fixture.h"
@@ -400,4 +401,68 @@ TEST_CASE("HQ's API over HTTPS answers a client that trusts HQ's CA, and posd-hq
   const std::string err = refused({"--api-tokens", dir.file("short.json"), "--api-plain"});
   CHECK(err.find("tokens[0].token: must be at least 16 characters") != std::string::npos);
   CHECK(err.find("short\"") == std::string::npos);  // the token itself is never shown
+}
+
+TEST_CASE("a feed consumer whose rows were dropped hears of it with a gap, never a silent jump, and a position the feed never gave starts from the newest", "[hq]") {
+  ApiWorld w;
+  test::Store s1(w.dir, w.broker, w.hq, "S1");
+  s1.start();
+  REQUIRE(test::wait_until([&] { return test::hq_acked(w.hq, "S1") == journal_head(s1); }, 20));
+  REQUIRE(s1.sell("BREAD") > 0);
+  REQUIRE(test::wait_until([&] { return test::hq_acked(w.hq, "S1") == journal_head(s1); }, 20));
+  const uint64_t seen = test::read_feed(w.port, kViewer).back()["id"];
+
+  // More rows, then retention (another instance's, done here by hand)
+  // drops some that a consumer away has not read.
+  REQUIRE(s1.sell("MILK-1L") > 0);
+  REQUIRE(s1.sell("BREAD") > 0);
+  REQUIRE(test::wait_until([&] { return test::hq_acked(w.hq, "S1") == journal_head(s1); }, 20));
+  const auto newer = test::read_feed(w.port, kViewer, seen);
+  REQUIRE(newer.size() >= 3);
+  const uint64_t dropped_through = newer[1]["id"];
+  auto drop = [&](uint64_t through) {
+    const std::string sql = "DELETE FROM hq_feed WHERE id <= " + std::to_string(through);
+    if (test::hq_on_postgres()) {
+      REQUIRE(test::run({"psql", "-X", w.hq.db(), "-v", "ON_ERROR_STOP=1", "-c", sql}).exit_code == 0);
+    } else {
+      auto db = sql::Db::open(w.hq.db());
+      REQUIRE(db);
+      REQUIRE(db->exec(sql));
+    }
+  };
+  drop(dropped_through);
+
+  // Resuming where it stood: a gap that names the oldest row kept, then
+  // every row from there.
+  test::FeedConsumer resumed(w.port, kViewer, seen);
+  REQUIRE(test::wait_until([&] { return resumed.last_id() == newer.back()["id"]; }, 20));
+  resumed.stop();
+  const auto said = resumed.control();
+  REQUIRE(said.size() == 2);
+  CHECK(said[0]["type"] == "hello");
+  CHECK(said[1]["type"] == "gap");
+  CHECK(said[1]["after"] == seen);
+  CHECK(said[1]["oldest_id"] == dropped_through + 1);
+  CHECK(resumed.rows().front()["id"] == dropped_through + 1);
+
+  // Every row dropped: the consumer is placed where it asked, and the gap
+  // comes with the next row.
+  drop(newer.back()["id"]);
+  test::FeedConsumer emptied(w.port, kViewer, seen);
+  REQUIRE(test::wait_until([&] { return emptied.control().size() == 1; }, 20));
+  REQUIRE(s1.sell("BREAD") > 0);
+  REQUIRE(test::wait_until([&] { return !emptied.rows().empty(); }, 20));
+  emptied.stop();
+  REQUIRE(emptied.control().size() == 2);
+  CHECK(emptied.control()[1]["type"] == "gap");
+  CHECK(emptied.control()[1]["oldest_id"] == emptied.rows().front()["id"]);
+  CHECK(emptied.rows().front()["id"].get<uint64_t>() > newer.back()["id"].get<uint64_t>());
+
+  // A position this feed never gave (another HQ's): a gap, from the newest.
+  test::FeedConsumer stranger(w.port, kViewer, 1'000'000'000);
+  REQUIRE(test::wait_until([&] { return stranger.control().size() == 2; }, 20));
+  stranger.stop();
+  CHECK(stranger.control()[1]["type"] == "gap");
+  CHECK(stranger.control()[1]["after"] == 1'000'000'000);
+  CHECK(stranger.rows().empty());
 }

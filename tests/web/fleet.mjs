@@ -15,7 +15,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = process.env.POSD_BIN || path.resolve(here, '../../build/bin');
 const catalog = path.resolve(here, '../../scripts/demo-catalog.json');
 
-export const VIEWER = 'fleet-viewer-token-0001';
+export const VIEWER = 'fleet/viewer+token=0001';  // characters a WebSocket subprotocol may not hold
 export const OPERATOR = 'fleet-operator-token-0001';
 const LANE = 'fleet-lane-token-0000001';
 

@@ -112,7 +112,7 @@ void FeedHub::tick() {
   if (stopped_) return;
   if (std::chrono::steady_clock::now() >= next_retain_) retain();
   auto wait = options_.poll;
-  std::optional<FeedBounds> bounds;
+  std::optional<FeedBounds> bounds;  // for placing consumers that just came
   auto read_bounds = [&]() -> const FeedBounds* {
     if (!bounds) {
       auto b = store_->feed_bounds();
@@ -144,9 +144,10 @@ void FeedHub::tick() {
       page = pages.emplace(*c.after, std::move(*rows)).first;
     }
     // Ids skip where a transaction rolled back, or where rows were dropped
-    // (by any instance): the oldest id kept, read after the page, tells.
+    // (by any instance): the oldest id kept, read after this page (never
+    // before it: a drop between the two would go unseen), tells.
     if (!page->second.empty() && page->second.front().id > *c.after + 1) {
-      const FeedBounds* b = read_bounds();
+      auto b = store_->feed_bounds();
       if (!b) break;
       if (b->first > *c.after + 1) {
         c.channel->send(to_json_text(json{{"type", "gap"}, {"after", *c.after}, {"oldest_id", b->first}}));

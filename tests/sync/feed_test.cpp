@@ -8,29 +8,14 @@
 #include "storage/sqlite.h"
 #include "tests/support/postgres.h"
 #include "tests/support/temp_dir.h"
+#include "tests/sync/hq_open.h"
 
 using namespace posd;
 using json = nlohmann::json;
+using test::events_from;
+using test::open_hq;
 
 namespace {
-
-std::unique_ptr<hq::HqStore> open_hq(const std::string& url) {
-  auto store = hq::open_store(url);
-  INFO((store ? "" : store.status().message()));
-  REQUIRE(store);
-  return std::move(*store);
-}
-
-sync::JournalBatch events_from(Journal& j, uint64_t from) {
-  auto db = sql::Db::open(j.db_path(), sql::Db::Mode::read_only);
-  REQUIRE(db);
-  sync::JournalBatch b{j.store_id(), {}};
-  REQUIRE(scan_journal(*db, from, [&](const Event& e) {
-    b.events.push_back(e);
-    return Status::ok();
-  }));
-  return b;
-}
 
 json sale(int64_t receipt, const std::string& sku, int64_t qty) {
   return {{"receipt_no", receipt}, {"total", 100 * qty},

@@ -15,18 +15,14 @@
 #include "tests/support/postgres.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/sync/hq_open.h"
 
 using namespace posd;
 using json = nlohmann::json;
+using test::events_from;
+using test::open_hq;
 
 namespace {
-
-std::unique_ptr<hq::HqStore> open_hq(const std::string& url) {
-  auto store = hq::open_store(url);
-  INFO((store ? "" : store.status().message()));
-  REQUIRE(store);
-  return std::move(*store);
-}
 
 // A store's journal of `events` signed events, and all of them as one batch.
 sync::JournalBatch journal_of(const test::TempDir& dir, const std::string& id, int sales, std::string& pem) {

@@ -10,18 +10,14 @@
 #include "tests/support/postgres.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/sync/hq_open.h"
 
 using namespace posd;
 using json = nlohmann::json;
+using test::events_from;
+using test::open_hq;
 
 namespace {
-
-std::unique_ptr<hq::HqStore> open_hq(const std::string& url) {
-  auto store = hq::open_store(url);
-  INFO((store ? "" : store.status().message()));
-  REQUIRE(store);
-  return std::move(*store);
-}
 
 Event ev(uint64_t seq, const std::string& ts, const std::string& type, json payload) {
   Event e;
@@ -35,18 +31,6 @@ Event ev(uint64_t seq, const std::string& ts, const std::string& type, json payl
 
 json line(const std::string& sku, const char* unit, int64_t q, int64_t amount, int64_t discount = 0) {
   return {{"sku", sku}, {unit, q}, {"amount", amount}, {"discount", discount}};
-}
-
-// Every event of the journal from `from` on, as the store sends them.
-sync::JournalBatch events_from(Journal& j, uint64_t from) {
-  auto db = sql::Db::open(j.db_path(), sql::Db::Mode::read_only);
-  REQUIRE(db);
-  sync::JournalBatch b{j.store_id(), {}};
-  REQUIRE(scan_journal(*db, from, [&](const Event& e) {
-    b.events.push_back(e);
-    return Status::ok();
-  }));
-  return b;
 }
 
 // PEN's and APPLE's figures at HQ: {on_hand, reserved}.

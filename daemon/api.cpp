@@ -251,6 +251,12 @@ void Api::add_routes() {
     reply(text_response(200, "text/plain; version=0.0.4", metrics_->render(checkout_.journal(), checkout_.reader(), sync_,
                                                          devices_ ? devices_() : json::array())));
   }));
+  // The event stream is a WebSocket (http::Server upgrades it before routing): a plain GET is told so.
+  router_.add(bhttp::verb::get, "/v1/events", [](const http::Request& req, const P&, http::Reply reply) {
+    reply(http::error_response(bhttp::status::upgrade_required, "upgrade_required",
+                               "GET /v1/events is a WebSocket: ask with Connection: Upgrade and Upgrade: websocket",
+                               req.version(), req.keep_alive()));
+  });
   router_.add(bhttp::verb::get, "/v1/openapi.yaml", [](const http::Request&, const P&, http::Reply reply) {
     reply(text_response(200, "application/yaml", std::string(openapi_yaml())));
   });

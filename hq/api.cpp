@@ -1,6 +1,7 @@
 #include "hq/api.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <variant>
 
@@ -38,9 +39,16 @@ std::variant<json, http::Response> json_body(const http::Request& req) {
                req);
 }
 
+// YYYY-MM-DD, and a day the calendar has (2026-02-30 is not one).
 bool is_day(const std::string& d) {
-  return d.size() == 10 && d[4] == '-' && d[7] == '-' &&
-         std::all_of(d.begin(), d.end(), [](char c) { return (c >= '0' && c <= '9') || c == '-'; });
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (d[i] < '0' || d[i] > '9') return false;
+  }
+  const auto number = [&d](size_t at, size_t n) { return std::stoi(d.substr(at, n)); };
+  const std::chrono::year_month_day day{std::chrono::year{number(0, 4)}, std::chrono::month(static_cast<unsigned>(number(5, 2))),
+                                        std::chrono::day(static_cast<unsigned>(number(8, 2)))};
+  return day.ok();
 }
 
 // A change's standing at one store, from what its journal says (hq/mirror.h).
@@ -304,7 +312,7 @@ void HqApi::add_routes() {
     const std::string& id = p.at("id");
     const std::string day = query(req, "business_day");
     if (!day.empty() && !is_day(day)) {
-      return reply(error(bhttp::status::bad_request, "invalid_request", "business_day: must be YYYY-MM-DD", req));
+      return reply(error(bhttp::status::bad_request, "invalid_request", "business_day: must be a day of the calendar, YYYY-MM-DD", req));
     }
     auto positions = store_->positions();
     if (!positions) return reply(failure(positions.status(), req));

@@ -1,7 +1,10 @@
 #include "daemon/metrics.h"
 
 #include <prometheus/text_serializer.h>
+#include <sys/statvfs.h>
+#include <systemd/sd-daemon.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "storage/cursor.h"
@@ -27,6 +30,7 @@ Metrics::Metrics()
       journal_seq_(prometheus::BuildGauge().Name("posd_journal_seq").Help("Last durable journal seq").Register(*registry_).Add({})),
       hq_acked_seq_(prometheus::BuildGauge().Name("posd_hq_acked_seq").Help("Highest seq HQ acknowledged").Register(*registry_).Add({})),
       hq_backlog_(prometheus::BuildGauge().Name("posd_hq_backlog_events").Help("Journal events HQ has not acknowledged").Register(*registry_).Add({})),
+      hq_configured_(prometheus::BuildGauge().Name("posd_hq_configured").Help("1 when an HQ link (mqtt) is configured; 0: the store runs alone").Register(*registry_).Add({})),
       hq_link_up_(prometheus::BuildGauge().Name("posd_hq_link_up").Help("1 while connected to the HQ broker").Register(*registry_).Add({})),
       hq_last_ack_seconds_(prometheus::BuildGauge().Name("posd_hq_last_ack_seconds").Help("Seconds since HQ last acknowledged (-1: not since start)").Register(*registry_).Add({})),
       hq_quarantined_(prometheus::BuildGauge().Name("posd_hq_quarantined").Help("Down-log entries and messages quarantined since start").Register(*registry_).Add({})),
@@ -37,7 +41,11 @@ Metrics::Metrics()
       low_stock_alerts_(prometheus::BuildCounter().Name("posd_low_stock_alerts_total").Help("Low-stock alerts raised").Register(*registry_).Add({})),
       events_queued_bytes_(prometheus::BuildGauge().Name("posd_events_queued_bytes").Help("Bytes waiting in event-stream queues").Register(*registry_).Add({})),
       events_dropped_(prometheus::BuildGauge().Name("posd_events_dropped").Help("Event-stream messages dropped for slow readers since start").Register(*registry_).Add({})),
-      accept_failures_(prometheus::BuildGauge().Name("posd_http_accept_failures").Help("Connections that could not be accepted (descriptors or memory exhausted) since start").Register(*registry_).Add({})) {}
+      accept_failures_(prometheus::BuildGauge().Name("posd_http_accept_failures").Help("Connections that could not be accepted (descriptors or memory exhausted) since start").Register(*registry_).Add({})),
+      disk_available_(prometheus::BuildGauge().Name("posd_disk_available_bytes").Help("Bytes free for posd on the database's file system").Register(*registry_).Add({})),
+      disk_size_(prometheus::BuildGauge().Name("posd_disk_size_bytes").Help("Size of the database's file system").Register(*registry_).Add({})),
+      watchdog_seconds_(prometheus::BuildGauge().Name("posd_watchdog_seconds").Help("systemd's watchdog period (WatchdogSec; 0: none)").Register(*registry_).Add({})),
+      writer_stalled_(prometheus::BuildGauge().Name("posd_journal_writer_stalled_seconds").Help("How long the journal writer has had writes queued and finished none, as the scrapes saw it (0: keeping up)").Register(*registry_).Add({})) {}
 
 void Metrics::server(const ServerFigures& f) {
   events_queued_bytes_.Set(static_cast<double>(f.events_queued_bytes));
@@ -63,6 +71,7 @@ std::string Metrics::render(const Journal& journal, sql::Db& reader, const sync:
     device_up_.Add({{"device", d.value("id", "")}, {"kind", d.value("kind", "")}, {"type", d.value("type", "")}})
         .Set(d.value("state", "") == "connected" ? 1 : 0);
   }
+  hq_configured_.Set(sync ? 1 : 0);
   if (sync) {
     const sync::SyncFigures f = sync->figures();
     hq_link_up_.Set(std::string(f.link) == "up" ? 1 : 0);
@@ -72,6 +81,20 @@ std::string Metrics::render(const Journal& journal, sql::Db& reader, const sync:
     hq_rejected_acks_.Set(static_cast<double>(f.rejected_acks));
     hq_last_ack_seconds_.Set(f.last_ack ? std::chrono::duration<double>(std::chrono::system_clock::now() - *f.last_ack).count() : -1);
   }
+  struct statvfs fs {};
+  const std::filesystem::path dir = std::filesystem::path(journal.db_path()).parent_path();
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0) {
+    disk_available_.Set(static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize));
+    disk_size_.Set(static_cast<double>(fs.f_blocks) * static_cast<double>(fs.f_frsize));
+  }
+  uint64_t usec = 0;
+  watchdog_seconds_.Set(sd_watchdog_enabled(0, &usec) > 0 ? static_cast<double>(usec) / 1e6 : 0);
+  const auto now = std::chrono::steady_clock::now();
+  if (journal.idle() || journal.batches() != seen_batches_) {
+    seen_batches_ = journal.batches();
+    moving_at_ = now;
+  }
+  writer_stalled_.Set(std::chrono::duration<double>(now - moving_at_).count());
   journal.refresh();  // commits by posctl count too
   const uint64_t seq = journal.last_seq();
   journal_seq_.Set(static_cast<double>(seq));

@@ -5,6 +5,8 @@
 // recording is thread-safe, so the journal writer records its own commits.
 #pragma once
 
+#include <chrono>
+
 #include <memory>
 #include <string>
 
@@ -35,6 +37,9 @@ class Metrics {
   // Reads the live figures (journal seq, HQ cursor) and renders everything.
   // With `sync` (when HQ is configured): link state, last ack, quarantine.
   // `devices` as /v1/status lists them: posd_device_up{device,kind,type}.
+  // Also the database's file system (posd_disk_*), the systemd watchdog's
+  // period and how long the journal writer has had work and made no progress
+  // (what the watchdog would kill posd for), as the scrapes saw it.
   std::string render(const Journal& journal, sql::Db& reader, const sync::StoreSync* sync = nullptr,
                      const nlohmann::json& devices = nlohmann::json::array());
 
@@ -47,6 +52,7 @@ class Metrics {
   prometheus::Gauge& journal_seq_;
   prometheus::Gauge& hq_acked_seq_;
   prometheus::Gauge& hq_backlog_;
+  prometheus::Gauge& hq_configured_;
   prometheus::Gauge& hq_link_up_;
   prometheus::Gauge& hq_last_ack_seconds_;
   prometheus::Gauge& hq_quarantined_;
@@ -58,6 +64,13 @@ class Metrics {
   prometheus::Gauge& events_queued_bytes_;
   prometheus::Gauge& events_dropped_;
   prometheus::Gauge& accept_failures_;
+  prometheus::Gauge& disk_available_;
+  prometheus::Gauge& disk_size_;
+  prometheus::Gauge& watchdog_seconds_;
+  prometheus::Gauge& writer_stalled_;
+  // The writer's progress as the scrapes saw it (posd_journal_writer_stalled_seconds).
+  uint64_t seen_batches_ = 0;
+  std::chrono::steady_clock::time_point moving_at_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace posd

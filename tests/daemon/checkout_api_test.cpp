@@ -539,6 +539,17 @@ TEST_CASE("a full disk refuses sales clearly, keeps reads, and recovers by itsel
     return lane.post("/v1/baskets/" + id + "/complete");
   };
   REQUIRE(sell().status == 200);
+  // What the disk alert (monitoring/prometheus/posd.rules.yml) reads: the file system under the database.
+  auto gauge = [&](const std::string& name) {
+    const std::string body = test::request(node.port(), "GET", "/metrics", test::kCashierToken).body;
+    const auto at = body.find("\n" + name + " ");
+    REQUIRE(at != std::string::npos);
+    return std::stod(body.substr(at + name.size() + 2));
+  };
+  CHECK(gauge("posd_disk_size_bytes") == 4.0 * 1024 * 1024);
+  CHECK(gauge("posd_disk_available_bytes") > 0.5 * 1024 * 1024);
+  CHECK(gauge("posd_watchdog_seconds") == 0);  // not under systemd here
+  CHECK(gauge("posd_journal_writer_stalled_seconds") < 1);
 
   // Fill what is left of the file system.
   {
@@ -550,6 +561,7 @@ TEST_CASE("a full disk refuses sales clearly, keeps reads, and recovers by itsel
   int tries = 0;
   while (refused.status == 200 && ++tries < 50) refused = sell();  // the WAL may still have had room
   REQUIRE(refused.status == 507);
+  CHECK(gauge("posd_disk_available_bytes") < 0.05 * gauge("posd_disk_size_bytes"));
   CHECK(refused.json()["error"]["code"] == "disk_full");
   CHECK(lane.get("/v1/items/BREAD").status == 200);  // reads go on
   CHECK(lane.get("/v1/sales/1").status == 200);

@@ -32,6 +32,7 @@ export class Fleet {
     f.dir = mkdtempSync(path.join(os.tmpdir(), 'posd-fleet-'));
     f.brokerPort = await freePort();
     f.apiPort = await freePort();
+    f.metricsPort = await freePort();
     f.hqDb = path.join(f.dir, 'hq.db');
     writeFileSync(path.join(f.dir, 'mosquitto.conf'),
       `listener ${f.brokerPort} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n`);
@@ -63,7 +64,7 @@ export class Fleet {
   async startHq() {
     this.hq = spawn(path.join(bin, 'posd-hq'), ['serve', '--db', this.hqDb, '--url', `tcp://127.0.0.1:${this.brokerPort}`,
       '--api', `127.0.0.1:${this.apiPort}`, '--api-tokens', path.join(this.dir, 'tokens.json'), '--api-plain',
-      '--alert-after', '2', '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'] });
+      '--metrics', `127.0.0.1:${this.metricsPort}`, '--alert-after', '2', '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'] });
     await until('posd-hq to answer', async () => (await fetch(this.url + '/healthz')).ok);
   }
 

@@ -289,6 +289,7 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options, const st
 // Over 60 lines: the command line, one option per line, then one branch per command.
 int main(int argc, char** argv) {
   CLI::App app{"posd-hq: the HQ side of posd's sync protocol"};
+  app.set_version_flag("--version", POSD_VERSION);
   app.require_subcommand(1);
   std::string db_path, store, file, kind, body, sku, export_path, pubkey_path;
   int64_t price = -1, on_hand = 0, as_of = -1;

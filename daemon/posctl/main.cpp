@@ -7,6 +7,7 @@
 // Over 60 lines: the command line, one option per line.
 int main(int argc, char** argv) {
   CLI::App app{"posctl: operate a posd store node"};
+  app.set_version_flag("--version", POSD_VERSION);
   app.require_subcommand(1);
   auto* journal = app.add_subcommand("journal", "Verify and export the store's journal");
   journal->require_subcommand(1);

@@ -253,9 +253,11 @@ void Api::add_routes() {
   }));
   // The event stream is a WebSocket (http::Server upgrades it before routing): a plain GET is told so.
   router_.add(bhttp::verb::get, "/v1/events", [](const http::Request& req, const P&, http::Reply reply) {
-    reply(http::error_response(bhttp::status::upgrade_required, "upgrade_required",
-                               "GET /v1/events is a WebSocket: ask with Connection: Upgrade and Upgrade: websocket",
-                               req.version(), req.keep_alive()));
+    auto res = http::error_response(bhttp::status::upgrade_required, "upgrade_required",
+                                    "GET /v1/events is a WebSocket: ask with Connection: Upgrade and Upgrade: websocket",
+                                    req.version(), req.keep_alive());
+    res.set(bhttp::field::upgrade, "websocket");  // RFC 9110: a 426 names the protocol
+    reply(std::move(res));
   });
   router_.add(bhttp::verb::get, "/v1/openapi.yaml", [](const http::Request&, const P&, http::Reply reply) {
     reply(text_response(200, "application/yaml", std::string(openapi_yaml())));

@@ -45,7 +45,7 @@ Metrics::Metrics()
       disk_available_(prometheus::BuildGauge().Name("posd_disk_available_bytes").Help("Bytes free for posd on the database's file system").Register(*registry_).Add({})),
       disk_size_(prometheus::BuildGauge().Name("posd_disk_size_bytes").Help("Size of the database's file system").Register(*registry_).Add({})),
       watchdog_seconds_(prometheus::BuildGauge().Name("posd_watchdog_seconds").Help("systemd's watchdog period (WatchdogSec; 0: none)").Register(*registry_).Add({})),
-      writer_stalled_(prometheus::BuildGauge().Name("posd_journal_writer_stalled_seconds").Help("How long the journal writer has had writes queued and finished none, as the scrapes saw it (0: keeping up)").Register(*registry_).Add({})) {}
+      writer_stalled_(prometheus::BuildGauge().Name("posd_journal_writer_stalled_seconds").Help("How long the journal writer has had work and finished no batch (0: idle)").Register(*registry_).Add({})) {}
 
 void Metrics::server(const ServerFigures& f) {
   events_queued_bytes_.Set(static_cast<double>(f.events_queued_bytes));
@@ -89,12 +89,7 @@ std::string Metrics::render(const Journal& journal, sql::Db& reader, const sync:
   }
   uint64_t usec = 0;
   watchdog_seconds_.Set(sd_watchdog_enabled(0, &usec) > 0 ? static_cast<double>(usec) / 1e6 : 0);
-  const auto now = std::chrono::steady_clock::now();
-  if (journal.idle() || journal.batches() != seen_batches_) {
-    seen_batches_ = journal.batches();
-    moving_at_ = now;
-  }
-  writer_stalled_.Set(std::chrono::duration<double>(now - moving_at_).count());
+  writer_stalled_.Set(std::chrono::duration<double>(journal.stalled()).count());
   journal.refresh();  // commits by posctl count too
   const uint64_t seq = journal.last_seq();
   journal_seq_.Set(static_cast<double>(seq));

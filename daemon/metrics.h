@@ -5,8 +5,6 @@
 // recording is thread-safe, so the journal writer records its own commits.
 #pragma once
 
-#include <chrono>
-
 #include <memory>
 #include <string>
 
@@ -39,7 +37,7 @@ class Metrics {
   // `devices` as /v1/status lists them: posd_device_up{device,kind,type}.
   // Also the database's file system (posd_disk_*), the systemd watchdog's
   // period and how long the journal writer has had work and made no progress
-  // (what the watchdog would kill posd for), as the scrapes saw it.
+  // (what the watchdog would restart posd for).
   std::string render(const Journal& journal, sql::Db& reader, const sync::StoreSync* sync = nullptr,
                      const nlohmann::json& devices = nlohmann::json::array());
 
@@ -68,9 +66,6 @@ class Metrics {
   prometheus::Gauge& disk_size_;
   prometheus::Gauge& watchdog_seconds_;
   prometheus::Gauge& writer_stalled_;
-  // The writer's progress as the scrapes saw it (posd_journal_writer_stalled_seconds).
-  uint64_t seen_batches_ = 0;
-  std::chrono::steady_clock::time_point moving_at_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace posd

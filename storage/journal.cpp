@@ -250,10 +250,19 @@ size_t Journal::queued() const {
   return queue_.size();
 }
 
+std::chrono::steady_clock::duration Journal::stalled() const {
+  if (idle()) return std::chrono::steady_clock::duration::zero();
+  const auto since = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(moved_at_.load(std::memory_order_acquire)));
+  return std::max(std::chrono::steady_clock::duration::zero(), std::chrono::steady_clock::now() - since);
+}
+
 void Journal::submit(Mutation mutation, Completion done) {
   {
     std::lock_guard lock(mu_);
     if (!closing_) {
+      if (queue_.empty() && !busy_.load(std::memory_order_acquire)) {  // work arrives at an idle writer
+        moved_at_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_release);
+      }
       queue_.push_back(Write{std::move(mutation), std::move(done)});
       cv_.notify_one();
       return;
@@ -313,6 +322,7 @@ void Journal::run() {
     }
     const auto started = std::chrono::steady_clock::now();
     commit_batch(batch);
+    moved_at_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_release);
     batches_.fetch_add(1, std::memory_order_release);
     if (options_.on_commit) options_.on_commit(batch.size(), std::chrono::steady_clock::now() - started);
     for (Write& w : batch) w.done(std::move(w.result));

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -124,6 +125,11 @@ class Journal {
   bool disk_full() const { return disk_full_.load(std::memory_order_acquire); }
   // Nothing queued and no batch being written. Any thread.
   bool idle() const { return !busy_.load(std::memory_order_acquire) && queued() == 0; }
+  // How long the writer has had work and finished no batch: zero when idle,
+  // else since the later of its last finished batch and the moment work
+  // arrived while it was idle (what systemd's watchdog would restart posd
+  // for; posd_journal_writer_stalled_seconds). Any thread.
+  std::chrono::steady_clock::duration stalled() const;
   const std::string& store_id() const { return options_.store_id; }
   // The business day an event written now would carry.
   std::string business_day() const { return options_.business_day(options_.clock->now()); }
@@ -181,6 +187,7 @@ class Journal {
   mutable uint64_t changes_seen_ = 0;
   std::atomic<uint64_t> batches_{0};
   std::atomic<bool> busy_{false};
+  std::atomic<std::chrono::steady_clock::rep> moved_at_{0};  // see stalled()
   std::atomic<bool> disk_full_{false};
 
   mutable std::mutex mu_;

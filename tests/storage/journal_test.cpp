@@ -128,6 +128,30 @@ TEST_CASE("a mutation sees the seq its first event will get", "[journal]") {
   CHECK(r->last_seq == 3);
 }
 
+TEST_CASE("the writer's stall is the time since work arrived or a batch finished, and zero when idle", "[journal]") {
+  // posd_journal_writer_stalled_seconds and the PosdWatchdogNear alert read this.
+  test::TempDir dir;
+  auto j = open_journal(dir.file("s.db"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // an idle writer is not stalled however long it waits
+  CHECK(j->stalled() == std::chrono::steady_clock::duration::zero());
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> done;
+  j->submit([released](WriteContext& ctx) -> Result<std::vector<Entry>> {
+              released.wait();  // a batch that takes as long as the test wants (a stuck disk)
+              return note(1)(ctx);
+            },
+            [&](Result<Appended>) { done.set_value(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  const auto stuck = j->stalled();
+  CHECK(stuck >= std::chrono::milliseconds(200));
+  CHECK(stuck < std::chrono::seconds(30));  // counted from the submit (not from the steady clock's epoch)
+  release.set_value();
+  done.get_future().wait();
+  while (!j->idle()) std::this_thread::yield();
+  CHECK(j->stalled() == std::chrono::steady_clock::duration::zero());
+}
+
 TEST_CASE("concurrent writers share commits and every seq is unique and gap-free", "[journal]") {
   test::TempDir dir;
   const std::string path = dir.file("s.db");

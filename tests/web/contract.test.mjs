@@ -13,15 +13,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Store, CASHIER, SUPERVISOR } from './store.mjs';
-import { Contract, CheckedClient, loadDocument } from './openapi_check.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const documentFile = path.resolve(here, '../../docs/openapi.yaml');
 const tools = path.join(here, 'node_modules/.bin');
-if (!existsSync(path.join(tools, 'openapi-typescript')) || !existsSync(path.join(tools, 'tsc'))) {
-  console.log('skipped: tests/web/node_modules lacks openapi-typescript or typescript (scripts/install-deps)');
+if (!['openapi-typescript', 'tsc'].every((t) => existsSync(path.join(tools, t))) ||
+    !['ajv', 'ajv-formats', 'yaml'].every((m) => existsSync(path.join(here, 'node_modules', m)))) {
+  console.log('skipped: tests/web/node_modules lacks ajv, yaml, openapi-typescript or typescript (scripts/install-deps)');
   process.exit(77);
 }
+const { Contract, CheckedClient, loadDocument } = await import('./openapi_check.mjs');
 
 async function walkTheDay(lane) {
   const S = { 'X-Supervisor-Token': SUPERVISOR };
@@ -40,7 +41,8 @@ async function walkTheDay(lane) {
   await lane.call('GET', '/v1/status', { expect: 200 });
   await lane.call('GET', '/v1/status', { token: null, expect: 401 });
   await lane.call('GET', '/v1/status', { token: 'not-a-token', expect: 401 });
-  await lane.call('GET', '/v1/events', { expect: 426 });
+  const plain = await lane.call('GET', '/v1/events', { expect: 426 });
+  assert.equal(plain.headers.get('upgrade'), 'websocket', 'a 426 names the protocol to upgrade to');
   // Items by barcode, by SKU, and the refusals.
   await lane.call('GET', '/v1/items/4006381333931', { expect: 200 });
   await lane.call('GET', '/v1/items/COFFEE-500', { expect: 200 });
@@ -163,6 +165,8 @@ test('the contract check catches an answer that drifts from the document', async
     broken('an undocumented content type', basket, 200, 'text/plain');
     broken('an error code the document does not list', { error: { code: 'oops', message: 'x' } }, 409);
     assert.deepEqual(contract.check({ method: 'GET', path: '/v1/nowhere' }, answer({}))[0].includes('no such operation'), true);
+    // A query parameter the document does not name, or of the wrong type.
+    assert.notDeepEqual(contract.check({ method: 'GET', path: '/v1/status?verbose=1' }, answer({})), []);
     // A request the document does not allow is caught too.
     assert.notDeepEqual(contract.check({ ...request, body: { code: 5 } }, answer(basket)), []);
   } finally {

@@ -17,7 +17,7 @@ const catalog = path.resolve(here, '../../scripts/demo-catalog.json');
 
 export const VIEWER = 'fleet/viewer+token=0001';  // characters a WebSocket subprotocol may not hold
 export const OPERATOR = 'fleet-operator-token-0001';
-const LANE = 'fleet-lane-token-0000001';
+export const LANE = 'fleet-lane-token-0000001';  // each store's one terminal (a supervisor)
 
 function stopped(p) {
   if (!p || p.exitCode !== null) return Promise.resolve();

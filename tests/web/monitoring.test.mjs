@@ -17,7 +17,7 @@ import { Fleet } from './fleet.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const monitoring = path.resolve(here, '../../monitoring');
 const tsc = path.join(here, 'node_modules/.bin/tsc');
-const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
+const promtool = [process.env.PROMTOOL, '/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => p && existsSync(p));
 if (!existsSync(tsc) || !existsSync(path.join(here, 'node_modules/@grafana/schema')) || !promtool) {
   console.log('skipped: typescript, @grafana/schema (tests/web) or promtool (Debian prometheus) is missing; scripts/install-deps');
   process.exit(77);

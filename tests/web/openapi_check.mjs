@@ -108,11 +108,17 @@ export class Contract {
     const { op } = found;
     if (!op.operationId) problems.push(`${where}: the operation has no operationId`);
     if (request.valid !== false) {
+      const typed = (schema, value) => (schema.type === 'integer' && /^-?\d+$/.test(value) ? Number(value) : value);
       for (const p of found.params.filter((p) => p.in === 'path')) {
-        const value = found.values[p.name];
         const schema = p.schema || {};
-        const typed = schema.type === 'integer' ? (/^-?\d+$/.test(value) ? Number(value) : value) : value;
-        for (const e of this.validate(schema, typed)) problems.push(`${where}: path parameter ${p.name} ${e}`);
+        for (const e of this.validate(schema, typed(schema, found.values[p.name]))) problems.push(`${where}: path parameter ${p.name} ${e}`);
+      }
+      const query = new URLSearchParams(request.path.includes('?') ? request.path.slice(request.path.indexOf('?') + 1) : '');
+      for (const [name, value] of query) {
+        const p = found.params.find((q) => q.in === 'query' && q.name === name);
+        if (!p) { problems.push(`${where}: query parameter ${name} is not documented`); continue; }
+        const schema = p.schema || {};
+        for (const e of this.validate(schema, typed(schema, value))) problems.push(`${where}: query parameter ${name} ${e}`);
       }
       if (request.body !== undefined) {
         const schema = op.requestBody?.content?.['application/json']?.schema;

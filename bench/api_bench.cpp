@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
   const std::string err = dir + "/posd.err";
   pid_t pid = fork();
   if (pid == 0) {
-    freopen(err.c_str(), "w", stderr);
+    if (!freopen(err.c_str(), "w", stderr)) _exit(126);
     execl((bin + "/posd").c_str(), "posd", "--config", (dir + "/posd.json").c_str(), nullptr);
     _exit(127);
   }

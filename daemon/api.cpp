@@ -82,13 +82,9 @@ Outcome Api::readiness() {
   if (j.disk_full()) {
     return Outcome::error(Why::unavailable, "disk_full", "the disk is full: sales are refused until space returns; reads still work");
   }
-  const auto now = std::chrono::steady_clock::now();
-  if (j.batches() != ready_batches_ || j.idle()) {
-    ready_batches_ = j.batches();
-    ready_since_ = now;
-  } else if (now - ready_since_ > kStuck) {
+  if (const auto stalled = j.stalled(); stalled > kStuck) {
     return Outcome::error(Why::unavailable, "not_ready", "the journal writer has made no progress for " +
-                                                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - ready_since_).count()) +
+                                                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(stalled).count()) +
                                                 " s with " + std::to_string(j.queued()) + " more writes queued");
   }
   return Outcome::success({{"ready", true}, {"journal_seq", j.last_seq()}});
@@ -251,14 +247,6 @@ void Api::add_routes() {
     reply(text_response(200, "text/plain; version=0.0.4", metrics_->render(checkout_.journal(), checkout_.reader(), sync_,
                                                          devices_ ? devices_() : json::array())));
   }));
-  // The event stream is a WebSocket (http::Server upgrades it before routing): a plain GET is told so.
-  router_.add(bhttp::verb::get, "/v1/events", [](const http::Request& req, const P&, http::Reply reply) {
-    auto res = http::error_response(bhttp::status::upgrade_required, "upgrade_required",
-                                    "GET /v1/events is a WebSocket: ask with Connection: Upgrade and Upgrade: websocket",
-                                    req.version(), req.keep_alive());
-    res.set(bhttp::field::upgrade, "websocket");  // RFC 9110: a 426 names the protocol
-    reply(std::move(res));
-  });
   router_.add(bhttp::verb::get, "/v1/openapi.yaml", [](const http::Request&, const P&, http::Reply reply) {
     reply(text_response(200, "application/yaml", std::string(openapi_yaml())));
   });

@@ -76,8 +76,6 @@ class Api {
   const sync::StoreSync* sync_ = nullptr;
   std::function<nlohmann::json()> devices_;
   std::function<Metrics::ServerFigures()> server_figures_;
-  uint64_t ready_batches_ = 0;
-  std::chrono::steady_clock::time_point ready_since_ = std::chrono::steady_clock::now();
   http::Assets web_{web_files(), web_file_count()};
   http::Router router_;
   std::map<std::string, Remembered> remembered_;  // terminal + "\n" + key

@@ -292,12 +292,6 @@ void HqApi::add_routes() {
   router_.add(bhttp::verb::get, "/healthz", [](const http::Request& req, const http::Params&, http::Reply reply) {
     reply(json_response(bhttp::status::ok, {{"ok", true}}, req));
   });
-  router_.add(bhttp::verb::get, "/v1/feed", [](const http::Request& req, const http::Params&, http::Reply reply) {
-    auto res = error(bhttp::status::upgrade_required, "upgrade_required",
-                     "GET /v1/feed is a WebSocket: ask with Connection: Upgrade and Upgrade: websocket", req);
-    res.set(bhttp::field::upgrade, "websocket");  // RFC 9110: a 426 names the protocol
-    reply(std::move(res));
-  });
   router_.add(bhttp::verb::get, "/v1/stores", viewer([this](const http::Request& req, const http::Params&, http::Reply reply) {
     auto positions = store_->positions();
     if (!positions) return reply(failure(positions.status(), req));

@@ -257,6 +257,7 @@ class HttpSession : public Server::Closable {
     }
     if (auto bad = framing_error(parser_->get())) return send(std::move(*bad));
     if (websocket::is_upgrade(parser_->get())) return upgrade();
+    if (auto plain = not_upgraded(parser_->get())) return send(std::move(*plain));
     busy_ = true;
     Request req = parser_->release();
     const unsigned version = req.version();
@@ -279,6 +280,19 @@ class HttpSession : public Server::Closable {
         send(error_response(bhttp::status::internal_server_error, "internal", "the request failed inside posd", version, false));
       }
     }
+  }
+
+  // A plain GET of the event stream's path: 426, naming the protocol (RFC 9110).
+  std::optional<Response> not_upgraded(const Request& req) const {
+    const std::string& path = server_.options().events_path;
+    if (!server_.options().events || req.method() != bhttp::verb::get || req.target().substr(0, req.target().find('?')) != path) {
+      return std::nullopt;
+    }
+    Response res = error_response(bhttp::status::upgrade_required, "upgrade_required",
+                                  "GET " + path + " is a WebSocket: ask with Connection: Upgrade and Upgrade: websocket",
+                                  req.version(), req.keep_alive());
+    res.set(bhttp::field::upgrade, "websocket");
+    return res;
   }
 
   void upgrade() {

@@ -78,7 +78,8 @@ class Server {
     std::chrono::milliseconds read_timeout{30000};
     // nullptr: plain HTTP. Otherwise every connection must speak TLS.
     boost::asio::ssl::context* tls = nullptr;
-    // The path where WebSocket upgrades go to `events` (when set).
+    // The path where WebSocket upgrades go to `events` (when set); a plain GET
+    // of it is answered 426 with Upgrade: websocket, before any handler.
     std::string events_path = "/v1/events";
     EventHub* events = nullptr;
   };

@@ -55,14 +55,6 @@ class SlowSubscriber {
   beast::websocket::stream<tcp::socket> ws_;
 };
 
-// One metric's value from the Prometheus text, or -1.
-double metric(uint16_t port, const std::string& name) {
-  const std::string text = test::request(port, "GET", "/metrics", test::kCashierToken).body;
-  const size_t at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + name.size() + 2));
-}
-
 // An item sold by GS1 price labels (AI 3922: price with two decimals).
 void load_label_item(Journal& journal) {
   auto c = parse_catalog(json::parse(R"({
@@ -134,7 +126,7 @@ TEST_CASE("a subscriber that stops reading gets whole messages, never another's 
                 .status == 200);
     if (i % 10 == 0) office.post("/v1/baskets/" + other + "/lines", {{"code", "PEN-BLUE"}, {"qty", 1 + i % 7}});
   }
-  CHECK(metric(node.port(), "posd_events_dropped") > 0);
+  CHECK(test::metric(node.port(), "posd_events_dropped") > 0);
   // Now it reads: every message is one whole JSON event of its own stream, in
   // order, up to the newest state, which always arrives.
   uint64_t last_version = 0;
@@ -175,7 +167,7 @@ TEST_CASE("event queues are bounded in bytes, and an inbound message in size", "
   }
   REQUIRE(event_size > 40000);
   // Each queue holds at most 1 MiB (plus the message being written).
-  const double queued = metric(node.port(), "posd_events_queued_bytes");
+  const double queued = test::metric(node.port(), "posd_events_queued_bytes");
   CHECK(queued > 0);
   CHECK(queued <= 3 * ((1 << 20) + 2 * static_cast<double>(event_size)));
 

@@ -65,6 +65,13 @@ Node::~Node() {
   ioc_.run();  // completions posted while the journal drained
 }
 
+double metric(uint16_t port, const std::string& name) {
+  const std::string text = request(port, "GET", "/metrics", kCashierToken).body;
+  const size_t at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + name.size() + 2));
+}
+
 HttpResult request(uint16_t port, const std::string& method, const std::string& target,
                    const std::string& token, const std::string& body,
                    const std::map<std::string, std::string>& headers) {

@@ -57,6 +57,10 @@ HttpResult request(uint16_t port, const std::string& method, const std::string& 
                    const std::string& token = {}, const std::string& body = {},
                    const std::map<std::string, std::string>& headers = {});
 
+// One metric's value from a node's /metrics (a cashier's token), or -1 when
+// the metric is not there.
+double metric(uint16_t port, const std::string& name);
+
 // The events of the journal in the database at `db_path`, in seq order; only
 // those of `type` when one is given.
 std::vector<Event> journal_events(const std::string& db_path, const std::string& type = "");

@@ -27,6 +27,7 @@
 #include "base/gtin.h"
 #include "storage/catalog.h"
 #include "bench/bench_catalog.h"
+#include "bench/lane_client.h"
 #include "storage/journal.h"
 
 using namespace posd;
@@ -57,37 +58,6 @@ void load_catalog(const std::string& db) {
   if (!r) std::abort();
 }
 
-class Client {
- public:
-  explicit Client(uint16_t port) : stream_(ioc_) {
-    stream_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  }
-  json call(beast::http::verb verb, const std::string& target, const json& body = nullptr) {
-    beast::http::request<beast::http::string_body> req{verb, target, 11};
-    req.set(beast::http::field::host, "127.0.0.1");
-    req.set(beast::http::field::authorization, "Bearer " + kToken);
-    if (!body.is_null()) {
-      req.set(beast::http::field::content_type, "application/json");
-      req.body() = body.dump();
-    }
-    req.prepare_payload();
-    beast::http::write(stream_, req);
-    beast::http::response<beast::http::string_body> res;
-    beast::http::read(stream_, buf_, res);
-    if (res.result_int() >= 400) {
-      std::fprintf(stderr, "%s %s: %s\n", std::string(req.method_string()).c_str(), target.c_str(), res.body().c_str());
-      if (g_posd > 0) kill(g_posd, SIGKILL);
-      std::abort();
-    }
-    return json::parse(res.body());
-  }
-
- private:
-  asio::io_context ioc_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buf_;
-};
-
 struct Figures {
   double p50_us, p99_us, sales_per_s;
 };
@@ -99,7 +69,7 @@ Figures run_lanes(uint16_t port, int lanes, int sales_per_lane) {
   std::vector<std::thread> threads;
   for (int l = 0; l < lanes; ++l) {
     threads.emplace_back([&, l] {
-      Client c(port);
+      bench::LaneClient c(port, kToken, [] { if (g_posd > 0) kill(g_posd, SIGKILL); });
       std::mt19937 rng(static_cast<unsigned>(l * 7919 + lanes));
       std::uniform_int_distribution<int> item(0, kItems - 1);
       std::vector<double> mine;

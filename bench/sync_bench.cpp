@@ -7,26 +7,38 @@
 //      QoS 1 to a mosquitto_sub -C N at QoS 1; the clock runs until the
 //      subscriber has them all;
 //   3. catalog: posd-hq catalog publish of a C-item catalog to the running
-//      store; the clock runs until the store has applied and acked it all.
-// Usage: sync_bench [DIR] [EVENTS] [CATALOG_ITEMS]   (docs/benchmarks.md)
+//      store; the clock runs until the store has applied and acked it all;
+//   4. sale -> ack: S cash sales one after another through posd's API; each
+//      clocked from the complete's HTTP answer to HQ's ack of its seq as the
+//      store hears it (a subscriber of the store's ack topic); p50/p99/max.
+// Usage: sync_bench [DIR] [EVENTS] [CATALOG_ITEMS] [SALES]   (docs/benchmarks.md)
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+
 #include "bench/bench_catalog.h"
+#include "bench/lane_client.h"
+#include "storage/catalog.h"
 #include "storage/catalog_json.h"
 #include "storage/journal.h"
 #include "storage/sales.h"
+#include "sync/link.h"
 #include "sync/protocol.h"
 
 extern char** environ;
@@ -94,6 +106,63 @@ void wait_for(const std::function<bool()>& done, const char* what) {
 
 double seconds_since(Steady::time_point t0) { return std::chrono::duration<double>(Steady::now() - t0).count(); }
 
+const std::string kToken = "bench-lane-token-000000000";
+
+// HQ's journal acks for the store, as the store hears them: a subscriber of
+// its ack topic on the same broker, on a thread of its own.
+class AckWatch {
+ public:
+  explicit AckWatch(const std::string& url) : work_(boost::asio::make_work_guard(io_)) {
+    sync::LinkOptions o;
+    o.url = url;
+    o.client_id = "sync-bench-acks";
+    o.subscriptions = {sync::Topics{"posd", "BENCH"}.down_ack()};
+    sync::LinkHandlers h;
+    h.on_up = [this] { set([&] { up_ = true; }); };
+    h.on_message = [this](const std::string&, const std::string& payload) {
+      auto m = sync::decode(payload);
+      const sync::Ack* ack = m ? std::get_if<sync::Ack>(&*m) : nullptr;
+      if (ack && ack->type == "journal_ack") set([&] { acked_ = std::max(acked_, ack->seq); });
+    };
+    link_ = std::make_unique<sync::Link>(io_, o, h);
+    thread_ = std::thread([this] { io_.run(); });
+    boost::asio::post(io_, [this] { link_->start(); });
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return up_; });
+  }
+  ~AckWatch() {
+    boost::asio::post(io_, [this] { link_.reset(); });
+    work_.reset();
+    thread_.join();
+  }
+  // When HQ's ack of `seq` (or a later one) arrived; waits for it.
+  Steady::time_point acked(uint64_t seq) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return acked_ >= seq; });
+    return Steady::now();
+  }
+
+ private:
+  void set(const std::function<void()>& f) {
+    std::lock_guard lock(mu_);
+    f();
+    cv_.notify_all();
+  }
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<sync::Link> link_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool up_ = false;
+  uint64_t acked_ = 0;
+};
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
 // N sale-like events, written 1000 per transaction.
 size_t make_backlog(const std::string& db, int events) {
   auto j = Journal::open({.db_path = db, .store_id = "BENCH"});
@@ -101,6 +170,14 @@ size_t make_backlog(const std::string& db, int events) {
   json lines = json::array();
   for (int l = 0; l < 4; ++l) {
     lines.push_back({{"sku", "SKU-" + std::to_string(l)}, {"qty", 1}, {"unit_price", 199}, {"total", 199}, {"tax_bp", 2000}});
+  }
+  // A small catalog, so that the lane can sell (phase 4) whether or not HQ publishes one.
+  Catalog small = bench::catalog(100);
+  if (!(*j)->write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
+        if (Status s = catalog::replace(ctx.db, small); !s) return s;
+        return std::vector<Entry>{{"catalog_imported", {{"items", 100}}}};
+      })) {
+    std::exit(2);
   }
   for (int done = 0; done < events;) {
     const int n = std::min(1000, events - done);
@@ -136,6 +213,7 @@ int main(int argc, char** argv) {
   const std::string dir = std::filesystem::absolute(argc > 1 ? argv[1] : "sync-bench-data");
   const int events = argc > 2 ? std::stoi(argv[2]) : 100000;
   const int items = argc > 3 ? std::stoi(argv[3]) : 100000;
+  const int sales = argc > 4 ? std::stoi(argv[4]) : 1000;
   g_bin = std::filesystem::path(argv[0]).parent_path();
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -144,7 +222,7 @@ int main(int argc, char** argv) {
   const int port = 18000 + static_cast<int>(::getpid() % 1000);
   {
     std::ofstream conf(f("mosquitto.conf"));
-    conf << "listener " << port << " 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n"
+    conf << "listener " << port << " 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nset_tcp_nodelay true\n"
          << "user root\n";
   }
   Proc broker({"mosquitto", "-c", f("mosquitto.conf")}, f("mosquitto.log"));
@@ -165,10 +243,10 @@ int main(int argc, char** argv) {
     std::ofstream conf(f("posd.json"));
     conf << json{{"store_id", "BENCH"},
                  {"database", f("store.db")},
-                 {"listen", "127.0.0.1:0"},
+                 {"listen", "127.0.0.1:" + std::to_string(port + 1)},
                  {"plain_http", true},
                  {"log_level", "warn"},
-                 {"terminals", json::array()},
+                 {"terminals", {{{"id", "lane-1"}, {"token", kToken}, {"role", "cashier"}}}},
                  {"mqtt", {{"url", url}}}}
                 .dump();
   }
@@ -221,6 +299,24 @@ int main(int argc, char** argv) {
     const double took = seconds_since(t2);
     std::printf("catalog:  %d items (%lld entries) published and applied in %.2f s = %.0f items/s\n", items,
                 static_cast<long long>(head), took, items / took);
+  }
+
+  // 4. Sale -> HQ's ack, one sale at a time.
+  if (sales > 0) {
+    AckWatch acks(url);
+    bench::LaneClient lane(static_cast<uint16_t>(port + 1), kToken);
+    using boost::beast::http::verb;
+    std::vector<double> ms;
+    for (int i = 0; i < sales; ++i) {
+      const std::string id = lane.call(verb::post, "/v1/baskets")["id"];
+      json basket = lane.call(verb::post, "/v1/baskets/" + id + "/lines", {{"code", bench::gtin_of(i % 100)}});
+      lane.call(verb::post, "/v1/baskets/" + id + "/tenders", {{"type", "cash"}, {"amount", basket["due"]}});
+      json sale = lane.call(verb::post, "/v1/baskets/" + id + "/complete", nullptr, "sync-bench-" + std::to_string(i));
+      const auto answered = Steady::now();
+      ms.push_back(std::chrono::duration<double, std::milli>(acks.acked(sale["seq"].get<uint64_t>()) - answered).count());
+    }
+    std::printf("sale->ack: %d sales, HQ's ack after the sale's answer: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+                sales, percentile(ms, 0.50), percentile(ms, 0.99), *std::max_element(ms.begin(), ms.end()));
   }
   return 0;
 }

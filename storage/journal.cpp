@@ -193,6 +193,17 @@ void Journal::check_below(uint64_t until) {
   figures_.below_checked = true;
 }
 
+uint64_t Journal::watch(std::function<void()> f) {
+  std::lock_guard lock(watchers_mu_);
+  watchers_.emplace_back(next_watcher_, std::move(f));
+  return next_watcher_++;
+}
+
+void Journal::unwatch(uint64_t id) {
+  std::lock_guard lock(watchers_mu_);
+  std::erase_if(watchers_, [id](const auto& w) { return w.first == id; });
+}
+
 void Journal::raise_last_seq(uint64_t seq) const {
   uint64_t seen = last_seq_.load(std::memory_order_acquire);
   while (seq > seen && !last_seq_.compare_exchange_weak(seen, seq, std::memory_order_acq_rel)) {
@@ -321,12 +332,17 @@ void Journal::run() {
       busy_.store(true, std::memory_order_release);
     }
     const auto started = std::chrono::steady_clock::now();
+    const uint64_t seq_before = head_seq_;
     commit_batch(batch);
     moved_at_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_release);
     batches_.fetch_add(1, std::memory_order_release);
     if (options_.on_commit) options_.on_commit(batch.size(), std::chrono::steady_clock::now() - started);
     for (Write& w : batch) w.done(std::move(w.result));
     batch.clear();
+    if (head_seq_ > seq_before) {
+      std::lock_guard lock(watchers_mu_);
+      for (auto& [id, f] : watchers_) f();
+    }
     if (head_seq_ >= checked_seq_ + options_.checkpoint_every) check_and_checkpoint(false);
     busy_.store(false, std::memory_order_release);
   }

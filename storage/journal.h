@@ -116,6 +116,13 @@ class Journal {
   // seen so far (by anyone): a caller that keeps the last figure knows
   // whether anything changed since it looked. Any thread.
   uint64_t refresh() const;
+  // Calls `f` on the writer thread after every batch that made new events
+  // durable, once last_seq() shows them (the sync side sends at once instead
+  // of looking from time to time). `f` must be quick and must not block: it
+  // posts to its own loop. Returns the id for unwatch(). Any thread.
+  uint64_t watch(std::function<void()> f);
+  // When it returns, `id`'s function is not running and never runs again.
+  void unwatch(uint64_t id);
   // Batches the writer has finished (committed or failed): the writer is alive
   // while this moves or the queue is empty.
   uint64_t batches() const { return batches_.load(std::memory_order_acquire); }
@@ -189,6 +196,10 @@ class Journal {
   std::atomic<bool> busy_{false};
   std::atomic<std::chrono::steady_clock::rep> moved_at_{0};  // see stalled()
   std::atomic<bool> disk_full_{false};
+
+  std::mutex watchers_mu_;  // held while they run: unwatch() waits for a call in flight
+  std::vector<std::pair<uint64_t, std::function<void()>>> watchers_;
+  uint64_t next_watcher_ = 1;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -1,9 +1,13 @@
 #include "sync/store_sync.h"
 
+#include <atomic>
+#include <utility>
+
 #include <boost/asio/post.hpp>
 
 #include "storage/cursor.h"
 #include "base/log.h"
+#include "sync/db_watch.h"
 #include "sync/down_log.h"
 #include "sync/outbox.h"
 #include "sync/ticker.h"
@@ -36,6 +40,8 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   Ticker ticker;
   std::shared_ptr<spdlog::logger> logger;
   std::unique_ptr<Link> link;
+  uint64_t journal_watch = 0;  // Journal::watch's id while running
+  std::unique_ptr<DbWatch> db_watch;
   std::function<void(const std::string&)> applied_hook;
   SyncFigures figures;
   bool running = false;
@@ -61,16 +67,32 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     running = true;
     link->start();
     ticker.start([weak] { if (auto s = weak.lock()) s->tick(); });
+    // Sent as soon as it is durable: the writer tells of this process's
+    // commits (one wake-up for however many commits land before it runs),
+    // inotify of another process's (posctl); the tick is the net under both.
+    auto pending = std::make_shared<std::atomic<bool>>(false);
+    journal_watch = journal.watch([weak, pending, &io = io] {
+      if (pending->exchange(true)) return;
+      asio::post(io, [weak, pending] {
+        pending->store(false);
+        if (auto s = weak.lock(); s && s->running) s->send();
+      });
+    });
+    db_watch = std::make_unique<DbWatch>(io, journal.db_path(), [weak] {
+      if (auto s = weak.lock(); s && s->running) s->tick();
+    });
   }
 
   void stop() {
     running = false;
+    if (journal_watch) journal.unwatch(std::exchange(journal_watch, 0));
+    db_watch.reset();
     ticker.stop();
     if (link) link->stop();
   }
 
-  // Every options.tick: notice what others committed (posctl), resend when HQ
-  // stopped acknowledging, send what is new.
+  // Every options.tick, and when another process wrote: notice what others
+  // committed (posctl), resend when HQ stopped acknowledging, send what is new.
   void tick() {
     if (const uint64_t seen = journal.refresh(); seen != changes_seen) {
       changes_seen = seen;

@@ -25,7 +25,10 @@ struct StoreSyncOptions {
   size_t batch_bytes = 256 * 1024;
   uint64_t window_events = 2048;  // journal events sent and not yet acked, at most
   std::chrono::milliseconds resend_after{3000};
-  std::chrono::milliseconds tick{50};  // how often new events are looked for
+  // How often new events and a silent HQ are looked for. New events are sent
+  // as soon as they are durable (the journal's writer and inotify say so);
+  // this catches what neither could tell.
+  std::chrono::milliseconds tick{250};
 };
 
 struct SyncFigures {

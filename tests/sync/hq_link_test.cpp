@@ -9,9 +9,15 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "checkout/checkout.h"
 #include "storage/chain.h"
 #include "storage/cursor.h"
 #include "base/digest.h"
@@ -19,6 +25,7 @@
 #include "storage/journal_export.h"
 #include "sync/link.h"
 #include "sync/no_delay.h"
+#include "sync/store_sync.h"
 #include "tests/daemon/node.h"
 #include "tests/sync/hq_fixture.h"
 
@@ -87,6 +94,63 @@ TEST_CASE("a sale made online reaches HQ's database at once", "[hq]") {
   auto hq = json::parse(status.out)["hq"];
   CHECK(hq["backlog"] == 0);
   CHECK(hq["last_contact"].is_string());
+}
+
+TEST_CASE("the store sends a commit as soon as it is durable, its own or posctl's, without waiting for its tick", "[hq]") {
+  World w;
+  w.broker.start();
+  w.hq.start();
+  test::Store store(w.dir, w.broker, w.hq, "S1");  // its database and HQ's registration; posd is not started
+  auto journal = Journal::open({.db_path = store.db(), .store_id = "S1"});
+  REQUIRE(journal);
+  // The store's sync in this process, looking for new events once an hour:
+  // whatever reaches HQ sooner was sent because a commit said so.
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  std::thread loop([&] { io.run(); });
+  test::Pki& pki = test::Pki::get();
+  sync::StoreSyncOptions o;
+  o.link.url = w.broker.url();
+  o.link.client_id = "S1";
+  o.link.ca_file = pki.ca();
+  o.link.certificate = pki.cert("S1");
+  o.link.private_key = pki.key("S1");
+  o.tick = std::chrono::hours(1);
+  auto synced = sync::StoreSync::open(io, **journal, o);
+  REQUIRE(synced);
+  std::unique_ptr<sync::StoreSync> sync = std::move(*synced);
+  auto on_loop = [&](std::function<void()> f) {
+    std::promise<void> done;
+    boost::asio::post(io, [&] { f(); done.set_value(); });
+    done.get_future().wait();
+  };
+  on_loop([&] { sync->start(); });
+  // The journal as it was at connect goes with the hello.
+  REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == (*journal)->last_seq(); }, 20));
+
+  // This process's commit.
+  auto received = (*journal)->write([](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    std::vector<Entry> entries;
+    Outcome out = record_stock_movement(ctx, entries, {"BREAD", MovementType::receive, 5, ""}, "test");
+    if (!out.ok()) return Status::invalid_argument(out.body.dump());
+    return entries;
+  });
+  REQUIRE(received);
+  CHECK(test::wait_until([&] { return hq_acked(w.hq, "S1") == received->last_seq; }, 10));
+
+  // Another process's: posctl books a delivery and exits.
+  auto posctl = test::run({test::bin("posctl"), "stock", "receive", "--db", store.db(), "--sku", "MILK-1L", "--qty", "6"});
+  REQUIRE(posctl.exit_code == 0);
+  const uint64_t posctl_seq = journal_events(store.db()).back().seq;
+  REQUIRE(posctl_seq > received->last_seq);
+  CHECK(test::wait_until([&] { return hq_acked(w.hq, "S1") == posctl_seq; }, 10));
+
+  on_loop([&] { sync->stop(); });
+  work.reset();
+  loop.join();
+  sync.reset();
+  (*journal)->close();
+  require_hq_holds_journal(w.hq, "S1", store.db());
 }
 
 TEST_CASE("a price changed at HQ answers on the store, and changes made while it was away apply once, in order", "[hq]") {

@@ -6,7 +6,8 @@
 // docs/sync-protocol.md: a hello on every connect, journal batches from HQ's
 // cumulative ack within a window, sent again from the ack when acks stop,
 // down-log entries applied in order (each journaled as hq_applied) and
-// acked. A store sends what it journals at once (posd looks every 50 ms).
+// acked. A store sends what it journals at once (as posd does: its journal's
+// writer wakes the sync).
 // Everything runs on the Fleet's own event-loop thread; the public calls
 // post to it and wait.
 #pragma once

@@ -24,11 +24,17 @@ struct DbWatch::Impl : std::enable_shared_from_this<DbWatch::Impl> {
   void read() {
     fd.async_read_some(boost::asio::buffer(buf), [weak = weak_from_this()](boost::system::error_code ec, size_t n) {
       auto self = weak.lock();
-      if (!self || ec) return;  // closed (destroyed), or cancelled
+      if (!self || ec == boost::asio::error::operation_aborted) return;  // closed (destroyed)
+      if (ec) {
+        log::get("sync")->warn("stopped watching the database for other processes' writes ({}); they are noticed "
+                               "within the sync's look", ec.message());
+        return;
+      }
       bool ours = false;
       for (size_t at = 0; at + sizeof(inotify_event) <= n;) {
         inotify_event e;
         std::memcpy(&e, self->buf.data() + at, sizeof e);
+        if (e.mask & IN_Q_OVERFLOW) ours = true;  // events were lost: one of them may have been ours
         if (e.len > 0) {
           const std::string name(self->buf.data() + at + sizeof e, ::strnlen(self->buf.data() + at + sizeof e, e.len));
           if (name == self->file || name == self->wal) ours = true;

@@ -107,7 +107,6 @@ TEST_CASE("the store sends a commit as soon as it is durable, its own or posctl'
   // whatever reaches HQ sooner was sent because a commit said so.
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
-  std::thread loop([&] { io.run(); });
   test::Pki& pki = test::Pki::get();
   sync::StoreSyncOptions o;
   o.link.url = w.broker.url();
@@ -119,12 +118,23 @@ TEST_CASE("the store sends a commit as soon as it is durable, its own or posctl'
   auto synced = sync::StoreSync::open(io, **journal, o);
   REQUIRE(synced);
   std::unique_ptr<sync::StoreSync> sync = std::move(*synced);
+  std::thread loop([&] { io.run(); });
   auto on_loop = [&](std::function<void()> f) {
     std::promise<void> done;
     boost::asio::post(io, [&] { f(); done.set_value(); });
     done.get_future().wait();
   };
   on_loop([&] { sync->start(); });
+  // Stopped and joined however the test ends (a failed REQUIRE unwinds through here).
+  struct Stop {
+    std::function<void()> f;
+    ~Stop() { f(); }
+  } stop{[&] {
+    if (!loop.joinable()) return;
+    on_loop([&] { sync->stop(); });
+    work.reset();
+    loop.join();
+  }};
   // The journal as it was at connect goes with the hello.
   REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == (*journal)->last_seq(); }, 20));
 
@@ -145,9 +155,7 @@ TEST_CASE("the store sends a commit as soon as it is durable, its own or posctl'
   REQUIRE(posctl_seq > received->last_seq);
   CHECK(test::wait_until([&] { return hq_acked(w.hq, "S1") == posctl_seq; }, 10));
 
-  on_loop([&] { sync->stop(); });
-  work.reset();
-  loop.join();
+  stop.f();
   sync.reset();
   (*journal)->close();
   require_hq_holds_journal(w.hq, "S1", store.db());

@@ -7,14 +7,21 @@
 
 namespace posd::drivers {
 
+// One pass over what arrived: the bytes held from earlier reads hold no
+// terminator, so the search starts at the new ones, and the scans found are
+// cut from the front once, not one erase per scan (a read full of short
+// lines would otherwise move the rest of the buffer for each of them).
 void LineDecoder::feed(std::string_view bytes, const ScanSink& sink) {
+  const size_t held = buf_.size();
   buf_.append(bytes);
-  size_t end;
-  while ((end = buf_.find_first_of(terminators_)) != std::string::npos) {
-    std::string scan = buf_.substr(0, end);
-    buf_.erase(0, end + 1);
-    if (!scan.empty() && scan.size() <= kMaxScan) sink(scan);
+  size_t start = 0;
+  for (size_t end = buf_.find_first_of(terminators_, held); end != std::string::npos;
+       end = buf_.find_first_of(terminators_, start)) {
+    const size_t size = end - start;
+    if (size > 0 && size <= kMaxScan) sink(buf_.substr(start, size));
+    start = end + 1;
   }
+  buf_.erase(0, start);
   if (buf_.size() > kMaxScan) buf_.clear();
 }
 

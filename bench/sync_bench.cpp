@@ -33,6 +33,7 @@
 #include <boost/asio/post.hpp>
 
 #include "bench/bench_catalog.h"
+#include "bench/fleet.h"
 #include "bench/lane_client.h"
 #include "storage/catalog.h"
 #include "storage/catalog_json.h"
@@ -157,11 +158,6 @@ class AckWatch {
   bool up_ = false;
   uint64_t acked_ = 0;
 };
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
 
 // N sale-like events, written 1000 per transaction.
 size_t make_backlog(const std::string& db, int events) {
@@ -316,7 +312,7 @@ int main(int argc, char** argv) {
       ms.push_back(std::chrono::duration<double, std::milli>(acks.acked(sale["seq"].get<uint64_t>()) - answered).count());
     }
     std::printf("sale->ack: %d sales, HQ's ack after the sale's answer: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-                sales, percentile(ms, 0.50), percentile(ms, 0.99), *std::max_element(ms.begin(), ms.end()));
+                sales, fleet::percentile(ms, 50), fleet::percentile(ms, 99), fleet::percentile(ms, 100));
   }
   return 0;
 }

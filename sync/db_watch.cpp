@@ -69,6 +69,4 @@ DbWatch::~DbWatch() {
   impl_->fd.close(ignored);  // the read in flight ends with operation_aborted
 }
 
-bool DbWatch::watching() const { return impl_->fd.is_open(); }
-
 }  // namespace posd::sync

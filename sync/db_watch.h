@@ -21,7 +21,6 @@ class DbWatch {
   ~DbWatch();
   DbWatch(const DbWatch&) = delete;
   DbWatch& operator=(const DbWatch&) = delete;
-  bool watching() const;
 
  private:
   struct Impl;

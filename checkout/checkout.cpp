@@ -1,6 +1,7 @@
 #include "checkout/checkout.h"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -11,6 +12,7 @@
 #include "base/log.h"
 #include "barcode/barcode.h"
 #include "storage/store_tables.h"
+#include "checkout/basket_state.h"
 #include "base/gtin.h"
 #include "storage/catalog.h"
 #include "base/digest.h"
@@ -25,12 +27,16 @@ Result<std::unique_ptr<Checkout>> Checkout::open(boost::asio::io_context& ioc, J
                                                  const Clock& clock, IdSource& ids) {
   auto reader = sql::Db::open(journal.db_path(), sql::Db::Mode::read_write);
   if (!reader) return reader.status();
-  return std::unique_ptr<Checkout>(new Checkout(ioc, journal, std::move(rules), std::move(*reader), clock, ids));
+  auto store = BasketStore::open(journal.db_path() + ".baskets");
+  if (!store) return store.status();
+  return std::unique_ptr<Checkout>(
+      new Checkout(ioc, journal, std::move(rules), std::move(*reader), std::move(*store), clock, ids));
 }
 
-Checkout::Checkout(boost::asio::io_context& ioc, Journal& journal, StoreRules rules, sql::Db reader, const Clock& clock,
-                   IdSource& ids)
-    : ioc_(ioc), journal_(journal), rules_(std::move(rules)), reader_(std::move(reader)), clock_(clock), ids_(ids) {}
+Checkout::Checkout(boost::asio::io_context& ioc, Journal& journal, StoreRules rules, sql::Db reader,
+                   std::unique_ptr<BasketStore> store, const Clock& clock, IdSource& ids)
+    : ioc_(ioc), journal_(journal), rules_(std::move(rules)), reader_(std::move(reader)), clock_(clock), ids_(ids),
+      store_(std::move(store)) {}
 
 void Checkout::emit(const std::string& terminal, const json& event) {
   if (sink_) sink_(terminal, event);
@@ -226,8 +232,23 @@ Basket* Checkout::open_basket(const Caller& c, const std::string& id, Outcome& e
 void Checkout::settle(const std::string& id, bool written) {
   auto it = baskets_.find(id);
   if (it == baskets_.end()) return;
-  if (written) baskets_.erase(it);
-  else it->second.state = Basket::State::open;
+  if (written) {
+    baskets_.erase(it);
+    drop(id);
+  } else {
+    it->second.state = Basket::State::open;
+  }
+}
+
+Status Checkout::keep(const Basket& b) {
+  Status s = store_->put(b.id, b.terminal, to_json_text(basket_state(b)));
+  if (!s) log::get("checkout")->error("basket {}: the change could not be kept, so it is refused: {}", b.id, s.message());
+  return s;
+}
+
+void Checkout::drop(const std::string& id) {
+  // Left behind, it is dropped at the next start: the journal marked it ended.
+  if (Status s = store_->remove(id); !s) log::get("checkout")->warn("basket {}: ended, but still in the basket store: {}", id, s.message());
 }
 
 size_t Checkout::expire(std::chrono::steady_clock::time_point now, std::chrono::seconds max_age) {
@@ -240,13 +261,16 @@ size_t Checkout::expire(std::chrono::steady_clock::time_point now, std::chrono::
       record["terminal"] = b.terminal;
       record["reason"] = "expired";
       write([record, id = id](WriteContext& ctx, std::vector<Entry>& entries) {
-              if (Status s = kept_baskets::remove(ctx.db, id); !s) return Outcome::from(s);
+              if (Status s = kept_baskets::end(ctx.db, id, ctx.next_seq); !s) return Outcome::from(s);
               entries.push_back({"basket_abandoned", record});
               return Outcome::success(json::object());
             },
-            nullptr, [id = id](Outcome o) {
-              if (!o.ok()) log::get("checkout")->error("basket {}: abandoning it was not journaled: {}", id, o.body.dump());
+            nullptr, [this, id = id](Outcome o) {
+              if (o.ok()) drop(id);
+              else log::get("checkout")->error("basket {}: abandoning it was not journaled: {}", id, o.body.dump());
             });
+    } else {
+      drop(id);
     }
     log::get("checkout")->info("basket {} of {} abandoned after {} s untouched", id, b.terminal, max_age.count());
     gone.push_back(id);
@@ -255,46 +279,60 @@ size_t Checkout::expire(std::chrono::steady_clock::time_point now, std::chrono::
   return gone.size();
 }
 
-Result<size_t> Checkout::abandon_all() {
-  std::vector<json> records;
-  for (auto& [id, b] : baskets_) {
-    // A basket being completed has its sale queued: the journal commits it.
-    if (b.state == Basket::State::completing || (b.lines.empty() && b.tenders.empty())) continue;
-    Outcome a = answer(b);
-    json record = a.ok() ? a.body : json{{"id", id}};
-    record["terminal"] = b.terminal;
-    record["reason"] = "shutdown";
-    records.push_back(std::move(record));
+Result<Checkout::Restored> Checkout::restore() {
+  auto rows = store_->all();
+  if (!rows) return rows.status();
+  auto ended = kept_baskets::ended(reader_);
+  if (!ended) return ended.status();
+  auto kept = kept_baskets::all(reader_);
+  if (!kept) return kept.status();
+  const std::set<std::string> gone(ended->begin(), ended->end());
+  auto logger = log::get("checkout");
+  Restored n;
+  for (const BasketStore::Row& row : *rows) {
+    if (gone.count(row.id)) {
+      // Its sale, cancel or abandonment reached the journal; its removal from
+      // the basket store did not (posd died between the two).
+      if (Status s = store_->remove(row.id); !s) return s;
+      continue;
+    }
+    auto state = parse_json(row.body);
+    auto b = state ? basket_from_state(*state) : Result<Basket>(state.status());
+    if (!b) {
+      logger->error("basket {} of {}: the basket store's copy cannot be read, so it is not taken up: {}", row.id,
+                    row.terminal, b.status().message());
+      continue;
+    }
+    b->created = b->touched = clock_.steady();
+    baskets_.emplace(b->id, std::move(*b));
+    ++n.baskets;
   }
-  baskets_.clear();
-  auto r = journal_.write([records](WriteContext& ctx) -> Result<std::vector<Entry>> {
-    if (Status s = kept_baskets::clear(ctx.db); !s) return s;
+  // Every ended basket is out of the basket store on disk before the marks go.
+  if (Status s = store_->flush(); !s) return s;
+  std::vector<kept_baskets::Row> lost;
+  for (const kept_baskets::Row& row : *kept) {
+    if (!baskets_.count(row.id) && !gone.count(row.id)) lost.push_back(row);
+  }
+  auto r = journal_.write([&lost](WriteContext& ctx) -> Result<std::vector<Entry>> {
     std::vector<Entry> entries;
-    for (const json& r : records) entries.push_back({"basket_abandoned", r});
-    return entries;
-  });
-  if (!r) return r.status();
-  return records.size();
-}
-
-Result<size_t> Checkout::recover_kept() {
-  size_t n = 0;
-  auto r = journal_.write([&n](WriteContext& ctx) -> Result<std::vector<Entry>> {
-    auto kept = kept_baskets::all(ctx.db);
-    if (!kept) return kept.status();
-    std::vector<Entry> entries;
-    for (const kept_baskets::Row& row : *kept) {
+    for (const kept_baskets::Row& row : lost) {
       auto record = parse_json(row.record);
       json body = record && record->is_object() ? *record : json{{"id", row.id}, {"terminal", row.terminal}};
       body["reason"] = "lost";
+      if (Status s = kept_baskets::end(ctx.db, row.id, ctx.next_seq + entries.size()); !s) return s;
       entries.push_back({"basket_abandoned", body});
     }
-    if (Status s = kept_baskets::clear(ctx.db); !s) return s;
-    n = entries.size();
+    if (Status s = kept_baskets::forget_ended(ctx.db); !s) return s;
     return entries;
   });
   if (!r) return r.status();
+  n.lost = lost.size();
   return n;
+}
+
+Result<size_t> Checkout::keep_baskets() {
+  if (Status s = store_->flush(); !s) return s;
+  return baskets_.size();
 }
 
 Outcome Checkout::answer(const Basket& b) {
@@ -310,10 +348,13 @@ Outcome Checkout::create_basket(const Caller& c) {
                                                        " baskets (open or suspended), the most it may");
   }
   Basket b;
-  b.id = ids_.hex(8);
+  do b.id = ids_.hex(8);
+  while (baskets_.count(b.id));  // a restart's test ids count from 1 again
   b.terminal = c.terminal;
   b.created = b.touched = clock_.steady();
   Outcome out = answer(b);
+  if (!out.ok()) return out;
+  if (Status s = keep(b); !s) return Outcome::from(s);
   out.created = true;
   baskets_.emplace(b.id, std::move(b));
   return out;
@@ -427,6 +468,11 @@ Outcome Checkout::changed(const Caller& c, Basket& b, const std::function<void()
     return Outcome::error(Why::refused, "amount_limit", priced.limit_error);
   }
   ++b.version;
+  if (Status s = keep(b); !s) {
+    --b.version;
+    if (undo) undo();
+    return Outcome::from(s);
+  }
   Outcome out = Outcome::success(b.to_json(priced, rules_));
   if (out.ok()) emit(c.terminal, {{"type", "basket"}, {"basket", out.body}});
   return out;
@@ -490,6 +536,11 @@ Outcome Checkout::suspend(const Caller& c, const std::string& id) {
   if (!b->tenders.empty()) return Outcome::error(Why::conflict, "basket_has_tenders", "a basket with tenders cannot be suspended");
   b->state = Basket::State::suspended;
   ++b->version;
+  if (Status s = keep(*b); !s) {
+    b->state = Basket::State::open;
+    --b->version;
+    return Outcome::from(s);
+  }
   return answer(*b);
 }
 
@@ -498,9 +549,16 @@ Outcome Checkout::resume(const Caller& c, const std::string& id) {
   Basket* b = find_basket(c, id, err);
   if (!b) return err;
   if (b->state != Basket::State::suspended) return Outcome::error(Why::conflict, "basket_not_suspended", "the basket is " + std::string(to_string(b->state)));
+  const std::string was = b->terminal;
   b->state = Basket::State::open;
   ++b->version;
   b->terminal = c.terminal;  // any lane may take a suspended basket over
+  if (Status s = keep(*b); !s) {
+    b->state = Basket::State::suspended;
+    --b->version;
+    b->terminal = was;
+    return Outcome::from(s);
+  }
   return answer(*b);
 }
 
@@ -513,9 +571,14 @@ void Checkout::tender(const Caller& c, const std::string& id, const json& body, 
   if (!promos) return done(Outcome::from(promos.status()));
   PricedBasket priced = b->price(*promos, rules_);
   if (!priced.limit_error.empty()) return done(Outcome::error(Why::refused, "amount_limit", priced.limit_error));
+  const Basket before = *b;
   Outcome t = add_tender(*b, body, priced, rules_);
   if (!t.ok()) return done(t);
   ++b->version;
+  if (Status s = keep(*b); !s) {
+    *b = before;
+    return done(Outcome::from(s));
+  }
   Outcome answer = Outcome::success(b->to_json(priced, rules_));
   json record = answer.body;
   record["terminal"] = b->terminal;
@@ -614,7 +677,7 @@ void Checkout::cancel(const Caller& c, const std::string& id, const IdemKey* ide
   b->state = Basket::State::completing;
   write(
       [record, empty, id](WriteContext& ctx, std::vector<Entry>& entries) {
-        if (Status s = kept_baskets::remove(ctx.db, id); !s) return Outcome::from(s);
+        if (Status s = kept_baskets::end(ctx.db, id, ctx.next_seq); !s) return Outcome::from(s);
         if (!empty) entries.push_back({"basket_cancelled", record});
         json out = {{"id", record["id"]}, {"state", "cancelled"}};
         if (!empty) out["seq"] = ctx.next_seq;

@@ -1,8 +1,10 @@
 // The store's checkout and stock, as the terminal API uses them. Lives on the
 // event loop's thread: every method must be called there, and every `done`
-// runs there. Baskets live in memory; everything that must survive (sales,
-// returns, stock movements, reports) is written through the Journal, and
-// `done` runs only after that write is durable.
+// runs there. Baskets live in memory and, before each change is answered, in
+// the basket store beside the journal (storage/basket_store.h: they survive a
+// crash or restart); everything fiscal (sales, returns, stock movements,
+// reports) is written through the Journal, and `done` runs only after that
+// write is durable.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -17,6 +19,7 @@
 #include "checkout/events.h"
 #include "checkout/records.h"
 #include "checkout/stock_movement.h"
+#include "storage/basket_store.h"
 #include "storage/journal.h"
 #include "storage/sales.h"
 
@@ -52,8 +55,8 @@ using EventSink = std::function<void(const std::string& terminal, const nlohmann
 
 class Checkout {
  public:
-  // Opens its own read connection to the journal's database. `clock` ages
-  // baskets; `ids` names them.
+  // Opens its own read connection to the journal's database, and the basket
+  // store at `<journal>.baskets`. `clock` ages baskets; `ids` names them.
   static Result<std::unique_ptr<Checkout>> open(boost::asio::io_context& ioc, Journal& journal, StoreRules rules,
                                                 const Clock& clock = Clock::system(),
                                                 IdSource& ids = IdSource::random());
@@ -76,7 +79,9 @@ class Checkout {
   Outcome item(const std::string& code);
   Outcome stock(const std::string& sku);
 
-  // Baskets (memory only; answer at once).
+  // Baskets (kept in the basket store before the answer; answer at once).
+  // A change the basket store cannot keep is refused (507 on a full disk)
+  // and undone.
   Outcome create_basket(const Caller& c);
   Outcome basket(const Caller& c, const std::string& id);
   // The baskets this caller may pick up: its own (any state) and every
@@ -126,14 +131,21 @@ class Checkout {
   // a lane that crashed or walked away. One that had lines or tenders is
   // journaled as basket_abandoned, like a cancel. Returns how many went.
   size_t expire(std::chrono::steady_clock::time_point now, std::chrono::seconds max_age);
-  // At shutdown (the event loop stopped, the journal still open): every
-  // basket with lines or tenders is journaled as basket_abandoned with
-  // reason "shutdown". Blocking. Returns how many.
-  Result<size_t> abandon_all();
-  // At start: baskets kept with a tender by a posd that stopped without
-  // ending them (a crash, a power cut) are journaled as basket_abandoned with
-  // reason "lost". Blocking. Returns how many.
-  Result<size_t> recover_kept();
+  // At start: takes up the baskets the basket store kept (a restart, a crash,
+  // a power cut), dropping those the journal says ended; a basket kept with a
+  // tender in the journal's own table (fsynced) that the basket store lost
+  // (a power cut) is journaled as basket_abandoned with reason "lost".
+  // Blocking. Call once, before serving.
+  struct Restored {
+    size_t baskets = 0;  // taken up again
+    size_t lost = 0;     // journaled as lost
+  };
+  Result<Restored> restore();
+  // At shutdown (the event loop stopped): syncs the basket store. The
+  // baskets stay there for the next start. Returns how many there are.
+  Result<size_t> keep_baskets();
+  // The basket store (tests look at it).
+  BasketStore& basket_store() { return *store_; }
 
   // Sales and reports (reads).
   Outcome sale(const std::string& receipt_no);
@@ -146,8 +158,8 @@ class Checkout {
   Outcome status();
 
  private:
-  Checkout(boost::asio::io_context& ioc, Journal& journal, StoreRules rules, sql::Db reader, const Clock& clock,
-           IdSource& ids);
+  Checkout(boost::asio::io_context& ioc, Journal& journal, StoreRules rules, sql::Db reader,
+           std::unique_ptr<BasketStore> store, const Clock& clock, IdSource& ids);
 
   // Finds a basket this caller may touch; nullptr and `err` set otherwise.
   Basket* find_basket(const Caller& c, const std::string& id, Outcome& err);
@@ -164,6 +176,10 @@ class Checkout {
   Outcome changed(const Caller& c, Basket& b, const std::function<void()>& undo = {});
   // After a basket's completing write: gone when written, open again when not.
   void settle(const std::string& id, bool written);
+  // Puts the basket in the basket store, or says why it could not.
+  Status keep(const Basket& b);
+  // Takes an ended basket out of the basket store (the journal marked it ended).
+  void drop(const std::string& id);
   Outcome answer(const Basket& b);
   Result<std::vector<Promotion>> promotions();
   // Runs `m` through the journal; remembers the answer under `idem`; posts
@@ -187,6 +203,7 @@ class Checkout {
   sql::Db reader_;
   const Clock& clock_;
   IdSource& ids_;
+  std::unique_ptr<BasketStore> store_;
   std::map<std::string, Basket> baskets_;
   EventSink sink_;
   std::vector<CheckoutListener> listeners_;

@@ -1,5 +1,7 @@
 // X (running) and Z (closing) reports, and the status a terminal sees.
 #include "checkout/checkout.h"
+
+#include "storage/store_tables.h"
 #include "checkout/closure.h"
 #include "checkout/report.h"
 #include "storage/catalog.h"
@@ -71,6 +73,13 @@ void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
         auto last = ctx.db.query_int("SELECT IFNULL(MAX(receipt_no), 0) FROM sale WHERE period = " + period);
         if (!first || !last) return Outcome::from(Status::io_error("cannot read the day's receipts"));
         (*f)["receipts"] = {{"first", first->value_or(0)}, {"last", last->value_or(0)}};
+        // The marks of baskets that ended before the last Z go: their removal
+        // from the basket store has long been synced (storage/basket_store.h).
+        auto previous = closures::last(ctx.db, "day");
+        if (!previous) return Outcome::from(previous.status());
+        if (*previous) {
+          if (Status s = kept_baskets::forget_ended(ctx.db, static_cast<uint64_t>((*previous)->seq)); !s) return Outcome::from(s);
+        }
         auto z_no = counter::add(ctx.db, "z_no");
         if (!z_no) return Outcome::from(z_no.status());
         if (auto p = counter::add(ctx.db, "period"); !p) return Outcome::from(p.status());

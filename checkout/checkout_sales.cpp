@@ -78,7 +78,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
 
   write(
       [this, body, lines = b->lines, terminal = c.terminal, store = journal_.store_id(), id](WriteContext& ctx, std::vector<Entry>& entries) mutable {
-        if (Status s = kept_baskets::remove(ctx.db, id); !s) return Outcome::from(s);
+        if (Status s = kept_baskets::end(ctx.db, id, ctx.next_seq); !s) return Outcome::from(s);
         auto receipt_no = counter::add(ctx.db, "receipt_no");
         auto period = counter::read(ctx.db, "period");
         if (!receipt_no) return Outcome::from(receipt_no.status());

@@ -79,7 +79,7 @@ Outcome Api::readiness() {
   if (Status broken = j.halted(); !broken) {
     return Outcome::error(Why::unavailable, "journal_broken", broken.message() + "; reads still work");
   }
-  if (j.disk_full()) {
+  if (j.disk_full() || checkout_.basket_store().disk_full()) {
     return Outcome::error(Why::unavailable, "disk_full", "the disk is full: sales are refused until space returns; reads still work");
   }
   if (const auto stalled = j.stalled(); stalled > kStuck) {

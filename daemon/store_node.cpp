@@ -81,10 +81,13 @@ Status StoreNode::build(http::Server::Options server) {
   auto checkout = Checkout::open(ioc_, *journal_, store_rules(config_), clock_);
   if (!checkout) return checkout.status();
   checkout_ = std::move(*checkout);
-  if (auto lost = checkout_->recover_kept(); !lost) {
-    log::get("posd")->error("baskets kept by a posd that stopped could not be journaled: {}", lost.status().message());
-  } else if (*lost > 0) {
-    log::get("posd")->warn("{} basket(s) with a tender, lost when posd last stopped, journaled as abandoned", *lost);
+  if (auto kept = checkout_->restore(); !kept) {
+    log::get("posd")->error("the baskets kept when posd last stopped could not be taken up: {}", kept.status().message());
+  } else {
+    if (kept->baskets > 0) log::get("posd")->info("{} basket(s) taken up where posd last left them", kept->baskets);
+    if (kept->lost > 0) {
+      log::get("posd")->warn("{} basket(s) with a tender, lost when posd last stopped, journaled as abandoned", kept->lost);
+    }
   }
   terminals_ = std::make_unique<Terminals>(terminal_list());
   api_ = std::make_unique<Api>(*checkout_, *terminals_, metrics_.get());
@@ -149,12 +152,11 @@ void StoreNode::stop() {
 }
 
 void StoreNode::close() {
-  // The baskets die with the process: each with lines or tenders leaves its
-  // trace in the journal first.
+  // The baskets outlive the process: they are taken up at the next start.
   if (checkout_) {
-    auto n = checkout_->abandon_all();
-    if (!n) log::get("posd")->error("open baskets could not be journaled as abandoned: {}", n.status().message());
-    else if (*n > 0) log::get("posd")->warn("{} open basket(s) journaled as abandoned at shutdown", *n);
+    auto n = checkout_->keep_baskets();
+    if (!n) log::get("posd")->error("the open baskets could not be synced to disk: {}", n.status().message());
+    else if (*n > 0) log::get("posd")->info("{} open basket(s) kept for the next start", *n);
   }
   journal_->close();
 }

@@ -185,6 +185,16 @@ INSERT INTO closure(kind, no, period, seq)
   SELECT 'day', json_extract(payload, '$.z_no'), json_extract(payload, '$.business_day'), seq
   FROM journal WHERE type = 'z_report' ORDER BY seq;
 )sql",
+    // 9: the baskets that ended (a sale, a cancel, an abandonment), each with
+    // the seq of its event: the baskets kept beside the journal
+    // (storage/basket_store.h) are dropped from it after the journal's
+    // commit, so the next start drops the ones a crash left behind.
+    R"sql(
+CREATE TABLE basket_ended (
+  id  TEXT    PRIMARY KEY,
+  seq INTEGER NOT NULL
+) STRICT;
+)sql",
 };
 
 }  // namespace

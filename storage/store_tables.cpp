@@ -76,10 +76,13 @@ Status put(sql::Db& db, const Row& r) {
   return (*st)->bind(1, r.id).bind(2, r.terminal).bind(3, r.record).run();
 }
 
-Status remove(sql::Db& db, const std::string& id) {
+Status end(sql::Db& db, const std::string& id, uint64_t seq) {
   auto st = db.cached("DELETE FROM basket_kept WHERE id = ?1");
   if (!st) return st.status();
-  return (*st)->bind(1, id).run();
+  if (Status s = (*st)->bind(1, id).run(); !s) return s;
+  auto mark = db.cached("INSERT INTO basket_ended(id, seq) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET seq = ?2");
+  if (!mark) return mark.status();
+  return (*mark)->bind(1, id).bind(2, static_cast<int64_t>(seq)).run();
 }
 
 Result<std::vector<Row>> all(sql::Db& db) {
@@ -94,7 +97,24 @@ Result<std::vector<Row>> all(sql::Db& db) {
   }
 }
 
-Status clear(sql::Db& db) { return db.exec("DELETE FROM basket_kept"); }
+Result<std::vector<std::string>> ended(sql::Db& db) {
+  auto st = db.prepare("SELECT id FROM basket_ended");
+  if (!st) return st.status();
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    out.push_back(st->text(0));
+  }
+}
+
+Status forget_ended(sql::Db& db, uint64_t before_seq) {
+  if (before_seq == 0) return db.exec("DELETE FROM basket_ended");
+  auto st = db.cached("DELETE FROM basket_ended WHERE seq < ?1");
+  if (!st) return st.status();
+  return (*st)->bind(1, static_cast<int64_t>(before_seq)).run();
+}
 
 }  // namespace kept_baskets
 

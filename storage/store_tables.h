@@ -43,8 +43,9 @@ Status put(sql::Db& db, const Row& r, uint64_t seq);
 
 }  // namespace reservations
 
-// Baskets that hold a tender (a card approval), kept outside memory until
-// they end, so that none vanishes without a trace in a crash.
+// Baskets that hold a tender (a card approval), kept with the journal's
+// fsync until they end, so that none vanishes without a trace even in a
+// power cut; and the marks of the baskets that ended.
 namespace kept_baskets {
 
 struct Row {
@@ -54,9 +55,14 @@ struct Row {
 };
 
 Status put(sql::Db& db, const Row& r);
-Status remove(sql::Db& db, const std::string& id);
+// The basket ended with the event at `seq`: it is kept no more, and it is
+// marked ended (basket_ended) for the next start's look at the basket store.
+Status end(sql::Db& db, const std::string& id, uint64_t seq);
 Result<std::vector<Row>> all(sql::Db& db);
-Status clear(sql::Db& db);
+// The ids of the baskets marked ended.
+Result<std::vector<std::string>> ended(sql::Db& db);
+// Forgets the marks of the baskets that ended before `seq` (all: 0).
+Status forget_ended(sql::Db& db, uint64_t before_seq = 0);
 
 }  // namespace kept_baskets
 

@@ -27,7 +27,7 @@ const PLAIN = {
   weight_required: 'This item is sold by weight: enter the weight.',
   basket_has_tenders: 'Payment has started: lines can no longer change.',
   basket_not_open: 'This basket is not open at this lane.',
-  basket_not_found: 'This basket is no longer on the node (the node restarted, or another lane took it over): scan the items again.',
+  basket_not_found: 'This basket is no longer on the node (it was completed, cancelled or expired, or another lane took it over): scan the items again.',
   over_tender: 'More than is due: card and voucher may not exceed the amount due.',
   card_number_refused: 'A full card number was typed: only the last four digits may be entered.',
   not_paid: 'The sale is not fully paid.',

@@ -8,6 +8,9 @@
 
 #include <sqlite3.h>
 
+#include <functional>
+
+#include "checkout/checkout.h"
 #include "checkout/state_check.h"
 #include "storage/journal_export.h"
 #include "tests/daemon/node.h"
@@ -96,4 +99,55 @@ TEST_CASE("an I/O error at any write, sync or read of a sale's completion is ref
   Status state = check_state(*db, static_cast<uint64_t>(db->query_int("SELECT MAX(seq) FROM journal")->value_or(0)));
   INFO(state.message());
   CHECK(state);
+}
+
+TEST_CASE("a basket change the basket store cannot keep is refused, leaves the basket as it was, and works once the disk is well", "[faults][baskets]") {
+  test::CrashVfs& vfs = test::CrashVfs::install();
+  test::TempDir dir;
+  test::Node node({}, [&](json& c) { c["database"] = dir.file("s.db"); });
+  test::load_demo_catalog(node.journal());
+  vfs.recount();
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string b = lane.open_basket();
+  lane.scan(b, {"BREAD", "MILK-1L"});
+  const std::string path = "/v1/baskets/" + b;
+  struct Change {
+    const char* name;
+    std::function<test::HttpResult()> run;
+  };
+  const std::vector<Change> changes = {
+      {"add a line", [&] { return lane.post(path + "/lines", {{"code", "PEN-BLUE"}}); }},
+      {"change a line", [&] { return test::request(node.port(), "PATCH", path + "/lines/1", test::kCashierToken, R"({"qty":2})"); }},
+      {"take a line off", [&] { return lane.del(path + "/lines/2"); }},
+      {"suspend", [&] { return lane.post(path + "/suspend"); }},
+      {"resume", [&] { return lane.post(path + "/resume"); }},
+      {"pay part in cash", [&] { return lane.post(path + "/tenders", {{"type", "cash"}, {"amount", 100}}); }},
+  };
+  const Fault faults[] = {
+      {test::CrashVfs::Op::write, SQLITE_FULL, 507, "disk full"},
+      {test::CrashVfs::Op::write, SQLITE_IOERR_WRITE, 500, "write error"},
+  };
+  for (const Change& c : changes) {
+    for (const Fault& f : faults) {
+      INFO(c.name << ", " << f.name);
+      const std::string before = lane.get(path).body;
+      // Synced now, the flusher has nothing to write when the fault is armed:
+      // the next write is the change's own.
+      node.on_loop([](Checkout& co) { REQUIRE(co.basket_store().flush()); });
+      vfs.fail_at(f.op, 1, f.code);
+      auto refused = c.run();
+      vfs.fail_at(f.op, 0, 0, 0);
+      CHECK(refused.status == f.expect);
+      CHECK(lane.get(path).body == before);  // as it was, version and all
+    }
+    INFO(c.name << ", the disk well again");
+    CHECK(c.run().status == 200);
+  }
+  // A new basket the store cannot keep is not made.
+  const std::string listed = lane.get("/v1/baskets").body;
+  node.on_loop([](Checkout& co) { REQUIRE(co.basket_store().flush()); });
+  vfs.fail_at(test::CrashVfs::Op::write, 1, SQLITE_FULL);
+  CHECK(lane.post("/v1/baskets").status == 507);
+  vfs.fail_at(test::CrashVfs::Op::write, 0, 0, 0);
+  CHECK(lane.get("/v1/baskets").body == listed);
 }

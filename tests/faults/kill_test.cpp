@@ -3,7 +3,8 @@
 // link up so that acks and down entries are in flight at the kill. After
 // every restart the lanes retry what they never heard answered. At the end:
 // every acknowledged receipt is there with its total, receipt numbers are
-// gap-free, no basket was sold twice, stock fell by exactly what was sold,
+// gap-free, every basket a lane held at a kill is there after the restart
+// with every line and tender acknowledged, no basket was sold twice, stock fell by exactly what was sold,
 // every HQ entry applied once, and HQ holds exactly the journal.
 // POSD_KILL_ROUNDS sets the rounds (scripts/faults runs the long campaign).
 #include <catch2/catch.hpp>
@@ -48,6 +49,12 @@ TEST_CASE("posd SIGKILLed under load from four lanes with the sync link up loses
 
   test::require_store_and_hq_agree(hq, store, ledger);
   WARN("seed " << seed << ": " << rounds << " kills, " << ledger.acked.size() << " sales acknowledged (" << replayed
-                << " by a retry after the restart), " << ledger.refused << " refused while posd went down");
+                << " by a retry after the restart), " << ledger.refused << " refused while posd went down, "
+                << ledger.taken_up << " baskets taken up again after a restart");
   CHECK(ledger.acked.size() > static_cast<size_t>(rounds));
+  // Baskets survive the kill: every basket a lane held, with every line and
+  // tender posd acknowledged, is there after the restart.
+  CHECK(ledger.taken_up > 0);
+  CHECK(ledger.baskets_lost == 0);
+  CHECK(ledger.lines_lost == 0);
 }

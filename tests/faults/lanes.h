@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,10 +32,18 @@ struct Ledger {
   std::map<int64_t, int64_t> acked;  // receipt_no → total
   std::vector<Unanswered> unanswered;
   int64_t refused = 0;  // 5xx answers (posd going down): not acknowledged
+  // Baskets a lane held when posd went away, asked for again once it was back.
+  int64_t taken_up = 0;
+  int64_t baskets_lost = 0;  // answered 404: the basket was gone
+  int64_t lines_lost = 0;    // acknowledged lines missing from a basket taken up
+  std::set<std::string> held;  // the baskets the lanes hold now
 };
 
 // Lane `n` sells one random item a sale, for cash, until `stop`, waiting
-// `pace` between sales.
+// `pace` between sales. A basket it holds when posd goes away is taken up
+// again once posd is back (and checked: none lost, no acknowledged line
+// missing); empty baskets nobody holds (a create whose answer was lost) are
+// cancelled when the terminal holds too many.
 void sell_until(int n, const Store& store, std::atomic<bool>& stop, Ledger& ledger,
                 std::chrono::milliseconds pace = std::chrono::milliseconds(0));
 

@@ -33,6 +33,7 @@ TEST_CASE("every earlier schema version migrates with its data intact", "[schema
       }
       {
         auto db = sql::Db::open(path);
+        if (from < 9) REQUIRE(db->exec("DROP TABLE basket_ended"));
         if (from < 8) REQUIRE(db->exec("DROP TABLE closure"));
         if (from < 7) REQUIRE(db->exec("DROP TABLE basket_kept"));
         if (from < 6 && from >= 3) REQUIRE(db->exec("ALTER TABLE sale DROP COLUMN copies"));
@@ -58,7 +59,7 @@ TEST_CASE("every earlier schema version migrates with its data intact", "[schema
       auto db = sql::Db::open(path);
       CHECK(*schema::version(*db) == schema::latest_version());
       // The Zs journaled before closures had a table are in it.
-      CHECK(db->query_int("SELECT seq FROM closure WHERE kind = 'day' AND no = 1 AND period = '2026-10-30'")->value_or(0) == 3);
+      if (from < 8) CHECK(db->query_int("SELECT seq FROM closure WHERE kind = 'day' AND no = 1 AND period = '2026-10-30'")->value_or(0) == 3);
       auto n = verify_journal(*db, (*j)->public_key());
       REQUIRE(n);
       CHECK(*n == 4);

@@ -1,0 +1,99 @@
+#include "checkout/basket_state.h"
+
+#include "base/json_fields.h"
+#include "checkout/money.h"
+
+namespace posd {
+
+using json = nlohmann::json;
+
+json basket_state(const Basket& b) {
+  json lines = json::array();
+  for (const BasketLine& l : b.lines) {
+    json j = {{"sku", l.input.sku},
+              {"unit", to_string(l.input.unit)},
+              {"qty", l.input.qty},
+              {"weight_g", l.input.weight_g},
+              {"unit_price", l.input.unit_price},
+              {"tax_class", l.input.tax_class},
+              {"rate_bp", l.input.rate_bp},
+              {"name", l.name},
+              {"age_restricted", l.age_restricted}};
+    if (l.catalog_price) j["catalog_price"] = *l.catalog_price;
+    if (!l.approved_by.empty()) j["approved_by"] = l.approved_by;
+    lines.push_back(std::move(j));
+  }
+  json tenders = json::array();
+  for (const Tender& t : b.tenders) {
+    tenders.push_back({{"type", rules_of(t.type).name}, {"amount", t.amount}, {"applied", t.applied},
+                       {"reference", t.reference}, {"masked_pan", t.masked_pan}});
+  }
+  return {{"id", b.id},
+          {"terminal", b.terminal},
+          {"state", b.state == Basket::State::suspended ? "suspended" : "open"},
+          {"version", b.version},
+          {"rounding", b.rounding},
+          {"lines", std::move(lines)},
+          {"tenders", std::move(tenders)},
+          {"removed", b.removed}};
+}
+
+Result<Basket> basket_from_state(const json& j) {
+  try {
+    Fields f(j, "");
+    Basket b;
+    b.id = f.string("id");
+    b.terminal = f.string("terminal");
+    const std::string state = f.string("state");
+    if (state != "open" && state != "suspended") throw FieldError{"state", state + " is no kept state"};
+    b.state = state == "open" ? Basket::State::open : Basket::State::suspended;
+    b.version = static_cast<uint64_t>(f.integer("version", 0, INT64_MAX));
+    b.rounding = f.integer("rounding", -money::kMaxAmount, money::kMaxAmount);
+    const json& lines = f.array("lines");
+    for (size_t i = 0; i < lines.size(); ++i) {
+      Fields l(lines[i], "lines[" + std::to_string(i) + "]");
+      BasketLine line;
+      line.input.sku = l.string("sku");
+      const std::string unit = l.string("unit");
+      if (unit != "each" && unit != "kg") throw FieldError{l.child("unit"), unit + " is no unit"};
+      line.input.unit = unit == "kg" ? Unit::kg : Unit::each;
+      line.input.qty = l.integer("qty", 0, 9999);
+      line.input.weight_g = l.integer("weight_g", 0, 100000);
+      line.input.unit_price = l.integer("unit_price", 0, money::kMaxAmount);
+      line.input.tax_class = l.string("tax_class");
+      line.input.rate_bp = l.integer("rate_bp", 0, 10000);
+      line.name = l.string("name");
+      line.age_restricted = l.boolean("age_restricted", false);
+      line.catalog_price = l.optional_integer("catalog_price", 0, money::kMaxAmount);
+      line.approved_by = l.optional_string("approved_by").value_or("");
+      l.no_unknown_keys();
+      b.lines.push_back(std::move(line));
+    }
+    const json& tenders = f.array("tenders");
+    for (size_t i = 0; i < tenders.size(); ++i) {
+      Fields t(tenders[i], "tenders[" + std::to_string(i) + "]");
+      const std::string type = t.string("type");
+      const TenderRules* rules = tender_named(type);
+      if (!rules) throw FieldError{t.child("type"), type + " is no tender type"};
+      Tender tender;
+      tender.type = rules->type;
+      tender.amount = t.integer("amount", 0, money::kMaxAmount);
+      tender.applied = t.integer("applied", 0, money::kMaxAmount);
+      // Empty strings are kept as they are: a tender without a reference.
+      tender.reference = t.find("reference", true)->get<std::string>();
+      tender.masked_pan = t.find("masked_pan", true)->get<std::string>();
+      t.no_unknown_keys();
+      b.tenders.push_back(std::move(tender));
+    }
+    const json& removed = f.array("removed");
+    b.removed.assign(removed.begin(), removed.end());
+    f.no_unknown_keys();
+    return b;
+  } catch (const FieldError& e) {
+    return Status::invalid_argument("kept basket: " + e.message());
+  } catch (const json::exception& e) {
+    return Status::invalid_argument(std::string("kept basket: ") + e.what());
+  }
+}
+
+}  // namespace posd

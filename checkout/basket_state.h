@@ -1,0 +1,19 @@
+// A basket as the basket store keeps it (storage/basket_store.h): all that is
+// needed to take it up again after a restart, in posd's own form, not the
+// API's (no prices computed, no totals: those are priced again). A basket
+// being completed is kept as open: its sale either reached the journal (then
+// the basket is marked ended there) or it did not.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "checkout/basket.h"
+
+namespace posd {
+
+nlohmann::json basket_state(const Basket& b);
+// The basket back; invalid_argument naming the first field that is wrong.
+Result<Basket> basket_from_state(const nlohmann::json& j);
+
+}  // namespace posd

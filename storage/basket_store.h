@@ -1,0 +1,71 @@
+// The open and parked baskets, kept on disk beside the journal (its own
+// SQLite file, `<journal>.baskets`) so that a basket operation answered to a
+// lane survives posd's crash, SIGKILL and restart. Baskets are not fiscal
+// events: a put is committed to the operating system before it returns, not
+// fsynced (a process death loses nothing); a flusher thread syncs the file
+// every `flush_every` when something changed, so a power cut loses at most
+// the basket operations of that last interval. Not thread-safe: put, remove
+// and all belong to one thread (the event loop); the flusher has its own
+// connection.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/sqlite.h"
+
+namespace posd {
+
+class BasketStore {
+ public:
+  struct Row {
+    std::string id;
+    std::string terminal;
+    std::string body;  // the basket's state as JSON text (checkout/basket.h)
+  };
+
+  static Result<std::unique_ptr<BasketStore>> open(const std::string& path,
+                                                   std::chrono::milliseconds flush_every = std::chrono::milliseconds(200));
+  // Syncs what is left, then stops the flusher.
+  ~BasketStore();
+  BasketStore(const BasketStore&) = delete;
+  BasketStore& operator=(const BasketStore&) = delete;
+
+  Status put(const std::string& id, const std::string& terminal, const std::string& body);
+  Status remove(const std::string& id);
+  Result<std::vector<Row>> all();
+  // Syncs every put and remove made so far to the disk, now (blocking).
+  Status flush();
+  // True from a put or remove refused for a full disk until one succeeds.
+  bool disk_full() const { return disk_full_.load(); }
+  // How many syncs the flusher made (tests watch it work).
+  uint64_t flushes() const { return flushes_.load(); }
+  const std::string& path() const { return db_.path(); }
+
+ private:
+  BasketStore(sql::Db db, sql::Db flusher, std::chrono::milliseconds every);
+  void run();
+  Status sync(sql::Db& db);
+  // Counts a change made, or notes a full disk.
+  Status note(Status s);
+
+  sql::Db db_;
+  sql::Db flusher_db_;
+  std::chrono::milliseconds every_;
+  std::mutex mu_;  // guards the flusher's connection, stop_ and the wake-up
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::atomic<uint64_t> changes_{0};  // puts and removes made
+  uint64_t synced_ = 0;               // changes_ as of the last sync (under mu_)
+  std::atomic<uint64_t> flushes_{0};
+  std::atomic<bool> disk_full_{false};
+  std::thread thread_;
+};
+
+}  // namespace posd

@@ -1,0 +1,104 @@
+// A basket kept in the basket store (checkout/basket_state.h) comes back as
+// it was: lines by unit and by weight, a price override with its approver,
+// tenders with their references, removed lines, state and version; a kept
+// state that is not one is refused, naming the field.
+#include <catch2/catch.hpp>
+
+#include "checkout/basket_state.h"
+
+using namespace posd;
+using json = nlohmann::json;
+
+namespace {
+
+Basket sample() {
+  Basket b;
+  b.id = "0a1b2c3d4e5f6071";
+  b.terminal = "lane-2";
+  b.state = Basket::State::suspended;
+  b.version = 7;
+  b.rounding = -2;
+  BasketLine bread;
+  bread.input = LineInput{"BREAD", Unit::each, 3, 0, 249, "food", 550};
+  bread.name = "Baguette";
+  BasketLine apples;
+  apples.input = LineInput{"APPLE", Unit::kg, 0, 1250, 399, "food", 550};
+  apples.name = "Apples";
+  apples.catalog_price = 449;
+  apples.approved_by = "sup-1";
+  BasketLine wine;
+  wine.input = LineInput{"WINE-RED", Unit::each, 1, 0, 899, "standard", 2000};
+  wine.name = "Red wine";
+  wine.age_restricted = true;
+  b.lines = {bread, apples, wine};
+  b.tenders = {Tender{TenderType::card, 500, 500, "AUTH-1", "************4242"},
+               Tender{TenderType::cash, 1000, 700, "", ""}};
+  b.removed = {json{{"sku", "PEN-BLUE"}, {"name", "Pen"}, {"unit_price", 199}, {"qty", 2}}};
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("a kept basket comes back as it was", "[baskets]") {
+  const Basket b = sample();
+  const json state = basket_state(b);
+  auto back = basket_from_state(json::parse(state.dump()));
+  REQUIRE(back);
+  CHECK(basket_state(*back) == state);
+  CHECK(back->state == Basket::State::suspended);
+  REQUIRE(back->lines.size() == 3);
+  CHECK(back->lines[1].input.unit == Unit::kg);
+  CHECK(back->lines[1].input.weight_g == 1250);
+  CHECK(back->lines[1].catalog_price == 449);
+  CHECK(back->lines[1].approved_by == "sup-1");
+  CHECK(back->lines[2].age_restricted);
+  REQUIRE(back->tenders.size() == 2);
+  CHECK(back->tenders[0].type == TenderType::card);
+  CHECK(back->tenders[0].reference == "AUTH-1");
+  CHECK(back->paid() == 1200);
+  CHECK(back->change() == 300);
+  CHECK(back->removed.size() == 1);
+}
+
+TEST_CASE("a basket being completed is kept as open", "[baskets]") {
+  Basket b = sample();
+  b.state = Basket::State::completing;
+  auto back = basket_from_state(basket_state(b));
+  REQUIRE(back);
+  CHECK(back->state == Basket::State::open);
+}
+
+TEST_CASE("a kept state that is not one is refused, naming the field", "[baskets]") {
+  const json good = basket_state(sample());
+  struct Case {
+    const char* what;
+    json state;
+    const char* names;
+  };
+  auto with = [&](const json::json_pointer& at, const json& v) {
+    json j = good;
+    j[at] = v;
+    return j;
+  };
+  json missing = good;
+  missing.erase("terminal");
+  json extra = good;
+  extra["lines"][0]["discount"] = 5;
+  const std::vector<Case> cases = {
+      {"not an object", json::array(), ""},
+      {"no terminal", missing, "terminal"},
+      {"a state of none", with("/state"_json_pointer, "completing"), "state"},
+      {"a unit of none", with("/lines/1/unit"_json_pointer, "litre"), "lines[1].unit"},
+      {"a negative price", with("/lines/0/unit_price"_json_pointer, -1), "lines[0].unit_price"},
+      {"a tender of no type", with("/tenders/0/type"_json_pointer, "cheque"), "tenders[0].type"},
+      {"a fractional amount", with("/tenders/1/amount"_json_pointer, 10.5), "tenders[1].amount"},
+      {"a key it does not know", extra, "lines[0].discount"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    auto back = basket_from_state(c.state);
+    REQUIRE(!back);
+    CHECK(back.status().code() == Status::Code::invalid_argument);
+    CHECK_THAT(back.status().message(), Catch::Contains(c.names));
+  }
+}

@@ -1,0 +1,56 @@
+// The basket store (storage/basket_store.h): what is put is there for the
+// next open, as last put; what is removed is gone; the flusher syncs on its
+// own after a change, and only then.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "storage/basket_store.h"
+#include "tests/support/temp_dir.h"
+
+using namespace posd;
+
+namespace {
+
+std::map<std::string, std::string> bodies(BasketStore& store) {
+  auto rows = store.all();
+  REQUIRE(rows);
+  std::map<std::string, std::string> out;
+  for (const auto& r : *rows) out[r.id] = r.terminal + " " + r.body;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the basket store gives the next open every basket as last put, and none removed", "[baskets]") {
+  test::TempDir dir;
+  {
+    auto store = BasketStore::open(dir.file("s.db.baskets"));
+    REQUIRE(store);
+    REQUIRE((*store)->put("a", "lane-1", R"({"v":1})"));
+    REQUIRE((*store)->put("b", "lane-2", R"({"v":1})"));
+    REQUIRE((*store)->put("a", "lane-3", R"({"v":2})"));  // taken over by another lane
+    REQUIRE((*store)->put("c", "lane-1", R"({"v":1})"));
+    REQUIRE((*store)->remove("b"));
+    REQUIRE((*store)->remove("never-there"));
+  }
+  auto store = BasketStore::open(dir.file("s.db.baskets"));
+  REQUIRE(store);
+  CHECK(bodies(**store) == std::map<std::string, std::string>{{"a", R"(lane-3 {"v":2})"}, {"c", R"(lane-1 {"v":1})"}});
+}
+
+TEST_CASE("the basket store's flusher syncs after a change, and not while nothing changes", "[baskets]") {
+  test::TempDir dir;
+  auto store = BasketStore::open(dir.file("s.db.baskets"), std::chrono::milliseconds(20));
+  REQUIRE(store);
+  BasketStore& s = **store;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(s.flushes() == 0);  // nothing changed: ten periods and no sync
+  REQUIRE(s.put("a", "lane-1", "{}"));
+  for (int i = 0; i < 500 && s.flushes() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(s.flushes() == 1);
+  const uint64_t after = s.flushes();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(s.flushes() == after);
+}

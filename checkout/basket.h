@@ -22,6 +22,7 @@ struct StoreRules {
   int64_t label_price_ceiling = 100'000;  // a label price above this (minor units) needs a supervisor
   size_t max_basket_lines = 500;          // lines one basket may hold
   size_t max_open_baskets = 20;           // baskets one terminal may hold at once (open or suspended)
+  bool z_before_next_day = false;         // a day's Z before the next business day's first sale or return
 };
 
 struct BasketLine {

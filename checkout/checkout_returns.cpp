@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "checkout/checkout.h"
+#include "checkout/closure.h"
 #include "checkout/records.h"
 #include "checkout/refund.h"
 #include "base/json_fields.h"
@@ -136,7 +137,10 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
 
   const bool inclusive = rules_.prices_include_tax;
   write(
-      [receipt_no, tender, lines, c, inclusive](WriteContext& ctx, std::vector<Entry>& entries) {
+      [this, receipt_no, tender, lines, c, inclusive](WriteContext& ctx, std::vector<Entry>& entries) {
+        if (rules_.z_before_next_day) {
+          if (Outcome closed = require_day_closed(ctx); !closed.ok()) return closed;
+        }
         std::vector<ReturnLine> out;
         std::optional<Sale> sale;
         std::vector<Return> prior;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "checkout/checkout.h"
+#include "checkout/closure.h"
 #include "checkout/receipt.h"
 #include "checkout/receipt_code.h"
 #include "checkout/report.h"
@@ -78,6 +79,9 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
 
   write(
       [this, body, lines = b->lines, terminal = c.terminal, store = journal_.store_id(), id](WriteContext& ctx, std::vector<Entry>& entries) mutable {
+        if (rules_.z_before_next_day) {
+          if (Outcome closed = require_day_closed(ctx); !closed.ok()) return closed;
+        }
         if (Status s = kept_baskets::end(ctx.db, id, ctx.next_seq); !s) return Outcome::from(s);
         auto receipt_no = counter::add(ctx.db, "receipt_no");
         auto period = counter::read(ctx.db, "period");

@@ -231,4 +231,23 @@ Result<std::vector<json>> close_ended_periods(WriteContext& ctx, std::vector<Ent
   return made;
 }
 
+Outcome require_day_closed(WriteContext& ctx) {
+  auto st = ctx.db.cached(
+      "SELECT MIN(day) FROM ("
+      " SELECT business_day AS day FROM sale WHERE period = (SELECT value FROM counter WHERE name = 'period')"
+      " UNION ALL SELECT j.business_day FROM sale_return r JOIN journal j ON j.seq = r.seq"
+      "  WHERE r.period = (SELECT value FROM counter WHERE name = 'period'))"
+      " WHERE day < ?1");
+  if (!st) return Outcome::from(st.status());
+  (*st)->bind(1, ctx.business_day);
+  auto row = (*st)->step();
+  if (!row) return Outcome::from(row.status());
+  if (*row && !(*st)->is_null(0)) {
+    const std::string open_day = (*st)->text(0);
+    return Outcome::error(Why::conflict, "z_required", "the business day " + open_day + " is not closed: take its Z before the first sale or return of " +
+                                                      ctx.business_day);
+  }
+  return Outcome::success(nlohmann::json::object());
+}
+
 }  // namespace posd

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checkout/outcome.h"
 #include "storage/journal.h"
 
 namespace posd {
@@ -28,5 +29,11 @@ Result<nlohmann::json> sum_closures(const std::vector<nlohmann::json>& closed);
 // closure took in yet. Returns the closures made, each with its "seq".
 Result<std::vector<nlohmann::json>> close_ended_periods(WriteContext& ctx, std::vector<Entry>& entries,
                                                         const std::string& terminal, const std::string& approver);
+
+// Inside a write, where the store requires a day's Z before the next
+// business day's first sale or return (z_before_next_day): 409 z_required,
+// naming the day, when the open period holds a sale or a return of a
+// business day before the write's; success otherwise.
+Outcome require_day_closed(WriteContext& ctx);
 
 }  // namespace posd

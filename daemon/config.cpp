@@ -1,5 +1,7 @@
 #include "daemon/config.h"
 
+#include "base/local_day.h"
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -149,6 +151,11 @@ Result<Config> parse_config(const json& j) {
     c.label_price_ceiling = top.optional_integer("label_price_ceiling", 0, money::kMaxAmount).value_or(c.label_price_ceiling);
     c.max_basket_lines = top.optional_integer("max_basket_lines", 1, 5000).value_or(c.max_basket_lines);
     c.max_open_baskets = top.optional_integer("max_open_baskets", 1, 1000).value_or(c.max_open_baskets);
+    c.time_zone = top.optional_string("time_zone").value_or(c.time_zone);
+    if (auto ok = LocalDay::make(c.time_zone, "00:00"); !ok) throw FieldError{"time_zone", ok.status().message()};
+    c.business_day_starts = top.optional_string("business_day_starts").value_or(c.business_day_starts);
+    if (auto ok = LocalDay::make("UTC", c.business_day_starts); !ok) throw FieldError{"business_day_starts", ok.status().message()};
+    c.z_before_next_day = top.boolean("z_before_next_day", c.z_before_next_day);
     c.barcode_region = top.optional_string("barcode_region").value_or("");
     if (!c.barcode_region.empty()) {
       const auto regions = barcode::measure_regions();
@@ -199,7 +206,8 @@ Result<Config> parse_config(const json& j) {
 
 StoreRules store_rules(const Config& c) {
   return StoreRules{c.currency, c.prices_include_tax, c.cash_rounding, c.barcode_region, c.label_price_ceiling,
-                    static_cast<size_t>(c.max_basket_lines), static_cast<size_t>(c.max_open_baskets)};
+                    static_cast<size_t>(c.max_basket_lines), static_cast<size_t>(c.max_open_baskets),
+                    c.z_before_next_day};
 }
 
 Result<Config> load_config(const std::string& path) {

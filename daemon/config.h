@@ -64,6 +64,12 @@ struct Config {
   int64_t label_price_ceiling = 100'000;  // minor units; a label price above it needs a supervisor
   int64_t max_basket_lines = 500;
   int64_t max_open_baskets = 20;         // per terminal
+  // The store's local day (base/local_day.h): its IANA time zone and the
+  // time of day its business day turns; and whether a day's Z must be taken
+  // before the next day's first sale or return.
+  std::string time_zone = "UTC";
+  std::string business_day_starts = "00:00";
+  bool z_before_next_day = false;
   std::optional<MqttConfig> mqtt;
 };
 

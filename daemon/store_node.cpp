@@ -1,5 +1,7 @@
 #include "daemon/store_node.h"
 
+#include "base/local_day.h"
+
 #include "base/log.h"
 #include "checkout/state_check.h"
 #include "daemon/tls.h"
@@ -40,6 +42,10 @@ std::vector<std::string> needing_restart(const Config& next, const Config& curre
       next.cash_rounding != current.cash_rounding) {
     out.push_back("currency/prices_include_tax/cash_rounding");
   }
+  if (next.time_zone != current.time_zone || next.business_day_starts != current.business_day_starts ||
+      next.z_before_next_day != current.z_before_next_day) {
+    out.push_back("time_zone/business_day_starts/z_before_next_day");
+  }
   return out;
 }
 
@@ -67,6 +73,10 @@ Status StoreNode::build(http::Server::Options server) {
   jo.store_id = config_.store_id;
   jo.check_state = check_state;
   jo.clock = &clock_;
+  // Validated with the rest of the configuration: the store's local day.
+  auto day = LocalDay::make(config_.time_zone, config_.business_day_starts);
+  if (!day) return day.status();
+  jo.business_day = [day = *day](std::chrono::system_clock::time_point t) { return day.business_day(t); };
   jo.on_commit = [m = metrics_.get()](size_t writes, std::chrono::nanoseconds took) {
     m->commit(writes, std::chrono::duration<double>(took).count());
   };

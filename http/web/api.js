@@ -31,6 +31,7 @@ const PLAIN = {
   over_tender: 'More than is due: card and voucher may not exceed the amount due.',
   card_number_refused: 'A full card number was typed: only the last four digits may be entered.',
   not_paid: 'The sale is not fully paid.',
+  z_required: 'Yesterday is not closed: a supervisor must take its Z report before the first sale of today.',
   nothing_due: 'Nothing is due.',
   empty_basket: 'The basket is empty.',
   sale_not_found: 'No sale has this receipt number.',

@@ -14,10 +14,9 @@ LocalDay::LocalDay(const date::time_zone* zone, std::string name, minutes turn, 
     : zone_(zone), zone_name_(std::move(name)), turn_(turn), turn_text_(std::move(turn_text)) {}
 
 Result<LocalDay> LocalDay::make(const std::string& zone, const std::string& turn) {
-  int h = -1, m = -1;
-  char end = 0;
-  if (turn.size() != 5 || std::sscanf(turn.c_str(), "%2d:%2d%c", &h, &m, &end) != 2 || turn[2] != ':' || h < 0 ||
-      h > 23 || m < 0 || m > 59) {
+  auto digit = [&](size_t i) { return turn.size() == 5 && turn[i] >= '0' && turn[i] <= '9' ? turn[i] - '0' : -100; };
+  const int h = digit(0) * 10 + digit(1), m = digit(3) * 10 + digit(4);
+  if (turn.size() != 5 || turn[2] != ':' || h < 0 || h > 23 || m < 0 || m > 59) {
     return Status::invalid_argument("\"" + turn + "\" is no time of day: give HH:MM, from 00:00 to 23:59");
   }
   try {

@@ -247,8 +247,17 @@ Status Checkout::keep(const Basket& b) {
 }
 
 void Checkout::drop(const std::string& id) {
-  // Left behind, it is dropped at the next start: the journal marked it ended.
-  if (Status s = store_->remove(id); !s) log::get("checkout")->warn("basket {}: ended, but still in the basket store: {}", id, s.message());
+  // One left behind is tried again with the next; until then the journal's
+  // mark (basket_ended) keeps it from being taken up again, and no Z forgets
+  // the marks.
+  undropped_.insert(id);
+  for (auto it = undropped_.begin(); it != undropped_.end();) {
+    if (Status s = store_->remove(*it); !s) {
+      log::get("checkout")->warn("basket {}: ended, but still in the basket store (tried again later): {}", *it, s.message());
+      return;
+    }
+    it = undropped_.erase(it);
+  }
 }
 
 size_t Checkout::expire(std::chrono::steady_clock::time_point now, std::chrono::seconds max_age) {
@@ -307,17 +316,33 @@ Result<Checkout::Restored> Checkout::restore() {
     baskets_.emplace(b->id, std::move(*b));
     ++n.baskets;
   }
-  // Every ended basket is out of the basket store on disk before the marks go.
-  if (Status s = store_->flush(); !s) return s;
+  // A basket kept with a tender carries its state as of that tender, synced
+  // with the journal: newer than the basket store's copy after a power cut
+  // that took the basket store's last moments, or the only copy left.
   std::vector<kept_baskets::Row> lost;
   for (const kept_baskets::Row& row : *kept) {
-    if (!baskets_.count(row.id) && !gone.count(row.id)) lost.push_back(row);
+    if (gone.count(row.id)) continue;
+    auto record = parse_json(row.record);
+    auto state = record && record->is_object() && record->contains("state") ? basket_from_state((*record)["state"])
+                                                                             : Result<Basket>(Status::not_found("no state"));
+    auto held = baskets_.find(row.id);
+    if (state && (held == baskets_.end() || held->second.version < state->version)) {
+      state->created = state->touched = clock_.steady();
+      if (held != baskets_.end()) held->second = std::move(*state);
+      else held = baskets_.emplace(row.id, std::move(*state)).first, ++n.baskets;
+      if (Status s = keep(held->second); !s) return s;
+    } else if (held == baskets_.end()) {
+      lost.push_back(row);  // kept by an older posd, with no state: its record is all there is
+    }
   }
+  // Every ended basket is out of the basket store on disk before the marks go.
+  if (Status s = store_->flush(); !s) return s;
   auto r = journal_.write([&lost](WriteContext& ctx) -> Result<std::vector<Entry>> {
     std::vector<Entry> entries;
     for (const kept_baskets::Row& row : lost) {
       auto record = parse_json(row.record);
       json body = record && record->is_object() ? *record : json{{"id", row.id}, {"terminal", row.terminal}};
+      body.erase("state");
       body["reason"] = "lost";
       if (Status s = kept_baskets::end(ctx.db, row.id, ctx.next_seq + entries.size()); !s) return s;
       entries.push_back({"basket_abandoned", body});
@@ -582,6 +607,9 @@ void Checkout::tender(const Caller& c, const std::string& id, const json& body, 
   Outcome answer = Outcome::success(b->to_json(priced, rules_));
   json record = answer.body;
   record["terminal"] = b->terminal;
+  // With the journal's fsync: the basket as it is now, so that a power cut
+  // that takes the basket store's last moments takes no card approval.
+  record["state"] = basket_state(*b);
   write(
       [id, terminal = b->terminal, text = to_json_text(record), answer](WriteContext& ctx, std::vector<Entry>&) {
         if (Status s = kept_baskets::put(ctx.db, {id, terminal, text}); !s) return Outcome::from(s);

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "base/clock.h"
@@ -132,10 +133,12 @@ class Checkout {
   // journaled as basket_abandoned, like a cancel. Returns how many went.
   size_t expire(std::chrono::steady_clock::time_point now, std::chrono::seconds max_age);
   // At start: takes up the baskets the basket store kept (a restart, a crash,
-  // a power cut), dropping those the journal says ended; a basket kept with a
-  // tender in the journal's own table (fsynced) that the basket store lost
-  // (a power cut) is journaled as basket_abandoned with reason "lost".
-  // Blocking. Call once, before serving.
+  // a power cut), dropping those the journal says ended. A basket with a
+  // tender is also kept in the journal's own table (fsynced) with its state
+  // as of its last tender: taken up from there when that is newer than the
+  // basket store's copy or the only one (a power cut). One kept there by an
+  // older posd, with no state, that the basket store lost is journaled as
+  // basket_abandoned with reason "lost". Blocking. Call once, before serving.
   struct Restored {
     size_t baskets = 0;  // taken up again
     size_t lost = 0;     // journaled as lost
@@ -146,6 +149,9 @@ class Checkout {
   Result<size_t> keep_baskets();
   // The basket store (tests look at it).
   BasketStore& basket_store() { return *store_; }
+  // True when every ended basket left the basket store and it syncs: a Z
+  // may then forget the marks of baskets that ended before the last Z.
+  bool baskets_settled() const { return undropped_.empty() && !store_->sync_failing(); }
 
   // Sales and reports (reads).
   Outcome sale(const std::string& receipt_no);
@@ -204,6 +210,7 @@ class Checkout {
   const Clock& clock_;
   IdSource& ids_;
   std::unique_ptr<BasketStore> store_;
+  std::set<std::string> undropped_;  // ended, but their removal from the basket store failed
   std::map<std::string, Basket> baskets_;
   EventSink sink_;
   std::vector<CheckoutListener> listeners_;

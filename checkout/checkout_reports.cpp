@@ -61,7 +61,7 @@ Outcome Checkout::x_report() {
 void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
   if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "closing the day needs a supervisor"));
   write(
-      [c](WriteContext& ctx, std::vector<Entry>& entries) {
+      [c, settled = baskets_settled()](WriteContext& ctx, std::vector<Entry>& entries) {
         // A month (and a year) that ended before today closes first.
         auto closures_made = close_ended_periods(ctx, entries, c.terminal, c.approver);
         if (!closures_made) return Outcome::from(closures_made.status());
@@ -77,7 +77,7 @@ void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
         // from the basket store has long been synced (storage/basket_store.h).
         auto previous = closures::last(ctx.db, "day");
         if (!previous) return Outcome::from(previous.status());
-        if (*previous) {
+        if (*previous && settled) {
           if (Status s = kept_baskets::forget_ended(ctx.db, static_cast<uint64_t>((*previous)->seq)); !s) return Outcome::from(s);
         }
         auto z_no = counter::add(ctx.db, "z_no");

@@ -82,6 +82,9 @@ Outcome Api::readiness() {
   if (j.disk_full() || checkout_.basket_store().disk_full()) {
     return Outcome::error(Why::unavailable, "disk_full", "the disk is full: sales are refused until space returns; reads still work");
   }
+  if (checkout_.basket_store().sync_failing()) {
+    return Outcome::error(Why::unavailable, "not_ready", "the open baskets cannot be synced to disk: a power cut would lose more than the last 200 ms of them");
+  }
   if (const auto stalled = j.stalled(); stalled > kStuck) {
     return Outcome::error(Why::unavailable, "not_ready", "the journal writer has made no progress for " +
                                                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(stalled).count()) +

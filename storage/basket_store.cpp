@@ -7,8 +7,12 @@ namespace posd {
 namespace {
 
 // Not the journal's synchronous=FULL: a commit reaches the OS, the flusher's
-// checkpoint reaches the disk. The event loop never checkpoints (that fsyncs).
-constexpr const char* kPragmas = "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=1048576;";
+// checkpoint reaches the disk. The event loop's connection never syncs
+// (OFF: not even a restarted WAL's header) and never checkpoints; the
+// flusher's (NORMAL) syncs the WAL, header and all, before it writes the
+// database file, and the database after.
+constexpr const char* kLoopPragmas = "PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=1048576;";
+constexpr const char* kFlusherPragmas = "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS basket (
@@ -23,11 +27,11 @@ CREATE TABLE IF NOT EXISTS basket (
 Result<std::unique_ptr<BasketStore>> BasketStore::open(const std::string& path, std::chrono::milliseconds flush_every) {
   auto db = sql::Db::open(path);
   if (!db) return db.status();
-  if (Status s = db->exec(kPragmas); !s) return s;
+  if (Status s = db->exec(kLoopPragmas); !s) return s;
   if (Status s = db->exec(kSchema); !s) return s;
   auto flusher = sql::Db::open(path, sql::Db::Mode::read_write);
   if (!flusher) return flusher.status();
-  if (Status s = flusher->exec(kPragmas); !s) return s;
+  if (Status s = flusher->exec(kFlusherPragmas); !s) return s;
   return std::unique_ptr<BasketStore>(new BasketStore(std::move(*db), std::move(*flusher), flush_every));
 }
 
@@ -42,6 +46,9 @@ BasketStore::~BasketStore() {
   cv_.notify_all();
   thread_.join();
   if (Status s = flush(); !s) log::get("baskets")->error("{}: the last baskets could not be synced: {}", path(), s.message());
+  // The last connection to close checkpoints and removes the WAL: with the
+  // flusher's syncs, not the loop's none.
+  (void)db_.exec("PRAGMA synchronous=NORMAL");
 }
 
 Status BasketStore::put(const std::string& id, const std::string& terminal, const std::string& body) {
@@ -75,32 +82,46 @@ Result<std::vector<BasketStore::Row>> BasketStore::all() {
   }
 }
 
-Status BasketStore::sync(sql::Db& db) {
+Result<bool> BasketStore::sync(sql::Db& db) {
   // A checkpoint fsyncs the WAL before it copies it, and the database after.
-  Status s = db.exec("PRAGMA wal_checkpoint(PASSIVE)");
-  if (s) flushes_.fetch_add(1);
-  return s;
+  // It answers (busy, frames in the WAL, frames copied): a reader of another
+  // process (an sqlite3 shell) can hold frames back, and then not all of them
+  // are synced yet.
+  auto st = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
+  if (!st) return st.status();
+  auto row = st->step();
+  if (!row) return row.status();
+  flushes_.fetch_add(1);
+  return !*row || (st->int64(0) == 0 && st->int64(1) == st->int64(2));
 }
 
 Status BasketStore::flush() {
   std::lock_guard lock(mu_);
+  return sync_now();
+}
+
+Status BasketStore::sync_now() {
   const uint64_t seen = changes_.load();
-  Status s = sync(flusher_db_);
-  if (s) synced_ = seen;
-  return s;
+  auto whole = sync(flusher_db_);
+  if (!whole) {
+    sync_failing_.store(true);
+    return whole.status();
+  }
+  // Held back for a second or more, the power-cut bound no longer holds.
+  held_back_ = *whole ? 0 : held_back_ + 1;
+  sync_failing_.store(held_back_ * every_.count() >= 1000 && held_back_ >= 5);
+  if (*whole) synced_ = seen;
+  return Status::ok();
 }
 
 void BasketStore::run() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     cv_.wait_for(lock, every_, [this] { return stop_; });
-    const uint64_t seen = changes_.load();
-    if (stop_ || seen == synced_) continue;
-    if (Status s = sync(flusher_db_); !s) {
-      log::get("baskets")->error("{}: syncing the baskets failed (retried in {} ms): {}", path(), every_.count(), s.message());
-      continue;
+    if (stop_ || changes_.load() == synced_) continue;
+    if (Status s = sync_now(); !s) {
+      log::get("baskets")->error("{}: syncing the baskets failed (tried again in {} ms): {}", path(), every_.count(), s.message());
     }
-    synced_ = seen;
   }
 }
 

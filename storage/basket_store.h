@@ -4,7 +4,10 @@
 // events: a put is committed to the operating system before it returns, not
 // fsynced (a process death loses nothing); a flusher thread syncs the file
 // every `flush_every` when something changed, so a power cut loses at most
-// the basket operations of that last interval. Not thread-safe: put, remove
+// the basket operations of that last interval. The event loop's connection
+// never fsyncs (synchronous=OFF, no checkpoints: SQLite syncs a restarted
+// WAL's header only with the checkpointer's flags, and the flusher's
+// checkpoint syncs the WAL before it writes the database). Not thread-safe: put, remove
 // and all belong to one thread (the event loop); the flusher has its own
 // connection.
 #pragma once
@@ -44,6 +47,9 @@ class BasketStore {
   Status flush();
   // True from a put or remove refused for a full disk until one succeeds.
   bool disk_full() const { return disk_full_.load(); }
+  // True from a sync that failed until one succeeds: the power-cut bound
+  // does not hold meanwhile (readiness says so).
+  bool sync_failing() const { return sync_failing_.load(); }
   // How many syncs the flusher made (tests watch it work).
   uint64_t flushes() const { return flushes_.load(); }
   const std::string& path() const { return db_.path(); }
@@ -51,7 +57,10 @@ class BasketStore {
  private:
   BasketStore(sql::Db db, sql::Db flusher, std::chrono::milliseconds every);
   void run();
-  Status sync(sql::Db& db);
+  // One checkpoint: true when it synced and copied the whole WAL.
+  Result<bool> sync(sql::Db& db);
+  // sync() on the flusher's connection, and what it says (under mu_).
+  Status sync_now();
   // Counts a change made, or notes a full disk.
   Status note(Status s);
 
@@ -62,9 +71,11 @@ class BasketStore {
   std::condition_variable cv_;
   bool stop_ = false;
   std::atomic<uint64_t> changes_{0};  // puts and removes made
-  uint64_t synced_ = 0;               // changes_ as of the last sync (under mu_)
+  uint64_t synced_ = 0;               // changes_ as of the last whole sync (under mu_)
+  uint64_t held_back_ = 0;            // syncs in a row a reader held frames back in (under mu_)
   std::atomic<uint64_t> flushes_{0};
   std::atomic<bool> disk_full_{false};
+  std::atomic<bool> sync_failing_{false};
   std::thread thread_;
 };
 

@@ -54,3 +54,24 @@ TEST_CASE("the basket store's flusher syncs after a change, and not while nothin
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK(s.flushes() == after);
 }
+
+TEST_CASE("a reader that holds the basket store's frames back is noticed, and once it lets go the flusher syncs everything", "[baskets]") {
+  test::TempDir dir;
+  auto store = BasketStore::open(dir.file("s.db.baskets"), std::chrono::milliseconds(20));
+  REQUIRE(store);
+  BasketStore& s = **store;
+  REQUIRE(s.put("a", "lane-1", "{}"));
+  REQUIRE(s.flush());
+  // Another process's reader (an sqlite3 shell left open) with a snapshot
+  // from before the next put: a checkpoint cannot copy past it.
+  auto reader = sql::Db::open(dir.file("s.db.baskets"), sql::Db::Mode::read_only);
+  REQUIRE(reader);
+  REQUIRE(reader->exec("BEGIN"));
+  REQUIRE(reader->query_int("SELECT COUNT(*) FROM basket")->value_or(0) == 1);
+  REQUIRE(s.put("b", "lane-1", "{}"));
+  for (int i = 0; i < 500 && !s.sync_failing(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(s.sync_failing());
+  REQUIRE(reader->exec("COMMIT"));
+  for (int i = 0; i < 500 && s.sync_failing(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK_FALSE(s.sync_failing());
+}

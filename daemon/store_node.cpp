@@ -1,6 +1,5 @@
 #include "daemon/store_node.h"
 
-#include "base/local_day.h"
 
 #include "base/log.h"
 #include "checkout/state_check.h"
@@ -73,10 +72,9 @@ Status StoreNode::build(http::Server::Options server) {
   jo.store_id = config_.store_id;
   jo.check_state = check_state;
   jo.clock = &clock_;
-  // Validated with the rest of the configuration: the store's local day.
-  auto day = LocalDay::make(config_.time_zone, config_.business_day_starts);
-  if (!day) return day.status();
-  jo.business_day = [day = *day](std::chrono::system_clock::time_point t) { return day.business_day(t); };
+  // The store's local day, kept in the database for posctl too.
+  jo.time_zone = config_.time_zone;
+  jo.business_day_starts = config_.business_day_starts;
   jo.on_commit = [m = metrics_.get()](size_t writes, std::chrono::nanoseconds took) {
     m->commit(writes, std::chrono::duration<double>(took).count());
   };

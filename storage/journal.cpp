@@ -1,5 +1,7 @@
 #include "storage/journal.h"
 
+#include "storage/store_tables.h"
+
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -59,12 +61,17 @@ Status scan_journal(sql::Db& db, uint64_t from,
 Result<std::unique_ptr<Journal>> Journal::open(Options o) {
   if (o.key_path.empty()) o.key_path = o.db_path + ".key";
   if (o.pubkey_path.empty()) o.pubkey_path = o.db_path + ".pub";
-  if (!o.business_day) o.business_day = format_utc_date;
   if (o.max_batch == 0) o.max_batch = 1;
 
   auto db = sql::Db::open(o.db_path);
   if (!db) return db.status();
   if (Status s = schema::migrate(*db); !s) return s;
+  if (!o.business_day) {
+    auto day = store_settings::local_day(*db, o.time_zone, o.business_day_starts);
+    if (!day) return day.status();
+    if (*day) o.business_day = [d = **day](std::chrono::system_clock::time_point t) { return d.business_day(t); };
+    else o.business_day = format_utc_date;
+  }
   // A journal that holds events keeps the key that signed them: with the
   // private key gone, nothing may make a new one (its genesis names the old).
   auto head = db->query_int("SELECT MAX(seq) FROM journal");

@@ -70,8 +70,14 @@ class Journal {
     std::string key_path{};   // default: db_path + ".key"
     std::string pubkey_path{};  // default: db_path + ".pub"
     const Clock* clock = &Clock::system();
-    // The business day for an event stamped at `t`; default: its UTC date.
+    // The business day for an event stamped at `t`. Default: the store's
+    // local day (base/local_day.h) of `time_zone` and `business_day_starts`,
+    // which are then kept in the database (table store_setting) for tools
+    // that open the journal without them (posctl); without them either,
+    // those kept; with none kept, the UTC date.
     std::function<std::string(std::chrono::system_clock::time_point)> business_day{};
+    std::string time_zone{};            // IANA, e.g. Europe/Paris
+    std::string business_day_starts{};  // HH:MM
     size_t max_batch = 512;   // writes per transaction at most
     // Called on the writer thread after each commit with the batch's size and
     // its time (transaction and fsync). Must be quick and thread-safe.

@@ -195,6 +195,14 @@ CREATE TABLE basket_ended (
   seq INTEGER NOT NULL
 ) STRICT;
 )sql",
+    // 10: the store's settings that tools need too (the local day's time
+    // zone and turn: storage/store_tables.h).
+    R"sql(
+CREATE TABLE store_setting (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+)sql",
 };
 
 }  // namespace

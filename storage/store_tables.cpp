@@ -118,4 +118,30 @@ Status forget_ended(sql::Db& db, uint64_t before_seq) {
 
 }  // namespace kept_baskets
 
+namespace store_settings {
+
+Result<std::optional<LocalDay>> local_day(sql::Db& db, const std::string& zone, const std::string& turn) {
+  if (!zone.empty()) {
+    auto day = LocalDay::make(zone, turn.empty() ? "00:00" : turn);
+    if (!day) return day.status();
+    auto st = db.cached("INSERT INTO store_setting(name, value) VALUES ('time_zone', ?1), ('business_day_starts', ?2) "
+                        "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+    if (!st) return st.status();
+    if (Status s = (*st)->bind(1, day->zone()).bind(2, day->turn()).run(); !s) return s;
+    return std::optional<LocalDay>(*day);
+  }
+  auto st = db.prepare("SELECT (SELECT value FROM store_setting WHERE name = 'time_zone'), "
+                       "(SELECT value FROM store_setting WHERE name = 'business_day_starts')");
+  if (!st) return st.status();
+  auto row = st->step();
+  if (!row) return row.status();
+  if (!*row || st->is_null(0) || st->is_null(1)) return std::optional<LocalDay>();
+  auto day = LocalDay::make(st->text(0), st->text(1));
+  if (!day) return Status::invalid_argument("the store's kept local day: " + day.status().message());
+  return std::optional<LocalDay>(*day);
+}
+
+}  // namespace store_settings
+
 }  // namespace posd
+

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/local_day.h"
 #include "storage/sqlite.h"
 
 namespace posd {
@@ -65,5 +66,16 @@ Result<std::vector<std::string>> ended(sql::Db& db);
 Status forget_ended(sql::Db& db, uint64_t before_seq = 0);
 
 }  // namespace kept_baskets
+
+// The store's settings that tools opening the database need too: the local
+// day's time zone and turn (posctl stamps its events with posd's day).
+namespace store_settings {
+
+// With `zone` given: checks it and `turn`, keeps both, and gives their local
+// day. Without: the local day kept, if any. invalid_argument for a zone or
+// turn posd cannot use.
+Result<std::optional<LocalDay>> local_day(sql::Db& db, const std::string& zone, const std::string& turn);
+
+}  // namespace store_settings
 
 }  // namespace posd

@@ -7,7 +7,9 @@
 
 #include "daemon/config.h"
 #include "daemon/terminals.h"
+#include "base/local_day.h"
 #include "storage/journal.h"
+#include "tests/daemon/node.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -318,4 +320,31 @@ TEST_CASE("posctl barcode says what a scan holds, as one JSON object", "[posctl]
   auto region = run({"--region", "XX", scale_label});
   CHECK(region.exit_code == 2);
   CHECK_THAT(region.err, Catch::Contains("no variable-measure scheme for region \"XX\""));
+}
+
+TEST_CASE("posctl stamps its events with the store's local day, which posd keeps in the database", "[posctl][localday]") {
+  test::TempDir dir;
+  const std::string db = dir.file("s.db");
+  const std::string catalog = std::string(POSD_SOURCE_DIR) + "/scripts/demo-catalog.json";
+  REQUIRE(test::run({test::bin("posctl"), "catalog", "import", "--db", db, "--store", "S1", catalog}).exit_code == 0);
+  // A zone whose date is not the UTC date right now: 14 hours ahead from
+  // 10:00 UTC on, 11 hours behind before 11:00 UTC.
+  const auto now = std::chrono::system_clock::now();
+  const auto utc_hour = std::chrono::duration_cast<std::chrono::hours>(now.time_since_epoch()).count() % 24;
+  const std::string zone = utc_hour >= 10 ? "Pacific/Kiritimati" : "Pacific/Pago_Pago";
+  INFO(zone);
+  {
+    // As posd opens it, with its configuration's zone and turn.
+    auto j = Journal::open({.db_path = db, .time_zone = zone, .business_day_starts = "00:00"});
+    REQUIRE(j);
+  }
+  const LocalDay local = *LocalDay::make(zone, "00:00");
+  const std::string before = local.business_day(std::chrono::system_clock::now());
+  REQUIRE(test::run({test::bin("posctl"), "stock", "receive", "--db", db, "--sku", "BREAD", "--qty", "12"}).exit_code == 0);
+  const std::string after = local.business_day(std::chrono::system_clock::now());
+  auto received = test::journal_events(db);
+  REQUIRE(!received.empty());
+  const std::string day = received.back().business_day;
+  CHECK((day == before || day == after));
+  CHECK(day != LocalDay().business_day(now));  // not the UTC date
 }

@@ -298,6 +298,14 @@ Result<Checkout::Restored> Checkout::restore() {
   const std::set<std::string> gone(ended->begin(), ended->end());
   auto logger = log::get("checkout");
   Restored n;
+  // Takes `b` up, in place of an older copy of it if there is one.
+  auto take_up = [&](Basket b) -> Basket& {
+    const std::string id = b.id;
+    b.created = b.touched = clock_.steady();
+    auto [at, made] = baskets_.insert_or_assign(id, std::move(b));
+    if (made) ++n.baskets;
+    return at->second;
+  };
   for (const BasketStore::Row& row : *rows) {
     if (gone.count(row.id)) {
       // Its sale, cancel or abandonment reached the journal; its removal from
@@ -312,9 +320,7 @@ Result<Checkout::Restored> Checkout::restore() {
                     row.terminal, b.status().message());
       continue;
     }
-    b->created = b->touched = clock_.steady();
-    baskets_.emplace(b->id, std::move(*b));
-    ++n.baskets;
+    take_up(std::move(*b));
   }
   // A basket kept with a tender carries its state as of that tender, synced
   // with the journal: newer than the basket store's copy after a power cut
@@ -327,10 +333,7 @@ Result<Checkout::Restored> Checkout::restore() {
                                                                              : Result<Basket>(Status::not_found("no state"));
     auto held = baskets_.find(row.id);
     if (state && (held == baskets_.end() || held->second.version < state->version)) {
-      state->created = state->touched = clock_.steady();
-      if (held != baskets_.end()) held->second = std::move(*state);
-      else held = baskets_.emplace(row.id, std::move(*state)).first, ++n.baskets;
-      if (Status s = keep(held->second); !s) return s;
+      if (Status s = keep(take_up(std::move(*state))); !s) return s;
     } else if (held == baskets_.end()) {
       lost.push_back(row);  // kept by an older posd, with no state: its record is all there is
     }

@@ -226,15 +226,8 @@ Result<std::pair<uint64_t, std::string>> HqLedger::acked_head(const std::string&
 }
 
 Result<std::vector<std::string>> HqLedger::stores() {
-  auto st = db_.prepare("SELECT store_id FROM hq_store ORDER BY store_id");
-  if (!st) return st.status();
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.status();
-    if (!*row) return out;
-    out.push_back(st->text(0));
-  }
+  return sql::all<std::string>(db_, "SELECT store_id FROM hq_store ORDER BY store_id",
+                               [](sql::Stmt& st) { return st.text(0); });
 }
 
 Result<json> HqLedger::report(const std::string& store_id) {

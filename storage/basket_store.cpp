@@ -71,15 +71,8 @@ Status BasketStore::note(Status s) {
 }
 
 Result<std::vector<BasketStore::Row>> BasketStore::all() {
-  auto st = db_.prepare("SELECT id, terminal, body FROM basket ORDER BY rowid");
-  if (!st) return st.status();
-  std::vector<Row> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.status();
-    if (!*row) return out;
-    out.push_back({st->text(0), st->text(1), st->text(2)});
-  }
+  return sql::all<Row>(db_, "SELECT id, terminal, body FROM basket ORDER BY rowid",
+                       [](sql::Stmt& st) { return Row{st.text(0), st.text(1), st.text(2)}; });
 }
 
 Result<bool> BasketStore::sync(sql::Db& db) {

@@ -162,4 +162,19 @@ Result<std::vector<Row>> all(Db& db, const std::string& sql, int64_t key, Read r
   return out;
 }
 
+// Every row of a statement with no parameters (a whole small table, read
+// once), each turned into a Row by read(stmt), all in a vector.
+template <typename Row, typename Read>
+Result<std::vector<Row>> all(Db& db, std::string_view sql, Read read) {
+  auto st = db.prepare(sql);
+  if (!st) return st.status();
+  std::vector<Row> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    out.push_back(read(*st));
+  }
+}
+
 }  // namespace posd::sql

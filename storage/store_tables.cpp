@@ -30,15 +30,8 @@ Result<std::optional<std::string>> holder_of(sql::Db& db, const std::string& tok
 }
 
 Result<std::vector<Row>> all(sql::Db& db) {
-  auto st = db.prepare("SELECT id, token_sha256, role FROM hq_terminal ORDER BY id");
-  if (!st) return st.status();
-  std::vector<Row> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.status();
-    if (!*row) return out;
-    out.push_back({st->text(0), st->text(1), st->text(2)});
-  }
+  return sql::all<Row>(db, "SELECT id, token_sha256, role FROM hq_terminal ORDER BY id",
+                       [](sql::Stmt& st) { return Row{st.text(0), st.text(1), st.text(2)}; });
 }
 
 }  // namespace hq_terminals
@@ -86,27 +79,12 @@ Status end(sql::Db& db, const std::string& id, uint64_t seq) {
 }
 
 Result<std::vector<Row>> all(sql::Db& db) {
-  auto st = db.prepare("SELECT id, terminal, record FROM basket_kept ORDER BY id");
-  if (!st) return st.status();
-  std::vector<Row> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.status();
-    if (!*row) return out;
-    out.push_back({st->text(0), st->text(1), st->text(2)});
-  }
+  return sql::all<Row>(db, "SELECT id, terminal, record FROM basket_kept ORDER BY id",
+                       [](sql::Stmt& st) { return Row{st.text(0), st.text(1), st.text(2)}; });
 }
 
 Result<std::vector<std::string>> ended(sql::Db& db) {
-  auto st = db.prepare("SELECT id FROM basket_ended");
-  if (!st) return st.status();
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.status();
-    if (!*row) return out;
-    out.push_back(st->text(0));
-  }
+  return sql::all<std::string>(db, "SELECT id FROM basket_ended", [](sql::Stmt& st) { return st.text(0); });
 }
 
 Status forget_ended(sql::Db& db, uint64_t before_seq) {

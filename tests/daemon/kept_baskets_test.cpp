@@ -54,6 +54,17 @@ json basket_named(const json& list, const std::string& id) {
   return nullptr;
 }
 
+// A demo store's directory, database and configuration; posd started on it.
+struct DemoStore {
+  test::TempDir dir;
+  std::string db = dir.file("s.db");
+  DemoStore() {
+    test::make_demo_store(dir);
+    test::write_text(dir.file("posd.json"), test::base_config(db).dump());
+  }
+  test::Child start() const { return test::Child({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path()); }
+};
+
 // The basket store's files, copied aside or back (posd stopped).
 void copy_store(const std::string& from, const std::string& to) {
   for (const char* ext : {"", "-wal"}) {
@@ -66,16 +77,14 @@ void copy_store(const std::string& from, const std::string& to) {
 }  // namespace
 
 TEST_CASE("the next start takes up every open and parked basket as posd left it, whether it stopped or died", "[process][journal]") {
-  test::TempDir dir;
-  test::make_demo_store(dir);
-  test::write_text(dir.file("posd.json"), test::base_config(dir.file("s.db")).dump());
-  const std::string db = dir.file("s.db");
+  DemoStore demo;
+  const std::string& db = demo.db;
   const int sig = GENERATE(SIGTERM, SIGKILL);
   INFO("signal " << sig);
 
   std::string card, parked, empty;
   {
-    test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+    test::Child posd = demo.start();
     test::Lane lane(test::await_serving(posd), test::kCashierToken);
     card = basket_with_card(lane);
     parked = lane.open_basket();
@@ -85,7 +94,7 @@ TEST_CASE("the next start takes up every open and parked basket as posd left it,
     posd.signal(sig);
     posd.wait();
   }
-  test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+  test::Child posd = demo.start();
   test::Lane lane(test::await_serving(posd), test::kCashierToken);
   CHECK(posd.wait_for_err("3 basket(s) taken up where posd last left them"));
   auto listed = lane.get("/v1/baskets");
@@ -126,14 +135,13 @@ TEST_CASE("the next start takes up every open and parked basket as posd left it,
 }
 
 TEST_CASE("a basket whose sale reached the journal is not taken up again, though posd died before it left the basket store", "[process][journal]") {
-  test::TempDir dir;
-  test::make_demo_store(dir);
-  test::write_text(dir.file("posd.json"), test::base_config(dir.file("s.db")).dump());
-  const std::string db = dir.file("s.db");
+  DemoStore demo;
+  const std::string& db = demo.db;
+  const test::TempDir& dir = demo.dir;
   const std::string store = db + ".baskets";
   std::string id;
   {
-    test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+    test::Child posd = demo.start();
     test::Lane lane(test::await_serving(posd), test::kCashierToken);
     id = basket_with_card(lane);
     posd.signal(SIGKILL);
@@ -141,7 +149,7 @@ TEST_CASE("a basket whose sale reached the journal is not taken up again, though
   }
   copy_store(store, dir.file("aside"));  // the basket store as it was before the sale
   {
-    test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+    test::Child posd = demo.start();
     test::Lane lane(test::await_serving(posd), test::kCashierToken);
     REQUIRE(lane.pay_cash_and_complete(id).status == 200);
     posd.signal(SIGTERM);
@@ -149,7 +157,7 @@ TEST_CASE("a basket whose sale reached the journal is not taken up again, though
   }
   // As if posd had died between the sale's commit and the basket's removal.
   copy_store(dir.file("aside"), store);
-  test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+  test::Child posd = demo.start();
   test::Lane lane(test::await_serving(posd), test::kCashierToken);
   CHECK(json::parse(lane.get("/v1/baskets").body)["baskets"].empty());
   CHECK(lane.get("/v1/baskets/" + id).status == 404);
@@ -161,15 +169,13 @@ TEST_CASE("a basket whose sale reached the journal is not taken up again, though
 }
 
 TEST_CASE("a card approval outlives the basket store's last moments (a power cut): taken up from the journal's copy, or journaled as lost once when an older posd kept no copy", "[process][journal]") {
-  test::TempDir dir;
-  test::make_demo_store(dir);
-  test::write_text(dir.file("posd.json"), test::base_config(dir.file("s.db")).dump());
-  const std::string db = dir.file("s.db");
+  DemoStore demo;
+  const std::string& db = demo.db;
+  const test::TempDir& dir = demo.dir;
   const std::string store = db + ".baskets";
-  auto run = [&] { return test::Child({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path()); };
   std::string id;
   {
-    test::Child posd = run();
+    test::Child posd = demo.start();
     test::Lane lane(test::await_serving(posd), test::kCashierToken);
     id = lane.open_basket();
     lane.scan(id, {"BREAD", "WINE-RED"});
@@ -179,7 +185,7 @@ TEST_CASE("a card approval outlives the basket store's last moments (a power cut
   }
   copy_store(store, dir.file("aside"));  // the basket store before the tender
   {
-    test::Child posd = run();
+    test::Child posd = demo.start();
     test::Lane lane(test::await_serving(posd), test::kCashierToken);
     REQUIRE(lane.post("/v1/baskets/" + id + "/tenders",
                       {{"type", "card"}, {"amount", 100}, {"approval_ref", "AUTH-LOST"}, {"masked_pan", "************4242"}}).status == 200);
@@ -195,7 +201,7 @@ TEST_CASE("a card approval outlives the basket store's last moments (a power cut
     auto w = sql::Db::open(db);
     REQUIRE(w);
     REQUIRE(w->exec("UPDATE basket_kept SET record = json_remove(record, '$.state')"));
-    test::Child posd = run();
+    test::Child posd = demo.start();
     test::await_serving(posd);
     CHECK(posd.wait_for_err("1 basket(s) with a tender, lost when posd last stopped, journaled as abandoned"));
     auto abandoned = test::journal_events(db, "basket_abandoned");
@@ -204,14 +210,14 @@ TEST_CASE("a card approval outlives the basket store's last moments (a power cut
     CHECK(!abandoned[0].payload.contains("state"));
     posd.signal(SIGTERM);
     REQUIRE(posd.wait() == 0);
-    test::Child again = run();
+    test::Child again = demo.start();
     test::await_serving(again);
     again.signal(SIGTERM);
     REQUIRE(again.wait() == 0);
     CHECK(test::journal_events(db, "basket_abandoned").size() == 1);  // once, not again at the next start
     return;
   }
-  test::Child posd = run();
+  test::Child posd = demo.start();
   test::Lane lane(test::await_serving(posd), test::kCashierToken);
   auto got = lane.get("/v1/baskets/" + id);
   REQUIRE(got.status == 200);

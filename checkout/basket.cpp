@@ -18,6 +18,16 @@ const char* to_string(Basket::State s) {
   return "unknown";
 }
 
+Outcome amount_fits(const Basket& b, const PricedBasket& priced, size_t which) {
+  const bool line = which < b.lines.size() && which < priced.lines.size();
+  const int64_t asked = line ? b.lines[which].discount.value.amount : b.discount.value.amount;
+  const int64_t base = line ? priced.lines[which].manual_base : priced.basket_manual_base;
+  if (asked <= base) return Outcome::success(json::object());
+  return Outcome::error(Why::refused, "discount_too_large",
+                        "discount.amount: " + std::to_string(asked) + " is more than the " + std::to_string(base) + " " +
+                            (line ? "line " + std::to_string(which + 1) + " costs" : "the basket costs") + " after promotions");
+}
+
 Outcome not_open(const Basket& b) {
   return Outcome::error(Why::conflict, "basket_not_open", "the basket is " + std::string(to_string(b.state)));
 }
@@ -25,7 +35,10 @@ Outcome not_open(const Basket& b) {
 PricedBasket Basket::price(const std::vector<Promotion>& promotions, const StoreRules& rules) const {
   std::vector<LineInput> in;
   in.reserve(lines.size());
-  for (const BasketLine& l : lines) in.push_back(l.input);
+  for (const BasketLine& l : lines) {
+    in.push_back(l.input);
+    in.back().manual = l.discount.value;
+  }
   // An overridden price is the supervisor's word: no promotion on top.
   std::vector<Promotion> promos = promotions;
   for (Promotion& p : promos) {
@@ -36,7 +49,56 @@ PricedBasket Basket::price(const std::vector<Promotion>& promotions, const Store
       return false;
     });
   }
-  return price_basket(in, promos, rules.prices_include_tax);
+  return price_basket(in, promos, rules.prices_include_tax, discount.value);
+}
+
+namespace {
+
+// As the basket's JSON shows a manual discount: what was asked, what it took off, why and who approved it.
+json discount_json(const GivenDiscount& d, int64_t off) {
+  json j = d.value.percent_bp > 0 ? json{{"percent_bp", d.value.percent_bp}} : json{{"amount", d.value.amount}};
+  j["off"] = off;
+  if (!d.reason.empty()) j["reason"] = d.reason;
+  if (!d.approved_by.empty()) j["approved_by"] = d.approved_by;
+  return j;
+}
+
+// 1000 → "10 %", 1250 → "12.5 %", 1234 → "12.34 %".
+std::string percent_text(int64_t bp) {
+  std::string s = std::to_string(bp / 100);
+  if (const int64_t frac = bp % 100; frac != 0) {
+    std::string f = (frac < 10 ? "0" : "") + std::to_string(frac);
+    if (f.back() == '0') f.pop_back();
+    s += "." + f;
+  }
+  return s + " %";
+}
+
+// A percentage above the limit, or an amount whose share of `base` is
+// (off / base > limit_bp / 10000, without division). A percentage is judged
+// as given, not as rounded: 10 % of 1.99 takes 0.20 and is still 10 %.
+bool above(const GivenDiscount& d, int64_t off, int64_t base) {
+  if (d.value.percent_bp > 0) return d.value.percent_bp > d.limit_bp;
+  return static_cast<__int128>(off) * 10000 > static_cast<__int128>(base) * d.limit_bp;
+}
+
+}  // namespace
+
+Outcome check_discount_limits(const Basket& b, const PricedBasket& priced) {
+  auto refuse = [](const std::string& what, int64_t limit_bp) {
+    return Outcome::error(Why::permission_denied, "discount_over_limit",
+                          what + " is above the limit of " + percent_text(limit_bp) + " it was given under: a supervisor's approval is needed");
+  };
+  for (size_t i = 0; i < b.lines.size() && i < priced.lines.size(); ++i) {
+    const GivenDiscount& d = b.lines[i].discount;
+    if (d.given() && above(d, priced.lines[i].manual, priced.lines[i].manual_base)) {
+      return refuse("line " + std::to_string(i + 1) + "'s manual discount", d.limit_bp);
+    }
+  }
+  if (b.discount.given() && above(b.discount, priced.basket_manual, priced.basket_manual_base)) {
+    return refuse("the basket's manual discount", b.discount.limit_bp);
+  }
+  return Outcome::success(json::object());
 }
 
 int64_t Basket::paid() const {
@@ -73,7 +135,10 @@ json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const 
     if (l.age_restricted) j["age_restricted"] = true;
     if (l.catalog_price) {
       j["price_override"] = {{"catalog_price", *l.catalog_price}, {"approved_by", l.approved_by}};
+      if (!l.reason.empty()) j["price_override"]["reason"] = l.reason;
     }
+    if (l.discount.given()) j["manual_discount"] = discount_json(l.discount, priced.lines[i].manual);
+    if (priced.lines[i].basket_manual > 0) j["basket_manual"] = priced.lines[i].basket_manual;
     lines_json.push_back(std::move(j));
   }
   json tax = json::array();
@@ -104,6 +169,8 @@ json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const 
           {"due", due(priced)},
           {"change", change()}};
   if (!removed.empty()) out["removed_lines"] = removed;
+  if (discount.given()) out["manual_discount"] = discount_json(discount, priced.basket_manual);
+  if (priced.manual > 0) out["manual_discount_total"] = priced.manual;
   return out;
 }
 

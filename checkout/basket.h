@@ -10,9 +10,17 @@
 
 #include "checkout/outcome.h"
 #include "checkout/pricing.h"
+#include "checkout/reasons.h"
 #include "checkout/tender.h"
 
 namespace posd {
+
+// What a role may do alone; beyond it, a supervisor's approval on the
+// request (docs/configuration.md, "role_limits").
+struct RoleLimits {
+  int64_t max_discount_bp = 0;             // a manual discount's largest share of what it is taken from
+  int64_t max_refund_without_receipt = 0;  // minor units
+};
 
 struct StoreRules {
   std::string currency = "EUR";
@@ -23,6 +31,21 @@ struct StoreRules {
   size_t max_basket_lines = 500;          // lines one basket may hold
   size_t max_open_baskets = 20;           // baskets one terminal may hold at once (open or suspended)
   bool z_before_next_day = false;         // a day's Z before the next business day's first sale or return
+  RoleLimits cashier{1000, 0};
+  RoleLimits supervisor{10000, money::kMaxAmount};
+  std::vector<ReasonCode> reason_codes;   // the configuration file's (HQ's are in the database)
+  const RoleLimits& limits(bool is_supervisor) const { return is_supervisor ? supervisor : cashier; }
+};
+
+// A manual discount as given: how much, why (a reason code), who approved
+// it (a supervisor; empty when within the giver's own limit), and the
+// limit it was given under, which later changes to the basket must keep.
+struct GivenDiscount {
+  ManualDiscount value;
+  std::string reason;
+  std::string approved_by;
+  int64_t limit_bp = 0;
+  bool given() const { return value.given(); }
 };
 
 struct BasketLine {
@@ -31,6 +54,8 @@ struct BasketLine {
   bool age_restricted = false;
   std::optional<int64_t> catalog_price;  // set when the price was overridden
   std::string approved_by;               // the supervisor terminal of an override
+  std::string reason;                    // the override's reason code, if any
+  GivenDiscount discount;                // a manual discount on this line
 };
 
 struct Tender {
@@ -49,6 +74,7 @@ struct Basket {
   std::vector<BasketLine> lines;
   std::vector<Tender> tenders;
   std::vector<nlohmann::json> removed;  // lines taken off: {sku, name, unit_price, qty|weight_g}
+  GivenDiscount discount;               // a manual discount on the whole basket
   uint64_t version = 0;  // +1 on every change: a terminal keeps the newest of the states it hears
   int64_t rounding = 0;  // cash rounding applied to the final cash payment (may be negative)
   std::chrono::steady_clock::time_point created{};  // set by whoever opens it, from its clock
@@ -63,6 +89,15 @@ struct Basket {
 };
 
 const char* to_string(Basket::State s);
+
+// A manual discount above the limit it was given under (403
+// discount_over_limit, naming it), or ok.
+Outcome check_discount_limits(const Basket& b, const PricedBasket& priced);
+
+// 422 discount_too_large when the manual discount of an amount on line
+// `which` (0-based; the basket's when `which` is its line count) is more
+// than what it is taken from; ok otherwise.
+Outcome amount_fits(const Basket& b, const PricedBasket& priced, size_t which);
 
 // 409 basket_not_open, naming the state the basket is in.
 Outcome not_open(const Basket& b);

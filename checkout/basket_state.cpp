@@ -7,6 +7,29 @@ namespace posd {
 
 using json = nlohmann::json;
 
+namespace {
+
+json discount_state(const GivenDiscount& d) {
+  return {{"percent_bp", d.value.percent_bp}, {"amount", d.value.amount}, {"reason", d.reason},
+          {"approved_by", d.approved_by}, {"limit_bp", d.limit_bp}};
+}
+
+GivenDiscount discount_from_state(Fields& parent, const std::string& key) {
+  GivenDiscount d;
+  const json* j = parent.find(key, false);
+  if (!j) return d;
+  Fields f(*j, parent.child(key));
+  d.value.percent_bp = f.integer("percent_bp", 0, 10000);
+  d.value.amount = f.integer("amount", 0, money::kMaxAmount);
+  d.reason = f.find("reason", true)->get<std::string>();
+  d.approved_by = f.find("approved_by", true)->get<std::string>();
+  d.limit_bp = f.integer("limit_bp", 0, 10000);
+  f.no_unknown_keys();
+  return d;
+}
+
+}  // namespace
+
 json basket_state(const Basket& b) {
   json lines = json::array();
   for (const BasketLine& l : b.lines) {
@@ -21,6 +44,8 @@ json basket_state(const Basket& b) {
               {"age_restricted", l.age_restricted}};
     if (l.catalog_price) j["catalog_price"] = *l.catalog_price;
     if (!l.approved_by.empty()) j["approved_by"] = l.approved_by;
+    if (!l.reason.empty()) j["reason"] = l.reason;
+    if (l.discount.given()) j["discount"] = discount_state(l.discount);
     lines.push_back(std::move(j));
   }
   json tenders = json::array();
@@ -28,14 +53,16 @@ json basket_state(const Basket& b) {
     tenders.push_back({{"type", rules_of(t.type).name}, {"amount", t.amount}, {"applied", t.applied},
                        {"reference", t.reference}, {"masked_pan", t.masked_pan}});
   }
-  return {{"id", b.id},
-          {"terminal", b.terminal},
-          {"state", b.state == Basket::State::suspended ? "suspended" : "open"},
-          {"version", b.version},
-          {"rounding", b.rounding},
-          {"lines", std::move(lines)},
-          {"tenders", std::move(tenders)},
-          {"removed", b.removed}};
+  json out = {{"id", b.id},
+              {"terminal", b.terminal},
+              {"state", b.state == Basket::State::suspended ? "suspended" : "open"},
+              {"version", b.version},
+              {"rounding", b.rounding},
+              {"lines", std::move(lines)},
+              {"tenders", std::move(tenders)},
+              {"removed", b.removed}};
+  if (b.discount.given()) out["discount"] = discount_state(b.discount);
+  return out;
 }
 
 Result<Basket> basket_from_state(const json& j) {
@@ -66,6 +93,8 @@ Result<Basket> basket_from_state(const json& j) {
       line.age_restricted = l.boolean("age_restricted", false);
       line.catalog_price = l.optional_integer("catalog_price", 0, money::kMaxAmount);
       line.approved_by = l.optional_string("approved_by").value_or("");
+      line.reason = l.optional_string("reason").value_or("");
+      line.discount = discount_from_state(l, "discount");
       l.no_unknown_keys();
       b.lines.push_back(std::move(line));
     }
@@ -87,6 +116,7 @@ Result<Basket> basket_from_state(const json& j) {
     }
     const json& removed = f.array("removed");
     b.removed.assign(removed.begin(), removed.end());
+    b.discount = discount_from_state(f, "discount");
     f.no_unknown_keys();
     return b;
   } catch (const FieldError& e) {

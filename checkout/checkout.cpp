@@ -421,11 +421,14 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
   }
   std::string code;
   std::optional<int64_t> qty, weight, price;
+  std::optional<std::string> reason;
   try {
     Fields f(body, "");
     code = f.string("code");
     std::tie(qty, weight, price) = line_amounts(f);
+    reason = f.optional_string("reason");
     f.no_unknown_keys();
+    if (reason && !price) throw FieldError{"reason", "is the reason of a price override: give it with price"};
   } catch (const FieldError& e) {
     return Outcome::error(Why::invalid_argument, "invalid_request", e.message());
   }
@@ -436,6 +439,9 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
   Unit unit = item.unit;
   if (Outcome o = label_amounts(*found, code, price.has_value(), unit, qty, weight); !o.ok()) return o;
   if (price && !c.supervisor) return Outcome::error(Why::permission_denied, "supervisor_required", "a price override needs a supervisor");
+  if (price) {
+    if (Outcome o = need_reason(ReasonUse::price_override, reason); !o.ok()) return o;
+  }
   if (found->price && !price && *found->price > rules_.label_price_ceiling && !c.supervisor) {
     return Outcome::error(Why::permission_denied, "supervisor_required", "the label's price " + std::to_string(*found->price) +
                                                           " is above the store's ceiling of " + std::to_string(rules_.label_price_ceiling) +
@@ -448,12 +454,13 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
   const int64_t unit_price = price ? *price : found->price ? *found->price : item.price;
   line.input = LineInput{item.sku, unit, qty.value_or(unit == Unit::each ? 1 : 0),
                          weight.value_or(0), unit_price, item.tax_class,
-                         *tax ? (*tax)->rate_bp : 0};
+                         *tax ? (*tax)->rate_bp : 0, ManualDiscount{}};
   line.name = item.name;
   line.age_restricted = item.age_restricted;
   if (price) {
     line.catalog_price = item.price;
     line.approved_by = c.approver;
+    line.reason = reason.value_or("");
   }
   b->lines.push_back(std::move(line));
   return changed(c, *b, [b] { b->lines.pop_back(); });
@@ -484,7 +491,7 @@ BasketLine* Checkout::editable_line(const Caller& c, const std::string& id, cons
   return &b->lines[n - 1];
 }
 
-Outcome Checkout::changed(const Caller& c, Basket& b, const std::function<void()>& undo) {
+Outcome Checkout::changed(const Caller& c, Basket& b, const std::function<void()>& undo, std::optional<size_t> amount_off) {
   auto promos = promotions();
   if (!promos) {
     if (undo) undo();
@@ -494,6 +501,16 @@ Outcome Checkout::changed(const Caller& c, Basket& b, const std::function<void()
   if (!priced.limit_error.empty()) {
     if (undo) undo();
     return Outcome::error(Why::refused, "amount_limit", priced.limit_error);
+  }
+  if (Outcome o = check_discount_limits(b, priced); !o.ok()) {
+    if (undo) undo();
+    return o;
+  }
+  if (amount_off) {
+    if (Outcome o = amount_fits(b, priced, *amount_off); !o.ok()) {
+      if (undo) undo();
+      return o;
+    }
   }
   ++b.version;
   if (Status s = keep(b); !s) {
@@ -532,20 +549,32 @@ Outcome Checkout::change_line(const Caller& c, const std::string& id, const std:
   BasketLine* l = editable_line(c, id, line, b, err);
   if (!l) return err;
   std::optional<int64_t> qty, weight, price;
+  std::optional<std::string> reason;
+  const json* discount = nullptr;
   try {
     Fields f(body, "");
     std::tie(qty, weight, price) = line_amounts(f);
+    reason = f.optional_string("reason");
+    discount = f.find("discount", false);
     f.no_unknown_keys();
+    if (reason && !price) throw FieldError{"reason", "is the reason of a price override: give it with price (a discount's goes inside discount)"};
   } catch (const FieldError& e) {
     return Outcome::error(Why::invalid_argument, "invalid_request", e.message());
   }
   const bool by_weight = l->input.unit == Unit::kg;
-  if (!qty && !weight && !price) {
-    return Outcome::error(Why::invalid_argument, "invalid_request", by_weight ? "give weight_g or price" : "give qty or price");
+  if (!qty && !weight && !price && !discount) {
+    return Outcome::error(Why::invalid_argument, "invalid_request", by_weight ? "give weight_g, price or discount" : "give qty, price or discount");
+  }
+  GivenDiscount given;
+  if (discount && !discount->is_null()) {
+    if (Outcome o = read_discount(c, *discount, "discount", given); !o.ok()) return o;
   }
   if (by_weight && qty) return Outcome::error(Why::invalid_argument, "invalid_request", "qty: " + l->input.sku + " is sold by weight, not by unit");
   if (!by_weight && weight) return Outcome::error(Why::invalid_argument, "invalid_request", "weight_g: " + l->input.sku + " is sold by unit");
   if (price && !c.supervisor) return Outcome::error(Why::permission_denied, "supervisor_required", "a price override needs a supervisor");
+  if (price) {
+    if (Outcome o = need_reason(ReasonUse::price_override, reason); !o.ok()) return o;
+  }
   const BasketLine before = *l;
   if (qty) l->input.qty = *qty;
   if (weight) l->input.weight_g = *weight;
@@ -553,8 +582,11 @@ Outcome Checkout::change_line(const Caller& c, const std::string& id, const std:
     if (!l->catalog_price) l->catalog_price = l->input.unit_price;
     l->input.unit_price = *price;
     l->approved_by = c.approver;
+    l->reason = reason.value_or("");
   }
-  return changed(c, *b, [l, before] { *l = before; });
+  if (discount) l->discount = given;
+  const size_t n = static_cast<size_t>(l - b->lines.data());
+  return changed(c, *b, [l, before] { *l = before; }, given.value.amount > 0 ? std::optional<size_t>(n) : std::nullopt);
 }
 
 Outcome Checkout::suspend(const Caller& c, const std::string& id) {

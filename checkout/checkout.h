@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "checkout/basket.h"
 #include "checkout/events.h"
+#include "checkout/reasons.h"
 #include "checkout/records.h"
 #include "checkout/stock_movement.h"
 #include "storage/basket_store.h"
@@ -97,6 +98,15 @@ class Checkout {
   // kg, its weight ({"weight_g"}), and/or its unit price ({"price"}, a
   // supervisor's override; the catalog price is kept beside it).
   Outcome change_line(const Caller& c, const std::string& id, const std::string& line, const nlohmann::json& body);
+  // A manual discount on the whole basket: {"percent_bp"} or {"amount"}, and
+  // "reason" (docs/openapi.yaml); a line's goes in change_line's "discount".
+  // Above the caller's role limit it needs a supervisor's approval.
+  Outcome set_discount(const Caller& c, const std::string& id, const nlohmann::json& body);
+  Outcome remove_discount(const Caller& c, const std::string& id);
+  // The store's reason codes: the configuration file's, and HQ's for the
+  // codes the file does not have for the same use.
+  Result<std::vector<ReasonCode>> reason_codes();
+  Outcome reason_codes_answer();
   Outcome suspend(const Caller& c, const std::string& id);
   Outcome resume(const Caller& c, const std::string& id);
 
@@ -106,10 +116,12 @@ class Checkout {
   void tender(const Caller& c, const std::string& id, const nlohmann::json& body, Done done);
   void cancel(const Caller& c, const std::string& id, const IdemKey* idem, Done done);
   void complete(const Caller& c, const std::string& id, const IdemKey* idem, Done done);
-  void void_sale(const Caller& c, const std::string& receipt_no, const IdemKey* idem, Done done);
+  // Voids and no-sales take {"reason"} (a reason code, when the store has
+  // codes for them) or no body.
+  void void_sale(const Caller& c, const std::string& receipt_no, const nlohmann::json& body, const IdemKey* idem, Done done);
   void return_items(const Caller& c, const nlohmann::json& body, const IdemKey* idem, Done done);
   void stock_movement(const Caller& c, const nlohmann::json& body, const IdemKey* idem, Done done);
-  void no_sale(const Caller& c, const IdemKey* idem, Done done);
+  void no_sale(const Caller& c, const nlohmann::json& body, const IdemKey* idem, Done done);
   // The sale is its receipt's original. Every later issue is a numbered copy,
   // journaled (receipt_reprinted: receipt_no, copy, channel, terminal) and
   // marked DUPLICATE: reprint prints it on the calling terminal's printer
@@ -174,12 +186,22 @@ class Checkout {
   // Line `line` (1-based, a path segment) of an open basket of this caller's
   // with no tenders yet; nullptr and `err` set otherwise. Sets `b`.
   BasketLine* editable_line(const Caller& c, const std::string& id, const std::string& line, Basket*& b, Outcome& err);
-  // After a change of `b`'s lines: a new version, the answer, and the
-  // terminal's basket event.
-  // After a change to b's lines: the new state, told to the terminal's stream;
-  // or, when the change takes an amount over its limit, 422 amount_limit and
-  // `undo` puts the basket back as it was.
-  Outcome changed(const Caller& c, Basket& b, const std::function<void()>& undo = {});
+  // After a change to b's lines: a new version, kept, the answer, and the
+  // terminal's basket event; or, when the change takes an amount over its
+  // limit (422 amount_limit) or a manual discount over the limit it was
+  // given under (403 discount_over_limit), `undo` puts the basket back.
+  // `amount_off`: a line (0-based) just given a discount of an amount, or
+  // the basket (its line count): the amount must fit in what it is taken
+  // from (422 discount_too_large).
+  Outcome changed(const Caller& c, Basket& b, const std::function<void()>& undo = {},
+                  std::optional<size_t> amount_off = std::nullopt);
+  // ok, or why `given` cannot be the reason of `use` (checkout/reasons.h).
+  Outcome need_reason(ReasonUse use, const std::optional<std::string>& given);
+  // Reads a body of only {"reason"} (or none) and checks it for `use`.
+  Outcome read_reason(const nlohmann::json& body, ReasonUse use, std::optional<std::string>& reason);
+  // Reads a manual discount's body for this caller: its reason checked, the
+  // limit it is given under (the caller's role's) and its approver set.
+  Outcome read_discount(const Caller& c, const nlohmann::json& body, const std::string& path, GivenDiscount& out);
   // After a basket's completing write: gone when written, open again when not.
   void settle(const std::string& id, bool written);
   // Puts the basket in the basket store, or says why it could not.

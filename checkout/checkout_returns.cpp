@@ -1,6 +1,6 @@
 // Returns: with a receipt, never more than was sold and not yet returned,
 // refunded at what the customer actually paid per unit (checkout/refund.h);
-// without a receipt, only with a supervisor.
+// without a receipt, up to the caller's role limit (a cashier's is 0 unless configured).
 #include <algorithm>
 
 #include "checkout/checkout.h"
@@ -65,7 +65,7 @@ Outcome without_receipt(sql::Db& db, const std::vector<json>& lines, bool inclus
 
 // The return's event, its row, the grand total and the stock it puts back.
 Outcome record_return(WriteContext& ctx, std::vector<Entry>& entries, const Caller& c, std::optional<int64_t> receipt_no,
-                      const std::vector<ReturnLine>& lines, int64_t refund, const std::vector<RefundTender>& tenders) {
+                      const std::optional<std::string>& reason, const std::vector<ReturnLine>& lines, int64_t refund, const std::vector<RefundTender>& tenders) {
   auto return_no = counter::add(ctx.db, "return_no");
   auto period = counter::read(ctx.db, "period");
   if (!return_no) return Outcome::from(return_no.status());
@@ -77,6 +77,7 @@ Outcome record_return(WriteContext& ctx, std::vector<Entry>& entries, const Call
                  {"tenders", to_json(tenders)}, {"terminal", c.terminal}};
   if (receipt_no) record["receipt_no"] = *receipt_no;
   if (!c.approver.empty()) record["approved_by"] = c.approver;
+  if (reason) record["reason"] = *reason;
   entries.push_back({"return", record});
   Status s = sales::insert_return(ctx.db, {*return_no, receipt_no, seq, *period, c.terminal, refund, record});
   if (s) s = counter::add(ctx.db, "grand_total", -refund).status();
@@ -93,6 +94,7 @@ Outcome record_return(WriteContext& ctx, std::vector<Entry>& entries, const Call
 struct ReturnRequest {
   std::optional<int64_t> receipt_no;
   std::optional<std::string> tender;
+  std::optional<std::string> reason;
   std::vector<json> lines;
 };
 
@@ -101,6 +103,7 @@ Outcome parse_return(const json& body, ReturnRequest& r) {
     Fields f(body, "");
     r.receipt_no = f.optional_integer("receipt_no", 1, 999'999'999'999);  // 12 digits, as in the path
     r.tender = f.optional_string("tender");
+    r.reason = f.optional_string("reason");
     const json& arr = f.array("lines");
     if (arr.empty()) throw FieldError{"lines", "must hold at least one line"};
     for (size_t i = 0; i < arr.size(); ++i) {
@@ -131,13 +134,24 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
   if (Outcome o = parse_return(body, req); !o.ok()) return done(o);
   const std::optional<int64_t> receipt_no = req.receipt_no;
   const std::optional<std::string> tender = req.tender;
+  const std::optional<std::string> reason = req.reason;
   const std::vector<json> lines = std::move(req.lines);
-  if (!receipt_no && !c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "a refund without a receipt needs a supervisor"));
   if (!receipt_no && !tender) return done(Outcome::error(Why::invalid_argument, "invalid_request", "tender: is required for a refund without a receipt"));
+  if (!receipt_no) {
+    int64_t asked = 0;
+    for (const json& l : lines) asked += l["amount"].get<int64_t>();  // each ≤ 10^11, at most 10,000 of them: no overflow
+    const int64_t limit = rules_.limits(c.supervisor).max_refund_without_receipt;
+    if (asked > limit) {
+      return done(Outcome::error(Why::permission_denied, "supervisor_required",
+                                 limit == 0 ? "a refund without a receipt needs a supervisor"
+                                            : "a refund without a receipt above " + std::to_string(limit) + " needs a supervisor"));
+    }
+  }
+  if (Outcome o = need_reason(ReasonUse::return_items, reason); !o.ok()) return done(o);
 
   const bool inclusive = rules_.prices_include_tax;
   write(
-      [this, receipt_no, tender, lines, c, inclusive](WriteContext& ctx, std::vector<Entry>& entries) {
+      [this, receipt_no, tender, reason, lines, c, inclusive](WriteContext& ctx, std::vector<Entry>& entries) {
         if (rules_.z_before_next_day) {
           if (Outcome closed = require_day_closed(ctx); !closed.ok()) return closed;
         }
@@ -162,7 +176,7 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
         } else {
           tenders = split_refund(*sale, prior, refund);
         }
-        return record_return(ctx, entries, c, receipt_no, out, refund, tenders);
+        return record_return(ctx, entries, c, receipt_no, reason, out, refund, tenders);
       },
       idem, [done](Outcome o) {
         if (o.ok() && !o.replayed) {

@@ -122,12 +122,14 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
       });
 }
 
-void Checkout::void_sale(const Caller& c, const std::string& receipt, const IdemKey* idem, Done done) {
+void Checkout::void_sale(const Caller& c, const std::string& receipt, const json& body, const IdemKey* idem, Done done) {
   if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "voiding a sale needs a supervisor"));
   int64_t n = 0;
   if (Outcome o = parse_receipt_no(receipt, n); !o.ok()) return done(o);
+  std::optional<std::string> reason;
+  if (Outcome o = read_reason(body, ReasonUse::void_sale, reason); !o.ok()) return done(o);
   write(
-      [n, c](WriteContext& ctx, std::vector<Entry>& entries) {
+      [n, c, reason](WriteContext& ctx, std::vector<Entry>& entries) {
         auto sale = sales::get(ctx.db, n);
         if (!sale) return Outcome::from(sale.status());
         if (!*sale) return sale_not_found(std::to_string(n));
@@ -139,8 +141,10 @@ void Checkout::void_sale(const Caller& c, const std::string& receipt, const Idem
         if ((*sale)->period != *period) return Outcome::error(Why::conflict, "day_closed", "a sale of a closed day cannot be voided; take a return");
         if (!returns->empty()) return Outcome::error(Why::conflict, "sale_has_returns", "a sale with returns cannot be voided");
         const uint64_t seq = ctx.next_seq;
-        entries.push_back({"sale_voided", {{"receipt_no", n}, {"sale_seq", (*sale)->seq}, {"total", (*sale)->total},
-                                           {"terminal", c.terminal}, {"approved_by", c.approver}}});
+        json record = {{"receipt_no", n}, {"sale_seq", (*sale)->seq}, {"total", (*sale)->total},
+                       {"terminal", c.terminal}, {"approved_by", c.approver}};
+        if (reason) record["reason"] = *reason;
+        entries.push_back({"sale_voided", std::move(record)});
         Status s = sales::set_status(ctx.db, n, "voided");
         if (s) s = counter::add(ctx.db, "grand_total", -(*sale)->total).status();
         json alerts = json::array();
@@ -154,11 +158,15 @@ void Checkout::void_sale(const Caller& c, const std::string& receipt, const Idem
       idem, std::move(done));
 }
 
-void Checkout::no_sale(const Caller& c, const IdemKey* idem, Done done) {
+void Checkout::no_sale(const Caller& c, const json& body, const IdemKey* idem, Done done) {
   if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "opening the drawer with no sale needs a supervisor"));
+  std::optional<std::string> reason;
+  if (Outcome o = read_reason(body, ReasonUse::no_sale, reason); !o.ok()) return done(o);
   write(
-      [c](WriteContext& ctx, std::vector<Entry>& entries) {
-        entries.push_back({"no_sale", {{"terminal", c.terminal}, {"approved_by", c.approver}}});
+      [c, reason](WriteContext& ctx, std::vector<Entry>& entries) {
+        json record = {{"terminal", c.terminal}, {"approved_by", c.approver}};
+        if (reason) record["reason"] = *reason;
+        entries.push_back({"no_sale", std::move(record)});
         return Outcome::success({{"seq", ctx.next_seq}});
       },
       idem, [this, terminal = c.terminal, done = std::move(done)](Outcome o) {

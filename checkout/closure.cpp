@@ -18,6 +18,8 @@ namespace {
 
 constexpr const char* kCounts[] = {"sale_count", "void_count",    "return_count", "sales_total",
                                    "discount_total", "voided_total", "refund_total", "net_total"};
+// Figures Zs carry since posd took manual discounts: none in the Zs before.
+constexpr const char* kLaterCounts[] = {"manual_discount_count", "manual_discount_total"};
 
 // a += b, or false when it does not fit.
 bool add_to(int64_t& a, int64_t b) {
@@ -41,6 +43,9 @@ struct Sums {
 bool add_closure(Sums& s, const json& c) {
   for (const char* k : kCounts) {
     if (!add_to(s.counts[k], c.at(k).get<int64_t>())) return false;
+  }
+  for (const char* k : kLaterCounts) {
+    if (!add_to(s.counts[k], c.value(k, int64_t{0}))) return false;
   }
   for (const json& t : c.at("tenders")) {
     auto& sum = s.tenders[t.at("type").get<std::string>()];
@@ -66,6 +71,7 @@ bool add_closure(Sums& s, const json& c) {
 json to_json(const Sums& s) {
   json out = json::object();
   for (const char* k : kCounts) out[k] = s.counts.count(k) ? s.counts.at(k) : 0;
+  for (const char* k : kLaterCounts) out[k] = s.counts.count(k) ? s.counts.at(k) : 0;
   json tenders = json::array();
   for (const auto& [type, v] : s.tenders) {
     tenders.push_back({{"type", type}, {"sales", v[0]}, {"refunds", v[1]}, {"net", v[0] - v[1]}});

@@ -189,6 +189,35 @@ void apply_basket_discount(const std::vector<Promotion>& promotions, PricedBaske
   }
 }
 
+// Each line's manual discount, on what the promotions left.
+void apply_line_manual(const std::vector<LineInput>& lines, PricedBasket& out) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!lines[i].manual.given()) continue;
+    PricedLine& l = out.lines[i];
+    l.manual_base = l.net();
+    l.manual = manual_amount(lines[i].manual, l.manual_base);
+    l.discount += l.manual;
+  }
+}
+
+// The basket's manual discount, spread over the lines by net amount.
+void apply_basket_manual(const ManualDiscount& d, PricedBasket& out) {
+  if (!d.given()) return;
+  std::vector<Minor> weights;
+  Minor net = 0;
+  for (const auto& l : out.lines) {
+    weights.push_back(l.net());
+    net += l.net();
+  }
+  out.basket_manual_base = net;
+  out.basket_manual = manual_amount(d, net);
+  auto parts = money::allocate(out.basket_manual, weights);
+  for (size_t i = 0; i < out.lines.size(); ++i) {
+    out.lines[i].basket_manual = parts[i];
+    out.lines[i].discount += parts[i];
+  }
+}
+
 // Tax per rate over the basket, then the totals (each within the limit).
 void add_tax_and_totals(const std::vector<LineInput>& lines, bool prices_include_tax, PricedBasket& out) {
   std::map<std::string, size_t> tax_index;
@@ -215,6 +244,7 @@ void add_tax_and_totals(const std::vector<LineInput>& lines, bool prices_include
   }
   out.subtotal = *subtotal;
   out.discount = *discount;
+  for (const auto& l : out.lines) out.manual += l.manual + l.basket_manual;
   out.total = out.subtotal - out.discount + (prices_include_tax ? 0 : out.tax_total);
   if (out.total > money::kMaxAmount) out.limit_error = over_limit("the basket's total");
 }
@@ -222,7 +252,7 @@ void add_tax_and_totals(const std::vector<LineInput>& lines, bool prices_include
 }  // namespace
 
 PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector<Promotion>& promotions,
-                          bool prices_include_tax) {
+                          bool prices_include_tax, const ManualDiscount& basket_manual) {
   PricedBasket out;
   out.lines.resize(lines.size());
   std::vector<Run> runs;
@@ -239,9 +269,17 @@ PricedBasket price_basket(const std::vector<LineInput>& lines, const std::vector
     runs.push_back(l.unit == Unit::kg ? Run{*amount, false, 1} : Run{l.unit_price, true, l.qty});
   }
   apply_item_promotions(lines, promotions, runs, out);
+  apply_line_manual(lines, out);
   apply_basket_discount(promotions, out);
+  apply_basket_manual(basket_manual, out);
   add_tax_and_totals(lines, prices_include_tax, out);
   return out;
+}
+
+Minor manual_amount(const ManualDiscount& d, Minor base) {
+  if (base <= 0) return 0;
+  const Minor off = d.percent_bp > 0 ? money::mul_div_round(base, std::min<int64_t>(d.percent_bp, 10000), 10000) : d.amount;
+  return std::clamp<Minor>(off, 0, base);
 }
 
 Minor tax_of(Minor amount, int64_t rate_bp, bool inclusive) {

@@ -12,6 +12,15 @@
 
 namespace posd {
 
+// A discount given by hand (an operator's, within their role's limit): a
+// percentage of what is left after the promotions, or an amount, never
+// more than that.
+struct ManualDiscount {
+  int64_t percent_bp = 0;     // 1000 = 10 %
+  money::Minor amount = 0;
+  bool given() const { return percent_bp > 0 || amount > 0; }
+};
+
 struct LineInput {
   std::string sku;
   Unit unit = Unit::each;
@@ -20,12 +29,16 @@ struct LineInput {
   money::Minor unit_price = 0;  // per unit or per kg
   std::string tax_class;
   int64_t rate_bp = 0;
+  ManualDiscount manual;  // on this line
 };
 
 struct PricedLine {
   money::Minor amount = 0;    // before discounts: unit_price × qty, or × grams / 1000 rounded
-  money::Minor discount = 0;  // item promotions plus its share of the basket discount
+  money::Minor discount = 0;  // item promotions, its share of the basket's, and manual discounts
   std::vector<std::string> promotions;  // ids that gave this line a discount
+  money::Minor manual = 0;    // of `discount`: the line's manual discount
+  money::Minor manual_base = 0;  // what the line's manual discount was taken from
+  money::Minor basket_manual = 0;  // of `discount`: its share of the basket's manual discount
   money::Minor net() const { return amount - discount; }
 };
 
@@ -40,6 +53,9 @@ struct PricedBasket {
   std::vector<PricedLine> lines;
   money::Minor subtotal = 0;  // Σ amount
   money::Minor discount = 0;  // Σ discount
+  money::Minor manual = 0;    // of `discount`: every manual discount, lines' and basket's
+  money::Minor basket_manual = 0;       // the basket's manual discount
+  money::Minor basket_manual_base = 0;  // what it was taken from (the lines' net before it)
   money::Minor tax_total = 0;
   money::Minor total = 0;     // what the customer pays
   std::vector<TaxLine> tax;   // one per tax class present, in first-seen order
@@ -53,8 +69,15 @@ struct PricedBasket {
 money::Minor tax_of(money::Minor amount, int64_t rate_bp, bool inclusive);
 
 // `prices_include_tax`: EU style (tax is inside the prices) or US style (tax
-// added). Each line costs the same to price whatever its quantity.
+// added). Each line costs the same to price whatever its quantity. In order:
+// item promotions, each line's manual discount, the basket threshold
+// promotion, the basket's manual discount (spread over the lines by net).
 PricedBasket price_basket(const std::vector<LineInput>& lines,
-                          const std::vector<Promotion>& promotions, bool prices_include_tax);
+                          const std::vector<Promotion>& promotions, bool prices_include_tax,
+                          const ManualDiscount& basket_manual = {});
+
+// What a manual discount takes off `base`: the percentage rounded half away
+// from zero, or the amount, never more than `base`.
+money::Minor manual_amount(const ManualDiscount& d, money::Minor base);
 
 }  // namespace posd

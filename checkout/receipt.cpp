@@ -55,8 +55,12 @@ std::string receipt_text(const Sale& sale, const std::string& store_id, int64_t 
     } else if (l.quantity > 1) {
       out += "  " + std::to_string(l.quantity) + " x " + format_minor(l.unit_price) + "\n";
     }
-    if (l.discount != 0) out += row("  discount", "-" + format_minor(l.discount));
+    // Promotions, then the line's manual discount; its share of the basket's is shown once, below.
+    const int64_t promoted = l.discount - l.manual - l.basket_manual;
+    if (promoted != 0) out += row("  discount", "-" + format_minor(promoted));
+    if (l.manual != 0) out += row("  manual discount " + l.manual_reason, "-" + format_minor(l.manual));
   }
+  if (sale.basket_manual != 0) out += row("basket discount " + sale.basket_manual_reason, "-" + format_minor(sale.basket_manual));
   out += std::string(kWidth, '-') + "\n";
   out += row("TOTAL " + sale.currency, format_minor(sale.total));
   for (const SaleTax& t : sale.tax) {

@@ -30,6 +30,11 @@ Result<Sale> sale_of(const json& b) {
     line.unit_price = l.at("unit_price").get<int64_t>();
     line.amount = l.at("amount").get<int64_t>();
     line.discount = l.value("discount", int64_t{0});
+    if (const auto m = l.find("manual_discount"); m != l.end()) {
+      line.manual = m->at("off").get<int64_t>();
+      line.manual_reason = m->value("reason", "");
+    }
+    line.basket_manual = l.value("basket_manual", int64_t{0});
     line.tax_class = l.value("tax_class", "");
     s.lines.push_back(std::move(line));
   }
@@ -43,6 +48,11 @@ Result<Sale> sale_of(const json& b) {
     s.tenders.push_back({*type, t.at("amount").get<int64_t>(), t.value("applied", int64_t{0}), t.value("masked_pan", "")});
   }
   s.discount = b.value("discount", int64_t{0});
+  s.manual = b.value("manual_discount_total", int64_t{0});
+  if (const auto m = b.find("manual_discount"); m != b.end()) {
+    s.basket_manual = m->at("off").get<int64_t>();
+    s.basket_manual_reason = m->value("reason", "");
+  }
   s.total = b.at("total").get<int64_t>();
   s.rounding = b.value("rounding", int64_t{0});
   s.change = b.value("change", int64_t{0});

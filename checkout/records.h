@@ -23,8 +23,11 @@ struct SaleLine {
   int64_t quantity = 0;     // units, or grams
   int64_t unit_price = 0;   // per unit or per kg
   int64_t amount = 0;       // before discounts
-  int64_t discount = 0;
+  int64_t discount = 0;     // every discount: promotions', manual ones
   std::string tax_class;
+  int64_t manual = 0;       // of `discount`: the line's manual discount
+  std::string manual_reason;
+  int64_t basket_manual = 0;  // of `discount`: its share of the basket's manual discount
   int64_t net() const { return amount - discount; }
 };
 
@@ -54,6 +57,9 @@ struct Sale {
   std::vector<SaleTax> tax;
   std::vector<SaleTender> tenders;
   int64_t discount = 0;
+  int64_t manual = 0;         // of `discount`: every manual discount, lines' and basket's
+  int64_t basket_manual = 0;  // the basket's manual discount
+  std::string basket_manual_reason;
   int64_t total = 0;
   int64_t rounding = 0;
   int64_t change = 0;

@@ -28,6 +28,10 @@ Status ReportTally::add(const Sale& s) {
   ++f_.sale_count;
   if (Status st = sum(f_.sales_total, s.total); !st) return st;
   if (Status st = sum(f_.discount_total, s.discount); !st) return st;
+  if (s.manual > 0) {
+    ++f_.manual_discount_count;
+    if (Status st = sum(f_.manual_discount_total, s.manual); !st) return st;
+  }
   for (const SaleTender& t : s.tenders) {
     if (Status st = sum(tenders_[std::string(rules_of(t.type).name)].sales, t.applied); !st) return st;
   }
@@ -97,6 +101,8 @@ json to_json(const ReportFigures& f) {
           {"return_count", f.return_count},
           {"sales_total", f.sales_total},
           {"discount_total", f.discount_total},
+          {"manual_discount_count", f.manual_discount_count},
+          {"manual_discount_total", f.manual_discount_total},
           {"voided_total", f.voided_total},
           {"refund_total", f.refund_total},
           {"net_total", f.sales_total - f.refund_total},

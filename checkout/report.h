@@ -36,6 +36,8 @@ struct ReportFigures {
   int64_t return_count = 0;
   int64_t sales_total = 0;
   int64_t discount_total = 0;
+  int64_t manual_discount_count = 0;  // sales with a manual discount
+  int64_t manual_discount_total = 0;  // of discount_total: given by hand
   int64_t voided_total = 0;
   int64_t refund_total = 0;
   std::vector<TenderFigures> tenders;  // by type name

@@ -281,6 +281,7 @@ void Api::add_routes() {
   get("/v1/stock/{sku}", [&co](const P& p, const Caller&) { return co.stock(p.at("sku")); });
   get("/v1/baskets", [&co](const P&, const Caller& c) { return co.baskets(c); });
   get("/v1/low-stock", [&co](const P&, const Caller&) { return co.low_stock(); });
+  get("/v1/reason-codes", [&co](const P&, const Caller&) { return co.reason_codes_answer(); });
   get("/v1/hq/quarantine", [&co](const P&, const Caller&) {
     auto q = sync::recent_quarantine(co.reader(), 50);
     return q ? Outcome::success({{"entries", std::move(*q)}}) : Outcome::from(q.status());
@@ -305,6 +306,10 @@ void Api::add_routes() {
        now([&co](const P& p, const json&, const Caller& c) { return co.remove_line(c, p.at("id"), p.at("n")); }));
   post(bhttp::verb::patch, "/v1/baskets/{id}/lines/{n}",
        now([&co](const P& p, const json& b, const Caller& c) { return co.change_line(c, p.at("id"), p.at("n"), b); }));
+  post(bhttp::verb::put, "/v1/baskets/{id}/discount",
+       now([&co](const P& p, const json& b, const Caller& c) { return co.set_discount(c, p.at("id"), b); }));
+  post(bhttp::verb::delete_, "/v1/baskets/{id}/discount",
+       now([&co](const P& p, const json&, const Caller& c) { return co.remove_discount(c, p.at("id")); }));
   post(bhttp::verb::post, "/v1/baskets/{id}/suspend",
        now([&co](const P& p, const json&, const Caller& c) { return co.suspend(c, p.at("id")); }));
   post(bhttp::verb::post, "/v1/baskets/{id}/resume",
@@ -316,7 +321,7 @@ void Api::add_routes() {
   post(bhttp::verb::post, "/v1/baskets/{id}/complete",
        [&co](const P& p, const json&, const Caller& c, const IdemKey* k, Done d) { co.complete(c, p.at("id"), k, std::move(d)); });
   post(bhttp::verb::post, "/v1/sales/{receipt_no}/void",
-       [&co](const P& p, const json&, const Caller& c, const IdemKey* k, Done d) { co.void_sale(c, p.at("receipt_no"), k, std::move(d)); });
+       [&co](const P& p, const json& b, const Caller& c, const IdemKey* k, Done d) { co.void_sale(c, p.at("receipt_no"), b, k, std::move(d)); });
   post(bhttp::verb::post, "/v1/returns",
        [&co](const P&, const json& b, const Caller& c, const IdemKey* k, Done d) { co.return_items(c, b, k, std::move(d)); });
   post(bhttp::verb::post, "/v1/stock/movements",
@@ -328,7 +333,7 @@ void Api::add_routes() {
   post(bhttp::verb::post, "/v1/sales/{receipt_no}/reprint",
        [&co](const P& p, const json&, const Caller& c, const IdemKey* k, Done d) { co.reprint(c, p.at("receipt_no"), k, std::move(d)); });
   post(bhttp::verb::post, "/v1/drawer/open",
-       [&co](const P&, const json&, const Caller& c, const IdemKey* k, Done d) { co.no_sale(c, k, std::move(d)); });
+       [&co](const P&, const json& b, const Caller& c, const IdemKey* k, Done d) { co.no_sale(c, b, k, std::move(d)); });
 }
 
 }  // namespace posd

@@ -111,6 +111,44 @@ drivers::PrinterConfig parse_printer(const json& j, const std::string& path, con
   return p;
 }
 
+// {"cashier": {...}, "supervisor": {...}}: each key optional.
+void parse_role_limits(const json& j, Config& c) {
+  Fields f(j, "role_limits");
+  for (auto [name, limits] : {std::pair{"cashier", &c.cashier_limits}, std::pair{"supervisor", &c.supervisor_limits}}) {
+    const json* one = f.find(name, false);
+    if (!one) continue;
+    Fields r(*one, f.child(name));
+    limits->max_discount_bp = r.optional_integer("max_discount_bp", 0, 10000).value_or(limits->max_discount_bp);
+    limits->max_refund_without_receipt =
+        r.optional_integer("max_refund_without_receipt", 0, money::kMaxAmount).value_or(limits->max_refund_without_receipt);
+    r.no_unknown_keys();
+  }
+  f.no_unknown_keys();
+}
+
+// {"<use>": [{"code", "label"}]}: each use's codes, none twice.
+std::vector<ReasonCode> parse_reason_codes(const json& j) {
+  if (!j.is_object()) throw FieldError{"reason_codes", "must be an object of uses"};
+  std::vector<ReasonCode> out;
+  for (const auto& [use_name, list] : j.items()) {
+    const std::string path = "reason_codes." + use_name;
+    const auto use = reason_use_named(use_name);
+    if (!use) throw FieldError{path, "is no use of reason codes; the uses are " + reason_use_names()};
+    if (!list.is_array()) throw FieldError{path, "must be an array of {code, label}"};
+    std::set<std::string> seen;
+    for (size_t i = 0; i < list.size(); ++i) {
+      Fields r(list[i], path + "[" + std::to_string(i) + "]");
+      ReasonCode code{*use, r.string("code"), r.string("label")};
+      r.no_unknown_keys();
+      if (!valid_reason_code(code.code)) throw FieldError{r.child("code"), "must be 1 to 32 of A-Z, a-z, 0-9, _ and -"};
+      if (code.label.size() > 64) throw FieldError{r.child("label"), "must be at most 64 bytes"};
+      if (!seen.insert(code.code).second) throw FieldError{r.child("code"), "\"" + code.code + "\" is given twice"};
+      out.push_back(std::move(code));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* to_string(Role r) { return r == Role::supervisor ? "supervisor" : "cashier"; }
@@ -165,6 +203,8 @@ Result<Config> parse_config(const json& j) {
         throw FieldError{"barcode_region", "must be one of " + known};
       }
     }
+    if (const json* r = top.find("role_limits", false)) parse_role_limits(*r, c);
+    if (const json* r = top.find("reason_codes", false)) c.reason_codes = parse_reason_codes(*r);
     if (const json* m = top.find("mqtt", false)) c.mqtt = parse_mqtt(*m, c.store_id);
     const json& terms = top.array("terminals");
     std::set<std::string> ids, tokens;
@@ -207,7 +247,8 @@ Result<Config> parse_config(const json& j) {
 StoreRules store_rules(const Config& c) {
   return StoreRules{c.currency, c.prices_include_tax, c.cash_rounding, c.barcode_region, c.label_price_ceiling,
                     static_cast<size_t>(c.max_basket_lines), static_cast<size_t>(c.max_open_baskets),
-                    c.z_before_next_day};
+                    c.z_before_next_day,     c.cashier_limits,          c.supervisor_limits,
+                    c.reason_codes};
 }
 
 Result<Config> load_config(const std::string& path) {

@@ -70,6 +70,11 @@ struct Config {
   std::string time_zone = "UTC";
   std::string business_day_starts = "00:00";
   bool z_before_next_day = false;
+  // What each role may do alone (manual discounts, refunds without a
+  // receipt), and the store's reason codes by use (checkout/reasons.h).
+  RoleLimits cashier_limits = StoreRules{}.cashier;
+  RoleLimits supervisor_limits = StoreRules{}.supervisor;
+  std::vector<ReasonCode> reason_codes;
   std::optional<MqttConfig> mqtt;
 };
 

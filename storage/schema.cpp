@@ -203,6 +203,16 @@ CREATE TABLE store_setting (
   value TEXT NOT NULL
 ) STRICT;
 )sql",
+    // 11: reason codes HQ provisioned through the down-log (kind
+    // reason_code; the configuration file's are not stored).
+    R"sql(
+CREATE TABLE hq_reason_code (
+  use   TEXT NOT NULL,
+  code  TEXT NOT NULL,
+  label TEXT NOT NULL,
+  PRIMARY KEY (use, code)
+) STRICT;
+)sql",
 };
 
 }  // namespace

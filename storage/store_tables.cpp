@@ -36,6 +36,28 @@ Result<std::vector<Row>> all(sql::Db& db) {
 
 }  // namespace hq_terminals
 
+namespace hq_reason_codes {
+
+Status put(sql::Db& db, const Row& r) {
+  auto up = db.cached("INSERT OR REPLACE INTO hq_reason_code(use, code, label) VALUES (?1, ?2, ?3)");
+  if (!up) return up.status();
+  return (*up)->bind(1, r.use).bind(2, r.code).bind(3, r.label).run();
+}
+
+Result<bool> remove(sql::Db& db, const std::string& use, const std::string& code) {
+  auto del = db.cached("DELETE FROM hq_reason_code WHERE use = ?1 AND code = ?2");
+  if (!del) return del.status();
+  if (Status s = (*del)->bind(1, use).bind(2, code).run(); !s) return s;
+  return db.changes() > 0;
+}
+
+Result<std::vector<Row>> all(sql::Db& db) {
+  return sql::all<Row>(db, "SELECT use, code, label FROM hq_reason_code ORDER BY use, code",
+                       [](sql::Stmt& st) { return Row{st.text(0), st.text(1), st.text(2)}; });
+}
+
+}  // namespace hq_reason_codes
+
 namespace reservations {
 
 Result<std::optional<Row>> find(sql::Db& db, const std::string& order_id) {

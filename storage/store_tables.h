@@ -1,5 +1,5 @@
 // The store's own tables that HQ fills through the down-log and the daemon
-// reads: terminals HQ provisioned (their tokens only as SHA-256) and stock
+// reads: terminals HQ provisioned (their tokens only as SHA-256), reason codes, stock
 // reservations for online orders. Writes run inside a Journal mutation.
 #pragma once
 
@@ -29,6 +29,23 @@ Result<std::optional<std::string>> holder_of(sql::Db& db, const std::string& tok
 Result<std::vector<Row>> all(sql::Db& db);
 
 }  // namespace hq_terminals
+
+// Reason codes HQ provisioned, by use (the names of checkout/reasons.h).
+namespace hq_reason_codes {
+
+struct Row {
+  std::string use;
+  std::string code;
+  std::string label;
+};
+
+Status put(sql::Db& db, const Row& r);
+// False when there was no such code.
+Result<bool> remove(sql::Db& db, const std::string& use, const std::string& code);
+// Every one, by use and code.
+Result<std::vector<Row>> all(sql::Db& db);
+
+}  // namespace hq_reason_codes
 
 namespace reservations {
 

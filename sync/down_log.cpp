@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "storage/cursor.h"
 #include "base/json_fields.h"
+#include "base/reason_use.h"
 #include "storage/stock.h"
 
 namespace posd::sync {
@@ -205,13 +206,35 @@ Result<json> terminal(WriteContext& ctx, const json& body) {
   return json{{"id", id}, {"role", role}};  // the digest stays out of the journal
 }
 
+// A reason code provisioned (or removed) by HQ; a code of the configuration
+// file for the same use wins over it.
+Result<json> reason_code(WriteContext& ctx, const json& body) {
+  Fields f(body, "body");
+  const std::string use = f.string("use");
+  const std::string code = f.string("code");
+  if (!reason_use_named(use)) throw FieldError{f.child("use"), "must be one of " + reason_use_names()};
+  if (!valid_reason_code(code)) throw FieldError{f.child("code"), "must be 1 to 32 of A-Z, a-z, 0-9, _ and -"};
+  if (f.boolean("remove", false)) {
+    f.no_unknown_keys();
+    auto removed = hq_reason_codes::remove(ctx.db, use, code);
+    if (!removed) return removed.status();
+    if (!*removed) return Status::not_found("reason code \"" + code + "\" for " + use + " was not provisioned by HQ");
+    return json{{"use", use}, {"code", code}, {"removed", true}};
+  }
+  const std::string label = f.string("label");
+  f.no_unknown_keys();
+  if (label.size() > 64) throw FieldError{f.child("label"), "must be at most 64 bytes"};
+  if (Status s = hq_reason_codes::put(ctx.db, {use, code, label}); !s) return s;
+  return json{{"use", use}, {"code", code}, {"label", label}};
+}
+
 using Apply = Result<json> (*)(WriteContext&, const json&);
 
 const std::map<std::string, Apply, std::less<>>& kinds() {
   static const std::map<std::string, Apply, std::less<>> k = {
       {"catalog_upsert", catalog_upsert}, {"catalog_delete", catalog_delete}, {"price", price},
       {"promotion", promotion},           {"tax_rate", tax_rate},             {"stock_snapshot", stock_snapshot},
-      {"reservation", reservation},       {"terminal", terminal}};
+      {"reservation", reservation},       {"terminal", terminal},             {"reason_code", reason_code}};
   return k;
 }
 

@@ -19,21 +19,24 @@ Basket sample() {
   b.version = 7;
   b.rounding = -2;
   BasketLine bread;
-  bread.input = LineInput{"BREAD", Unit::each, 3, 0, 249, "food", 550};
+  bread.input = LineInput{"BREAD", Unit::each, 3, 0, 249, "food", 550, {}};
   bread.name = "Baguette";
   BasketLine apples;
-  apples.input = LineInput{"APPLE", Unit::kg, 0, 1250, 399, "food", 550};
+  apples.input = LineInput{"APPLE", Unit::kg, 0, 1250, 399, "food", 550, {}};
   apples.name = "Apples";
   apples.catalog_price = 449;
   apples.approved_by = "sup-1";
+  apples.reason = "PRICE_MATCH";
+  apples.discount = GivenDiscount{{0, 50}, "DAMAGED", "", 1000};
   BasketLine wine;
-  wine.input = LineInput{"WINE-RED", Unit::each, 1, 0, 899, "standard", 2000};
+  wine.input = LineInput{"WINE-RED", Unit::each, 1, 0, 899, "standard", 2000, {}};
   wine.name = "Red wine";
   wine.age_restricted = true;
   b.lines = {bread, apples, wine};
   b.tenders = {Tender{TenderType::card, 500, 500, "AUTH-1", "************4242"},
                Tender{TenderType::cash, 1000, 700, "", ""}};
   b.removed = {json{{"sku", "PEN-BLUE"}, {"name", "Pen"}, {"unit_price", 199}, {"qty", 2}}};
+  b.discount = GivenDiscount{{500, 0}, "STAFF", "sup-1", 10000};
   return b;
 }
 
@@ -51,6 +54,12 @@ TEST_CASE("a kept basket comes back as it was", "[baskets]") {
   CHECK(back->lines[1].input.weight_g == 1250);
   CHECK(back->lines[1].catalog_price == 449);
   CHECK(back->lines[1].approved_by == "sup-1");
+  CHECK(back->lines[1].reason == "PRICE_MATCH");
+  CHECK(back->lines[1].discount.value.amount == 50);
+  CHECK(back->lines[1].discount.limit_bp == 1000);
+  CHECK(back->discount.value.percent_bp == 500);
+  CHECK(back->discount.approved_by == "sup-1");
+  CHECK(!back->lines[0].discount.given());
   CHECK(back->lines[2].age_restricted);
   REQUIRE(back->tenders.size() == 2);
   CHECK(back->tenders[0].type == TenderType::card);

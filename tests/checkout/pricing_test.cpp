@@ -10,11 +10,11 @@ namespace {
 
 LineInput each(const std::string& sku, int64_t qty, money::Minor price, int64_t rate = 2000,
                const std::string& tax = "standard") {
-  return {sku, Unit::each, qty, 0, price, tax, rate};
+  return {sku, Unit::each, qty, 0, price, tax, rate, {}};
 }
 LineInput kg(const std::string& sku, int64_t grams, money::Minor per_kg, int64_t rate = 550,
              const std::string& tax = "reduced") {
-  return {sku, Unit::kg, 0, grams, per_kg, tax, rate};
+  return {sku, Unit::kg, 0, grams, per_kg, tax, rate, {}};
 }
 Promotion multibuy(const std::string& id, std::vector<std::string> skus, int64_t buy, int64_t pay) {
   Promotion p{id, PromoType::multibuy, std::move(skus)};
@@ -109,4 +109,60 @@ TEST_CASE("a line's promotions are named on it", "[pricing]") {
                                 {multibuy("P1", {"PEN"}, 3, 2), threshold("P5", 5000, 500)}, true);
   CHECK(b.lines[0].promotions == std::vector<std::string>{"P1", "P5"});
   CHECK(b.lines[1].promotions == std::vector<std::string>{"P5"});
+}
+
+namespace {
+LineInput with_manual(LineInput l, int64_t percent_bp, money::Minor amount) {
+  l.manual = {percent_bp, amount};
+  return l;
+}
+}  // namespace
+
+TEST_CASE("manual discounts come after the promotions: a line's, then the threshold, then the basket's", "[pricing]") {
+  const std::vector<Promotion> promos = {multibuy("P1", {"PEN"}, 3, 2), threshold("T", 5000, 500)};
+  SECTION("10 % of a line is taken from what the multibuy left, rounded half up") {
+    auto p = price_basket({with_manual(each("PEN", 3, 199), 1000, 0)}, promos, true);
+    CHECK(p.lines[0].manual_base == 398);
+    CHECK(p.lines[0].manual == 40);  // 39.8
+    CHECK(p.lines[0].discount == 199 + 40);
+    CHECK(p.manual == 40);
+    CHECK(p.total == 358);
+  }
+  SECTION("an amount never takes more than the line costs") {
+    auto p = price_basket({with_manual(each("PEN", 3, 199), 0, 500)}, promos, true);
+    CHECK(p.lines[0].manual == 398);
+    CHECK(p.total == 0);
+    CHECK(p.tax_total == 0);
+  }
+  SECTION("a line's manual discount counts before the threshold: under 50.00 after it, no threshold discount") {
+    auto p = price_basket({with_manual(each("TV", 1, 5200), 1000, 0)}, promos, true);
+    CHECK(p.lines[0].manual == 520);
+    CHECK(p.lines[0].promotions.empty());
+    CHECK(p.total == 4680);
+  }
+  SECTION("the basket's manual discount comes after the threshold and is spread over the lines by net") {
+    auto p = price_basket({each("TV", 1, 5200), each("BREAD", 1, 289, 550, "reduced")}, promos, true, {1000, 0});
+    CHECK(p.basket_manual_base == 5489 - 500);
+    CHECK(p.basket_manual == 499);  // 498.9
+    CHECK(p.lines[0].basket_manual + p.lines[1].basket_manual == 499);
+    CHECK(p.lines[0].basket_manual > p.lines[1].basket_manual);
+    CHECK(p.manual == 499);
+    CHECK(p.total == 5489 - 500 - 499);
+    // The tax follows what is paid: each rate's base is net of every discount.
+    CHECK(p.tax[0].base + p.tax[1].base == p.total);
+  }
+  SECTION("no manual discount: nothing manual") {
+    auto p = price_basket({each("PEN", 3, 199)}, promos, true);
+    CHECK(p.manual == 0);
+    CHECK(p.lines[0].manual_base == 0);
+  }
+}
+
+TEST_CASE("manual_amount: a percentage rounded, an amount as given, never more than the base", "[pricing]") {
+  CHECK(manual_amount({1000, 0}, 398) == 40);
+  CHECK(manual_amount({10000, 0}, 398) == 398);
+  CHECK(manual_amount({0, 150}, 398) == 150);
+  CHECK(manual_amount({0, 999}, 398) == 398);
+  CHECK(manual_amount({2500, 0}, 0) == 0);
+  CHECK(manual_amount({0, 0}, 398) == 0);
 }

@@ -9,10 +9,10 @@ using namespace posd;
 namespace {
 
 SaleLine counted(const std::string& sku, int64_t qty, int64_t amount, int64_t discount = 0) {
-  return {sku, sku, false, qty, amount / qty, amount, discount, "standard"};
+  return {sku, sku, false, qty, amount / qty, amount, discount, "standard", 0, "", 0};
 }
 SaleLine weighed(const std::string& sku, int64_t grams, int64_t amount) {
-  return {sku, sku, true, grams, 0, amount, 0, "reduced"};
+  return {sku, sku, true, grams, 0, amount, 0, "reduced", 0, "", 0};
 }
 
 Sale sale_of(std::vector<SaleLine> lines, std::vector<SaleTender> tenders) {

@@ -16,7 +16,7 @@ Basket basket_of(money::Minor total, PricedBasket& priced) {
   b.id = "b1";
   b.terminal = "lane-1";
   BasketLine line;
-  line.input = LineInput{"SKU", Unit::each, 1, 0, total, "zero", 0};
+  line.input = LineInput{"SKU", Unit::each, 1, 0, total, "zero", 0, {}};
   line.name = "item";
   b.lines.push_back(line);
   priced = b.price({}, StoreRules{});

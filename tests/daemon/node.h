@@ -89,6 +89,11 @@ class Lane {
   HttpResult del(const std::string& path, const std::map<std::string, std::string>& headers = {}) const {
     return request(port_, "DELETE", path, token_, "", headers);
   }
+  // Any method with a JSON body (PATCH, PUT).
+  HttpResult send(const std::string& method, const std::string& path, const nlohmann::json& body,
+                  const std::map<std::string, std::string>& headers = {}) const {
+    return request(port_, method, path, token_, body.dump(), headers);
+  }
   // Opens a basket and returns its id.
   std::string open_basket() const;
   // Adds each code (qty 1, or grams for "code@grams") to the basket; returns the last answer.

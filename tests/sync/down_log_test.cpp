@@ -6,6 +6,7 @@
 #include "storage/cursor.h"
 #include "storage/journal.h"
 #include "storage/stock.h"
+#include "storage/store_tables.h"
 #include "sync/down_log.h"
 #include "tests/support/temp_dir.h"
 
@@ -156,6 +157,30 @@ TEST_CASE("terminals provisioned by HQ are kept as a digest and can be removed",
   CHECK_FALSE(seen);
   CHECK(s.apply("terminal", {{"id", "lane-9"}, {"remove", true}})->applied);
   CHECK(*db.query_int("SELECT COUNT(*) FROM hq_terminal") == 0);
+}
+
+TEST_CASE("reason codes provisioned by HQ are kept by use, checked, and can be removed", "[down]") {
+  Store s;
+  CHECK(s.apply("reason_code", {{"use", "return"}, {"code", "DAMAGED"}, {"label", "Damaged"}})->applied);
+  CHECK(s.apply("reason_code", {{"use", "manual_discount"}, {"code", "STAFF"}, {"label", "Staff"}})->applied);
+  // The same use and code again relabels it.
+  CHECK(s.apply("reason_code", {{"use", "return"}, {"code", "DAMAGED"}, {"label", "Damaged goods"}})->applied);
+  CHECK_THAT(s.apply("reason_code", {{"use", "refund"}, {"code", "X"}, {"label", "X"}})->quarantined,
+             Catch::Contains("body.use: must be one of price_override, manual_discount, return"));
+  CHECK_THAT(s.apply("reason_code", {{"use", "return"}, {"code", "NOT A CODE"}, {"label", "X"}})->quarantined,
+             Catch::Contains("body.code: must be 1 to 32"));
+  CHECK_THAT(s.apply("reason_code", {{"use", "return"}, {"code", "LONG"}, {"label", std::string(65, 'x')}})->quarantined,
+             Catch::Contains("body.label: must be at most 64 bytes"));
+  CHECK(s.apply("reason_code", {{"use", "void"}, {"code", "NEVER"}, {"remove", true}})->quarantined ==
+        "reason code \"NEVER\" for void was not provisioned by HQ");
+  auto db = s.reader();
+  auto rows = hq_reason_codes::all(db);
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 2);
+  CHECK((*rows)[0].use == "manual_discount");
+  CHECK((*rows)[1].label == "Damaged goods");
+  CHECK(s.apply("reason_code", {{"use", "return"}, {"code", "DAMAGED"}, {"remove", true}})->applied);
+  CHECK(hq_reason_codes::all(db)->size() == 1);
 }
 
 TEST_CASE("undecodable messages are kept, the newest 100, and never journaled", "[down]") {

@@ -113,8 +113,14 @@ int64_t Basket::change() const {
   return c;
 }
 
+int64_t Exchange::credit() const {
+  int64_t c = 0;
+  for (const ReturnLine& l : lines) c += l.refund;  // each ≤ a sale line's net: no overflow
+  return c;
+}
+
 int64_t Basket::due(const PricedBasket& priced) const {
-  return std::max<int64_t>(0, priced.total + rounding - paid());
+  return std::max<int64_t>(0, priced.total + rounding - credit_applied(priced) - paid());
 }
 
 json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const {
@@ -170,6 +176,13 @@ json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const 
           {"change", change()}};
   if (!removed.empty()) out["removed_lines"] = removed;
   if (discount.given()) out["manual_discount"] = discount_json(discount, priced.basket_manual);
+  if (exchange) {
+    json back = json::array();
+    for (const ReturnLine& l : exchange->lines) back.push_back(posd::to_json(l));
+    out["returned"] = {{"receipt_no", exchange->receipt_no}, {"lines", back}, {"credit", exchange->credit()}};
+    if (!exchange->reason.empty()) out["returned"]["reason"] = exchange->reason;
+    out["refund_due"] = exchange->credit() - credit_applied(priced);
+  }
   if (priced.manual > 0) out["manual_discount_total"] = priced.manual;
   return out;
 }
@@ -259,7 +272,7 @@ Outcome add_tender(Basket& b, const json& body, const PricedBasket& priced, cons
     Fields f(body, "");
     const std::string type = f.string("type");
     t.amount = f.integer("amount", 1, money::kMaxAmount);
-    kind = tender_named(type);
+    kind = offered_tender(type);
     if (!kind) throw FieldError{"type", "must be one of " + tender_names()};
     t.type = kind->type;
     if (!kind->reference.empty()) t.reference = f.string(std::string(kind->reference));

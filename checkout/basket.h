@@ -11,6 +11,7 @@
 #include "checkout/outcome.h"
 #include "checkout/pricing.h"
 #include "checkout/reasons.h"
+#include "checkout/refund.h"
 #include "checkout/tender.h"
 
 namespace posd {
@@ -66,6 +67,17 @@ struct Tender {
   std::string masked_pan;  // when its rules say so: "************1234"
 };
 
+// Lines a customer brings back from one earlier sale in the same basket (an
+// exchange), refunded at what was paid for them (checkout/refund.h) and
+// credited against the basket's new lines.
+struct Exchange {
+  int64_t receipt_no = 0;
+  std::vector<ReturnAsked> asked;  // as the lane named them
+  std::vector<ReturnLine> lines;   // their refunds, as of when they were named
+  std::string reason;              // a return reason code, if the store has them
+  int64_t credit() const;
+};
+
 struct Basket {
   enum class State { open, suspended, completing };
   std::string id;
@@ -75,6 +87,7 @@ struct Basket {
   std::vector<Tender> tenders;
   std::vector<nlohmann::json> removed;  // lines taken off: {sku, name, unit_price, qty|weight_g}
   GivenDiscount discount;               // a manual discount on the whole basket
+  std::optional<Exchange> exchange;     // lines brought back, credited against the new ones
   uint64_t version = 0;  // +1 on every change: a terminal keeps the newest of the states it hears
   int64_t rounding = 0;  // cash rounding applied to the final cash payment (may be negative)
   std::chrono::steady_clock::time_point created{};  // set by whoever opens it, from its clock
@@ -83,8 +96,12 @@ struct Basket {
   PricedBasket price(const std::vector<Promotion>& promotions, const StoreRules& rules) const;
   int64_t paid() const;
   int64_t change() const;
-  // What is still owed: total + rounding − paid, never below 0.
+  // What the exchange's lines credit (0 with none).
+  int64_t credit() const { return exchange ? exchange->credit() : 0; }
+  // What is still owed: total + rounding − credit − paid, never below 0.
   int64_t due(const PricedBasket& priced) const;
+  // Of the credit, what pays the new lines (the rest goes back to the customer).
+  int64_t credit_applied(const PricedBasket& priced) const { return std::min(credit(), priced.total); }
   nlohmann::json to_json(const PricedBasket& priced, const StoreRules& rules) const;
 };
 

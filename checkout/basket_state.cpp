@@ -62,6 +62,17 @@ json basket_state(const Basket& b) {
               {"tenders", std::move(tenders)},
               {"removed", b.removed}};
   if (b.discount.given()) out["discount"] = discount_state(b.discount);
+  if (b.exchange) {
+    json asked = json::array(), back = json::array();
+    for (const ReturnAsked& a : b.exchange->asked) {
+      json j = {{"line", a.line}};
+      if (a.qty) j["qty"] = *a.qty;
+      if (a.weight_g) j["weight_g"] = *a.weight_g;
+      asked.push_back(std::move(j));
+    }
+    for (const ReturnLine& l : b.exchange->lines) back.push_back(to_json(l));
+    out["exchange"] = {{"receipt_no", b.exchange->receipt_no}, {"asked", asked}, {"lines", back}, {"reason", b.exchange->reason}};
+  }
   return out;
 }
 
@@ -117,6 +128,21 @@ Result<Basket> basket_from_state(const json& j) {
     const json& removed = f.array("removed");
     b.removed.assign(removed.begin(), removed.end());
     b.discount = discount_from_state(f, "discount");
+    if (const json* x = f.find("exchange", false)) {
+      Fields e(*x, "exchange");
+      Exchange ex;
+      ex.receipt_no = e.integer("receipt_no", 1, INT64_MAX);
+      for (const json& a : e.array("asked")) {
+        Fields one(a, "exchange.asked[]");
+        ex.asked.push_back({static_cast<size_t>(one.integer("line", 1, 10000)), one.optional_integer("qty", 1, 1'000'000),
+                            one.optional_integer("weight_g", 1, 1'000'000)});
+        one.no_unknown_keys();
+      }
+      for (const json& l : e.array("lines")) ex.lines.push_back(return_line(l));
+      ex.reason = e.find("reason", true)->get<std::string>();
+      e.no_unknown_keys();
+      b.exchange = std::move(ex);
+    }
     f.no_unknown_keys();
     return b;
   } catch (const FieldError& e) {

@@ -555,7 +555,8 @@ Outcome Checkout::change_line(const Caller& c, const std::string& id, const std:
     Fields f(body, "");
     std::tie(qty, weight, price) = line_amounts(f);
     reason = f.optional_string("reason");
-    discount = f.find("discount", false);
+    discount = body.contains("discount") ? &body["discount"] : nullptr;  // null takes the discount off
+    if (discount) f.find("discount", false);  // read: not an unknown key
     f.no_unknown_keys();
     if (reason && !price) throw FieldError{"reason", "is the reason of a price override: give it with price (a discount's goes inside discount)"};
   } catch (const FieldError& e) {

@@ -86,6 +86,14 @@ class Checkout {
   // and undone.
   Outcome create_basket(const Caller& c);
   Outcome basket(const Caller& c, const std::string& id);
+  // An exchange: the lines a customer brings back from one earlier sale
+  // ({"receipt_no", "lines": [{"line", "qty"|"weight_g"}], "reason"}, as a
+  // return names them), held in this basket and credited against its new
+  // lines; PUT again replaces them. At completion the return and the sale
+  // are journaled in one transaction: the credit is the sale's "exchange"
+  // tender and the return's, what is left of it goes back to the customer.
+  Outcome set_exchange(const Caller& c, const std::string& id, const nlohmann::json& body);
+  Outcome remove_exchange(const Caller& c, const std::string& id);
   // The baskets this caller may pick up: its own (any state) and every
   // suspended one, oldest first, priced.
   Outcome baskets(const Caller& c);
@@ -239,6 +247,14 @@ class Checkout {
   std::function<bool(const std::string&)> has_printer_ = [](const std::string&) { return false; };
   void issue_copy(const Caller& c, const std::string& receipt_no, const char* channel, const IdemKey* idem, Done done);
 };
+
+// The return side of an exchange, inside its sale's write: the lines checked
+// again against the sale and its returns as they are now (409
+// exchange_changed when the credit would differ from what the basket showed),
+// journaled as a return (with exchange_basket_id) whose first tender is the
+// credit `applied` to the new sale and the rest refunded as split_refund says.
+Outcome record_exchange_return(WriteContext& ctx, std::vector<Entry>& entries, const Caller& c, const std::string& basket_id,
+                               const Exchange& x, int64_t applied, bool inclusive);
 
 // The write of one stock movement (already validated): on-hand, the movement
 // row, the journal event, and a low_stock event when the threshold is crossed.

@@ -65,7 +65,8 @@ Outcome without_receipt(sql::Db& db, const std::vector<json>& lines, bool inclus
 
 // The return's event, its row, the grand total and the stock it puts back.
 Outcome record_return(WriteContext& ctx, std::vector<Entry>& entries, const Caller& c, std::optional<int64_t> receipt_no,
-                      const std::optional<std::string>& reason, const std::vector<ReturnLine>& lines, int64_t refund, const std::vector<RefundTender>& tenders) {
+                      const std::optional<std::string>& reason, const std::vector<ReturnLine>& lines, int64_t refund,
+                      const std::vector<RefundTender>& tenders, const std::string& exchange_basket = "") {
   auto return_no = counter::add(ctx.db, "return_no");
   auto period = counter::read(ctx.db, "period");
   if (!return_no) return Outcome::from(return_no.status());
@@ -78,6 +79,7 @@ Outcome record_return(WriteContext& ctx, std::vector<Entry>& entries, const Call
   if (receipt_no) record["receipt_no"] = *receipt_no;
   if (!c.approver.empty()) record["approved_by"] = c.approver;
   if (reason) record["reason"] = *reason;
+  if (!exchange_basket.empty()) record["exchange_basket_id"] = exchange_basket;
   entries.push_back({"return", record});
   Status s = sales::insert_return(ctx.db, {*return_no, receipt_no, seq, *period, c.terminal, refund, record});
   if (s) s = counter::add(ctx.db, "grand_total", -refund).status();
@@ -120,7 +122,7 @@ Outcome parse_return(const json& body, ReturnRequest& r) {
       r.lines.push_back(arr[i]);
     }
     f.no_unknown_keys();
-    if (r.tender && !tender_named(*r.tender)) throw FieldError{"tender", "must be one of " + tender_names()};
+    if (r.tender && !offered_tender(*r.tender)) throw FieldError{"tender", "must be one of " + tender_names()};
   } catch (const FieldError& e) {
     return Outcome::error(Why::invalid_argument, "invalid_request", e.message());
   }
@@ -185,6 +187,70 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
         }
         done(o);
       });
+}
+
+Outcome Checkout::set_exchange(const Caller& c, const std::string& id, const json& body) {
+  Outcome err;
+  Basket* b = open_basket(c, id, err);
+  if (!b) return err;
+  if (!b->tenders.empty()) return Outcome::error(Why::conflict, "basket_has_tenders", "the basket cannot change once a tender is taken");
+  ReturnRequest req;
+  if (Outcome o = parse_return(body, req); !o.ok()) return o;
+  if (!req.receipt_no) return Outcome::error(Why::invalid_argument, "invalid_request", "receipt_no: is required: an exchange brings lines back from a sale");
+  if (req.tender) return Outcome::error(Why::invalid_argument, "invalid_request", "tender: an exchange's credit pays the basket's new lines; it takes no tender");
+  if (Outcome o = need_reason(ReasonUse::return_items, req.reason); !o.ok()) return o;
+  Exchange x;
+  x.receipt_no = *req.receipt_no;
+  x.reason = req.reason.value_or("");
+  std::optional<Sale> sale;
+  std::vector<Return> prior;
+  if (Outcome o = with_receipt(reader_, x.receipt_no, req.lines, rules_.prices_include_tax, sale, prior, x.lines); !o.ok()) return o;
+  for (const ReturnLine& l : x.lines) {
+    x.asked.push_back({l.line, l.weighed ? std::nullopt : std::optional<int64_t>(l.quantity),
+                       l.weighed ? std::optional<int64_t>(l.quantity) : std::nullopt});
+  }
+  auto before = b->exchange;
+  b->exchange = std::move(x);
+  return changed(c, *b, [b, before] { b->exchange = before; });
+}
+
+Outcome Checkout::remove_exchange(const Caller& c, const std::string& id) {
+  Outcome err;
+  Basket* b = open_basket(c, id, err);
+  if (!b) return err;
+  if (!b->tenders.empty()) return Outcome::error(Why::conflict, "basket_has_tenders", "the basket cannot change once a tender is taken");
+  if (!b->exchange) return Outcome::error(Why::not_found, "no_exchange", "the basket holds no returned lines");
+  auto before = b->exchange;
+  b->exchange.reset();
+  return changed(c, *b, [b, before] { b->exchange = before; });
+}
+
+Outcome record_exchange_return(WriteContext& ctx, std::vector<Entry>& entries, const Caller& c, const std::string& basket_id,
+                               const Exchange& x, int64_t applied, bool inclusive) {
+  std::vector<json> lines;
+  for (const ReturnAsked& a : x.asked) {
+    json l = {{"line", a.line}};
+    if (a.qty) l["qty"] = *a.qty;
+    if (a.weight_g) l["weight_g"] = *a.weight_g;
+    lines.push_back(std::move(l));
+  }
+  std::vector<ReturnLine> out;
+  std::optional<Sale> sale;
+  std::vector<Return> prior;
+  if (Outcome o = with_receipt(ctx.db, x.receipt_no, lines, inclusive, sale, prior, out); !o.ok()) return o;
+  int64_t refund = 0;
+  for (const ReturnLine& l : out) refund += l.refund;
+  if (refund != x.credit()) {
+    // Another return of the same sale since the lines were named: the
+    // customer was shown another credit.
+    return Outcome::error(Why::conflict, "exchange_changed",
+                          "the sale's returns changed since its lines were brought back: name them again (PUT …/returns)");
+  }
+  std::vector<RefundTender> tenders;
+  if (applied > 0) tenders.push_back({TenderType::exchange, applied});
+  for (const RefundTender& t : split_refund(*sale, prior, refund - applied)) tenders.push_back(t);
+  const std::optional<std::string> reason = x.reason.empty() ? std::nullopt : std::optional<std::string>(x.reason);
+  return record_return(ctx, entries, c, x.receipt_no, reason, out, refund, tenders, basket_id);
 }
 
 }  // namespace posd

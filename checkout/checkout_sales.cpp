@@ -60,7 +60,10 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
   Outcome err;
   Basket* b = open_basket(c, id, err);
   if (!b) return done(err);
-  if (b->lines.empty()) return done(Outcome::error(Why::conflict, "empty_basket", "the basket has no lines"));
+  if (b->lines.empty()) {
+    return done(Outcome::error(Why::conflict, "empty_basket", b->exchange ? "the basket has no new lines: a return alone is POST /v1/returns"
+                                                                          : "the basket has no lines"));
+  }
   auto promos = promotions();
   if (!promos) return done(Outcome::from(promos.status()));
   const PricedBasket priced = b->price(*promos, rules_);
@@ -75,19 +78,38 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
   body["terminal"] = c.terminal;
   body["basket_id"] = body["id"];
   body.erase("id");
+  const std::optional<Exchange> exchange = b->exchange;
+  const int64_t applied = b->credit_applied(priced);
+  if (exchange) {
+    // The credit of the lines brought back pays first; the return is journaled with the sale.
+    body["tenders"].insert(body["tenders"].begin(), json::object({{"type", "exchange"}, {"amount", applied}, {"applied", applied}}));
+    body["paid"] = body["paid"].get<int64_t>() + applied;
+    body["exchange"] = {{"receipt_no", exchange->receipt_no}, {"credit", exchange->credit()}, {"refund_due", exchange->credit() - applied}};
+    body.erase("returned");
+    body.erase("refund_due");
+  }
   b->state = Basket::State::completing;
 
   write(
-      [this, body, lines = b->lines, terminal = c.terminal, store = journal_.store_id(), id](WriteContext& ctx, std::vector<Entry>& entries) mutable {
+      [this, body, lines = b->lines, c, exchange, applied, store = journal_.store_id(), id](WriteContext& ctx, std::vector<Entry>& entries) mutable {
+        const std::string& terminal = c.terminal;
         if (rules_.z_before_next_day) {
           if (Outcome closed = require_day_closed(ctx); !closed.ok()) return closed;
+        }
+        json returned;
+        if (exchange) {
+          Outcome r = record_exchange_return(ctx, entries, c, id, *exchange, applied, rules_.prices_include_tax);
+          if (!r.ok()) return r;
+          body["exchange"]["return_no"] = r.body["return_no"];
+          returned = {{"return_no", r.body["return_no"]}, {"refund", r.body["refund"]}, {"tenders", r.body["tenders"]},
+                      {"refund_due", exchange->credit() - applied}, {"seq", r.body["seq"]}};
         }
         if (Status s = kept_baskets::end(ctx.db, id, ctx.next_seq); !s) return Outcome::from(s);
         auto receipt_no = counter::add(ctx.db, "receipt_no");
         auto period = counter::read(ctx.db, "period");
         if (!receipt_no) return Outcome::from(receipt_no.status());
         if (!period) return Outcome::from(period.status());
-        const uint64_t seq = ctx.next_seq;
+        const uint64_t seq = ctx.next_seq + entries.size();  // after an exchange's return
         body["receipt_no"] = *receipt_no;
         entries.push_back({"sale", body});
         const int64_t total = body["total"];
@@ -105,8 +127,10 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
           s = move_stock(ctx, entries, alerts, l.input.sku, -q, seq, "sale");
         }
         if (!s) return Outcome::from(s);
-        return Outcome::success({{"receipt_no", *receipt_no}, {"total", total}, {"change", body["change"]},
-                                 {"seq", seq}, {"low_stock", alerts}, {"receipt", receipt_text(*original, store, 1, code)}, {"receipt_code", code}});
+        json out = {{"receipt_no", *receipt_no}, {"total", total}, {"change", body["change"]},
+                    {"seq", seq}, {"low_stock", alerts}, {"receipt", receipt_text(*original, store, 1, code)}, {"receipt_code", code}};
+        if (exchange) out["exchange"] = returned;
+        return Outcome::success(out);
       },
       idem,
       [this, id, terminal = c.terminal, opens_drawer, done](Outcome o) {
@@ -116,7 +140,12 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
                                      o.body["total"].dump(), rules_.currency, o.body["seq"].dump());
           alert_low_stock(o.body["low_stock"]);
           emit(terminal, {{"type", "sale_completed"}, {"receipt_no", o.body["receipt_no"]}, {"total", o.body["total"]}});
-          notify(SaleCompleted{terminal, o.body["receipt_no"], opens_drawer});
+          // An exchange that gives cash back opens the drawer too.
+          bool cash_back = false;
+          if (o.body.contains("exchange")) {
+            for (const json& t : o.body["exchange"]["tenders"]) cash_back = cash_back || t["type"] == "cash";
+          }
+          notify(SaleCompleted{terminal, o.body["receipt_no"], opens_drawer || cash_back});
         }
         done(o);
       });

@@ -86,24 +86,26 @@ Result<Sale> read_sale(const sales::SaleRow& row) {
   return s;
 }
 
+ReturnLine return_line(const json& l) {
+  ReturnLine line;
+  line.line = l.value("line", size_t{0});
+  line.sku = l.at("sku").get<std::string>();
+  line.weighed = l.contains("weight_g");
+  line.quantity = l.at("quantity").get<int64_t>();
+  line.refund = l.at("refund").get<int64_t>();
+  line.tax = l.at("tax").get<int64_t>();
+  line.tax_class = l.at("tax_class").get<std::string>();
+  line.rate_bp = l.at("rate_bp").get<int64_t>();
+  return line;
+}
+
 Result<Return> read_return(const sales::ReturnRow& row) {
   try {
     Return r;
     r.return_no = row.return_no;
     r.receipt_no = row.receipt_no;
     r.refund = row.refund;
-    for (const json& l : row.body.at("lines")) {
-      ReturnLine line;
-      line.line = l.value("line", size_t{0});
-      line.sku = l.at("sku").get<std::string>();
-      line.weighed = l.contains("weight_g");
-      line.quantity = l.at("quantity").get<int64_t>();
-      line.refund = l.at("refund").get<int64_t>();
-      line.tax = l.at("tax").get<int64_t>();
-      line.tax_class = l.at("tax_class").get<std::string>();
-      line.rate_bp = l.at("rate_bp").get<int64_t>();
-      r.lines.push_back(std::move(line));
-    }
+    for (const json& l : row.body.at("lines")) r.lines.push_back(return_line(l));
     for (const json& t : row.body.at("tenders")) {
       auto type = tender_type(t);
       if (!type) return type.status();

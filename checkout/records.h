@@ -99,6 +99,8 @@ Result<Return> read_return(const sales::ReturnRow& row);
 
 // The stored forms (the journal's payloads keep exactly these fields).
 nlohmann::json to_json(const ReturnLine& l);
+// And back; throws json's exceptions on a line without its fields.
+ReturnLine return_line(const nlohmann::json& l);
 nlohmann::json to_json(const std::vector<RefundTender>& tenders);
 
 }  // namespace posd

@@ -72,7 +72,9 @@ std::vector<RefundTender> split_refund(const Sale& sale, const std::vector<Retur
     for (const RefundTender& t : r.tenders) left[t.type] -= t.amount;
   }
   std::vector<const TenderRules*> order;
-  for (const TenderRules& r : tender_types()) order.push_back(&r);
+  for (const TenderRules& r : tender_types()) {
+    if (r.offered) order.push_back(&r);  // an exchange's credit is no money to give back: its share goes as cash
+  }
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->refund_order < b->refund_order; });
   std::vector<RefundTender> out;
   for (const TenderRules* r : order) {
@@ -80,7 +82,11 @@ std::vector<RefundTender> split_refund(const Sale& sale, const std::vector<Retur
     if (take > 0) out.push_back({r->type, take});
     refund -= take;
   }
-  if (refund > 0) out.push_back({TenderType::cash, refund});  // rounding remainders
+  if (refund > 0) {  // rounding remainders, and what an exchange's credit paid
+    auto cash = std::find_if(out.begin(), out.end(), [](const RefundTender& t) { return t.type == TenderType::cash; });
+    if (cash != out.end()) cash->amount += refund;
+    else out.push_back({TenderType::cash, refund});
+  }
   return out;
 }
 

@@ -35,7 +35,8 @@ ReturnLine unreceipted_line(std::string sku, bool weighed, int64_t quantity, int
 
 // Splits `refund` over the sale's tenders in their refund order (card,
 // voucher, cash: checkout/tender.h), each up to what it paid less what
-// earlier returns gave back to it; what is left (rounding) goes back as cash.
+// earlier returns gave back to it; what is left (rounding, and what an
+// exchange's credit paid) goes back as cash, in one cash row.
 std::vector<RefundTender> split_refund(const Sale& sale, const std::vector<Return>& prior, int64_t refund);
 
 }  // namespace posd

@@ -9,6 +9,11 @@ const TenderRules* tender_named(std::string_view name) {
   return nullptr;
 }
 
+const TenderRules* offered_tender(std::string_view name) {
+  const TenderRules* r = tender_named(name);
+  return r && r->offered ? r : nullptr;
+}
+
 const TenderRules& rules_of(TenderType type) {
   for (const TenderRules& r : tender_types()) {
     if (r.type == type) return r;
@@ -18,7 +23,9 @@ const TenderRules& rules_of(TenderType type) {
 
 std::string tender_names() {
   std::string out;
-  for (const TenderRules& r : tender_types()) out += (out.empty() ? "" : ", ") + std::string(r.name);
+  for (const TenderRules& r : tender_types()) {
+    if (r.offered) out += (out.empty() ? "" : ", ") + std::string(r.name);
+  }
   return out;
 }
 

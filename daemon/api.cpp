@@ -310,6 +310,10 @@ void Api::add_routes() {
        now([&co](const P& p, const json& b, const Caller& c) { return co.set_discount(c, p.at("id"), b); }));
   post(bhttp::verb::delete_, "/v1/baskets/{id}/discount",
        now([&co](const P& p, const json&, const Caller& c) { return co.remove_discount(c, p.at("id")); }));
+  post(bhttp::verb::put, "/v1/baskets/{id}/returns",
+       now([&co](const P& p, const json& b, const Caller& c) { return co.set_exchange(c, p.at("id"), b); }));
+  post(bhttp::verb::delete_, "/v1/baskets/{id}/returns",
+       now([&co](const P& p, const json&, const Caller& c) { return co.remove_exchange(c, p.at("id")); }));
   post(bhttp::verb::post, "/v1/baskets/{id}/suspend",
        now([&co](const P& p, const json&, const Caller& c) { return co.suspend(c, p.at("id")); }));
   post(bhttp::verb::post, "/v1/baskets/{id}/resume",

@@ -37,6 +37,12 @@ Basket sample() {
                Tender{TenderType::cash, 1000, 700, "", ""}};
   b.removed = {json{{"sku", "PEN-BLUE"}, {"name", "Pen"}, {"unit_price", 199}, {"qty", 2}}};
   b.discount = GivenDiscount{{500, 0}, "STAFF", "sup-1", 10000};
+  Exchange x;
+  x.receipt_no = 41;
+  x.asked = {ReturnAsked{2, 1, std::nullopt}, ReturnAsked{3, std::nullopt, 500}};
+  x.lines = {ReturnLine{2, "PEN-BLUE", false, 1, 133, 22, "standard", 2000}, ReturnLine{3, "APPLE", true, 500, 175, 9, "food", 550}};
+  x.reason = "CHANGED_MIND";
+  b.exchange = x;
   return b;
 }
 
@@ -60,6 +66,12 @@ TEST_CASE("a kept basket comes back as it was", "[baskets]") {
   CHECK(back->discount.value.percent_bp == 500);
   CHECK(back->discount.approved_by == "sup-1");
   CHECK(!back->lines[0].discount.given());
+  REQUIRE(back->exchange);
+  CHECK(back->exchange->receipt_no == 41);
+  CHECK(back->exchange->asked[1].weight_g == 500);
+  CHECK(back->exchange->lines[1].weighed);
+  CHECK(back->credit() == 133 + 175);
+  CHECK(back->exchange->reason == "CHANGED_MIND");
   CHECK(back->lines[2].age_restricted);
   REQUIRE(back->tenders.size() == 2);
   CHECK(back->tenders[0].type == TenderType::card);

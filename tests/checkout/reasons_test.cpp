@@ -7,7 +7,7 @@
 
 using namespace posd;
 
-TEST_CASE("a use with reason codes needs one of them; a use with none takes none", "[reasons]") {
+TEST_CASE("a use with reason codes needs one of them, and a use with none takes none", "[reasons]") {
   const std::vector<ReasonCode> codes = {{ReasonUse::return_items, "DAMAGED", "Damaged"},
                                          {ReasonUse::return_items, "WRONG_SIZE", "Wrong size"},
                                          {ReasonUse::void_sale, "MISTAKE", "Cashier's mistake"}};

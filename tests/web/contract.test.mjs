@@ -61,6 +61,15 @@ async function walkTheDay(lane) {
   await lane.call('PATCH', `/v1/baskets/${b}/lines/4`, { body: { price: 50 }, headers: S, expect: 200 });
   await lane.call('DELETE', `/v1/baskets/${b}/lines/4`, { expect: 200 });
   await lane.call('DELETE', `/v1/baskets/${b}/lines/9`, { expect: 404 });
+  // Manual discounts within the cashier's 10 % (the store has no reason codes).
+  await lane.call('GET', '/v1/reason-codes', { expect: 200 });
+  await lane.call('PATCH', `/v1/baskets/${b}/lines/3`, { body: { discount: { percent_bp: 500 } }, expect: 200 });
+  await lane.call('PATCH', `/v1/baskets/${b}/lines/3`, { body: { discount: { percent_bp: 5000 } }, expect: 403 });
+  await lane.call('PATCH', `/v1/baskets/${b}/lines/3`, { body: { discount: null }, expect: 200 });
+  await lane.call('PUT', `/v1/baskets/${b}/discount`, { body: { amount: 10 }, expect: 200 });
+  await lane.call('PUT', `/v1/baskets/${b}/discount`, { body: { amount: 10, reason: 'STAFF' }, expect: 422 });
+  await lane.call('DELETE', `/v1/baskets/${b}/discount`, { expect: 200 });
+  await lane.call('DELETE', `/v1/baskets/${b}/discount`, { expect: 404 });
   await lane.call('GET', `/v1/baskets/${b}`, { expect: 200 });
   await lane.call('GET', '/v1/baskets', { expect: 200 });
   await lane.call('GET', '/v1/baskets/no-such-basket', { expect: 404 });
@@ -88,6 +97,15 @@ async function walkTheDay(lane) {
   await lane.call('POST', '/v1/returns', { body: { receipt_no: receipt, lines: [{ line: 1, qty: 1 }] }, headers: key('return-1'), expect: 201 });
   await lane.call('POST', '/v1/returns', { body: { receipt_no: receipt, lines: [{ line: 1, qty: 9 }] }, expect: 422 });
   await lane.call('POST', '/v1/returns', { body: { lines: [{ sku: 'PEN-BLUE', qty: 1, amount: 100 }], tender: 'cash' }, headers: S, expect: 201 });
+  // An exchange: the coffee back (credit 7.19) for a loaf (2.89); 4.30 goes back to the customer.
+  const bx = (await lane.call('POST', '/v1/baskets', { expect: 201 })).json.id;
+  await lane.call('POST', `/v1/baskets/${bx}/lines`, { body: { code: 'BREAD' }, expect: 200 });
+  await lane.call('PUT', `/v1/baskets/${bx}/returns`, { body: { receipt_no: receipt, lines: [{ line: 3, qty: 1 }] }, expect: 200 });
+  await lane.call('PUT', `/v1/baskets/${bx}/returns`, { body: { receipt_no: receipt, lines: [{ line: 3, qty: 2 }] }, expect: 422 });
+  await lane.call('DELETE', `/v1/baskets/${bx}/returns`, { expect: 200 });
+  await lane.call('DELETE', `/v1/baskets/${bx}/returns`, { expect: 404 });
+  await lane.call('PUT', `/v1/baskets/${bx}/returns`, { body: { receipt_no: receipt, lines: [{ line: 3, qty: 1 }] }, expect: 200 });
+  await lane.call('POST', `/v1/baskets/${bx}/complete`, { headers: key('exchange-1'), expect: 200 });
   const b2 = (await lane.call('POST', '/v1/baskets', { expect: 201 })).json.id;
   await lane.call('POST', `/v1/baskets/${b2}/complete`, { expect: 409 });
   await lane.call('POST', `/v1/baskets/${b2}/lines`, { body: { code: 'BREAD' }, expect: 200 });

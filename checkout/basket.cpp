@@ -28,6 +28,22 @@ Outcome amount_fits(const Basket& b, const PricedBasket& priced, size_t which) {
                             (line ? "line " + std::to_string(which + 1) + " costs" : "the basket costs") + " after promotions");
 }
 
+const char* to_string(Role r) {
+  switch (r) {
+    case Role::cashier: return "cashier";
+    case Role::supervisor: return "supervisor";
+    case Role::manager: return "manager";
+  }
+  return "cashier";
+}
+
+std::optional<Role> role_named(std::string_view name) {
+  for (Role r : {Role::cashier, Role::supervisor, Role::manager}) {
+    if (name == to_string(r)) return r;
+  }
+  return std::nullopt;
+}
+
 Outcome not_open(const Basket& b) {
   return Outcome::error(Why::conflict, "basket_not_open", "the basket is " + std::string(to_string(b.state)));
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checkout/outcome.h"
@@ -15,6 +16,12 @@
 #include "checkout/tender.h"
 
 namespace posd {
+
+// Who acts: a terminal's role (cashier, supervisor), or the role of the
+// operator signed on at it (cashier, supervisor, manager).
+enum class Role { cashier, supervisor, manager };
+const char* to_string(Role r);
+std::optional<Role> role_named(std::string_view name);
 
 // What a role may do alone; beyond it, a supervisor's approval on the
 // request (docs/configuration.md, "role_limits").
@@ -34,8 +41,11 @@ struct StoreRules {
   bool z_before_next_day = false;         // a day's Z before the next business day's first sale or return
   RoleLimits cashier{1000, 0};
   RoleLimits supervisor{10000, money::kMaxAmount};
+  RoleLimits manager{10000, money::kMaxAmount};
   std::vector<ReasonCode> reason_codes;   // the configuration file's (HQ's are in the database)
-  const RoleLimits& limits(bool is_supervisor) const { return is_supervisor ? supervisor : cashier; }
+  const RoleLimits& limits(Role r) const { return r == Role::manager ? manager : r == Role::supervisor ? supervisor : cashier; }
+  int64_t operator_lockout_minutes = 15;  // after 5 wrong PINs in a row
+  bool operators_required = false;        // lanes sell only with an operator signed on
 };
 
 // A manual discount as given: how much, why (a reason code), who approved

@@ -269,7 +269,7 @@ size_t Checkout::expire(std::chrono::steady_clock::time_point now, std::chrono::
       json record = a.ok() ? a.body : json{{"id", id}};
       record["terminal"] = b.terminal;
       record["reason"] = "expired";
-      write([record, id = id](WriteContext& ctx, std::vector<Entry>& entries) {
+      write(Caller{}, [record, id = id](WriteContext& ctx, std::vector<Entry>& entries) {
               if (Status s = kept_baskets::end(ctx.db, id, ctx.next_seq); !s) return Outcome::from(s);
               entries.push_back({"basket_abandoned", record});
               return Outcome::success(json::object());
@@ -472,7 +472,17 @@ Outcome Checkout::add_scan(const std::string& terminal, const std::string& code)
     if (b.terminal == terminal && b.state == Basket::State::open && (!last || b.touched > last->touched)) last = &b;
   }
   if (!last) return Outcome::error(Why::conflict, "no_open_basket", "terminal " + terminal + " has no open basket for the scan");
-  return add_line(Caller{terminal, false, ""}, last->id, {{"code", code}});
+  // A scanner's scan counts as its lane's: refused while the lane is locked
+  // or has no operator where the store requires one, and made by its operator.
+  Caller c{terminal, false, "", "", Role::cashier};
+  if (const OperatorSession* s = session_of(terminal)) {
+    if (s->locked) return Outcome::error(Why::conflict, "lane_locked", "the lane is locked: its operator's PIN opens it");
+    c.operator_id = s->id;
+    c.role = s->role;
+  } else if (rules_.operators_required) {
+    return Outcome::error(Why::permission_denied, "operator_required", "an operator must sign on at this lane first");
+  }
+  return add_line(c, last->id, {{"code", code}});
 }
 
 BasketLine* Checkout::editable_line(const Caller& c, const std::string& id, const std::string& line, Basket*& b, Outcome& err) {
@@ -646,7 +656,7 @@ void Checkout::tender(const Caller& c, const std::string& id, const json& body, 
   // With the journal's fsync: the basket as it is now, so that a power cut
   // that takes the basket store's last moments takes no card approval.
   record["state"] = basket_state(*b);
-  write(
+  write(c,
       [id, terminal = b->terminal, text = to_json_text(record), answer](WriteContext& ctx, std::vector<Entry>&) {
         if (Status s = kept_baskets::put(ctx.db, {id, terminal, text}); !s) return Outcome::from(s);
         return answer;
@@ -678,7 +688,16 @@ Outcome Checkout::replay(const idempotency::Answer& a) {
   return o;
 }
 
-void Checkout::write(OutcomeMutation m, const IdemKey* idem, Done done) {
+void Checkout::write(const Caller& c, OutcomeMutation m, const IdemKey* idem, Done done) {
+  if (!c.operator_id.empty()) {
+    m = [m = std::move(m), op = c.operator_id](WriteContext& ctx, std::vector<Entry>& entries) {
+      Outcome o = m(ctx, entries);
+      for (Entry& e : entries) {
+        if (e.payload.is_object() && !e.payload.contains("operator")) e.payload["operator"] = op;
+      }
+      return o;
+    };
+  }
   struct State {
     Outcome outcome;
     bool refused = false;
@@ -739,7 +758,7 @@ void Checkout::cancel(const Caller& c, const std::string& id, const IdemKey* ide
   record["terminal"] = c.terminal;
   const bool empty = b->lines.empty() && b->tenders.empty();
   b->state = Basket::State::completing;
-  write(
+  write(c,
       [record, empty, id](WriteContext& ctx, std::vector<Entry>& entries) {
         if (Status s = kept_baskets::end(ctx.db, id, ctx.next_seq); !s) return Outcome::from(s);
         if (!empty) entries.push_back({"basket_cancelled", record});

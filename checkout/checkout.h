@@ -8,6 +8,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <functional>
 #include <map>
@@ -27,13 +28,29 @@
 
 namespace posd {
 
-// Who is asking: the terminal, and a supervisor who approved this one request
-// (the terminal itself when it is a supervisor's, or a manager override).
+// Who is asking: the terminal, the operator signed on at it (if any), the
+// role they act in, and a supervisor who approved this one request (the
+// terminal or operator itself when a supervisor's, or an override by
+// X-Supervisor-Token or by an operator's id and PIN).
 struct Caller {
   std::string terminal;
   bool supervisor = false;
   std::string approver;  // empty unless supervisor
+  std::string operator_id;    // empty: no operator signed on
+  Role role = Role::cashier;  // whose limits apply (checkout/basket.h)
 };
+
+// An operator signed on at a terminal (sessions live in memory: a restart
+// signs every lane off).
+struct OperatorSession {
+  std::string id;
+  std::string name;
+  Role role = Role::cashier;
+  bool locked = false;  // locked by its operator: their PIN, or another's take-over, opens it
+};
+
+// The role whose limits apply: a supervisor's approval acts as a supervisor.
+inline Role acting_role(const Caller& c) { return c.supervisor && c.role == Role::cashier ? Role::supervisor : c.role; }
 
 // An Idempotency-Key to remember the answer under, inside the write itself.
 struct IdemKey {
@@ -173,6 +190,22 @@ class Checkout {
   // may then forget the marks of baskets that ended before the last Z.
   bool baskets_settled() const { return undropped_.empty() && !store_->sync_failing(); }
 
+  // Operators (provisioned by posctl or HQ: storage/store_tables.h). A PIN
+  // is checked off the event loop (base/pin.h); the fifth wrong one in a
+  // row locks the operator for operator_lockout_minutes (journaled). Every
+  // sign-on, take-over (another operator signing on at a lane that has
+  // one), sign-off, lock and unlock is journaled.
+  void sign_on(const Caller& c, const nlohmann::json& body, Done done);  // {"operator", "pin"}
+  void sign_off(const Caller& c, Done done);
+  void lock(const Caller& c, Done done);
+  void unlock(const Caller& c, const nlohmann::json& body, Done done);  // {"pin"}
+  Outcome session(const Caller& c) const;
+  const OperatorSession* session_of(const std::string& terminal) const;
+  // An approval of one request by an operator's id and PIN: a
+  // supervisor's or a manager's (403 approver_not_supervisor otherwise).
+  using Approved = std::function<void(Outcome, OperatorSession)>;
+  void approve(const Caller& c, const std::string& op, const std::string& pin, Approved done);
+
   // Sales and reports (reads).
   Outcome sale(const std::string& receipt_no);
   Outcome x_report();
@@ -221,7 +254,9 @@ class Checkout {
   // Runs `m` through the journal; remembers the answer under `idem`; posts
   // `done` back to the event loop with the Outcome the mutation produced.
   using OutcomeMutation = std::function<Outcome(WriteContext&, std::vector<Entry>&)>;
-  void write(OutcomeMutation m, const IdemKey* idem, Done done);
+  // Every event the write makes carries the caller's operator, when one is
+  // signed on.
+  void write(const Caller& c, OutcomeMutation m, const IdemKey* idem, Done done);
   void emit(const std::string& terminal, const nlohmann::json& event);
   void notify(const CheckoutEvent& e);
   // Adds a closure's journal anchor {seq, hash, signature, anchor}; false
@@ -242,6 +277,11 @@ class Checkout {
   std::unique_ptr<BasketStore> store_;
   std::set<std::string> undropped_;  // ended, but their removal from the basket store failed
   std::map<std::string, Basket> baskets_;
+  std::map<std::string, OperatorSession> sessions_;  // by terminal
+  // Checks `pin` for operator `id` off the loop; a wrong one is counted (the
+  // fifth locks the operator, journaled). `done` on the loop.
+  void check_pin(const Caller& c, const std::string& id, const std::string& pin, Approved done);
+  boost::asio::thread_pool pins_{1};  // PIN checks: slow on purpose, never on the loop
   EventSink sink_;
   std::vector<CheckoutListener> listeners_;
   std::function<bool(const std::string&)> has_printer_ = [](const std::string&) { return false; };

@@ -64,7 +64,7 @@ Outcome Checkout::read_discount(const Caller& c, const json& body, const std::st
   if (Outcome o = need_reason(ReasonUse::manual_discount, reason); !o.ok()) return o;
   out.reason = reason.value_or("");
   out.approved_by = c.approver;
-  out.limit_bp = rules_.limits(c.supervisor).max_discount_bp;
+  out.limit_bp = rules_.limits(acting_role(c)).max_discount_bp;
   return Outcome::success(json::object());
 }
 

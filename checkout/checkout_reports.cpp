@@ -60,7 +60,7 @@ Outcome Checkout::x_report() {
 
 void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
   if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "closing the day needs a supervisor"));
-  write(
+  write(c,
       [c, settled = baskets_settled()](WriteContext& ctx, std::vector<Entry>& entries) {
         // A month (and a year) that ended before today closes first.
         auto closures_made = close_ended_periods(ctx, entries, c.terminal, c.approver);
@@ -103,7 +103,7 @@ void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
 
 void Checkout::close_periods(const Caller& c, const IdemKey* idem, Done done) {
   if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "closing a period needs a supervisor"));
-  write(
+  write(c,
       [c](WriteContext& ctx, std::vector<Entry>& entries) {
         auto made = close_ended_periods(ctx, entries, c.terminal, c.approver);
         if (!made) return Outcome::from(made.status());

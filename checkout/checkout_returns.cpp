@@ -78,6 +78,7 @@ Outcome record_return(WriteContext& ctx, std::vector<Entry>& entries, const Call
                  {"tenders", to_json(tenders)}, {"terminal", c.terminal}};
   if (receipt_no) record["receipt_no"] = *receipt_no;
   if (!c.approver.empty()) record["approved_by"] = c.approver;
+  if (!c.operator_id.empty()) record["operator"] = c.operator_id;
   if (reason) record["reason"] = *reason;
   if (!exchange_basket.empty()) record["exchange_basket_id"] = exchange_basket;
   entries.push_back({"return", record});
@@ -142,7 +143,7 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
   if (!receipt_no) {
     int64_t asked = 0;
     for (const json& l : lines) asked += l["amount"].get<int64_t>();  // each ≤ 10^11, at most 10,000 of them: no overflow
-    const int64_t limit = rules_.limits(c.supervisor).max_refund_without_receipt;
+    const int64_t limit = rules_.limits(acting_role(c)).max_refund_without_receipt;
     if (asked > limit) {
       return done(Outcome::error(Why::permission_denied, "supervisor_required",
                                  limit == 0 ? "a refund without a receipt needs a supervisor"
@@ -152,7 +153,7 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
   if (Outcome o = need_reason(ReasonUse::return_items, reason); !o.ok()) return done(o);
 
   const bool inclusive = rules_.prices_include_tax;
-  write(
+  write(c,
       [this, receipt_no, tender, reason, lines, c, inclusive](WriteContext& ctx, std::vector<Entry>& entries) {
         if (rules_.z_before_next_day) {
           if (Outcome closed = require_day_closed(ctx); !closed.ok()) return closed;

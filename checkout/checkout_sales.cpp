@@ -76,6 +76,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
   json body = b->to_json(priced, rules_);
   body.erase("state");
   body["terminal"] = c.terminal;
+  if (!c.operator_id.empty()) body["operator"] = c.operator_id;
   body["basket_id"] = body["id"];
   body.erase("id");
   const std::optional<Exchange> exchange = b->exchange;
@@ -90,7 +91,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
   }
   b->state = Basket::State::completing;
 
-  write(
+  write(c,
       [this, body, lines = b->lines, c, exchange, applied, store = journal_.store_id(), id](WriteContext& ctx, std::vector<Entry>& entries) mutable {
         const std::string& terminal = c.terminal;
         if (rules_.z_before_next_day) {
@@ -157,7 +158,7 @@ void Checkout::void_sale(const Caller& c, const std::string& receipt, const json
   if (Outcome o = parse_receipt_no(receipt, n); !o.ok()) return done(o);
   std::optional<std::string> reason;
   if (Outcome o = read_reason(body, ReasonUse::void_sale, reason); !o.ok()) return done(o);
-  write(
+  write(c,
       [n, c, reason](WriteContext& ctx, std::vector<Entry>& entries) {
         auto sale = sales::get(ctx.db, n);
         if (!sale) return Outcome::from(sale.status());
@@ -191,7 +192,7 @@ void Checkout::no_sale(const Caller& c, const json& body, const IdemKey* idem, D
   if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "opening the drawer with no sale needs a supervisor"));
   std::optional<std::string> reason;
   if (Outcome o = read_reason(body, ReasonUse::no_sale, reason); !o.ok()) return done(o);
-  write(
+  write(c,
       [c, reason](WriteContext& ctx, std::vector<Entry>& entries) {
         json record = {{"terminal", c.terminal}, {"approved_by", c.approver}};
         if (reason) record["reason"] = *reason;
@@ -228,7 +229,7 @@ void Checkout::issue_copy(const Caller& c, const std::string& receipt, const cha
   int64_t n = 0;
   if (Outcome o = parse_receipt_no(receipt, n); !o.ok()) return done(o);
   const std::string store = journal_.store_id();
-  write(
+  write(c,
       [this, n, c, channel, store](WriteContext& ctx, std::vector<Entry>& entries) {
         auto row = sales::get(ctx.db, n);
         if (!row) return Outcome::from(row.status());
@@ -282,7 +283,7 @@ void Checkout::stock_movement(const Caller& c, const json& body, const IdemKey* 
     return done(Outcome::error(Why::invalid_argument, "invalid_request", std::string(weight ? "weight_g" : "qty") + ": " + sku +
                                                            ((*item)->unit == Unit::kg ? " is counted in grams" : " is counted in units")));
   }
-  write(
+  write(c,
       [m, c](WriteContext& ctx, std::vector<Entry>& entries) { return record_stock_movement(ctx, entries, m, c.terminal); },
       idem,
       [this, done](Outcome o) {

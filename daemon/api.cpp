@@ -107,7 +107,22 @@ http::Route Api::authed(Authed route) {
       res.set(bhttp::field::www_authenticate, "Bearer");
       return reply(std::move(res));
     }
-    Caller c{t->id, t->role == Role::supervisor, t->role == Role::supervisor ? t->id : ""};
+    Caller c{t->id, t->role == Role::supervisor, t->role == Role::supervisor ? t->id : "", "", t->role};
+    // An operator signed on at the terminal acts in their own role.
+    const std::string path(req.target().substr(0, req.target().find('?')));
+    const bool session_free = path.rfind("/v1/operator", 0) == 0 || path == "/metrics" ||
+                              (path == "/v1/status" && req.method() == bhttp::verb::get);
+    if (const OperatorSession* s = checkout_.session_of(t->id)) {
+      if (s->locked && !session_free) {
+        return reply(to_response(Outcome::error(Why::conflict, "lane_locked", "the lane is locked: its operator's PIN (POST /v1/operator/unlock) or another's sign-on opens it")));
+      }
+      c.operator_id = s->id;
+      c.role = s->role;
+      c.supervisor = s->role != Role::cashier;
+      c.approver = c.supervisor ? s->id : "";
+    } else if (checkout_.rules().operators_required && !session_free) {
+      return reply(to_response(Outcome::error(Why::permission_denied, "operator_required", "an operator must sign on at this lane first (POST /v1/operator/sign-on)")));
+    }
     const auto override_token = req["X-Supervisor-Token"];
     if (!override_token.empty() && !c.supervisor) {
       const TerminalConfig* s = terminals_.authenticate("Bearer " + std::string(override_token));
@@ -116,6 +131,21 @@ http::Route Api::authed(Authed route) {
       }
       c.supervisor = true;
       c.approver = s->id;
+    }
+    // An approval by a supervisor's or manager's operator id and PIN: the
+    // PIN is checked off the loop, so the request waits (a copy of it).
+    const auto approver = req["X-Approver-Id"];
+    if (!approver.empty() && !c.supervisor) {
+      auto copy = std::make_shared<http::Request>(req);
+      checkout_.approve(c, std::string(approver), std::string(req["X-Approver-Pin"]),
+                        [route, copy, params, c, reply = std::move(reply)](Outcome o, OperatorSession who) mutable {
+                          if (!o.ok()) return reply(to_response(o));
+                          c.supervisor = true;
+                          c.approver = who.id;
+                          if (c.role == Role::cashier) c.role = who.role;
+                          route(*copy, params, c, std::move(reply));
+                        });
+      return;
     }
     route(req, params, c, std::move(reply));
   };
@@ -274,7 +304,11 @@ void Api::add_routes() {
     Outcome o = co.status();
     if (o.ok() && sync_) o.body["hq"] = hq_status(sync_->figures());
     if (o.ok()) o.body["devices"] = devices_ ? devices_() : json::array();
-    if (o.ok()) o.body["terminal"] = c.terminal, o.body["role"] = c.supervisor ? "supervisor" : "cashier";
+    if (o.ok()) {
+      o.body["terminal"] = c.terminal;
+      o.body["role"] = to_string(acting_role(c));
+      if (!c.operator_id.empty()) o.body["operator"] = c.operator_id;
+    }
     return o;
   });
   get("/v1/items/{code}", [&co](const P& p, const Caller&) { return co.item(p.at("code")); });
@@ -336,6 +370,15 @@ void Api::add_routes() {
        [&co](const P&, const json&, const Caller& c, const IdemKey* k, Done d) { co.close_periods(c, k, std::move(d)); });
   post(bhttp::verb::post, "/v1/sales/{receipt_no}/reprint",
        [&co](const P& p, const json&, const Caller& c, const IdemKey* k, Done d) { co.reprint(c, p.at("receipt_no"), k, std::move(d)); });
+  get("/v1/operator", [&co](const P&, const Caller& c) { return co.session(c); });
+  post(bhttp::verb::post, "/v1/operator/sign-on",
+       [&co](const P&, const json& b, const Caller& c, const IdemKey*, Done d) { co.sign_on(c, b, std::move(d)); });
+  post(bhttp::verb::post, "/v1/operator/sign-off",
+       [&co](const P&, const json&, const Caller& c, const IdemKey*, Done d) { co.sign_off(c, std::move(d)); });
+  post(bhttp::verb::post, "/v1/operator/lock",
+       [&co](const P&, const json&, const Caller& c, const IdemKey*, Done d) { co.lock(c, std::move(d)); });
+  post(bhttp::verb::post, "/v1/operator/unlock",
+       [&co](const P&, const json& b, const Caller& c, const IdemKey*, Done d) { co.unlock(c, b, std::move(d)); });
   post(bhttp::verb::post, "/v1/drawer/open",
        [&co](const P&, const json& b, const Caller& c, const IdemKey* k, Done d) { co.no_sale(c, b, k, std::move(d)); });
 }

@@ -114,7 +114,8 @@ drivers::PrinterConfig parse_printer(const json& j, const std::string& path, con
 // {"cashier": {...}, "supervisor": {...}}: each key optional.
 void parse_role_limits(const json& j, Config& c) {
   Fields f(j, "role_limits");
-  for (auto [name, limits] : {std::pair{"cashier", &c.cashier_limits}, std::pair{"supervisor", &c.supervisor_limits}}) {
+  for (auto [name, limits] : {std::pair{"cashier", &c.cashier_limits}, std::pair{"supervisor", &c.supervisor_limits},
+                              std::pair{"manager", &c.manager_limits}}) {
     const json* one = f.find(name, false);
     if (!one) continue;
     Fields r(*one, f.child(name));
@@ -151,7 +152,6 @@ std::vector<ReasonCode> parse_reason_codes(const json& j) {
 
 }  // namespace
 
-const char* to_string(Role r) { return r == Role::supervisor ? "supervisor" : "cashier"; }
 
 // Over 60 lines: one configuration key per line (docs/configuration.md).
 Result<Config> parse_config(const json& j) {
@@ -204,6 +204,8 @@ Result<Config> parse_config(const json& j) {
       }
     }
     if (const json* r = top.find("role_limits", false)) parse_role_limits(*r, c);
+    c.operators_required = top.boolean("operators_required", c.operators_required);
+    c.operator_lockout_minutes = top.optional_integer("operator_lockout_minutes", 1, 1440).value_or(c.operator_lockout_minutes);
     if (const json* r = top.find("reason_codes", false)) c.reason_codes = parse_reason_codes(*r);
     if (const json* m = top.find("mqtt", false)) c.mqtt = parse_mqtt(*m, c.store_id);
     const json& terms = top.array("terminals");
@@ -248,7 +250,8 @@ StoreRules store_rules(const Config& c) {
   return StoreRules{c.currency, c.prices_include_tax, c.cash_rounding, c.barcode_region, c.label_price_ceiling,
                     static_cast<size_t>(c.max_basket_lines), static_cast<size_t>(c.max_open_baskets),
                     c.z_before_next_day,     c.cashier_limits,          c.supervisor_limits,
-                    c.reason_codes};
+                    c.manager_limits,        c.reason_codes,            c.operator_lockout_minutes,
+                    c.operators_required};
 }
 
 Result<Config> load_config(const std::string& path) {

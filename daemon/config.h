@@ -17,8 +17,6 @@
 
 namespace posd {
 
-enum class Role { cashier, supervisor };
-const char* to_string(Role r);
 
 struct TerminalConfig {
   std::string id;
@@ -74,6 +72,11 @@ struct Config {
   // receipt), and the store's reason codes by use (checkout/reasons.h).
   RoleLimits cashier_limits = StoreRules{}.cashier;
   RoleLimits supervisor_limits = StoreRules{}.supervisor;
+  RoleLimits manager_limits = StoreRules{}.manager;
+  // Operators: whether a lane sells only with one signed on, and how long
+  // five wrong PINs in a row lock an operator.
+  bool operators_required = false;
+  int64_t operator_lockout_minutes = 15;
   std::vector<ReasonCode> reason_codes;
   std::optional<MqttConfig> mqtt;
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -32,6 +33,7 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
   std::shared_ptr<spdlog::logger> logger;
   std::unique_ptr<Link> link;
   std::map<std::string, Peer> peers;
+  std::set<std::string> hello_owed;  // stores whose hello met a database that was away
   bool running = false;
   static constexpr size_t kGroupBatches = 256;  // batches in one transaction, at most
   std::vector<Arrived> arrived;                 // batches waiting for the next group commit
@@ -227,6 +229,7 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
       holds(store_id, r->acked_seq);
       link->publish(topics(store_id).down_ack(),
                     encode(Ack{store_id, "journal_ack", r->acked_seq, r->acked_seq ? r->acked_hash : ""}));
+      if (hello_owed.count(store_id)) ask_hello(store_id);
     }
   }
 
@@ -234,8 +237,12 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     auto head = store->acked_head(store_id);
     if (!head && head.status().code() != Status::Code::not_found) {
       logger->error("{}: cannot answer its hello: {}", store_id, head.status().message());
-      return;  // the store says hello again when it hears nothing
+      // The store goes on hearing acks of its batches, so it would not say
+      // hello again: HQ asks for one once the database answers.
+      hello_owed.insert(store_id);
+      return;
     }
+    hello_owed.erase(store_id);
     if (!head || hello.store_id != store_id) {
       if (Status s = store->reject(store_id, "hello from an unknown store or on another store's topic"); !s) {
         logger->error("cannot record a rejection: {}", s.message());
@@ -281,14 +288,19 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     pending = std::max(pending, seq);
   }
 
+  // Asks the store where it stands: its hello starts the replay (and the down-log).
+  void ask_hello(const std::string& store_id) {
+    auto held = store->acked_seq(store_id);
+    auto acked = store->down_acked(store_id);
+    if (!held || !acked) return;  // not a store of ours, or the database is away again
+    hello_owed.erase(store_id);
+    link->publish(topics(store_id).down_log(), encode(Hello{store_id, *held, *held, *acked}));
+  }
+
   void status(const std::string& store_id, const std::string& payload) {
     Peer& p = peer(store_id);
     if (payload == "online") {
-      // Ask the store where it stands: its hello starts the replay.
-      auto held = store->acked_seq(store_id);
-      auto acked = store->down_acked(store_id);
-      if (!held || !acked) return;  // not a store of ours
-      link->publish(topics(store_id).down_log(), encode(Hello{store_id, *held, *held, *acked}));
+      ask_hello(store_id);
     } else {
       if (p.online) note_link(store_id, false);
       p.online = false;

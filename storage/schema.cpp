@@ -203,14 +203,25 @@ CREATE TABLE store_setting (
   value TEXT NOT NULL
 ) STRICT;
 )sql",
-    // 11: reason codes HQ provisioned through the down-log (kind
-    // reason_code; the configuration file's are not stored).
+    // 11: a store's day: reason codes HQ provisioned through the down-log
+    // (kind reason_code; the configuration file's are not stored), and the
+    // operators who sign on at the lanes, their PINs only as scrypt hashes
+    // (base/pin.h), with their wrong tries and lockout.
     R"sql(
 CREATE TABLE hq_reason_code (
   use   TEXT NOT NULL,
   code  TEXT NOT NULL,
   label TEXT NOT NULL,
   PRIMARY KEY (use, code)
+) STRICT;
+CREATE TABLE operator (
+  id           TEXT    PRIMARY KEY,
+  name         TEXT    NOT NULL,
+  role         TEXT    NOT NULL,
+  pin_hash     TEXT    NOT NULL,
+  source       TEXT    NOT NULL,
+  failed       INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 )sql",
 };

@@ -58,6 +58,53 @@ Result<std::vector<Row>> all(sql::Db& db) {
 
 }  // namespace hq_reason_codes
 
+namespace operators {
+
+namespace {
+constexpr const char* kColumns = "id, name, role, pin_hash, source, failed, locked_until";
+Row read_row(sql::Stmt& st) {
+  return Row{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.int64(5), st.int64(6)};
+}
+}  // namespace
+
+Status put(sql::Db& db, const Row& r) {
+  auto up = db.cached("INSERT OR REPLACE INTO operator(id, name, role, pin_hash, source, failed, locked_until) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)");
+  if (!up) return up.status();
+  return (*up)->bind(1, r.id).bind(2, r.name).bind(3, r.role).bind(4, r.pin_hash).bind(5, r.source).run();
+}
+
+Result<bool> remove(sql::Db& db, const std::string& id) {
+  auto del = db.cached("DELETE FROM operator WHERE id = ?1");
+  if (!del) return del.status();
+  if (Status s = (*del)->bind(1, id).run(); !s) return s;
+  return db.changes() > 0;
+}
+
+Result<std::optional<Row>> find(sql::Db& db, const std::string& id) {
+  auto st = db.cached(std::string("SELECT ") + kColumns + " FROM operator WHERE id = ?1");
+  if (!st) return st.status();
+  (*st)->bind(1, id);
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  std::optional<Row> out;
+  if (*row) out = read_row(**st);
+  (*st)->reset();
+  return out;
+}
+
+Result<std::vector<Row>> all(sql::Db& db) {
+  return sql::all<Row>(db, std::string("SELECT ") + kColumns + " FROM operator ORDER BY id", read_row);
+}
+
+Status set_failures(sql::Db& db, const std::string& id, int64_t failed, int64_t locked_until) {
+  auto up = db.cached("UPDATE operator SET failed = ?2, locked_until = ?3 WHERE id = ?1");
+  if (!up) return up.status();
+  return (*up)->bind(1, id).bind(2, failed).bind(3, locked_until).run();
+}
+
+}  // namespace operators
+
 namespace reservations {
 
 Result<std::optional<Row>> find(sql::Db& db, const std::string& order_id) {

@@ -1,6 +1,6 @@
 // The store's own tables that HQ fills through the down-log and the daemon
-// reads: terminals HQ provisioned (their tokens only as SHA-256), reason codes, stock
-// reservations for online orders. Writes run inside a Journal mutation.
+// reads: terminals HQ provisioned (their tokens only as SHA-256), reason codes,
+// operators (their PINs only as hashes), stock reservations for online orders. Writes run inside a Journal mutation.
 #pragma once
 
 #include <optional>
@@ -46,6 +46,30 @@ Result<bool> remove(sql::Db& db, const std::string& use, const std::string& code
 Result<std::vector<Row>> all(sql::Db& db);
 
 }  // namespace hq_reason_codes
+
+// The operators who sign on at the lanes (provisioned by posctl or HQ).
+namespace operators {
+
+struct Row {
+  std::string id;
+  std::string name;
+  std::string role;      // cashier | supervisor | manager
+  std::string pin_hash;  // base/pin.h; never the PIN
+  std::string source;    // posctl | hq
+  int64_t failed = 0;          // wrong PINs in a row
+  int64_t locked_until = 0;    // Unix ms; 0: not locked
+};
+
+// Adds or replaces one (its wrong tries and lockout cleared).
+Status put(sql::Db& db, const Row& r);
+// False when there was no such operator.
+Result<bool> remove(sql::Db& db, const std::string& id);
+Result<std::optional<Row>> find(sql::Db& db, const std::string& id);
+// Every one, by id.
+Result<std::vector<Row>> all(sql::Db& db);
+Status set_failures(sql::Db& db, const std::string& id, int64_t failed, int64_t locked_until);
+
+}  // namespace operators
 
 namespace reservations {
 

@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "storage/cursor.h"
 #include "base/json_fields.h"
+#include "base/pin.h"
 #include "base/reason_use.h"
 #include "storage/stock.h"
 
@@ -228,13 +229,42 @@ Result<json> reason_code(WriteContext& ctx, const json& body) {
   return json{{"use", use}, {"code", code}, {"label", label}};
 }
 
+// An operator provisioned (or removed) by HQ: the PIN travels only as its
+// hash (base/pin.h), and never reaches the journal.
+Result<json> operator_entry(WriteContext& ctx, const json& body) {
+  Fields f(body, "body");
+  const std::string id = f.string("id");
+  if (id.size() > 32 || id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") != std::string::npos) {
+    throw FieldError{f.child("id"), "must be 1 to 32 letters, digits, '-', '_' or '.'"};
+  }
+  if (f.boolean("remove", false)) {
+    f.no_unknown_keys();
+    auto removed = operators::remove(ctx.db, id);
+    if (!removed) return removed.status();
+    if (!*removed) return Status::not_found("operator \"" + id + "\" is not provisioned");
+    return json{{"id", id}, {"removed", true}};
+  }
+  const std::string name = f.string("name");
+  const std::string role = f.string("role");
+  const std::string pin_hash = f.string("pin_hash");
+  f.no_unknown_keys();
+  if (name.size() > 64) throw FieldError{f.child("name"), "must be at most 64 bytes"};
+  if (role != "cashier" && role != "supervisor" && role != "manager") {
+    throw FieldError{f.child("role"), "must be one of cashier, supervisor, manager"};
+  }
+  if (!valid_pin_hash(pin_hash)) throw FieldError{f.child("pin_hash"), "must be a PIN hash as posctl operator hash-pin makes it (scrypt$…)"};
+  if (Status s = operators::put(ctx.db, {id, name, role, pin_hash, "hq"}); !s) return s;
+  return json{{"id", id}, {"name", name}, {"role", role}};  // the hash stays out of the journal
+}
+
 using Apply = Result<json> (*)(WriteContext&, const json&);
 
 const std::map<std::string, Apply, std::less<>>& kinds() {
   static const std::map<std::string, Apply, std::less<>> k = {
       {"catalog_upsert", catalog_upsert}, {"catalog_delete", catalog_delete}, {"price", price},
       {"promotion", promotion},           {"tax_rate", tax_rate},             {"stock_snapshot", stock_snapshot},
-      {"reservation", reservation},       {"terminal", terminal},             {"reason_code", reason_code}};
+      {"reservation", reservation},       {"terminal", terminal},             {"reason_code", reason_code},
+      {"operator", operator_entry}};
   return k;
 }
 

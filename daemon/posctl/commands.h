@@ -69,6 +69,24 @@ int terminal_add(const TerminalArgs& args);
 // Removes a terminal; exit 1 when there is none of that id.
 int terminal_remove(const TerminalArgs& args);
 
+struct OperatorArgs {
+  std::string db;
+  std::string id;
+  std::string name;
+  std::string role = "cashier";
+};
+// Provisions an operator in the store database (journaled as
+// operator_provisioned, without the PIN): the PIN is one line of standard
+// input, kept only as its hash (base/pin.h). Exit 1 for bad input.
+int operator_add(const OperatorArgs& args);
+// Removes one (journaled); exit 1 when there is none of that id.
+int operator_remove(const OperatorArgs& args);
+// Every operator, one JSON object a line (never the hash).
+int operator_list(const OperatorArgs& args);
+// The hash of the PIN on standard input, for HQ to provision an operator
+// (down-log kind operator) without the PIN ever travelling.
+int operator_hash_pin();
+
 struct SyncRewindArgs {
   std::string db;
   uint64_t seq = 0;  // what HQ really holds: everything after it is sent again

@@ -73,6 +73,18 @@ int main(int argc, char** argv) {
   }
   add->add_option("--role", ta.role, "cashier or supervisor")->check(CLI::IsMember({"cashier", "supervisor"}));
 
+  posctl::OperatorArgs oa;
+  auto* op = app.add_subcommand("operator", "Provision the operators who sign on at the lanes (their PIN on standard input)");
+  op->require_subcommand(1);
+  auto* op_add = op->add_subcommand("add", "Add or replace an operator; the PIN is one line of standard input");
+  auto* op_remove = op->add_subcommand("remove", "Remove an operator");
+  auto* op_list = op->add_subcommand("list", "The operators, one JSON object a line");
+  auto* op_hash = op->add_subcommand("hash-pin", "Print the hash of the PIN on standard input (for HQ's down-log kind operator)");
+  for (auto* cmd : {op_add, op_remove, op_list}) cmd->add_option("--db", oa.db, "The store database")->required();
+  for (auto* cmd : {op_add, op_remove}) cmd->add_option("--id", oa.id, "The operator's id (a badge or staff number)")->required();
+  op_add->add_option("--name", oa.name, "The name the lane shows")->required();
+  op_add->add_option("--role", oa.role, "cashier, supervisor or manager")->check(CLI::IsMember({"cashier", "supervisor", "manager"}));
+
   posctl::BackupArgs ba;
   auto* backup = app.add_subcommand("backup", "Copy the database and its keys while posd runs, then verify the copy");
   backup->add_option("--db", ba.db, "The live database")->required();
@@ -104,6 +116,10 @@ int main(int argc, char** argv) {
   if (rewind->parsed()) return posctl::sync_rewind(sw);
   if (restore->parsed()) return posctl::restore(ba);
   if (status->parsed()) return posctl::status(st);
+  if (op_add->parsed()) return posctl::operator_add(oa);
+  if (op_remove->parsed()) return posctl::operator_remove(oa);
+  if (op_list->parsed()) return posctl::operator_list(oa);
+  if (op_hash->parsed()) return posctl::operator_hash_pin();
   if (add->parsed()) return posctl::terminal_add(ta);
   if (remove->parsed()) return posctl::terminal_remove(ta);
   if (receive->parsed()) return posctl::stock_receive(sr);

@@ -188,7 +188,7 @@ int64_t require_store_and_hq_agree(Hq& hq, Store& store, Ledger& ledger) {
 posd::Outcome sell_in_process(Node& node, const std::string& terminal, unsigned n) {
   std::promise<posd::Outcome> answer;
   node.on_loop([&](Checkout& co) {
-    const Caller c{terminal, false, ""};
+    const Caller c{terminal, false, "", "", Role::cashier};
     posd::Outcome b = co.create_basket(c);
     if (!b.ok()) return answer.set_value(b);
     const std::string id = b.body["id"];

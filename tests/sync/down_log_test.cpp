@@ -2,6 +2,7 @@
 // what it changes, what it journals, and what it refuses (quarantine).
 #include <catch2/catch.hpp>
 
+#include "base/pin.h"
 #include "storage/catalog.h"
 #include "storage/cursor.h"
 #include "storage/journal.h"
@@ -181,6 +182,33 @@ TEST_CASE("reason codes provisioned by HQ are kept by use, checked, and can be r
   CHECK((*rows)[1].label == "Damaged goods");
   CHECK(s.apply("reason_code", {{"use", "return"}, {"code", "DAMAGED"}, {"remove", true}})->applied);
   CHECK(hq_reason_codes::all(db)->size() == 1);
+}
+
+TEST_CASE("operators provisioned by HQ come with a PIN hash that never reaches the journal", "[down]") {
+  Store s;
+  const std::string hash = hash_pin("4321");
+  CHECK(s.apply("operator", {{"id", "ann"}, {"name", "Ann"}, {"role", "cashier"}, {"pin_hash", hash}})->applied);
+  CHECK_THAT(s.apply("operator", {{"id", "bob"}, {"name", "Bob"}, {"role", "owner"}, {"pin_hash", hash}})->quarantined,
+             Catch::Contains("body.role: must be one of cashier, supervisor, manager"));
+  CHECK_THAT(s.apply("operator", {{"id", "bob"}, {"name", "Bob"}, {"role", "cashier"}, {"pin_hash", "4321"}})->quarantined,
+             Catch::Contains("body.pin_hash: must be a PIN hash"));
+  CHECK_THAT(s.apply("operator", {{"id", "b b"}, {"name", "Bob"}, {"role", "cashier"}, {"pin_hash", hash}})->quarantined,
+             Catch::Contains("body.id: must be 1 to 32"));
+  CHECK(s.apply("operator", {{"id", "zed"}, {"remove", true}})->quarantined == "operator \"zed\" is not provisioned");
+  auto db = s.reader();
+  auto ann = operators::find(db, "ann");
+  REQUIRE(ann);
+  REQUIRE(*ann);
+  CHECK((*ann)->source == "hq");
+  CHECK(pin_matches("4321", (*ann)->pin_hash));
+  bool seen = false;
+  REQUIRE(scan_journal(db, 1, [&](const Event& e) {
+    if (e.payload.dump().find(hash.substr(20)) != std::string::npos) seen = true;
+    return Status::ok();
+  }));
+  CHECK_FALSE(seen);
+  CHECK(s.apply("operator", {{"id", "ann"}, {"remove", true}})->applied);
+  CHECK(operators::all(db)->empty());
 }
 
 TEST_CASE("undecodable messages are kept, the newest 100, and never journaled", "[down]") {

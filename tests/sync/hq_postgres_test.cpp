@@ -22,6 +22,7 @@ std::string tail(const std::string& log, size_t n = 3000) { return log.size() > 
 void require_converged(test::Hq& hq, test::Store& store) {
   INFO("store " << store.id() << "\n" << tail(store.log()));
   const uint64_t down_head = hq.report(store.id())["down_log"]["last_hq_seq"];
+  INFO("HQ's down-log head " << down_head << "; the store's status " << store.status().dump());
   REQUIRE(test::wait_until([&] { return store.status()["hq"]["applied_hq_seq"] == down_head; }, 120));
   REQUIRE(test::wait_until([&] { return test::hq_acked(hq, store.id()) == store.status()["journal_seq"]; }, 120));
   auto verified = test::run({test::bin("posd-hq"), "verify", "--db", hq.db(), "--store", store.id(), "--pubkey",

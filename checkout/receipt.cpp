@@ -72,6 +72,10 @@ std::string receipt_text(const Sale& sale, const std::string& store_id, int64_t 
     if (!t.masked_pan.empty()) name += " " + t.masked_pan;
     out += row(name, format_minor(t.amount));
   }
+  if (sale.exchange_receipt_no != 0) {
+    out += row("exchange: back from receipt " + std::to_string(sale.exchange_receipt_no), format_minor(sale.exchange_credit));
+    if (sale.exchange_refund_due != 0) out += row("GIVEN BACK", format_minor(sale.exchange_refund_due));
+  }
   if (sale.rounding != 0) out += row("rounding", format_minor(sale.rounding));
   if (sale.change != 0) out += row("CHANGE", format_minor(sale.change));
   if (sale.voided) out += "*** VOIDED ***\n";

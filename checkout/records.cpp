@@ -53,6 +53,11 @@ Result<Sale> sale_of(const json& b) {
     s.basket_manual = m->at("off").get<int64_t>();
     s.basket_manual_reason = m->value("reason", "");
   }
+  if (const auto x = b.find("exchange"); x != b.end()) {
+    s.exchange_receipt_no = x->at("receipt_no").get<int64_t>();
+    s.exchange_credit = x->at("credit").get<int64_t>();
+    s.exchange_refund_due = x->value("refund_due", int64_t{0});
+  }
   s.total = b.at("total").get<int64_t>();
   s.rounding = b.value("rounding", int64_t{0});
   s.change = b.value("change", int64_t{0});

@@ -60,6 +60,11 @@ struct Sale {
   int64_t manual = 0;         // of `discount`: every manual discount, lines' and basket's
   int64_t basket_manual = 0;  // the basket's manual discount
   std::string basket_manual_reason;
+  // An exchange: the receipt its lines came back from, their credit, and
+  // what of it went back to the customer (0s for a plain sale).
+  int64_t exchange_receipt_no = 0;
+  int64_t exchange_credit = 0;
+  int64_t exchange_refund_due = 0;
   int64_t total = 0;
   int64_t rounding = 0;
   int64_t change = 0;

@@ -32,7 +32,8 @@ class Lane {
     this.api = api;
     this.me = me;
     this.digits = minorDigits(me.currency);
-    $('where').textContent = `${me.store_id} · ${me.terminal} (${me.role}) · ${me.business_day}`;
+    this.reasons = (await api.get('/v1/reason-codes')).reason_codes;
+    this.where();
     $('lane').hidden = false;
     $('node').textContent = 'node: online';
     const mine = (await api.get('/v1/baskets')).baskets.filter((b) => b.terminal === me.terminal && b.state === 'open');
@@ -49,6 +50,19 @@ class Lane {
   signOut() {
     if (this.stopEvents) this.stopEvents();
     signOut();
+  }
+
+  // The header: store, lane, the role it acts in (the operator's when one is signed on), and the day.
+  where() {
+    const me = this.me;
+    const who = me.operator ? `${me.operator}, ${me.role}` : me.role;
+    $('where').textContent = `${me.store_id} · ${me.terminal} (${who}) · ${me.business_day}`;
+  }
+
+  // After an operator signs on, off or takes over: who the lane is now.
+  async refreshMe() {
+    this.me = await this.api.get('/v1/status');
+    this.where();
   }
 
   // --- the node's reachability --------------------------------------------
@@ -122,6 +136,7 @@ class Lane {
       const price = this.money(l.unit_price) + (l.unit === 'kg' ? '/kg' : '');
       const name = el('td', { text: l.name });
       if (l.price_override) name.append(el('span', { class: 'tag', text: 'price override by ' + l.price_override.approved_by }));
+      if (l.manual_discount) name.append(el('span', { class: 'tag manual', text: `discount -${this.money(l.manual_discount.off)}${l.manual_discount.reason ? ' ' + l.manual_discount.reason : ''}` }));
       for (const p of l.promotions || []) name.append(el('span', { class: 'tag promo', text: p }));
       if (l.age_restricted) name.append(el('span', { class: 'tag age', text: 'check age' }));
       const row = el('tr', { class: i === this.selected ? 'selected' : '', 'data-line': l.line, onclick: () => { this.selected = i; this.show(this.basket); } },
@@ -138,6 +153,9 @@ class Lane {
     if (basket) {
       row('Subtotal', this.money(basket.subtotal));
       if (basket.discount) row('Discount', '-' + this.money(basket.discount), 'discount');
+      if (basket.manual_discount) row('Basket discount', '-' + this.money(basket.manual_discount.off), 'discount');
+      if (basket.returned) row(`Brought back (receipt ${basket.returned.receipt_no})`, '-' + this.money(basket.returned.credit), 'returned');
+      if (basket.refund_due) row('To give back', this.money(basket.refund_due), 'returned');
       for (const t of basket.tax) row(`${basket.prices_include_tax ? 'incl. ' : ''}tax ${t.class} ${money(t.rate_bp, 2)}%`, this.money(t.amount), 'tax');
       if (basket.rounding) row('Cash rounding', this.money(basket.rounding));
     }

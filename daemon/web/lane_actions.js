@@ -1,8 +1,10 @@
 // The lane's actions, each on a key: paying (cash with a keypad, card with
 // the payment terminal's approval and last four digits, split tenders),
 // completing (retried with the same Idempotency-Key, so a sale is never
-// counted twice), line changes, suspend/resume, look-up, receipts, returns,
-// and the supervisor's actions (a supervisor's token asked for in place).
+// counted twice), line changes, manual discounts, exchanges, suspend/resume,
+// look-up, receipts, returns, operators signing on, locking the lane and
+// taking it over, and the supervisor's actions (a supervisor's token asked
+// for in place). Reasons are asked for when the store has codes for them.
 
 import { ApiError, el, money, parseMoney, weight, newKey } from './api.js';
 import { ask, tell, keypad, supervisorToken } from './ui.js';
@@ -15,11 +17,19 @@ export function actions(lane) {
   // Runs fn(token) with a supervisor's approval: none needed for a supervisor's
   // terminal; otherwise the token is asked for now and used for this one request.
   async function supervised(what, fn) {
-    if (lane.me.role === 'supervisor') return fn(undefined);
+    if (lane.me.role === 'supervisor' || lane.me.role === 'manager') return fn(undefined);
     const token = await supervisorToken(what);
     if (!token) return null;
     return fn(token);
   }
+
+  // The store's reason codes for `use` as a select field, or none when the store has none for it.
+  function reasonField(use) {
+    const codes = (lane.reasons && lane.reasons[use]) || [];
+    if (!codes.length) return [];
+    return [{ name: 'reason', label: 'Reason', type: 'select', value: codes[0].code, options: codes.map((c) => [c.code, c.label]) }];
+  }
+  const withReason = (body, v) => (v && v.reason ? { ...body, reason: v.reason } : body);
 
   function needBasket() {
     if (!lane.basket || !lane.basket.lines.length) throw new ApiError(0, 'empty_basket', 'the basket is empty');
@@ -74,6 +84,10 @@ export function actions(lane) {
       el('p', { class: 'change-label', text: sale.change ? 'Change due' : 'Paid' }),
       el('p', { class: 'change', id: 'change', text: m(sale.change) }),
       el('p', { class: 'receipt-no', text: `Receipt ${sale.receipt_no} · total ${m(sale.total)}` }),
+      sale.exchange && sale.exchange.refund_due
+        ? el('p', { class: 'refund-due', id: 'refund-due', text: `Give back ${m(sale.exchange.refund_due)}: ` +
+            sale.exchange.tenders.filter((t) => t.type !== 'exchange').map((t) => `${t.type} ${m(t.amount)}`).join(', ') })
+        : null,
       el('pre', { class: 'receipt', id: 'receipt', text }));
     await tell('Sale complete', body, { wide: true, submit: 'Next customer (Enter)' });
     lane.info(`Sale ${sale.receipt_no} complete. Change given: ${m(sale.change)}.`);
@@ -81,7 +95,7 @@ export function actions(lane) {
 
   async function payCash() {
     const b = needBasket();
-    if (b.due === 0 && b.tenders.length) return complete();
+    if (b.due === 0 && (b.tenders.length || b.returned)) return complete();  // paid, or paid by what came back
     const d = digits();
     const unit = 10 ** d;
     const quick = [['Exact', money(b.due, d)]];
@@ -149,11 +163,102 @@ export function actions(lane) {
     const l = needLine();
     const d = digits();
     const v = await ask({ title: `Price override — ${l.name}`,
-      fields: [{ name: 'p', label: `New price${l.unit === 'kg' ? ' per kg' : ''} (now ${m(l.unit_price)})`, inputmode: 'decimal' }],
+      fields: [{ name: 'p', label: `New price${l.unit === 'kg' ? ' per kg' : ''} (now ${m(l.unit_price)})`, inputmode: 'decimal' }, ...reasonField('price_override')],
       extra: () => (x) => (parseMoney(x.p, d) !== null ? null : 'A price such as 1.99') });
     if (!v) return;
     await supervised('A price override', async (token) =>
-      lane.show(await api().patch(`/v1/baskets/${b.id}/lines/${l.line}`, { price: parseMoney(v.p, d) }, { supervisor: token })));
+      lane.show(await api().patch(`/v1/baskets/${b.id}/lines/${l.line}`, withReason({ price: parseMoney(v.p, d) }, v), { supervisor: token })));
+  }
+
+  // A manual discount on the selected line or the whole basket: "10%" or an
+  // amount; above the role's limit, a supervisor approves.
+  async function discount() {
+    const b = needBasket();
+    const sel = needLine();
+    const d = digits();
+    const v = await ask({ title: 'Discount',
+      fields: [{ name: 'on', label: 'On', type: 'select', value: 'line', options: [['line', `line ${sel.line}: ${sel.name}`], ['basket', 'the whole basket']] },
+        { name: 'off', label: 'Discount: a percentage (10%) or an amount (1.50)', inputmode: 'decimal' }, ...reasonField('manual_discount')],
+      extra: () => (x) => (/^\d{1,3}(\.\d{1,2})?%$/.test(x.off) || parseMoney(x.off, d) > 0 ? null : 'Such as 10% or 1.50') });
+    if (!v) return;
+    const l = v.on === 'line' ? sel : null;
+    const given = v.off.endsWith('%') ? { percent_bp: Math.round(Number(v.off.slice(0, -1)) * 100) } : { amount: parseMoney(v.off, d) };
+    if (v.reason) given.reason = v.reason;
+    const send = (token) => (l ? api().patch(`/v1/baskets/${b.id}/lines/${l.line}`, { discount: given }, { supervisor: token })
+      : api().put(`/v1/baskets/${b.id}/discount`, given, { supervisor: token }));
+    try {
+      lane.show(await send(undefined));
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.code !== 'discount_over_limit') throw e;
+      const r = await supervised('A discount above your limit', (token) => send(token));
+      if (r) lane.show(r);
+    }
+  }
+
+  // An exchange: lines the customer brings back from a receipt, in this basket.
+  async function exchange() {
+    const b = needBasket();
+    const n = await askReceiptNo('Exchange: what comes back, by receipt');
+    if (n === null) return;
+    const sale = await api().get(`/v1/sales/${n}`);
+    const fields = [{ type: 'info', value: `Receipt ${n}: how many of each line come back? Their value pays for this basket.` }];
+    for (const x of sale.lines) fields.push({ name: 'l' + x.line, label: `${x.line}. ${x.name} (${x.unit === 'kg' ? weight(x.weight_g) : x.qty + ' sold'})`, value: '0', inputmode: 'numeric' });
+    const v = await ask({ title: `Exchange — receipt ${n}`, fields: [...fields, ...reasonField('return')], wide: true, submit: 'Bring back (Enter)',
+      extra: () => (x) => (sale.lines.some((y) => Number(x['l' + y.line]) > 0) ? null : 'Enter what comes back on at least one line') });
+    if (!v) return;
+    const body = withReason({ receipt_no: n, lines: [] }, v);
+    for (const x of sale.lines) {
+      const q = Number(v['l' + x.line]);
+      if (q > 0) body.lines.push(x.unit === 'kg' ? { line: x.line, weight_g: q } : { line: x.line, qty: q });
+    }
+    lane.show(await api().put(`/v1/baskets/${b.id}/returns`, body));
+    lane.info(`Brought back: ${m(lane.basket.returned.credit)}${lane.basket.refund_due ? `; ${m(lane.basket.refund_due)} goes back to the customer` : ''}.`);
+  }
+
+  // --- operators ------------------------------------------------------------------
+  async function signOnOperator() {
+    const v = await ask({ title: 'Operator sign-on', fields: [{ name: 'operator', label: 'Operator' }, { name: 'pin', label: 'PIN', type: 'password', inputmode: 'numeric' }],
+      submit: 'Sign on (Enter)', extra: () => (x) => (!x.operator ? 'Your operator id' : /^\d{4,8}$/.test(x.pin) ? null : 'Your PIN: 4 to 8 digits') });
+    if (!v) return;
+    const s = await api().post('/v1/operator/sign-on', { operator: v.operator, pin: v.pin });
+    await lane.refreshMe();
+    lane.info(`${s.name} signed on (${s.role}).`);
+  }
+
+  async function signOffOperator() {
+    await api().post('/v1/operator/sign-off');
+    await lane.refreshMe();
+    lane.info('Operator signed off.');
+  }
+
+  // Signs an operator on, or the one signed on off.
+  async function operator() {
+    if (!lane.me.operator) return signOnOperator();
+    const ok = await tell(`Sign ${lane.me.operator} off?`, 'Another operator takes the lane over by locking it (Shift+F5) and signing on.',
+      { submit: 'Sign off (Enter)', cancel: 'Stay (Esc)' });
+    if (ok) await signOffOperator();
+  }
+
+  // Locks the lane; it opens to its operator's PIN, or another operator signs on and takes it over.
+  async function lockLane() {
+    const s = await api().post('/v1/operator/lock');
+    lane.info(`Lane locked by ${s.operator}.`);
+    for (;;) {
+      const v = await ask({ title: `Lane locked by ${s.name}`, fields: [
+        { type: 'info', value: `${s.name}: your PIN opens it. Another operator: your id and PIN take the lane over.` },
+        { name: 'operator', label: 'Operator', value: s.operator }, { name: 'pin', label: 'PIN', type: 'password', inputmode: 'numeric' }],
+      submit: 'Open (Enter)', cancel: null, extra: () => (x) => (/^\d{4,8}$/.test(x.pin) ? null : 'A PIN: 4 to 8 digits') });
+      try {
+        if (v.operator === s.operator) await api().post('/v1/operator/unlock', { pin: v.pin });
+        else await api().post('/v1/operator/sign-on', { operator: v.operator, pin: v.pin });
+        await lane.refreshMe();
+        lane.info(v.operator === s.operator ? 'Lane unlocked.' : `${v.operator} took the lane over.`);
+        return;
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+        await tell('Not opened', e.message);
+      }
+    }
   }
 
   async function cancelBasket() {
@@ -220,6 +325,7 @@ export function actions(lane) {
       const sold = l.unit === 'kg' ? weight(l.weight_g) : `${l.qty} sold`;
       fields.push({ name: 'l' + l.line, label: `${l.line}. ${l.name} (${sold}, ${m(l.amount - l.discount)})${l.unit === 'kg' ? ' — grams' : ''}`, value: '0', inputmode: 'numeric' });
     }
+    fields.push(...reasonField('return'));
     fields.push({ name: 'tender', label: 'Refund to', type: 'select', value: '',
       options: [['', 'as paid (card, then voucher, then cash)'], ['cash', 'cash (supervisor if not paid so)'], ['card', 'card'], ['voucher', 'voucher']] });
     const v = await ask({ title: `Return — receipt ${n}`, fields, wide: true, submit: 'Refund (Enter)',
@@ -229,7 +335,7 @@ export function actions(lane) {
         return bad ? 'Whole numbers only (0 for a line that stays)' : any ? null : 'Enter what comes back on at least one line';
       } });
     if (!v) return;
-    const body = { receipt_no: n, lines: [] };
+    const body = withReason({ receipt_no: n, lines: [] }, v);
     for (const l of sale.lines) {
       const q = Number(v['l' + l.line]);
       if (q > 0) body.lines.push(l.unit === 'kg' ? { line: l.line, weight_g: q } : { line: l.line, qty: q });
@@ -269,15 +375,27 @@ export function actions(lane) {
     if (r) await refunded(r);
   }
 
+  // The reason for `use`, asked when the store has codes for it; {} when it has none, null when cancelled.
+  async function askReason(use, title) {
+    const f = reasonField(use);
+    if (!f.length) return {};
+    const v = await ask({ title, fields: f });
+    return v ? { reason: v.reason } : null;
+  }
+
   async function voidSale() {
     const n = await askReceiptNo('Void a sale');
     if (n === null) return;
-    const r = await supervised(`Voiding sale ${n}`, (token) => api().post(`/v1/sales/${n}/void`, null, { supervisor: token }));
+    const why = await askReason('void', `Why is sale ${n} voided?`);
+    if (!why) return;
+    const r = await supervised(`Voiding sale ${n}`, (token) => api().post(`/v1/sales/${n}/void`, why.reason ? why : null, { supervisor: token }));
     if (r) lane.info(`Sale ${n} voided.`);
   }
 
   async function noSale() {
-    const r = await supervised('Opening the drawer with no sale', (token) => api().post('/v1/drawer/open', null, { supervisor: token }));
+    const why = await askReason('no_sale', 'Why open the drawer?');
+    if (!why) return;
+    const r = await supervised('Opening the drawer with no sale', (token) => api().post('/v1/drawer/open', why.reason ? why : null, { supervisor: token }));
     if (r) lane.info('Drawer opened (no sale, recorded).');
   }
 
@@ -288,6 +406,7 @@ export function actions(lane) {
     { key: 'Del', label: 'Remove line', run: removeLine },
     { key: 'F7', label: 'Park basket', run: suspend },
     { key: 'F8', label: 'Resume', run: resume },
+    { key: 'F5', label: 'Discount', run: discount },
     { key: 'F9', label: 'Look up', run: lookUp },
     { key: 'F10', label: 'Return', run: returnItems },
     { key: 'Shift+F2', label: 'Receipt / reprint', run: receipt },
@@ -296,6 +415,9 @@ export function actions(lane) {
     { key: 'Shift+F4', label: 'Void sale', run: voidSale, supervisor: true },
     { key: 'Shift+F8', label: 'No sale', run: noSale, supervisor: true },
     { key: 'Shift+F10', label: 'Refund, no receipt', run: refundNoReceipt, supervisor: true },
+    { key: 'Shift+F7', label: 'Exchange', run: exchange },
+    { key: 'Shift+F1', label: 'Operator on / off', run: operator },
+    { key: 'Shift+F5', label: 'Lock lane', run: lockLane },
     { key: 'Shift+F9', label: 'Sign out', run: async () => lane.signOut() },
   ];
 }

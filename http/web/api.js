@@ -94,6 +94,7 @@ export class Api {
   get(path) { return this.call('GET', path); }
   post(path, body = null, opts = {}) { return this.call('POST', path, body, opts); }
   patch(path, body, opts = {}) { return this.call('PATCH', path, body, opts); }
+  put(path, body, opts = {}) { return this.call('PUT', path, body, opts); }
   del(path, opts = {}) { return this.call('DELETE', path, null, opts); }
 
   // Opens a WebSocket (/v1/events, or the path where() says at each

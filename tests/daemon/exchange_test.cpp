@@ -90,6 +90,8 @@ TEST_CASE("an exchange whose credit is more than the new lines gives the rest ba
   REQUIRE(sold.status == 200);
   CHECK(sold.json()["exchange"]["tenders"] == json::array({{{"type", "exchange"}, {"amount", 289}}, {{"type", "card"}, {"amount", 430}}}));
   CHECK(sold.json()["exchange"]["refund_due"] == 430);
+  CHECK_THAT(sold.json()["receipt"].get<std::string>(),
+             Catch::Contains("exchange: back from receipt 1") && Catch::Contains("7.19") && Catch::Contains("GIVEN BACK") && Catch::Contains("4.30"));
   CHECK(lane.get("/v1/reports/x").json()["net_total"] == 1008 + 289 - 719);
 }
 

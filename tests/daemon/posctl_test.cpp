@@ -204,6 +204,43 @@ TEST_CASE("posctl catalog import checks the whole document and journals the impo
   CHECK(verify.out == "ok 3 events\n");
 }
 
+TEST_CASE("posctl operator add takes the PIN on stdin, keeps only its hash, and journals who was added", "[posctl][operators]") {
+  test::TempDir dir;
+  const std::string db = dir.file("s.db");
+  const std::string catalog = std::string(POSD_SOURCE_DIR) + "/scripts/demo-catalog.json";
+  REQUIRE(test::run({test::bin("posctl"), "catalog", "import", "--db", db, "--store", "S1", catalog}).exit_code == 0);
+  auto add = [&](const std::string& id, const std::string& role, const std::string& pin) {
+    return test::run({test::bin("posctl"), "operator", "add", "--db", db, "--id", id, "--name", "Ann Example", "--role", role}, pin + "\n");
+  };
+  CHECK(add("ann", "cashier", "12").exit_code == 1);
+  CHECK_THAT(add("ann", "cashier", "12ab").err, Catch::Contains("must be 4 to 8 digits"));
+  CHECK(add("a n", "cashier", "4711").exit_code == 1);
+  CHECK(add("ann", "owner", "4711").exit_code != 0);
+  auto ok = add("ann", "cashier", "4711");
+  REQUIRE(ok.exit_code == 0);
+  CHECK(ok.out.find("4711") == std::string::npos);
+  auto list = test::run({test::bin("posctl"), "operator", "list", "--db", db});
+  REQUIRE(list.exit_code == 0);
+  const json row = json::parse(list.out);
+  CHECK(row["id"] == "ann");
+  CHECK(row["role"] == "cashier");
+  CHECK(!row.contains("pin_hash"));
+  auto hashed = test::run({test::bin("posctl"), "operator", "hash-pin"}, "4711\n");
+  REQUIRE(hashed.exit_code == 0);
+  CHECK_THAT(hashed.out, Catch::StartsWith("scrypt$14$8$1$"));
+  // Neither the PIN nor a hash reaches the journal; who was added does.
+  auto events = test::journal_events(db);
+  bool secret = false;
+  for (const Event& e : events) secret = secret || e.payload.dump().find("scrypt$") != std::string::npos;
+  CHECK_FALSE(secret);
+  auto added = test::journal_events(db, "operator_provisioned");
+  REQUIRE(added.size() == 1);
+  CHECK(added[0].payload == json({{"operator", "ann"}, {"name", "Ann Example"}, {"role", "cashier"}, {"source", "posctl"}}));
+  CHECK(test::run({test::bin("posctl"), "operator", "remove", "--db", db, "--id", "ann"}).exit_code == 0);
+  CHECK(test::run({test::bin("posctl"), "operator", "remove", "--db", db, "--id", "ann"}).exit_code == 1);
+  CHECK(test::run({test::bin("posctl"), "journal", "verify", "--db", db}).exit_code == 0);
+}
+
 TEST_CASE("posctl backup copies a live database consistently, and restore brings it back", "[posctl]") {
   test::TempDir dir;
   const std::string db = make_journal(dir, 10);

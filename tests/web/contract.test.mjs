@@ -61,13 +61,13 @@ async function walkTheDay(lane) {
   await lane.call('PATCH', `/v1/baskets/${b}/lines/4`, { body: { price: 50 }, headers: S, expect: 200 });
   await lane.call('DELETE', `/v1/baskets/${b}/lines/4`, { expect: 200 });
   await lane.call('DELETE', `/v1/baskets/${b}/lines/9`, { expect: 404 });
-  // Manual discounts within the cashier's 10 % (the store has no reason codes).
+  // Manual discounts within the cashier's 10 %, for a reason of the store's (tests/web/store.mjs).
   await lane.call('GET', '/v1/reason-codes', { expect: 200 });
-  await lane.call('PATCH', `/v1/baskets/${b}/lines/3`, { body: { discount: { percent_bp: 500 } }, expect: 200 });
-  await lane.call('PATCH', `/v1/baskets/${b}/lines/3`, { body: { discount: { percent_bp: 5000 } }, expect: 403 });
+  await lane.call('PATCH', `/v1/baskets/${b}/lines/3`, { body: { discount: { percent_bp: 500, reason: 'STAFF' } }, expect: 200 });
+  await lane.call('PATCH', `/v1/baskets/${b}/lines/3`, { body: { discount: { percent_bp: 5000, reason: 'STAFF' } }, expect: 403 });
   await lane.call('PATCH', `/v1/baskets/${b}/lines/3`, { body: { discount: null }, expect: 200 });
-  await lane.call('PUT', `/v1/baskets/${b}/discount`, { body: { amount: 10 }, expect: 200 });
-  await lane.call('PUT', `/v1/baskets/${b}/discount`, { body: { amount: 10, reason: 'STAFF' }, expect: 422 });
+  await lane.call('PUT', `/v1/baskets/${b}/discount`, { body: { amount: 10, reason: 'DAMAGED' }, expect: 200 });
+  await lane.call('PUT', `/v1/baskets/${b}/discount`, { body: { amount: 10 }, expect: 422 });
   await lane.call('DELETE', `/v1/baskets/${b}/discount`, { expect: 200 });
   await lane.call('DELETE', `/v1/baskets/${b}/discount`, { expect: 404 });
   await lane.call('GET', `/v1/baskets/${b}`, { expect: 200 });
@@ -133,6 +133,19 @@ async function walkTheDay(lane) {
   await lane.call('POST', '/v1/reports/z', { headers: { ...S, ...key('z-1') }, expect: 201 });
   await lane.call('GET', '/v1/reports/closures', { expect: 200 });
   await lane.call('POST', '/v1/reports/closures', { token: SUPERVISOR, expect: 200 });
+  // An operator signs on, locks the lane, opens it again and signs off.
+  await lane.call('GET', '/v1/operator', { expect: 200 });
+  await lane.call('POST', '/v1/operator/sign-on', { body: { operator: 'ann', pin: '0000' }, expect: 403 });
+  await lane.call('POST', '/v1/operator/sign-on', { body: { operator: 'nobody', pin: '0000' }, expect: 404 });
+  await lane.call('POST', '/v1/operator/sign-on', { body: { operator: 'ann', pin: '4711' }, expect: 200 });
+  await lane.call('GET', '/v1/operator', { expect: 200 });
+  await lane.call('POST', '/v1/operator/lock', { expect: 200 });
+  await lane.call('POST', '/v1/baskets', { expect: 409 });
+  await lane.call('POST', '/v1/operator/unlock', { body: { pin: '2580' }, expect: 403 });
+  await lane.call('POST', '/v1/operator/unlock', { body: { pin: '4711' }, expect: 200 });
+  await lane.call('POST', '/v1/operator/unlock', { body: { pin: '4711' }, expect: 409 });
+  await lane.call('POST', '/v1/operator/sign-off', { expect: 200 });
+  await lane.call('POST', '/v1/operator/sign-off', { expect: 409 });
   // Bodies the node refuses before any operation sees them.
   await lane.call('POST', '/v1/baskets', { raw: '{"a":', expect: 400 });
   await lane.call('POST', '/v1/stock/movements', { raw: '{"sku":"BREAD","sku":"MILK-1L","type":"receive","qty":1}', expect: 400 });

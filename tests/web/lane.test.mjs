@@ -1,7 +1,8 @@
 // The browser lane and the dashboard in Debian's chromium against a real posd
 // process: a cashier's day with the keyboard alone, a scan from the node's own
 // scanner, a return, a refused supervisor action, the dashboard live and the
-// day closed, and the node going away. Screenshots go to POSD_SCREENSHOTS.
+// day closed, an operator's sign-on, discount, exchange, lock and take-over,
+// and the node going away. Screenshots go to POSD_SCREENSHOTS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -308,6 +309,84 @@ test('the dashboard shows the day live and a supervisor closes it', async () => 
   await dash.keyboard.press('Enter');
   await wait('#x-net', '0.00 EUR');
   await dash.close();
+});
+
+test('an operator signs on with a PIN, gives a discount, takes an exchange, locks the lane, and a supervisor takes it over', async () => {
+  await scanField();
+  await page.keyboard.press('Shift+F1');
+  await page.waitForSelector('dialog #f-operator');
+  await page.fill('#f-operator', 'ann');
+  await page.fill('#f-pin', '0000');
+  await page.keyboard.press('Enter');
+  await waitText('#banner', 'wrong PIN');
+  await page.keyboard.press('Shift+F1');
+  await page.waitForSelector('dialog #f-operator');
+  await page.fill('#f-operator', 'ann');
+  await page.fill('#f-pin', '4711');
+  await page.keyboard.press('Enter');
+  await waitText('#where', 'lane-1 (ann, cashier)');
+
+  // A coffee (7.99, 10 % off: 7.19) with the cashier's own 10 % on top, for a reason from the store's list.
+  await scanField();
+  await type('8712345670030');
+  await lineCount(1);
+  await page.keyboard.press('F5');
+  await page.waitForSelector('dialog #f-off');
+  await page.fill('#f-off', '10%');
+  await page.selectOption('#f-reason', 'DAMAGED');
+  await page.keyboard.press('Enter');
+  await waitText('#lines tbody tr:nth-child(1)', 'discount -0.72 DAMAGED');
+  await waitText('#total-amount', '6.47');
+  await page.keyboard.press('F2');
+  await page.waitForSelector('dialog #f-amount');
+  await page.keyboard.press('Enter');  // exact
+  await page.waitForSelector('#change');
+  await page.keyboard.press('Enter');
+  await lineCount(0);
+  const sold = (await store.api('GET', '/v1/sales/4')).json;
+  assert.equal(sold.operator, 'ann');
+  assert.equal(sold.manual_discount_total, 72);
+  assert.equal(sold.lines[0].manual_discount.reason, 'DAMAGED');
+
+  // The coffee comes back for a loaf: 6.47 credit pays 2.89, and 3.58 goes back in cash.
+  await scanField();
+  await type('8712345670023');
+  await lineCount(1);
+  await page.keyboard.press('Shift+F7');
+  await page.waitForSelector('dialog #f-n');
+  assert.equal(await page.inputValue('#f-n'), '4');  // the last receipt
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('dialog #f-l1');
+  await page.fill('#f-l1', '1');
+  await page.keyboard.press('Enter');
+  await waitText('#sums', 'Brought back (receipt 4)');
+  await waitText('#sums', '3.58');
+  await waitText('#due-amount', '0.00');
+  await page.keyboard.press('F2');
+  await waitText('#refund-due', 'Give back 3.58: cash 3.58');
+  await page.screenshot({ path: path.join(shots, 'lane-exchange.png') });
+  await page.keyboard.press('Enter');
+  await lineCount(0);
+  const exchanged = (await store.api('GET', '/v1/sales/5')).json;
+  assert.deepEqual(exchanged.tenders.map((t) => [t.type, t.applied]), [['exchange', 289]]);
+  assert.equal(exchanged.exchange.refund_due, 358);
+
+  // Ann locks the lane; Sam, a supervisor, takes it over with his PIN.
+  await scanField();
+  await page.keyboard.press('Shift+F5');
+  await page.waitForSelector('dialog #f-pin');
+  assert.equal(await page.inputValue('#f-operator'), 'ann');
+  assert.equal((await store.api('POST', '/v1/baskets', CASHIER)).json.error.code, 'lane_locked');
+  await page.fill('#f-operator', 'sam');
+  await page.fill('#f-pin', '2580');
+  await page.keyboard.press('Enter');
+  await waitText('#where', 'lane-1 (sam, supervisor)');
+  await waitText('#banner', 'sam took the lane over');
+  assert.equal((await store.api('GET', '/v1/operator', CASHIER)).json.operator, 'sam');
+  await page.keyboard.press('Shift+F1');
+  await page.waitForSelector('dialog button.primary');
+  await page.keyboard.press('Enter');
+  await waitText('#where', 'lane-1 (cashier)');
 });
 
 test('the lane says plainly when the node is unreachable, and carries on with its basket when the node is back', async () => {

@@ -63,10 +63,15 @@ export class Store {
       scanners: [{ id: 'lane-1-scanner', terminal: 'lane-1', type: 'tcp', listen: `127.0.0.1:${s.scannerPort}`, into_basket: true },
         { id: 'lane-1-handheld', terminal: 'lane-1', type: 'tcp', listen: `127.0.0.1:${s.plainScannerPort}`, into_basket: false }],
       printers: [{ id: 'lane-1-printer', terminal: 'lane-1', type: 'tcp', address: `127.0.0.1:${s.printer.address().port}` }],
+      reason_codes: { manual_discount: [{ code: 'STAFF', label: 'Staff discount' }, { code: 'DAMAGED', label: 'Damaged' }] },
     }));
     execFileSync(path.join(bin, 'posctl'), ['catalog', 'import', '--db', s.db, '--store', 'DEMO-001', catalog]);
     for (const sku of ['PEN-BLUE', 'MILK-1L', 'BREAD', 'COFFEE-500', 'CHOC-DARK']) {
       execFileSync(path.join(bin, 'posctl'), ['stock', 'receive', '--db', s.db, '--sku', sku, '--qty', sku === 'CHOC-DARK' ? '2' : '40']);
+    }
+    // Operators: ann (cashier, PIN 4711) and sam (supervisor, 2580), the PIN on standard input.
+    for (const [id, role, pin] of [['ann', 'cashier', '4711'], ['sam', 'supervisor', '2580']]) {
+      execFileSync(path.join(bin, 'posctl'), ['operator', 'add', '--db', s.db, '--id', id, '--name', id, '--role', role], { input: pin + '\n' });
     }
     await s.run();
     return s;

@@ -33,7 +33,17 @@ Result<json> figures(sql::Db& db) {
   if (!s) return s;
   auto grand = counter::read(db, "grand_total");
   if (!grand) return grand.status();
-  return to_json(tally.figures(*period, *grand));
+  json out = to_json(tally.figures(*period, *grand));
+  // Per operator, from the period's journal events (after the last Z).
+  auto last_z = db.query_int("SELECT IFNULL(MAX(seq), 0) FROM closure WHERE kind = 'day'");
+  if (!last_z) return last_z.status();
+  OperatorTally operators;
+  s = scan_journal(db, static_cast<uint64_t>(last_z->value_or(0)) + 1, [&operators](const Event& e) {
+    return operators.add(e.type, e.payload);
+  });
+  if (!s) return s;
+  out["operators"] = operators.to_json();
+  return out;
 }
 
 // Whether the journal signs, and how far its chain is verified.

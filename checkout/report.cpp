@@ -73,6 +73,47 @@ ReportFigures ReportTally::figures(int64_t period, int64_t grand_total) const {
   return f;
 }
 
+Status OperatorTally::add(const std::string& type, const json& payload) {
+  if (type != "sale" && type != "sale_voided" && type != "return" && type != "no_sale") return Status::ok();
+  const json* op = payload.is_object() && payload.contains("operator") ? &payload["operator"] : nullptr;
+  Figures& f = by_[op && op->is_string() ? op->get<std::string>() : ""];
+  const auto amount = [&](const char* key) -> int64_t {
+    const json* v = payload.contains(key) ? &payload[key] : nullptr;
+    return v && v->is_number_integer() ? v->get<int64_t>() : 0;
+  };
+  Status st = Status::ok();
+  if (type == "sale") {
+    ++f.sale_count;
+    st = sum(f.sales_total, amount("total"));
+    if (st) st = sum(f.manual_discount_total, amount("manual_discount_total"));
+  } else if (type == "sale_voided") {
+    ++f.void_count;
+    st = sum(f.voided_total, amount("total"));
+  } else if (type == "return") {
+    ++f.return_count;
+    st = sum(f.refund_total, amount("refund"));
+  } else if (type == "no_sale") {
+    ++f.no_sale_count;
+  }
+  return st;
+}
+
+json OperatorTally::to_json() const {
+  json out = json::array();
+  for (const auto& [id, f] : by_) {
+    out.push_back({{"operator", id.empty() ? json(nullptr) : json(id)},
+                   {"sale_count", f.sale_count},
+                   {"sales_total", f.sales_total},
+                   {"manual_discount_total", f.manual_discount_total},
+                   {"void_count", f.void_count},
+                   {"voided_total", f.voided_total},
+                   {"return_count", f.return_count},
+                   {"refund_total", f.refund_total},
+                   {"no_sale_count", f.no_sale_count}});
+  }
+  return out;
+}
+
 Result<ReportFigures> report_figures(const std::vector<Sale>& sales, const std::vector<Return>& returns, int64_t period,
                                      int64_t grand_total) {
   ReportTally tally;

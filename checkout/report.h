@@ -60,6 +60,28 @@ class ReportTally {
   std::map<std::string, TaxFigures> rates_;
 };
 
+// The period's figures per operator, from its journal events alone (sale,
+// sale_voided, return, no_sale; each names its `operator`, none before
+// operators): what each rang up (voided later or not) and gave by hand,
+// voided, refunded, and how often they opened the drawer with no sale. So
+// Σ sales_total − Σ voided_total over the operators is the period's
+// sales_total. Events with no operator count under a null operator.
+class OperatorTally {
+ public:
+  // Counts one event; corruption when a sum overflows or an amount is missing.
+  Status add(const std::string& type, const nlohmann::json& payload);
+  // [{operator, sale_count, sales_total, manual_discount_total, void_count,
+  //   voided_total, return_count, refund_total, no_sale_count}] by operator.
+  nlohmann::json to_json() const;
+
+ private:
+  struct Figures {
+    int64_t sale_count = 0, sales_total = 0, manual_discount_total = 0, void_count = 0, voided_total = 0,
+            return_count = 0, refund_total = 0, no_sale_count = 0;
+  };
+  std::map<std::string, Figures> by_;  // "" for none
+};
+
 // All at once (a tally of `sales` and `returns`).
 Result<ReportFigures> report_figures(const std::vector<Sale>& sales, const std::vector<Return>& returns, int64_t period,
                                      int64_t grand_total);

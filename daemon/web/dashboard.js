@@ -62,6 +62,10 @@ async function refreshFigures() {
     `period ${x.period} · grand total ${m(x.grand_total)}`;
   rows($('x-tenders').tBodies[0], x.tenders, (t) => [[t.type], [m(t.sales), 'num'], [m(t.refunds), 'num'], [m(t.net), 'num']]);
   rows($('x-tax').tBodies[0], x.tax, (t) => [[`${t.class} ${money(t.rate_bp, 2)}%`], [m(t.sales_base), 'num'], [m(t.net_tax), 'num']]);
+  // Who did what today (the lanes with nobody signed on under "no operator").
+  rows($('x-operators').tBodies[0], x.operators || [], (o) => [[o.operator ?? 'no operator'], [`${o.sale_count} · ${m(o.sales_total)}`, 'num'],
+    [m(o.manual_discount_total), 'num'], [`${o.void_count} · ${m(o.voided_total)}`, 'num'], [`${o.return_count} · ${m(o.refund_total)}`, 'num'],
+    [String(o.no_sale_count), 'num']]);
   const amount = (i, v) => (i.unit === 'kg' ? weight(v) : String(v));
   rows($('low').tBodies[0], low.items, (i) => [[`${i.name} (${i.sku})`], [amount(i, i.on_hand), 'num'], [amount(i, i.low_stock), 'num']]);
   $('low-none').hidden = low.items.length > 0;

@@ -111,3 +111,26 @@ TEST_CASE("closures add up Zs by tender and by tax class and rate, and refuse a 
   CHECK(huge.status().code() == Status::Code::corruption);
   CHECK_THAT(huge.status().message(), Catch::Contains("do not fit"));
 }
+
+TEST_CASE("per operator: what each rang up, voided, refunded and opened the drawer for, from the events alone", "[report][operators]") {
+  OperatorTally t;
+  REQUIRE(t.add("sale", {{"operator", "ann"}, {"total", 1000}, {"manual_discount_total", 50}}));
+  REQUIRE(t.add("sale", {{"operator", "ann"}, {"total", 250}}));
+  REQUIRE(t.add("sale", {{"total", 99}}));  // before operators, or a lane with none
+  REQUIRE(t.add("sale_voided", {{"operator", "sam"}, {"total", 250}}));
+  REQUIRE(t.add("return", {{"operator", "sam"}, {"refund", 120}}));
+  REQUIRE(t.add("no_sale", {{"operator", "sam"}}));
+  REQUIRE(t.add("stock_movement", {{"operator", "max"}, {"delta", 5}}));  // not a report figure: no section
+  const nlohmann::json j = t.to_json();
+  REQUIRE(j.size() == 3);
+  CHECK(j[0]["operator"].is_null());
+  CHECK(j[0]["sales_total"] == 99);
+  CHECK(j[1] == nlohmann::json({{"operator", "ann"}, {"sale_count", 2}, {"sales_total", 1250}, {"manual_discount_total", 50},
+                                {"void_count", 0}, {"voided_total", 0}, {"return_count", 0}, {"refund_total", 0}, {"no_sale_count", 0}}));
+  CHECK(j[2]["void_count"] == 1);
+  CHECK(j[2]["voided_total"] == 250);
+  CHECK(j[2]["refund_total"] == 120);
+  CHECK(j[2]["no_sale_count"] == 1);
+  Status over = t.add("sale", {{"operator", "ann"}, {"total", INT64_MAX}});
+  CHECK(over.code() == Status::Code::corruption);
+}

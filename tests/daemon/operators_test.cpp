@@ -68,6 +68,12 @@ TEST_CASE("an operator signs on with a PIN, and every event the lane causes reco
   REQUIRE(voided.size() == 1);
   CHECK(voided[0].payload["operator"] == "ann");
   CHECK(voided[0].payload["approved_by"] == "sam");
+  // The X has her section: what she rang up and voided (with Sam's approval).
+  auto x = lane.get("/v1/reports/x").json();
+  REQUIRE(x["operators"].size() == 1);
+  CHECK(x["operators"][0] == json({{"operator", "ann"}, {"sale_count", 1}, {"sales_total", 289}, {"manual_discount_total", 0},
+                                   {"void_count", 1}, {"voided_total", 289}, {"return_count", 0}, {"refund_total", 0},
+                                   {"no_sale_count", 0}}));
   // Every event the lane caused names her: the sign-on, the sale, the void.
   for (const Event& e : test::journal_events(node.db_path())) {
     if (e.type == "operator_signed_on" || e.type == "sale" || e.type == "sale_voided") CHECK(e.payload["operator"] == "ann");

@@ -283,6 +283,7 @@ test('the dashboard shows the day live and a supervisor closes it', async () => 
   const wait = (sel, want) => waitText(sel, want, dash);
   await wait('#x-net', '15.37 EUR');  // 5.87 + 14.38 sold − 2.89 returned − 1.99 refunded without receipt
   await wait('#low', 'CHOC-DARK');   // 2 on hand, alert at 8
+  await wait('#x-operators', 'no operator');  // nobody signed on at a lane yet: the day under "no operator"
   await wait('#device-list', 'lane-1-printer');
   await wait('#device-list', 'lane-1-scanner');
   await wait('#device-list', 'lane-1-handheld');

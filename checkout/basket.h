@@ -45,6 +45,8 @@ struct StoreRules {
   std::vector<ReasonCode> reason_codes;   // the configuration file's (HQ's are in the database)
   const RoleLimits& limits(Role r) const { return r == Role::manager ? manager : r == Role::supervisor ? supervisor : cashier; }
   int64_t operator_lockout_minutes = 15;  // after 5 wrong PINs in a row
+  std::vector<int64_t> denominations;     // the notes and coins a till is counted in, largest first
+  bool blind_close = false;               // a till's expected cash is not shown before its count
   bool operators_required = false;        // lanes sell only with an operator signed on
 };
 

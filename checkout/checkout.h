@@ -22,9 +22,11 @@
 #include "checkout/reasons.h"
 #include "checkout/records.h"
 #include "checkout/stock_movement.h"
+#include "checkout/till.h"
 #include "storage/basket_store.h"
 #include "storage/journal.h"
 #include "storage/sales.h"
+#include "storage/store_tables.h"
 
 namespace posd {
 
@@ -206,6 +208,20 @@ class Checkout {
   using Approved = std::function<void(Outcome, OperatorSession)>;
   void approve(const Caller& c, const std::string& op, const std::string& pin, Approved done);
 
+  // Tills (checkout/till.h): a cash drawer opened at the calling lane with
+  // a float counted by denomination ({"till", "float": {"5000": 2, …}}), one
+  // per lane and one session per till at a time; cash moved by hand
+  // ({"type", "amount", "reason"}: paid in/out need a reason when the store
+  // has codes; what leaves may not exceed what the till should hold); and
+  // closed with a count ({"counted": {…}}), journaling expected, counted and
+  // over/short. Moves and the close: the till's own lane or a supervisor.
+  void open_till(const Caller& c, const nlohmann::json& body, const IdemKey* idem, Done done);
+  void move_till_cash(const Caller& c, const std::string& till, const nlohmann::json& body, const IdemKey* idem, Done done);
+  void close_till(const Caller& c, const std::string& till, const nlohmann::json& body, const IdemKey* idem, Done done);
+  // A till's open session and its figures so far; no figures while the
+  // store closes blind (blind_close): the count comes first.
+  Outcome till(const Caller& c, const std::string& till);
+
   // Sales and reports (reads).
   Outcome sale(const std::string& receipt_no);
   Outcome x_report();
@@ -295,6 +311,10 @@ class Checkout {
 // credit `applied` to the new sale and the rest refunded as split_refund says.
 Outcome record_exchange_return(WriteContext& ctx, std::vector<Entry>& entries, const Caller& c, const std::string& basket_id,
                                const Exchange& x, int64_t applied, bool inclusive);
+
+// The figures of a till session from the journal: its float and every event
+// after its opening (the reader's or the writer's connection).
+Result<TillTally> till_figures(sql::Db& db, const tills::Session& s);
 
 // The write of one stock movement (already validated): on-hand, the movement
 // row, the journal event, and a low_stock event when the threshold is crossed.

@@ -43,6 +43,23 @@ Result<json> figures(sql::Db& db) {
   });
   if (!s) return s;
   out["operators"] = operators.to_json();
+  // Per till: every session opened in the period or open in it.
+  auto sessions = tills::since(db, last_z->value_or(0));
+  if (!sessions) return sessions.status();
+  out["tills"] = json::array();
+  for (const tills::Session& t : *sessions) {
+    json row = {{"till", t.till}, {"terminal", t.terminal}, {"float", t.float_amount}, {"open", t.closed_seq == 0}};
+    if (t.closed_seq != 0) {
+      row["expected"] = t.expected;
+      row["counted"] = t.counted;
+      row["over_short"] = t.counted - t.expected;
+    } else {
+      auto tally = till_figures(db, t);
+      if (!tally) return tally.status();
+      row["expected"] = tally->figures().expected();
+    }
+    out["tills"].push_back(std::move(row));
+  }
   return out;
 }
 

@@ -371,6 +371,13 @@ void Api::add_routes() {
   post(bhttp::verb::post, "/v1/sales/{receipt_no}/reprint",
        [&co](const P& p, const json&, const Caller& c, const IdemKey* k, Done d) { co.reprint(c, p.at("receipt_no"), k, std::move(d)); });
   get("/v1/operator", [&co](const P&, const Caller& c) { return co.session(c); });
+  get("/v1/tills/{till}", [&co](const P& p, const Caller& c) { return co.till(c, p.at("till")); });
+  post(bhttp::verb::post, "/v1/tills",
+       [&co](const P&, const json& b, const Caller& c, const IdemKey* k, Done d) { co.open_till(c, b, k, std::move(d)); });
+  post(bhttp::verb::post, "/v1/tills/{till}/movements",
+       [&co](const P& p, const json& b, const Caller& c, const IdemKey* k, Done d) { co.move_till_cash(c, p.at("till"), b, k, std::move(d)); });
+  post(bhttp::verb::post, "/v1/tills/{till}/close",
+       [&co](const P& p, const json& b, const Caller& c, const IdemKey* k, Done d) { co.close_till(c, p.at("till"), b, k, std::move(d)); });
   post(bhttp::verb::post, "/v1/operator/sign-on",
        [&co](const P&, const json& b, const Caller& c, const IdemKey*, Done d) { co.sign_on(c, b, std::move(d)); });
   post(bhttp::verb::post, "/v1/operator/sign-off",

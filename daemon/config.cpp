@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/json_fields.h"
+#include "checkout/till.h"
 #include "barcode/variable_measure.h"
 #include "base/digest.h"
 
@@ -205,6 +206,21 @@ Result<Config> parse_config(const json& j) {
     }
     if (const json* r = top.find("role_limits", false)) parse_role_limits(*r, c);
     c.operators_required = top.boolean("operators_required", c.operators_required);
+    c.blind_close = top.boolean("blind_close", c.blind_close);
+    if (top.find("denominations", false)) {
+      const json& list = top.array("denominations");
+      std::set<int64_t> seen;
+      for (size_t i = 0; i < list.size(); ++i) {
+        const std::string path = "denominations[" + std::to_string(i) + "]";
+        if (!list[i].is_number_integer() || list[i].get<int64_t>() < 1 || list[i].get<int64_t>() > money::kMaxAmount) {
+          throw FieldError{path, "must be an amount in minor units from 1"};
+        }
+        if (!seen.insert(list[i].get<int64_t>()).second) throw FieldError{path, "is given twice"};
+        c.denominations.push_back(list[i].get<int64_t>());
+      }
+      if (c.denominations.empty()) throw FieldError{"denominations", "must hold at least one note or coin"};
+      std::sort(c.denominations.rbegin(), c.denominations.rend());
+    }
     c.operator_lockout_minutes = top.optional_integer("operator_lockout_minutes", 1, 1440).value_or(c.operator_lockout_minutes);
     if (const json* r = top.find("reason_codes", false)) c.reason_codes = parse_reason_codes(*r);
     if (const json* m = top.find("mqtt", false)) c.mqtt = parse_mqtt(*m, c.store_id);
@@ -251,7 +267,8 @@ StoreRules store_rules(const Config& c) {
                     static_cast<size_t>(c.max_basket_lines), static_cast<size_t>(c.max_open_baskets),
                     c.z_before_next_day,     c.cashier_limits,          c.supervisor_limits,
                     c.manager_limits,        c.reason_codes,            c.operator_lockout_minutes,
-                    c.operators_required};
+                    c.denominations.empty() ? default_denominations(c.currency) : c.denominations,
+                    c.blind_close,           c.operators_required};
 }
 
 Result<Config> load_config(const std::string& path) {

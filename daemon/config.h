@@ -77,6 +77,10 @@ struct Config {
   // five wrong PINs in a row lock an operator.
   bool operators_required = false;
   int64_t operator_lockout_minutes = 15;
+  // Tills: the notes and coins they are counted in (default: the
+  // currency's, checkout/till.h), and whether a close is blind.
+  std::vector<int64_t> denominations;
+  bool blind_close = false;
   std::vector<ReasonCode> reason_codes;
   std::optional<MqttConfig> mqtt;
 };

@@ -206,7 +206,9 @@ CREATE TABLE store_setting (
     // 11: a store's day: reason codes HQ provisioned through the down-log
     // (kind reason_code; the configuration file's are not stored), and the
     // operators who sign on at the lanes, their PINs only as scrypt hashes
-    // (base/pin.h), with their wrong tries and lockout.
+    // (base/pin.h), with their wrong tries and lockout; and the tills (cash
+    // drawers) opened at a lane, each until its close (the figures come
+    // from the journal's events between the two).
     R"sql(
 CREATE TABLE hq_reason_code (
   use   TEXT NOT NULL,
@@ -223,6 +225,18 @@ CREATE TABLE operator (
   failed       INTEGER NOT NULL DEFAULT 0,
   locked_until INTEGER NOT NULL DEFAULT 0
 ) STRICT;
+CREATE TABLE till_session (
+  id         INTEGER PRIMARY KEY,
+  till       TEXT    NOT NULL,
+  terminal   TEXT    NOT NULL,
+  opened_seq INTEGER NOT NULL,
+  float      INTEGER NOT NULL,
+  closed_seq INTEGER,
+  expected   INTEGER,
+  counted    INTEGER
+) STRICT;
+CREATE UNIQUE INDEX till_open ON till_session(till) WHERE closed_seq IS NULL;
+CREATE UNIQUE INDEX till_open_terminal ON till_session(terminal) WHERE closed_seq IS NULL;
 )sql",
 };
 

@@ -105,6 +105,55 @@ Status set_failures(sql::Db& db, const std::string& id, int64_t failed, int64_t 
 
 }  // namespace operators
 
+namespace tills {
+
+namespace {
+constexpr const char* kColumns =
+    "SELECT id, till, terminal, opened_seq, float, IFNULL(closed_seq, 0), IFNULL(expected, 0), IFNULL(counted, 0) FROM till_session ";
+Session read_session(sql::Stmt& st) {
+  return Session{st.int64(0), st.text(1), st.text(2), st.int64(3), st.int64(4), st.int64(5), st.int64(6), st.int64(7)};
+}
+
+Result<std::optional<Session>> one(sql::Db& db, const std::string& sql, const std::string& key) {
+  auto st = db.cached(sql);
+  if (!st) return st.status();
+  (*st)->bind(1, key);
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  std::optional<Session> out;
+  if (*row) out = read_session(**st);
+  (*st)->reset();
+  return out;
+}
+}  // namespace
+
+Status open(sql::Db& db, const std::string& till, const std::string& terminal, uint64_t seq, int64_t float_amount) {
+  auto ins = db.cached("INSERT INTO till_session(till, terminal, opened_seq, float) VALUES (?1, ?2, ?3, ?4)");
+  if (!ins) return ins.status();
+  return (*ins)->bind(1, till).bind(2, terminal).bind(3, static_cast<int64_t>(seq)).bind(4, float_amount).run();
+}
+
+Result<std::optional<Session>> open_of(sql::Db& db, const std::string& till) {
+  return one(db, std::string(kColumns) + "WHERE till = ?1 AND closed_seq IS NULL", till);
+}
+
+Result<std::optional<Session>> open_at(sql::Db& db, const std::string& terminal) {
+  return one(db, std::string(kColumns) + "WHERE terminal = ?1 AND closed_seq IS NULL", terminal);
+}
+
+Status close(sql::Db& db, int64_t session, uint64_t seq, int64_t expected, int64_t counted) {
+  auto up = db.cached("UPDATE till_session SET closed_seq = ?2, expected = ?3, counted = ?4 WHERE id = ?1");
+  if (!up) return up.status();
+  return (*up)->bind(1, session).bind(2, static_cast<int64_t>(seq)).bind(3, expected).bind(4, counted).run();
+}
+
+Result<std::vector<Session>> since(sql::Db& db, int64_t seq) {
+  return sql::all<Session>(db, std::string(kColumns) + "WHERE opened_seq > ?1 OR closed_seq IS NULL OR closed_seq > ?1 ORDER BY id", seq,
+                           read_session);
+}
+
+}  // namespace tills
+
 namespace reservations {
 
 Result<std::optional<Row>> find(sql::Db& db, const std::string& order_id) {

@@ -71,6 +71,30 @@ Status set_failures(sql::Db& db, const std::string& id, int64_t failed, int64_t 
 
 }  // namespace operators
 
+// Tills (cash drawers): each session from its opening at a lane to its close.
+namespace tills {
+
+struct Session {
+  int64_t id = 0;
+  std::string till;
+  std::string terminal;
+  int64_t opened_seq = 0;
+  int64_t float_amount = 0;
+  int64_t closed_seq = 0;  // 0: open
+  int64_t expected = 0;    // at the close
+  int64_t counted = 0;     // at the close
+};
+
+Status open(sql::Db& db, const std::string& till, const std::string& terminal, uint64_t seq, int64_t float_amount);
+// The open session of a till, or of the till at a terminal.
+Result<std::optional<Session>> open_of(sql::Db& db, const std::string& till);
+Result<std::optional<Session>> open_at(sql::Db& db, const std::string& terminal);
+Status close(sql::Db& db, int64_t session, uint64_t seq, int64_t expected, int64_t counted);
+// The sessions opened after `seq` or still open then (a report period's), by id.
+Result<std::vector<Session>> since(sql::Db& db, int64_t seq);
+
+}  // namespace tills
+
 namespace reservations {
 
 struct Row {

@@ -133,6 +133,15 @@ async function walkTheDay(lane) {
   await lane.call('POST', '/v1/reports/z', { headers: { ...S, ...key('z-1') }, expect: 201 });
   await lane.call('GET', '/v1/reports/closures', { expect: 200 });
   await lane.call('POST', '/v1/reports/closures', { token: SUPERVISOR, expect: 200 });
+  // A till: opened with a float, a paid out, a blind-or-not look, closed with a count.
+  await lane.call('POST', '/v1/tills', { body: { till: 'T1', float: { 2000: 2 } }, headers: key('till-1'), expect: 201 });
+  await lane.call('POST', '/v1/tills', { body: { till: 'T1', float: { 3000: 1 } }, expect: 422 });
+  await lane.call('GET', '/v1/tills/T1', { expect: 200 });
+  await lane.call('POST', '/v1/tills/T1/movements', { body: { type: 'paid_out', amount: 500 }, expect: 201 });
+  await lane.call('POST', '/v1/tills/T1/movements', { body: { type: 'drop', amount: 999999 }, expect: 409 });
+  await lane.call('POST', '/v1/tills/T1/close', { body: { counted: { 2000: 1, 1000: 1, 500: 1 } }, expect: 201 });
+  await lane.call('POST', '/v1/tills/T1/close', { body: { counted: { 2000: 1 } }, expect: 409 });
+  await lane.call('GET', '/v1/tills/T1', { expect: 409 });
   // An operator signs on, locks the lane, opens it again and signs off.
   await lane.call('GET', '/v1/operator', { expect: 200 });
   await lane.call('POST', '/v1/operator/sign-on', { body: { operator: 'ann', pin: '0000' }, expect: 403 });

@@ -308,6 +308,8 @@ void Api::add_routes() {
       o.body["terminal"] = c.terminal;
       o.body["role"] = to_string(acting_role(c));
       if (!c.operator_id.empty()) o.body["operator"] = c.operator_id;
+      o.body["denominations"] = co.rules().denominations;  // what a till is counted in
+      if (auto till = tills::open_at(co.reader(), c.terminal); till && *till) o.body["till"] = (*till)->till;
     }
     return o;
   });

@@ -126,6 +126,12 @@ async function closeDay() {
     ['Approved by', z.approved_by], ['Journal seq', z.seq]]) {
     body.append(el('dt', { text: k }), el('dd', { text: String(v) }));
   }
+  // Each till the day closed: its count against what it should have held.
+  for (const t of z.tills || []) {
+    const what = t.open ? `open, should hold ${m(t.expected)}` :
+      `counted ${m(t.counted)} of ${m(t.expected)}: ${t.over_short === 0 ? 'exact' : t.over_short > 0 ? 'over ' + m(t.over_short) : 'short ' + m(-t.over_short)}`;
+    body.append(el('dt', { text: `Till ${t.till} (${t.terminal})` }), el('dd', { class: 'till', text: what }));
+  }
   await tell(`Day closed: Z ${z.z_no}`, body);
   refreshAll();
 }

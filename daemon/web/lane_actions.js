@@ -215,6 +215,58 @@ export function actions(lane) {
     lane.info(`Brought back: ${m(lane.basket.returned.credit)}${lane.basket.refund_due ? `; ${m(lane.basket.refund_due)} goes back to the customer` : ''}.`);
   }
 
+  // --- the till -------------------------------------------------------------------
+  // A count by denomination, one field a note or coin (largest first).
+  function countFields() {
+    return (lane.me.denominations || []).map((d) => ({ name: 'd' + d, label: m(d), value: '0', inputmode: 'numeric' }));
+  }
+  function counted(v) {
+    const out = {};
+    for (const d of lane.me.denominations || []) if (Number(v['d' + d]) > 0) out[String(d)] = Number(v['d' + d]);
+    return out;
+  }
+  const wholeCounts = (x) => ((lane.me.denominations || []).every((d) => /^\d{1,6}$/.test(x['d' + d])) ? null : 'Whole numbers of each note and coin');
+
+  // F1: the lane's till — open it with a float, move cash by hand, or close it with a count.
+  async function till() {
+    await lane.refreshMe();
+    const open = lane.me.till;
+    if (!open) {
+      const v = await ask({ title: 'Open the till: count the float', wide: true,
+        fields: [{ name: 'till', label: 'Till', value: 'T-' + lane.me.terminal }, ...countFields()], submit: 'Open till (Enter)',
+        extra: () => (x) => (!/^[A-Za-z0-9._-]{1,32}$/.test(x.till) ? 'A till id such as T1' : wholeCounts(x)) });
+      if (!v) return;
+      const t = await api().post('/v1/tills', { till: v.till, float: counted(v) });
+      await lane.refreshMe();
+      return lane.info(`Till ${t.till} open with a float of ${m(t.float)}.`);
+    }
+    const v = await ask({ title: `Till ${open}`, fields: [{ name: 'what', label: 'What', type: 'select', value: 'paid_out', options: [
+      ['paid_out', 'Paid out'], ['paid_in', 'Paid in'], ['drop', 'Drop into the safe'], ['pickup', 'Pickup'], ['loan', 'Loan of change'], ['close', 'Close: count the till']] }] });
+    if (!v) return;
+    if (v.what === 'close') return closeTill(open);
+    const d = digits();
+    const use = v.what === 'paid_out' || v.what === 'paid_in' ? v.what : null;
+    const w = await ask({ title: `Till ${open}: ${v.what.replace('_', ' ')}`,
+      fields: [{ name: 'amount', label: 'Amount', inputmode: 'decimal' }, ...(use ? reasonField(use) : [])],
+      extra: () => (x) => (parseMoney(x.amount, d) > 0 ? null : 'An amount such as 20.00') });
+    if (!w) return;
+    const r = await api().post(`/v1/tills/${open}/movements`, withReason({ type: v.what, amount: parseMoney(w.amount, d) }, w));
+    lane.info(`Till ${open}: ${r.type.replace('_', ' ')} ${m(r.amount)} recorded.`);
+  }
+
+  async function closeTill(open) {
+    const v = await ask({ title: `Close till ${open}: count the drawer`, wide: true, fields: countFields(), submit: 'Close till (Enter)',
+      extra: () => wholeCounts });
+    if (!v) return;
+    const r = await api().post(`/v1/tills/${open}/close`, { counted: counted(v) });
+    await lane.refreshMe();
+    const over = r.over_short === 0 ? 'exact' : r.over_short > 0 ? `over ${m(r.over_short)}` : `short ${m(-r.over_short)}`;
+    const dl = el('dl', { class: 'item', id: 'till-result' });
+    for (const [k, val] of [['Expected', m(r.expected)], ['Counted', m(r.counted_total)], ['Over / short', over]]) dl.append(el('dt', { text: k }), el('dd', { text: val }));
+    await tell(`Till ${open} closed`, dl);
+    lane.info(`Till ${open} closed: ${over}.`);
+  }
+
   // --- operators ------------------------------------------------------------------
   async function signOnOperator() {
     const v = await ask({ title: 'Operator sign-on', fields: [{ name: 'operator', label: 'Operator' }, { name: 'pin', label: 'PIN', type: 'password', inputmode: 'numeric' }],
@@ -400,6 +452,7 @@ export function actions(lane) {
   }
 
   return [
+    { key: 'F1', label: 'Till', run: till },
     { key: 'F2', label: 'Cash', run: payCash },
     { key: 'F3', label: 'Card', run: payCard },
     { key: 'F4', label: 'Quantity', run: quantity },

@@ -29,6 +29,12 @@ export function ask({ title, fields = [], submit = 'OK (Enter)', cancel = 'Cance
       if (f.type === 'select') {
         input = el('select', { name: f.name, id: 'f-' + f.name });
         for (const [v, label] of f.options) input.append(el('option', { value: v, text: label, selected: v === f.value }));
+        // Enter on a choice submits, as on a text field: the lane is driven by the keyboard.
+        input.addEventListener('keydown', (e) => {
+          if (e.key !== 'Enter') return;
+          e.preventDefault();
+          input.form.requestSubmit();
+        });
       } else {
         input = el('input', {
           name: f.name, id: 'f-' + f.name, type: f.type || 'text', value: f.value ?? '', autocomplete: 'off',

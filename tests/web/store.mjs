@@ -64,6 +64,7 @@ export class Store {
         { id: 'lane-1-handheld', terminal: 'lane-1', type: 'tcp', listen: `127.0.0.1:${s.plainScannerPort}`, into_basket: false }],
       printers: [{ id: 'lane-1-printer', terminal: 'lane-1', type: 'tcp', address: `127.0.0.1:${s.printer.address().port}` }],
       reason_codes: { manual_discount: [{ code: 'STAFF', label: 'Staff discount' }, { code: 'DAMAGED', label: 'Damaged' }] },
+      blind_close: true,
     }));
     execFileSync(path.join(bin, 'posctl'), ['catalog', 'import', '--db', s.db, '--store', 'DEMO-001', catalog]);
     for (const sku of ['PEN-BLUE', 'MILK-1L', 'BREAD', 'COFFEE-500', 'CHOC-DARK']) {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/role_limits.h"
 #include "checkout/outcome.h"
 #include "checkout/pricing.h"
 #include "checkout/reasons.h"
@@ -23,12 +24,6 @@ enum class Role { cashier, supervisor, manager };
 const char* to_string(Role r);
 std::optional<Role> role_named(std::string_view name);
 
-// What a role may do alone; beyond it, a supervisor's approval on the
-// request (docs/configuration.md, "role_limits").
-struct RoleLimits {
-  int64_t max_discount_bp = 0;             // a manual discount's largest share of what it is taken from
-  int64_t max_refund_without_receipt = 0;  // minor units
-};
 
 struct StoreRules {
   std::string currency = "EUR";
@@ -39,11 +34,14 @@ struct StoreRules {
   size_t max_basket_lines = 500;          // lines one basket may hold
   size_t max_open_baskets = 20;           // baskets one terminal may hold at once (open or suspended)
   bool z_before_next_day = false;         // a day's Z before the next business day's first sale or return
-  RoleLimits cashier{1000, 0};
-  RoleLimits supervisor{10000, money::kMaxAmount};
-  RoleLimits manager{10000, money::kMaxAmount};
+  // What each role may do alone; beyond it, a supervisor's approval on the
+  // request (docs/configuration.md, "role_limits"). HQ's, when it sent
+  // some, are read from the database over these.
+  RoleLimitSet limits_by_role;
   std::vector<ReasonCode> reason_codes;   // the configuration file's (HQ's are in the database)
-  const RoleLimits& limits(Role r) const { return r == Role::manager ? manager : r == Role::supervisor ? supervisor : cashier; }
+  const RoleLimits& limits(Role r) const {
+    return r == Role::manager ? limits_by_role.manager : r == Role::supervisor ? limits_by_role.supervisor : limits_by_role.cashier;
+  }
   int64_t operator_lockout_minutes = 15;  // after 5 wrong PINs in a row
   std::vector<int64_t> denominations;     // the notes and coins a till is counted in, largest first
   bool blind_close = false;               // a till's expected cash is not shown before its count

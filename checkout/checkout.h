@@ -252,6 +252,12 @@ class Checkout {
   // from (422 discount_too_large).
   Outcome changed(const Caller& c, Basket& b, const std::function<void()>& undo = {},
                   std::optional<size_t> amount_off = std::nullopt);
+  // What the caller's role may do alone: the configuration file's limits,
+  // with HQ's over them (down-log kind role_limits).
+  RoleLimits limits_of(const Caller& c);
+  // ok when the caller's role may do it alone (`allowed` of its limits);
+  // 403 supervisor_required for a cashier, role_not_allowed for another.
+  Outcome role_may(const Caller& c, bool RoleLimits::*allowed, const std::string& what);
   // ok, or why `given` cannot be the reason of `use` (checkout/reasons.h).
   Outcome need_reason(ReasonUse use, const std::optional<std::string>& given);
   // Reads a body of only {"reason"} (or none) and checks it for `use`.

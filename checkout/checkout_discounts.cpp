@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/json_fields.h"
+#include "base/log.h"
 #include "checkout/checkout.h"
 #include "storage/store_tables.h"
 
@@ -22,6 +23,28 @@ Result<std::vector<ReasonCode>> Checkout::reason_codes() {
     if (!in_file) out.push_back({*use, row.code, row.label});
   }
   return out;
+}
+
+RoleLimits Checkout::limits_of(const Caller& c) {
+  RoleLimitSet set = rules_.limits_by_role;
+  auto hq = store_settings::get(reader_, "hq_role_limits");
+  if (hq && *hq) {
+    try {
+      read_role_limits(json::parse(**hq), "hq_role_limits", set);
+    } catch (const std::exception& e) {  // checked when applied; a damaged row falls back to the file's
+      log::get("checkout")->error("HQ's role limits cannot be read, the configuration's apply: {}", e.what());
+      set = rules_.limits_by_role;
+    }
+  }
+  const Role r = acting_role(c);
+  return r == Role::manager ? set.manager : r == Role::supervisor ? set.supervisor : set.cashier;
+}
+
+Outcome Checkout::role_may(const Caller& c, bool RoleLimits::*allowed, const std::string& what) {
+  if (limits_of(c).*allowed) return Outcome::success(json::object());
+  const Role r = acting_role(c);
+  if (r == Role::cashier) return Outcome::error(Why::permission_denied, "supervisor_required", what + " needs a supervisor");
+  return Outcome::error(Why::permission_denied, "role_not_allowed", what + " is not allowed for a " + std::string(to_string(r)) + " (role_limits)");
 }
 
 Outcome Checkout::reason_codes_answer() {
@@ -64,7 +87,7 @@ Outcome Checkout::read_discount(const Caller& c, const json& body, const std::st
   if (Outcome o = need_reason(ReasonUse::manual_discount, reason); !o.ok()) return o;
   out.reason = reason.value_or("");
   out.approved_by = c.approver;
-  out.limit_bp = rules_.limits(acting_role(c)).max_discount_bp;
+  out.limit_bp = limits_of(c).max_discount_bp;
   return Outcome::success(json::object());
 }
 

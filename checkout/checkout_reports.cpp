@@ -48,15 +48,13 @@ Result<json> figures(sql::Db& db) {
   if (!sessions) return sessions.status();
   out["tills"] = json::array();
   for (const tills::Session& t : *sessions) {
-    json row = {{"till", t.till}, {"terminal", t.terminal}, {"float", t.float_amount}, {"open", t.closed_seq == 0}};
+    auto tally = till_figures(db, t);  // its cash sales, refunds, voids and moves, from the journal
+    if (!tally) return tally.status();
+    json row = {{"till", t.till}, {"terminal", t.terminal}, {"float", t.float_amount}, {"open", t.closed_seq == 0},
+                {"figures", tally->to_json()}, {"expected", tally->figures().expected()}};
     if (t.closed_seq != 0) {
-      row["expected"] = t.expected;
       row["counted"] = t.counted;
       row["over_short"] = t.counted - t.expected;
-    } else {
-      auto tally = till_figures(db, t);
-      if (!tally) return tally.status();
-      row["expected"] = tally->figures().expected();
     }
     out["tills"].push_back(std::move(row));
   }
@@ -86,7 +84,7 @@ Outcome Checkout::x_report() {
 }
 
 void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
-  if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "closing the day needs a supervisor"));
+  if (Outcome o = role_may(c, &RoleLimits::close_day, "closing the day"); !o.ok()) return done(o);
   write(c,
       [c, settled = baskets_settled()](WriteContext& ctx, std::vector<Entry>& entries) {
         // A month (and a year) that ended before today closes first.
@@ -129,7 +127,7 @@ void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {
 }
 
 void Checkout::close_periods(const Caller& c, const IdemKey* idem, Done done) {
-  if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "closing a period needs a supervisor"));
+  if (Outcome o = role_may(c, &RoleLimits::close_day, "closing a period"); !o.ok()) return done(o);
   write(c,
       [c](WriteContext& ctx, std::vector<Entry>& entries) {
         auto made = close_ended_periods(ctx, entries, c.terminal, c.approver);

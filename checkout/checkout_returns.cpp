@@ -143,7 +143,7 @@ void Checkout::return_items(const Caller& c, const json& body, const IdemKey* id
   if (!receipt_no) {
     int64_t asked = 0;
     for (const json& l : lines) asked += l["amount"].get<int64_t>();  // each ≤ 10^11, at most 10,000 of them: no overflow
-    const int64_t limit = rules_.limits(acting_role(c)).max_refund_without_receipt;
+    const int64_t limit = limits_of(c).max_refund_without_receipt;
     if (asked > limit) {
       return done(Outcome::error(Why::permission_denied, "supervisor_required",
                                  limit == 0 ? "a refund without a receipt needs a supervisor"

@@ -189,7 +189,7 @@ void Checkout::void_sale(const Caller& c, const std::string& receipt, const json
 }
 
 void Checkout::no_sale(const Caller& c, const json& body, const IdemKey* idem, Done done) {
-  if (!c.supervisor) return done(Outcome::error(Why::permission_denied, "supervisor_required", "opening the drawer with no sale needs a supervisor"));
+  if (Outcome o = role_may(c, &RoleLimits::no_sale, "opening the drawer with no sale"); !o.ok()) return done(o);
   std::optional<std::string> reason;
   if (Outcome o = read_reason(body, ReasonUse::no_sale, reason); !o.ok()) return done(o);
   write(c,

@@ -112,22 +112,6 @@ drivers::PrinterConfig parse_printer(const json& j, const std::string& path, con
   return p;
 }
 
-// {"cashier": {...}, "supervisor": {...}}: each key optional.
-void parse_role_limits(const json& j, Config& c) {
-  Fields f(j, "role_limits");
-  for (auto [name, limits] : {std::pair{"cashier", &c.cashier_limits}, std::pair{"supervisor", &c.supervisor_limits},
-                              std::pair{"manager", &c.manager_limits}}) {
-    const json* one = f.find(name, false);
-    if (!one) continue;
-    Fields r(*one, f.child(name));
-    limits->max_discount_bp = r.optional_integer("max_discount_bp", 0, 10000).value_or(limits->max_discount_bp);
-    limits->max_refund_without_receipt =
-        r.optional_integer("max_refund_without_receipt", 0, money::kMaxAmount).value_or(limits->max_refund_without_receipt);
-    r.no_unknown_keys();
-  }
-  f.no_unknown_keys();
-}
-
 // {"<use>": [{"code", "label"}]}: each use's codes, none twice.
 std::vector<ReasonCode> parse_reason_codes(const json& j) {
   if (!j.is_object()) throw FieldError{"reason_codes", "must be an object of uses"};
@@ -204,7 +188,7 @@ Result<Config> parse_config(const json& j) {
         throw FieldError{"barcode_region", "must be one of " + known};
       }
     }
-    if (const json* r = top.find("role_limits", false)) parse_role_limits(*r, c);
+    if (const json* r = top.find("role_limits", false)) read_role_limits(*r, "role_limits", c.role_limits);
     c.operators_required = top.boolean("operators_required", c.operators_required);
     c.blind_close = top.boolean("blind_close", c.blind_close);
     if (top.find("denominations", false)) {
@@ -265,8 +249,8 @@ Result<Config> parse_config(const json& j) {
 StoreRules store_rules(const Config& c) {
   return StoreRules{c.currency, c.prices_include_tax, c.cash_rounding, c.barcode_region, c.label_price_ceiling,
                     static_cast<size_t>(c.max_basket_lines), static_cast<size_t>(c.max_open_baskets),
-                    c.z_before_next_day,     c.cashier_limits,          c.supervisor_limits,
-                    c.manager_limits,        c.reason_codes,            c.operator_lockout_minutes,
+                    c.z_before_next_day,     c.role_limits,             c.reason_codes,
+                    c.operator_lockout_minutes,
                     c.denominations.empty() ? default_denominations(c.currency) : c.denominations,
                     c.blind_close,           c.operators_required};
 }

@@ -70,9 +70,7 @@ struct Config {
   bool z_before_next_day = false;
   // What each role may do alone (manual discounts, refunds without a
   // receipt), and the store's reason codes by use (checkout/reasons.h).
-  RoleLimits cashier_limits = StoreRules{}.cashier;
-  RoleLimits supervisor_limits = StoreRules{}.supervisor;
-  RoleLimits manager_limits = StoreRules{}.manager;
+  RoleLimitSet role_limits;
   // Operators: whether a lane sells only with one signed on, and how long
   // five wrong PINs in a row lock an operator.
   bool operators_required = false;

@@ -237,6 +237,24 @@ Result<std::optional<LocalDay>> local_day(sql::Db& db, const std::string& zone, 
   return std::optional<LocalDay>(*day);
 }
 
+Status put(sql::Db& db, const std::string& name, const std::string& value) {
+  auto st = db.cached("INSERT INTO store_setting(name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+  if (!st) return st.status();
+  return (*st)->bind(1, name).bind(2, value).run();
+}
+
+Result<std::optional<std::string>> get(sql::Db& db, const std::string& name) {
+  auto st = db.cached("SELECT value FROM store_setting WHERE name = ?1");
+  if (!st) return st.status();
+  (*st)->bind(1, name);
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  std::optional<std::string> out;
+  if (*row) out = (*st)->text(0);
+  (*st)->reset();
+  return out;
+}
+
 }  // namespace store_settings
 
 }  // namespace posd

@@ -133,13 +133,18 @@ Status forget_ended(sql::Db& db, uint64_t before_seq = 0);
 }  // namespace kept_baskets
 
 // The store's settings that tools opening the database need too: the local
-// day's time zone and turn (posctl stamps its events with posd's day).
+// day's time zone and turn (posctl stamps its events with posd's day); and
+// settings HQ sent (its role limits).
 namespace store_settings {
 
 // With `zone` given: checks it and `turn`, keeps both, and gives their local
 // day. Without: the local day kept, if any. invalid_argument for a zone or
 // turn posd cannot use.
 Result<std::optional<LocalDay>> local_day(sql::Db& db, const std::string& zone, const std::string& turn);
+
+// A setting by name (HQ's role limits: "hq_role_limits", JSON text).
+Status put(sql::Db& db, const std::string& name, const std::string& value);
+Result<std::optional<std::string>> get(sql::Db& db, const std::string& name);
 
 }  // namespace store_settings
 

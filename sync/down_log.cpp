@@ -10,6 +10,7 @@
 #include "base/json_fields.h"
 #include "base/pin.h"
 #include "base/reason_use.h"
+#include "base/role_limits.h"
 #include "storage/stock.h"
 
 namespace posd::sync {
@@ -257,6 +258,15 @@ Result<json> operator_entry(WriteContext& ctx, const json& body) {
   return json{{"id", id}, {"name", name}, {"role", role}};  // the hash stays out of the journal
 }
 
+// Role limits set by HQ for the chain: they replace HQ's earlier ones, and
+// stand over the configuration file's for the keys they name.
+Result<json> role_limits(WriteContext& ctx, const json& body) {
+  RoleLimitSet checked;
+  read_role_limits(body, "body", checked);  // throws FieldError naming the key
+  if (Status s = store_settings::put(ctx.db, "hq_role_limits", body.dump()); !s) return s;
+  return body;
+}
+
 using Apply = Result<json> (*)(WriteContext&, const json&);
 
 const std::map<std::string, Apply, std::less<>>& kinds() {
@@ -264,7 +274,7 @@ const std::map<std::string, Apply, std::less<>>& kinds() {
       {"catalog_upsert", catalog_upsert}, {"catalog_delete", catalog_delete}, {"price", price},
       {"promotion", promotion},           {"tax_rate", tax_rate},             {"stock_snapshot", stock_snapshot},
       {"reservation", reservation},       {"terminal", terminal},             {"reason_code", reason_code},
-      {"operator", operator_entry}};
+      {"operator", operator_entry},       {"role_limits", role_limits}};
   return k;
 }
 

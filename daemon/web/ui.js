@@ -96,18 +96,26 @@ export function tell(title, body, { wide = false, submit = 'OK (Enter)', cancel 
   return ask({ title, fields: [{ type: 'info', node }], submit, cancel, wide });
 }
 
-// A supervisor's token, asked for in place (nothing is kept).
+// A supervisor's approval, asked for in place (nothing is kept): their
+// token, or their operator id and PIN. The token, or {id, pin}.
 export async function supervisorToken(what) {
   const v = await ask({
     title: 'Supervisor approval',
     fields: [
-      { type: 'info', value: what + ' needs a supervisor. Supervisor: scan your card or type your token.' },
+      { type: 'info', value: what + ' needs a supervisor. Supervisor: scan your card or type your token — or your operator id and PIN.' },
       { name: 'token', label: 'Supervisor token', type: 'password' },
+      { name: 'op', label: 'or operator id' },
+      { name: 'pin', label: 'and PIN', type: 'password', inputmode: 'numeric' },
     ],
     submit: 'Approve (Enter)',
-    extra: () => (vals) => (vals.token ? null : 'Enter the supervisor token, or press Esc.'),
+    extra: () => (vals) => {
+      if (vals.token) return null;
+      if (vals.op) return /^\d{4,8}$/.test(vals.pin) ? null : 'The operator\'s PIN: 4 to 8 digits.';
+      return 'Enter the supervisor token, or an operator id and PIN, or press Esc.';
+    },
   });
-  return v ? v.token : null;
+  if (!v) return null;
+  return v.token ? v.token : { id: v.op, pin: v.pin };
 }
 
 // A numeric keypad under `input` (for touch; typing works as well).

@@ -33,6 +33,16 @@ const PLAIN = {
   not_paid: 'The sale is not fully paid.',
   z_required: 'Yesterday is not closed: a supervisor must take its Z report before the first sale of today.',
   nothing_due: 'Nothing is due.',
+  pin_wrong: 'Wrong PIN.',
+  operator_locked: 'This operator is locked after too many wrong PINs.',
+  operator_not_found: 'No operator has this id.',
+  approver_not_supervisor: 'That operator is no supervisor or manager.',
+  lane_locked: 'The lane is locked: its operator\'s PIN opens it.',
+  operator_required: 'An operator must sign on first (Shift+F1).',
+  discount_over_limit: 'That discount is above your limit: a supervisor must approve it.',
+  reason_required: 'Choose a reason.',
+  till_short: 'The till does not hold that much.',
+  unknown_denomination: 'That is no note or coin of the store\'s.',
   empty_basket: 'The basket is empty.',
   sale_not_found: 'No sale has this receipt number.',
   sale_voided: 'That sale was voided.',
@@ -74,7 +84,9 @@ export class Api {
     const headers = { Authorization: 'Bearer ' + this.token };
     if (body !== null) headers['Content-Type'] = 'application/json';
     if (method !== 'GET') headers['Idempotency-Key'] = opts.key || newKey();
-    if (opts.supervisor) headers['X-Supervisor-Token'] = opts.supervisor;
+    // A supervisor's token, or a supervisor's or manager's operator id and PIN.
+    if (typeof opts.supervisor === 'string') headers['X-Supervisor-Token'] = opts.supervisor;
+    else if (opts.supervisor) Object.assign(headers, { 'X-Approver-Id': opts.supervisor.id, 'X-Approver-Pin': opts.supervisor.pin });
     let res;
     try {
       res = await fetch(path, { method, headers, body: body === null ? undefined : JSON.stringify(body), cache: 'no-store' });

@@ -66,7 +66,7 @@ TEST_CASE("a manual discount stays within the limit it was given under, whatever
   const StoreRules rules;
   SECTION("a cashier's 10 %: within, and 1 cent over") {
     Basket b = pens(10);  // 2000
-    b.lines[0].discount = GivenDiscount{{0, 200}, "", "", rules.cashier.max_discount_bp};
+    b.lines[0].discount = GivenDiscount{{0, 200}, "", "", rules.limits_by_role.cashier.max_discount_bp};
     CHECK(check_discount_limits(b, b.price({}, rules)).ok());
     b.lines[0].discount.value.amount = 201;
     Outcome o = check_discount_limits(b, b.price({}, rules));

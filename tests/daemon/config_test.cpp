@@ -58,6 +58,8 @@ TEST_CASE("bad configurations name the key and the reason", "[config]") {
        "z_before_next_day: must be true or false"},
       {"a role with no limits of its kind", [](json& j) { j["role_limits"] = {{"owner", json::object()}}; },
        "role_limits.owner: is not a known key"},
+      {"no_sale not a boolean", [](json& j) { j["role_limits"] = {{"cashier", {{"no_sale", "yes"}}}}; },
+       "role_limits.cashier.no_sale: must be true or false"},
       {"a lockout of no minutes", [](json& j) { j["operator_lockout_minutes"] = 0; },
        "operator_lockout_minutes: must be an integer from 1 to 1440"},
       {"a discount limit above 100 %", [](json& j) { j["role_limits"] = {{"cashier", {{"max_discount_bp", 10001}}}}; },

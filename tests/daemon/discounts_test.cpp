@@ -167,3 +167,35 @@ TEST_CASE("reason codes HQ sends join the configuration file's, which win on the
   CHECK(lane.post("/v1/drawer/open", {{"reason", "CHANGE"}}, kOverride).status == 200);
   CHECK(test::journal_events(node.db_path(), "no_sale").at(0).payload["reason"] == "CHANGE");
 }
+
+TEST_CASE("role limits: who may open the drawer and close the day, from the configuration and from HQ over it", "[checkout][discounts][down]") {
+  test::Node node({}, [](json& c) {
+    c["role_limits"] = {{"cashier", {{"no_sale", true}}}, {"supervisor", {{"close_day", false}}}};
+  });
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  test::Lane office(node.port(), test::kSupervisorToken);
+  // A cashier may open the drawer here; a supervisor may not close the day.
+  CHECK(lane.post("/v1/drawer/open").status == 200);
+  auto z = office.post("/v1/reports/z");
+  CHECK(z.status == 403);
+  CHECK(error_code(z) == "role_not_allowed");
+  CHECK(error_code(lane.post("/v1/reports/z")) == "supervisor_required");
+
+  // HQ narrows the cashier's discount to 5 % and lets supervisors close the day.
+  uint64_t hq_seq = 0;
+  auto send = [&](const json& body) {
+    auto out = std::make_shared<sync::DownApplied>();
+    REQUIRE(node.journal().write(sync::apply_down(sync::DownEntry{"TEST-1", ++hq_seq, "role_limits", body}, out)));
+    return out;
+  };
+  CHECK_THAT(send({{"cashier", {{"max_discount", 500}}}})->quarantined, Catch::Contains("body.cashier.max_discount: is not a known key"));
+  REQUIRE(send({{"cashier", {{"max_discount_bp", 500}}}, {"supervisor", {{"close_day", true}}}})->applied);
+  const std::string id = lane.open_basket();
+  lane.scan(id, {"WINE-RED"});
+  CHECK(error_code(lane.send("PATCH", "/v1/baskets/" + id + "/lines/1", {{"discount", {{"percent_bp", 1000}}}})) == "discount_over_limit");
+  CHECK(lane.send("PATCH", "/v1/baskets/" + id + "/lines/1", {{"discount", {{"percent_bp", 500}}}}).status == 200);
+  CHECK(office.post("/v1/reports/z").status == 201);
+  // Keys HQ did not name stay the configuration's: the cashier still opens the drawer.
+  CHECK(lane.post("/v1/drawer/open").status == 200);
+}

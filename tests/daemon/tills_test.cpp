@@ -104,8 +104,11 @@ TEST_CASE("a till: a counted float, cash in and out, a blind close with its over
   auto z = lane.post("/v1/reports/z", nullptr, kOverride);
   REQUIRE(z.status == 201);
   REQUIRE(z.json()["tills"].size() == 1);
-  CHECK(z.json()["tills"][0] == json({{"till", "T1"}, {"terminal", "lane-1"}, {"float", 15000}, {"open", false}, {"expected", 3500},
-                                      {"counted", 3480}, {"over_short", -20}}));
+  json row = z.json()["tills"][0];
+  CHECK(row["figures"] == c["figures"]);  // its cash sales, refunds, voids and moves
+  row.erase("figures");
+  CHECK(row == json({{"till", "T1"}, {"terminal", "lane-1"}, {"float", 15000}, {"open", false}, {"expected", 3500},
+                     {"counted", 3480}, {"over_short", -20}}));
   // The next day's X starts without it.
   CHECK(lane.get("/v1/reports/x").json()["tills"].empty());
 }

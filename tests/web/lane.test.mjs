@@ -327,6 +327,20 @@ test('an operator signs on with a PIN, gives a discount, takes an exchange, lock
   await page.keyboard.press('Enter');
   await waitText('#where', 'lane-1 (ann, cashier)');
 
+  // A price override Sam approves with his operator id and PIN, at Ann's lane.
+  await scanField();
+  await type('8712345670023');
+  await lineCount(1);
+  await page.keyboard.press('Shift+F3');
+  await page.waitForSelector('dialog #f-p');
+  await type('1.00');
+  await page.waitForSelector('dialog #f-op');
+  await page.fill('#f-op', 'sam');
+  await page.fill('#f-pin', '2580');
+  await page.keyboard.press('Enter');
+  await waitText('#lines tbody tr:nth-child(1)', 'price override by sam');
+  await cancelBasket();
+
   // A coffee (7.99, 10 % off: 7.19) with the cashier's own 10 % on top, for a reason from the store's list.
   await scanField();
   await type('8712345670030');

@@ -27,6 +27,7 @@
 #include "sync/no_delay.h"
 #include "sync/store_sync.h"
 #include "tests/daemon/node.h"
+#include "tests/support/process.h"
 #include "tests/sync/hq_fixture.h"
 
 using namespace posd;
@@ -571,6 +572,32 @@ TEST_CASE("a terminal provisioned by HQ signs in at once and is gone when HQ rem
   w.hq.cli({"send", "--kind", "terminal", "--body", R"({"id": "lane-9", "remove": true})"});
   REQUIRE(test::wait_until([&] { return status_as(token) == 401; }, 10));
   CHECK(status_as(test::kStoreToken) == 200);  // the configured terminal is untouched
+}
+
+TEST_CASE("an operator, a reason code and role limits provisioned by HQ work at the store's lane", "[hq]") {
+  World w;
+  w.broker.start();
+  w.hq.start();
+  test::Store store(w.dir, w.broker, w.hq, "S1");
+  store.start();
+  // The PIN's hash is made where the PIN is typed; only the hash travels.
+  auto hashed = test::run({test::bin("posctl"), "operator", "hash-pin"}, "4711\n");
+  REQUIRE(hashed.exit_code == 0);
+  const std::string hash = hashed.out.substr(0, hashed.out.find('\n'));
+  w.hq.cli({"send", "--kind", "operator", "--body", json{{"id", "ann"}, {"name", "Ann"}, {"role", "cashier"}, {"pin_hash", hash}}.dump()});
+  w.hq.cli({"send", "--kind", "reason_code", "--body", R"({"use": "no_sale", "code": "CHANGE", "label": "Change"})"});
+  w.hq.cli({"send", "--kind", "role_limits", "--body", R"({"cashier": {"no_sale": true}})"});
+  test::Lane lane(store.port(), test::kStoreToken);
+  REQUIRE(test::wait_until([&] { return store.status()["hq"]["applied_hq_seq"].get<int64_t>() >= 3; }, 10));
+  REQUIRE(lane.post("/v1/operator/sign-on", {{"operator", "ann"}, {"pin", "4711"}}).status == 200);
+  // The cashier may open the drawer now, for one of HQ's reasons.
+  CHECK(lane.post("/v1/drawer/open").json()["error"]["code"] == "reason_required");
+  CHECK(lane.post("/v1/drawer/open", {{"reason", "CHANGE"}}).status == 200);
+  auto opened = test::journal_events(store.db(), "no_sale");
+  REQUIRE(opened.size() == 1);
+  CHECK(opened[0].payload["operator"] == "ann");
+  // The hash never reached the store's journal (which HQ holds a copy of).
+  for (const Event& e : test::journal_events(store.db())) CHECK(e.payload.dump().find(hash.substr(20, 32)) == std::string::npos);
 }
 
 TEST_CASE("HQ sees a store online, and offline when it stops or dies (the Will)", "[hq]") {

@@ -114,6 +114,21 @@ Outcome check_discount_limits(const Basket& b, const PricedBasket& priced) {
   if (b.discount.given() && above(b.discount, priced.basket_manual, priced.basket_manual_base)) {
     return refuse("the basket's manual discount", b.discount.limit_bp);
   }
+  // A line with its own manual discount and a share of the basket's: the two
+  // together, from the line's price before any manual discount, within the
+  // larger limit they were given under (10 % and 10 % are not 19 %).
+  if (b.discount.given()) {
+    for (size_t i = 0; i < b.lines.size() && i < priced.lines.size(); ++i) {
+      const GivenDiscount& d = b.lines[i].discount;
+      const PricedLine& p = priced.lines[i];
+      if (!d.given() || p.basket_manual == 0) continue;
+      const int64_t base = p.amount - (p.discount - p.manual - p.basket_manual);
+      const int64_t limit = std::max(d.limit_bp, b.discount.limit_bp);
+      if (static_cast<__int128>(p.manual + p.basket_manual) * 10000 > static_cast<__int128>(base) * limit) {
+        return refuse("line " + std::to_string(i + 1) + "'s manual discounts together", limit);
+      }
+    }
+  }
   return Outcome::success(json::object());
 }
 

@@ -475,7 +475,7 @@ Outcome Checkout::add_scan(const std::string& terminal, const std::string& code)
   // A scanner's scan counts as its lane's: refused while the lane is locked
   // or has no operator where the store requires one, and made by its operator.
   Caller c{terminal, false, "", "", Role::cashier};
-  if (const OperatorSession* s = session_of(terminal)) {
+  if (const OperatorSession* s = current_session(terminal)) {
     if (s->locked) return Outcome::error(Why::conflict, "lane_locked", "the lane is locked: its operator's PIN opens it");
     c.operator_id = s->id;
     c.role = s->role;

@@ -203,6 +203,9 @@ class Checkout {
   void unlock(const Caller& c, const nlohmann::json& body, Done done);  // {"pin"}
   Outcome session(const Caller& c) const;
   const OperatorSession* session_of(const std::string& terminal) const;
+  // The same, as the operator table has it now: an operator removed since
+  // signing on is signed off, one whose role changed acts in the new role.
+  const OperatorSession* current_session(const std::string& terminal);
   // An approval of one request by an operator's id and PIN: a
   // supervisor's or a manager's (403 approver_not_supervisor otherwise).
   using Approved = std::function<void(Outcome, OperatorSession)>;

@@ -34,6 +34,9 @@ RoleLimits Checkout::limits_of(const Caller& c) {
     } catch (const std::exception& e) {  // checked when applied; a damaged row falls back to the file's
       log::get("checkout")->error("HQ's role limits cannot be read, the configuration's apply: {}", e.what());
       set = rules_.limits_by_role;
+    } catch (const FieldError& e) {
+      log::get("checkout")->error("HQ's role limits cannot be read, the configuration's apply: {}", e.message());
+      set = rules_.limits_by_role;
     }
   }
   const Role r = acting_role(c);

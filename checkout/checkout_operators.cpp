@@ -35,6 +35,22 @@ const OperatorSession* Checkout::session_of(const std::string& terminal) const {
   return it == sessions_.end() ? nullptr : &it->second;
 }
 
+const OperatorSession* Checkout::current_session(const std::string& terminal) {
+  auto it = sessions_.find(terminal);
+  if (it == sessions_.end()) return nullptr;
+  auto row = operators::find(reader_, it->second.id);
+  if (!row) return &it->second;  // the database cannot say: the session stands as it was
+  const auto role = *row ? role_named((*row)->role) : std::nullopt;
+  if (!*row || !role) {
+    log::get("checkout")->warn("operator {} at {} is no longer provisioned: signed off", it->second.id, terminal);
+    sessions_.erase(it);
+    return nullptr;
+  }
+  it->second.role = *role;
+  it->second.name = (*row)->name;
+  return &it->second;
+}
+
 Outcome Checkout::session(const Caller& c) const {
   const OperatorSession* s = session_of(c.terminal);
   if (!s) return Outcome::success({{"terminal", c.terminal}, {"operator", nullptr}});
@@ -59,18 +75,26 @@ void Checkout::check_pin(const Caller& c, const std::string& id, const std::stri
     const bool right = pin_matches(pin, op.pin_hash);
     boost::asio::post(ioc_, [this, c, op, right, role, done = std::move(done)]() mutable {
       const OperatorSession who{op.id, op.name, role, false};
-      if (right && op.failed == 0) return done(Outcome::success(json::object()), who);
       const int64_t lockout_ms = rules_.operator_lockout_minutes * 60'000;
-      // Counted in the database, so that tries at two lanes add up.
+      // Decided in the database, one check after another: tries at two lanes
+      // add up, and a right PIN checked in parallel with the fifth wrong one
+      // finds the operator locked.
       write(Caller{c.terminal, false, "", "", Role::cashier},
             [id = op.id, right, lockout_ms, now = unix_ms(clock_.now()), terminal = c.terminal](WriteContext& ctx, std::vector<Entry>& entries) {
-              if (right) {
-                if (Status s = operators::set_failures(ctx.db, id, 0, 0); !s) return Outcome::from(s);
-                return Outcome::success(json::object());
-              }
               auto row = operators::find(ctx.db, id);
               if (!row) return Outcome::from(row.status());
               if (!*row) return Outcome::error(Why::not_found, "operator_not_found", "no operator has the id " + id);
+              if ((*row)->locked_until > now) {
+                return Outcome::error(Why::permission_denied, "operator_locked",
+                                      "operator " + id + " is locked until " + utc_of_ms((*row)->locked_until) + " after " +
+                                          std::to_string(kTriesBeforeLockout) + " wrong PINs");
+              }
+              if (right) {
+                if ((*row)->failed != 0 || (*row)->locked_until != 0) {
+                  if (Status s = operators::set_failures(ctx.db, id, 0, 0); !s) return Outcome::from(s);
+                }
+                return Outcome::success(json::object());
+              }
               const int64_t failed = (*row)->failed + 1;
               const bool lock = failed >= kTriesBeforeLockout;
               const int64_t until = lock ? now + lockout_ms : 0;
@@ -138,6 +162,9 @@ void Checkout::sign_on(const Caller& c, const json& body, Done done) {
 void Checkout::sign_off(const Caller& c, Done done) {
   const OperatorSession* s = session_of(c.terminal);
   if (!s) return done(Outcome::error(Why::conflict, "no_operator", "no operator is signed on at " + c.terminal));
+  if (s->locked) {
+    return done(Outcome::error(Why::conflict, "lane_locked", "the lane is locked: its operator's PIN opens it, or another operator signs on"));
+  }
   write(c,
         [terminal = c.terminal, id = s->id](WriteContext&, std::vector<Entry>& entries) {
           entries.push_back({"operator_signed_off", {{"terminal", terminal}, {"operator", id}}});

@@ -170,6 +170,10 @@ void Checkout::void_sale(const Caller& c, const std::string& receipt, const json
         if (!returns) return Outcome::from(returns.status());
         if ((*sale)->period != *period) return Outcome::error(Why::conflict, "day_closed", "a sale of a closed day cannot be voided; take a return");
         if (!returns->empty()) return Outcome::error(Why::conflict, "sale_has_returns", "a sale with returns cannot be voided");
+        if ((*sale)->body.contains("exchange")) {
+          // Its credit came from a return journaled with it: voiding the sale alone would lose it.
+          return Outcome::error(Why::conflict, "sale_is_exchange", "an exchange's sale cannot be voided: take a return of its lines");
+        }
         const uint64_t seq = ctx.next_seq;
         json record = {{"receipt_no", n}, {"sale_seq", (*sale)->seq}, {"total", (*sale)->total},
                        {"terminal", c.terminal}, {"approved_by", c.approver}};

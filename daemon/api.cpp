@@ -112,7 +112,7 @@ http::Route Api::authed(Authed route) {
     const std::string path(req.target().substr(0, req.target().find('?')));
     const bool session_free = path.rfind("/v1/operator", 0) == 0 || path == "/metrics" ||
                               (path == "/v1/status" && req.method() == bhttp::verb::get);
-    if (const OperatorSession* s = checkout_.session_of(t->id)) {
+    if (const OperatorSession* s = checkout_.current_session(t->id)) {
       if (s->locked && !session_free) {
         return reply(to_response(Outcome::error(Why::conflict, "lane_locked", "the lane is locked: its operator's PIN (POST /v1/operator/unlock) or another's sign-on opens it")));
       }
@@ -138,12 +138,29 @@ http::Route Api::authed(Authed route) {
     if (!approver.empty() && !c.supervisor) {
       auto copy = std::make_shared<http::Request>(req);
       checkout_.approve(c, std::string(approver), std::string(req["X-Approver-Pin"]),
-                        [route, copy, params, c, reply = std::move(reply)](Outcome o, OperatorSession who) mutable {
+                        [this, route, copy, params, c, reply = std::move(reply)](Outcome o, OperatorSession who) mutable {
                           if (!o.ok()) return reply(to_response(o));
+                          // The lane as it is now: locked or taken over during the check.
+                          const OperatorSession* now = checkout_.current_session(c.terminal);
+                          if (now && now->locked) {
+                            return reply(to_response(Outcome::error(Why::conflict, "lane_locked", "the lane was locked during the approval")));
+                          }
+                          if ((now ? now->id : std::string()) != c.operator_id) {
+                            return reply(to_response(Outcome::error(Why::conflict, "operator_changed", "another operator took the lane over during the approval: ask again")));
+                          }
                           c.supervisor = true;
                           c.approver = who.id;
                           if (c.role == Role::cashier) c.role = who.role;
-                          route(*copy, params, c, std::move(reply));
+                          // Outside the server's guard now: a fault answers this request only.
+                          try {
+                            route(*copy, params, c, reply);
+                          } catch (const std::exception& e) {
+                            log::get("api")->error("{} answered 500 after an approval: {}", std::string(copy->method_string()), e.what());
+                            reply(to_response(Outcome::error(Why::io_error, "internal", "the request failed inside posd")));
+                          } catch (...) {
+                            log::get("api")->error("{} answered 500 after an approval", std::string(copy->method_string()));
+                            reply(to_response(Outcome::error(Why::io_error, "internal", "the request failed inside posd")));
+                          }
                         });
       return;
     }

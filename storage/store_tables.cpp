@@ -68,8 +68,14 @@ Row read_row(sql::Stmt& st) {
 }  // namespace
 
 Status put(sql::Db& db, const Row& r) {
-  auto up = db.cached("INSERT OR REPLACE INTO operator(id, name, role, pin_hash, source, failed, locked_until) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)");
+  // A new PIN (a new hash) clears the wrong tries and the lockout; a new
+  // name or role alone does not.
+  auto up = db.cached("INSERT INTO operator(id, name, role, pin_hash, source, failed, locked_until) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, 0, 0) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+                      "role = excluded.role, source = excluded.source, "
+                      "failed = CASE WHEN pin_hash = excluded.pin_hash THEN failed ELSE 0 END, "
+                      "locked_until = CASE WHEN pin_hash = excluded.pin_hash THEN locked_until ELSE 0 END, "
+                      "pin_hash = excluded.pin_hash");
   if (!up) return up.status();
   return (*up)->bind(1, r.id).bind(2, r.name).bind(3, r.role).bind(4, r.pin_hash).bind(5, r.source).run();
 }

@@ -60,7 +60,7 @@ struct Row {
   int64_t locked_until = 0;    // Unix ms; 0: not locked
 };
 
-// Adds or replaces one (its wrong tries and lockout cleared).
+// Adds or replaces one; a new PIN hash clears its wrong tries and lockout.
 Status put(sql::Db& db, const Row& r);
 // False when there was no such operator.
 Result<bool> remove(sql::Db& db, const std::string& id);

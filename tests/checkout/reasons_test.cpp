@@ -100,6 +100,16 @@ TEST_CASE("a manual discount stays within the limit it was given under, whatever
     CHECK(o.code() == "discount_over_limit");
     CHECK_THAT(o.body["error"]["message"].get<std::string>(), Catch::Contains("the basket's") && Catch::Contains("12.5 %"));
   }
+  SECTION("a line's discount and its share of the basket's together stay within the larger limit: 10 % and 10 % are not 19 %") {
+    Basket b = pens(10);  // 2000
+    b.lines[0].discount = GivenDiscount{{1000, 0}, "", "", 1000};
+    b.discount = GivenDiscount{{1000, 0}, "", "", 1000};
+    Outcome o = check_discount_limits(b, b.price({}, rules));
+    CHECK(o.code() == "discount_over_limit");
+    CHECK_THAT(o.body["error"]["message"].get<std::string>(), Catch::Contains("line 1's manual discounts together"));
+    b.discount.limit_bp = 5000;  // the basket's approved by a supervisor up to 50 %
+    CHECK(check_discount_limits(b, b.price({}, rules)).ok());
+  }
   SECTION("an amount larger than what it comes off is refused, not cut") {
     Basket b = pens(1);
     b.lines[0].discount = GivenDiscount{{0, 201}, "", "", 10000};

@@ -59,16 +59,19 @@ TEST_CASE("manual discounts: a reason, the role's limit, a supervisor beyond it,
   CHECK(given.json()["lines"][0]["discount"] == 199 + 40);
   CHECK(given.json()["total"] == 647);
 
-  SECTION("a discount the cashier gave may not grow past the limit when the basket shrinks") {
-    REQUIRE(lane.send("PUT", at + "/discount", {{"amount", 60}, {"reason", "STAFF"}}).status == 200);  // 60 of 647: 9.3 %
-    auto shrink = lane.send("PATCH", at + "/lines/1", {{"qty", 1}});  // 179 + 289 = 468: 60 would be 12.8 %
+  SECTION("a discount the cashier gave may not grow past the limit when the basket shrinks, nor stack on another") {
+    // 10 % on the line and 9.3 % of the basket on top are 18 % of the pens: over the cashier's 10 %.
+    CHECK(error_code(lane.send("PUT", at + "/discount", {{"amount", 60}, {"reason", "STAFF"}})) == "discount_over_limit");
+    REQUIRE(lane.send("PATCH", at + "/lines/1", {{"discount", nullptr}}).status == 200);
+    REQUIRE(lane.send("PUT", at + "/discount", {{"amount", 60}, {"reason", "STAFF"}}).status == 200);  // 60 of 687: 8.7 %
+    auto shrink = lane.send("PATCH", at + "/lines/1", {{"qty", 1}});  // 199 + 289 = 488: 60 would be 12.3 %
     CHECK(shrink.status == 403);
     CHECK(error_code(shrink) == "discount_over_limit");
     CHECK_THAT(shrink.body, Catch::Contains("the basket's manual discount"));
     CHECK(lane.get(at).json()["lines"][0]["qty"] == 3);
     REQUIRE(lane.del(at + "/discount").status == 200);
     CHECK(error_code(lane.del(at + "/discount")) == "no_discount");
-    CHECK(lane.get(at).json()["total"] == 647);
+    CHECK(lane.get(at).json()["total"] == 687);
   }
 
   SECTION("a supervisor gives more, an amount never more than the line, and the sale, receipt, X and refund show it") {
@@ -82,9 +85,11 @@ TEST_CASE("manual discounts: a reason, the role's limit, a supervisor beyond it,
     // The cashier may change the line now: the limit is the supervisor's.
     CHECK(lane.send("PATCH", at + "/lines/2", {{"qty", 2}}).status == 200);
     REQUIRE(lane.send("PATCH", at + "/lines/2", {{"qty", 1}}).status == 200);
-    auto basket = lane.send("PUT", at + "/discount", {{"percent_bp", 500}, {"reason", "STAFF"}});
+    // 5 % of the basket on top of the pens' 10 %: the cashier alone may not (15 %), a supervisor may.
+    CHECK(error_code(lane.send("PUT", at + "/discount", {{"percent_bp", 500}, {"reason", "STAFF"}})) == "discount_over_limit");
+    auto basket = lane.send("PUT", at + "/discount", {{"percent_bp", 500}, {"reason", "STAFF"}}, kOverride);
     REQUIRE(basket.status == 200);
-    CHECK(basket.json()["manual_discount"] == json({{"percent_bp", 500}, {"off", 18}, {"reason", "STAFF"}}));  // 5 % of 358
+    CHECK(basket.json()["manual_discount"] == json({{"percent_bp", 500}, {"off", 18}, {"reason", "STAFF"}, {"approved_by", "office"}}));  // 5 % of 358
     CHECK(basket.json()["manual_discount_total"] == 40 + 289 + 18);
     CHECK(basket.json()["total"] == 340);
 

@@ -73,6 +73,11 @@ TEST_CASE("an exchange: the coffee back pays for the wine, the customer pays the
   }
   CHECK(exchange_row == json({{"type", "exchange"}, {"sales", 719}, {"refunds", 719}, {"net", 0}}));
   CHECK(x["net_total"] == 1008 + 899 - 719);
+  // Its credit came with a return: the sale cannot be voided alone.
+  auto refused = lane.post("/v1/sales/2/void", nullptr, {{"X-Supervisor-Token", test::kSupervisorToken}});
+  CHECK(refused.status == 409);
+  CHECK(refused.json()["error"]["code"] == "sale_is_exchange");
+  CHECK(lane.get("/v1/sales/2").json()["status"] == "completed");
 }
 
 TEST_CASE("an exchange whose credit is more than the new lines gives the rest back to the sale's card", "[checkout][exchange]") {

@@ -106,6 +106,51 @@ TEST_CASE("five wrong PINs in a row lock the operator for the configured time, j
   REQUIRE(sign_on(lane, "ann", "1234").status == 200);
   // The count starts again after a right PIN.
   CHECK_THAT(sign_on(other, "ann", "0000").body, Catch::Contains("4 more"));
+
+  // Locked again: sending the operator again with the same PIN (a new name)
+  // keeps the lock; a new PIN clears it.
+  for (int i = 0; i < 4; ++i) sign_on(lane, "ann", "0000");
+  REQUIRE(error_code(sign_on(lane, "ann", "1234")) == "operator_locked");
+  auto db = sql::Db::open(node.db_path(), sql::Db::Mode::read_only);
+  REQUIRE(db);
+  const std::string hash = (*operators::find(*db, "ann"))->pin_hash;
+  REQUIRE(node.journal().write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (Status s = operators::put(ctx.db, {"ann", "Ann Example", "cashier", hash, "hq"}); !s) return s;
+    return std::vector<Entry>{};
+  }));
+  CHECK(error_code(sign_on(lane, "ann", "1234")) == "operator_locked");
+  REQUIRE(node.journal().write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (Status s = operators::put(ctx.db, {"ann", "Ann Example", "cashier", hash_pin("2468"), "hq"}); !s) return s;
+    return std::vector<Entry>{};
+  }));
+  CHECK(sign_on(lane, "ann", "2468").status == 200);
+}
+
+TEST_CASE("an operator removed or given another role while signed on stops acting in the old one", "[operators]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  provision(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  REQUIRE(sign_on(lane, "sam", "5678").status == 200);
+  CHECK(lane.get("/v1/status").json()["role"] == "supervisor");
+  auto put = [&](const operators::Row& r) {
+    REQUIRE(node.journal().write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
+      if (Status s = operators::put(ctx.db, r); !s) return s;
+      return std::vector<Entry>{};
+    }));
+  };
+  auto db = sql::Db::open(node.db_path(), sql::Db::Mode::read_only);
+  REQUIRE(db);
+  put({"sam", "sam", "cashier", (*operators::find(*db, "sam"))->pin_hash, "hq"});
+  CHECK(lane.get("/v1/status").json()["role"] == "cashier");
+  CHECK(error_code(lane.post("/v1/drawer/open")) == "supervisor_required");
+  REQUIRE(node.journal().write([](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    auto gone = operators::remove(ctx.db, "sam");
+    if (!gone) return gone.status();
+    return std::vector<Entry>{};
+  }));
+  CHECK(lane.get("/v1/status").json().contains("operator") == false);
+  CHECK(lane.get("/v1/operator").json()["operator"].is_null());
 }
 
 TEST_CASE("a lane locked by its operator opens to their PIN, and another operator takes it over", "[operators]") {
@@ -126,6 +171,9 @@ TEST_CASE("a lane locked by its operator opens to their PIN, and another operato
   CHECK(error_code(lane.post("/v1/operator/unlock", {{"pin", "1234"}})) == "lane_not_locked");
 
   REQUIRE(lane.post("/v1/operator/lock").status == 200);
+  // Nobody opens a locked lane by signing its operator off.
+  CHECK(error_code(lane.post("/v1/operator/sign-off")) == "lane_locked");
+  CHECK(lane.get("/v1/operator").json()["locked"] == true);
   auto took = sign_on(lane, "sam", "5678");
   REQUIRE(took.status == 200);
   CHECK(took.json()["operator"] == "sam");

@@ -64,6 +64,12 @@ TEST_CASE("a till: a counted float, cash in and out, a blind close with its over
   auto too_much = lane.post("/v1/tills/T1/movements", {{"type", "paid_out"}, {"amount", 15001}, {"reason", "WINDOW_CLEANER"}});
   CHECK(too_much.status == 409);
   CHECK(error_code(too_much) == "till_short");
+  CHECK(too_much.body.find("15000") == std::string::npos);  // blind: not even a refusal says what it holds
+  // Nor does the X while the till is open.
+  const json open_row = lane.get("/v1/reports/x").json()["tills"].at(0);
+  CHECK(open_row["open"] == true);
+  CHECK(!open_row.contains("expected"));
+  CHECK(!open_row.contains("figures"));
   CHECK(error_code(lane.post("/v1/tills/T1/movements", {{"type", "lend"}, {"amount", 100}})) == "invalid_request");
   REQUIRE(lane.post("/v1/tills/T1/movements", {{"type", "paid_out"}, {"amount", 2000}, {"reason", "WINDOW_CLEANER"}}).status == 201);
   REQUIRE(lane.post("/v1/tills/T1/movements", {{"type", "drop"}, {"amount", 10000}}).status == 201);

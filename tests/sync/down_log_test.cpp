@@ -190,6 +190,15 @@ TEST_CASE("operators provisioned by HQ come with a PIN hash that never reaches t
   CHECK(s.apply("operator", {{"id", "ann"}, {"name", "Ann"}, {"role", "cashier"}, {"pin_hash", hash}})->applied);
   CHECK_THAT(s.apply("operator", {{"id", "bob"}, {"name", "Bob"}, {"role", "owner"}, {"pin_hash", hash}})->quarantined,
              Catch::Contains("body.role: must be one of cashier, supervisor, manager"));
+  {
+    // A quarantined entry keeps its body for HQ to see, but not the hash (any lane reads the quarantine).
+    auto db = s.reader();
+    auto q = sync::recent_quarantine(db, 10);
+    REQUIRE(q);
+    REQUIRE(!q->empty());
+    CHECK((*q)[0]["body"].get<std::string>().find(hash.substr(20)) == std::string::npos);
+    CHECK_THAT((*q)[0]["body"].get<std::string>(), Catch::Contains("(left out)"));
+  }
   CHECK_THAT(s.apply("operator", {{"id", "bob"}, {"name", "Bob"}, {"role", "cashier"}, {"pin_hash", "4321"}})->quarantined,
              Catch::Contains("body.pin_hash: must be a PIN hash"));
   CHECK_THAT(s.apply("operator", {{"id", "b b"}, {"name", "Bob"}, {"role", "cashier"}, {"pin_hash", hash}})->quarantined,

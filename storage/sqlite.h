@@ -162,6 +162,20 @@ Result<std::vector<Row>> all(Db& db, const std::string& sql, int64_t key, Read r
   return out;
 }
 
+// The row of a cached statement with one text parameter ?1 (an id, a name),
+// turned into a Row by read(stmt); nullopt when there is none.
+template <typename Row, typename Read>
+Result<std::optional<Row>> one(Db& db, const std::string& sql, std::string_view key, Read read) {
+  auto cached_st = db.cached(sql);
+  if (!cached_st) return cached_st.status();
+  Stmt* st = &**cached_st;
+  st->bind(1, key);
+  auto row = st->step();
+  if (!row) return row.status();
+  if (!*row) return std::optional<Row>();
+  return std::optional<Row>(read(*st));
+}
+
 // Every row of a statement with no parameters (a whole small table, read
 // once), each turned into a Row by read(stmt), all in a vector.
 template <typename Row, typename Read>

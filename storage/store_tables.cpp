@@ -18,15 +18,8 @@ Result<bool> remove(sql::Db& db, const std::string& id) {
 }
 
 Result<std::optional<std::string>> holder_of(sql::Db& db, const std::string& token_sha256) {
-  auto st = db.cached("SELECT id FROM hq_terminal WHERE token_sha256 = ?1");
-  if (!st) return st.status();
-  (*st)->bind(1, token_sha256);
-  auto row = (*st)->step();
-  if (!row) return row.status();
-  std::optional<std::string> out;
-  if (*row) out = (*st)->text(0);
-  (*st)->reset();
-  return out;
+  return sql::one<std::string>(db, "SELECT id FROM hq_terminal WHERE token_sha256 = ?1", token_sha256,
+                               [](sql::Stmt& st) { return st.text(0); });
 }
 
 Result<std::vector<Row>> all(sql::Db& db) {
@@ -88,15 +81,7 @@ Result<bool> remove(sql::Db& db, const std::string& id) {
 }
 
 Result<std::optional<Row>> find(sql::Db& db, const std::string& id) {
-  auto st = db.cached(std::string("SELECT ") + kColumns + " FROM operator WHERE id = ?1");
-  if (!st) return st.status();
-  (*st)->bind(1, id);
-  auto row = (*st)->step();
-  if (!row) return row.status();
-  std::optional<Row> out;
-  if (*row) out = read_row(**st);
-  (*st)->reset();
-  return out;
+  return sql::one<Row>(db, std::string("SELECT ") + kColumns + " FROM operator WHERE id = ?1", id, read_row);
 }
 
 Result<std::vector<Row>> all(sql::Db& db) {
@@ -120,17 +105,6 @@ Session read_session(sql::Stmt& st) {
   return Session{st.int64(0), st.text(1), st.text(2), st.int64(3), st.int64(4), st.int64(5), st.int64(6), st.int64(7)};
 }
 
-Result<std::optional<Session>> one(sql::Db& db, const std::string& sql, const std::string& key) {
-  auto st = db.cached(sql);
-  if (!st) return st.status();
-  (*st)->bind(1, key);
-  auto row = (*st)->step();
-  if (!row) return row.status();
-  std::optional<Session> out;
-  if (*row) out = read_session(**st);
-  (*st)->reset();
-  return out;
-}
 }  // namespace
 
 Status open(sql::Db& db, const std::string& till, const std::string& terminal, uint64_t seq, int64_t float_amount) {
@@ -140,11 +114,11 @@ Status open(sql::Db& db, const std::string& till, const std::string& terminal, u
 }
 
 Result<std::optional<Session>> open_of(sql::Db& db, const std::string& till) {
-  return one(db, std::string(kColumns) + "WHERE till = ?1 AND closed_seq IS NULL", till);
+  return sql::one<Session>(db, std::string(kColumns) + "WHERE till = ?1 AND closed_seq IS NULL", till, read_session);
 }
 
 Result<std::optional<Session>> open_at(sql::Db& db, const std::string& terminal) {
-  return one(db, std::string(kColumns) + "WHERE terminal = ?1 AND closed_seq IS NULL", terminal);
+  return sql::one<Session>(db, std::string(kColumns) + "WHERE terminal = ?1 AND closed_seq IS NULL", terminal, read_session);
 }
 
 Status close(sql::Db& db, int64_t session, uint64_t seq, int64_t expected, int64_t counted) {
@@ -163,15 +137,8 @@ Result<std::vector<Session>> since(sql::Db& db, int64_t seq) {
 namespace reservations {
 
 Result<std::optional<Row>> find(sql::Db& db, const std::string& order_id) {
-  auto st = db.cached("SELECT lines, status FROM reservation WHERE order_id = ?1");
-  if (!st) return st.status();
-  (*st)->bind(1, order_id);
-  auto row = (*st)->step();
-  if (!row) return row.status();
-  std::optional<Row> out;
-  if (*row) out = Row{order_id, (*st)->text(0), (*st)->text(1)};
-  (*st)->reset();
-  return out;
+  return sql::one<Row>(db, "SELECT lines, status FROM reservation WHERE order_id = ?1", order_id,
+                       [&order_id](sql::Stmt& st) { return Row{order_id, st.text(0), st.text(1)}; });
 }
 
 Status put(sql::Db& db, const Row& r, uint64_t seq) {
@@ -250,15 +217,8 @@ Status put(sql::Db& db, const std::string& name, const std::string& value) {
 }
 
 Result<std::optional<std::string>> get(sql::Db& db, const std::string& name) {
-  auto st = db.cached("SELECT value FROM store_setting WHERE name = ?1");
-  if (!st) return st.status();
-  (*st)->bind(1, name);
-  auto row = (*st)->step();
-  if (!row) return row.status();
-  std::optional<std::string> out;
-  if (*row) out = (*st)->text(0);
-  (*st)->reset();
-  return out;
+  return sql::one<std::string>(db, "SELECT value FROM store_setting WHERE name = ?1", name,
+                               [](sql::Stmt& st) { return st.text(0); });
 }
 
 }  // namespace store_settings

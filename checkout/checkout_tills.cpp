@@ -1,6 +1,7 @@
 // Checkout's tills: opening one with a counted float, cash moved by hand,
 // and the close with a count by denomination. Every figure is computed from
 // the journal's events (checkout/till.h), inside the write that uses it.
+#include "base/ids.h"
 #include "base/json_fields.h"
 #include "checkout/checkout.h"
 #include "storage/sales.h"
@@ -11,11 +12,6 @@ using json = nlohmann::json;
 
 namespace {
 
-bool valid_till_id(const std::string& id) {
-  return !id.empty() && id.size() <= 32 &&
-         id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") == std::string::npos;
-}
-
 Outcome till_not_open(const std::string& till) {
   return Outcome::error(Why::conflict, "till_not_open", "till " + till + " is not open (closed already, or never opened)");
 }
@@ -25,6 +21,28 @@ Outcome may_handle(const Caller& c, const tills::Session& s) {
   if (c.terminal == s.terminal || c.supervisor) return Outcome::success(json::object());
   return Outcome::error(Why::permission_denied, "supervisor_required",
                         "till " + s.till + " is lane " + s.terminal + "'s: another lane needs a supervisor");
+}
+
+// An open till this caller may handle, with its figures so far.
+struct HandledTill {
+  tills::Session session;
+  TillTally tally;
+};
+
+// Inside a write: the till's open session, checked for this caller, and
+// its figures; or why not (`err`).
+std::optional<HandledTill> handled_till(sql::Db& db, const Caller& c, const std::string& till, Outcome& err) {
+  auto open = tills::open_of(db, till);
+  if (!open) err = Outcome::from(open.status());
+  else if (!*open) err = till_not_open(till);
+  else err = may_handle(c, **open);
+  if (!err.ok()) return std::nullopt;
+  auto tally = till_figures(db, **open);
+  if (!tally) {
+    err = Outcome::from(tally.status());
+    return std::nullopt;
+  }
+  return HandledTill{**open, std::move(*tally)};
 }
 
 }  // namespace
@@ -52,7 +70,7 @@ void Checkout::open_till(const Caller& c, const json& body, const IdemKey* idem,
     till = f.string("till");
     counted = *f.find("float", true);
     f.no_unknown_keys();
-    if (!valid_till_id(till)) throw FieldError{"till", "must be 1 to 32 letters, digits, '-', '_' or '.'"};
+    if (!valid_id(till, 32)) throw FieldError{"till", "must be 1 to 32 letters, digits, '-', '_' or '.'"};
   } catch (const FieldError& e) {
     return done(Outcome::error(Why::invalid_argument, "invalid_request", e.message()));
   }
@@ -98,22 +116,19 @@ void Checkout::move_till_cash(const Caller& c, const std::string& till, const js
   }
   write(c,
         [c, till, move, amount, reason, blind = rules_.blind_close](WriteContext& ctx, std::vector<Entry>& entries) {
-          auto open = tills::open_of(ctx.db, till);
-          if (!open) return Outcome::from(open.status());
-          if (!*open) return till_not_open(till);
-          if (Outcome o = may_handle(c, **open); !o.ok()) return o;
-          auto tally = till_figures(ctx.db, **open);
-          if (!tally) return Outcome::from(tally.status());
-          const int64_t expected = tally->figures().expected();
+          Outcome err;
+          auto t = handled_till(ctx.db, c, till, err);
+          if (!t) return err;
+          const int64_t expected = t->tally.figures().expected();
           if (sign_of(move) < 0 && amount > expected) {
             // Closing blind, not even a refusal says what the till should hold.
             return Outcome::error(Why::conflict, "till_short",
                                   std::string("a ") + to_string(move) + " of " + std::to_string(amount) + " is more than till " + till +
                                       " should hold" + (blind ? "" : " (" + std::to_string(expected) + ")"));
           }
-          json record = {{"till", till}, {"terminal", (*open)->terminal}, {"type", to_string(move)}, {"amount", amount}};
+          json record = {{"till", till}, {"terminal", t->session.terminal}, {"type", to_string(move)}, {"amount", amount}};
           if (reason) record["reason"] = *reason;
-          if (c.terminal != (*open)->terminal) record["by"] = c.terminal;
+          if (c.terminal != t->session.terminal) record["by"] = c.terminal;
           if (!c.approver.empty()) record["approved_by"] = c.approver;
           entries.push_back({"till_movement", record});
           record["seq"] = ctx.next_seq;
@@ -135,18 +150,15 @@ void Checkout::close_till(const Caller& c, const std::string& till, const json& 
   if (Outcome o = count_total(counted, rules_.denominations, total); !o.ok()) return done(o);
   write(c,
         [c, till, counted, total](WriteContext& ctx, std::vector<Entry>& entries) {
-          auto open = tills::open_of(ctx.db, till);
-          if (!open) return Outcome::from(open.status());
-          if (!*open) return till_not_open(till);
-          if (Outcome o = may_handle(c, **open); !o.ok()) return o;
-          auto tally = till_figures(ctx.db, **open);
-          if (!tally) return Outcome::from(tally.status());
-          const int64_t expected = tally->figures().expected();
-          json record = {{"till", till}, {"terminal", (*open)->terminal}, {"opened_seq", (*open)->opened_seq},
-                         {"figures", tally->to_json()}, {"expected", expected}, {"counted", counted},
+          Outcome err;
+          auto t = handled_till(ctx.db, c, till, err);
+          if (!t) return err;
+          const int64_t expected = t->tally.figures().expected();
+          json record = {{"till", till}, {"terminal", t->session.terminal}, {"opened_seq", t->session.opened_seq},
+                         {"figures", t->tally.to_json()}, {"expected", expected}, {"counted", counted},
                          {"counted_total", total}, {"over_short", total - expected}};
-          if (c.terminal != (*open)->terminal) record["by"] = c.terminal;
-          if (Status s = tills::close(ctx.db, (*open)->id, ctx.next_seq, expected, total); !s) return Outcome::from(s);
+          if (c.terminal != t->session.terminal) record["by"] = c.terminal;
+          if (Status s = tills::close(ctx.db, t->session.id, ctx.next_seq, expected, total); !s) return Outcome::from(s);
           entries.push_back({"till_closed", record});
           record["seq"] = ctx.next_seq;
           return Outcome::made(record);

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/ids.h"
 #include "base/json_fields.h"
 #include "checkout/till.h"
 #include "barcode/variable_measure.h"
@@ -145,8 +146,7 @@ Result<Config> parse_config(const json& j) {
     Config c;
     c.store_id = top.string("store_id");
     // It names the store's MQTT topics and its files: letters, digits, - _ . only.
-    if (c.store_id.size() > 64 ||
-        c.store_id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") != std::string::npos) {
+    if (!valid_id(c.store_id, 64)) {
       throw FieldError{"store_id", "must be at most 64 letters, digits, '-', '_' or '.'"};
     }
     c.database = top.string("database");

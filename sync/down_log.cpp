@@ -7,6 +7,7 @@
 #include "storage/catalog_json.h"
 #include "base/clock.h"
 #include "storage/cursor.h"
+#include "base/ids.h"
 #include "base/json_fields.h"
 #include "base/pin.h"
 #include "base/reason_use.h"
@@ -235,7 +236,7 @@ Result<json> reason_code(WriteContext& ctx, const json& body) {
 Result<json> operator_entry(WriteContext& ctx, const json& body) {
   Fields f(body, "body");
   const std::string id = f.string("id");
-  if (id.size() > 32 || id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") != std::string::npos) {
+  if (!valid_id(id, 32)) {
     throw FieldError{f.child("id"), "must be 1 to 32 letters, digits, '-', '_' or '.'"};
   }
   if (f.boolean("remove", false)) {

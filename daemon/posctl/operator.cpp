@@ -1,6 +1,7 @@
 #include <iostream>
 #include <string>
 
+#include "base/ids.h"
 #include "base/pin.h"
 #include "checkout/state_check.h"
 #include "daemon/posctl/commands.h"
@@ -26,11 +27,6 @@ std::optional<std::string> read_pin() {
   return pin;
 }
 
-bool valid_id(const std::string& id) {
-  return !id.empty() && id.size() <= 32 &&
-         id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") == std::string::npos;
-}
-
 // Runs `change` in a journal write of the store database `db`.
 int journaled(const std::string& db, const posd::Mutation& change) {
   auto journal = posd::Journal::open({.db_path = db, .check_state = posd::check_state});
@@ -43,7 +39,7 @@ int journaled(const std::string& db, const posd::Mutation& change) {
 }  // namespace
 
 int operator_add(const OperatorArgs& a) {
-  if (!valid_id(a.id)) return fail("--id: must be 1 to 32 letters, digits, '-', '_' or '.'", 1);
+  if (!posd::valid_id(a.id, 32)) return fail("--id: must be 1 to 32 letters, digits, '-', '_' or '.'", 1);
   if (a.name.empty() || a.name.size() > 64) return fail("--name: must be 1 to 64 bytes", 1);
   auto pin = read_pin();
   if (!pin) return fail("the PIN (one line on standard input) must be 4 to 8 digits", 1);

@@ -109,18 +109,21 @@ http::Route Api::authed(Authed route) {
     }
     Caller c{t->id, t->role == Role::supervisor, t->role == Role::supervisor ? t->id : "", "", t->role};
     // An operator signed on at the terminal acts in their own role.
-    const std::string path(req.target().substr(0, req.target().find('?')));
-    const bool session_free = path.rfind("/v1/operator", 0) == 0 || path == "/metrics" ||
-                              (path == "/v1/status" && req.method() == bhttp::verb::get);
+    // What a lane may ask while locked or with nobody signed on (worked out
+    // only then: not on every scan).
+    const auto session_free = [&req] {
+      const std::string path(req.target().substr(0, req.target().find('?')));
+      return path.rfind("/v1/operator", 0) == 0 || path == "/metrics" || (path == "/v1/status" && req.method() == bhttp::verb::get);
+    };
     if (const OperatorSession* s = checkout_.current_session(t->id)) {
-      if (s->locked && !session_free) {
+      if (s->locked && !session_free()) {
         return reply(to_response(Outcome::error(Why::conflict, "lane_locked", "the lane is locked: its operator's PIN (POST /v1/operator/unlock) or another's sign-on opens it")));
       }
       c.operator_id = s->id;
       c.role = s->role;
       c.supervisor = s->role != Role::cashier;
       c.approver = c.supervisor ? s->id : "";
-    } else if (checkout_.rules().operators_required && !session_free) {
+    } else if (checkout_.rules().operators_required && !session_free()) {
       return reply(to_response(Outcome::error(Why::permission_denied, "operator_required", "an operator must sign on at this lane first (POST /v1/operator/sign-on)")));
     }
     const auto override_token = req["X-Supervisor-Token"];

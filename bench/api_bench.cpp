@@ -2,8 +2,8 @@
 // process with a 100,000-item catalog. Each lane, on its own keep-alive
 // connection, opens a basket, scans 5 random items, pays cash and completes.
 // Prints add-line latency p50/p99, completed sales per second, and posd's
-// peak RSS (VmHWM).
-// Usage: api_bench [DIR] [SALES_PER_RUN]   (DIR on the disk to measure; default ./bench-data)
+// resident size after each row (VmRSS) and at its peak (VmHWM).
+// Usage: api_bench [DIR] [SALES_PER_RUN] [ITEMS]   (DIR on the disk to measure; default ./bench-data)
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,7 +38,7 @@ using Steady = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kItems = 100000;
+int g_items = 100000;
 const std::string kToken = "bench-lane-token-000000000";
 
 using bench::gtin_of;
@@ -48,12 +48,12 @@ using bench::gtin_of;
 pid_t g_posd = 0;
 
 void load_catalog(const std::string& db) {
-  Catalog c = bench::catalog(kItems);
+  Catalog c = bench::catalog(g_items);
   auto j = Journal::open({.db_path = db, .store_id = "BENCH"});
   if (!j) std::abort();
   auto r = (*j)->write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
     if (Status s = catalog::replace(ctx.db, c); !s) return s;
-    return std::vector<Entry>{{"catalog_imported", {{"items", kItems}}}};
+    return std::vector<Entry>{{"catalog_imported", {{"items", g_items}}}};
   });
   if (!r) std::abort();
 }
@@ -71,7 +71,7 @@ Figures run_lanes(uint16_t port, int lanes, int sales_per_lane) {
     threads.emplace_back([&, l] {
       bench::LaneClient c(port, kToken, [] { if (g_posd > 0) kill(g_posd, SIGKILL); });
       std::mt19937 rng(static_cast<unsigned>(l * 7919 + lanes));
-      std::uniform_int_distribution<int> item(0, kItems - 1);
+      std::uniform_int_distribution<int> item(0, g_items - 1);
       std::vector<double> mine;
       for (int s = 0; s < sales_per_lane; ++s) {
         const std::string id = c.call(beast::http::verb::post, "/v1/baskets")["id"];
@@ -107,6 +107,7 @@ std::string read_file(const std::string& path) {
 int main(int argc, char** argv) {
   const std::string dir = std::filesystem::absolute(argc > 1 ? argv[1] : "bench-data");
   const int sales = argc > 2 ? std::stoi(argv[2]) : 256;
+  if (argc > 3) g_items = std::stoi(argv[3]);
   const std::string bin = std::filesystem::path(argv[0]).parent_path().string();
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -114,7 +115,7 @@ int main(int argc, char** argv) {
 
   auto t0 = Steady::now();
   load_catalog(db);
-  std::printf("api_bench: %d-item catalog loaded in %.1f s; database in %s\n", kItems,
+  std::printf("api_bench: %d-item catalog loaded in %.1f s; database in %s\n", g_items,
               std::chrono::duration<double>(Steady::now() - t0).count(), dir.c_str());
 
   json config = {{"store_id", "BENCH"}, {"database", db}, {"listen", "127.0.0.1:0"}, {"plain_http", true},
@@ -145,15 +146,19 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::printf("\n%-12s %12s %14s %14s\n", "lanes", "sales/s", "add-line p50", "add-line p99");
+  auto mib = [pid](const char* field) {
+    std::smatch m;
+    std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+    std::regex re(std::string(field) + ":\\s*([0-9]+) kB");
+    return std::regex_search(status, m, re) ? std::stod(m[1]) / 1024 : -1.0;
+  };
+  std::printf("\n%-12s %12s %14s %14s %12s\n", "lanes", "sales/s", "add-line p50", "add-line p99", "posd RSS");
+  std::printf("%-12s %12s %14s %14s %8.1f MiB\n", "(started)", "", "", "", mib("VmRSS"));
   for (int lanes : {1, 8, 64}) {
     Figures f = run_lanes(port, lanes, std::max(1, sales / lanes));
-    std::printf("%-12d %12.0f %11.0f us %11.0f us\n", lanes, f.sales_per_s, f.p50_us, f.p99_us);
+    std::printf("%-12d %12.0f %11.0f us %11.0f us %8.1f MiB\n", lanes, f.sales_per_s, f.p50_us, f.p99_us, mib("VmRSS"));
   }
-  std::smatch m;
-  std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
-  std::regex hwm("VmHWM:\\s*([0-9]+) kB");
-  if (std::regex_search(status, m, hwm)) std::printf("\nposd peak RSS: %.1f MiB\n", std::stod(m[1]) / 1024);
+  std::printf("\nposd peak RSS: %.1f MiB\n", mib("VmHWM"));
   kill(pid, SIGTERM);
   int st = 0;
   waitpid(pid, &st, 0);

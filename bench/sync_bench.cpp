@@ -32,6 +32,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
+#include "bench/backlog.h"
 #include "bench/bench_catalog.h"
 #include "bench/fleet.h"
 #include "bench/lane_client.h"
@@ -159,15 +160,11 @@ class AckWatch {
   uint64_t acked_ = 0;
 };
 
-// N sale-like events, written 1000 per transaction.
+// A small catalog (so that the lane can sell in phase 4 whether or not HQ
+// publishes one), then N sale events.
 size_t make_backlog(const std::string& db, int events) {
   auto j = Journal::open({.db_path = db, .store_id = "BENCH"});
   if (!j) std::exit(2);
-  json lines = json::array();
-  for (int l = 0; l < 4; ++l) {
-    lines.push_back({{"sku", "SKU-" + std::to_string(l)}, {"qty", 1}, {"unit_price", 199}, {"total", 199}, {"tax_bp", 2000}});
-  }
-  // A small catalog, so that the lane can sell (phase 4) whether or not HQ publishes one.
   Catalog small = bench::catalog(100);
   if (!(*j)->write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
         if (Status s = catalog::replace(ctx.db, small); !s) return s;
@@ -175,24 +172,7 @@ size_t make_backlog(const std::string& db, int events) {
       })) {
     std::exit(2);
   }
-  for (int done = 0; done < events;) {
-    const int n = std::min(1000, events - done);
-    auto r = (*j)->write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
-      // The counters a real sale moves: posd checks its state against its
-      // journal at start and signs nothing (the catalog never applies) when
-      // they disagree.
-      if (auto no = counter::add(ctx.db, "receipt_no", n); !no) return no.status();
-      if (auto total = counter::add(ctx.db, "grand_total", int64_t{796} * n); !total) return total.status();
-      std::vector<Entry> out;
-      for (int i = 0; i < n; ++i) {
-        out.push_back({"sale", {{"receipt_no", done + i + 1}, {"terminal", "lane-1"}, {"lines", lines}, {"total", 796},
-                                {"tenders", {{{"type", "cash"}, {"amount", 1000}}}}, {"change", 204}}});
-      }
-      return out;
-    });
-    if (!r) std::exit(2);
-    done += n;
-  }
+  bench::write_sales(**j, events);
   // The size of one event as it travels (a one-event journal message).
   auto d = sql::Db::open(db, sql::Db::Mode::read_only);
   size_t size = 0;

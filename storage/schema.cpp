@@ -238,6 +238,13 @@ CREATE TABLE till_session (
 CREATE UNIQUE INDEX till_open ON till_session(till) WHERE closed_seq IS NULL;
 CREATE UNIQUE INDEX till_open_terminal ON till_session(terminal) WHERE closed_seq IS NULL;
 )sql",
+    // 12: the last event of each numbered kind, found at once by the state
+    // check at start (checkout/state_check.h) however long the journal.
+    R"sql(
+CREATE INDEX journal_sale ON journal(seq) WHERE type = 'sale';
+CREATE INDEX journal_return ON journal(seq) WHERE type = 'return';
+CREATE INDEX journal_z_report ON journal(seq) WHERE type = 'z_report';
+)sql",
 };
 
 }  // namespace

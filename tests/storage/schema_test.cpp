@@ -33,6 +33,7 @@ TEST_CASE("every earlier schema version migrates with its data intact", "[schema
       }
       {
         auto db = sql::Db::open(path);
+        if (from < 12) REQUIRE(db->exec("DROP INDEX journal_sale; DROP INDEX journal_return; DROP INDEX journal_z_report"));
         if (from < 11) REQUIRE(db->exec("DROP TABLE hq_reason_code; DROP TABLE operator; DROP TABLE till_session"));
         if (from < 10) REQUIRE(db->exec("DROP TABLE store_setting"));
         if (from < 9) REQUIRE(db->exec("DROP TABLE basket_ended"));

@@ -6,6 +6,7 @@
 
 #include "base/gtin.h"
 #include "storage/catalog.h"
+#include "storage/catalog_json.h"
 
 namespace posd::bench {
 
@@ -29,6 +30,18 @@ inline Catalog catalog(int items) {
   }
   c.promotions.push_back({"P1", PromoType::percent_off, {"SKU-1", "SKU-2"}, 0, 0, 0, 0, 1000, 0, 0});
   return c;
+}
+
+// The same catalog as the document posctl catalog import and posd-hq catalog
+// publish read (docs/catalog.md).
+inline nlohmann::json catalog_document(int items) {
+  Catalog c = catalog(items);
+  nlohmann::json doc = {{"tax_classes", nlohmann::json::array()}, {"items", nlohmann::json::array()},
+                        {"promotions", nlohmann::json::array()}};
+  for (const TaxClass& t : c.tax_classes) doc["tax_classes"].push_back({{"id", t.id}, {"rate_bp", t.rate_bp}});
+  for (const Item& it : c.items) doc["items"].push_back(to_json(it));
+  for (const Promotion& p : c.promotions) doc["promotions"].push_back(to_json(p));
+  return doc;
 }
 
 }  // namespace posd::bench

@@ -10,10 +10,12 @@ Status bad(uint64_t seq, const std::string& why) {
 }
 }  // namespace
 
-void seal(Event& e, const StoreKey& key) {
-  e.hash = chain_hash(e);
+void seal(Event& e, const StoreKey& key, std::string_view payload) {
+  e.hash = chain_hash(e, payload);
   e.signature = to_hex(key.sign(*from_hex(e.hash)));
 }
+
+void seal(Event& e, const StoreKey& key) { seal(e, key, e.payload.dump()); }
 
 Status ChainVerifier::check_signature(const Event& e) const {
   auto hash = from_hex(e.hash);
@@ -39,8 +41,9 @@ Status ChainVerifier::feed(const Event& e, Signature signature) {
   if (count_ > 0 && e.prev_hash != last_hash_) {
     return bad(e.seq, "prev_hash does not match the hash of seq " + std::to_string(last_seq_));
   }
-  if (Status s = check_payload(e.payload); !s) return bad(e.seq, s.message());
-  if (chain_hash(e) != e.hash) return bad(e.seq, "hash mismatch");
+  auto text = payload_text(e.payload);
+  if (!text) return bad(e.seq, text.status().message());
+  if (chain_hash(e, *text) != e.hash) return bad(e.seq, "hash mismatch");
   if (signature == Signature::verify) {
     if (Status s = check_signature(e); !s) return s;
   }

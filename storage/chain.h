@@ -16,6 +16,8 @@ namespace posd {
 // Makes `e` (its prev_hash and content set) a link of the chain: its hash,
 // and `key`'s signature of that hash. The journal seals every event so.
 void seal(Event& e, const StoreKey& key);
+// The same, given the text of e.payload (payload_text), so that it is made once.
+void seal(Event& e, const StoreKey& key, std::string_view payload);
 
 class ChainVerifier {
  public:

@@ -26,18 +26,19 @@ const std::string& genesis_prev_hash() {
   return kZeros;
 }
 
-Status check_payload(const nlohmann::json& payload) {
+Result<std::string> payload_text(const nlohmann::json& payload) {
   if (!payload.is_object()) return Status::invalid_argument("event payload must be a JSON object");
   if (has_float(payload)) {
     return Status::invalid_argument("event payload must not hold floating-point numbers");
   }
   try {
-    (void)payload.dump();  // strict UTF-8 check
+    return payload.dump();  // strict UTF-8 check
   } catch (const nlohmann::json::exception&) {
     return Status::invalid_argument("event payload holds invalid UTF-8");
   }
-  return Status::ok();
 }
+
+Status check_payload(const nlohmann::json& payload) { return payload_text(payload).status(); }
 
 namespace {
 bool lower_hex(const std::string& s, size_t size) {
@@ -56,22 +57,33 @@ Status check_hex_form(const Event& e) {
   return Status::ok();
 }
 
-std::string canonical_encoding(const Event& e) {
-  // nlohmann::json keeps object keys in a std::map: sorted bytewise.
-  nlohmann::json j = {{"seq", e.seq},
-                      {"ts", e.ts},
-                      {"business_day", e.business_day},
-                      {"type", e.type},
-                      {"payload", e.payload}};
-  return j.dump();
+std::string canonical_encoding(const Event& e, std::string_view payload) {
+  // The object nlohmann::json would dump (its keys sorted bytewise), built
+  // around the payload's text instead of a copy of the payload.
+  const std::string day = nlohmann::json(e.business_day).dump();
+  const std::string ts = nlohmann::json(e.ts).dump();
+  const std::string type = nlohmann::json(e.type).dump();
+  const std::string seq = std::to_string(e.seq);
+  std::string out;
+  out.reserve(payload.size() + day.size() + ts.size() + type.size() + seq.size() + 56);
+  out.append("{\"business_day\":").append(day);
+  out.append(",\"payload\":").append(payload);
+  out.append(",\"seq\":").append(seq);
+  out.append(",\"ts\":").append(ts);
+  out.append(",\"type\":").append(type).append("}");
+  return out;
 }
 
-std::string chain_hash(const Event& e) {
+std::string canonical_encoding(const Event& e) { return canonical_encoding(e, e.payload.dump()); }
+
+std::string chain_hash(const Event& e, std::string_view payload) {
   auto prev = from_hex(e.prev_hash);
   std::string input = prev ? *prev : std::string();
-  input += canonical_encoding(e);
+  input += canonical_encoding(e, payload);
   return to_hex(sha256(input));
 }
+
+std::string chain_hash(const Event& e) { return chain_hash(e, e.payload.dump()); }
 
 nlohmann::json Event::to_json() const {
   return {{"seq", seq},           {"ts", ts},     {"business_day", business_day},

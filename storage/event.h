@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -35,16 +36,21 @@ const std::string& genesis_prev_hash();
 
 // The payload rules: an object, no floating-point numbers anywhere, valid UTF-8.
 Status check_payload(const nlohmann::json& payload);
+// The same rules, and the payload's text (its dump) when they hold.
+Result<std::string> payload_text(const nlohmann::json& payload);
 
 // {"business_day":…,"payload":…,"seq":…,"ts":…,"type":…}: keys sorted bytewise,
 // no white space, strings as UTF-8 with JSON's minimal escapes, integers only.
 std::string canonical_encoding(const Event& e);
+// The same, around `payload`, the text of e.payload (its dump) made once.
+std::string canonical_encoding(const Event& e, std::string_view payload);
 
 // prev_hash and hash are 64 lower-case hex digits, the signature 128: one
 // spelling for each value, so that a check of the bytes is a check of the value.
 Status check_hex_form(const Event& e);
 
-// The hex hash of `e` given its prev_hash.
+// The hex hash of `e` given its prev_hash (and the text of its payload).
 std::string chain_hash(const Event& e);
+std::string chain_hash(const Event& e, std::string_view payload);
 
 }  // namespace posd

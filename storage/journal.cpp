@@ -419,7 +419,8 @@ Status Journal::apply(Write& w, const std::string& ts, const std::string& day) {
 
   Appended out;
   for (Entry& entry : *entries) {
-    if (Status s = check_payload(entry.payload); !s) return undo(s);
+    auto text = payload_text(entry.payload);  // checked and encoded once, for the hash and the row
+    if (!text) return undo(text.status());
     Event e;
     e.seq = head_seq_ + 1;
     e.ts = ts;
@@ -427,11 +428,11 @@ Status Journal::apply(Write& w, const std::string& ts, const std::string& day) {
     e.type = std::move(entry.type);
     e.payload = std::move(entry.payload);
     e.prev_hash = head_hash_;
-    seal(e, key_);
+    seal(e, key_, *text);
     auto insert = db_.cached(kInsert);
     if (!insert) return undo(insert.status());
     (*insert)->bind(1, static_cast<int64_t>(e.seq)).bind(2, e.ts).bind(3, e.business_day)
-        .bind(4, e.type).bind(5, e.payload.dump()).bind(6, e.prev_hash).bind(7, e.hash)
+        .bind(4, e.type).bind(5, *text).bind(6, e.prev_hash).bind(7, e.hash)
         .bind(8, e.signature);
     if (Status s = (*insert)->run(); !s) return undo(s);
     head_seq_ = e.seq;

@@ -8,6 +8,8 @@
 //      subscriber has them all;
 //   3. catalog: posd-hq catalog publish of a C-item catalog to the running
 //      store; the clock runs until the store has applied and acked it all;
+//      meanwhile a lane scans one item after another, its add-line latency
+//      set against the same lane's alone just before;
 //   4. sale -> ack: S cash sales one after another through posd's API; each
 //      clocked from the complete's HTTP answer to HQ's ack of its seq as the
 //      store hears it (a subscriber of the store's ack topic); p50/p99/max.
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -256,9 +259,31 @@ int main(int argc, char** argv) {
               static_cast<long long>(last), baseline, static_cast<double>(last) / baseline);
   std::printf("ratio:    drain is %.2fx the one-message-per-event baseline\n", baseline / drain);
 
-  // 3. A whole catalog from HQ, applied by the running store.
+  // 3. A whole catalog from HQ, applied by the running store, while a lane
+  // scans: its add-line latency is measured alone first, then during the apply.
   if (items > 0) {
     std::ofstream(f("catalog.json")) << bench::catalog_document(items).dump();
+    std::atomic<bool> applying{true};
+    auto scan = [&](const std::function<bool(int)>& more) {
+      bench::LaneClient lane(static_cast<uint16_t>(port + 1), kToken);
+      using boost::beast::http::verb;
+      std::vector<double> ms;
+      std::string id;
+      for (int i = 0; more(i); ++i) {
+        if (i % 5 == 0) {  // a basket of five lines, as in api_bench
+          if (!id.empty()) lane.call(verb::delete_, "/v1/baskets/" + id);
+          id = lane.call(verb::post, "/v1/baskets")["id"];
+        }
+        const auto t = Steady::now();
+        lane.call(verb::post, "/v1/baskets/" + id + "/lines", {{"code", bench::gtin_of(i % 100)}});
+        ms.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t).count());
+      }
+      if (!id.empty()) lane.call(verb::delete_, "/v1/baskets/" + id);
+      return ms;
+    };
+    const std::vector<double> alone = scan([](int i) { return i < 1000; });
+    std::vector<double> during;
+    std::thread lane([&] { during = scan([&](int) { return applying.load(); }); });
     auto t2 = Steady::now();
     Proc(std::vector<std::string>{g_bin + "/posd-hq", "catalog", "publish", "--db", f("hq.db"), "--store", "BENCH",
                                   f("catalog.json")},
@@ -268,8 +293,15 @@ int main(int argc, char** argv) {
     wait_for([&] { return query(f("hq.db"), "SELECT acked FROM hq_down_ack WHERE store_id = 'BENCH'") == head; },
              "the store to apply the catalog");
     const double took = seconds_since(t2);
+    applying = false;
+    lane.join();
     std::printf("catalog:  %d items (%lld entries) published and applied in %.2f s = %.0f items/s\n", items,
                 static_cast<long long>(head), took, items / took);
+    std::printf("lane:     add-line alone (%zu scans): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", alone.size(),
+                fleet::percentile(alone, 50), fleet::percentile(alone, 99), fleet::percentile(alone, 100));
+    std::printf("lane:     add-line during the apply (%zu scans): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+                during.size(), fleet::percentile(during, 50), fleet::percentile(during, 99),
+                fleet::percentile(during, 100));
   }
 
   // 4. Sale -> HQ's ack, one sale at a time.

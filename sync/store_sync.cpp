@@ -45,6 +45,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   std::function<void(const std::string&)> applied_hook;
   SyncFigures figures;
   bool running = false;
+  bool send_posted = false;  // the rest of what send() found is queued on the loop
   std::string last_down_reason;
   uint64_t changes_seen = 0;  // the journal's refresh() figure when the tick last looked
   std::optional<uint64_t> honouring;  // an operator's rewind request being cleared
@@ -129,20 +130,30 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     last_down_reason = why;
   }
 
+  // One batch a turn of the event loop, the next one posted behind whatever
+  // the lanes asked meanwhile: a backlog (or a catalog's worth of big
+  // hq_applied events) never holds the loop for longer than one batch's read
+  // and encoding.
   void send() {
-    if (!link || !link->up()) return;
-    while (window.room() > 0 && window.next() <= journal.last_seq()) {
-      size_t limit = std::min<uint64_t>(options.batch_events, window.room());
-      auto events = outbox.read(window.next(), limit, options.batch_bytes);
-      if (!events) {
-        logger->error("cannot read the journal to send: {}", events.status().message());
-        return;
-      }
-      if (events->empty()) return;
-      uint64_t last = events->back().seq;
-      if (!link->publish(topics.up_journal(), encode(JournalBatch{journal.store_id(), std::move(*events)}))) return;
-      window.sent(last, SendWindow::Clock::now());
+    if (!link || !link->up() || window.room() == 0 || window.next() > journal.last_seq()) return;
+    size_t limit = std::min<uint64_t>(options.batch_events, window.room());
+    auto events = outbox.read(window.next(), limit, options.batch_bytes);
+    if (!events) {
+      logger->error("cannot read the journal to send: {}", events.status().message());
+      return;
     }
+    if (events->empty()) return;
+    uint64_t last = events->back().seq;
+    if (!link->publish(topics.up_journal(), encode(JournalBatch{journal.store_id(), std::move(*events)}))) return;
+    window.sent(last, SendWindow::Clock::now());
+    if (send_posted || window.room() == 0 || window.next() > journal.last_seq()) return;
+    send_posted = true;
+    asio::post(io, [weak = weak_from_this()] {
+      if (auto s = weak.lock()) {
+        s->send_posted = false;
+        if (s->running) s->send();
+      }
+    });
   }
 
   void message(const std::string& topic, const std::string& payload) {

@@ -27,7 +27,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -79,6 +81,18 @@ class Proc {
       ::kill(pid_, SIGTERM);
       wait();
     }
+  }
+  // CPU seconds the process has used (user + system), from /proc.
+  double cpu_seconds() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+    }
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
   }
   int wait() {
     int st = 0;
@@ -233,10 +247,12 @@ int main(int argc, char** argv) {
 
   // 1. The drain.
   auto t0 = Steady::now();
+  const double hq_cpu0 = hq.cpu_seconds();
   Proc posd({g_bin + "/posd", "--config", f("posd.json")}, f("posd.log"));
   wait_for([&] { return query(f("hq.db"), "SELECT acked_seq FROM hq_store WHERE store_id = 'BENCH'") == last; },
            "HQ to hold the backlog");
   const double drain = seconds_since(t0);
+  const double posd_cpu = posd.cpu_seconds(), hq_cpu = hq.cpu_seconds() - hq_cpu0;
 
   // 2. The baseline: one message per event, QoS 1, through the same broker.
   Proc sub({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(port), "-q", "1", "-t", "bench/baseline", "-C",
@@ -258,6 +274,8 @@ int main(int argc, char** argv) {
   std::printf("baseline: %lld messages in %.2f s = %.0f messages/s (mosquitto_pub -> mosquitto_sub, QoS 1)\n",
               static_cast<long long>(last), baseline, static_cast<double>(last) / baseline);
   std::printf("ratio:    drain is %.2fx the one-message-per-event baseline\n", baseline / drain);
+  std::printf("          during the drain posd used %.2f CPU-s (%.0f %% of one core), posd-hq %.2f (%.0f %%)\n", posd_cpu,
+              100 * posd_cpu / drain, hq_cpu, 100 * hq_cpu / drain);
 
   // 3. A whole catalog from HQ, applied by the running store, while a lane
   // scans: its add-line latency is measured alone first, then during the apply.

@@ -31,6 +31,13 @@ struct Event {
   static Result<Event> from_json(const nlohmann::json& j);
 };
 
+// A journal row as stored, its payload as the text the writer made (the
+// canonical form the hash covers): for a sender that passes events on unread.
+struct StoredEvent {
+  uint64_t seq = 0;
+  std::string ts, business_day, type, payload, prev_hash, hash, signature;
+};
+
 // The hex prev_hash of seq 1.
 const std::string& genesis_prev_hash();
 

@@ -100,6 +100,16 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
     }
     intake_bytes += bytes;
     std::weak_ptr<State> weak = shared_from_this();
+    if (handlers.on_decoded) {
+      auto decoded = std::make_shared<Result<Message>>(decode(payload));
+      asio::post(io, [weak, bytes, decoded, topic = std::move(topic), payload = std::move(payload)] {
+        auto st = weak.lock();
+        if (!st) return;
+        if (!st->stopped) st->handlers.on_decoded(topic, payload, *decoded);
+        st->intake_bytes -= bytes;
+      });
+      return;
+    }
     asio::post(io, [weak, bytes, topic = std::move(topic), payload = std::move(payload)] {
       auto st = weak.lock();
       if (!st) return;

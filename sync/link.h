@@ -18,6 +18,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "sync/protocol.h"
+
 namespace posd::sync {
 
 struct LinkOptions {
@@ -47,6 +49,11 @@ struct LinkHandlers {
   std::function<void()> on_up;                        // connected and subscribed
   std::function<void(const std::string& why)> on_down;  // lost, or a connect failed
   std::function<void(const std::string& topic, const std::string& payload)> on_message;
+  // Instead of on_message: the payload already decoded (sync/protocol.h) on
+  // Paho's thread, so that the io_context's thread, which also answers the
+  // lanes, only acts on it (a catalog entry of 500 items takes about 1.5 ms
+  // to parse).
+  std::function<void(const std::string& topic, const std::string& payload, Result<Message>& decoded)> on_decoded;
 };
 
 class Link {

@@ -34,6 +34,29 @@ Result<std::vector<Event>> Outbox::read(uint64_t first, size_t limit, size_t max
   return out;
 }
 
+Result<std::vector<StoredEvent>> Outbox::read_stored(uint64_t first, size_t limit, size_t max_bytes) {
+  auto st = db_.cached(
+      "SELECT seq, ts, business_day, type, payload, prev_hash, hash, signature "
+      "FROM journal WHERE seq >= ?1 ORDER BY seq");
+  if (!st) return st.status();
+  (*st)->bind(1, static_cast<int64_t>(first));
+  std::vector<StoredEvent> out;
+  size_t bytes = 0;
+  while (out.size() < limit) {
+    auto row = (*st)->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    const sql::Stmt& r = **st;
+    StoredEvent e{static_cast<uint64_t>(r.int64(0)), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6),
+                  r.text(7)};
+    const size_t size = e.payload.size() + 512;  // with seq, hashes and signature
+    if (!out.empty() && bytes + size > max_bytes) break;
+    bytes += size;
+    out.push_back(std::move(e));
+  }
+  return out;  // the statement is reset when `st` goes
+}
+
 Mutation Outbox::rewind(uint64_t seq) {
   return [seq](WriteContext& ctx) -> Result<std::vector<Entry>> {
     auto acked = cursor::read(ctx.db, kAcked);

@@ -22,6 +22,9 @@ class Outbox {
   // Up to `limit` events from seq `first` on, in seq order, stopping before
   // the payloads pass `max_bytes` (one event at least).
   Result<std::vector<Event>> read(uint64_t first, size_t limit, size_t max_bytes = SIZE_MAX);
+  // The same events as stored (payloads as text, not parsed): what the
+  // sender puts on the wire (encode_journal).
+  Result<std::vector<StoredEvent>> read_stored(uint64_t first, size_t limit, size_t max_bytes = SIZE_MAX);
   // A write that records HQ's cumulative ack of everything up to `acked_seq`,
   // when it came (cursor hq_ack_at_ms, for posctl status), and the acked
   // event's hash as the journal's hq_ack mark.

@@ -30,6 +30,26 @@ std::string encode(const JournalBatch& m) {
   return j.dump();
 }
 
+std::string encode_journal(const std::string& store_id, const std::vector<StoredEvent>& events) {
+  // The keys in the order nlohmann::json dumps them (sorted), as encode() does.
+  auto text = [](const std::string& s) { return json(s).dump(); };
+  std::string out = "{\"events\":[";
+  for (const StoredEvent& e : events) {
+    if (out.back() != '[') out += ',';
+    out.append("{\"business_day\":").append(text(e.business_day));
+    out.append(",\"hash\":").append(text(e.hash));
+    out.append(",\"payload\":").append(e.payload);
+    out.append(",\"prev_hash\":").append(text(e.prev_hash));
+    out.append(",\"seq\":").append(std::to_string(e.seq));
+    out.append(",\"signature\":").append(text(e.signature));
+    out.append(",\"ts\":").append(text(e.ts));
+    out.append(",\"type\":").append(text(e.type)).append("}");
+  }
+  out.append("],\"store_id\":").append(text(store_id));
+  out.append(",\"type\":\"journal\",\"v\":").append(std::to_string(kProtocolVersion)).append("}");
+  return out;
+}
+
 std::string encode(const Ack& m) {
   json j = envelope(m.type, m.store_id);
   j["seq"] = m.seq;

@@ -67,6 +67,9 @@ struct DownEntry {
 using Message = std::variant<JournalBatch, Ack, Hello, DownEntry>;
 
 std::string encode(const JournalBatch& m);
+// The same message, byte for byte, from events as stored: each payload's text
+// is put in as it is, neither parsed nor encoded again.
+std::string encode_journal(const std::string& store_id, const std::vector<StoredEvent>& events);
 std::string encode(const Ack& m);
 std::string encode(const Hello& m);
 std::string encode(const DownEntry& m);

@@ -59,7 +59,9 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     LinkHandlers h;
     h.on_up = [weak] { if (auto s = weak.lock()) s->up(); };
     h.on_down = [weak](const std::string& why) { if (auto s = weak.lock()) s->down(why); };
-    h.on_message = [weak](const std::string& t, const std::string& p) { if (auto s = weak.lock()) s->message(t, p); };
+    h.on_decoded = [weak](const std::string& t, const std::string& p, Result<Message>& m) {
+      if (auto s = weak.lock()) s->message(t, p, m);
+    };
     link = std::make_unique<Link>(io, std::move(lo), std::move(h));
     journal.refresh();
     auto acked = outbox.acked_seq();
@@ -137,14 +139,14 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   void send() {
     if (!link || !link->up() || window.room() == 0 || window.next() > journal.last_seq()) return;
     size_t limit = std::min<uint64_t>(options.batch_events, window.room());
-    auto events = outbox.read(window.next(), limit, options.batch_bytes);
+    auto events = outbox.read_stored(window.next(), limit, options.batch_bytes);
     if (!events) {
       logger->error("cannot read the journal to send: {}", events.status().message());
       return;
     }
     if (events->empty()) return;
     uint64_t last = events->back().seq;
-    if (!link->publish(topics.up_journal(), encode(JournalBatch{journal.store_id(), std::move(*events)}))) return;
+    if (!link->publish(topics.up_journal(), encode_journal(journal.store_id(), *events))) return;
     window.sent(last, SendWindow::Clock::now());
     if (send_posted || window.room() == 0 || window.next() > journal.last_seq()) return;
     send_posted = true;
@@ -156,8 +158,8 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     });
   }
 
-  void message(const std::string& topic, const std::string& payload) {
-    auto m = decode(payload);
+  // `m`: the payload decoded on Paho's thread (LinkHandlers::on_decoded).
+  void message(const std::string& topic, const std::string& payload, Result<Message>& m) {
     if (topic == topics.down_ack()) {
       const Ack* ack = m ? std::get_if<Ack>(&*m) : nullptr;
       if (!ack || ack->type != "journal_ack" || ack->store_id != journal.store_id()) {
@@ -170,11 +172,11 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     }
     if (topic != topics.down_log()) return;
     if (!m) return quarantine(m.status().message(), payload);
-    if (const DownEntry* e = std::get_if<DownEntry>(&*m)) {
+    if (DownEntry* e = std::get_if<DownEntry>(&*m)) {
       if (e->store_id != journal.store_id()) {
         return quarantine("an entry for store \"" + e->store_id + "\" arrived on this store's topic", payload);
       }
-      return apply(*e);
+      return apply(std::move(*e));
     }
     if (const Hello* hello = std::get_if<Hello>(&*m)) {
       // HQ (re)started: it replays its down-log from what we say we applied,
@@ -236,11 +238,12 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     send();
   }
 
-  void apply(const DownEntry& e) {
+  void apply(DownEntry e) {
     auto out = std::make_shared<DownApplied>();
     std::weak_ptr<Impl> weak = shared_from_this();
     std::string kind = e.kind;
-    journal.submit(apply_down(e, out), [weak, out, kind, hq_seq = e.hq_seq](Result<Appended> r) {
+    const uint64_t hq_seq = e.hq_seq;
+    journal.submit(apply_down(std::move(e), out), [weak, out, kind, hq_seq](Result<Appended> r) {
       auto s = weak.lock();
       if (!s) return;
       asio::post(s->io, [weak, out, kind, hq_seq, r = std::move(r)] {

@@ -69,6 +69,28 @@ TEST_CASE("messages round-trip through their JSON envelopes", "[protocol]") {
   CHECK(sync::Topics{"posd", "S1"}.up_journal() == "posd/S1/up/journal");
 }
 
+TEST_CASE("a batch encoded from the events as stored is the batch encode() makes, byte for byte", "[protocol]") {
+  test::TempDir dir;
+  auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "S\"1"});
+  REQUIRE(j);
+  REQUIRE((*j)->append(Entry{"sale", {{"lines", {{{"sku", "ÄPFEL \"bio\""}, {"qty", 2}}}}, {"total", 398}}}));
+  REQUIRE((*j)->append(Entry{"note", {{"text", "tab\tnew\nline \\ €"}}}));
+  auto db = sql::Db::open((*j)->db_path(), sql::Db::Mode::read_only);
+  sync::Outbox outbox(*db);
+  auto parsed = outbox.read(1, 10);
+  auto stored = outbox.read_stored(1, 10);
+  REQUIRE(parsed);
+  REQUIRE(stored);
+  REQUIRE(stored->size() == 3);
+  CHECK(sync::encode_journal("S\"1", *stored) == sync::encode(sync::JournalBatch{"S\"1", *parsed}));
+  SECTION("and it stops where encode()'s reader stops: the limit, and the bytes past the first event") {
+    CHECK(outbox.read_stored(2, 1)->size() == 1);
+    CHECK(outbox.read_stored(1, 10, 1)->size() == 1);
+    CHECK(outbox.read_stored(4, 10)->empty());
+    CHECK(outbox.read(1, 10, 1)->size() == 1);
+  }
+}
+
 TEST_CASE("undecodable messages say precisely why", "[protocol]") {
   struct Row { std::string payload; const char* error; };
   const std::vector<Row> rows = {

@@ -42,18 +42,18 @@ Result<ChangeRequest> checked(Parse parse) {
 
 }  // namespace
 
-Result<DownEntries> catalog_entries(const json& doc, size_t chunk) {
+Result<DownEntries> catalog_entries(json doc, size_t chunk) {
   if (auto c = parse_catalog(doc); !c) return c.status();
   DownEntries out;
-  out.push_back({"catalog_upsert", json{{"tax_classes", doc["tax_classes"]}}});
-  const json& items = doc["items"];
+  out.push_back({"catalog_upsert", json{{"tax_classes", std::move(doc["tax_classes"])}}});
+  json& items = doc["items"];
   for (size_t i = 0; i < items.size(); i += chunk) {
     json part = json::array();
-    for (size_t k = i; k < std::min(items.size(), i + chunk); ++k) part.push_back(items[k]);
-    out.push_back({"catalog_upsert", json{{"items", part}}});
+    for (size_t k = i; k < std::min(items.size(), i + chunk); ++k) part.push_back(std::move(items[k]));
+    out.push_back({"catalog_upsert", json{{"items", std::move(part)}}});
   }
   if (doc.contains("promotions") && !doc["promotions"].empty()) {
-    out.push_back({"catalog_upsert", json{{"promotions", doc["promotions"]}}});
+    out.push_back({"catalog_upsert", json{{"promotions", std::move(doc["promotions"])}}});
   }
   return out;
 }

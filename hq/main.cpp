@@ -425,7 +425,7 @@ int main(int argc, char** argv) {
   if (*catalog_publish) {
     auto doc = read_json(file);
     if (!doc) return fail(doc.status().message());
-    auto entries = posd::hq::catalog_entries(*doc, chunk);
+    auto entries = posd::hq::catalog_entries(std::move(*doc), chunk);
     if (!entries) return fail(file + ": " + entries.status().message());
     return publish(hq, store, *entries);
   }

@@ -47,8 +47,8 @@ struct WriteContext {
   const std::string& business_day;
 };
 
-// Runs on the writer thread. Returns the entries to append (may be empty), or
-// an error, which rolls back everything it did.
+// Runs on the writer thread, once. Returns the entries to append (may be
+// empty), or an error, which rolls back everything it did.
 using Mutation = std::function<Result<std::vector<Entry>>(WriteContext&)>;
 
 struct Appended {

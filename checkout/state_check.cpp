@@ -1,9 +1,11 @@
 #include "checkout/state_check.h"
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "base/digest.h"
 #include "storage/store_tables.h"
 
 namespace posd {
@@ -54,12 +56,41 @@ Status counters_match(sql::Db& db) {
   return Status::ok();
 }
 
+// The mark the last agreeing check left (store setting "state_checked"):
+// the seq it checked up to, that event's hash, the grand total it found, all
+// signed with the store key. It is only a short cut: a mark that is missing,
+// unreadable or not the key's is passed over and the sum starts from the last
+// Z, as it did before marks; one the key signed is held against the journal.
+struct Mark {
+  uint64_t seq = 0;
+  std::string hash;
+  int64_t grand_total = 0;
+};
+
+std::string mark_digest(uint64_t seq, const std::string& hash, int64_t grand_total) {
+  return sha256("posd state mark\n" + std::to_string(seq) + "\n" + hash + "\n" + std::to_string(grand_total));
+}
+
+std::optional<Mark> signed_mark(sql::Db& db, const StoreKey& key) {
+  auto text = store_settings::get(db, kStateChecked);
+  if (!text || !*text) return std::nullopt;
+  const auto m = nlohmann::json::parse(**text, nullptr, false);
+  if (!m.is_object() || !m.value("seq", nlohmann::json()).is_number_unsigned() ||
+      !m.value("grand_total", nlohmann::json()).is_number_integer() || !m.value("hash", nlohmann::json()).is_string() ||
+      !m.value("signature", nlohmann::json()).is_string()) {
+    return std::nullopt;
+  }
+  Mark mark{m["seq"].get<uint64_t>(), m["hash"].get<std::string>(), m["grand_total"].get<int64_t>()};
+  auto sig = from_hex(m["signature"].get<std::string>());
+  if (!sig || !key.public_key().verify(mark_digest(mark.seq, mark.hash, mark.grand_total), *sig)) return std::nullopt;
+  return mark;
+}
+
 // The grand total is the last Z's, moved by every sale, void and return since;
-// or, when the start before this one checked it after that Z, the total it
-// found then (store setting "state_checked"), moved by the events since. So a
-// start sums the events since the last start or Z, not a whole year's. A
-// journal cut behind that mark is a disagreement of its own.
-Status grand_total_matches(sql::Db& db, uint64_t head) {
+// or, when the key's mark is later than that Z, the mark's, moved by the
+// events since it. So a start sums the events since the last start or Z, not
+// a whole year's.
+Status grand_total_matches(sql::Db& db, uint64_t head, const StoreKey* key) {
   auto last_z = db.query_int("SELECT seq FROM journal WHERE type = 'z_report' ORDER BY seq DESC LIMIT 1");
   if (!last_z) return last_z.status();
   int64_t from = last_z->value_or(0);
@@ -67,20 +98,21 @@ Status grand_total_matches(sql::Db& db, uint64_t head) {
                          std::to_string(from));
   if (!at) return at.status();
   int64_t total_at = at->value_or(0);
-  auto mark = store_settings::get(db, kStateChecked);
-  if (!mark) return mark.status();
-  if (*mark) {
-    const auto m = nlohmann::json::parse(**mark, nullptr, false);
-    if (!m.is_object() || !m.value("seq", nlohmann::json()).is_number_unsigned() ||
-        !m.value("grand_total", nlohmann::json()).is_number_integer()) {
-      return disagree("the mark of the last state check is not readable");
+  if (std::optional<Mark> mark = key ? signed_mark(db, *key) : std::nullopt) {
+    if (mark->seq > head) {
+      return disagree("the state was checked at seq " + std::to_string(mark->seq) +
+                      ", after the journal's last event (seq " + std::to_string(head) + "): events were removed");
     }
-    const uint64_t seq = m["seq"].get<uint64_t>();
-    if (seq > head) {
-      return disagree("the state was checked at seq " + std::to_string(seq) + ", after the journal's last event (seq " +
-                      std::to_string(head) + "): events were removed");
+    auto st = db.prepare("SELECT hash FROM journal WHERE seq = ?1");
+    if (!st) return st.status();
+    st->bind(1, static_cast<int64_t>(mark->seq));
+    auto row = st->step();
+    if (!row) return row.status();
+    if (!*row || st->text(0) != mark->hash) {
+      return disagree("the event at seq " + std::to_string(mark->seq) +
+                      " is not the one the state was last checked against: the journal was rewritten");
     }
-    if (static_cast<int64_t>(seq) > from) from = static_cast<int64_t>(seq), total_at = m["grand_total"].get<int64_t>();
+    if (static_cast<int64_t>(mark->seq) > from) from = static_cast<int64_t>(mark->seq), total_at = mark->grand_total;
   }
   auto moved = db.query_int(
       "SELECT IFNULL(SUM(CASE type WHEN 'sale' THEN json_extract(payload, '$.total') "
@@ -94,15 +126,27 @@ Status grand_total_matches(sql::Db& db, uint64_t head) {
     return disagree("the grand total is " + std::to_string(counted->value_or(0)) + ", but the journal makes it " +
                     std::to_string(journaled));
   }
-  return store_settings::put(db, kStateChecked, nlohmann::json{{"seq", head}, {"grand_total", journaled}}.dump());
+  if (!key || head == 0) return Status::ok();
+  // The next start's short cut. Kept only when it can be: a mark that could
+  // not be written costs that start the longer sum, never a refusal.
+  auto hash = db.prepare("SELECT hash FROM journal WHERE seq = ?1");
+  if (!hash) return Status::ok();
+  hash->bind(1, static_cast<int64_t>(head));
+  if (auto row = hash->step(); !row || !*row) return Status::ok();
+  const std::string head_hash = hash->text(0);
+  const std::string sig = to_hex(key->sign(mark_digest(head, head_hash, journaled)));
+  (void)store_settings::put(db, kStateChecked,
+                            nlohmann::json{{"seq", head}, {"hash", head_hash}, {"grand_total", journaled}, {"signature", sig}}
+                                .dump());
+  return Status::ok();
 }
 
 }  // namespace
 
-Status check_state(sql::Db& db, uint64_t head_seq) {
+Status check_state(sql::Db& db, uint64_t head_seq, const StoreKey* key) {
   if (Status s = rows_within(db, head_seq); !s) return s;
   if (Status s = counters_match(db); !s) return s;
-  return grand_total_matches(db, head_seq);
+  return grand_total_matches(db, head_seq, key);
 }
 
 }  // namespace posd

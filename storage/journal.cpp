@@ -144,7 +144,7 @@ void Journal::check_and_checkpoint(bool at_open) {
   ChainCheck c = check_chain(db_, public_key(), options_.store_id);
   Status verdict = c.verdict;
   if (verdict && at_open && options_.check_state) {
-    verdict = options_.check_state(db_, c.head_seq);
+    verdict = options_.check_state(db_, c.head_seq, &key_);
     // State that disagrees with the journal may be an edited event below the
     // checkpoint: the chain's own verdict names the cause more precisely.
     if (!verdict && c.from_seq > 0) {

@@ -85,7 +85,7 @@ class Journal {
     // Checks the state tables (sales, counters, …) against the journal's
     // head at open, inside the chain check's transaction; a failure stops
     // signing like a broken chain. Empty: no state to check (tools, tests).
-    std::function<Status(sql::Db& db, uint64_t head_seq)> check_state{};
+    std::function<Status(sql::Db& db, uint64_t head_seq, const StoreKey* key)> check_state{};
     // The writer verifies the chain and moves the checkpoint every this many
     // events, and at close.
     uint64_t checkpoint_every = 10000;

@@ -26,8 +26,9 @@ void sell(Journal& j, int n, int64_t total) {
   }
 }
 
-Status check(sql::Db& db) {
-  return check_state(db, static_cast<uint64_t>(db.query_int("SELECT MAX(seq) FROM journal")->value_or(0)));
+// The journal's own check at open: with the store key, using and leaving the mark.
+Status check(sql::Db& db, const StoreKey& key) {
+  return check_state(db, static_cast<uint64_t>(db.query_int("SELECT MAX(seq) FROM journal")->value_or(0)), &key);
 }
 
 }  // namespace
@@ -39,16 +40,25 @@ TEST_CASE("the state check keeps the grand total it found, and the next check su
   sell(**j, 3, 250);
   auto db = sql::Db::open(dir.file("s.db"));
   REQUIRE(db);
+  auto key = StoreKey::load_or_create(dir.file("s.db.key"), dir.file("s.db.pub"));
+  REQUIRE(key);
+  auto check = [&](sql::Db& d) { return ::check(d, *key); };
+  auto mark = [&] { return json::parse(**store_settings::get(*db, "state_checked")); };
   REQUIRE(check(*db));
-  auto mark = store_settings::get(*db, "state_checked");
-  REQUIRE(mark);
-  REQUIRE(*mark);
-  CHECK(json::parse(**mark) == json{{"seq", 4}, {"grand_total", 750}});
+  CHECK(mark()["seq"] == 4);
+  CHECK(mark()["grand_total"] == 750);
+  {
+    auto st = db->prepare("SELECT hash FROM journal WHERE seq = 4");
+    REQUIRE(st);
+    REQUIRE(*st->step());
+    CHECK(mark()["hash"] == st->text(0));
+  }
 
   SECTION("sales after the mark are summed from it") {
     sell(**j, 2, 100);
     REQUIRE(check(*db));
-    CHECK(json::parse(**store_settings::get(*db, "state_checked")) == json{{"seq", 6}, {"grand_total", 950}});
+    CHECK(mark()["seq"] == 6);
+    CHECK(mark()["grand_total"] == 950);
   }
   SECTION("a grand total moved behind the journal's back is still found") {
     REQUIRE(db->exec("UPDATE counter SET value = value + 1 WHERE name = 'grand_total'"));
@@ -71,10 +81,33 @@ TEST_CASE("the state check keeps the grand total it found, and the next check su
     Status s = check(*db);
     INFO(s.message());
     CHECK(s);
-    CHECK(json::parse(**store_settings::get(*db, "state_checked"))["grand_total"] == 1005);
+    CHECK(mark()["grand_total"] == 1005);
   }
-  SECTION("an unreadable mark is refused, not trusted") {
+  SECTION("a counter and a mark moved together are found: the mark is not the key's, so the sum starts from the last Z") {
+    REQUIRE(db->exec("UPDATE counter SET value = value - 500 WHERE name = 'grand_total'"));
+    json forged = mark();
+    forged["grand_total"] = 250;
+    REQUIRE(store_settings::put(*db, "state_checked", forged.dump()));
+    CHECK_THAT(check(*db).message(), Catch::Contains("the grand total is 250, but the journal makes it 750"));
+  }
+  SECTION("an unreadable mark is passed over, and the whole sum still holds") {
     REQUIRE(store_settings::put(*db, "state_checked", "{\"seq\": -1}"));
-    CHECK_THAT(check(*db).message(), Catch::Contains("the mark of the last state check is not readable"));
+    REQUIRE(check(*db));
+    CHECK(mark()["seq"] == 4);  // a good one takes its place
+    REQUIRE(db->exec("UPDATE counter SET value = value + 1 WHERE name = 'grand_total'"));
+    CHECK_THAT(check(*db).message(), Catch::Contains("the grand total is 751"));
+  }
+  SECTION("a journal regrown with other events under the mark's seq is found") {
+    REQUIRE((*j)->append(Entry{"note", {{"n", 1}}}));
+    REQUIRE(check(*db));  // the mark is now at seq 5
+    (*j)->close();
+    REQUIRE(db->exec("DROP TRIGGER IF EXISTS journal_no_update; UPDATE journal SET hash = replace(hash, substr(hash, 1, 1), "
+                     "CASE substr(hash, 1, 1) WHEN 'a' THEN 'b' ELSE 'a' END) WHERE seq = 5"));
+    CHECK_THAT(check(*db).message(), Catch::Contains("the event at seq 5 is not the one the state was last checked against"));
+  }
+  SECTION("without the key (a tool's full check) no mark is used or left") {
+    REQUIRE(db->exec("DELETE FROM store_setting WHERE name = 'state_checked'"));
+    REQUIRE(check_state(*db, 4));
+    CHECK_FALSE(*store_settings::get(*db, "state_checked"));
   }
 }

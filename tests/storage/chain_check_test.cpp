@@ -150,7 +150,7 @@ TEST_CASE("the state check runs at open and stops signing when the state is ahea
   Store s;
   Journal::Options o{.db_path = s.path, .store_id = "S1"};
   uint64_t seen = 0;
-  o.check_state = [&](sql::Db&, uint64_t head) {
+  o.check_state = [&](sql::Db&, uint64_t head, const StoreKey*) {
     seen = head;
     return Status::corruption("the state says so");
   };

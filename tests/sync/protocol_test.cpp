@@ -89,6 +89,14 @@ TEST_CASE("a batch encoded from the events as stored is the batch encode() makes
     CHECK(outbox.read_stored(4, 10)->empty());
     CHECK(outbox.read(1, 10, 1)->size() == 1);
   }
+  SECTION("a row changed behind the journal's back is refused by seq, never sent") {
+    auto rw = sql::Db::open((*j)->db_path());
+    REQUIRE(rw->exec("DROP TRIGGER IF EXISTS journal_no_update; UPDATE journal SET payload = replace(payload, '398', '399') WHERE seq = 2"));
+    auto refused = outbox.read_stored(1, 10);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.status().code() == Status::Code::corruption);
+    CHECK(refused.status().message() == "seq 2: hash mismatch (the row was changed)");
+  }
 }
 
 TEST_CASE("undecodable messages say precisely why", "[protocol]") {

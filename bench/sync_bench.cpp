@@ -46,6 +46,7 @@
 #include "storage/journal.h"
 #include "storage/sales.h"
 #include "sync/link.h"
+#include "tests/support/port.h"
 #include "sync/protocol.h"
 
 extern char** environ;
@@ -212,7 +213,9 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   auto f = [&](const std::string& name) { return dir + "/" + name; };
 
-  const int port = 18000 + static_cast<int>(::getpid() % 1000);
+  // The broker's port, and posd's HTTP port: ports nothing listens on.
+  const int port = test::unused_port();
+  const int http_port = test::unused_port();
   {
     std::ofstream conf(f("mosquitto.conf"));
     conf << "listener " << port << " 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nset_tcp_nodelay true\n"
@@ -236,7 +239,7 @@ int main(int argc, char** argv) {
     std::ofstream conf(f("posd.json"));
     conf << json{{"store_id", "BENCH"},
                  {"database", f("store.db")},
-                 {"listen", "127.0.0.1:" + std::to_string(port + 1)},
+                 {"listen", "127.0.0.1:" + std::to_string(http_port)},
                  {"plain_http", true},
                  {"log_level", "warn"},
                  {"terminals", {{{"id", "lane-1"}, {"token", kToken}, {"role", "cashier"}}}},
@@ -283,7 +286,7 @@ int main(int argc, char** argv) {
     std::ofstream(f("catalog.json")) << bench::catalog_document(items).dump();
     std::atomic<bool> applying{true};
     auto scan = [&](const std::function<bool(int)>& more) {
-      bench::LaneClient lane(static_cast<uint16_t>(port + 1), kToken);
+      bench::LaneClient lane(static_cast<uint16_t>(http_port), kToken);
       using boost::beast::http::verb;
       std::vector<double> ms;
       std::string id;
@@ -327,7 +330,7 @@ int main(int argc, char** argv) {
   // 4. Sale -> HQ's ack, one sale at a time.
   if (sales > 0) {
     AckWatch acks(url);
-    bench::LaneClient lane(static_cast<uint16_t>(port + 1), kToken);
+    bench::LaneClient lane(static_cast<uint16_t>(http_port), kToken);
     using boost::beast::http::verb;
     std::vector<double> ms;
     for (int i = 0; i < sales; ++i) {

@@ -111,3 +111,35 @@ TEST_CASE("the state check keeps the grand total it found, and the next check su
     CHECK_FALSE(*store_settings::get(*db, "state_checked"));
   }
 }
+
+TEST_CASE("the journal's check at open leaves its mark with the checkpoint, and the next open uses it", "[state]") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  auto open = [&] { return Journal::open({.db_path = path, .store_id = "S1", .check_state = check_state}); };
+  {
+    auto j = open();
+    REQUIRE(j);
+    sell(**j, 3, 250);
+  }
+  {
+    auto j = open();
+    REQUIRE(j);
+    CHECK((*j)->halted());  // whole: signing
+    auto db = sql::Db::open(path, sql::Db::Mode::read_only);
+    auto mark = store_settings::get(*db, "state_checked");
+    REQUIRE(mark);
+    REQUIRE(*mark);
+    CHECK(json::parse(**mark)["seq"] == 4);
+    CHECK(json::parse(**mark)["grand_total"] == 750);
+    sell(**j, 1, 50);
+  }
+  {
+    auto db = sql::Db::open(path);
+    REQUIRE(db->exec("UPDATE counter SET value = value + 7 WHERE name = 'grand_total'"));
+  }
+  auto j = open();
+  REQUIRE(j);
+  Status s = (*j)->halted();
+  CHECK(s.code() == Status::Code::halted);
+  CHECK_THAT(s.message(), Catch::Contains("the grand total is 807, but the journal makes it 800"));
+}

@@ -92,6 +92,11 @@ nlohmann::json Event::to_json() const {
 }
 
 Result<Event> Event::from_json(const nlohmann::json& j) {
+  nlohmann::json copy = j;
+  return from_json(std::move(copy));
+}
+
+Result<Event> Event::from_json(nlohmann::json&& j) {
   if (!j.is_object()) return Status::invalid_argument("an event must be a JSON object");
   static const std::set<std::string> kFields = {"seq",  "ts",        "business_day", "type",
                                                 "payload", "prev_hash", "hash",     "signature"};
@@ -114,7 +119,7 @@ Result<Event> Event::from_json(const nlohmann::json& j) {
   e.ts = j["ts"].get<std::string>();
   e.business_day = j["business_day"].get<std::string>();
   e.type = j["type"].get<std::string>();
-  e.payload = j["payload"];
+  e.payload = std::move(j["payload"]);
   e.prev_hash = j["prev_hash"].get<std::string>();
   e.hash = j["hash"].get<std::string>();
   e.signature = j["signature"].get<std::string>();

@@ -29,6 +29,8 @@ struct Event {
   // Reads an export line's object; every field must be present with its
   // type, and no other field may be.
   static Result<Event> from_json(const nlohmann::json& j);
+  // The same, taking the payload out of `j` instead of copying it.
+  static Result<Event> from_json(nlohmann::json&& j);
 };
 
 // A journal row as stored, its payload as the text the writer made (the

@@ -154,7 +154,7 @@ Result<uint64_t> verify_export(std::istream& in, const PublicKey& key, const std
     // every reader of the file sees what the hash covers.
     auto j = parse_json(line);
     if (!j) return fail(j.status().message());
-    auto e = Event::from_json(*j);
+    auto e = Event::from_json(std::move(*j));
     if (!e) return fail(e.status().message());
     if (Status s = check_payload(e->payload); !s) return fail(s.message());
     if (e->to_json().dump() != line) return fail("not in canonical form (an export line is its event's compact JSON, keys sorted)");

@@ -97,7 +97,7 @@ Result<Message> decode(std::string_view payload) {
     if (events == j.end() || !events->is_array()) return bad("missing \"events\"");
     JournalBatch b{store_id, {}};
     for (size_t i = 0; i < events->size(); ++i) {
-      auto e = Event::from_json((*events)[i]);
+      auto e = Event::from_json(std::move((*events)[i]));
       if (!e) return bad("events[" + std::to_string(i) + "]: " + e.status().message());
       if (!b.events.empty() && e->seq != b.events.back().seq + 1) {
         return bad("events[" + std::to_string(i) + "]: seq " + std::to_string(e->seq) + " does not follow " +
@@ -138,7 +138,7 @@ Result<Message> decode(std::string_view payload) {
     if (kind == j.end() || !kind->is_string()) return bad("missing \"kind\"");
     auto body = j.find("body");
     if (body == j.end() || !body->is_object()) return bad("missing \"body\" object");
-    return Message{DownEntry{store_id, *seq, *kind, *body}};
+    return Message{DownEntry{store_id, *seq, *kind, std::move(*body)}};
   }
   return bad("unknown message type \"" + t + "\"");
 }

@@ -40,7 +40,10 @@ struct LinkOptions {
   // A bounded intake: while more than intake_limit_bytes of received
   // messages wait for the io_context, a message for which sheddable(topic,
   // its bytes) is true is dropped and counted (the protocol sends it again).
-  // 0: no bound. sheddable runs on Paho's thread: a pure function.
+  // 0: no bound. sheddable runs on Paho's thread: a pure function. The bound
+  // counts the messages' bytes as received: with on_decoded (the store, which
+  // sets no bound; HQ, which does, decodes on its loop) each also holds its
+  // parsed form, several times larger.
   size_t intake_limit_bytes = 0;
   std::function<bool(const std::string& topic, size_t bytes)> sheddable;
 };

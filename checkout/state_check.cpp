@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/digest.h"
+#include "storage/journal.h"
 #include "storage/store_tables.h"
 
 namespace posd {
@@ -103,12 +104,9 @@ Status grand_total_matches(sql::Db& db, uint64_t head, const StoreKey* key) {
       return disagree("the state was checked at seq " + std::to_string(mark->seq) +
                       ", after the journal's last event (seq " + std::to_string(head) + "): events were removed");
     }
-    auto st = db.prepare("SELECT hash FROM journal WHERE seq = ?1");
-    if (!st) return st.status();
-    st->bind(1, static_cast<int64_t>(mark->seq));
-    auto row = st->step();
-    if (!row) return row.status();
-    if (!*row || st->text(0) != mark->hash) {
+    auto at_mark = event_hash(db, mark->seq);
+    if (!at_mark) return at_mark.status();
+    if (*at_mark != mark->hash) {
       return disagree("the event at seq " + std::to_string(mark->seq) +
                       " is not the one the state was last checked against: the journal was rewritten");
     }
@@ -129,11 +127,9 @@ Status grand_total_matches(sql::Db& db, uint64_t head, const StoreKey* key) {
   if (!key || head == 0) return Status::ok();
   // The next start's short cut. Kept only when it can be: a mark that could
   // not be written costs that start the longer sum, never a refusal.
-  auto hash = db.prepare("SELECT hash FROM journal WHERE seq = ?1");
-  if (!hash) return Status::ok();
-  hash->bind(1, static_cast<int64_t>(head));
-  if (auto row = hash->step(); !row || !*row) return Status::ok();
-  const std::string head_hash = hash->text(0);
+  auto at_head = event_hash(db, head);
+  if (!at_head || !*at_head) return Status::ok();
+  const std::string& head_hash = **at_head;
   const std::string sig = to_hex(key->sign(mark_digest(head, head_hash, journaled)));
   (void)store_settings::put(db, kStateChecked,
                             nlohmann::json{{"seq", head}, {"hash", head_hash}, {"grand_total", journaled}, {"signature", sig}}

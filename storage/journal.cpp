@@ -41,6 +41,16 @@ Result<Event> row_to_event(const sql::Stmt& st) {
 
 }  // namespace
 
+Result<std::optional<std::string>> event_hash(sql::Db& db, uint64_t seq) {
+  auto st = db.cached("SELECT hash FROM journal WHERE seq = ?1");
+  if (!st) return st.status();
+  (*st)->bind(1, static_cast<int64_t>(seq));
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  if (!*row) return std::optional<std::string>{};
+  return std::optional<std::string>{(*st)->text(0)};
+}
+
 Status scan_journal(sql::Db& db, uint64_t from,
                     const std::function<Status(const Event&)>& fn) {
   auto st = db.prepare(

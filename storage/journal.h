@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -224,5 +225,8 @@ class Journal {
 // Reads journal rows with seq >= from, in order, calling fn for each until it
 // returns an error. For any connection (readers never block the writer in WAL).
 Status scan_journal(sql::Db& db, uint64_t from, const std::function<Status(const Event&)>& fn);
+
+// The hash of the journal's event at `seq`; nullopt when there is none.
+Result<std::optional<std::string>> event_hash(sql::Db& db, uint64_t seq);
 
 }  // namespace posd

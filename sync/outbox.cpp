@@ -123,12 +123,9 @@ namespace {
 // Ok when the journal holds the event HQ holds at `seq` (or no hash was given).
 Status holds(sql::Db& db, uint64_t seq, const std::string& held_hash) {
   if (held_hash.empty() || seq == 0) return Status::ok();
-  auto st = db.cached("SELECT hash FROM journal WHERE seq = ?1");
-  if (!st) return st.status();
-  (*st)->bind(1, static_cast<int64_t>(seq));
-  auto row = (*st)->step();
-  if (!row) return row.status();
-  const std::string own = *row ? (*st)->text(0) : "";
+  auto hash = event_hash(db, seq);
+  if (!hash) return hash.status();
+  const std::string own = hash->value_or("");
   if (own == held_hash) return Status::ok();
   return Status::halted("HQ holds another event at seq " + std::to_string(seq) + " (hash " + held_hash.substr(0, 16) +
                         "…) than this journal (hash " + own.substr(0, 16) +

@@ -15,24 +15,10 @@ constexpr const char* kRewindRequest = "hq_rewind_request";
 
 Result<uint64_t> Outbox::acked_seq() { return cursor::read(db_, kAcked); }
 
-Result<std::vector<Event>> Outbox::next_batch(size_t limit) {
+Result<std::vector<StoredEvent>> Outbox::next_batch(size_t limit) {
   auto acked = acked_seq();
   if (!acked) return acked.status();
-  return read(*acked + 1, limit);
-}
-
-Result<std::vector<Event>> Outbox::read(uint64_t first, size_t limit, size_t max_bytes) {
-  std::vector<Event> out;
-  size_t bytes = 0;
-  Status s = scan_journal(db_, first, [&](const Event& e) {
-    const size_t size = e.payload.dump().size() + 512;  // with seq, hashes and signature
-    if (out.size() >= limit || (!out.empty() && bytes + size > max_bytes)) return Status::unavailable("batch full");
-    bytes += size;
-    out.push_back(e);
-    return Status::ok();
-  });
-  if (!s && s.code() != Status::Code::unavailable) return s;
-  return out;
+  return read_stored(*acked + 1, limit);
 }
 
 namespace {

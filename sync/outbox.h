@@ -18,13 +18,12 @@ class Outbox {
 
   Result<uint64_t> acked_seq();
   // Up to `limit` events after hq_acked_seq, in seq order.
-  Result<std::vector<Event>> next_batch(size_t limit);
+  Result<std::vector<StoredEvent>> next_batch(size_t limit);
   // Up to `limit` events from seq `first` on, in seq order, stopping before
-  // the payloads pass `max_bytes` (one event at least).
-  Result<std::vector<Event>> read(uint64_t first, size_t limit, size_t max_bytes = SIZE_MAX);
-  // The same events as stored (payloads as text, not parsed): what the
-  // sender puts on the wire (encode_journal). Each row's hash is computed
-  // again over its stored bytes; a row that does not match is corruption.
+  // the payloads pass `max_bytes` (one event at least), as stored (payloads
+  // as text, not parsed): what the sender puts on the wire (encode_journal).
+  // Each row's hash is computed again over its stored bytes; a row that does
+  // not match is corruption.
   Result<std::vector<StoredEvent>> read_stored(uint64_t first, size_t limit, size_t max_bytes = SIZE_MAX);
   // A write that records HQ's cumulative ack of everything up to `acked_seq`,
   // when it came (cursor hq_ack_at_ms, for posctl status), and the acked

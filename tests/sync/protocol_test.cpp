@@ -77,17 +77,19 @@ TEST_CASE("a batch encoded from the events as stored is the batch encode() makes
   REQUIRE((*j)->append(Entry{"note", {{"text", "tab\tnew\nline \\ €"}}}));
   auto db = sql::Db::open((*j)->db_path(), sql::Db::Mode::read_only);
   sync::Outbox outbox(*db);
-  auto parsed = outbox.read(1, 10);
+  sync::JournalBatch parsed{"S\"1", {}};
+  REQUIRE(scan_journal(*db, 1, [&](const Event& e) {
+    parsed.events.push_back(e);
+    return Status::ok();
+  }));
   auto stored = outbox.read_stored(1, 10);
-  REQUIRE(parsed);
   REQUIRE(stored);
   REQUIRE(stored->size() == 3);
-  CHECK(sync::encode_journal("S\"1", *stored) == sync::encode(sync::JournalBatch{"S\"1", *parsed}));
-  SECTION("and it stops where encode()'s reader stops: the limit, and the bytes past the first event") {
+  CHECK(sync::encode_journal("S\"1", *stored) == sync::encode(parsed));
+  SECTION("and it stops at the limit, and when the bytes pass the bound after the first event") {
     CHECK(outbox.read_stored(2, 1)->size() == 1);
     CHECK(outbox.read_stored(1, 10, 1)->size() == 1);
     CHECK(outbox.read_stored(4, 10)->empty());
-    CHECK(outbox.read(1, 10, 1)->size() == 1);
   }
   SECTION("a row changed behind the journal's back is refused by seq, never sent") {
     auto rw = sql::Db::open((*j)->db_path());

@@ -91,12 +91,7 @@ nlohmann::json Event::to_json() const {
           {"hash", hash},         {"signature", signature}};
 }
 
-Result<Event> Event::from_json(const nlohmann::json& j) {
-  nlohmann::json copy = j;
-  return from_json(std::move(copy));
-}
-
-Result<Event> Event::from_json(nlohmann::json&& j) {
+Result<Event> Event::from_json(nlohmann::json j) {
   if (!j.is_object()) return Status::invalid_argument("an event must be a JSON object");
   static const std::set<std::string> kFields = {"seq",  "ts",        "business_day", "type",
                                                 "payload", "prev_hash", "hash",     "signature"};

@@ -28,9 +28,7 @@ struct Event {
   nlohmann::json to_json() const;
   // Reads an export line's object; every field must be present with its
   // type, and no other field may be.
-  static Result<Event> from_json(const nlohmann::json& j);
-  // The same, taking the payload out of `j` instead of copying it.
-  static Result<Event> from_json(nlohmann::json&& j);
+  static Result<Event> from_json(nlohmann::json j);  // by value: a caller that moves it in copies no payload
 };
 
 // A journal row as stored, its payload as the text the writer made (the

@@ -3,7 +3,8 @@
 //   2. raw SQLite, 100 rows per transaction;
 //   3. posd's Journal (hash, Ed25519 signature, group commit) under 1, 8 and
 //      64 concurrent writers, with p50/p99 append latency.
-// Usage: journal_bench [DIR] [APPENDS]   (DIR defaults to ./bench-data)
+// Usage: journal_bench [DIR] [APPENDS] [WRITERS...]   (DIR defaults to ./bench-data;
+//        WRITERS: the journal's rows to run, default 1 8 64)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -102,7 +103,10 @@ int main(int argc, char** argv) {
               raw_sqlite(dir, appends, 1), "-", "-", 1);
   std::printf("%-40s %12.0f %10s %10s %12d\n", "raw SQLite, 100 rows per transaction",
               raw_sqlite(dir, appends, 100), "-", "-", 100);
-  for (int writers : {1, 8, 64}) {
+  std::vector<int> rows;
+  for (int i = 3; i < argc; ++i) rows.push_back(std::stoi(argv[i]));
+  if (rows.empty()) rows = {1, 8, 64};
+  for (int writers : rows) {
     JournalFigures f = journal(dir, appends, writers);
     std::string name = "journal, " + std::to_string(writers) + " writer" + (writers > 1 ? "s" : "");
     std::printf("%-40s %12.0f %10.0f %10.0f %12.1f\n", name.c_str(), f.per_second, f.p50_us,

@@ -4,10 +4,12 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -100,7 +102,22 @@ Result<StoreKey> StoreKey::load(const std::string& private_path) {
   if (!is_ed25519(k)) return Status::invalid_argument(private_path + ": not an Ed25519 private key in PEM form");
   auto pub = PublicKey::from_pem(pem_of(k, false));
   if (!pub) return pub.status();
-  return StoreKey(key, std::move(*pub));
+  if (sodium_init() < 0) return Status::io_error("libsodium cannot start");
+  std::shared_ptr<Secret> secret(new Secret, [](Secret* s) {
+    sodium_memzero(s->data(), s->size());
+    delete s;
+  });
+  unsigned char seed[crypto_sign_SEEDBYTES], public_raw[crypto_sign_PUBLICKEYBYTES], openssl_public[32];
+  size_t seed_len = sizeof seed, public_len = sizeof openssl_public;
+  const bool raw = EVP_PKEY_get_raw_private_key(k, seed, &seed_len) == 1 && seed_len == sizeof seed &&
+                   EVP_PKEY_get_raw_public_key(k, openssl_public, &public_len) == 1 && public_len == sizeof openssl_public;
+  const bool made = raw && crypto_sign_seed_keypair(public_raw, secret->data(), seed) == 0;
+  sodium_memzero(seed, sizeof seed);
+  // The pair libsodium derives from the seed must be the one the files hold.
+  if (!made || std::memcmp(public_raw, openssl_public, sizeof public_raw) != 0) {
+    return Status::invalid_argument(private_path + ": its Ed25519 key cannot be read for signing");
+  }
+  return StoreKey(std::move(secret), std::move(*pub));
 }
 
 Result<StoreKey> StoreKey::load_or_create(const std::string& private_path,
@@ -132,15 +149,12 @@ Result<StoreKey> StoreKey::load_or_create(const std::string& private_path,
 }
 
 std::string StoreKey::sign(std::string_view message) const {
-  unsigned char sig[64];
-  size_t len = sizeof sig;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key_.get()) == 1 &&
-            EVP_DigestSign(ctx, sig, &len, reinterpret_cast<const unsigned char*>(message.data()),
-                           message.size()) == 1;
-  EVP_MD_CTX_free(ctx);
-  if (!ok) return {};
-  return std::string(reinterpret_cast<const char*>(sig), len);
+  unsigned char sig[crypto_sign_BYTES];
+  if (crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                           secret_->data()) != 0) {
+    return {};
+  }
+  return std::string(reinterpret_cast<const char*>(sig), sizeof sig);
 }
 
 }  // namespace posd

@@ -30,12 +30,14 @@ const char* const kCashier = "Bearer fuzz-cashier-token-0123";
 const char* const kSupervisor = "Bearer fuzz-supervisor-token-01";
 
 struct World {
+  std::string dir;
   boost::asio::io_context ioc;
   std::unique_ptr<StoreNode> node;
 
-  World() {
+  explicit World(int generation) {
     spdlog::set_level(spdlog::level::off);
-    const std::string dir = "/dev/shm/posd-api-fuzz-" + std::to_string(::getpid());
+    dir = "/dev/shm/posd-api-fuzz-" + std::to_string(::getpid()) + "-" + std::to_string(generation);
+    std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     auto c = parse_config({{"store_id", "FUZZ"}, {"database", dir + "/fuzz.db"}, {"listen", "127.0.0.1:0"}, {"plain_http", true},
                            {"max_basket_lines", 50}, {"max_open_baskets", 5},
@@ -60,10 +62,25 @@ struct World {
       std::abort();
     }
   }
+  ~World() {
+    node.reset();
+    std::filesystem::remove_all(dir);
+  }
 };
 
+// A new store every kInputsPerWorld inputs: what one input meets is at most
+// that many inputs' doing, so a run's cost per input stays flat (one store
+// grew 18,778 Zs of one day in 1.3 M inputs, each Z reading all of them) and
+// a crash needs no more than that many inputs before it to come again.
+constexpr int kInputsPerWorld = 10000;
+
 World& world() {
-  static World* w = new World();  // lives for the whole run
+  static int inputs = 0;
+  static std::unique_ptr<World> w;
+  if (!w || ++inputs % kInputsPerWorld == 0) {
+    w.reset();
+    w = std::make_unique<World>(inputs / kInputsPerWorld);
+  }
   return *w;
 }
 

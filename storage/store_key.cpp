@@ -70,7 +70,13 @@ Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
   BIO_free(bio);
   auto key = own(k);
   if (!is_ed25519(k)) return Status::invalid_argument("not an Ed25519 public key in PEM form");
-  return PublicKey(key, pem_of(k, false));
+  std::array<unsigned char, 32> raw;
+  size_t len = raw.size();
+  if (EVP_PKEY_get_raw_public_key(k, raw.data(), &len) != 1 || len != raw.size()) {
+    return Status::invalid_argument("not an Ed25519 public key in PEM form");
+  }
+  if (sodium_init() < 0) return Status::io_error("libsodium cannot start");
+  return PublicKey(raw, pem_of(k, false));
 }
 
 Result<PublicKey> PublicKey::load(const std::string& path) {
@@ -82,14 +88,10 @@ Result<PublicKey> PublicKey::load(const std::string& path) {
 }
 
 bool PublicKey::verify(std::string_view message, std::string_view signature) const {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key_.get()) == 1 &&
-            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
-                             signature.size(),
-                             reinterpret_cast<const unsigned char*>(message.data()),
-                             message.size()) == 1;
-  EVP_MD_CTX_free(ctx);
-  return ok;
+  return signature.size() == crypto_sign_BYTES &&
+         crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
+                                     reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                                     raw_.data()) == 0;
 }
 
 Result<StoreKey> StoreKey::load(const std::string& private_path) {
@@ -107,14 +109,13 @@ Result<StoreKey> StoreKey::load(const std::string& private_path) {
     sodium_memzero(s->data(), s->size());
     delete s;
   });
-  unsigned char seed[crypto_sign_SEEDBYTES], public_raw[crypto_sign_PUBLICKEYBYTES], openssl_public[32];
-  size_t seed_len = sizeof seed, public_len = sizeof openssl_public;
-  const bool raw = EVP_PKEY_get_raw_private_key(k, seed, &seed_len) == 1 && seed_len == sizeof seed &&
-                   EVP_PKEY_get_raw_public_key(k, openssl_public, &public_len) == 1 && public_len == sizeof openssl_public;
-  const bool made = raw && crypto_sign_seed_keypair(public_raw, secret->data(), seed) == 0;
+  unsigned char seed[crypto_sign_SEEDBYTES], public_raw[crypto_sign_PUBLICKEYBYTES];
+  size_t seed_len = sizeof seed;
+  const bool made = EVP_PKEY_get_raw_private_key(k, seed, &seed_len) == 1 && seed_len == sizeof seed &&
+                    crypto_sign_seed_keypair(public_raw, secret->data(), seed) == 0;
   sodium_memzero(seed, sizeof seed);
   // The pair libsodium derives from the seed must be the one the files hold.
-  if (!made || std::memcmp(public_raw, openssl_public, sizeof public_raw) != 0) {
+  if (!made || std::memcmp(public_raw, pub->raw_.data(), sizeof public_raw) != 0) {
     return Status::invalid_argument(private_path + ": its Ed25519 key cannot be read for signing");
   }
   return StoreKey(std::move(secret), std::move(*pub));

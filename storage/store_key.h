@@ -15,8 +15,6 @@
 
 #include "base/status.h"
 
-typedef struct evp_pkey_st EVP_PKEY;
-
 namespace posd {
 
 class PublicKey {

@@ -102,9 +102,8 @@ Result<StoreKey> StoreKey::load(const std::string& private_path) {
   BIO_free(bio);
   auto key = own(k);
   if (!is_ed25519(k)) return Status::invalid_argument(private_path + ": not an Ed25519 private key in PEM form");
-  auto pub = PublicKey::from_pem(pem_of(k, false));
+  auto pub = PublicKey::from_pem(pem_of(k, false));  // also starts libsodium
   if (!pub) return pub.status();
-  if (sodium_init() < 0) return Status::io_error("libsodium cannot start");
   std::shared_ptr<Secret> secret(new Secret, [](Secret* s) {
     sodium_memzero(s->data(), s->size());
     delete s;

@@ -15,8 +15,10 @@
 
 namespace posd {
 
-// Parses `text`; invalid_argument("not JSON: …") or invalid_argument(
-// "duplicate key \"k\" at /path") when an object repeats a key.
+// Parses `text` into the document nlohmann::json::parse makes of it;
+// invalid_argument("not JSON (at byte N)") or ("not JSON: a number out of
+// range") when it is not JSON, and ("duplicate key \"k\" in /a/b", the keys
+// of the objects around it) when an object repeats a key.
 Result<nlohmann::json> parse_json(std::string_view text);
 
 // The same, and `text` must be exactly the canonical form of what it parses

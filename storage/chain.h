@@ -38,12 +38,17 @@ class ChainVerifier {
   // covers the one before it. HQ seals each batch this way.
   enum class Signature { verify, deferred };
   Status feed(const Event& e, Signature signature = Signature::verify);
+  // The same, given the text of e.payload (payload_text), so that it is made once.
+  Status feed(const Event& e, std::string_view payload, Signature signature = Signature::verify);
   Status check_signature(const Event& e) const;
 
   uint64_t count() const { return count_; }
   uint64_t last_seq() const { return last_seq_; }
 
  private:
+  Status links(const Event& e) const;  // seq, hex form, genesis, prev_hash
+  Status sealed(const Event& e, std::string_view payload, Signature signature);  // hash, signature; then taken
+
   PublicKey key_;
   uint64_t count_ = 0;
   uint64_t last_seq_ = 0;

@@ -78,6 +78,28 @@ std::string canonical_encoding(const Event& e, std::string_view payload) {
 
 std::string canonical_encoding(const Event& e) { return canonical_encoding(e, e.payload.dump()); }
 
+std::string export_line(const Event& e, std::string_view payload) {
+  const std::string day = nlohmann::json(e.business_day).dump();
+  const std::string hash = nlohmann::json(e.hash).dump();
+  const std::string prev = nlohmann::json(e.prev_hash).dump();
+  const std::string signature = nlohmann::json(e.signature).dump();
+  const std::string ts = nlohmann::json(e.ts).dump();
+  const std::string type = nlohmann::json(e.type).dump();
+  const std::string seq = std::to_string(e.seq);
+  std::string out;
+  out.reserve(payload.size() + day.size() + hash.size() + prev.size() + signature.size() + ts.size() + type.size() +
+              seq.size() + 96);
+  out.append("{\"business_day\":").append(day);
+  out.append(",\"hash\":").append(hash);
+  out.append(",\"payload\":").append(payload);
+  out.append(",\"prev_hash\":").append(prev);
+  out.append(",\"seq\":").append(seq);
+  out.append(",\"signature\":").append(signature);
+  out.append(",\"ts\":").append(ts);
+  out.append(",\"type\":").append(type).append("}");
+  return out;
+}
+
 std::string chain_hash(const Event& e, std::string_view payload) {
   auto prev = from_hex(e.prev_hash);
   std::string input = prev ? *prev : std::string();

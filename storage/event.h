@@ -52,6 +52,10 @@ std::string canonical_encoding(const Event& e);
 // The same, around `payload`, the text of e.payload (its dump) made once.
 std::string canonical_encoding(const Event& e, std::string_view payload);
 
+// One export line (docs/journal.md): e.to_json()'s compact dump, keys sorted,
+// built around `payload`, the text of e.payload (its dump) made once.
+std::string export_line(const Event& e, std::string_view payload);
+
 // prev_hash and hash are 64 lower-case hex digits, the signature 128: one
 // spelling for each value, so that a check of the bytes is a check of the value.
 Status check_hex_form(const Event& e);

@@ -278,3 +278,24 @@ TEST_CASE("the canonical encoding built around the payload's text is the event o
     }
   }
 }
+
+TEST_CASE("an export line built around the payload's text is the event's dump, byte for byte", "[tamper]") {
+  // The verifier compares each line with this, and the export writes it: it
+  // must be docs/journal.md's line, nlohmann::json's dump of the whole event.
+  for (const nlohmann::json& payload :
+       {nlohmann::json::object(), nlohmann::json{{"a", "\"quoted\" \\ back\nslash\t\x01"}},
+        nlohmann::json{{"ü", "€ 1,99"}, {"lines", {{{"sku", "X"}, {"qty", -3}}}}, {"n", 18446744073709551615ull}}}) {
+    for (const char* type : {"sale", "a \"type\"", "ümlaut"}) {
+      Event e;
+      e.seq = 18446744073709551615ull;
+      e.ts = "2026-12-03T10:00:00.000Z";
+      e.business_day = "2026-12-03";
+      e.type = type;
+      e.payload = payload;
+      e.prev_hash = genesis_prev_hash();
+      e.hash = std::string(64, 'a');
+      e.signature = "sig \"odd\" \u00e9";  // any text: the line spells whatever the event holds
+      CHECK(export_line(e, e.payload.dump()) == e.to_json().dump());
+    }
+  }
+}

@@ -9,17 +9,14 @@
 #include <string>
 
 #include "storage/sqlite.h"
+#include "tests/support/sanitized.h"
 
 namespace posd::test {
 
 // ASan keeps freed memory in quarantine (up to 256 MB), so a process that
 // frees as fast as it allocates still grows its resident size: memory
 // bounds are asserted in the normal build only, and reported in both.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kMemoryBoundsHold = false;
-#else
-inline constexpr bool kMemoryBoundsHold = true;
-#endif
+inline constexpr bool kMemoryBoundsHold = !kSanitized;
 
 // The integer in environment variable `name`, or `otherwise`.
 inline int rounds_from_env(const char* name, int otherwise) {

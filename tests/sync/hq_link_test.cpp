@@ -28,6 +28,7 @@
 #include "sync/store_sync.h"
 #include "tests/daemon/node.h"
 #include "tests/support/process.h"
+#include "tests/support/sanitized.h"
 #include "tests/sync/hq_fixture.h"
 
 using namespace posd;
@@ -200,11 +201,7 @@ TEST_CASE("a price changed at HQ answers on the store, and changes made while it
 // 10,000 sales; 3,000 under the sanitizers, where every sale costs about ten
 // times as much and this case alone took three minutes of a CI run: still
 // three times Mosquitto's queue of 1,000 and dozens of the sender's windows.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kOfflineSales = 3000;
-#else
-constexpr int kOfflineSales = 10000;
-#endif
+constexpr int kOfflineSales = posd::test::kSanitized ? 3000 : 10000;
 
 TEST_CASE("thousands of sales made while the broker is down all reach HQ once and in order", "[hq][slow]") {
   World w;

@@ -73,16 +73,24 @@ namespace {
 // Writes `c` over what the tables hold: rows with the same key are replaced.
 Status write(sql::Db& db, const Catalog& c) {
   auto tax = db.cached("INSERT OR REPLACE INTO tax_class(id, rate_bp) VALUES (?1, ?2)");
+  // A statement that may write a row and then fail a foreign key keeps a
+  // statement journal: each page it touches copied to a temporary file first
+  // (11.6 writes an item of a 100,000-item catalog). An upsert that sets the
+  // tax class, or an INSERT OR REPLACE of a GTIN, is one; so the tax class
+  // changes in a statement of its own, only when it differs, and a GTIN another
+  // item had is deleted before it is inserted here.
   auto item = db.cached(
       "INSERT INTO item(sku, name, price, unit, tax_class, low_stock, age_restricted) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(sku) DO UPDATE SET name = ?2, price = ?3, unit = ?4, "
-      "tax_class = ?5, low_stock = ?6, age_restricted = ?7");
+      "low_stock = ?6, age_restricted = ?7");
+  auto item_tax = db.cached("UPDATE item SET tax_class = ?2 WHERE sku = ?1 AND tax_class IS NOT ?2");
   auto old_gtins = db.cached("DELETE FROM item_gtin WHERE sku = ?1");
-  auto gtin = db.cached("INSERT OR REPLACE INTO item_gtin(gtin, sku) VALUES (?1, ?2)");
+  auto moved_gtin = db.cached("DELETE FROM item_gtin WHERE gtin = ?1");
+  auto gtin = db.cached("INSERT INTO item_gtin(gtin, sku) VALUES (?1, ?2)");
   auto promo = db.cached(
       "INSERT OR REPLACE INTO promotion(id, type, skus, buy, pay, qty, price, percent_bp, min_total, discount) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-  for (auto* st : {&tax, &item, &old_gtins, &gtin, &promo}) {
+  for (auto* st : {&tax, &item, &item_tax, &old_gtins, &moved_gtin, &gtin, &promo}) {
     if (!*st) return st->status();
   }
   for (const TaxClass& t : c.tax_classes) {
@@ -92,8 +100,10 @@ Status write(sql::Db& db, const Catalog& c) {
     (*item)->bind(1, i.sku).bind(2, i.name).bind(3, i.price).bind(4, to_string(i.unit))
         .bind(5, i.tax_class).bind(6, i.low_stock).bind(7, int64_t{i.age_restricted});
     if (Status s = (*item)->run(); !s) return s;
+    if (Status s = (*item_tax)->bind(1, i.sku).bind(2, i.tax_class).run(); !s) return s;
     if (Status s = (*old_gtins)->bind(1, i.sku).run(); !s) return s;
     for (const std::string& g : i.gtins) {
+      if (Status s = (*moved_gtin)->bind(1, g).run(); !s) return s;
       if (Status s = (*gtin)->bind(1, g).bind(2, i.sku).run(); !s) return s;
     }
   }

@@ -68,6 +68,23 @@ TEST_CASE("catalog entries change the store's catalog and are journaled", "[down
     CHECK(s.item("C")->gtins == std::vector<std::string>{"04006381333931"});  // the GTIN moved
     CHECK(s.item("B")->price == 200);
   }
+  SECTION("a GTIN given to another item moves to it, though the entry does not name the item that had it") {
+    auto r = s.apply("catalog_upsert", json::parse(R"({"items": [
+      {"sku": "B", "name": "B", "price": 200, "tax_class": "standard", "gtins": ["4006381333931", "4006381333948"]}]})"));
+    CHECK(r->applied);
+    CHECK(s.item("B")->gtins == std::vector<std::string>{"04006381333931", "04006381333948"});
+    CHECK(s.item("A")->gtins.empty());
+    CHECK(s.item("A")->price == 100);
+  }
+  SECTION("an upsert moves an item to another tax class, and leaves the tax class of one it only reprices") {
+    auto r = s.apply("catalog_upsert", json::parse(R"({"tax_classes": [{"id": "reduced", "rate_bp": 700}], "items": [
+      {"sku": "A", "name": "A", "price": 100, "tax_class": "reduced"},
+      {"sku": "B", "name": "B", "price": 210, "tax_class": "standard"}]})"));
+    CHECK(r->applied);
+    CHECK(s.item("A")->tax_class == "reduced");
+    CHECK(s.item("B")->tax_class == "standard");
+    CHECK(s.item("B")->price == 210);
+  }
   SECTION("a delete removes the items, and an unknown SKU removes nothing") {
     CHECK(s.apply("catalog_delete", {{"skus", {"B", "NOPE"}}})->quarantined == "item \"NOPE\" is not in the catalog");
     CHECK(s.item("B"));

@@ -10,6 +10,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <mqtt/async_client.h>
 
+#include "base/log.h"
+
 namespace posd::sync {
 
 namespace asio = boost::asio;
@@ -84,7 +86,17 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
       }
     });
     client->set_message_callback([weak](mqtt::const_message_ptr msg) {
-      if (auto s = weak.lock()) s->received(msg->get_topic(), msg->to_string());
+      auto s = weak.lock();
+      if (!s) return;
+      // Paho's C library is below this frame: nothing may escape it. A
+      // message that cannot be taken in is dropped and counted as shed; the
+      // protocol sends it again, as it does a shed one.
+      try {
+        s->received(msg->get_topic(), msg->to_string());
+      } catch (const std::exception& e) {
+        ++s->shed;
+        log::get("sync")->error("link: dropped a message from {}: {}", msg->get_topic(), e.what());
+      }
     });
   }
 
@@ -99,6 +111,15 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
       return;
     }
     intake_bytes += bytes;
+    try {
+      post_received(std::move(topic), std::move(payload), bytes);
+    } catch (...) {
+      intake_bytes -= bytes;  // nothing was posted to take it off again
+      throw;
+    }
+  }
+
+  void post_received(std::string topic, std::string payload, size_t bytes) {
     std::weak_ptr<State> weak = shared_from_this();
     if (handlers.on_decoded) {
       auto decoded = std::make_shared<Result<Message>>(decode(payload));

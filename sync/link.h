@@ -40,7 +40,8 @@ struct LinkOptions {
   // A bounded intake: while more than intake_limit_bytes of received
   // messages wait for the io_context, a message for which sheddable(topic,
   // its bytes) is true is dropped and counted (the protocol sends it again).
-  // 0: no bound. sheddable runs on Paho's thread: a pure function. The bound
+  // 0: no bound. sheddable runs on Paho's thread: a pure function (what
+  // throws on that thread drops its message, counted as shed). The bound
   // counts the messages' bytes as received: with on_decoded (the store, which
   // sets no bound; HQ, which does, decodes on its loop) each also holds its
   // parsed form, several times larger.

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <stdexcept>
 #include <iostream>
 #include <thread>
 
@@ -667,4 +668,52 @@ TEST_CASE("the link to the broker turns Nagle's algorithm off on its connection 
   CHECK(sync::broker_port("tcp://broker.example") == 1883);
   CHECK(sync::broker_port("ssl://[::1]") == 8883);
   CHECK(sync::broker_port("tcp://h:x") == 0);
+}
+
+TEST_CASE("what throws on Paho's thread drops that one message, counted as shed, and the link goes on", "[link]") {
+  test::TempDir dir;
+  test::Broker broker(dir);
+  broker.start();
+  auto& pki = test::Pki::get();
+  boost::asio::io_context io;
+  std::atomic<bool> up{false}, down{false};
+  std::atomic<int> got{0};
+  sync::LinkOptions o;
+  o.url = broker.url();
+  o.client_id = "hq-intake";
+  o.ca_file = pki.ca();
+  o.certificate = pki.cert("hq");
+  o.private_key = pki.key("hq");
+  o.subscriptions = {"posd/+/up/journal"};
+  o.intake_limit_bytes = 1;  // a second message meets the bound while the first waits
+  o.sheddable = [](const std::string&, size_t) -> bool { throw std::runtime_error("no decision"); };
+  sync::LinkHandlers h;
+  h.on_up = [&] { up = true; };
+  h.on_down = [&](const std::string&) { down = true; };
+  h.on_message = [&](const std::string&, const std::string&) { ++got; };
+  sync::Link link(io, o, h);
+  link.start();
+  std::thread loop([&] {
+    auto guard = boost::asio::make_work_guard(io);
+    io.run();
+  });
+  REQUIRE(test::wait_until([&] { return up.load(); }, 20));
+  // The loop held, so that the first message waits in the intake.
+  std::promise<void> release;
+  std::shared_future<void> held = release.get_future().share();
+  boost::asio::post(io, [held] { held.wait(); });
+  REQUIRE(broker.publish_as("S1", "posd/S1/up/journal", "first") == 0);
+  REQUIRE(test::wait_until([&] { return link.intake_bytes() > 0; }, 20));
+  REQUIRE(broker.publish_as("S1", "posd/S1/up/journal", "second") == 0);
+  CHECK(test::wait_until([&] { return link.shed() == 1; }, 20));
+  release.set_value();
+  CHECK(test::wait_until([&] { return got.load() == 1 && link.intake_bytes() == 0; }, 20));
+  // Still up and taking messages: the intake is empty, so no bound applies.
+  REQUIRE(broker.publish_as("S1", "posd/S1/up/journal", "third") == 0);
+  CHECK(test::wait_until([&] { return got.load() == 2; }, 20));
+  CHECK_FALSE(down.load());
+  CHECK(link.shed() == 1);
+  boost::asio::post(io, [&] { link.stop(); });
+  io.stop();
+  loop.join();
 }

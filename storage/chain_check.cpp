@@ -7,6 +7,7 @@
 #include "base/digest.h"
 #include "storage/chain.h"
 #include "storage/journal.h"
+#include "storage/journal_rows.h"
 
 namespace posd {
 
@@ -104,10 +105,10 @@ Status check(sql::Db& db, const PublicKey& key, std::string_view store_id, uint6
     }
   }
   std::optional<Event> last;
-  Status s = scan_journal(db, c.from_seq + 1, [&](const Event& e) {
+  Status s = scan_journal_rows(db, c.from_seq + 1, [&](const Event& e, std::string_view payload) {
     if (until && e.seq > until) return Status::unavailable("done");
     if (stop && stop()) return Status::unavailable("stopped");
-    if (Status f = v.feed(e, ChainVerifier::Signature::deferred); !f) return f;
+    if (Status f = v.feed(e, payload, ChainVerifier::Signature::deferred); !f) return f;
     last = e;
     ++c.events;
     return Status::ok();

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "storage/chain.h"
 #include "storage/chain_check.h"
+#include "storage/journal_rows.h"
 #include "storage/schema.h"
 
 namespace posd {
@@ -22,7 +23,8 @@ constexpr const char* kInsert =
     "INSERT INTO journal(seq, ts, business_day, type, payload, prev_hash, hash, signature) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
-Result<Event> row_to_event(const sql::Stmt& st) {
+// `payload_text`: the row's payload column, read once by the caller.
+Result<Event> row_to_event(const sql::Stmt& st, const std::string& payload_text) {
   Event e;
   e.seq = static_cast<uint64_t>(st.int64(0));
   e.ts = st.text(1);
@@ -30,7 +32,7 @@ Result<Event> row_to_event(const sql::Stmt& st) {
   e.type = st.text(3);
   // The stored text is what an auditor's tool reads: it must be exactly the
   // canonical encoding the hash covers, so no reader can see another value.
-  auto payload = parse_canonical(st.text(4));
+  auto payload = parse_canonical(payload_text);
   if (!payload) return Status::corruption("seq " + std::to_string(e.seq) + ": payload: " + payload.status().message());
   e.payload = std::move(*payload);
   e.prev_hash = st.text(5);
@@ -51,8 +53,8 @@ Result<std::optional<std::string>> event_hash(sql::Db& db, uint64_t seq) {
   return std::optional<std::string>{(*st)->text(0)};
 }
 
-Status scan_journal(sql::Db& db, uint64_t from,
-                    const std::function<Status(const Event&)>& fn) {
+Status scan_journal_rows(sql::Db& db, uint64_t from,
+                         const std::function<Status(const Event&, std::string_view payload)>& fn) {
   auto st = db.prepare(
       "SELECT seq, ts, business_day, type, payload, prev_hash, hash, signature "
       "FROM journal WHERE seq >= ?1 ORDER BY seq");
@@ -62,10 +64,16 @@ Status scan_journal(sql::Db& db, uint64_t from,
     auto row = st->step();
     if (!row) return row.status();
     if (!*row) return Status::ok();
-    auto e = row_to_event(*st);
+    std::string payload = st->text(4);
+    auto e = row_to_event(*st, payload);
     if (!e) return e.status();
-    if (Status s = fn(*e); !s) return s;
+    if (Status s = fn(*e, payload); !s) return s;
   }
+}
+
+Status scan_journal(sql::Db& db, uint64_t from,
+                    const std::function<Status(const Event&)>& fn) {
+  return scan_journal_rows(db, from, [&fn](const Event& e, std::string_view) { return fn(e); });
 }
 
 Result<std::unique_ptr<Journal>> Journal::open(Options o) {

@@ -4,6 +4,7 @@
 
 #include "base/json_text.h"
 #include "storage/journal.h"
+#include "storage/journal_rows.h"
 
 namespace posd {
 
@@ -87,9 +88,9 @@ void ExportSpan::add(const Event& e) {
 
 Result<ExportSpan> export_range(sql::Db& db, uint64_t from, uint64_t to, std::ostream& out) {
   ExportSpan span;
-  Status s = scan_journal(db, from, [&](const Event& e) {
+  Status s = scan_journal_rows(db, from, [&](const Event& e, std::string_view payload) {
     if (to && e.seq > to) return Status::unavailable("done");
-    out << export_line(e, e.payload.dump()) << '\n';
+    out << export_line(e, payload) << '\n';
     span.add(e);
     return out ? Status::ok() : Status::io_error("cannot write the export");
   });
@@ -128,8 +129,8 @@ Result<uint64_t> verify_journal(sql::Db& db, const PublicKey& key, const std::ve
   }
   ChainVerifier v(key);
   AnchorCheck held(anchors);
-  Status s = scan_journal(db, 1, [&](const Event& e) {
-    if (Status f = v.feed(e); !f) return f;
+  Status s = scan_journal_rows(db, 1, [&](const Event& e, std::string_view payload) {
+    if (Status f = v.feed(e, payload); !f) return f;
     return held.feed(e);
   });
   if (!s) return s;

@@ -27,6 +27,7 @@ struct State {
   sqlite3_vfs* real = nullptr;
   std::map<std::string, std::vector<Pending>> pending;  // by file path
   uint64_t counted = 0;  // writes and syncs
+  uint64_t temp_writes = 0;
   uint64_t cut_at = 0;   // 0: none armed
   uint64_t seed = 0;
   bool cut = false;
@@ -154,7 +155,10 @@ int x_write(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 offset) {
   std::lock_guard lock(s.mu);
   if (!counted_op(s)) return SQLITE_IOERR_WRITE;
   if (int rc = injected(s, CrashVfs::Op::write); rc != SQLITE_OK) return rc;
-  if (!p->path) return p->real->pMethods->xWrite(p->real, buf, amt, offset);  // a temp file: no durability asked
+  if (!p->path) {  // a temp file: no durability asked
+    ++s.temp_writes;
+    return p->real->pMethods->xWrite(p->real, buf, amt, offset);
+  }
   s.pending[key_of(p)].push_back({false, offset, std::string(static_cast<const char*>(buf), static_cast<size_t>(amt))});
   return SQLITE_OK;
 }
@@ -326,10 +330,17 @@ uint64_t CrashVfs::writes_and_syncs() const {
   return s.counted;
 }
 
+uint64_t CrashVfs::temp_file_writes() const {
+  State& s = state();
+  std::lock_guard lock(s.mu);
+  return s.temp_writes;
+}
+
 void CrashVfs::recount() {
   State& s = state();
   std::lock_guard lock(s.mu);
   s.counted = 0;
+  s.temp_writes = 0;
   s.cut_at = 0;
   s.failed = 0;
   for (auto& f : s.fail) f = {};
@@ -340,6 +351,7 @@ void CrashVfs::reset(const std::string& dir) {
   std::lock_guard lock(s.mu);
   s.pending.clear();
   s.counted = 0;
+  s.temp_writes = 0;
   s.cut_at = 0;
   s.cut = false;
   s.failed = 0;

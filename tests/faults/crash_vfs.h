@@ -35,6 +35,9 @@ class CrashVfs {
   uint64_t failures() const;
   // Writes and syncs since the last reset.
   uint64_t writes_and_syncs() const;
+  // Writes to SQLite's temporary files (statement journals that outgrew
+  // memory), since the last reset or recount: disk wear that buys nothing.
+  uint64_t temp_file_writes() const;
   // Counts from zero with nothing armed, keeping what is held: for use with
   // connections open.
   void recount();

@@ -96,6 +96,9 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
       } catch (const std::exception& e) {
         ++s->shed;
         log::get("sync")->error("link: dropped a message from {}: {}", msg->get_topic(), e.what());
+      } catch (...) {
+        ++s->shed;
+        log::get("sync")->error("link: dropped a message from {}", msg->get_topic());
       }
     });
   }

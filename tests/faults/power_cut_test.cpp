@@ -249,7 +249,7 @@ TEST_CASE("a catalog applies, imported or from HQ, without spilling a statement 
   CHECK(vfs.temp_file_writes() == 0);
   // From HQ, as an upsert over what the store holds: every price changed, five
   // items to the other tax class, one GTIN moved to a new item. The entry's
-  // savepoint copies each page it changes once (about 90 writes here); a
+  // savepoint copies each page it changes once (122 writes here); a
   // statement journal per row was about 11 writes an item.
   json doc = bench::catalog_document(kItems);
   for (json& item : doc["items"]) item["price"] = item["price"].get<int64_t>() + 1;

@@ -64,6 +64,26 @@ struct World {
 
 using Online = test::OnlineStore;  // the broker, HQ and store S1 running, the link up
 
+// A link to `broker` over TLS as `identity` (its test certificate).
+sync::LinkOptions link_options(const test::Broker& broker, const std::string& identity, const std::string& client_id) {
+  auto& pki = test::Pki::get();
+  sync::LinkOptions o;
+  o.url = broker.url();
+  o.client_id = client_id;
+  o.ca_file = pki.ca();
+  o.certificate = pki.cert(identity);
+  o.private_key = pki.key(identity);
+  return o;
+}
+
+// A thread running `io` until it is stopped.
+std::thread run_loop(boost::asio::io_context& io) {
+  return std::thread([&io] {
+    auto guard = boost::asio::make_work_guard(io);
+    io.run();
+  });
+}
+
 }  // namespace
 
 TEST_CASE("a sale made online reaches HQ's database at once", "[hq]") {
@@ -627,23 +647,13 @@ TEST_CASE("the link to the broker turns Nagle's algorithm off on its connection 
   test::TempDir dir;
   test::Broker broker(dir);
   broker.start();
-  auto& pki = test::Pki::get();
   boost::asio::io_context io;
   std::atomic<bool> up{false};
-  sync::LinkOptions o;
-  o.url = broker.url();
-  o.client_id = "S1";
-  o.ca_file = pki.ca();
-  o.certificate = pki.cert("S1");
-  o.private_key = pki.key("S1");
   sync::LinkHandlers h;
   h.on_up = [&] { up = true; };
-  sync::Link link(io, o, h);
+  sync::Link link(io, link_options(broker, "S1", "S1"), h);
   link.start();
-  std::thread loop([&] {
-    auto guard = boost::asio::make_work_guard(io);
-    io.run();
-  });
+  std::thread loop = run_loop(io);
   const bool connected = test::wait_until([&] { return up.load(); }, 20);
   // Every TCP connection of this process to the broker's port.
   int seen = 0, without = 0;
@@ -674,16 +684,10 @@ TEST_CASE("what throws on Paho's thread drops that one message, counted as shed,
   test::TempDir dir;
   test::Broker broker(dir);
   broker.start();
-  auto& pki = test::Pki::get();
   boost::asio::io_context io;
   std::atomic<bool> up{false}, down{false};
   std::atomic<int> got{0};
-  sync::LinkOptions o;
-  o.url = broker.url();
-  o.client_id = "hq-intake";
-  o.ca_file = pki.ca();
-  o.certificate = pki.cert("hq");
-  o.private_key = pki.key("hq");
+  sync::LinkOptions o = link_options(broker, "hq", "hq-intake");
   o.subscriptions = {"posd/+/up/journal"};
   o.intake_limit_bytes = 1;  // a second message meets the bound while the first waits
   o.sheddable = [](const std::string&, size_t) -> bool { throw std::runtime_error("no decision"); };
@@ -693,10 +697,7 @@ TEST_CASE("what throws on Paho's thread drops that one message, counted as shed,
   h.on_message = [&](const std::string&, const std::string&) { ++got; };
   sync::Link link(io, o, h);
   link.start();
-  std::thread loop([&] {
-    auto guard = boost::asio::make_work_guard(io);
-    io.run();
-  });
+  std::thread loop = run_loop(io);
   REQUIRE(test::wait_until([&] { return up.load(); }, 20));
   // The loop held, so that the first message waits in the intake.
   std::promise<void> release;

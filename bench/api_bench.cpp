@@ -1,9 +1,13 @@
 // api_bench: N concurrent simulated lanes (1, 8, 64) against a real posd
 // process with a 100,000-item catalog. Each lane, on its own keep-alive
 // connection, opens a basket, scans 5 random items, pays cash and completes.
-// Prints add-line latency p50/p99, completed sales per second, and posd's
-// resident size after each row (VmRSS) and at its peak (VmHWM).
-// Usage: api_bench [DIR] [SALES_PER_RUN] [ITEMS]   (DIR on the disk to measure; default ./bench-data)
+// Prints add-line latency p50/p99, completed sales per second against raw
+// SQLite's one-row transactions on the same disk in the same run, posd's
+// resident size after each row (VmRSS) and at its peak (VmHWM), and the CPU
+// each of posd's threads and the lanes' client used in each row. Then the
+// same 64 lanes against a bare Beast server with one and two loop threads
+// (bench/http_floor.h): what HTTP alone costs on this machine.
+// Usage: api_bench [DIR] [SALES_PER_RUN] [ITEMS] [PROMOTIONS]   (DIR on the disk to measure; default ./bench-data)
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,7 +31,10 @@
 #include "base/gtin.h"
 #include "storage/catalog.h"
 #include "bench/bench_catalog.h"
+#include "bench/http_floor.h"
 #include "bench/lane_client.h"
+#include "bench/proc_cpu.h"
+#include "bench/raw_sqlite.h"
 #include "storage/journal.h"
 
 using namespace posd;
@@ -39,6 +46,7 @@ using Steady = std::chrono::steady_clock;
 namespace {
 
 int g_items = 100000;
+int g_promotions = 1;
 const std::string kToken = "bench-lane-token-000000000";
 
 using bench::gtin_of;
@@ -48,7 +56,7 @@ using bench::gtin_of;
 pid_t g_posd = 0;
 
 void load_catalog(const std::string& db) {
-  Catalog c = bench::catalog(g_items);
+  Catalog c = bench::catalog(g_items, g_promotions);
   auto j = Journal::open({.db_path = db, .store_id = "BENCH"});
   if (!j) std::abort();
   auto r = (*j)->write([&](WriteContext& ctx) -> Result<std::vector<Entry>> {
@@ -59,12 +67,14 @@ void load_catalog(const std::string& db) {
 }
 
 struct Figures {
-  double p50_us, p99_us, sales_per_s;
+  double p50_us, p99_us, sales_per_s, seconds;
+  size_t body_bytes;  // the answers' bodies, in all
 };
 
 Figures run_lanes(uint16_t port, int lanes, int sales_per_lane) {
   std::mutex mu;
   std::vector<double> lat;
+  size_t bytes = 0;
   auto start = Steady::now();
   std::vector<std::thread> threads;
   for (int l = 0; l < lanes; ++l) {
@@ -86,13 +96,14 @@ Figures run_lanes(uint16_t port, int lanes, int sales_per_lane) {
       }
       std::lock_guard lock(mu);
       lat.insert(lat.end(), mine.begin(), mine.end());
+      bytes += c.body_bytes();
     });
   }
   for (auto& t : threads) t.join();
   const double secs = std::chrono::duration<double>(Steady::now() - start).count();
   std::sort(lat.begin(), lat.end());
   auto pct = [&](double p) { return lat[static_cast<size_t>(p * static_cast<double>(lat.size() - 1))]; };
-  return {pct(0.5), pct(0.99), lanes * sales_per_lane / secs};
+  return {pct(0.5), pct(0.99), lanes * sales_per_lane / secs, secs, bytes};
 }
 
 std::string read_file(const std::string& path) {
@@ -108,14 +119,18 @@ int main(int argc, char** argv) {
   const std::string dir = std::filesystem::absolute(argc > 1 ? argv[1] : "bench-data");
   const int sales = argc > 2 ? std::stoi(argv[2]) : 256;
   if (argc > 3) g_items = std::stoi(argv[3]);
+  if (argc > 4) g_promotions = std::stoi(argv[4]);
   const std::string bin = std::filesystem::path(argv[0]).parent_path().string();
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string db = dir + "/posd.db";
 
+  // Before anything else runs: the limit the goal measures posd against.
+  const double raw = bench::raw_sqlite(dir, 2000, 1);
+  std::printf("api_bench: raw SQLite, one row a transaction: %.0f/s\n", raw);
   auto t0 = Steady::now();
   load_catalog(db);
-  std::printf("api_bench: %d-item catalog loaded in %.1f s; database in %s\n", g_items,
+  std::printf("api_bench: %d-item catalog with %d promotions loaded in %.1f s; database in %s\n", g_items, g_promotions,
               std::chrono::duration<double>(Steady::now() - t0).count(), dir.c_str());
 
   json config = {{"store_id", "BENCH"}, {"database", db}, {"listen", "127.0.0.1:0"}, {"plain_http", true},
@@ -152,16 +167,53 @@ int main(int argc, char** argv) {
     std::regex re(std::string(field) + ":\\s*([0-9]+) kB");
     return std::regex_search(status, m, re) ? std::stod(m[1]) / 1024 : -1.0;
   };
-  std::printf("\n%-12s %12s %14s %14s %12s\n", "lanes", "sales/s", "add-line p50", "add-line p99", "posd RSS");
-  std::printf("%-12s %12s %14s %14s %8.1f MiB\n", "(started)", "", "", "", mib("VmRSS"));
+  std::printf("\n%-9s %9s %8s %14s %14s %12s\n", "lanes", "sales/s", "÷ raw", "add-line p50", "add-line p99",
+              "posd RSS");
+  std::printf("%-9s %9s %8s %14s %14s %8.1f MiB\n", "(started)", "", "", "", "", mib("VmRSS"));
+  Figures last{};
   for (int lanes : {1, 8, 64}) {
+    const auto posd_before = bench::thread_cpu(pid), client_before = bench::process_cpu(getpid());
     Figures f = run_lanes(port, lanes, std::max(1, sales / lanes));
-    std::printf("%-12d %12.0f %11.0f us %11.0f us %8.1f MiB\n", lanes, f.sales_per_s, f.p50_us, f.p99_us, mib("VmRSS"));
+    const auto posd_after = bench::thread_cpu(pid), client_after = bench::process_cpu(getpid());
+    std::printf("%-9d %9.0f %7.2fx %11.0f us %11.0f us %8.1f MiB\n", lanes, f.sales_per_s, f.sales_per_s / raw,
+                f.p50_us, f.p99_us, mib("VmRSS"));
+    std::printf("          cores used: %s | lanes' client %s\n",
+                bench::cores_between(posd_before, posd_after, f.seconds).c_str(),
+                bench::cores_between(client_before, client_after, f.seconds).c_str());
+    const double sold = f.sales_per_s * f.seconds;
+    std::printf("          CPU per sale: loop %.0f us, journal writer %.0f us\n",
+                (posd_after.at("posd") - posd_before.at("posd")) / sold * 1e6,
+                (posd_after.at("posd-journal") - posd_before.at("posd-journal")) / sold * 1e6);
+    last = f;
   }
   std::printf("\nposd peak RSS: %.1f MiB\n", mib("VmHWM"));
   kill(pid, SIGTERM);
   int st = 0;
   waitpid(pid, &st, 0);
   std::filesystem::remove_all(dir);
+
+  // The same 64 lanes against HTTP alone, its answers the size of posd's.
+  const int requests_per_sale = 8;  // open, five scans, tender, complete
+  const size_t body = last.body_bytes / static_cast<size_t>(std::max(1, sales / 64) * 64 * requests_per_sale);
+  std::printf("\nHTTP alone (a bare Beast server, %zu-byte answers), 64 lanes:\n", body);
+  std::printf("%-14s %9s %8s %13s %14s\n", "loop threads", "sales/s", "÷ raw", "requests/s", "add-line p99");
+  for (int threads : {1, 2}) {
+    auto [floor_pid, floor_port] = bench::start_http_floor(threads, body);
+    if (floor_pid <= 0 || floor_port == 0) {
+      std::fprintf(stderr, "the floor server did not start\n");
+      return 1;
+    }
+    g_posd = floor_pid;
+    const auto before = bench::thread_cpu(floor_pid), client_before = bench::process_cpu(getpid());
+    Figures f = run_lanes(floor_port, 64, std::max(1, sales / 64));
+    const auto after = bench::thread_cpu(floor_pid), client_after = bench::process_cpu(getpid());
+    std::printf("%-14d %9.0f %7.2fx %13.0f %11.0f us\n", threads, f.sales_per_s, f.sales_per_s / raw,
+                f.sales_per_s * requests_per_sale, f.p99_us);
+    std::printf("          cores used: server %s | lanes' client %s\n",
+                bench::cores_between(before, after, f.seconds).c_str(),
+                bench::cores_between(client_before, client_after, f.seconds).c_str());
+    kill(floor_pid, SIGKILL);
+    waitpid(floor_pid, &st, 0);
+  }
   return 0;
 }

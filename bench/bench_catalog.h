@@ -1,5 +1,6 @@
 // The catalog the benchmarks use: `items` items with valid EAN-13s, two tax
-// classes and one promotion, like a mid-size supermarket's.
+// classes and `promotions` promotions (one by default; a supermarket runs
+// hundreds to a few thousand at once, each on a few dozen items).
 #pragma once
 
 #include <string>
@@ -15,7 +16,7 @@ inline std::string gtin_of(int i) {
   return body + *barcode::gs1_check_digit(body);
 }
 
-inline Catalog catalog(int items) {
+inline Catalog catalog(int items, int promotions = 1) {
   Catalog c;
   c.tax_classes = {{"standard", 2000}, {"reduced", 550}};
   for (int i = 0; i < items; ++i) {
@@ -29,6 +30,22 @@ inline Catalog catalog(int items) {
     c.items.push_back(std::move(it));
   }
   c.promotions.push_back({"P1", PromoType::percent_off, {"SKU-1", "SKU-2"}, 0, 0, 0, 0, 1000, 0, 0});
+  // The others: 20 items each, spread over the catalog; the four item kinds
+  // in turn, and a basket threshold every 50th.
+  for (int k = 2; k <= promotions; ++k) {
+    Promotion p{"P" + std::to_string(k), PromoType::multibuy, {}, 0, 0, 0, 0, 0, 0, 0};
+    for (int j = 0; j < 20; ++j) {
+      p.skus.push_back("SKU-" + std::to_string((static_cast<int64_t>(k) * 20 + j) * 7919 % items));
+    }
+    switch (k % 50 == 0 ? 4 : k % 4) {
+      case 0: p.buy = 3, p.pay = 2; break;
+      case 1: p.type = PromoType::percent_off, p.percent_bp = 1500; break;
+      case 2: p.type = PromoType::fixed_price, p.price = 99; break;
+      case 3: p.type = PromoType::multibuy_price, p.qty = 2, p.price = 500; break;
+      default: p.type = PromoType::basket_threshold, p.skus.clear(), p.min_total = 10000 + k, p.discount = 500;
+    }
+    c.promotions.push_back(std::move(p));
+  }
   return c;
 }
 

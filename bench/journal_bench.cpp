@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench/raw_sqlite.h"
 #include "storage/journal.h"
-#include "storage/schema.h"
 
 using namespace posd;
 using Steady = std::chrono::steady_clock;
@@ -32,26 +32,6 @@ std::string fresh(const std::string& dir, const std::string& name) {
   std::string path = dir + "/" + name;
   for (const char* suffix : {"", "-wal", "-shm", ".key", ".pub"}) std::filesystem::remove(path + suffix);
   return path;
-}
-
-// Raw inserts into the journal table, `per_txn` rows per transaction.
-double raw_sqlite(const std::string& dir, int appends, int per_txn) {
-  auto db = sql::Db::open(fresh(dir, "raw.db"));
-  if (!db || !schema::migrate(*db)) std::abort();
-  auto ins = db->prepare(
-      "INSERT INTO journal(seq, ts, business_day, type, payload, prev_hash, hash, signature) "
-      "VALUES (?1, '2026-11-22T10:00:00.000Z', '2026-11-22', 'sale', ?2, ?3, ?3, ?4)");
-  const std::string hash(64, 'a'), sig(128, 'b');
-  auto start = Steady::now();
-  for (int seq = 1; seq <= appends;) {
-    sql::Txn txn(*db);
-    for (int i = 0; i < per_txn && seq <= appends; ++i, ++seq) {
-      ins->bind(1, int64_t{seq}).bind(2, kPayload).bind(3, hash).bind(4, sig);
-      if (!ins->run()) std::abort();
-    }
-    if (!txn.commit()) std::abort();
-  }
-  return appends / seconds_since(start);
 }
 
 struct JournalFigures {
@@ -100,9 +80,9 @@ int main(int argc, char** argv) {
   std::printf("journal_bench: %d appends per run, database in %s\n\n", appends, dir.c_str());
   std::printf("%-40s %12s %10s %10s %12s\n", "run", "appends/s", "p50 us", "p99 us", "per commit");
   std::printf("%-40s %12.0f %10s %10s %12d\n", "raw SQLite, 1 row per transaction",
-              raw_sqlite(dir, appends, 1), "-", "-", 1);
+              bench::raw_sqlite(dir, appends, 1), "-", "-", 1);
   std::printf("%-40s %12.0f %10s %10s %12d\n", "raw SQLite, 100 rows per transaction",
-              raw_sqlite(dir, appends, 100), "-", "-", 100);
+              bench::raw_sqlite(dir, appends, 100), "-", "-", 100);
   std::vector<int> rows;
   for (int i = 3; i < argc; ++i) rows.push_back(std::stoi(argv[i]));
   if (rows.empty()) rows = {1, 8, 64};

@@ -42,8 +42,11 @@ class LaneClient {
       if (on_failure_) on_failure_();
       std::abort();
     }
+    body_bytes_ += res.body().size();
     return nlohmann::json::parse(res.body());
   }
+  // The answers' bodies so far, in bytes.
+  size_t body_bytes() const { return body_bytes_; }
 
  private:
   boost::asio::io_context ioc_;
@@ -51,6 +54,7 @@ class LaneClient {
   boost::beast::flat_buffer buf_;
   std::string token_;
   std::function<void()> on_failure_;
+  size_t body_bytes_ = 0;
 };
 
 }  // namespace posd::bench

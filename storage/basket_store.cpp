@@ -1,6 +1,7 @@
 #include "storage/basket_store.h"
 
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace posd {
 
@@ -108,6 +109,7 @@ Status BasketStore::sync_now() {
 }
 
 void BasketStore::run() {
+  name_this_thread("posd-baskets");
   std::unique_lock lock(mu_);
   while (!stop_) {
     cv_.wait_for(lock, every_, [this] { return stop_; });

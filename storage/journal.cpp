@@ -10,6 +10,7 @@
 #include "base/digest.h"
 #include "base/json_text.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "storage/chain.h"
 #include "storage/chain_check.h"
 #include "storage/journal_rows.h"
@@ -194,6 +195,7 @@ void Journal::check_and_checkpoint(bool at_open) {
 // Beside the writer, on a connection of its own: seq 1 to the checkpoint
 // the start began after.
 void Journal::check_below(uint64_t until) {
+  name_this_thread("posd-check");
   auto db = sql::Db::open(options_.db_path, sql::Db::Mode::read_only);
   if (!db) return;
   if (Status s = db->exec("BEGIN"); !s) return;
@@ -340,6 +342,7 @@ void Journal::close() {
 }
 
 void Journal::run() {
+  name_this_thread("posd-journal");
   std::vector<Write> batch;
   for (;;) {
     {

@@ -53,7 +53,22 @@ void Checkout::alert_low_stock(const json& alerts) {
   }
 }
 
-Result<std::vector<Promotion>> Checkout::promotions() { return catalog::promotions(reader_); }
+Result<std::vector<Promotion>> Checkout::promotions(const Basket& b) {
+  // The version is read before the promotions: a write between the two
+  // reads leaves the book marked older than it is, and it is read again.
+  auto version = catalog::promotions_version(reader_);
+  if (!version) return version.status();
+  if (*version != promotion_book_version_) {
+    auto all = catalog::promotions(reader_);
+    if (!all) return all.status();
+    promotion_book_ = PromotionBook(std::move(*all));
+    promotion_book_version_ = *version;
+  }
+  std::vector<std::string_view> skus;
+  skus.reserve(b.lines.size());
+  for (const BasketLine& l : b.lines) skus.push_back(l.input.sku);
+  return promotion_book_.for_skus(skus);
+}
 
 // --- items and stock -------------------------------------------------------
 
@@ -364,7 +379,7 @@ Result<size_t> Checkout::keep_baskets() {
 }
 
 Outcome Checkout::answer(const Basket& b) {
-  auto promos = promotions();
+  auto promos = promotions(b);
   if (!promos) return Outcome::from(promos.status());
   return Outcome::success(b.to_json(b.price(*promos, rules_), rules_));
 }
@@ -395,8 +410,6 @@ Outcome Checkout::basket(const Caller& c, const std::string& id) {
 }
 
 Outcome Checkout::baskets(const Caller& c) {
-  auto promos = promotions();
-  if (!promos) return Outcome::from(promos.status());
   std::vector<const Basket*> mine;
   for (const auto& [id, b] : baskets_) {
     if (b.terminal == c.terminal || b.state == Basket::State::suspended) mine.push_back(&b);
@@ -404,6 +417,8 @@ Outcome Checkout::baskets(const Caller& c) {
   std::sort(mine.begin(), mine.end(), [](const Basket* a, const Basket* b) { return a->created < b->created; });
   json out = json::array();
   for (const Basket* b : mine) {
+    auto promos = promotions(*b);
+    if (!promos) return Outcome::from(promos.status());
     json j = b->to_json(b->price(*promos, rules_), rules_);
     j["terminal"] = b->terminal;
     out.push_back(std::move(j));
@@ -502,7 +517,7 @@ BasketLine* Checkout::editable_line(const Caller& c, const std::string& id, cons
 }
 
 Outcome Checkout::changed(const Caller& c, Basket& b, const std::function<void()>& undo, std::optional<size_t> amount_off) {
-  auto promos = promotions();
+  auto promos = promotions(b);
   if (!promos) {
     if (undo) undo();
     return Outcome::from(promos.status());
@@ -638,7 +653,7 @@ void Checkout::tender(const Caller& c, const std::string& id, const json& body, 
   Basket* b = find_basket(c, id, err);
   if (!b) return done(err);
   if (b->terminal != c.terminal) return done(not_open(*b));
-  auto promos = promotions();
+  auto promos = promotions(*b);
   if (!promos) return done(Outcome::from(promos.status()));
   PricedBasket priced = b->price(*promos, rules_);
   if (!priced.limit_error.empty()) return done(Outcome::error(Why::refused, "amount_limit", priced.limit_error));

@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "checkout/basket.h"
 #include "checkout/events.h"
+#include "checkout/promotion_book.h"
 #include "checkout/reasons.h"
 #include "checkout/records.h"
 #include "checkout/stock_movement.h"
@@ -275,7 +276,9 @@ class Checkout {
   // Takes an ended basket out of the basket store (the journal marked it ended).
   void drop(const std::string& id);
   Outcome answer(const Basket& b);
-  Result<std::vector<Promotion>> promotions();
+  // The promotions that can touch `b` (checkout/promotion_book.h), from the
+  // book read again whenever catalog::promotions_version moved.
+  Result<std::vector<Promotion>> promotions(const Basket& b);
   // Runs `m` through the journal; remembers the answer under `idem`; posts
   // `done` back to the event loop with the Outcome the mutation produced.
   using OutcomeMutation = std::function<Outcome(WriteContext&, std::vector<Entry>&)>;
@@ -297,6 +300,8 @@ class Checkout {
   Journal& journal_;
   StoreRules rules_;
   sql::Db reader_;
+  PromotionBook promotion_book_;
+  std::optional<int64_t> promotion_book_version_;  // catalog::promotions_version when the book was read
   const Clock& clock_;
   IdSource& ids_;
   std::unique_ptr<BasketStore> store_;

@@ -29,11 +29,10 @@ Status move_stock(WriteContext& ctx, std::vector<Entry>& entries, json& alerts, 
                   int64_t delta, uint64_t seq, const std::string& kind) {
   auto moved = stock::move(ctx.db, sku, delta, seq, kind);
   if (!moved) return moved.status();
-  auto item = catalog::by_sku(ctx.db, sku);
-  if (!item) return item.status();
-  const int64_t threshold = *item ? (*item)->low_stock : 0;
-  if (threshold > 0 && moved->before >= threshold && moved->after < threshold) {
-    json alert = {{"sku", sku}, {"on_hand", moved->after}, {"low_stock", threshold}};
+  auto threshold = catalog::low_stock(ctx.db, sku);
+  if (!threshold) return threshold.status();
+  if (*threshold > 0 && moved->before >= *threshold && moved->after < *threshold) {
+    json alert = {{"sku", sku}, {"on_hand", moved->after}, {"low_stock", *threshold}};
     entries.push_back({"low_stock", alert});
     alerts.push_back(alert);
   }
@@ -64,7 +63,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
     return done(Outcome::error(Why::conflict, "empty_basket", b->exchange ? "the basket has no new lines: a return alone is POST /v1/returns"
                                                                           : "the basket has no lines"));
   }
-  auto promos = promotions();
+  auto promos = promotions(*b);
   if (!promos) return done(Outcome::from(promos.status()));
   const PricedBasket priced = b->price(*promos, rules_);
   if (!priced.limit_error.empty()) return done(Outcome::error(Why::refused, "amount_limit", priced.limit_error));

@@ -70,6 +70,12 @@ Result<std::optional<Item>> one_item(sql::Db& db, const std::string& where, cons
 
 namespace {
 
+Status promotions_written(sql::Db& db) {
+  auto st = db.cached("UPDATE catalog_version SET n = n + 1 WHERE part = 'promotions'");
+  if (!st) return st.status();
+  return (*st)->run();
+}
+
 // Writes `c` over what the tables hold: rows with the same key are replaced.
 Status write(sql::Db& db, const Catalog& c) {
   auto tax = db.cached("INSERT OR REPLACE INTO tax_class(id, rate_bp) VALUES (?1, ?2)");
@@ -113,7 +119,7 @@ Status write(sql::Db& db, const Catalog& c) {
         .bind(9, p.min_total).bind(10, p.discount);
     if (Status s = (*promo)->run(); !s) return s;
   }
-  return Status::ok();
+  return c.promotions.empty() ? Status::ok() : promotions_written(db);
 }
 
 Status change_one(sql::Db& db, const std::string& sql, const std::string& key, int64_t value, const std::string& what) {
@@ -130,6 +136,7 @@ Status change_one(sql::Db& db, const std::string& sql, const std::string& key, i
 
 Status replace(sql::Db& db, const Catalog& c) {
   if (Status s = db.exec("DELETE FROM promotion; DELETE FROM item_gtin; DELETE FROM item; DELETE FROM tax_class;"); !s) return s;
+  if (Status s = promotions_written(db); !s) return s;
   return write(db, c);
 }
 
@@ -152,7 +159,8 @@ Status set_price(sql::Db& db, const std::string& sku, int64_t price) {
 }
 
 Status remove_promotion(sql::Db& db, const std::string& id) {
-  return change_one(db, "DELETE FROM promotion WHERE id = ?1", id, 0, "promotion");
+  if (Status s = change_one(db, "DELETE FROM promotion WHERE id = ?1", id, 0, "promotion"); !s) return s;
+  return promotions_written(db);
 }
 
 Result<std::optional<Item>> by_sku(sql::Db& db, const std::string& sku) {
@@ -167,6 +175,12 @@ Result<bool> has_item(sql::Db& db, const std::string& sku) {
   auto v = db.query_int("SELECT 1 FROM item WHERE sku = ?1", sku);
   if (!v) return v.status();
   return v->has_value();
+}
+
+Result<int64_t> low_stock(sql::Db& db, const std::string& sku) {
+  auto v = db.query_int("SELECT low_stock FROM item WHERE sku = ?1", sku);
+  if (!v) return v.status();
+  return v->value_or(0);
 }
 
 Result<bool> has_tax_class(sql::Db& db, const std::string& id) {
@@ -210,6 +224,15 @@ Result<std::vector<Promotion>> promotions(sql::Db& db) {
     p.discount = st->int64(9);
     out.push_back(std::move(p));
   }
+}
+
+Result<int64_t> promotions_version(sql::Db& db) {
+  auto st = db.cached("SELECT n FROM catalog_version WHERE part = ?1");
+  if (!st) return st.status();
+  (*st)->bind(1, "promotions");
+  auto row = (*st)->step();
+  if (!row) return row.status();
+  return *row ? (*st)->int64(0) : 0;
 }
 
 Result<int64_t> item_count(sql::Db& db) {

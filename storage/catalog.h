@@ -81,7 +81,13 @@ Result<std::optional<TaxClass>> tax_class(sql::Db& db, const std::string& id);
 // Whether the catalog holds this SKU / this tax class.
 Result<bool> has_item(sql::Db& db, const std::string& sku);
 Result<bool> has_tax_class(sql::Db& db, const std::string& id);
+// The item's low-stock threshold; 0 when it has none or is not in the catalog.
+Result<int64_t> low_stock(sql::Db& db, const std::string& sku);
 Result<std::vector<Promotion>> promotions(sql::Db& db);
+// Moves with every write of the promotions (replace, an upsert that holds
+// any, remove_promotion), by any process: what the checkout's copy of them
+// is checked against.
+Result<int64_t> promotions_version(sql::Db& db);
 Result<int64_t> item_count(sql::Db& db);
 
 }  // namespace catalog

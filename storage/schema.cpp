@@ -245,6 +245,16 @@ CREATE INDEX journal_sale ON journal(seq) WHERE type = 'sale';
 CREATE INDEX journal_return ON journal(seq) WHERE type = 'return';
 CREATE INDEX journal_z_report ON journal(seq) WHERE type = 'z_report';
 )sql",
+    // 13: how many times the promotions were written (storage/catalog.h
+    // moves it with every write of them): the checkout keeps them in memory
+    // and reads them again when this moves, whichever process wrote.
+    R"sql(
+CREATE TABLE catalog_version (
+  part TEXT    PRIMARY KEY,
+  n    INTEGER NOT NULL
+) STRICT;
+INSERT INTO catalog_version(part, n) VALUES ('promotions', 0);
+)sql",
 };
 
 }  // namespace

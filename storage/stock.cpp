@@ -18,19 +18,23 @@ Result<std::vector<Low>> below_threshold(sql::Db& db, int64_t limit) {
 }
 
 Result<Moved> move(sql::Db& db, const std::string& sku, int64_t delta, uint64_t seq, std::string_view kind) {
-  auto before = on_hand(db, sku);
-  if (!before) return before.status();
+  // One statement reads and moves: the row after, less the delta, is the row
+  // before (a sum past int64 is REAL in SQLite, which the STRICT table refuses).
   auto cached_up = db.cached(
       "INSERT INTO stock(sku, on_hand) VALUES (?1, ?2) "
-      "ON CONFLICT(sku) DO UPDATE SET on_hand = on_hand + ?2");
+      "ON CONFLICT(sku) DO UPDATE SET on_hand = on_hand + ?2 RETURNING on_hand");
   if (!cached_up) return cached_up.status();
   sql::Stmt* up = &**cached_up;
-  if (Status s = up->bind(1, sku).bind(2, delta).run(); !s) return s;
+  auto row = up->bind(1, sku).bind(2, delta).step();
+  if (!row) return row.status();
+  if (!*row) return Status::corruption("stock of " + sku + ": the move returned no row");
+  const int64_t after = up->int64(0);
+  if (Status s = up->run(); !s) return s;  // to its end: RETURNING's row is out before the statement is
   auto cached_mv = db.cached("INSERT INTO stock_movement(seq, sku, delta, kind) VALUES (?1, ?2, ?3, ?4)");
   if (!cached_mv) return cached_mv.status();
   sql::Stmt* mv = &**cached_mv;
   if (Status s = mv->bind(1, static_cast<int64_t>(seq)).bind(2, sku).bind(3, delta).bind(4, kind).run(); !s) return s;
-  return Moved{*before, *before + delta};
+  return Moved{after - delta, after};
 }
 
 Result<Moved> count(sql::Db& db, const std::string& sku, int64_t value, uint64_t seq) {

@@ -616,3 +616,33 @@ TEST_CASE("baskets a lane walked away from are abandoned, and journaled when the
   CHECK(type == "basket_abandoned");
   CHECK(lane.get("/v1/stock/BREAD").json()["on_hand"] == 40);
 }
+
+TEST_CASE("a promotion changed while a basket is open prices its next scan, whether posctl or posd itself changed it",
+          "[checkout]") {
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  test::Lane lane(node.port(), test::kCashierToken);
+  const std::string id = lane.open_basket();
+  auto before = lane.scan(id, {"BREAD"}).json();
+  CHECK(before["lines"][0]["discount"] == 0);
+
+  // posctl, another process, imports the catalog with a promotion on bread.
+  auto doc = json::parse(test::read_text(std::string(POSD_SOURCE_DIR) + "/scripts/demo-catalog.json"));
+  doc["promotions"].push_back({{"id", "BREAD-10"}, {"type", "percent_off"}, {"skus", {"BREAD"}}, {"percent_bp", 1000}});
+  test::write_text(node.dir().file("catalog.json"), doc.dump());
+  auto import = test::run({test::bin("posctl"), "catalog", "import", "--db", node.db_path(), node.dir().file("catalog.json")});
+  REQUIRE(import.exit_code == 0);
+  auto during = lane.scan(id, {"BREAD"}).json();
+  CHECK(during["lines"][0]["promotions"] == json::array({"BREAD-10"}));
+  CHECK(during["lines"][1]["discount"] == 29);  // 10 % of 2.89
+  CHECK(lane.get("/v1/baskets/" + id).json()["discount"] == 58);
+
+  // posd's own journal (as HQ's down-log does) takes it away again.
+  REQUIRE(node.journal().write([](WriteContext& ctx) -> Result<std::vector<Entry>> {
+    if (Status s = catalog::remove_promotion(ctx.db, "BREAD-10"); !s) return s;
+    return std::vector<Entry>{{"promotion_removed", {{"id", "BREAD-10"}}}};
+  }));
+  auto after = lane.scan(id, {"BREAD"}).json();
+  CHECK(after["discount"] == 0);
+  CHECK(after["lines"][0]["promotions"] == json::array());
+}

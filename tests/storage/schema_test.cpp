@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "storage/catalog.h"
 #include "storage/journal.h"
 #include "storage/journal_export.h"
 #include "storage/schema.h"
@@ -33,6 +34,7 @@ TEST_CASE("every earlier schema version migrates with its data intact", "[schema
       }
       {
         auto db = sql::Db::open(path);
+        if (from < 13) REQUIRE(db->exec("DROP TABLE catalog_version"));
         if (from < 12) REQUIRE(db->exec("DROP INDEX journal_sale; DROP INDEX journal_return; DROP INDEX journal_z_report"));
         if (from < 11) REQUIRE(db->exec("DROP TABLE hq_reason_code; DROP TABLE operator; DROP TABLE till_session"));
         if (from < 10) REQUIRE(db->exec("DROP TABLE store_setting"));
@@ -62,6 +64,9 @@ TEST_CASE("every earlier schema version migrates with its data intact", "[schema
       auto db = sql::Db::open(path);
       CHECK(*schema::version(*db) == schema::latest_version());
       // The Zs journaled before closures had a table are in it.
+      auto promotions = catalog::promotions_version(*db);
+      REQUIRE(promotions);
+      CHECK(*promotions == 0);
       if (from < 8) CHECK(db->query_int("SELECT seq FROM closure WHERE kind = 'day' AND no = 1 AND period = '2026-10-30'")->value_or(0) == 3);
       auto n = verify_journal(*db, (*j)->public_key());
       REQUIRE(n);
@@ -78,4 +83,31 @@ TEST_CASE("a database newer than this build is refused", "[schema]") {
   CHECK(s.code() == Status::Code::invalid_argument);
   CHECK_THAT(s.message(), Catch::Contains("newer"));
   CHECK(*schema::version(*db) == 999);
+}
+
+TEST_CASE("every write of the promotions moves their version, and other catalog writes do not", "[schema][catalog]") {
+  test::TempDir dir;
+  auto db = sql::Db::open(dir.file("a.db"));
+  REQUIRE(schema::migrate(*db));
+  auto version = [&] { return *catalog::promotions_version(*db); };
+  const int64_t fresh = version();
+  Catalog c;
+  c.tax_classes = {{"standard", 2000}};
+  c.items = {{"MILK", {"08712345670016"}, "Milk", 119, Unit::each, "standard"}};
+  REQUIRE(catalog::replace(*db, c));  // no promotion, but it removes every one there was
+  const int64_t replaced = version();
+  CHECK(replaced > fresh);
+  REQUIRE(catalog::upsert(*db, c));  // items alone
+  REQUIRE(catalog::set_price(*db, "MILK", 129));
+  CHECK(version() == replaced);
+  Promotion p{"MILK-99", PromoType::fixed_price, {"MILK"}};
+  p.price = 99;
+  c.promotions = {p};
+  REQUIRE(catalog::upsert(*db, c));
+  const int64_t upserted = version();
+  CHECK(upserted > replaced);
+  CHECK_FALSE(catalog::remove_promotion(*db, "NONE"));
+  CHECK(version() == upserted);
+  REQUIRE(catalog::remove_promotion(*db, "MILK-99"));
+  CHECK(version() > upserted);
 }

@@ -70,10 +70,14 @@ Result<std::optional<Item>> one_item(sql::Db& db, const std::string& where, cons
 
 namespace {
 
+// A database without the row would keep the checkout's promotions stale for
+// ever: refused as corrupt, here and in promotions_version.
 Status promotions_written(sql::Db& db) {
   auto st = db.cached("UPDATE catalog_version SET n = n + 1 WHERE part = 'promotions'");
   if (!st) return st.status();
-  return (*st)->run();
+  if (Status s = (*st)->run(); !s) return s;
+  if (db.changes() != 1) return Status::corruption("catalog_version has no row for the promotions");
+  return Status::ok();
 }
 
 // Writes `c` over what the tables hold: rows with the same key are replaced.
@@ -232,7 +236,8 @@ Result<int64_t> promotions_version(sql::Db& db) {
   (*st)->bind(1, "promotions");
   auto row = (*st)->step();
   if (!row) return row.status();
-  return *row ? (*st)->int64(0) : 0;
+  if (!*row) return Status::corruption("catalog_version has no row for the promotions");
+  return (*st)->int64(0);
 }
 
 Result<int64_t> item_count(sql::Db& db) {

@@ -57,9 +57,16 @@ TEST_CASE("the promotion book gives a basket the promotions naming its items, an
   CHECK(ids_of(book.for_skus({"SALT"})) == std::vector<std::string>{"T"});
   CHECK(ids_of(book.for_skus({"PEN"})) == std::vector<std::string>{"T", "B", "C"});
   CHECK(ids_of(book.for_skus({"PEN", "MILK", "PEN", "BREAD"})) == std::vector<std::string>{"A", "T", "B", "C"});
-  // Moved, the index still finds what it points at.
+  // Moved, or moved over a book that held others (as the checkout reads it
+  // again), the index still finds what it points at.
   PromotionBook moved = std::move(book);
   CHECK(ids_of(moved.for_skus({"MILK"})) == std::vector<std::string>{"A", "T"});
+  PromotionBook older({c});
+  CHECK(ids_of(older.for_skus({"PEN"})) == std::vector<std::string>{"C"});
+  older = std::move(moved);
+  CHECK(ids_of(older.for_skus({"PEN", "MILK"})) == std::vector<std::string>{"A", "T", "B", "C"});
+  older = PromotionBook({b});
+  CHECK(ids_of(older.for_skus({"PEN", "MILK"})) == std::vector<std::string>{"B"});
 }
 
 TEST_CASE("a basket priced with the book's promotions costs what all the catalog's promotions make it cost",

@@ -64,10 +64,9 @@ TEST_CASE("every earlier schema version migrates with its data intact", "[schema
       auto db = sql::Db::open(path);
       CHECK(*schema::version(*db) == schema::latest_version());
       // The Zs journaled before closures had a table are in it.
-      auto promotions = catalog::promotions_version(*db);
-      REQUIRE(promotions);
-      CHECK(*promotions == 0);
       if (from < 8) CHECK(db->query_int("SELECT seq FROM closure WHERE kind = 'day' AND no = 1 AND period = '2026-10-30'")->value_or(0) == 3);
+      // The promotions' version starts with its row.
+      CHECK(db->query_int("SELECT n FROM catalog_version WHERE part = 'promotions'")->value_or(-1) == 0);
       auto n = verify_journal(*db, (*j)->public_key());
       REQUIRE(n);
       CHECK(*n == 4);
@@ -110,4 +109,8 @@ TEST_CASE("every write of the promotions moves their version, and other catalog 
   CHECK(version() == upserted);
   REQUIRE(catalog::remove_promotion(*db, "MILK-99"));
   CHECK(version() > upserted);
+  // Without its row the version cannot move: refused, not read as 0.
+  REQUIRE(db->exec("DELETE FROM catalog_version"));
+  CHECK(catalog::promotions_version(*db).status().code() == Status::Code::corruption);
+  CHECK(catalog::upsert(*db, c).code() == Status::Code::corruption);
 }

@@ -103,8 +103,14 @@ TEST_CASE("catalog entries change the store's catalog and are journaled", "[down
                Catch::Contains("\"Z\" is not an item"));
     auto db = s.reader();
     CHECK(catalog::promotions(db)->size() == 1);
+    // Each one the store applies moves the version its lanes price by.
+    const int64_t added = *catalog::promotions_version(db);
+    CHECK(added > 0);
     CHECK(s.apply("promotion", {{"delete", "P"}})->applied);
     CHECK(catalog::promotions(db)->empty());
+    CHECK(*catalog::promotions_version(db) > added);
+    CHECK(s.apply("catalog_upsert", json::parse(R"({"items": [], "promotions": [{"id": "P2", "type": "fixed_price", "skus": ["A"], "price": 50}]})"))->applied);
+    CHECK(*catalog::promotions_version(db) > added + 1);
   }
   SECTION("a tax rate, and an item naming a tax class the store lacks") {
     CHECK(s.apply("tax_rate", {{"id", "reduced"}, {"rate_bp", 550}})->applied);

@@ -27,9 +27,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,6 +39,7 @@
 #include "bench/bench_catalog.h"
 #include "bench/fleet.h"
 #include "bench/lane_client.h"
+#include "bench/proc_cpu.h"
 #include "storage/catalog.h"
 #include "storage/catalog_json.h"
 #include "storage/journal.h"
@@ -84,17 +83,7 @@ class Proc {
     }
   }
   // CPU seconds the process has used (user + system), from /proc.
-  double cpu_seconds() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-    std::string field;
-    double ticks = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-      if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-    }
-    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  }
+  double cpu_seconds() const { return bench::stat_cpu("/proc/" + std::to_string(pid_) + "/stat").second; }
   int wait() {
     int st = 0;
     ::waitpid(pid_, &st, 0);

@@ -231,13 +231,10 @@ Result<std::vector<Promotion>> promotions(sql::Db& db) {
 }
 
 Result<int64_t> promotions_version(sql::Db& db) {
-  auto st = db.cached("SELECT n FROM catalog_version WHERE part = ?1");
-  if (!st) return st.status();
-  (*st)->bind(1, "promotions");
-  auto row = (*st)->step();
-  if (!row) return row.status();
-  if (!*row) return Status::corruption("catalog_version has no row for the promotions");
-  return (*st)->int64(0);
+  auto n = db.query_int("SELECT n FROM catalog_version WHERE part = ?1", "promotions");
+  if (!n) return n.status();
+  if (!*n) return Status::corruption("catalog_version has no row for the promotions");
+  return **n;
 }
 
 Result<int64_t> item_count(sql::Db& db) {

@@ -23,6 +23,13 @@ CREATE TABLE IF NOT EXISTS hq_down_ack (
 
 }  // namespace
 
+std::vector<std::string> body_texts(const DownEntries& entries) {
+  std::vector<std::string> out;
+  out.reserve(entries.size());
+  for (const auto& [kind, body] : entries) out.push_back(body.dump());
+  return out;
+}
+
 Result<HqDownLog> HqDownLog::open(sql::Db& db) {
   if (Status s = db.exec(kSchema); !s) return s;
   return HqDownLog(db);
@@ -80,23 +87,26 @@ Result<std::vector<uint64_t>> HqDownLog::append_to(const std::vector<std::string
 Result<std::vector<uint64_t>> HqDownLog::append_in_open(const std::vector<std::string>& store_ids,
                                                         const DownEntries& entries) {
   std::vector<uint64_t> out;
+  const std::vector<std::string> bodies = body_texts(entries);  // once, whatever the number of stores
   for (const std::string& id : store_ids) {
-    auto last = append_in_txn(id, entries);
+    auto last = append_in_txn(id, entries, bodies);
     if (!last) return last.status();
     out.push_back(*last);
   }
   return out;
 }
 
-Result<uint64_t> HqDownLog::append_in_txn(const std::string& store_id, const DownEntries& entries) {
+Result<uint64_t> HqDownLog::append_in_txn(const std::string& store_id, const DownEntries& entries,
+                                          const std::vector<std::string>& bodies) {
   auto last = head(store_id);
   if (!last) return last.status();
   auto ins = db_->cached("INSERT INTO hq_down(store_id, hq_seq, kind, body) VALUES (?1, ?2, ?3, ?4)");
   if (!ins) return ins.status();
   uint64_t seq = *last;
-  for (const auto& [kind, body] : entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
     ++seq;
-    if (Status s = (*ins)->bind(1, store_id).bind(2, static_cast<int64_t>(seq)).bind(3, kind).bind(4, body.dump()).run(); !s) {
+    if (Status s = (*ins)->bind(1, store_id).bind(2, static_cast<int64_t>(seq)).bind(3, entries[i].first).bind(4, bodies[i]).run();
+        !s) {
       return s;
     }
   }
@@ -107,16 +117,17 @@ Result<uint64_t> HqDownLog::append_in_txn(const std::string& store_id, const Dow
   return seq;
 }
 
-Result<std::vector<sync::DownEntry>> HqDownLog::read(const std::string& store_id, uint64_t first, size_t limit) {
+Result<std::vector<sync::StoredDownEntry>> HqDownLog::read(const std::string& store_id, uint64_t first, size_t limit) {
   auto st = db_->cached("SELECT hq_seq, kind, body FROM hq_down WHERE store_id = ?1 AND hq_seq >= ?2 ORDER BY hq_seq LIMIT ?3");
   if (!st) return st.status();
   (*st)->bind(1, store_id).bind(2, static_cast<int64_t>(first)).bind(3, static_cast<int64_t>(limit));
-  std::vector<sync::DownEntry> out;
+  std::vector<sync::StoredDownEntry> out;
   for (;;) {
     auto row = (*st)->step();
     if (!row) return row.status();
     if (!*row) break;
-    out.push_back(sync::DownEntry{store_id, static_cast<uint64_t>((*st)->int64(0)), (*st)->text(1), json::parse((*st)->text(2))});
+    out.push_back(sync::StoredDownEntry{store_id, static_cast<uint64_t>((*st)->int64(0)), (*st)->text(1), (*st)->text(2)});
+    if (Status s = sync::check_stored_body(out.back()); !s) return s;
   }
   return out;
 }

@@ -25,8 +25,8 @@ class HqDownLog {
   Result<std::vector<uint64_t>> append_to(const std::vector<std::string>& store_ids, const DownEntries& entries);
   // The same inside the caller's open transaction.
   Result<std::vector<uint64_t>> append_in_open(const std::vector<std::string>& store_ids, const DownEntries& entries);
-  // Up to `limit` entries from hq_seq `first` on.
-  Result<std::vector<sync::DownEntry>> read(const std::string& store_id, uint64_t first, size_t limit);
+  // Up to `limit` entries from hq_seq `first` on, each body as stored.
+  Result<std::vector<sync::StoredDownEntry>> read(const std::string& store_id, uint64_t first, size_t limit);
   Result<uint64_t> head(const std::string& store_id);
   // Every store's last hq_seq, stores with an empty down-log left out.
   Result<std::map<std::string, uint64_t>> heads();
@@ -38,7 +38,8 @@ class HqDownLog {
 
  private:
   explicit HqDownLog(sql::Db& db) : db_(&db) {}
-  Result<uint64_t> append_in_txn(const std::string& store_id, const DownEntries& entries);
+  Result<uint64_t> append_in_txn(const std::string& store_id, const DownEntries& entries,
+                                 const std::vector<std::string>& bodies);
   sql::Db* db_;
 };
 

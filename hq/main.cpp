@@ -136,9 +136,12 @@ int publish(posd::hq::HqStore& db, const std::string& store, const Entries& entr
   }
   // As many stores in one transaction as keep it under 64 MB of entries: a
   // price for every store is one commit; a large catalog a commit per few stores.
-  size_t bytes = 1;
-  for (const auto& [kind, body] : entries) bytes += kind.size() + body.dump().size();
-  const size_t per_commit = std::max<size_t>(1, (64u << 20) / bytes);
+  size_t per_commit = 1;
+  if (stores.size() > 1) {
+    size_t bytes = 1;
+    for (const std::string& body : posd::hq::body_texts(entries)) bytes += body.size();
+    per_commit = std::max<size_t>(1, (64u << 20) / bytes);
+  }
   json out = json::array();
   for (size_t from = 0; from < stores.size(); from += per_commit) {
     const std::vector<std::string> part(stores.begin() + from, stores.begin() + std::min(stores.size(), from + per_commit));

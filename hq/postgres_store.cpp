@@ -343,8 +343,8 @@ class PostgresStore final : public HqStore {
 
   Result<uint64_t> down_append(const std::string& id, const DownEntries& entries) override;
   Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& ids, const DownEntries& entries) override;
-  Result<std::vector<sync::DownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override;
-  Result<std::map<std::string, std::vector<sync::DownEntry>>> down_read_all(const std::map<std::string, uint64_t>& firsts,
+  Result<std::vector<sync::StoredDownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override;
+  Result<std::map<std::string, std::vector<sync::StoredDownEntry>>> down_read_all(const std::map<std::string, uint64_t>& firsts,
                                                                             size_t limit) override;
   Result<std::vector<std::string>> down_ack_all(const std::map<std::string, uint64_t>& acks) override;
   Result<uint64_t> down_head(const std::string& id) override {
@@ -401,7 +401,8 @@ class PostgresStore final : public HqStore {
  private:
   Result<std::vector<uint64_t>> append_all(const std::vector<std::string>& ids, const DownEntries& entries,
                                           const std::string& at);
-  Result<uint64_t> append_locked(const std::string& id, const DownEntries& entries, const std::string& at);
+  Result<uint64_t> append_locked(const std::string& id, const DownEntries& entries, const std::vector<std::string>& bodies,
+                                 const std::string& at);
   pg::Conn conn_;
 };
 
@@ -453,7 +454,8 @@ Result<std::vector<Event>> PostgresStore::events(const std::string& id, uint64_t
 }
 
 // Inside a transaction: appends to one store's down-log, locked by its ack row.
-Result<uint64_t> PostgresStore::append_locked(const std::string& id, const DownEntries& entries, const std::string& at) {
+Result<uint64_t> PostgresStore::append_locked(const std::string& id, const DownEntries& entries,
+                                              const std::vector<std::string>& bodies, const std::string& at) {
   // The store's ack row is the lock that orders appends: hq_seq stays gap-free.
   auto row = conn_.exec("INSERT INTO hq_down_ack (store_id, acked) VALUES ($1, 0) ON CONFLICT (store_id) DO NOTHING",
                         {id});
@@ -461,9 +463,9 @@ Result<uint64_t> PostgresStore::append_locked(const std::string& id, const DownE
   auto lock = conn_.exec("SELECT head FROM hq_down_ack WHERE store_id = $1 FOR UPDATE", {id});
   if (!lock) return lock.status();
   uint64_t seq = static_cast<uint64_t>(lock->int64(0, 0));
-  for (const auto& [kind, body] : entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
     auto ins = conn_.exec("INSERT INTO hq_down (store_id, hq_seq, kind, body, at) VALUES ($1, $2, $3, $4, $5)",
-                          {id, num(++seq), kind, body.dump(), at});
+                          {id, num(++seq), entries[i].first, bodies[i], at});
     if (!ins) return ins.status();
   }
   if (auto moved = conn_.exec("UPDATE hq_down_ack SET head = $2 WHERE store_id = $1", {id, num(seq)}); !moved) {
@@ -486,8 +488,9 @@ Result<std::vector<uint64_t>> PostgresStore::append_all(const std::vector<std::s
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
   std::vector<uint64_t> out(ids.size());
+  const std::vector<std::string> bodies = body_texts(entries);  // once, whatever the number of stores
   for (size_t i : order) {
-    auto last = append_locked(ids[i], entries, at);
+    auto last = append_locked(ids[i], entries, bodies, at);
     if (!last) return last.status();
     out[i] = *last;
   }
@@ -517,15 +520,14 @@ Result<uint64_t> PostgresStore::publish(const std::string& kind, const std::vect
   return id;
 }
 
-Result<std::vector<sync::DownEntry>> PostgresStore::down_read(const std::string& id, uint64_t first, size_t limit) {
+Result<std::vector<sync::StoredDownEntry>> PostgresStore::down_read(const std::string& id, uint64_t first, size_t limit) {
   auto r = conn_.exec("SELECT hq_seq, kind, body FROM hq_down WHERE store_id = $1 AND hq_seq >= $2 ORDER BY hq_seq LIMIT $3",
                       {id, num(first), num(limit)});
   if (!r) return r.status();
-  std::vector<sync::DownEntry> out;
+  std::vector<sync::StoredDownEntry> out;
   for (int i = 0; i < r->size(); ++i) {
-    auto body = json::parse(r->text(i, 2), nullptr, false);
-    if (body.is_discarded()) return Status::corruption("HQ's down-log entry " + r->text(i, 0) + " is not JSON");
-    out.push_back(sync::DownEntry{id, static_cast<uint64_t>(r->int64(i, 0)), r->text(i, 1), std::move(body)});
+    out.push_back(sync::StoredDownEntry{id, static_cast<uint64_t>(r->int64(i, 0)), r->text(i, 1), r->text(i, 2)});
+    if (Status s = sync::check_stored_body(out.back()); !s) return s;
   }
   return out;
 }
@@ -541,9 +543,9 @@ std::pair<std::string, std::string> arrays(const std::map<std::string, uint64_t>
   return {pg::text_array(keys), pg::int_array(values)};
 }
 
-Result<std::map<std::string, std::vector<sync::DownEntry>>> PostgresStore::down_read_all(
+Result<std::map<std::string, std::vector<sync::StoredDownEntry>>> PostgresStore::down_read_all(
     const std::map<std::string, uint64_t>& firsts, size_t limit) {
-  std::map<std::string, std::vector<sync::DownEntry>> out;
+  std::map<std::string, std::vector<sync::StoredDownEntry>> out;
   if (firsts.empty()) return out;
   auto [ids, seqs] = arrays(firsts);
   auto r = conn_.exec(
@@ -553,10 +555,9 @@ Result<std::map<std::string, std::vector<sync::DownEntry>>> PostgresStore::down_
       {ids, seqs, num(limit)});
   if (!r) return r.status();
   for (int i = 0; i < r->size(); ++i) {
-    auto body = json::parse(r->text(i, 3), nullptr, false);
-    if (body.is_discarded()) return Status::corruption("HQ's down-log entry " + r->text(i, 1) + " is not JSON");
     std::string id = r->text(i, 0);
-    out[id].push_back(sync::DownEntry{id, static_cast<uint64_t>(r->int64(i, 1)), r->text(i, 2), std::move(body)});
+    out[id].push_back(sync::StoredDownEntry{id, static_cast<uint64_t>(r->int64(i, 1)), r->text(i, 2), r->text(i, 3)});
+    if (Status s = sync::check_stored_body(out[id].back()); !s) return s;
   }
   return out;
 }

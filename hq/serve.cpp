@@ -338,13 +338,13 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
 
   // Sends what the window has room for, from its next entry, `most` at
   // most: how many it sent, or nullopt when the link refused.
-  std::optional<size_t> publish_down(const std::string& store_id, Peer& p, const std::vector<DownEntry>& entries,
+  std::optional<size_t> publish_down(const std::string& store_id, Peer& p, const std::vector<StoredDownEntry>& entries,
                                      size_t most) {
     size_t sent = 0;
-    for (const DownEntry& e : entries) {
+    for (const StoredDownEntry& e : entries) {
       if (e.hq_seq != p.window.next()) continue;  // the window moved since the read
       if (p.window.room() == 0 || sent == most) break;
-      if (!link->publish(topics(store_id).down_log(), encode(e))) return std::nullopt;
+      if (!link->publish(topics(store_id).down_log(), encode_down(e))) return std::nullopt;
       p.window.sent(e.hq_seq, SendWindow::Clock::now());
       ++sent;
     }

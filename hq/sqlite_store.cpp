@@ -83,12 +83,12 @@ class SqliteStore final : public HqStore {
   Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& ids, const DownEntries& e) override {
     return down_->append_to(ids, e);
   }
-  Result<std::vector<sync::DownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override {
+  Result<std::vector<sync::StoredDownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override {
     return down_->read(id, first, limit);
   }
-  Result<std::map<std::string, std::vector<sync::DownEntry>>> down_read_all(const std::map<std::string, uint64_t>& firsts,
-                                                                            size_t limit) override {
-    std::map<std::string, std::vector<sync::DownEntry>> out;  // one connection, cached statements: no round trips
+  Result<std::map<std::string, std::vector<sync::StoredDownEntry>>> down_read_all(
+      const std::map<std::string, uint64_t>& firsts, size_t limit) override {
+    std::map<std::string, std::vector<sync::StoredDownEntry>> out;  // one connection, cached statements: no round trips
     for (const auto& [id, first] : firsts) {
       auto entries = down_->read(id, first, limit);
       if (!entries) return entries.status();

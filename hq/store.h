@@ -51,6 +51,9 @@ struct StorePosition {
 };
 
 using DownEntries = std::vector<std::pair<std::string, nlohmann::json>>;  // (kind, body)
+// Each entry's body as the down-log stores it (its dump), made once for an
+// append to any number of stores.
+std::vector<std::string> body_texts(const DownEntries& entries);
 
 // One store's figure for a SKU in the mirror (hq/mirror.h): on_hand as the
 // store's GET /v1/stock/{sku} says it as of `as_of_seq` (what HQ holds of its
@@ -170,11 +173,12 @@ class HqStore {
   // transaction (all or none, one commit); the last hq_seq of each.
   virtual Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& store_ids,
                                                         const DownEntries& entries) = 0;
-  // Up to `limit` entries from hq_seq `first` on.
-  virtual Result<std::vector<sync::DownEntry>> down_read(const std::string& store_id, uint64_t first, size_t limit) = 0;
+  // Up to `limit` entries from hq_seq `first` on, each body as the text
+  // stored (checked to be JSON; corruption when it is not).
+  virtual Result<std::vector<sync::StoredDownEntry>> down_read(const std::string& store_id, uint64_t first, size_t limit) = 0;
   // Up to `limit` entries of each store from its hq_seq in `firsts` on, in
   // one read (the serving loop's fan-out); stores with none are left out.
-  virtual Result<std::map<std::string, std::vector<sync::DownEntry>>> down_read_all(
+  virtual Result<std::map<std::string, std::vector<sync::StoredDownEntry>>> down_read_all(
       const std::map<std::string, uint64_t>& firsts, size_t limit) = 0;
   virtual Result<uint64_t> down_head(const std::string& store_id) = 0;
   // Every store's last hq_seq (stores with an empty down-log left out), in

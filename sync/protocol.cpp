@@ -73,6 +73,26 @@ std::string encode(const DownEntry& m) {
   return j.dump();
 }
 
+std::string encode_down(const StoredDownEntry& e) {
+  // The keys in the order nlohmann::json dumps them (sorted), as encode() does.
+  auto text = [](const std::string& s) { return json(s).dump(); };
+  std::string out = "{\"body\":";
+  out.append(e.body);
+  out.append(",\"hq_seq\":").append(std::to_string(e.hq_seq));
+  out.append(",\"kind\":").append(text(e.kind));
+  out.append(",\"store_id\":").append(text(e.store_id));
+  out.append(",\"type\":\"down\",\"v\":").append(std::to_string(kProtocolVersion)).append("}");
+  return out;
+}
+
+Status check_stored_body(const StoredDownEntry& e) {
+  if (e.body.empty() || e.body.front() != '{' || !json::accept(e.body)) {
+    return Status::corruption("HQ's down-log entry " + std::to_string(e.hq_seq) + " of " + e.store_id +
+                              " is not a JSON object");
+  }
+  return Status::ok();
+}
+
 Result<Message> decode(std::string_view payload) {
   // A repeated key would let two readers see two messages (a second "seq"):
   // refused, like everything else that is not exactly one meaning.

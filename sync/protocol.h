@@ -64,6 +64,15 @@ struct DownEntry {
   nlohmann::json body;
 };
 
+// A down-log entry as HQ stored it, its body the text HQ wrote (the body's
+// dump): for HQ's sender, which passes it on unparsed.
+struct StoredDownEntry {
+  std::string store_id;
+  uint64_t hq_seq = 0;
+  std::string kind;
+  std::string body;  // JSON text
+};
+
 using Message = std::variant<JournalBatch, Ack, Hello, DownEntry>;
 
 std::string encode(const JournalBatch& m);
@@ -73,6 +82,12 @@ std::string encode_journal(const std::string& store_id, const std::vector<Stored
 std::string encode(const Ack& m);
 std::string encode(const Hello& m);
 std::string encode(const DownEntry& m);
+// The same message as encode(DownEntry), byte for byte when `e.body` is the
+// body's dump: the body's text put in as it is.
+std::string encode_down(const StoredDownEntry& e);
+// corruption, naming the entry, when a stored body is not one JSON object: a
+// sender's check before it passes the text on (no tree is built).
+Status check_stored_body(const StoredDownEntry& e);
 
 // The message in `payload`, or invalid_argument naming what is wrong
 // ("not JSON", "unknown protocol version 2", "events[3]: missing \"hash\"").

@@ -76,6 +76,29 @@ TEST_CASE("catalog entries change the store's catalog and are journaled", "[down
     CHECK(s.item("A")->gtins.empty());
     CHECK(s.item("A")->price == 100);
   }
+  SECTION("an item repriced with its GTINs as they were keeps its GTIN rows untouched; one whose GTINs change gets exactly the new ones") {
+    REQUIRE(s.apply("catalog_upsert", json::parse(R"({"items": [
+      {"sku": "B", "name": "B", "price": 200, "tax_class": "standard", "gtins": ["4006381333948", "4006381333955"]}]})"))->applied);
+    auto rows = [&] {
+      auto db = s.reader();
+      return sql::all<std::string>(db, "SELECT rowid || ' ' || gtin || ' ' || sku FROM item_gtin ORDER BY gtin",
+                                   [](const sql::Stmt& st) { return st.text(0); }).value();
+    };
+    const auto before = rows();
+    REQUIRE(before.size() == 3);
+    // The same GTINs in another order: a price change writes no GTIN row (no new rowid).
+    CHECK(s.apply("catalog_upsert", json::parse(R"({"items": [
+      {"sku": "A", "name": "A", "price": 101, "tax_class": "standard", "gtins": ["4006381333931"]},
+      {"sku": "B", "name": "B", "price": 201, "tax_class": "standard", "gtins": ["4006381333955", "4006381333948"]}]})"))->applied);
+    CHECK(rows() == before);
+    CHECK(s.item("B")->price == 201);
+    // One kept, one dropped, one added.
+    CHECK(s.apply("catalog_upsert", json::parse(R"({"items": [
+      {"sku": "B", "name": "B", "price": 201, "tax_class": "standard", "gtins": ["4006381333955", "4006381333962"]}]})"))->applied);
+    CHECK(s.item("B")->gtins == std::vector<std::string>{"04006381333955", "04006381333962"});
+    CHECK(s.item("A")->gtins == std::vector<std::string>{"04006381333931"});
+    CHECK(rows().size() == 3);
+  }
   SECTION("an upsert moves an item to another tax class, and leaves the tax class of one it only reprices") {
     auto r = s.apply("catalog_upsert", json::parse(R"({"tax_classes": [{"id": "reduced", "rate_bp": 700}], "items": [
       {"sku": "A", "name": "A", "price": 100, "tax_class": "reduced"},

@@ -73,7 +73,8 @@ TEST_CASE("two instances appending to one store's down-log at once keep hq_seq g
     CHECK(e.hq_seq == i + 1);
     CHECK(twin.hq_seq == i + 2);
     CHECK(twin.body == e.body);  // one append's two entries stay together
-    CHECK(e.body["price"] == next[e.body["sku"]]++);
+    const json body = json::parse(e.body);
+    CHECK(body["price"] == next[body["sku"]]++);
   }
   CHECK(next["A"] == kEach);
   CHECK(next["B"] == kEach);
@@ -259,7 +260,7 @@ TEST_CASE("the same entries appended to many stores at once follow each store's 
   auto s2 = hq->down_read("S2", 3, 10);
   REQUIRE(s2);
   REQUIRE(s2->size() == 1);
-  CHECK((*s2)[0].body == json{{"sku", "PEN"}, {"price", 5}});
+  CHECK((*s2)[0].body == json({{"sku", "PEN"}, {"price", 5}}).dump());
 }
 
 TEST_CASE("every store's new down-log entries come in one read, and every store's ack goes in one write that refuses an ack beyond the head", "[ledger]") {
@@ -276,7 +277,7 @@ TEST_CASE("every store's new down-log entries come in one read, and every store'
   REQUIRE(s1.size() == 2);  // the limit, per store
   CHECK(s1[0].hq_seq == 2);
   CHECK(s1[1].hq_seq == 3);
-  CHECK(s1[1].body == json{{"sku", "C"}});
+  CHECK(s1[1].body == json({{"sku", "C"}}).dump());
   CHECK(s1[0].store_id == "S1");
   const auto& four = read->at(odd);
   REQUIRE(four.size() == 2);
@@ -291,6 +292,28 @@ TEST_CASE("every store's new down-log entries come in one read, and every store'
   CHECK(*hq->down_acked(odd) == 2);
   REQUIRE(hq->down_ack_all({{"S1", 1}}));  // cumulative: an older ack moves nothing back
   CHECK(*hq->down_acked("S1") == 4);
+}
+
+TEST_CASE("a down-log entry changed behind HQ's back into text that is not JSON is refused as corruption, naming it", "[ledger]") {
+  test::TempDir dir;
+  const std::string url = test::hq_database(dir.path());
+  auto hq = open_hq(url);
+  REQUIRE(*hq->down_append("S1", {{"price", json{{"sku", "A"}, {"price", 1}}}, {"price", json{{"sku", "B"}, {"price", 2}}}}) == 2);
+  const std::string tamper = "UPDATE hq_down SET body = '{\"sku\":\"B\",\"price\":' WHERE store_id = 'S1' AND hq_seq = 2";
+  if (test::hq_on_postgres()) {
+    REQUIRE(test::run({"psql", "-X", url, "-c", tamper}).exit_code == 0);
+  } else {
+    auto db = sql::Db::open(url);
+    REQUIRE(db);
+    REQUIRE(db->exec(tamper));
+  }
+  auto first = hq->down_read("S1", 1, 1);  // the entry before it is still served
+  REQUIRE(first);
+  CHECK(first->at(0).body == json({{"sku", "A"}, {"price", 1}}).dump());
+  for (auto read : {hq->down_read("S1", 1, 10).status(), hq->down_read_all({{"S1", 2}}, 10).status()}) {
+    CHECK(read.code() == Status::Code::corruption);
+    CHECK(read.message() == "HQ's down-log entry 2 of S1 is not a JSON object");
+  }
 }
 
 TEST_CASE("instances starting together on an empty PostgreSQL database migrate it once", "[postgres]") {

@@ -69,6 +69,22 @@ TEST_CASE("messages round-trip through their JSON envelopes", "[protocol]") {
   CHECK(sync::Topics{"posd", "S1"}.up_journal() == "posd/S1/up/journal");
 }
 
+TEST_CASE("a down-log entry sent as HQ stored it is the message encode() makes, byte for byte", "[protocol]") {
+  const json body = {{"items", {{{"sku", "ÄPFEL \"bio\""}, {"name", "tab\tnew\nline \\ €"}, {"price", 289}}}}};
+  const sync::StoredDownEntry stored{"S\"1\\", 42, "catalog_\"upsert", body.dump()};
+  REQUIRE(sync::check_stored_body(stored));
+  CHECK(sync::encode_down(stored) == sync::encode(sync::DownEntry{"S\"1\\", 42, "catalog_\"upsert", body}));
+  auto decoded = sync::decode(sync::encode_down(stored));
+  REQUIRE(decoded);
+  CHECK(std::get<sync::DownEntry>(*decoded).body == body);
+  for (const std::string bad : {"", "{\"sku\":", "[1,2]", "\"text\"", "{} {}", "{\"a\":1}x"}) {
+    INFO(bad);
+    const Status s = sync::check_stored_body({"S1", 7, "price", bad});
+    CHECK(s.code() == Status::Code::corruption);
+    CHECK(s.message() == "HQ's down-log entry 7 of S1 is not a JSON object");
+  }
+}
+
 TEST_CASE("a batch encoded from the events as stored is the batch encode() makes, byte for byte", "[protocol]") {
   test::TempDir dir;
   auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "S\"1"});

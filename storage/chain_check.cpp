@@ -104,12 +104,15 @@ Status check(sql::Db& db, const PublicKey& key, std::string_view store_id, uint6
       c.head_hash = m.hash;
     }
   }
-  std::optional<Event> last;
+  std::optional<Event> last;  // what its signature needs: seq, hash, signature (not the payload)
   Status s = scan_journal_rows(db, c.from_seq + 1, [&](const Event& e, std::string_view payload) {
     if (until && e.seq > until) return Status::unavailable("done");
     if (stop && stop()) return Status::unavailable("stopped");
     if (Status f = v.feed(e, payload, ChainVerifier::Signature::deferred); !f) return f;
-    last = e;
+    if (!last) last.emplace();
+    last->seq = e.seq;
+    last->hash = e.hash;
+    last->signature = e.signature;
     ++c.events;
     return Status::ok();
   });

@@ -309,9 +309,18 @@ void Journal::submit(Mutation mutation, Completion done) {
   done(Status::unavailable("the journal is closed"));
 }
 
+namespace {
+// A mutation runs once: its entry moves into the batch, uncopied.
+std::vector<Entry> one_entry(Entry e) {
+  std::vector<Entry> out;
+  out.push_back(std::move(e));
+  return out;
+}
+}  // namespace
+
 void Journal::append(Entry entry, Completion done) {
-  submit([e = std::move(entry)](WriteContext&) -> Result<std::vector<Entry>> {
-           return std::vector<Entry>{e};
+  submit([e = std::move(entry)](WriteContext&) mutable -> Result<std::vector<Entry>> {
+           return one_entry(std::move(e));
          },
          std::move(done));
 }
@@ -324,8 +333,8 @@ Result<Appended> Journal::write(Mutation mutation) {
 }
 
 Result<Appended> Journal::append(Entry entry) {
-  return write([e = std::move(entry)](WriteContext&) -> Result<std::vector<Entry>> {
-    return std::vector<Entry>{e};
+  return write([e = std::move(entry)](WriteContext&) mutable -> Result<std::vector<Entry>> {
+    return one_entry(std::move(e));
   });
 }
 

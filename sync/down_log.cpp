@@ -25,9 +25,18 @@ constexpr int64_t kMaxUnits = 1'000'000'000;
 
 // What the store's catalog holds, for a fragment's references (a database
 // error reads as "not held", so the fragment is refused rather than applied).
+// Each id is looked up once: a 500-item entry asks for its items' tax classes
+// 500 times, mostly the same two.
 CatalogRefs store_refs(sql::Db& db) {
-  return {[&db](const std::string& id) { auto r = catalog::has_tax_class(db, id); return r && *r; },
-          [&db](const std::string& sku) { auto r = catalog::has_item(db, sku); return r && *r; }};
+  auto remembered = [&db](auto lookup) {
+    return [&db, lookup, seen = std::make_shared<std::map<std::string, bool, std::less<>>>()](const std::string& id) {
+      auto it = seen->find(id);
+      if (it != seen->end()) return it->second;
+      auto r = lookup(db, id);
+      return seen->emplace(id, r && *r).first->second;
+    };
+  };
+  return {remembered(catalog::has_tax_class), remembered(catalog::has_item)};
 }
 
 // Each kind applies its body and returns what the journal event records
@@ -341,7 +350,11 @@ Mutation apply_down(DownEntry entry, std::shared_ptr<DownApplied> out) {
     }
     if (Status s = cursor::advance(ctx.db, kApplied, entry.hq_seq); !s) return s;
     out->applied_seq = entry.hq_seq;
-    return std::vector<Entry>{{type, std::move(record)}};
+    // Not a braced list: an initializer_list's elements are copied, and the
+    // record may hold a 75 KB catalog entry.
+    std::vector<Entry> entries;
+    entries.push_back(Entry{type, std::move(record)});
+    return entries;
   };
 }
 

@@ -9,7 +9,9 @@
 #pragma once
 
 #include <memory>
+#include <set>
 
+#include "storage/catalog.h"
 #include "storage/journal.h"
 #include "sync/protocol.h"
 
@@ -24,6 +26,20 @@ struct DownApplied {
 // A journal write that applies `entry`; `out` is filled on the writer thread
 // before the write's completion runs.
 Mutation apply_down(DownEntry entry, std::shared_ptr<DownApplied> out);
+
+// A catalog_upsert's body parsed before its write, on the thread that decoded
+// it, so that the journal's writer (which also commits the lanes' sales) only
+// writes it: the items and promotions, and the tax classes and SKUs they name
+// that the body itself does not hold, which the write checks against the
+// store. A body that does not parse, or a name the store lacks, is parsed
+// again in the write as without it: the same outcome and the same reason.
+struct CatalogReadAhead {
+  Result<Catalog> catalog = Status::unavailable("not read");
+  std::set<std::string, std::less<>> tax_classes, skus;
+};
+// Reads `entry` ahead when its kind is read ahead (catalog_upsert); any other
+// entry is left as it is, and so is one this fails on (the write parses it).
+void read_ahead(DownEntry& entry) noexcept;
 
 // Records a down-log message that could not even be decoded (no hq_seq) in
 // down_quarantine, keeping the newest kUndecodableKept such rows. Nothing is

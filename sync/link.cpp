@@ -126,6 +126,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
     std::weak_ptr<State> weak = shared_from_this();
     if (handlers.on_decoded) {
       auto decoded = std::make_shared<Result<Message>>(decode(payload));
+      if (*decoded && handlers.read_ahead) handlers.read_ahead(**decoded);
       asio::post(io, [weak, bytes, decoded, topic = std::move(topic), payload = std::move(payload)] {
         auto st = weak.lock();
         if (!st) return;

@@ -58,6 +58,9 @@ struct LinkHandlers {
   // lanes, only acts on it (a catalog entry of 500 items takes about 1.5 ms
   // to parse).
   std::function<void(const std::string& topic, const std::string& payload, Result<Message>& decoded)> on_decoded;
+  // With on_decoded: more work on the decoded message, on Paho's thread too.
+  // It must not throw.
+  std::function<void(Message& decoded)> read_ahead;
 };
 
 class Link {

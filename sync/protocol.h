@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -56,12 +57,17 @@ struct Hello {
   uint64_t hq_applied_seq = 0;  // the last down-log entry the store applied
 };
 
+struct CatalogReadAhead;  // sync/down_log.h
+
 // HQ → store: one down-log entry.
 struct DownEntry {
   std::string store_id;
   uint64_t hq_seq = 0;
   std::string kind;  // catalog_upsert, catalog_delete, price, promotion, tax_rate, stock_snapshot, reservation, terminal
   nlohmann::json body;
+  // The store's: the body read ahead of the write, off the journal's writer
+  // (read_ahead, sync/down_log.h). Not on the wire.
+  std::shared_ptr<const CatalogReadAhead> read_ahead = nullptr;
 };
 
 // A down-log entry as HQ stored it, its body the text HQ wrote (the body's

@@ -59,6 +59,9 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     LinkHandlers h;
     h.on_up = [weak] { if (auto s = weak.lock()) s->up(); };
     h.on_down = [weak](const std::string& why) { if (auto s = weak.lock()) s->down(why); };
+    h.read_ahead = [](Message& m) {
+      if (auto* e = std::get_if<DownEntry>(&m)) read_ahead(*e);  // a catalog's items parsed off the writer
+    };
     h.on_decoded = [weak](const std::string& t, const std::string& p, Result<Message>& m) {
       if (auto s = weak.lock()) s->message(t, p, m);
     };

@@ -32,10 +32,13 @@ struct Store {
   }
   // Applies the next entry; what the store did with it.
   std::shared_ptr<sync::DownApplied> apply(const std::string& kind, const json& body, uint64_t hq_seq = 0) {
+    return apply(sync::DownEntry{"S1", hq_seq ? hq_seq : next_hq_seq, kind, body}, hq_seq == 0);
+  }
+  std::shared_ptr<sync::DownApplied> apply(sync::DownEntry e, bool next = true) {
     auto out = std::make_shared<sync::DownApplied>();
-    const uint64_t seq = hq_seq ? hq_seq : next_hq_seq;
-    REQUIRE(journal->write(sync::apply_down(sync::DownEntry{"S1", seq, kind, body}, out)));
-    if (!hq_seq && out->applied_seq == seq) ++next_hq_seq;
+    const uint64_t seq = e.hq_seq;
+    REQUIRE(journal->write(sync::apply_down(std::move(e), out)));
+    if (next && out->applied_seq == seq) ++next_hq_seq;
     return out;
   }
   sql::Db reader() {
@@ -140,6 +143,61 @@ TEST_CASE("catalog entries change the store's catalog and are journaled", "[down
     CHECK(s.apply("catalog_upsert", json::parse(R"({"items": [{"sku": "R", "name": "R", "price": 1, "tax_class": "reduced"}]})"))->applied);
     CHECK_THAT(s.apply("catalog_upsert", json::parse(R"({"items": [{"sku": "X", "name": "X", "price": 1, "tax_class": "zero"}]})"))->quarantined,
                Catch::Contains("\"zero\" is not a tax class"));
+  }
+}
+
+TEST_CASE("a catalog entry read ahead of its write applies as it would without, and what it names of the store is checked in the write", "[down]") {
+  Store s, plain;  // the same entries, read ahead on one store only
+  auto both = [&](const std::string& kind, const json& body) {
+    sync::DownEntry ahead{"S1", s.next_hq_seq, kind, body};
+    sync::read_ahead(ahead);
+    CHECK(static_cast<bool>(ahead.read_ahead) == (kind == "catalog_upsert"));
+    auto a = s.apply(std::move(ahead));
+    auto b = plain.apply(kind, body);
+    CHECK(a->applied == b->applied);
+    CHECK(a->quarantined == b->quarantined);
+    CHECK(a->applied_seq == b->applied_seq);
+    return a;
+  };
+  SECTION("a tax class and a SKU the store gets after the read and before the write") {
+    const json items = json::parse(R"({"items": [{"sku": "X", "name": "X", "price": 5, "tax_class": "reduced"}],
+      "promotions": [{"id": "PX", "type": "percent_off", "skus": ["Y", "A"], "percent_bp": 500}]})");
+    sync::DownEntry ahead{"S1", 0, "catalog_upsert", items};
+    sync::read_ahead(ahead);
+    REQUIRE(ahead.read_ahead);
+    CHECK(ahead.read_ahead->tax_classes == std::set<std::string, std::less<>>{"reduced"});
+    CHECK(ahead.read_ahead->skus == std::set<std::string, std::less<>>{"A", "Y"});
+    for (Store* st : {&s, &plain}) {
+      REQUIRE(st->apply("tax_rate", {{"id", "reduced"}, {"rate_bp", 700}})->applied);
+      REQUIRE(st->apply("catalog_upsert", json::parse(R"({"items": [{"sku": "Y", "name": "Y", "price": 1, "tax_class": "standard"}]})"))->applied);
+    }
+    ahead.hq_seq = s.next_hq_seq;
+    CHECK(s.apply(std::move(ahead))->applied);
+    CHECK(plain.apply("catalog_upsert", items)->applied);
+    CHECK(s.item("X")->tax_class == "reduced");
+    auto db = s.reader();
+    CHECK(catalog::promotions(db)->at(0).skus == std::vector<std::string>{"Y", "A"});
+  }
+  SECTION("a tax class the store lacks is refused for the same reason") {
+    auto r = both("catalog_upsert", json::parse(R"({"items": [{"sku": "X", "name": "X", "price": 5, "tax_class": "zero"}]})"));
+    CHECK_THAT(r->quarantined, Catch::Contains("\"zero\" is not a tax class"));
+    CHECK_FALSE(s.item("X"));
+  }
+  SECTION("a promotion on a SKU the store lacks is refused for the same reason") {
+    auto r = both("catalog_upsert", json::parse(R"({"promotions": [{"id": "P", "type": "percent_off", "skus": ["A", "NOPE"], "percent_bp": 500}]})"));
+    CHECK_THAT(r->quarantined, Catch::Contains("\"NOPE\" is not an item"));
+  }
+  SECTION("an unknown reference before a malformed item is named first, as without the read") {
+    auto r = both("catalog_upsert", json::parse(R"({"items": [{"sku": "X", "name": "X", "price": 5, "tax_class": "zero"},
+                                                              {"sku": "Z", "name": "Z", "price": "cheap", "tax_class": "standard"}]})"));
+    CHECK_THAT(r->quarantined, Catch::Contains("items[0].tax_class"));
+  }
+  SECTION("a body that reads cleanly, and kinds that are not read ahead") {
+    CHECK(both("catalog_upsert", json::parse(R"({"tax_classes": [{"id": "zero", "rate_bp": 0}], "items": [
+      {"sku": "A", "name": "A", "price": 90, "tax_class": "zero", "gtins": ["4006381333931"]}]})"))->applied);
+    CHECK(s.item("A")->price == 90);
+    CHECK(s.item("A")->tax_class == "zero");
+    CHECK(both("price", {{"sku", "A"}, {"price", 95}})->applied);
   }
 }
 

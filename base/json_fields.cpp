@@ -1,5 +1,7 @@
 #include "base/json_fields.h"
 
+#include <algorithm>
+
 namespace posd {
 
 using json = nlohmann::json;
@@ -37,12 +39,13 @@ std::string to_json_text(const json& j) { return j.dump(-1, ' ', false, json::er
 
 Fields::Fields(const json& j, std::string path) : j_(j), path_(std::move(path)) {
   if (!j_.is_object()) throw FieldError{path_.empty() ? "(top level)" : path_, "must be an object"};
+  seen_.reserve(j_.size());
 }
 
 std::string Fields::child(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
 const json* Fields::find(const std::string& key, bool required) {
-  seen_.insert(key);
+  if (std::find(seen_.begin(), seen_.end(), key) == seen_.end()) seen_.push_back(key);
   auto it = j_.find(key);
   if (it == j_.end() || it->is_null()) {
     if (required) throw FieldError{child(key), "is required"};
@@ -51,35 +54,44 @@ const json* Fields::find(const std::string& key, bool required) {
   return &*it;
 }
 
+namespace {
+
+std::string text_of(const Fields& f, const std::string& key, const json& v) {
+  if (!v.is_string()) throw FieldError{f.child(key), "must be a string"};
+  if (v.get_ref<const std::string&>().empty()) throw FieldError{f.child(key), "must not be empty"};
+  return v.get<std::string>();
+}
+
+int64_t integer_of(const Fields& f, const std::string& key, const json& v, int64_t min, int64_t max) {
+  // The message is made only when it is needed: a catalog reads 100,000s of these.
+  auto out_of_range = [&] {
+    return FieldError{f.child(key), "must be an integer from " + std::to_string(min) + " to " + std::to_string(max)};
+  };
+  if (!v.is_number_integer()) throw out_of_range();
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) throw out_of_range();
+  int64_t n = v.get<int64_t>();
+  if (n < min || n > max) throw out_of_range();
+  return n;
+}
+
+}  // namespace
+
 std::optional<std::string> Fields::optional_string(const std::string& key) {
   const json* v = find(key, false);
   if (!v) return std::nullopt;
-  if (!v->is_string()) throw FieldError{child(key), "must be a string"};
-  if (v->get_ref<const std::string&>().empty()) throw FieldError{child(key), "must not be empty"};
-  return v->get<std::string>();
+  return text_of(*this, key, *v);
 }
 
-std::string Fields::string(const std::string& key) {
-  find(key, true);
-  return *optional_string(key);
-}
+std::string Fields::string(const std::string& key) { return text_of(*this, key, *find(key, true)); }
 
 std::optional<int64_t> Fields::optional_integer(const std::string& key, int64_t min, int64_t max) {
   const json* v = find(key, false);
   if (!v) return std::nullopt;
-  const std::string range = "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
-  if (!v->is_number_integer()) throw FieldError{child(key), range};
-  if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
-    throw FieldError{child(key), range};
-  }
-  int64_t n = v->get<int64_t>();
-  if (n < min || n > max) throw FieldError{child(key), range};
-  return n;
+  return integer_of(*this, key, *v, min, max);
 }
 
 int64_t Fields::integer(const std::string& key, int64_t min, int64_t max) {
-  find(key, true);
-  return *optional_integer(key, min, max);
+  return integer_of(*this, key, *find(key, true), min, max);
 }
 
 bool Fields::boolean(const std::string& key, bool fallback) {
@@ -97,7 +109,7 @@ const json& Fields::array(const std::string& key) {
 
 void Fields::no_unknown_keys() const {
   for (const auto& [k, v] : j_.items()) {
-    if (!seen_.count(k)) throw FieldError{child(k), "is not a known key"};
+    if (std::find(seen_.begin(), seen_.end(), k) == seen_.end()) throw FieldError{child(k), "is not a known key"};
   }
 }
 

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 #include <optional>
-#include <set>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -52,7 +52,7 @@ class Fields {
  private:
   const nlohmann::json& j_;
   std::string path_;
-  std::set<std::string> seen_;
+  std::vector<std::string> seen_;  // the keys read: a few, searched in place
 };
 
 }  // namespace posd

@@ -135,13 +135,13 @@ class SqliteLedgerTxn final : public LedgerTxn {
     (*held)->reset();
     return hash;
   }
-  Status insert(const std::string& store_id, const Event& e) override {
+  Status insert(const std::string& store_id, const Event& e, std::string payload) override {
     auto ins = db_.cached(
         "INSERT INTO hq_event(store_id, seq, ts, business_day, type, payload, prev_hash, hash, signature) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!ins) return ins.status();
     (*ins)->bind(1, store_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, e.ts).bind(4, e.business_day)
-        .bind(5, e.type).bind(6, e.payload.dump()).bind(7, e.prev_hash).bind(8, e.hash).bind(9, e.signature);
+        .bind(5, e.type).bind(6, payload).bind(7, e.prev_hash).bind(8, e.hash).bind(9, e.signature);
     return (*ins)->run();
   }
   Status move_head(const std::string& store_id, uint64_t acked_seq, const std::string& last_hash) override {

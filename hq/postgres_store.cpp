@@ -155,8 +155,8 @@ class PgLedgerTxn final : public LedgerTxn {
   }
   // Rows wait here and go in one multi-row INSERT before the head moves (or
   // a held hash is read): one round trip for a batch, not one per event.
-  Status insert(const std::string& store_id, const Event& e) override {
-    pending_.push_back({store_id, num(e.seq), e.ts, e.business_day, e.type, e.payload.dump(), e.prev_hash, e.hash,
+  Status insert(const std::string& store_id, const Event& e, std::string payload) override {
+    pending_.push_back({store_id, num(e.seq), e.ts, e.business_day, e.type, std::move(payload), e.prev_hash, e.hash,
                         e.signature});
     return Status::ok();
   }

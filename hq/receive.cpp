@@ -69,7 +69,10 @@ Result<Received> receive_once(LedgerTxn& txn, const std::string& topic_store_id,
       continue;
     }
     if (e.seq > out.acked_seq + 1) break;  // a gap: the store sends again from acked_seq + 1
-    if (Status s = chain->feed(e, signature); !s) {
+    // The payload's text is made and checked once: its hash, then its row.
+    auto text = payload_text(e.payload);
+    Status fed = text ? chain->feed(e, *text, signature) : chain->feed(e, signature);  // the same refusal as ever
+    if (Status s = fed; !s) {
       // The store's own key signed an event that does not follow the one HQ
       // holds: the owner rewrote the chain after HQ's ack.
       if (e.seq == out.acked_seq + 1 && e.prev_hash != last_hash && chain->check_signature(e)) {
@@ -79,7 +82,7 @@ Result<Received> receive_once(LedgerTxn& txn, const std::string& topic_store_id,
       }
       return refuse(s.message());
     }
-    if (Status s = txn.insert(topic_store_id, e); !s) return s;
+    if (Status s = txn.insert(topic_store_id, e, std::move(*text)); !s) return s;
     if (Status s = mirror.take(e); !s) return s;
     out.acked_seq = e.seq;
     last_hash = e.hash;

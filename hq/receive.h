@@ -36,7 +36,8 @@ class LedgerTxn {
   virtual Result<std::optional<StoreHead>> lock_store(const std::string& store_id) = 0;
   // The hash HQ holds at (store, seq); empty when it holds none.
   virtual Result<std::string> held_hash(const std::string& store_id, uint64_t seq) = 0;
-  virtual Status insert(const std::string& store_id, const Event& e) = 0;
+  // `payload` is the event's payload as its hash covers it (checked).
+  virtual Status insert(const std::string& store_id, const Event& e, std::string payload) = 0;
   virtual Status move_head(const std::string& store_id, uint64_t acked_seq, const std::string& last_hash) = 0;
   virtual Status record_rejection(const std::string& store_id, const std::string& reason) = 0;
   virtual Status record_alarm(const std::string& store_id, uint64_t seq, const std::string& reason) = 0;

@@ -4,13 +4,18 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <mqtt/async_client.h>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace posd::sync {
 
@@ -125,14 +130,14 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
   void post_received(std::string topic, std::string payload, size_t bytes) {
     std::weak_ptr<State> weak = shared_from_this();
     if (handlers.on_decoded) {
-      auto decoded = std::make_shared<Result<Message>>(decode(payload));
-      if (*decoded && handlers.read_ahead) handlers.read_ahead(**decoded);
-      asio::post(io, [weak, bytes, decoded, topic = std::move(topic), payload = std::move(payload)] {
-        auto st = weak.lock();
-        if (!st) return;
-        if (!st->stopped) st->handlers.on_decoded(topic, payload, *decoded);
-        st->intake_bytes -= bytes;
-      });
+      // Paho calls back holding its client's lock, which every publish takes
+      // too: a message decoded here would hold up the loop's next publish
+      // (tens of ms for a burst of catalog entries). The reader decodes it.
+      std::lock_guard lock(reading_mu);
+      if (reader_stop) return;  // going away
+      if (!reader.joinable()) reader = std::thread([this] { read_loop(); });
+      to_read.push_back(Unread{std::move(topic), std::move(payload), bytes});
+      reading_cv.notify_one();
       return;
     }
     asio::post(io, [weak, bytes, topic = std::move(topic), payload = std::move(payload)] {
@@ -141,6 +146,56 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
       if (!st->stopped && st->handlers.on_message) st->handlers.on_message(topic, payload);
       st->intake_bytes -= bytes;
     });
+  }
+
+  // The reader: decodes (and reads ahead) each message in arrival order, then
+  // posts it to the io_context. It holds no owning reference: ~State stops it.
+  struct Unread {
+    std::string topic, payload;
+    size_t bytes;
+  };
+  std::mutex reading_mu;
+  std::condition_variable reading_cv;
+  std::deque<Unread> to_read;
+  bool reader_stop = false;
+  std::thread reader;
+
+  void read_loop() {
+    name_this_thread("posd-intake");
+    std::weak_ptr<State> weak = weak_from_this();
+    for (;;) {
+      Unread m;
+      {
+        std::unique_lock lock(reading_mu);
+        reading_cv.wait(lock, [&] { return reader_stop || !to_read.empty(); });
+        if (reader_stop) return;
+        m = std::move(to_read.front());
+        to_read.pop_front();
+      }
+      try {
+        auto decoded = std::make_shared<Result<Message>>(decode(m.payload));
+        if (*decoded && handlers.read_ahead) handlers.read_ahead(**decoded);
+        asio::post(io, [weak, bytes = m.bytes, decoded, topic = std::move(m.topic), payload = std::move(m.payload)] {
+          auto st = weak.lock();
+          if (!st) return;
+          if (!st->stopped) st->handlers.on_decoded(topic, payload, *decoded);
+          st->intake_bytes -= bytes;
+        });
+      } catch (const std::exception& e) {  // out of memory: dropped, as Paho's thread would
+        intake_bytes -= m.bytes;
+        ++shed;
+        log::get("sync")->error("link: dropped a message from {}: {}", m.topic, e.what());
+      }
+    }
+  }
+
+  ~State() {
+    {
+      std::lock_guard lock(reading_mu);
+      reader_stop = true;
+    }
+    reading_cv.notify_one();
+    if (reader.joinable()) reader.join();
   }
 
   mqtt::connect_options connect_options() const {

@@ -86,7 +86,12 @@ std::string encode_down(const StoredDownEntry& e) {
 }
 
 Status check_stored_body(const StoredDownEntry& e) {
-  if (e.body.empty() || e.body.front() != '{' || !json::accept(e.body)) {
+  // Its framing only: a whole parse (json::accept) cost as much as the
+  // parse it saves, about 1 ms for a 500-item entry, for every store it goes
+  // to. HQ wrote every body with dump(); a row cut short or emptied shows
+  // here, and one edited into other text reaches the store as an envelope
+  // that does not decode (quarantined there, never applied).
+  if (e.body.size() < 2 || e.body.front() != '{' || e.body.back() != '}') {
     return Status::corruption("HQ's down-log entry " + std::to_string(e.hq_seq) + " of " + e.store_id +
                               " is not a JSON object");
   }

@@ -91,8 +91,9 @@ std::string encode(const DownEntry& m);
 // The same message as encode(DownEntry), byte for byte when `e.body` is the
 // body's dump: the body's text put in as it is.
 std::string encode_down(const StoredDownEntry& e);
-// corruption, naming the entry, when a stored body is not one JSON object: a
-// sender's check before it passes the text on (no tree is built).
+// corruption, naming the entry, when a stored body is not framed as one JSON
+// object ({ … }): a sender's check before it passes the text on, cheap and
+// partial (the store's decode is the whole check).
 Status check_stored_body(const StoredDownEntry& e);
 
 // The message in `payload`, or invalid_argument naming what is wrong

@@ -23,10 +23,16 @@ CREATE TABLE IF NOT EXISTS hq_down_ack (
 
 }  // namespace
 
-std::vector<std::string> body_texts(const DownEntries& entries) {
+Result<std::vector<std::string>> body_texts(const DownEntries& entries) {
   std::vector<std::string> out;
   out.reserve(entries.size());
-  for (const auto& [kind, body] : entries) out.push_back(body.dump());
+  for (const auto& [kind, body] : entries) {
+    if (!body.is_object()) {
+      return Status::invalid_argument("entry " + std::to_string(out.size() + 1) + " (" + kind +
+                                      "): its body must be a JSON object");
+    }
+    out.push_back(body.dump());
+  }
   return out;
 }
 
@@ -87,9 +93,10 @@ Result<std::vector<uint64_t>> HqDownLog::append_to(const std::vector<std::string
 Result<std::vector<uint64_t>> HqDownLog::append_in_open(const std::vector<std::string>& store_ids,
                                                         const DownEntries& entries) {
   std::vector<uint64_t> out;
-  const std::vector<std::string> bodies = body_texts(entries);  // once, whatever the number of stores
+  auto bodies = body_texts(entries);  // once, whatever the number of stores
+  if (!bodies) return bodies.status();
   for (const std::string& id : store_ids) {
-    auto last = append_in_txn(id, entries, bodies);
+    auto last = append_in_txn(id, entries, *bodies);
     if (!last) return last.status();
     out.push_back(*last);
   }
@@ -126,8 +133,12 @@ Result<std::vector<sync::StoredDownEntry>> HqDownLog::read(const std::string& st
     auto row = (*st)->step();
     if (!row) return row.status();
     if (!*row) break;
-    out.push_back(sync::StoredDownEntry{store_id, static_cast<uint64_t>((*st)->int64(0)), (*st)->text(1), (*st)->text(2)});
-    if (Status s = sync::check_stored_body(out.back()); !s) return s;
+    sync::StoredDownEntry e{store_id, static_cast<uint64_t>((*st)->int64(0)), (*st)->text(1), (*st)->text(2)};
+    if (Status s = sync::check_stored_body(e); !s) {
+      if (out.empty()) return s;
+      break;  // the entries before it still go; the next read names it
+    }
+    out.push_back(std::move(e));
   }
   return out;
 }

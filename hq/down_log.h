@@ -25,7 +25,8 @@ class HqDownLog {
   Result<std::vector<uint64_t>> append_to(const std::vector<std::string>& store_ids, const DownEntries& entries);
   // The same inside the caller's open transaction.
   Result<std::vector<uint64_t>> append_in_open(const std::vector<std::string>& store_ids, const DownEntries& entries);
-  // Up to `limit` entries from hq_seq `first` on, each body as stored.
+  // Up to `limit` entries from hq_seq `first` on, each body as stored, up to
+  // a corrupt one (corruption when it is the first).
   Result<std::vector<sync::StoredDownEntry>> read(const std::string& store_id, uint64_t first, size_t limit);
   Result<uint64_t> head(const std::string& store_id);
   // Every store's last hq_seq, stores with an empty down-log left out.

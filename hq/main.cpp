@@ -139,7 +139,9 @@ int publish(posd::hq::HqStore& db, const std::string& store, const Entries& entr
   size_t per_commit = 1;
   if (stores.size() > 1) {
     size_t bytes = 1;
-    for (const std::string& body : posd::hq::body_texts(entries)) bytes += body.size();
+    auto bodies = posd::hq::body_texts(entries);
+    if (!bodies) return fail(bodies.status().message());
+    for (const std::string& body : *bodies) bytes += body.size();
     per_commit = std::max<size_t>(1, (64u << 20) / bytes);
   }
   json out = json::array();

@@ -488,9 +488,10 @@ Result<std::vector<uint64_t>> PostgresStore::append_all(const std::vector<std::s
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
   std::vector<uint64_t> out(ids.size());
-  const std::vector<std::string> bodies = body_texts(entries);  // once, whatever the number of stores
+  auto bodies = body_texts(entries);  // once, whatever the number of stores
+  if (!bodies) return bodies.status();
   for (size_t i : order) {
-    auto last = append_locked(ids[i], entries, bodies, at);
+    auto last = append_locked(ids[i], entries, *bodies, at);
     if (!last) return last.status();
     out[i] = *last;
   }
@@ -526,8 +527,12 @@ Result<std::vector<sync::StoredDownEntry>> PostgresStore::down_read(const std::s
   if (!r) return r.status();
   std::vector<sync::StoredDownEntry> out;
   for (int i = 0; i < r->size(); ++i) {
-    out.push_back(sync::StoredDownEntry{id, static_cast<uint64_t>(r->int64(i, 0)), r->text(i, 1), r->text(i, 2)});
-    if (Status s = sync::check_stored_body(out.back()); !s) return s;
+    sync::StoredDownEntry e{id, static_cast<uint64_t>(r->int64(i, 0)), r->text(i, 1), r->text(i, 2)};
+    if (Status s = sync::check_stored_body(e); !s) {
+      if (out.empty()) return s;
+      break;  // the entries before it still go; the next read names it
+    }
+    out.push_back(std::move(e));
   }
   return out;
 }
@@ -554,10 +559,16 @@ Result<std::map<std::string, std::vector<sync::StoredDownEntry>>> PostgresStore:
       "WHERE store_id = w.store_id AND hq_seq >= w.first ORDER BY hq_seq LIMIT $3) AS d ORDER BY d.store_id, d.hq_seq",
       {ids, seqs, num(limit)});
   if (!r) return r.status();
+  std::set<std::string> stopped;  // a corrupt entry holds up its own store only
   for (int i = 0; i < r->size(); ++i) {
     std::string id = r->text(i, 0);
-    out[id].push_back(sync::StoredDownEntry{id, static_cast<uint64_t>(r->int64(i, 1)), r->text(i, 2), r->text(i, 3)});
-    if (Status s = sync::check_stored_body(out[id].back()); !s) return s;
+    if (stopped.count(id)) continue;
+    sync::StoredDownEntry e{id, static_cast<uint64_t>(r->int64(i, 1)), r->text(i, 2), r->text(i, 3)};
+    if (!sync::check_stored_body(e)) {
+      stopped.insert(id);
+      continue;
+    }
+    out[id].push_back(std::move(e));
   }
   return out;
 }

@@ -115,12 +115,26 @@ struct HqServe::Impl : std::enable_shared_from_this<HqServe::Impl> {
     if (firsts.empty()) return;
     auto entries = store->down_read_all(firsts, kReadEntries);
     if (!entries) return;
+    for (const auto& [store_id, first] : firsts) {
+      if (!entries->count(store_id)) name_corrupt(store_id, first);
+    }
     size_t budget = kTickMessages;
     for (auto& [store_id, list] : *entries) {
       auto sent = publish_down(store_id, peer(store_id), list, budget);
       if (!sent || (budget -= *sent) == 0) return;  // the rest at the next tick
     }
   }
+
+  // A store left out of the fan-out though its down-log goes further: its
+  // next entry is corrupt. Said once per entry; the other stores go on.
+  void name_corrupt(const std::string& store_id, uint64_t first) {
+    auto read = store->down_read(store_id, first, 1);
+    if (read || read.status().code() != Status::Code::corruption) return;
+    if (named_corrupt[store_id] == first) return;
+    named_corrupt[store_id] = first;
+    logger->error("{}: cannot send its down-log: {}", store_id, read.status().message());
+  }
+  std::map<std::string, uint64_t> named_corrupt;
 
   // The acks that arrived since the last tick, in one write; then the
   // windows move (an ack the database refuses moves nothing).

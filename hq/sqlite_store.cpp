@@ -91,6 +91,7 @@ class SqliteStore final : public HqStore {
     std::map<std::string, std::vector<sync::StoredDownEntry>> out;  // one connection, cached statements: no round trips
     for (const auto& [id, first] : firsts) {
       auto entries = down_->read(id, first, limit);
+      if (!entries && entries.status().code() == Status::Code::corruption) continue;  // holds up this store only
       if (!entries) return entries.status();
       if (!entries->empty()) out[id] = std::move(*entries);
     }

@@ -52,8 +52,9 @@ struct StorePosition {
 
 using DownEntries = std::vector<std::pair<std::string, nlohmann::json>>;  // (kind, body)
 // Each entry's body as the down-log stores it (its dump), made once for an
-// append to any number of stores.
-std::vector<std::string> body_texts(const DownEntries& entries);
+// append to any number of stores; invalid_argument, changing nothing, when
+// a body is not a JSON object (the store could never apply it).
+Result<std::vector<std::string>> body_texts(const DownEntries& entries);
 
 // One store's figure for a SKU in the mirror (hq/mirror.h): on_hand as the
 // store's GET /v1/stock/{sku} says it as of `as_of_seq` (what HQ holds of its
@@ -174,10 +175,12 @@ class HqStore {
   virtual Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& store_ids,
                                                         const DownEntries& entries) = 0;
   // Up to `limit` entries from hq_seq `first` on, each body as the text
-  // stored (checked to be JSON; corruption when it is not).
+  // stored, up to one whose text is corrupt (sync::check_stored_body):
+  // corruption, naming it, when that is the first.
   virtual Result<std::vector<sync::StoredDownEntry>> down_read(const std::string& store_id, uint64_t first, size_t limit) = 0;
   // Up to `limit` entries of each store from its hq_seq in `firsts` on, in
-  // one read (the serving loop's fan-out); stores with none are left out.
+  // one read (the serving loop's fan-out); stores with none are left out,
+  // and so is a store whose next entry is corrupt (its down_read names it).
   virtual Result<std::map<std::string, std::vector<sync::StoredDownEntry>>> down_read_all(
       const std::map<std::string, uint64_t>& firsts, size_t limit) = 0;
   virtual Result<uint64_t> down_head(const std::string& store_id) = 0;

@@ -184,7 +184,11 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
       } catch (const std::exception& e) {  // out of memory: dropped, as Paho's thread would
         intake_bytes -= m.bytes;
         ++shed;
-        log::get("sync")->error("link: dropped a message from {}: {}", m.topic, e.what());
+        log::get("sync")->error("link: dropped a received message: {}", e.what());
+      } catch (...) {
+        intake_bytes -= m.bytes;
+        ++shed;
+        log::get("sync")->error("link: dropped a received message");
       }
     }
   }

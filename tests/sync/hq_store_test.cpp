@@ -294,11 +294,13 @@ TEST_CASE("every store's new down-log entries come in one read, and every store'
   CHECK(*hq->down_acked("S1") == 4);
 }
 
-TEST_CASE("a down-log entry changed behind HQ's back into text that is not JSON is refused as corruption, naming it", "[ledger]") {
+TEST_CASE("a down-log entry cut short behind HQ's back is refused as corruption, naming it, and holds up its own store only", "[ledger]") {
   test::TempDir dir;
   const std::string url = test::hq_database(dir.path());
   auto hq = open_hq(url);
-  REQUIRE(*hq->down_append("S1", {{"price", json{{"sku", "A"}, {"price", 1}}}, {"price", json{{"sku", "B"}, {"price", 2}}}}) == 2);
+  REQUIRE(*hq->down_append("S1", {{"price", json{{"sku", "A"}, {"price", 1}}}, {"price", json{{"sku", "B"}, {"price", 2}}},
+                                  {"price", json{{"sku", "C"}, {"price", 3}}}}) == 3);
+  REQUIRE(*hq->down_append("S2", {{"price", json{{"sku", "A"}, {"price", 1}}}}) == 1);
   const std::string tamper = "UPDATE hq_down SET body = '{\"sku\":\"B\",\"price\":' WHERE store_id = 'S1' AND hq_seq = 2";
   if (test::hq_on_postgres()) {
     REQUIRE(test::run({"psql", "-X", url, "-c", tamper}).exit_code == 0);
@@ -307,13 +309,36 @@ TEST_CASE("a down-log entry changed behind HQ's back into text that is not JSON 
     REQUIRE(db);
     REQUIRE(db->exec(tamper));
   }
-  auto first = hq->down_read("S1", 1, 1);  // the entry before it is still served
+  auto first = hq->down_read("S1", 1, 10);  // the entries before it are still served
   REQUIRE(first);
+  REQUIRE(first->size() == 1);
   CHECK(first->at(0).body == json({{"sku", "A"}, {"price", 1}}).dump());
-  for (auto read : {hq->down_read("S1", 1, 10).status(), hq->down_read_all({{"S1", 2}}, 10).status()}) {
-    CHECK(read.code() == Status::Code::corruption);
-    CHECK(read.message() == "HQ's down-log entry 2 of S1 is not a JSON object");
+  auto at = hq->down_read("S1", 2, 10);
+  REQUIRE_FALSE(at);
+  CHECK(at.status().code() == Status::Code::corruption);
+  CHECK(at.status().message() == "HQ's down-log entry 2 of S1 is not a JSON object");
+  // The fan-out leaves S1 out from there and goes on with the others.
+  auto all = hq->down_read_all({{"S1", 1}, {"S2", 1}}, 10);
+  REQUIRE(all);
+  CHECK(all->at("S1").size() == 1);
+  CHECK(all->at("S2").size() == 1);
+  auto later = hq->down_read_all({{"S1", 2}, {"S2", 1}}, 10);
+  REQUIRE(later);
+  CHECK_FALSE(later->count("S1"));
+  CHECK(later->at("S2").at(0).hq_seq == 1);
+}
+
+TEST_CASE("a down-log entry whose body is not a JSON object is refused at the append, and nothing of it is kept", "[ledger]") {
+  test::TempDir dir;
+  auto hq = open_hq(test::hq_database(dir.path()));
+  for (const json& bad : {json::array({1}), json(nullptr), json("x"), json(5)}) {
+    INFO(bad.dump());
+    auto r = hq->down_append_to({"S1", "S2"}, {{"price", json{{"sku", "A"}, {"price", 1}}}, {"price", bad}});
+    REQUIRE_FALSE(r);
+    CHECK(r.status().code() == Status::Code::invalid_argument);
+    CHECK(r.status().message() == "entry 2 (price): its body must be a JSON object");
   }
+  CHECK(hq->down_heads()->empty());
 }
 
 TEST_CASE("instances starting together on an empty PostgreSQL database migrate it once", "[postgres]") {

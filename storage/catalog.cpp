@@ -36,6 +36,21 @@ namespace catalog {
 namespace {
 
 constexpr const char* kItemColumns = "i.sku, i.name, i.price, i.unit, i.tax_class, i.low_stock, i.age_restricted";
+constexpr const char* kGtinsOf = "SELECT gtin FROM item_gtin WHERE sku = ?1 ORDER BY gtin";
+
+// The GTINs of `sku`, in order, read with `st` (kGtinsOf) into `out`.
+Status gtins_of(sql::Stmt& st, const std::string& sku, std::vector<std::string>& out) {
+  out.clear();
+  st.bind(1, sku);
+  for (;;) {
+    auto r = st.step();
+    if (!r) return r.status();
+    if (!*r) break;
+    out.push_back(st.text(0));
+  }
+  st.reset();
+  return Status::ok();
+}
 
 Result<std::optional<Item>> one_item(sql::Db& db, const std::string& where, const std::string& key) {
   auto cached_st = db.cached(std::string("SELECT ") + kItemColumns + " FROM item i " + where);
@@ -53,16 +68,9 @@ Result<std::optional<Item>> one_item(sql::Db& db, const std::string& where, cons
   it.tax_class = st->text(4);
   it.low_stock = st->int64(5);
   it.age_restricted = st->int64(6) != 0;
-  auto cached_g = db.cached("SELECT gtin FROM item_gtin WHERE sku = ?1 ORDER BY gtin");
-  if (!cached_g) return cached_g.status();
-  sql::Stmt* g = &**cached_g;
-  g->bind(1, it.sku);
-  for (;;) {
-    auto r = g->step();
-    if (!r) return r.status();
-    if (!*r) break;
-    it.gtins.push_back(g->text(0));
-  }
+  auto gtins = db.cached(kGtinsOf);
+  if (!gtins) return gtins.status();
+  if (Status s = gtins_of(**gtins, it.sku, it.gtins); !s) return s;
   return std::optional<Item>{std::move(it)};
 }
 
@@ -97,7 +105,7 @@ Status write(sql::Db& db, const Catalog& c) {
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(sku) DO UPDATE SET name = ?2, price = ?3, unit = ?4, "
       "low_stock = ?6, age_restricted = ?7");
   auto item_tax = db.cached("UPDATE item SET tax_class = ?2 WHERE sku = ?1 AND tax_class IS NOT ?2");
-  auto held_gtins = db.cached("SELECT gtin FROM item_gtin WHERE sku = ?1 ORDER BY gtin");
+  auto held_gtins = db.cached(kGtinsOf);
   auto old_gtins = db.cached("DELETE FROM item_gtin WHERE sku = ?1");
   auto moved_gtin = db.cached("DELETE FROM item_gtin WHERE gtin = ?1");
   // DO NOTHING, like a plain INSERT, keeps no statement journal; a GTIN another
@@ -119,15 +127,7 @@ Status write(sql::Db& db, const Catalog& c) {
     if (Status s = (*item)->run(); !s) return s;
     if (Status s = (*item_tax)->bind(1, i.sku).bind(2, i.tax_class).run(); !s) return s;
     // GTINs the item already has as given (a price change) write nothing.
-    (*held_gtins)->bind(1, i.sku);
-    held.clear();
-    for (;;) {
-      auto r = (*held_gtins)->step();
-      if (!r) return r.status();
-      if (!*r) break;
-      held.push_back((*held_gtins)->text(0));
-    }
-    (*held_gtins)->reset();
+    if (Status s = gtins_of(**held_gtins, i.sku, held); !s) return s;
     given = i.gtins;
     std::sort(given.begin(), given.end());
     if (given == held) continue;

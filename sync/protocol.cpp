@@ -30,9 +30,21 @@ std::string encode(const JournalBatch& m) {
   return j.dump();
 }
 
+namespace {
+
+// For a message spliced from stored text: the keys in the order
+// nlohmann::json dumps them (sorted), as encode() does. A string as JSON text:
+std::string text(const std::string& s) { return json(s).dump(); }
+
+// The envelope's last keys, after every key that sorts before "store_id".
+void end_envelope(std::string& out, const std::string& store_id, std::string_view type) {
+  out.append(",\"store_id\":").append(text(store_id));
+  out.append(",\"type\":\"").append(type).append("\",\"v\":").append(std::to_string(kProtocolVersion)).append("}");
+}
+
+}  // namespace
+
 std::string encode_journal(const std::string& store_id, const std::vector<StoredEvent>& events) {
-  // The keys in the order nlohmann::json dumps them (sorted), as encode() does.
-  auto text = [](const std::string& s) { return json(s).dump(); };
   std::string out = "{\"events\":[";
   for (const StoredEvent& e : events) {
     if (out.back() != '[') out += ',';
@@ -45,8 +57,8 @@ std::string encode_journal(const std::string& store_id, const std::vector<Stored
     out.append(",\"ts\":").append(text(e.ts));
     out.append(",\"type\":").append(text(e.type)).append("}");
   }
-  out.append("],\"store_id\":").append(text(store_id));
-  out.append(",\"type\":\"journal\",\"v\":").append(std::to_string(kProtocolVersion)).append("}");
+  out += ']';
+  end_envelope(out, store_id, "journal");
   return out;
 }
 
@@ -74,14 +86,11 @@ std::string encode(const DownEntry& m) {
 }
 
 std::string encode_down(const StoredDownEntry& e) {
-  // The keys in the order nlohmann::json dumps them (sorted), as encode() does.
-  auto text = [](const std::string& s) { return json(s).dump(); };
   std::string out = "{\"body\":";
   out.append(e.body);
   out.append(",\"hq_seq\":").append(std::to_string(e.hq_seq));
   out.append(",\"kind\":").append(text(e.kind));
-  out.append(",\"store_id\":").append(text(e.store_id));
-  out.append(",\"type\":\"down\",\"v\":").append(std::to_string(kProtocolVersion)).append("}");
+  end_envelope(out, e.store_id, "down");
   return out;
 }
 

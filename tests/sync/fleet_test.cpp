@@ -102,9 +102,22 @@ TEST_CASE("a fleet of fifty stores through two HQ instances: a broker outage's b
   }
   REQUIRE(test::wait_until([&] { return all_acked(f); }, 120));  // the hq_applied events too
 
-  // HQ holds exactly each store's journal, every seq once, and its down-log acked.
+  // A store's down_ack is written at the instance's next tick, with every
+  // other store's, so it may land just after the hq_applied event's ack.
   auto hq = hq::open_store(one.db());
   REQUIRE(hq);
+  const bool down_acked = test::wait_until(
+      [&] {
+        for (size_t i = 0; i < kStores; ++i) {
+          auto acked = (*hq)->down_acked(f.ids()[i]);
+          if (!acked || *acked != 1) return false;
+        }
+        return true;
+      },
+      30);
+  CHECK(down_acked);
+
+  // HQ holds exactly each store's journal, every seq once, and its down-log acked.
   for (size_t i = 0; i < kStores; ++i) {
     const std::string& id = f.ids()[i];
     INFO(id);

@@ -136,7 +136,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
       std::lock_guard lock(reading_mu);
       if (reader_stop) return;  // going away
       if (!reader.joinable()) reader = std::thread([this] { read_loop(); });
-      to_read.push_back(Unread{std::move(topic), std::move(payload), bytes});
+      to_read.push_back(Unread{std::move(topic), std::move(payload), bytes, {}});
       reading_cv.notify_one();
       return;
     }
@@ -148,11 +148,25 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
     });
   }
 
+  // The link going up or down, told to the handlers after every message that
+  // arrived before it: with a reader, behind the messages it still holds, so
+  // that no message of a lost connection is handled after on_down or the
+  // next on_up.
+  void tell(std::function<void(LinkHandlers&)> what) {
+    if (!handlers.on_decoded) return what(handlers);
+    std::lock_guard lock(reading_mu);
+    if (reader_stop) return;  // going away
+    if (!reader.joinable()) reader = std::thread([this] { read_loop(); });
+    to_read.push_back(Unread{{}, {}, 0, std::move(what)});
+    reading_cv.notify_one();
+  }
+
   // The reader: decodes (and reads ahead) each message in arrival order, then
   // posts it to the io_context. It holds no owning reference: ~State stops it.
   struct Unread {
     std::string topic, payload;
     size_t bytes;
+    std::function<void(LinkHandlers&)> told;  // set: no message, the link's up or down
   };
   std::mutex reading_mu;
   std::condition_variable reading_cv;
@@ -173,6 +187,13 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
         to_read.pop_front();
       }
       try {
+        if (m.told) {
+          asio::post(io, [weak, told = std::move(m.told)] {
+            auto st = weak.lock();
+            if (st && !st->stopped) told(st->handlers);
+          });
+          continue;
+        }
         auto decoded = std::make_shared<Result<Message>>(decode(m.payload));
         if (*decoded && handlers.read_ahead) handlers.read_ahead(**decoded);
         asio::post(io, [weak, bytes = m.bytes, decoded, topic = std::move(m.topic), payload = std::move(m.payload)] {
@@ -264,7 +285,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
     ++connects;
     last_up = std::chrono::steady_clock::now();
     if (!options.status_topic.empty()) publish(options.status_topic, options.online_payload, true);
-    if (handlers.on_up) handlers.on_up();
+    tell([](LinkHandlers& h) { if (h.on_up) h.on_up(); });
   }
 
   // Connected but unusable: disconnect and try again later.
@@ -279,7 +300,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
   void lost(const std::string& why) {
     ++generation;  // whatever the old attempt still reports is stale
     phase = Phase::down;
-    if (handlers.on_down) handlers.on_down(why);
+    tell([why](LinkHandlers& h) { if (h.on_down) h.on_down(why); });
     auto ceiling = std::min<int64_t>(options.max_backoff.count(),
                                      options.min_backoff.count() << std::min(failures, 16u));
     ++failures;

@@ -50,6 +50,8 @@ struct LinkOptions {
 };
 
 struct LinkHandlers {
+  // With on_decoded, on_up and on_down come after every message received
+  // before them: none of a lost connection is handled after its on_down.
   std::function<void()> on_up;                        // connected and subscribed
   std::function<void(const std::string& why)> on_down;  // lost, or a connect failed
   std::function<void(const std::string& topic, const std::string& payload)> on_message;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <mutex>
 #include <stdexcept>
 #include <iostream>
 #include <thread>
@@ -714,6 +715,59 @@ TEST_CASE("what throws on Paho's thread drops that one message, counted as shed,
   CHECK(test::wait_until([&] { return got.load() == 2; }, 20));
   CHECK_FALSE(down.load());
   CHECK(link.shed() == 1);
+  boost::asio::post(io, [&] { link.stop(); });
+  io.stop();
+  loop.join();
+}
+
+TEST_CASE("a message still in the link's reader reaches its handler before the link's down and the next up", "[link]") {
+  test::TempDir dir;
+  test::Broker broker(dir);
+  broker.start();
+  boost::asio::io_context io;
+  std::mutex mu;
+  std::vector<std::string> told;  // in the order the handlers ran
+  auto note = [&](const std::string& what) {
+    std::lock_guard lock(mu);
+    told.push_back(what);
+  };
+  auto seen = [&] {
+    std::lock_guard lock(mu);
+    return told;
+  };
+  sync::LinkOptions o = link_options(broker, "hq", "hq-reader");
+  o.subscriptions = {"posd/+/up/ack"};
+  o.min_backoff = std::chrono::milliseconds(50);
+  o.max_backoff = std::chrono::milliseconds(200);
+  std::promise<void> release;
+  std::shared_future<void> held = release.get_future().share();
+  std::atomic<bool> reading{false};
+  sync::LinkHandlers h;
+  h.on_up = [&] { note("up"); };
+  h.on_down = [&](const std::string&) { note("down"); };
+  h.on_decoded = [&](const std::string&, const std::string&, Result<sync::Message>& m) { note(m ? "message" : "garbage"); };
+  h.read_ahead = [&](sync::Message&) {
+    reading = true;
+    held.wait();  // the reader is busy with this message while the link goes down and up
+  };
+  sync::Link link(io, o, h);
+  link.start();
+  std::thread loop = run_loop(io);
+  auto link_up = [&] {
+    std::promise<bool> up;
+    boost::asio::post(io, [&] { up.set_value(link.up()); });
+    return up.get_future().get();
+  };
+  REQUIRE(test::wait_until([&] { return seen().size() == 1; }, 20));
+  REQUIRE(broker.publish_as("S1", "posd/S1/up/ack", sync::encode(sync::Ack{"S1", "down_ack", 1, ""})) == 0);
+  REQUIRE(test::wait_until([&] { return reading.load(); }, 20));
+  broker.stop();
+  REQUIRE(test::wait_until([&] { return !link_up(); }, 20));
+  broker.start();
+  REQUIRE(test::wait_until([&] { return link_up(); }, 20));
+  release.set_value();
+  CHECK(test::wait_until([&] { return seen().size() == 4; }, 20));
+  CHECK(seen() == std::vector<std::string>{"up", "message", "down", "up"});
   boost::asio::post(io, [&] { link.stop(); });
   io.stop();
   loop.join();

@@ -1,6 +1,6 @@
 #include "daemon/store_node.h"
 
-
+#include "base/allocator.h"
 #include "base/log.h"
 #include "checkout/state_check.h"
 #include "daemon/tls.h"
@@ -84,7 +84,7 @@ Status StoreNode::build(http::Server::Options server) {
     return journal.status();
   }
   journal_ = std::move(*journal);
-  log::get("posd")->info("journal {} open at seq {}", config_.database, journal_->last_seq());
+  log::get("posd")->info("journal {} open at seq {}; memory from {}", config_.database, journal_->last_seq(), allocator_name());
 
   auto checkout = Checkout::open(ioc_, *journal_, store_rules(config_), clock_);
   if (!checkout) return checkout.status();

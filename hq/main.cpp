@@ -23,6 +23,7 @@
 #include "storage/catalog_json.h"
 #include "storage/chain.h"
 #include "storage/journal_export.h"
+#include "base/allocator.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "http/server.h"
@@ -284,7 +285,7 @@ int serve(const std::string& db_path, posd::hq::HqServeOptions options, const st
     io.stop();
   });
   hq->start();
-  posd::log::get("hq")->info("serving {}", shown(db_path));
+  posd::log::get("hq")->info("serving {}; memory from {}", shown(db_path), posd::allocator_name());
   io.run();
   return 0;
 }

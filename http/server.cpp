@@ -6,13 +6,13 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
-#include <malloc.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
 #include <deque>
 
+#include "base/allocator.h"
 #include "base/json_fields.h"
 #include "base/log.h"
 
@@ -188,7 +188,7 @@ class WsSession : public Server::Closable, public EventChannel, public std::enab
     for (const std::string& m : queue_) queued_bytes_ -= m.size();
     std::deque<std::string>().swap(queue_);
     // A subscriber that held a lot gives it back to the system, not just to the heap.
-    if (peak_bytes_ > kMaxQueuedBytes / 4) ::malloc_trim(0);
+    if (peak_bytes_ > kMaxQueuedBytes / 4) release_free_memory();
     server_.forget(this);
   }
 

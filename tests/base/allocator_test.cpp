@@ -1,6 +1,8 @@
 // The allocator the build names is the one that serves malloc and new.
 #include <catch2/catch.hpp>
 
+#include <sys/types.h>
+
 #include <cstdlib>
 #include <memory>
 
@@ -36,6 +38,15 @@ TEST_CASE("the allocator the build names is the one malloc and new go through", 
   std::free(block);
   CHECK(after_malloc - before >= (1u << 20));
   CHECK(after_new - after_malloc >= (1u << 20));
+  // And it runs as base/allocator.cpp configures it: one arena, 1 s decay.
+  unsigned arenas = 0;
+  size_t size = sizeof arenas;
+  REQUIRE(mallctl("opt.narenas", &arenas, &size, nullptr, 0) == 0);
+  CHECK(arenas == 1);
+  ssize_t decay = 0;
+  size = sizeof decay;
+  REQUIRE(mallctl("opt.dirty_decay_ms", &decay, &size, nullptr, 0) == 0);
+  CHECK(decay == 1000);
 #else
   CHECK(posd::allocator_name() == "the C library's malloc");
 #endif

@@ -46,6 +46,10 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   SyncFigures figures;
   bool running = false;
   bool send_posted = false;  // the rest of what send() found is queued on the loop
+  // up() has run for this connection: the link says it is up a little before
+  // its on_up reaches here (behind the messages the link's reader still
+  // holds), and nothing is sent on a new connection before the hello.
+  bool said_hello = false;
   std::string last_down_reason;
   uint64_t changes_seen = 0;  // the journal's refresh() figure when the tick last looked
   std::optional<uint64_t> honouring;  // an operator's rewind request being cleared
@@ -66,6 +70,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
       if (auto s = weak.lock()) s->message(t, p, m);
     };
     link = std::make_unique<Link>(io, std::move(lo), std::move(h));
+    said_hello = false;
     journal.refresh();
     auto acked = outbox.acked_seq();
     window.reset(acked ? *acked : 0, SendWindow::Clock::now());
@@ -114,6 +119,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   // from the database at start, is the truth from then on: it moves first on
   // an ack or a rewind, and the database follows in a write of its own.
   void up() {
+    said_hello = true;  // even when the cursors cannot be read: the window still sends
     auto applied = cursor::read(reader, "hq_applied_seq");
     if (!applied) {
       logger->error("cannot read the sync cursors; will retry on the next connect");
@@ -130,6 +136,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   }
 
   void down(const std::string& why) {
+    said_hello = false;
     // Logged once per kind of failure, not once per retry.
     if (why != last_down_reason) logger->warn("link down: {}; retrying with backoff", why);
     last_down_reason = why;
@@ -140,7 +147,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   // hq_applied events) never holds the loop for longer than one batch's read
   // and encoding.
   void send() {
-    if (!link || !link->up() || window.room() == 0 || window.next() > journal.last_seq()) return;
+    if (!link || !link->up() || !said_hello || window.room() == 0 || window.next() > journal.last_seq()) return;
     size_t limit = std::min<uint64_t>(options.batch_events, window.room());
     auto events = outbox.read_stored(window.next(), limit, options.batch_bytes);
     if (!events) {

@@ -133,12 +133,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
       // Paho calls back holding its client's lock, which every publish takes
       // too: a message decoded here would hold up the loop's next publish
       // (tens of ms for a burst of catalog entries). The reader decodes it.
-      std::lock_guard lock(reading_mu);
-      if (reader_stop) return;  // going away
-      if (!reader.joinable()) reader = std::thread([this] { read_loop(); });
-      to_read.push_back(Unread{std::move(topic), std::move(payload), bytes, {}});
-      reading_cv.notify_one();
-      return;
+      return to_reader(Unread{std::move(topic), std::move(payload), bytes, {}});
     }
     asio::post(io, [weak, bytes, topic = std::move(topic), payload = std::move(payload)] {
       auto st = weak.lock();
@@ -154,11 +149,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
   // next on_up.
   void tell(std::function<void(LinkHandlers&)> what) {
     if (!handlers.on_decoded) return what(handlers);
-    std::lock_guard lock(reading_mu);
-    if (reader_stop) return;  // going away
-    if (!reader.joinable()) reader = std::thread([this] { read_loop(); });
-    to_read.push_back(Unread{{}, {}, 0, std::move(what)});
-    reading_cv.notify_one();
+    to_reader(Unread{{}, {}, 0, std::move(what)});
   }
 
   // The reader: decodes (and reads ahead) each message in arrival order, then
@@ -170,6 +161,15 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
   };
   std::mutex reading_mu;
   std::condition_variable reading_cv;
+
+  // Queues `m` for the reader, started at its first use.
+  void to_reader(Unread m) {
+    std::lock_guard lock(reading_mu);
+    if (reader_stop) return;  // going away
+    if (!reader.joinable()) reader = std::thread([this] { read_loop(); });
+    to_read.push_back(std::move(m));
+    reading_cv.notify_one();
+  }
   std::deque<Unread> to_read;
   bool reader_stop = false;
   std::thread reader;

@@ -111,8 +111,11 @@ Result<std::unique_ptr<Journal>> Journal::open(Options o) {
   }
   if (Status s = j->check_genesis(); !s) return s;
   j->check_and_checkpoint(/*at_open=*/true);
-  if (const uint64_t below = j->check_figures().from_seq; below > 0 && j->halted()) {
-    j->below_ = std::thread([p = j.get(), below] { p->check_below(below); });
+  {
+    const CheckFigures checked = j->check_figures();
+    j->asked_seq_ = checked.verified_seq;
+    const uint64_t below = j->halted() ? checked.from_seq : 0;
+    j->checker_ = std::thread([p = j.get(), below] { p->run_checks(below); });
   }
   auto watcher = sql::Db::open(j->options_.db_path, sql::Db::Mode::read_only);
   if (!watcher) return watcher.status();
@@ -177,13 +180,11 @@ void Journal::check_and_checkpoint(bool at_open) {
     if (at_open || verdict.code() == Status::Code::corruption) halt(verdict);
     return;
   }
-  bool below_checked = false;
   {
     std::lock_guard lock(check_mu_);
-    below_checked = at_open ? c.from_seq == 0 : figures_.below_checked;
+    const bool below_checked = at_open ? c.from_seq == 0 : figures_.below_checked;
     figures_ = CheckFigures{c.from_seq, c.head_seq, c.events, c.took, below_checked};
   }
-  checked_seq_ = c.head_seq;
   // The check below the start's checkpoint always runs from seq 1, so a
   // checkpoint moved before it ends hides nothing: a start after a crash
   // checks below the newer one. A break it finds removes the checkpoint.
@@ -192,16 +193,39 @@ void Journal::check_and_checkpoint(bool at_open) {
   txn.commit();
 }
 
+void Journal::run_checks(uint64_t below) {
+  name_this_thread("posd-check");
+  if (below > 0) check_below(below);
+  std::optional<sql::Db> db;
+  for (;;) {
+    {
+      std::unique_lock lock(wake_mu_);
+      wake_cv_.wait(lock, [this] { return stop_checks_.load() || check_wanted_; });
+      if (stop_checks_.load()) return;
+      check_wanted_ = false;
+    }
+    if (options_.before_check) options_.before_check();
+    check_beside(db);
+  }
+}
+
+void Journal::ask_check() {
+  {
+    std::lock_guard lock(wake_mu_);
+    check_wanted_ = true;
+  }
+  wake_cv_.notify_one();
+}
+
 // Beside the writer, on a connection of its own: seq 1 to the checkpoint
 // the start began after.
 void Journal::check_below(uint64_t until) {
-  name_this_thread("posd-check");
   auto db = sql::Db::open(options_.db_path, sql::Db::Mode::read_only);
   if (!db) return;
   if (Status s = db->exec("BEGIN"); !s) return;
-  ChainCheck c = check_chain_below(*db, public_key(), until, [this] { return stop_below_.load(); });
+  ChainCheck c = check_chain_below(*db, public_key(), until, [this] { return stop_checks_.load(); });
   db->exec("COMMIT");
-  if (stop_below_.load()) return;
+  if (stop_checks_.load()) return;
   if (c.verdict.code() == Status::Code::corruption) {
     halt(c.verdict);
     // The next start must not begin after a break it already found: without
@@ -218,6 +242,47 @@ void Journal::check_below(uint64_t until) {
   }
   std::lock_guard lock(check_mu_);
   figures_.below_checked = true;
+}
+
+// Every checkpoint_every events: the writer only asks. The check reads its
+// own snapshot, so the writer goes on appending meanwhile; the checkpoint is
+// then one small write in the writer's queue, at the hash the check saw.
+void Journal::check_beside(std::optional<sql::Db>& db) {
+  if (!halted()) return;
+  if (!db) {
+    auto opened = sql::Db::open(options_.db_path, sql::Db::Mode::read_only);
+    if (!opened) {
+      log::get("journal")->warn("{}: the chain could not be checked beside the writer: {}", options_.db_path,
+                                opened.status().message());
+      return;
+    }
+    db.emplace(std::move(*opened));
+  }
+  if (Status s = db->exec("BEGIN"); !s) return;
+  ChainCheck c = check_chain(*db, public_key(), options_.store_id);
+  db->exec("COMMIT");
+  if (!c.verdict) {
+    // A read that failed is not a broken chain: the next check runs it again.
+    if (c.verdict.code() == Status::Code::corruption) halt(c.verdict);
+    return;
+  }
+  {
+    std::lock_guard lock(check_mu_);
+    if (c.head_seq < figures_.verified_seq) return;  // the close's check went further
+    figures_ = CheckFigures{c.from_seq, c.head_seq, c.events, c.took, figures_.below_checked};
+  }
+  if (c.head_seq == c.from_seq) return;
+  submit(
+      [this, seq = c.head_seq, hash = c.head_hash](WriteContext& ctx) -> Result<std::vector<Entry>> {
+        // An event changed since the check saw it is not vouched for: the
+        // next check finds it.
+        auto at = event_hash(ctx.db, seq);
+        if (!at) return at.status();
+        if (*at != hash) return Status::corruption("seq " + std::to_string(seq) + " changed while it was checked");
+        if (Status s = record_checkpoint(ctx.db, key_, options_.store_id, seq, hash); !s) return s;
+        return std::vector<Entry>{};
+      },
+      [](const Result<Appended>&) {});
 }
 
 uint64_t Journal::watch(std::function<void()> f) {
@@ -346,8 +411,12 @@ void Journal::close() {
     cv_.notify_all();
   }
   if (writer_.joinable()) writer_.join();
-  stop_below_.store(true);
-  if (below_.joinable()) below_.join();
+  {
+    std::lock_guard lock(wake_mu_);
+    stop_checks_.store(true);
+  }
+  wake_cv_.notify_all();
+  if (checker_.joinable()) checker_.join();
 }
 
 void Journal::run() {
@@ -359,7 +428,7 @@ void Journal::run() {
       cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
       if (queue_.empty()) {  // closing, and everything queued is done
         lock.unlock();
-        if (head_seq_ != checked_seq_) check_and_checkpoint(false);
+        if (head_seq_ != check_figures().verified_seq) check_and_checkpoint(false);
         return;
       }
       while (!queue_.empty() && batch.size() < options_.max_batch) {
@@ -380,7 +449,10 @@ void Journal::run() {
       std::lock_guard lock(watchers_mu_);
       for (auto& [id, f] : watchers_) f();
     }
-    if (head_seq_ >= checked_seq_ + options_.checkpoint_every) check_and_checkpoint(false);
+    if (head_seq_ >= asked_seq_ + options_.checkpoint_every) {
+      asked_seq_ = head_seq_;
+      ask_check();
+    }
     busy_.store(false, std::memory_order_release);
   }
 }

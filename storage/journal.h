@@ -87,9 +87,14 @@ class Journal {
     // head at open, inside the chain check's transaction; a failure stops
     // signing like a broken chain. Empty: no state to check (tools, tests).
     std::function<Status(sql::Db& db, uint64_t head_seq, const StoreKey* key)> check_state{};
-    // The writer verifies the chain and moves the checkpoint every this many
-    // events, and at close.
+    // The chain written since the checkpoint is verified every this many
+    // events, on the checker thread (no append waits for it), and the
+    // writer then moves the checkpoint between two batches; at close the
+    // writer checks the rest itself.
     uint64_t checkpoint_every = 10000;
+    // Called on the checker thread before each of those checks (tests hold
+    // one with it to see the writer go on).
+    std::function<void()> before_check{};
   };
 
   // Opens (creating when absent) the database, migrates the schema, loads or
@@ -182,9 +187,17 @@ class Journal {
   void run();
   void commit_batch(std::vector<Write>& batch);
   // Verifies the chain from the checkpoint to the head and moves the
-  // checkpoint there, or halts. Writer thread (or open, before it runs).
+  // checkpoint there, or halts. At open (before the writer runs) and at
+  // close (on the writer, once the queue is empty).
   void check_and_checkpoint(bool at_open);
+  // The checker thread (posd-check): the part below the start's checkpoint
+  // (`below` > 0), then a check_beside() whenever the writer asks.
+  void run_checks(uint64_t below);
   void check_below(uint64_t until);
+  // Verifies, on the checker's own connection and snapshot, the chain from
+  // the checkpoint to the head it sees, then queues the checkpoint's move.
+  void check_beside(std::optional<sql::Db>& db);
+  void ask_check();
   Status apply(Write& w, const std::string& ts, const std::string& day);
 
   Options options_;
@@ -217,9 +230,12 @@ class Journal {
   mutable std::mutex check_mu_;
   Status halted_ = Status::ok();
   CheckFigures figures_;
-  uint64_t checked_seq_ = 0;  // writer thread only
-  std::atomic<bool> stop_below_{false};
-  std::thread below_;
+  uint64_t asked_seq_ = 0;  // writer thread only: the head when it last asked for a check
+  std::mutex wake_mu_;      // the checker's wake-up
+  std::condition_variable wake_cv_;
+  bool check_wanted_ = false;
+  std::atomic<bool> stop_checks_{false};
+  std::thread checker_;
 };
 
 // Reads journal rows with seq >= from, in order, calling fn for each until it

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "storage/chain_check.h"
@@ -158,4 +160,100 @@ TEST_CASE("the state check runs at open and stops signing when the state is ahea
   REQUIRE(j);
   CHECK(seen == 35);
   CHECK((*j)->halted().message() == "signing stopped: the state says so");
+}
+
+namespace {
+
+// The checkpoint beside the journal as another connection reads it (0: none).
+int64_t checkpoint_seq(const std::string& path) {
+  auto db = sql::Db::open(path, sql::Db::Mode::read_only);
+  REQUIRE(db);
+  auto seq = db->query_int("SELECT seq FROM journal_mark WHERE name = 'checkpoint'");
+  REQUIRE(seq);
+  return seq->value_or(0);
+}
+
+template <typename Pred>
+bool soon(Pred pred) {
+  for (int i = 0; i < 3000; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+}  // namespace
+
+TEST_CASE("every checkpoint_every events the chain is checked beside the writer: appends go on meanwhile, the checkpoint moves after",
+          "[chain]") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  std::mutex mu;
+  std::condition_variable cv;
+  bool holding = false;
+  bool released = false;
+  Journal::Options o{.db_path = path, .store_id = "S1"};
+  o.checkpoint_every = 20;
+  o.before_check = [&] {
+    std::unique_lock lock(mu);
+    holding = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return released; });
+  };
+  auto j = Journal::open(o);
+  REQUIRE(j);
+  for (int i = 1; i <= 19; ++i) REQUIRE((*j)->append(Entry{"sale", {{"receipt_no", i}, {"total", 100 * i}}}));
+  REQUIRE((*j)->last_seq() == 20);
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return holding; }));
+  }
+  // The check is held: the writer must not be waiting for it.
+  for (int i = 20; i <= 29; ++i) REQUIRE((*j)->append(Entry{"sale", {{"receipt_no", i}, {"total", 100 * i}}}));
+  CHECK((*j)->last_seq() == 30);
+  CHECK(checkpoint_seq(path) == 0);
+  {
+    std::lock_guard lock(mu);
+    released = true;
+  }
+  cv.notify_all();
+  // It checks the snapshot it opens after the hold: up to seq 30.
+  CHECK(soon([&] { return checkpoint_seq(path) == 30; }));
+  CHECK((*j)->check_figures().verified_seq == 30);
+  CHECK((*j)->check_figures().events == 30);
+  CHECK((*j)->halted());
+  auto db = sql::Db::open(path, sql::Db::Mode::read_only);
+  REQUIRE(db);
+  auto at = event_hash(*db, 30);
+  REQUIRE(at);
+  CHECK(db->query_int("SELECT COUNT(*) FROM journal_mark WHERE name = 'checkpoint' AND hash = '" + at->value() + "'")
+            ->value_or(0) == 1);
+  // The next open starts from it.
+  j->reset();
+  Journal::Options again{.db_path = path, .store_id = "S1"};
+  auto reopened = Journal::open(again);
+  REQUIRE(reopened);
+  CHECK((*reopened)->check_figures().from_seq == 30);
+}
+
+TEST_CASE("a row changed behind the running writer's back is found by the next check beside it, and signing stops",
+          "[chain]") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  Journal::Options o{.db_path = path, .store_id = "S1"};
+  o.checkpoint_every = 20;
+  auto j = Journal::open(o);
+  REQUIRE(j);
+  for (int i = 1; i <= 9; ++i) REQUIRE((*j)->append(Entry{"sale", {{"receipt_no", i}, {"total", 100 * i}}}));
+  {
+    auto db = sql::Db::open(path);
+    REQUIRE(db->exec("DROP TRIGGER IF EXISTS journal_no_update"));
+    REQUIRE(db->exec("UPDATE journal SET payload = '{\"receipt_no\":4,\"total\":1}' WHERE seq = 5"));
+  }
+  // The writer signs on until the check it asks for at seq 20 has run.
+  for (int i = 10; i <= 19; ++i) REQUIRE((*j)->append(Entry{"sale", {{"receipt_no", i}, {"total", 100 * i}}}));
+  CHECK(soon([&] { return !(*j)->halted(); }));
+  CHECK((*j)->halted().message() == "signing stopped: seq 5: hash mismatch");
+  CHECK(refused(**j) == "signing stopped: seq 5: hash mismatch");
+  CHECK(checkpoint_seq(path) == 0);
 }

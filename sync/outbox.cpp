@@ -57,9 +57,9 @@ Result<std::vector<StoredEvent>> Outbox::read_stored(uint64_t first, size_t limi
     const sql::Stmt& r = **st;
     StoredEvent e{static_cast<uint64_t>(r.int64(0)), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6),
                   r.text(7)};
-    if (Status s = check_stored(e); !s) return s;
     const size_t size = e.payload.size() + 512;  // with seq, hashes and signature
-    if (!out.empty() && bytes + size > max_bytes) break;
+    if (!out.empty() && bytes + size > max_bytes) break;  // before its hash: the next batch checks it
+    if (Status s = check_stored(e); !s) return s;
     bytes += size;
     out.push_back(std::move(e));
   }

@@ -256,12 +256,15 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     journal.submit(apply_down(std::move(e), out), [weak, out, kind, hq_seq](Result<Appended> r) {
       auto s = weak.lock();
       if (!s) return;
-      asio::post(s->io, [weak, out, kind, hq_seq, r = std::move(r)] {
+      // Only the verdict goes to the loop: the events written (a catalog
+      // entry's record holds its 500 items) are freed here, on the writer,
+      // not between two of a lane's scans.
+      asio::post(s->io, [weak, out, kind, hq_seq, done = r.status()] {
         auto s = weak.lock();
         if (!s || !s->running) return;
-        if (!r) {
+        if (!done) {
           // The store's own trouble (disk full): not acked, HQ sends it again.
-          s->logger->error("cannot apply HQ entry {} ({}): {}", hq_seq, kind, r.status().message());
+          s->logger->error("cannot apply HQ entry {} ({}): {}", hq_seq, kind, done.message());
           return;
         }
         if (!out->quarantined.empty()) {

@@ -190,7 +190,7 @@ void Journal::check_and_checkpoint(bool at_open) {
   // checks below the newer one. A break it finds removes the checkpoint.
   if (c.head_seq == 0 || !halted()) return;
   if (Status s = record_checkpoint(db_, key_, options_.store_id, c.head_seq, c.head_hash); !s) return;
-  txn.commit();
+  if (txn.commit()) checkpointed_seq_ = c.head_seq;
 }
 
 void Journal::run_checks(uint64_t below) {
@@ -249,40 +249,53 @@ void Journal::check_below(uint64_t until) {
 // then one small write in the writer's queue, at the hash the check saw.
 void Journal::check_beside(std::optional<sql::Db>& db) {
   if (!halted()) return;
+  auto not_checked = [&](const Status& why) {
+    // Not a broken chain: the next ask (10,000 events on) or the stop's check runs it again.
+    log::get("journal")->warn("{}: the chain could not be checked beside the writer: {}", options_.db_path,
+                              why.message());
+    db.reset();  // a connection left in a transaction would fail every later check
+  };
   if (!db) {
     auto opened = sql::Db::open(options_.db_path, sql::Db::Mode::read_only);
-    if (!opened) {
-      log::get("journal")->warn("{}: the chain could not be checked beside the writer: {}", options_.db_path,
-                                opened.status().message());
-      return;
-    }
+    if (!opened) return not_checked(opened.status());
     db.emplace(std::move(*opened));
   }
-  if (Status s = db->exec("BEGIN"); !s) return;
+  if (Status s = db->exec("BEGIN"); !s) return not_checked(s);
   ChainCheck c = check_chain(*db, public_key(), options_.store_id);
-  db->exec("COMMIT");
+  if (Status s = db->exec("COMMIT"); !s) return not_checked(s);
   if (!c.verdict) {
-    // A read that failed is not a broken chain: the next check runs it again.
-    if (c.verdict.code() == Status::Code::corruption) halt(c.verdict);
-    return;
+    if (c.verdict.code() == Status::Code::corruption) return halt(c.verdict);
+    return not_checked(c.verdict);
   }
   {
     std::lock_guard lock(check_mu_);
-    if (c.head_seq < figures_.verified_seq) return;  // the close's check went further
+    if (c.head_seq < figures_.verified_seq) return;  // the stop's check went further
     figures_ = CheckFigures{c.from_seq, c.head_seq, c.events, c.took, figures_.below_checked};
   }
   if (c.head_seq == c.from_seq) return;
   submit(
       [this, seq = c.head_seq, hash = c.head_hash](WriteContext& ctx) -> Result<std::vector<Entry>> {
-        // An event changed since the check saw it is not vouched for: the
-        // next check finds it.
+        // The check's own event must still be the one it verified. (A row
+        // below it changed meanwhile ends up below the checkpoint, as one
+        // changed just after any checkpoint does: the check below it at the
+        // next start finds that.)
         auto at = event_hash(ctx.db, seq);
         if (!at) return at.status();
-        if (*at != hash) return Status::corruption("seq " + std::to_string(seq) + " changed while it was checked");
+        if (*at != hash) {
+          Status changed = Status::corruption("seq " + std::to_string(seq) + ": changed while the chain was checked");
+          halt(changed);
+          return changed;
+        }
+        // Never back: another process (posctl) may have moved it further meanwhile.
+        auto current = ctx.db.query_int("SELECT seq FROM journal_mark WHERE name = 'checkpoint'");
+        if (!current) return current.status();
+        if (current->value_or(0) >= static_cast<int64_t>(seq)) return std::vector<Entry>{};
         if (Status s = record_checkpoint(ctx.db, key_, options_.store_id, seq, hash); !s) return s;
         return std::vector<Entry>{};
       },
-      [](const Result<Appended>&) {});
+      [this, seq = c.head_seq](const Result<Appended>& r) {
+        if (r) checkpointed_seq_ = seq;  // on the writer: its completions run there
+      });
 }
 
 uint64_t Journal::watch(std::function<void()> f) {
@@ -428,7 +441,7 @@ void Journal::run() {
       cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
       if (queue_.empty()) {  // closing, and everything queued is done
         lock.unlock();
-        if (head_seq_ != check_figures().verified_seq) check_and_checkpoint(false);
+        if (head_seq_ != checkpointed_seq_) check_and_checkpoint(false);
         return;
       }
       while (!queue_.empty() && batch.size() < options_.max_batch) {

@@ -231,6 +231,7 @@ class Journal {
   Status halted_ = Status::ok();
   CheckFigures figures_;
   uint64_t asked_seq_ = 0;  // writer thread only: the head when it last asked for a check
+  uint64_t checkpointed_seq_ = 0;  // writer thread (and open): where this Journal last moved the checkpoint
   std::mutex wake_mu_;      // the checker's wake-up
   std::condition_variable wake_cv_;
   bool check_wanted_ = false;

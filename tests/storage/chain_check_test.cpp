@@ -5,6 +5,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -200,23 +203,37 @@ TEST_CASE("every checkpoint_every events the chain is checked beside the writer:
     cv.notify_all();
     cv.wait(lock, [&] { return released; });
   };
+  auto release = [&] {
+    {
+      std::lock_guard lock(mu);
+      released = true;
+    }
+    cv.notify_all();
+  };
   auto j = Journal::open(o);
   REQUIRE(j);
+  // Whatever fails below, the held check is let go before the journal closes
+  // (declared after it: destroyed first).
+  std::unique_ptr<void, std::function<void(void*)>> let_go(&mu, [&](void*) { release(); });
   for (int i = 1; i <= 19; ++i) REQUIRE((*j)->append(Entry{"sale", {{"receipt_no", i}, {"total", 100 * i}}}));
   REQUIRE((*j)->last_seq() == 20);
   {
     std::unique_lock lock(mu);
     REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return holding; }));
   }
-  // The check is held: the writer must not be waiting for it.
-  for (int i = 20; i <= 29; ++i) REQUIRE((*j)->append(Entry{"sale", {{"receipt_no", i}, {"total", 100 * i}}}));
+  // The check is held: the writer must not be waiting for it. (Waited for
+  // with a bound, so that a writer held by the check fails here, not hangs.)
+  for (int i = 20; i <= 29; ++i) {
+    auto done = std::make_shared<std::promise<bool>>();
+    auto answered = done->get_future();
+    (*j)->append(Entry{"sale", {{"receipt_no", i}, {"total", 100 * i}}},
+                 [done](Result<Appended> r) { done->set_value(r.is_ok()); });
+    REQUIRE(answered.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    REQUIRE(answered.get());
+  }
   CHECK((*j)->last_seq() == 30);
   CHECK(checkpoint_seq(path) == 0);
-  {
-    std::lock_guard lock(mu);
-    released = true;
-  }
-  cv.notify_all();
+  release();
   // It checks the snapshot it opens after the hold: up to seq 30.
   CHECK(soon([&] { return checkpoint_seq(path) == 30; }));
   CHECK((*j)->check_figures().verified_seq == 30);

@@ -7,6 +7,7 @@
 
 #include "storage/cursor.h"
 #include "base/log.h"
+#include "sync/batch_reader.h"
 #include "sync/db_watch.h"
 #include "sync/down_log.h"
 #include "sync/outbox.h"
@@ -19,11 +20,13 @@ namespace posd::sync {
 namespace asio = boost::asio;
 
 struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
-  Impl(asio::io_context& io, Journal& journal, sql::Db reader, StoreSyncOptions o)
+  Impl(asio::io_context& io, Journal& journal, sql::Db reader, std::unique_ptr<BatchReader> batches,
+       StoreSyncOptions o)
       : io(io),
         journal(journal),
         reader(std::move(reader)),
         outbox(this->reader),
+        batches(std::move(batches)),
         options(std::move(o)),
         topics{options.prefix, journal.store_id()},
         window(options.window_events, options.batch_events),
@@ -34,6 +37,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   Journal& journal;
   sql::Db reader;
   Outbox outbox;
+  std::unique_ptr<BatchReader> batches;  // the next batch, read beside the loop
   StoreSyncOptions options;
   Topics topics;
   SendWindow window;
@@ -45,7 +49,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   std::function<void(const std::string&)> applied_hook;
   SyncFigures figures;
   bool running = false;
-  bool send_posted = false;  // the rest of what send() found is queued on the loop
+  bool reading = false;  // a batch is being read beside the loop (one at a time)
   // up() has run for this connection: the link says it is up a little before
   // its on_up reaches here (behind the messages the link's reader still
   // holds), and nothing is sent on a new connection before the hello.
@@ -142,30 +146,35 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     last_down_reason = why;
   }
 
-  // One batch a turn of the event loop, the next one posted behind whatever
-  // the lanes asked meanwhile: a backlog (or a catalog's worth of big
-  // hq_applied events) never holds the loop for longer than one batch's read
-  // and encoding.
+  // One batch at a time, read, checked and encoded beside the loop (a
+  // backlog, or a catalog's worth of big hq_applied events, costs the loop
+  // only the publish of each), the next asked for once this one is sent.
   void send() {
-    if (!link || !link->up() || !said_hello || window.room() == 0 || window.next() > journal.last_seq()) return;
-    size_t limit = std::min<uint64_t>(options.batch_events, window.room());
-    auto events = outbox.read_stored(window.next(), limit, options.batch_bytes);
-    if (!events) {
-      logger->error("cannot read the journal to send: {}", events.status().message());
+    if (!link || !link->up() || !said_hello || reading || window.room() == 0 || window.next() > journal.last_seq()) {
       return;
     }
-    if (events->empty()) return;
-    uint64_t last = events->back().seq;
-    if (!link->publish(topics.up_journal(), encode_journal(journal.store_id(), *events))) return;
-    window.sent(last, SendWindow::Clock::now());
-    if (send_posted || window.room() == 0 || window.next() > journal.last_seq()) return;
-    send_posted = true;
-    asio::post(io, [weak = weak_from_this()] {
-      if (auto s = weak.lock()) {
-        s->send_posted = false;
-        if (s->running) s->send();
-      }
-    });
+    const size_t limit = std::min<uint64_t>(options.batch_events, window.room());
+    reading = batches->read(window.next(), limit, options.batch_bytes,
+                            [weak = weak_from_this()](Result<BatchReader::Batch> b) {
+                              if (auto s = weak.lock()) s->read_done(std::move(b));
+                            });
+  }
+
+  void read_done(Result<BatchReader::Batch> b) {
+    reading = false;
+    if (!running) return;
+    if (!b) {
+      logger->error("cannot read the journal to send: {}", b.status().message());
+      return;
+    }
+    if (b->events == 0) return;
+    // The window may have moved meanwhile (an ack, a rewind, a new
+    // connection): a batch that no longer starts at its next is read again.
+    if (b->first != window.next() || b->events > window.room()) return send();
+    if (!link || !link->up() || !said_hello) return;
+    if (!link->publish(topics.up_journal(), b->payload)) return;
+    window.sent(b->last, SendWindow::Clock::now());
+    send();
   }
 
   // `m`: the payload decoded on Paho's thread (LinkHandlers::on_decoded).
@@ -327,8 +336,10 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
 Result<std::unique_ptr<StoreSync>> StoreSync::open(asio::io_context& io, Journal& journal, StoreSyncOptions options) {
   auto reader = sql::Db::open(journal.db_path(), sql::Db::Mode::read_only);
   if (!reader) return reader.status();
+  auto batches = BatchReader::open(io, journal.db_path(), journal.store_id());
+  if (!batches) return batches.status();
   if (options.link.client_id.empty()) options.link.client_id = "posd-" + journal.store_id();
-  auto impl = std::make_shared<Impl>(io, journal, std::move(*reader), std::move(options));
+  auto impl = std::make_shared<Impl>(io, journal, std::move(*reader), std::move(*batches), std::move(options));
   return std::unique_ptr<StoreSync>(new StoreSync(std::move(impl)));
 }
 

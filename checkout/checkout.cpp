@@ -39,7 +39,7 @@ Checkout::Checkout(boost::asio::io_context& ioc, Journal& journal, StoreRules ru
       store_(std::move(store)) {}
 
 void Checkout::emit(const std::string& terminal, const json& event) {
-  if (sink_) sink_(terminal, event);
+  if (streaming(terminal)) sink_(terminal, event);
 }
 
 void Checkout::notify(const CheckoutEvent& e) {
@@ -544,7 +544,7 @@ Outcome Checkout::changed(const Caller& c, Basket& b, const std::function<void()
     return Outcome::from(s);
   }
   Outcome out = Outcome::success(b.to_json(priced, rules_));
-  if (out.ok()) emit(c.terminal, {{"type", "basket"}, {"basket", out.body}});
+  if (out.ok() && streaming(c.terminal)) emit(c.terminal, {{"type", "basket"}, {"basket", out.body}});
   return out;
 }
 

@@ -83,7 +83,12 @@ class Checkout {
                                                 const Clock& clock = Clock::system(),
                                                 IdSource& ids = IdSource::random());
 
-  void set_event_sink(EventSink sink) { sink_ = std::move(sink); }
+  // `listening(terminal)` says whether an event for `terminal` would reach
+  // anyone: one that would not is not built (empty: every event is).
+  void set_event_sink(EventSink sink, std::function<bool(const std::string& terminal)> listening = {}) {
+    sink_ = std::move(sink);
+    listening_ = std::move(listening);
+  }
   // A kept answer given again (marked replayed), with what was added to it
   // after its write (a closure's journal anchor).
   Outcome replay(const idempotency::Answer& a);
@@ -286,6 +291,7 @@ class Checkout {
   // signed on.
   void write(const Caller& c, OutcomeMutation m, const IdemKey* idem, Done done);
   void emit(const std::string& terminal, const nlohmann::json& event);
+  bool streaming(const std::string& terminal) const { return sink_ && (!listening_ || listening_(terminal)); }
   void notify(const CheckoutEvent& e);
   // Adds a closure's journal anchor {seq, hash, signature, anchor}; false
   // when its event cannot be read.
@@ -313,6 +319,7 @@ class Checkout {
   void check_pin(const Caller& c, const std::string& id, const std::string& pin, Approved done);
   boost::asio::thread_pool pins_{1};  // PIN checks: slow on purpose, never on the loop
   EventSink sink_;
+  std::function<bool(const std::string& terminal)> listening_;
   std::vector<CheckoutListener> listeners_;
   std::function<bool(const std::string&)> has_printer_ = [](const std::string&) { return false; };
   void issue_copy(const Caller& c, const std::string& receipt_no, const char* channel, const IdemKey* idem, Done done);

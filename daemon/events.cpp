@@ -39,7 +39,16 @@ uint64_t Events::dropped() const {
   return n;
 }
 
+bool Events::listening(const std::string& terminal) const {
+  if (terminal.empty()) return !channels_.empty();
+  for (const auto& c : channels_) {
+    if (c->terminal() == terminal) return true;
+  }
+  return false;
+}
+
 void Events::publish(const std::string& terminal, const nlohmann::json& event) {
+  if (!listening(terminal)) return;
   const std::string text = to_json_text(event);
   for (const auto& c : channels_) {
     if (terminal.empty() || c->terminal() == terminal) c->send(text);

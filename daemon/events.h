@@ -22,6 +22,9 @@ class Events final : public http::EventHub {
 
   // Sends `event` to `terminal`'s streams, or to every stream when `terminal` is empty.
   void publish(const std::string& terminal, const nlohmann::json& event);
+  // Whether publish(terminal, …) would reach an open stream: an event no one
+  // would receive is not built (a basket's copy and text, every scan).
+  bool listening(const std::string& terminal) const;
   size_t open_streams() const { return channels_.size(); }
   // Bytes waiting in every stream's queue, and messages ever dropped for slow readers.
   size_t queued_bytes() const;

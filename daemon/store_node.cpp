@@ -100,7 +100,8 @@ Status StoreNode::build(http::Server::Options server) {
   terminals_ = std::make_unique<Terminals>(terminal_list());
   api_ = std::make_unique<Api>(*checkout_, *terminals_, metrics_.get());
   events_ = std::make_unique<Events>(*terminals_);
-  checkout_->set_event_sink([this](const std::string& t, const nlohmann::json& e) { events_->publish(t, e); });
+  checkout_->set_event_sink([this](const std::string& t, const nlohmann::json& e) { events_->publish(t, e); },
+                            [this](const std::string& t) { return events_->listening(t); });
   checkout_->add_listener([this](const CheckoutEvent& e) {
     if (std::holds_alternative<LowStock>(e)) metrics_->low_stock_alert();
   });

@@ -53,7 +53,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   // up() has run for this connection: the link says it is up a little before
   // its on_up reaches here (behind the messages the link's reader still
   // holds), and nothing is sent on a new connection before the hello.
-  bool said_hello = false;
+  uint64_t hello_on = 0;  // the link's connect number up() last ran for (0: none)
   std::string last_down_reason;
   uint64_t changes_seen = 0;  // the journal's refresh() figure when the tick last looked
   std::optional<uint64_t> honouring;  // an operator's rewind request being cleared
@@ -74,7 +74,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
       if (auto s = weak.lock()) s->message(t, p, m);
     };
     link = std::make_unique<Link>(io, std::move(lo), std::move(h));
-    said_hello = false;
+    hello_on = 0;
     journal.refresh();
     auto acked = outbox.acked_seq();
     window.reset(acked ? *acked : 0, SendWindow::Clock::now());
@@ -123,7 +123,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   // from the database at start, is the truth from then on: it moves first on
   // an ack or a rewind, and the database follows in a write of its own.
   void up() {
-    said_hello = true;  // even when the cursors cannot be read: the window still sends
+    hello_on = link->connects();  // even when the cursors cannot be read: the window still sends
     auto applied = cursor::read(reader, "hq_applied_seq");
     if (!applied) {
       logger->error("cannot read the sync cursors; will retry on the next connect");
@@ -140,7 +140,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   }
 
   void down(const std::string& why) {
-    said_hello = false;
+    hello_on = 0;
     // Logged once per kind of failure, not once per retry.
     if (why != last_down_reason) logger->warn("link down: {}; retrying with backoff", why);
     last_down_reason = why;
@@ -150,7 +150,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   // backlog, or a catalog's worth of big hq_applied events, costs the loop
   // only the publish of each), the next asked for once this one is sent.
   void send() {
-    if (!link || !link->up() || !said_hello || reading || window.room() == 0 || window.next() > journal.last_seq()) {
+    if (!hello_said() || reading || window.room() == 0 || window.next() > journal.last_seq()) {
       return;
     }
     const size_t limit = std::min<uint64_t>(options.batch_events, window.room());
@@ -159,6 +159,12 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
                               if (auto s = weak.lock()) s->read_done(std::move(b));
                             });
   }
+
+  // The link is up and this connection's hello went out: the link says up
+  // (and counts the connect) a little before its on_up reaches here, behind
+  // the messages its reader still holds, and also before the last
+  // connection's on_down has.
+  bool hello_said() const { return link && link->up() && hello_on != 0 && hello_on == link->connects(); }
 
   void read_done(Result<BatchReader::Batch> b) {
     reading = false;
@@ -171,7 +177,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     // The window may have moved meanwhile (an ack, a rewind, a new
     // connection): a batch that no longer starts at its next is read again.
     if (b->first != window.next() || b->events > window.room()) return send();
-    if (!link || !link->up() || !said_hello) return;
+    if (!hello_said()) return;
     if (!link->publish(topics.up_journal(), b->payload)) return;
     window.sent(b->last, SendWindow::Clock::now());
     send();

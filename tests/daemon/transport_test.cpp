@@ -8,6 +8,8 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "daemon/events.h"
+#include "daemon/terminals.h"
 #include "daemon/tls.h"
 #include "tests/daemon/node.h"
 #include "tests/support/process.h"
@@ -120,6 +122,47 @@ TEST_CASE("GET /v1/events streams a terminal's basket and every low-stock alert"
   CHECK(alert["type"] == "low_stock");
   CHECK(alert["alert"]["sku"] == "BREAD");
   CHECK(lane_events.next()["type"] == "low_stock");
+}
+
+namespace {
+// One open stream as the hub sees it: what it was sent, for one terminal.
+class Stream final : public http::EventChannel {
+ public:
+  explicit Stream(std::string terminal) : terminal_(std::move(terminal)) {}
+  void send(std::string text) override { sent.push_back(std::move(text)); }
+  const std::string& terminal() const override { return terminal_; }
+  const std::string& target() const override { return empty_; }
+  const std::string& last_event_id() const override { return empty_; }
+  size_t queued_bytes() const override { return 0; }
+  size_t queued_messages() const override { return 0; }
+  uint64_t dropped() const override { return 0; }
+  std::vector<std::string> sent;
+
+ private:
+  std::string terminal_;
+  std::string empty_;
+};
+}  // namespace
+
+TEST_CASE("the stream hub says who listens, so that an event no stream would receive is not built", "[events]") {
+  Terminals terminals({});
+  Events events(terminals);
+  CHECK_FALSE(events.listening("lane-1"));
+  CHECK_FALSE(events.listening(""));
+  auto lane2 = std::make_shared<Stream>("lane-2");
+  events.attach(lane2);
+  REQUIRE(lane2->sent.size() == 1);  // its hello
+  CHECK(events.listening("lane-2"));
+  CHECK(events.listening(""));
+  CHECK_FALSE(events.listening("lane-1"));
+  events.publish("lane-1", {{"type", "basket"}});
+  CHECK(lane2->sent.size() == 1);
+  events.publish("lane-2", {{"type", "basket"}});
+  events.publish("", {{"type", "low_stock"}});
+  CHECK(lane2->sent.size() == 3);
+  events.detach(lane2.get());
+  CHECK_FALSE(events.listening("lane-2"));
+  CHECK_FALSE(events.listening(""));
 }
 
 TEST_CASE("every stream hears that the journal moved, after the writer's own answer", "[events]") {

@@ -3,6 +3,7 @@
 // loop's thread, a changed row refused by seq.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -33,8 +34,10 @@ Answer read_one(boost::asio::io_context& io, sync::BatchReader& r, uint64_t firs
     a.batch = std::move(b);
   }));
   io.restart();
-  auto work = boost::asio::make_work_guard(io);  // run_one waits for the answer, the only handler posted
-  io.run_one();
+  // The answer is the only handler posted; bounded, so that an answer never
+  // posted (or given on the reader's own thread) fails here, not hangs.
+  auto work = boost::asio::make_work_guard(io);
+  io.run_one_for(std::chrono::seconds(30));
   return a;
 }
 

@@ -196,7 +196,6 @@ void Journal::check_and_checkpoint(bool at_open) {
 void Journal::run_checks(uint64_t below) {
   name_this_thread("posd-check");
   if (below > 0) check_below(below);
-  std::optional<sql::Db> db;
   for (;;) {
     {
       std::unique_lock lock(wake_mu_);
@@ -205,7 +204,7 @@ void Journal::run_checks(uint64_t below) {
       check_wanted_ = false;
     }
     if (options_.before_check) options_.before_check();
-    check_beside(db);
+    check_beside();
   }
 }
 
@@ -247,19 +246,17 @@ void Journal::check_below(uint64_t until) {
 // Every checkpoint_every events: the writer only asks. The check reads its
 // own snapshot, so the writer goes on appending meanwhile; the checkpoint is
 // then one small write in the writer's queue, at the hash the check saw.
-void Journal::check_beside(std::optional<sql::Db>& db) {
+void Journal::check_beside() {
   if (!halted()) return;
   auto not_checked = [&](const Status& why) {
     // Not a broken chain: the next ask (10,000 events on) or the stop's check runs it again.
     log::get("journal")->warn("{}: the chain could not be checked beside the writer: {}", options_.db_path,
                               why.message());
-    db.reset();  // a connection left in a transaction would fail every later check
   };
-  if (!db) {
-    auto opened = sql::Db::open(options_.db_path, sql::Db::Mode::read_only);
-    if (!opened) return not_checked(opened.status());
-    db.emplace(std::move(*opened));
-  }
+  // A connection of its own for each check, closed after it: its page cache
+  // (up to 2 MB) is not kept for the next 10,000 events.
+  auto db = sql::Db::open(options_.db_path, sql::Db::Mode::read_only);
+  if (!db) return not_checked(db.status());
   if (Status s = db->exec("BEGIN"); !s) return not_checked(s);
   ChainCheck c = check_chain(*db, public_key(), options_.store_id);
   if (Status s = db->exec("COMMIT"); !s) return not_checked(s);

@@ -194,9 +194,9 @@ class Journal {
   // (`below` > 0), then a check_beside() whenever the writer asks.
   void run_checks(uint64_t below);
   void check_below(uint64_t until);
-  // Verifies, on the checker's own connection and snapshot, the chain from
-  // the checkpoint to the head it sees, then queues the checkpoint's move.
-  void check_beside(std::optional<sql::Db>& db);
+  // Verifies, on a connection and snapshot of its own, the chain from the
+  // checkpoint to the head it sees, then queues the checkpoint's move.
+  void check_beside();
   void ask_check();
   Status apply(Write& w, const std::string& ts, const std::string& day);
 

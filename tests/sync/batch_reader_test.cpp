@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -25,20 +26,22 @@ struct Answer {
   Result<sync::BatchReader::Batch> batch = Status::unavailable("no answer");
 };
 
-// Asks for one batch and runs the loop until its answer has come.
+// Asks for one batch and runs the loop until its answer has come. The
+// answer is shared with the callback, so that one that comes late (after a
+// failed wait) writes into nothing freed.
 Answer read_one(boost::asio::io_context& io, sync::BatchReader& r, uint64_t first, size_t limit, size_t max_bytes) {
-  Answer a;
-  REQUIRE(r.read(first, limit, max_bytes, [&a](Result<sync::BatchReader::Batch> b) {
-    ++a.calls;
-    a.on = std::this_thread::get_id();
-    a.batch = std::move(b);
+  auto a = std::make_shared<Answer>();
+  REQUIRE(r.read(first, limit, max_bytes, [a](Result<sync::BatchReader::Batch> b) {
+    ++a->calls;
+    a->on = std::this_thread::get_id();
+    a->batch = std::move(b);
   }));
   io.restart();
   // The answer is the only handler posted; bounded, so that an answer never
   // posted (or given on the reader's own thread) fails here, not hangs.
   auto work = boost::asio::make_work_guard(io);
-  io.run_one_for(std::chrono::seconds(30));
-  return a;
+  REQUIRE(io.run_one_for(std::chrono::seconds(30)) == 1);
+  return *a;
 }
 
 }  // namespace

@@ -544,7 +544,8 @@ Outcome Checkout::changed(const Caller& c, Basket& b, const std::function<void()
     return Outcome::from(s);
   }
   Outcome out = Outcome::success(b.to_json(priced, rules_));
-  if (out.ok() && streaming(c.terminal)) emit(c.terminal, {{"type", "basket"}, {"basket", out.body}});
+  // Asked before the event is built (a copy of the whole basket), not in emit().
+  if (out.ok() && streaming(c.terminal)) sink_(c.terminal, {{"type", "basket"}, {"basket", out.body}});
   return out;
 }
 

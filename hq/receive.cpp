@@ -75,7 +75,9 @@ Result<Received> receive_once(LedgerTxn& txn, const std::string& topic_store_id,
   chain.emplace(*key);
   chain->resume(out.acked_seq, last_hash);
   const auto signature = every_signature ? ChainVerifier::Signature::verify : ChainVerifier::Signature::deferred;
-  for (const Event& e : batch.events) {
+  const bool as_received = batch.payload_texts.size() == batch.events.size();
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const Event& e = batch.events[i];
     if (e.seq <= out.acked_seq) {
       auto held = txn.held_hash(topic_store_id, e.seq);
       if (!held) return held.status();
@@ -91,7 +93,9 @@ Result<Received> receive_once(LedgerTxn& txn, const std::string& topic_store_id,
     }
     if (e.seq > out.acked_seq + 1) break;  // a gap: the store sends again from acked_seq + 1
     // The payload's text is made and checked once: its hash, then its row.
-    auto text = payload_text(e.payload);
+    // Read from posd's canonical message, it is the text that arrived (the
+    // reader proved it the payload's dump, within the payload rules).
+    auto text = as_received ? Result<std::string>(batch.payload_texts[i]) : payload_text(e.payload);
     Status fed = text ? chain->feed(e, *text, signature) : chain->feed(e, signature);  // the same refusal as ever
     if (Status s = fed; !s) {
       // The store's own key signed an event that does not follow the one HQ

@@ -1,5 +1,8 @@
 #include "sync/protocol.h"
 
+#include <optional>
+
+#include "base/canonical_json.h"
 #include "base/json_text.h"
 
 namespace posd::sync {
@@ -107,7 +110,45 @@ Status check_stored_body(const StoredDownEntry& e) {
   return Status::ok();
 }
 
+namespace {
+
+// The message encode_journal writes, read in one pass; nullopt when it is in
+// any other form (or wrong: decode_any_form then says why).
+std::optional<JournalBatch> read_canonical_journal(std::string_view payload) {
+  CanonicalReader r(payload);
+  if (!r.literal("{\"events\":[")) return std::nullopt;
+  JournalBatch b;
+  do {
+    Event& e = b.events.emplace_back();
+    if (!r.literal("{\"business_day\":") || !r.string(e.business_day) || !r.literal(",\"hash\":") || !r.string(e.hash) ||
+        !r.literal(",\"payload\":")) {
+      return std::nullopt;
+    }
+    const size_t from = r.at();
+    if (r.peek() != '{' || !r.value(e.payload)) return std::nullopt;
+    b.payload_texts.emplace_back(payload.substr(from, r.at() - from));
+    if (!r.literal(",\"prev_hash\":") || !r.string(e.prev_hash) || !r.literal(",\"seq\":") || !r.unsigned_integer(e.seq) ||
+        !r.literal(",\"signature\":") || !r.string(e.signature) || !r.literal(",\"ts\":") || !r.string(e.ts) ||
+        !r.literal(",\"type\":") || !r.string(e.type) || !r.literal("}")) {
+      return std::nullopt;
+    }
+    if (b.events.size() > 1 && e.seq != b.events[b.events.size() - 2].seq + 1) return std::nullopt;
+  } while (r.literal(","));
+  if (!r.literal("],\"store_id\":") || !r.string(b.store_id) || b.store_id.empty() ||
+      !r.literal(",\"type\":\"journal\",\"v\":" + std::to_string(kProtocolVersion) + "}") || !r.done()) {
+    return std::nullopt;
+  }
+  return b;
+}
+
+}  // namespace
+
 Result<Message> decode(std::string_view payload) {
+  if (auto batch = read_canonical_journal(payload)) return Message{std::move(*batch)};
+  return decode_any_form(payload);
+}
+
+Result<Message> decode_any_form(std::string_view payload) {
   // A repeated key would let two readers see two messages (a second "seq"):
   // refused, like everything else that is not exactly one meaning.
   auto parsed = parse_json(payload);

@@ -34,6 +34,10 @@ struct Topics {
 struct JournalBatch {
   std::string store_id;
   std::vector<Event> events;
+  // Decoded from posd's own canonical message: each event's payload text as
+  // it arrived, proven its canonical form (its dump, which the hash covers),
+  // one per event. Empty when the message came in any other form.
+  std::vector<std::string> payload_texts{};
 };
 
 // A cumulative ack: everything up to `seq` is held. HQ acks journal seqs
@@ -98,6 +102,12 @@ Status check_stored_body(const StoredDownEntry& e);
 
 // The message in `payload`, or invalid_argument naming what is wrong
 // ("not JSON", "unknown protocol version 2", "events[3]: missing \"hash\"").
+// A journal batch in the canonical form encode_journal writes is read in one
+// pass (base/canonical_json.h) and keeps its payloads' text; any other form
+// is read by decode_any_form.
 Result<Message> decode(std::string_view payload);
+// decode without that one pass: every form, the same answer (the fuzzer
+// checks that the two agree).
+Result<Message> decode_any_form(std::string_view payload);
 
 }  // namespace posd::sync

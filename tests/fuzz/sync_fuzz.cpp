@@ -2,7 +2,8 @@
 // the protocol's decode, and every down-log entry it yields applied to a
 // store (on a temporary database) as posd applies it. Whatever HQ sends,
 // decode answers or says why, apply quarantines or applies, the journal
-// still verifies, and nothing crashes.
+// still verifies, and nothing crashes. A journal batch read in one pass
+// (posd's canonical form) is the batch the general way reads.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -31,10 +32,25 @@ posd::Journal& journal() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto m = posd::sync::decode(std::string_view(reinterpret_cast<const char*>(data), size));
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  auto m = posd::sync::decode(input);
   if (!m) {
     if (m.status().message().empty()) __builtin_trap();
     return 0;
+  }
+  // The one-pass read of posd's own journal message answers what the
+  // general way answers, and each payload's text it keeps is that payload's dump.
+  if (const auto* batch = std::get_if<posd::sync::JournalBatch>(&*m); batch && !batch->payload_texts.empty()) {
+    auto any = posd::sync::decode_any_form(input);
+    const auto* general = any ? std::get_if<posd::sync::JournalBatch>(&*any) : nullptr;
+    if (!general || general->store_id != batch->store_id || general->events.size() != batch->events.size() ||
+        batch->payload_texts.size() != batch->events.size()) {
+      __builtin_trap();
+    }
+    for (size_t i = 0; i < batch->events.size(); ++i) {
+      if (batch->events[i].to_json() != general->events[i].to_json()) __builtin_trap();
+      if (batch->payload_texts[i] != general->events[i].payload.dump()) __builtin_trap();
+    }
   }
   const auto* entry = std::get_if<posd::sync::DownEntry>(&*m);
   if (!entry) return 0;

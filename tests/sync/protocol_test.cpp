@@ -117,6 +117,54 @@ TEST_CASE("a batch encoded from the events as stored is the batch encode() makes
   }
 }
 
+TEST_CASE("posd's own journal message is read in one pass, keeps each payload's text, and decodes as any other form of it does", "[protocol]") {
+  test::TempDir dir;
+  auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "S1"});
+  REQUIRE(j);
+  REQUIRE((*j)->append(Entry{"sale", {{"lines", {{{"sku", "ÄPFEL \"bio\""}, {"qty", 2}}}}, {"total", 398}, {"change", -2}}}));
+  REQUIRE((*j)->append(Entry{"note", {{"text", "tab\tnew\nline \\ € \x01"}, {"empty", json::object()}, {"none", nullptr}}}));
+  auto db = sql::Db::open((*j)->db_path(), sql::Db::Mode::read_only);
+  sync::Outbox outbox(*db);
+  auto stored = outbox.read_stored(1, 10);
+  REQUIRE(stored);
+  const std::string message = sync::encode_journal("S1", *stored);
+  auto fast = sync::decode(message);
+  auto any = sync::decode_any_form(message);
+  REQUIRE(fast);
+  REQUIRE(any);
+  const auto& batch = std::get<sync::JournalBatch>(*fast);
+  const auto& general = std::get<sync::JournalBatch>(*any);
+  CHECK(general.payload_texts.empty());
+  REQUIRE(batch.events.size() == 3);
+  REQUIRE(batch.payload_texts.size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(batch.events[i].to_json() == general.events[i].to_json());
+    CHECK(batch.payload_texts[i] == (*stored)[i].payload);
+    CHECK(batch.payload_texts[i] == general.events[i].payload.dump());
+  }
+  CHECK(batch.store_id == general.store_id);
+  SECTION("the same message in another form goes the general way, to the same batch") {
+    for (const std::string& other : {json::parse(message).dump(2), message.substr(0, message.size() - 1) + ",\"via\":\"x\"}"}) {
+      auto m = sync::decode(other);
+      REQUIRE(m);
+      const auto& b = std::get<sync::JournalBatch>(*m);
+      CHECK(b.payload_texts.empty());
+      REQUIRE(b.events.size() == 3);
+      for (size_t i = 0; i < 3; ++i) CHECK(b.events[i].to_json() == general.events[i].to_json());
+    }
+  }
+  SECTION("and a payload in another form inside it too: its text is never taken for the dump") {
+    std::string spaced = message;
+    const std::string sale = "{\"change\":-2,";
+    REQUIRE(spaced.find(sale) != std::string::npos);
+    spaced.replace(spaced.find(sale), sale.size(), "{\"change\": -2,");
+    auto m = sync::decode(spaced);
+    REQUIRE(m);
+    CHECK(std::get<sync::JournalBatch>(*m).payload_texts.empty());
+    CHECK(std::get<sync::JournalBatch>(*m).events[1].payload == general.events[1].payload);
+  }
+}
+
 TEST_CASE("undecodable messages say precisely why", "[protocol]") {
   struct Row { std::string payload; const char* error; };
   const std::vector<Row> rows = {

@@ -1,5 +1,7 @@
 #include "hq/down_log.h"
 
+#include "hq/down_prefix.h"
+
 namespace posd::hq {
 
 using json = nlohmann::json;
@@ -34,6 +36,15 @@ Result<std::vector<std::string>> body_texts(const DownEntries& entries) {
     out.push_back(body.dump());
   }
   return out;
+}
+
+Result<const std::vector<std::string>*> body_texts(const DownEntries& entries, const std::vector<std::string>& given,
+                                                   std::vector<std::string>& made) {
+  if (given.size() == entries.size()) return &given;
+  auto texts = body_texts(entries);
+  if (!texts) return texts.status();
+  made = std::move(*texts);
+  return &made;
 }
 
 Result<HqDownLog> HqDownLog::open(sql::Db& db) {
@@ -81,22 +92,25 @@ Result<uint64_t> HqDownLog::append(const std::string& store_id, const DownEntrie
   return last->front();
 }
 
-Result<std::vector<uint64_t>> HqDownLog::append_to(const std::vector<std::string>& store_ids, const DownEntries& entries) {
+Result<std::vector<uint64_t>> HqDownLog::append_to(const std::vector<std::string>& store_ids, const DownEntries& entries,
+                                                  const std::vector<std::string>& bodies) {
   sql::Txn txn(*db_);
   if (!txn.status()) return txn.status();
-  auto out = append_in_open(store_ids, entries);
+  auto out = append_in_open(store_ids, entries, bodies);
   if (!out) return out;
   if (Status s = txn.commit(); !s) return s;
   return out;
 }
 
 Result<std::vector<uint64_t>> HqDownLog::append_in_open(const std::vector<std::string>& store_ids,
-                                                        const DownEntries& entries) {
+                                                        const DownEntries& entries,
+                                                        const std::vector<std::string>& given) {
   std::vector<uint64_t> out;
-  auto bodies = body_texts(entries);  // once, whatever the number of stores
+  std::vector<std::string> made;
+  auto bodies = body_texts(entries, given, made);  // once, whatever the number of stores
   if (!bodies) return bodies.status();
   for (const std::string& id : store_ids) {
-    auto last = append_in_txn(id, entries, *bodies);
+    auto last = append_in_txn(id, entries, **bodies);
     if (!last) return last.status();
     out.push_back(*last);
   }
@@ -128,19 +142,13 @@ Result<std::vector<sync::StoredDownEntry>> HqDownLog::read(const std::string& st
   auto st = db_->cached("SELECT hq_seq, kind, body FROM hq_down WHERE store_id = ?1 AND hq_seq >= ?2 ORDER BY hq_seq LIMIT ?3");
   if (!st) return st.status();
   (*st)->bind(1, store_id).bind(2, static_cast<int64_t>(first)).bind(3, static_cast<int64_t>(limit));
-  std::vector<sync::StoredDownEntry> out;
+  DownPrefix prefix;
   for (;;) {
     auto row = (*st)->step();
     if (!row) return row.status();
-    if (!*row) break;
-    sync::StoredDownEntry e{store_id, static_cast<uint64_t>((*st)->int64(0)), (*st)->text(1), (*st)->text(2)};
-    if (Status s = sync::check_stored_body(e); !s) {
-      if (out.empty()) return s;
-      break;  // the entries before it still go; the next read names it
-    }
-    out.push_back(std::move(e));
+    if (!*row || !prefix.add({store_id, static_cast<uint64_t>((*st)->int64(0)), (*st)->text(1), (*st)->text(2)})) break;
   }
-  return out;
+  return std::move(prefix).take();
 }
 
 Status HqDownLog::ack(const std::string& store_id, uint64_t seq) {

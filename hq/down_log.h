@@ -22,9 +22,12 @@ class HqDownLog {
   // Appends entries for `store_id` in one transaction; returns the last hq_seq.
   Result<uint64_t> append(const std::string& store_id, const DownEntries& entries);
   // The same entries to each store, in one transaction; the last hq_seq of each.
-  Result<std::vector<uint64_t>> append_to(const std::vector<std::string>& store_ids, const DownEntries& entries);
+  // `bodies`: body_texts(entries) when the caller made them already.
+  Result<std::vector<uint64_t>> append_to(const std::vector<std::string>& store_ids, const DownEntries& entries,
+                                          const std::vector<std::string>& bodies = {});
   // The same inside the caller's open transaction.
-  Result<std::vector<uint64_t>> append_in_open(const std::vector<std::string>& store_ids, const DownEntries& entries);
+  Result<std::vector<uint64_t>> append_in_open(const std::vector<std::string>& store_ids, const DownEntries& entries,
+                                               const std::vector<std::string>& bodies = {});
   // Up to `limit` entries from hq_seq `first` on, each body as stored, up to
   // a corrupt one (corruption when it is the first).
   Result<std::vector<sync::StoredDownEntry>> read(const std::string& store_id, uint64_t first, size_t limit);

@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "hq/changes.h"
+#include "hq/down_prefix.h"
 #include "hq/pg.h"
 #include "hq/pg_feed.h"
 #include "hq/pg_mirror.h"
@@ -342,7 +343,8 @@ class PostgresStore final : public HqStore {
   Status feed_drop(uint64_t through) override { return pg_feed::drop(conn_, through); }
 
   Result<uint64_t> down_append(const std::string& id, const DownEntries& entries) override;
-  Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& ids, const DownEntries& entries) override;
+  Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& ids, const DownEntries& entries,
+                                                const std::vector<std::string>& bodies = {}) override;
   Result<std::vector<sync::StoredDownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override;
   Result<std::map<std::string, std::vector<sync::StoredDownEntry>>> down_read_all(const std::map<std::string, uint64_t>& firsts,
                                                                             size_t limit) override;
@@ -400,7 +402,7 @@ class PostgresStore final : public HqStore {
 
  private:
   Result<std::vector<uint64_t>> append_all(const std::vector<std::string>& ids, const DownEntries& entries,
-                                          const std::string& at);
+                                          const std::string& at, const std::vector<std::string>& bodies = {});
   Result<uint64_t> append_locked(const std::string& id, const DownEntries& entries, const std::vector<std::string>& bodies,
                                  const std::string& at);
   pg::Conn conn_;
@@ -482,26 +484,28 @@ Result<uint64_t> PostgresStore::down_append(const std::string& id, const DownEnt
 
 // Inside a transaction: the entries appended to each store's down-log.
 Result<std::vector<uint64_t>> PostgresStore::append_all(const std::vector<std::string>& ids, const DownEntries& entries,
-                                                        const std::string& at) {
+                                                        const std::string& at, const std::vector<std::string>& given) {
   // Stores in one order, so that two appends to many stores never wait on each other in a circle.
   std::vector<size_t> order(ids.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
   std::vector<uint64_t> out(ids.size());
-  auto bodies = body_texts(entries);  // once, whatever the number of stores
+  std::vector<std::string> made;
+  auto bodies = body_texts(entries, given, made);  // once, whatever the number of stores
   if (!bodies) return bodies.status();
   for (size_t i : order) {
-    auto last = append_locked(ids[i], entries, *bodies, at);
+    auto last = append_locked(ids[i], entries, **bodies, at);
     if (!last) return last.status();
     out[i] = *last;
   }
   return out;
 }
 
-Result<std::vector<uint64_t>> PostgresStore::down_append_to(const std::vector<std::string>& ids, const DownEntries& entries) {
+Result<std::vector<uint64_t>> PostgresStore::down_append_to(const std::vector<std::string>& ids, const DownEntries& entries,
+                                                            const std::vector<std::string>& bodies) {
   pg::Txn txn(conn_);
   if (!txn.status()) return txn.status();
-  auto out = append_all(ids, entries, now_utc());
+  auto out = append_all(ids, entries, now_utc(), bodies);
   if (!out) return out;
   if (Status s = txn.commit(); !s) return s;
   return out;
@@ -525,16 +529,11 @@ Result<std::vector<sync::StoredDownEntry>> PostgresStore::down_read(const std::s
   auto r = conn_.exec("SELECT hq_seq, kind, body FROM hq_down WHERE store_id = $1 AND hq_seq >= $2 ORDER BY hq_seq LIMIT $3",
                       {id, num(first), num(limit)});
   if (!r) return r.status();
-  std::vector<sync::StoredDownEntry> out;
+  DownPrefix prefix;
   for (int i = 0; i < r->size(); ++i) {
-    sync::StoredDownEntry e{id, static_cast<uint64_t>(r->int64(i, 0)), r->text(i, 1), r->text(i, 2)};
-    if (Status s = sync::check_stored_body(e); !s) {
-      if (out.empty()) return s;
-      break;  // the entries before it still go; the next read names it
-    }
-    out.push_back(std::move(e));
+    if (!prefix.add({id, static_cast<uint64_t>(r->int64(i, 0)), r->text(i, 1), r->text(i, 2)})) break;
   }
-  return out;
+  return std::move(prefix).take();
 }
 
 // A text[] and a bigint[] literal of the map's keys and values, in order.
@@ -559,16 +558,14 @@ Result<std::map<std::string, std::vector<sync::StoredDownEntry>>> PostgresStore:
       "WHERE store_id = w.store_id AND hq_seq >= w.first ORDER BY hq_seq LIMIT $3) AS d ORDER BY d.store_id, d.hq_seq",
       {ids, seqs, num(limit)});
   if (!r) return r.status();
-  std::set<std::string> stopped;  // a corrupt entry holds up its own store only
+  std::map<std::string, DownPrefix> prefixes;  // a corrupt entry holds up its own store only
   for (int i = 0; i < r->size(); ++i) {
     std::string id = r->text(i, 0);
-    if (stopped.count(id)) continue;
-    sync::StoredDownEntry e{id, static_cast<uint64_t>(r->int64(i, 1)), r->text(i, 2), r->text(i, 3)};
-    if (!sync::check_stored_body(e)) {
-      stopped.insert(id);
-      continue;
-    }
-    out[id].push_back(std::move(e));
+    prefixes[id].add({id, static_cast<uint64_t>(r->int64(i, 1)), r->text(i, 2), r->text(i, 3)});
+  }
+  for (auto& [id, prefix] : prefixes) {
+    auto entries = std::move(prefix).take();
+    if (entries) out[id] = std::move(*entries);  // else its down_read names the corrupt entry
   }
   return out;
 }

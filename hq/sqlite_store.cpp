@@ -80,8 +80,9 @@ class SqliteStore final : public HqStore {
   Status feed_drop(uint64_t through) override { return sqlite_feed::drop(db(), through); }
 
   Result<uint64_t> down_append(const std::string& id, const DownEntries& e) override { return down_->append(id, e); }
-  Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& ids, const DownEntries& e) override {
-    return down_->append_to(ids, e);
+  Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& ids, const DownEntries& e,
+                                                const std::vector<std::string>& bodies = {}) override {
+    return down_->append_to(ids, e, bodies);
   }
   Result<std::vector<sync::StoredDownEntry>> down_read(const std::string& id, uint64_t first, size_t limit) override {
     return down_->read(id, first, limit);

@@ -55,6 +55,10 @@ using DownEntries = std::vector<std::pair<std::string, nlohmann::json>>;  // (ki
 // append to any number of stores; invalid_argument, changing nothing, when
 // a body is not a JSON object (the store could never apply it).
 Result<std::vector<std::string>> body_texts(const DownEntries& entries);
+// `given` when it holds body_texts(entries) already (one text per entry: a
+// caller that made them to size its appends), else made here into `made`.
+Result<const std::vector<std::string>*> body_texts(const DownEntries& entries, const std::vector<std::string>& given,
+                                                   std::vector<std::string>& made);
 
 // One store's figure for a SKU in the mirror (hq/mirror.h): on_hand as the
 // store's GET /v1/stock/{sku} says it as of `as_of_seq` (what HQ holds of its
@@ -172,8 +176,10 @@ class HqStore {
   virtual Result<uint64_t> down_append(const std::string& store_id, const DownEntries& entries) = 0;
   // The same entries appended to each store's down-log, all in one
   // transaction (all or none, one commit); the last hq_seq of each.
+  // `bodies`: body_texts(entries) when the caller made them already.
   virtual Result<std::vector<uint64_t>> down_append_to(const std::vector<std::string>& store_ids,
-                                                        const DownEntries& entries) = 0;
+                                                        const DownEntries& entries,
+                                                        const std::vector<std::string>& bodies = {}) = 0;
   // Up to `limit` entries from hq_seq `first` on, each body as the text
   // stored, up to one whose text is corrupt (sync::check_stored_body):
   // corruption, naming it, when that is the first.

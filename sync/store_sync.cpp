@@ -55,6 +55,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
   // holds), and nothing is sent on a new connection before the hello.
   uint64_t hello_on = 0;  // the link's connect number up() last ran for (0: none)
   std::string last_down_reason;
+  std::string last_read_failure;  // the batch reader's last failure, said once ("": the last read worked)
   uint64_t changes_seen = 0;  // the journal's refresh() figure when the tick last looked
   std::optional<uint64_t> honouring;  // an operator's rewind request being cleared
   std::chrono::steady_clock::time_point last_garbage_kept{};
@@ -170,9 +171,16 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     reading = false;
     if (!running) return;
     if (!b) {
-      logger->error("cannot read the journal to send: {}", b.status().message());
+      // Tried again at the next tick (250 ms), not at once: what fails a
+      // read-only snapshot's read (a damaged row, the disk) stays failed, and
+      // is said once, not four times a second.
+      if (b.status().message() != last_read_failure) {
+        logger->error("cannot read the journal to send (tried again every tick): {}", b.status().message());
+      }
+      last_read_failure = b.status().message();
       return;
     }
+    last_read_failure.clear();
     if (b->events == 0) return;
     // The window may have moved meanwhile (an ack, a rewind, a new
     // connection): a batch that no longer starts at its next is read again.

@@ -26,6 +26,7 @@
 #include "base/digest.h"
 #include "storage/journal.h"
 #include "storage/journal_export.h"
+#include "storage/sqlite.h"
 #include "sync/link.h"
 #include "sync/no_delay.h"
 #include "sync/store_sync.h"
@@ -337,6 +338,81 @@ TEST_CASE("a poison down-log entry is quarantined with its reason and the entrie
   CHECK(count("not JSON") == 0);
   auto kept = test::Lane(store.port(), test::kStoreToken).get("/v1/hq/quarantine").json()["entries"];
   CHECK(std::count_if(kept.begin(), kept.end(), [](const json& e) { return e["hq_seq"].is_null(); }) == 1);
+}
+
+namespace {
+
+// `sql` run on HQ's database behind the back of the posd-hq serving it.
+void behind_hqs_back(test::Hq& hq, const std::string& sql) {
+  if (test::hq_on_postgres()) {
+    REQUIRE(test::run({"psql", "-X", hq.db(), "-v", "ON_ERROR_STOP=1", "-c", sql}).exit_code == 0);
+    return;
+  }
+  auto db = sql::Db::open(hq.db());
+  REQUIRE(db);
+  REQUIRE(db->exec(sql));
+}
+
+size_t occurrences(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a down-log entry damaged behind a serving HQ's back is named in its log once, its store gets the entries before it and the others all theirs", "[hq]") {
+  World w;
+  w.broker.start();
+  w.hq.start();
+  test::Store s1(w.dir, w.broker, w.hq, "S1"), s2(w.dir, w.broker, w.hq, "S2");
+  for (const char* price : {"301", "302", "303"}) w.hq.cli({"price", "--sku", "BREAD", "--price", price});  // to both
+  behind_hqs_back(w.hq, "UPDATE hq_down SET body = '{\"sku\":\"BREAD\",\"price\":' WHERE store_id = 'S1' AND hq_seq = 2");
+  s1.start();
+  s2.start();
+  REQUIRE(test::wait_until([&] { return w.hq.report("S2")["down_log"]["acked_by_store"] == 3; }, 20));
+  REQUIRE(test::wait_until([&] { return w.hq.report("S1")["down_log"]["acked_by_store"] == 1; }, 20));
+  CHECK(item(s2, "BREAD")["unit_price"] == 303);
+  CHECK(item(s1, "BREAD")["unit_price"] == 301);
+  const std::string named = "S1: cannot send its down-log: HQ's down-log entry 2 of S1 is not a JSON object";
+  REQUIRE(test::wait_until([&] { return w.hq.log().find(named) != std::string::npos; }, 10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // a dozen of serve's ticks: each meets it again
+  INFO(tail(w.hq.log()));
+  CHECK(occurrences(w.hq.log(), named) == 1);
+  CHECK(w.hq.report("S1")["down_log"]["acked_by_store"] == 1);
+
+  // Mended, the entry and the one after it go at the next tick.
+  behind_hqs_back(w.hq, "UPDATE hq_down SET body = '{\"price\":302,\"sku\":\"BREAD\"}' WHERE store_id = 'S1' AND hq_seq = 2");
+  REQUIRE(test::wait_until([&] { return w.hq.report("S1")["down_log"]["acked_by_store"] == 3; }, 20));
+  CHECK(item(s1, "BREAD")["unit_price"] == 303);
+  CHECK(occurrences(w.hq.log(), named) == 1);
+}
+
+TEST_CASE("a journal row changed behind posd's back stops the sending there, said once in posd's log and not at every tick", "[hq]") {
+  World w;
+  w.hq.start();
+  test::Store store(w.dir, w.broker, w.hq, "S1");
+  store.start();  // the broker is down: the sales are not sent yet
+  REQUIRE(store.sell() > 0);
+  REQUIRE(store.sell() > 0);
+  const uint64_t head = store.status()["journal_seq"];
+  store.stop();
+  {
+    auto db = sql::Db::open(store.db());
+    REQUIRE(db);
+    REQUIRE(db->exec("DROP TRIGGER IF EXISTS journal_no_update; UPDATE journal SET payload = json_set(payload, '$.changed', 1) "
+                     "WHERE seq = " + std::to_string(head)));
+    REQUIRE(db->changes() == 1);
+  }
+  w.broker.start();
+  store.start();
+  const std::string said = "cannot read the journal to send";
+  REQUIRE(test::wait_until([&] { return store.log().find(said) != std::string::npos; }, 20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // six ticks, each reading it again
+  INFO(tail(store.log()));
+  CHECK(occurrences(store.log(), said) == 1);
+  CHECK(store.log().find("seq " + std::to_string(head) + ": hash mismatch (the row was changed)") != std::string::npos);
+  CHECK(hq_acked(w.hq, "S1") < head);  // never sent
 }
 
 TEST_CASE("garbage from a looping HQ is counted and kept bounded, and never reaches the journal", "[hq]") {

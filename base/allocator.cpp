@@ -15,9 +15,10 @@ namespace posd {
 // arena per CPU core (eight here) what one thread freed was kept for it
 // alone: posd's peak RSS at 64 lanes with 1,000,000 items was 32-36 MiB
 // against 25.7 with one. Freed pages go back after 1 s, not 10: a lane's
-// burst does not stay resident.
+// burst does not stay resident. Weak: a program may set its own (posd-hq
+// does, in its main.cpp).
 extern "C" const char* malloc_conf;
-const char* malloc_conf = "narenas:1,dirty_decay_ms:1000";
+__attribute__((weak)) const char* malloc_conf = "narenas:1,dirty_decay_ms:1000";
 
 std::string allocator_name() {
   const char* version = nullptr;

@@ -53,17 +53,23 @@ class StrictBuilder {
   bool binary(json::binary_t& v) { return put(std::move(v)); }
   bool start_object(std::size_t /*size*/) {
     open(json::value_t::object);
-    keys_.emplace_back();
+    keys_.push_back(nullptr);
     return true;
   }
   bool key(std::string& k) {
-    auto [at, fresh] = stack_.back()->get_ref<json::object_t&>().try_emplace(k);
-    if (!fresh && duplicate_.empty()) {
+    // The lexer's buffer is moved into the map (the lexer clears it before
+    // the next token; a key already there is left unmoved); the path keeps a
+    // pointer to the map's own copy. The hint at the end: keys written in
+    // order (every dump) go in without a search.
+    auto& members = stack_.back()->get_ref<json::object_t&>();
+    const size_t before = members.size();
+    auto at = members.try_emplace(members.end(), std::move(k));
+    if (members.size() == before && duplicate_.empty()) {
       std::string where;
-      for (size_t i = 0; i + 1 < keys_.size(); ++i) where += "/" + (showable(keys_[i]) ? keys_[i] : std::string("…"));
-      duplicate_ = "duplicate key " + shown_key(k) + (where.empty() ? "" : " in " + where);
+      for (size_t i = 0; i + 1 < keys_.size(); ++i) where += "/" + (showable(*keys_[i]) ? *keys_[i] : std::string("…"));
+      duplicate_ = "duplicate key " + shown_key(at->first) + (where.empty() ? "" : " in " + where);
     }
-    keys_.back() = k;
+    keys_.back() = &at->first;
     slot_ = &at->second;
     return true;
   }
@@ -117,7 +123,7 @@ class StrictBuilder {
   json& root_;
   std::vector<json*> stack_;      // the objects and arrays being read
   json* slot_ = nullptr;          // the value of the key just read
-  std::vector<std::string> keys_;  // the key being read in each open object
+  std::vector<const std::string*> keys_;  // the key being read in each open object (the map's)
   std::string error_, duplicate_;
 };
 

@@ -9,6 +9,7 @@
 
 #include "base/ids.h"
 #include "base/json_fields.h"
+#include "base/json_text.h"
 #include "checkout/till.h"
 #include "barcode/variable_measure.h"
 #include "base/digest.h"
@@ -260,14 +261,13 @@ Result<Config> load_config(const std::string& path) {
   if (!in) return Status::not_found("cannot read configuration file " + path);
   std::stringstream ss;
   ss << in.rdbuf();
-  try {
-    auto c = parse_config(json::parse(ss.str()));
-    if (!c) return Status::invalid_argument(path + ": " + c.status().message());
-    return c;
-  } catch (const json::parse_error& e) {
-    // e.byte is where the parser stopped.
-    return Status::invalid_argument(path + ": not valid JSON at byte " + std::to_string(e.byte));
-  }
+  // Read as posd reads every JSON it did not make: a key given twice is
+  // refused, not taken at its last value.
+  auto doc = parse_json(ss.str());
+  if (!doc) return Status::invalid_argument(path + ": " + doc.status().message());
+  auto c = parse_config(*doc);
+  if (!c) return Status::invalid_argument(path + ": " + c.status().message());
+  return c;
 }
 
 }  // namespace posd

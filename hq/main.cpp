@@ -25,6 +25,8 @@
 #include "storage/journal_export.h"
 #include "base/allocator.h"
 #include "base/clock.h"
+#include "base/file_text.h"
+#include "base/json_text.h"
 #include "base/log.h"
 #include "http/server.h"
 #include "http/router.h"
@@ -35,6 +37,14 @@
 #include "hq/metrics.h"
 #include "hq/serve.h"
 #include "hq/store.h"
+
+// posd-hq's allocator options (base/allocator.cpp has posd's): the same, and
+// transparent huge pages. HQ builds documents of whole catalogs (a 100,000-item
+// one is 130 MB of small nodes); on 4 KB pages a quarter of `catalog publish`
+// went to the kernel's page faults, and huge pages cut the publish by a third
+// (docs/benchmarks.md). Not in posd, whose memory is its goal (#19 goal 7).
+extern "C" const char* malloc_conf;
+const char* malloc_conf = "narenas:1,dirty_decay_ms:1000,thp:always";
 
 namespace {
 
@@ -48,22 +58,16 @@ int fail(const std::string& message, int code = 2) {
   return code;
 }
 
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::not_found("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using posd::read_file;
 
+// An operator's file, read as posd reads every JSON it did not make: a key
+// given twice is refused, not taken at its last value.
 Result<json> read_json(const std::string& path) {
   auto text = read_file(path);
   if (!text) return text.status();
-  try {
-    return json::parse(*text);
-  } catch (const json::parse_error& e) {
-    return Status::invalid_argument(path + ": not valid JSON at byte " + std::to_string(e.byte));
-  }
+  auto doc = posd::parse_json(*text);
+  if (!doc) return Status::invalid_argument(path + ": " + doc.status().message());
+  return doc;
 }
 
 // What posd-hq keeps, behind HqStore (hq/store.h picks the backend by URL).
@@ -137,18 +141,21 @@ int publish(posd::hq::HqStore& db, const std::string& store, const Entries& entr
   }
   // As many stores in one transaction as keep it under 64 MB of entries: a
   // price for every store is one commit; a large catalog a commit per few stores.
+  // The bodies' text is made once here, for the sizing and every append.
   size_t per_commit = 1;
+  std::vector<std::string> bodies;
   if (stores.size() > 1) {
+    auto texts = posd::hq::body_texts(entries);
+    if (!texts) return fail(texts.status().message());
+    bodies = std::move(*texts);
     size_t bytes = 1;
-    auto bodies = posd::hq::body_texts(entries);
-    if (!bodies) return fail(bodies.status().message());
-    for (const std::string& body : *bodies) bytes += body.size();
+    for (const std::string& body : bodies) bytes += body.size();
     per_commit = std::max<size_t>(1, (64u << 20) / bytes);
   }
   json out = json::array();
   for (size_t from = 0; from < stores.size(); from += per_commit) {
     const std::vector<std::string> part(stores.begin() + from, stores.begin() + std::min(stores.size(), from + per_commit));
-    auto last = db.down_append_to(part, entries);
+    auto last = db.down_append_to(part, entries, bodies);
     if (!last) {
       if (!out.empty()) std::cout << out.dump() << "\n";  // what was appended before the failure
       return fail(last.status().message());
@@ -453,13 +460,9 @@ int main(int argc, char** argv) {
     return publish(hq, store, {{"stock_snapshot", json{{"as_of_store_seq", seq}, {"stock", lines}}}});
   }
   if (*send_cmd) {
-    json parsed;
-    try {
-      parsed = json::parse(body);
-    } catch (const json::parse_error& e) {
-      return fail("--body: not valid JSON at byte " + std::to_string(e.byte));
-    }
-    return publish(hq, store, {{kind, parsed}});
+    auto parsed = posd::parse_json(body);
+    if (!parsed) return fail("--body: " + parsed.status().message());
+    return publish(hq, store, {{kind, std::move(*parsed)}});
   }
   if (*report_cmd) {
     auto r = hq.report(store);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "base/json_fields.h"
 #include "base/gtin.h"
@@ -95,6 +96,7 @@ Promotion parse_promotion(const json& j, const std::string& path, const Known& s
 template <typename T, typename F>
 std::vector<T> each_of(const json& arr, const std::string& key, F parse) {
   std::vector<T> out;
+  out.reserve(arr.size());
   for (size_t i = 0; i < arr.size(); ++i) out.push_back(parse(arr[i], key + "[" + std::to_string(i) + "]"));
   return out;
 }
@@ -106,7 +108,14 @@ Result<Catalog> parse(const json& j, bool whole, const CatalogRefs& refs) {
   try {
     Fields top(j, "");
     Catalog c;
-    std::set<std::string> tax_ids, skus, gtins, promo_ids;
+    // Hashed, sized for the document: a 100,000-item catalog's SKUs and
+    // GTINs went into ordered sets, a string compare per level.
+    std::set<std::string> tax_ids, promo_ids;
+    std::unordered_set<std::string> skus, gtins;
+    if (const json* items = top.find("items", false); items && items->is_array()) {
+      skus.reserve(items->size());
+      gtins.reserve(items->size());
+    }
     auto tax_known = [&](const std::string& id) { return tax_ids.count(id) || (refs.tax_class && refs.tax_class(id)); };
     auto sku_known = [&](const std::string& sku) { return skus.count(sku) || (refs.sku && refs.sku(sku)); };
     if (whole || top.find("tax_classes", false)) {

@@ -1,5 +1,7 @@
 #include "storage/store_key.h"
 
+#include "base/file_text.h"
+
 #include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -10,22 +12,12 @@
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace posd {
 
 namespace {
 
 std::shared_ptr<EVP_PKEY> own(EVP_PKEY* k) { return {k, EVP_PKEY_free}; }
-
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::not_found("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool exists(const std::string& path) {
   struct stat st;

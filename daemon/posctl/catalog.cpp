@@ -1,6 +1,4 @@
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "storage/catalog_json.h"
 #include "checkout/state_check.h"
@@ -8,24 +6,24 @@
 #include "storage/catalog.h"
 #include "daemon/posctl/commands.h"
 #include "base/digest.h"
+#include "base/file_text.h"
+#include "base/json_text.h"
 #include "storage/journal.h"
 
 namespace posctl {
 
 int catalog_import(const CatalogImportArgs& a) {
-  std::ifstream in(a.file);
-  if (!in) {
-    std::cerr << "posctl: cannot read " << a.file << "\n";
+  auto text = posd::read_file(a.file);  // a 15 MB catalog read once, not copied through a stream
+  if (!text) {
+    std::cerr << "posctl: " << text.status().message() << "\n";
     return 2;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    std::cerr << "posctl: " << a.file << ": not valid JSON\n";
+  auto doc = posd::parse_json(*text);  // a key given twice is refused, as everywhere
+  if (!doc) {
+    std::cerr << "posctl: " << a.file << ": " << doc.status().message() << "\n";
     return 1;
   }
-  auto catalog = posd::parse_catalog(doc);
+  auto catalog = posd::parse_catalog(*doc);
   if (!catalog) {
     std::cerr << "posctl: " << a.file << ": " << catalog.status().message() << "\n";
     return 1;
@@ -35,7 +33,7 @@ int catalog_import(const CatalogImportArgs& a) {
     std::cerr << "posctl: " << journal.status().message() << "\n";
     return 2;
   }
-  const std::string digest = posd::to_hex(posd::sha256(text.str()));
+  const std::string digest = posd::to_hex(posd::sha256(*text));
   auto r = (*journal)->write([&](posd::WriteContext& ctx) -> posd::Result<std::vector<posd::Entry>> {
     if (posd::Status s = posd::catalog::replace(ctx.db, *catalog); !s) return s;
     return std::vector<posd::Entry>{{"catalog_imported",

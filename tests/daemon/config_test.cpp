@@ -160,7 +160,9 @@ TEST_CASE("load_config names the file, and where JSON breaks", "[config]") {
   CHECK_THAT(load_config(dir.file("none.json")).status().message(), Catch::Contains("cannot read"));
   test::write_text(dir.file("bad.json"), "{\"store_id\": \"S\",");
   auto c = load_config(dir.file("bad.json"));
-  CHECK_THAT(c.status().message(), Catch::Contains("bad.json: not valid JSON at byte"));
+  CHECK_THAT(c.status().message(), Catch::Contains("bad.json: not JSON (at byte"));
+  test::write_text(dir.file("twice.json"), "{\"store_id\": \"S1\", \"store_id\": \"S2\"}");
+  CHECK(load_config(dir.file("twice.json")).status().message() == dir.file("twice.json") + ": duplicate key \"store_id\"");
   test::write_text(dir.file("wrong.json"), "{\"store_id\": 1}");
   CHECK(load_config(dir.file("wrong.json")).status().message() ==
         dir.file("wrong.json") + ": store_id: must be a string");

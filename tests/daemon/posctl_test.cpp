@@ -196,6 +196,13 @@ TEST_CASE("posctl catalog import checks the whole document and journals the impo
   auto bad = test::run({test::bin("posctl"), "catalog", "import", "--db", dir.file("s.db"), dir.file("bad.json")});
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Catch::Contains("items[2].price: must be an integer from 0 to 100000000000"));
+  // A key given twice is refused (it was taken at its last value), and nothing is imported.
+  std::string twice = doc.dump();
+  twice.replace(twice.find("\"price\":\"3.49\""), 14, "\"price\":349,\"price\":1");
+  test::write_text(dir.file("twice.json"), twice);
+  auto repeated = test::run({test::bin("posctl"), "catalog", "import", "--db", dir.file("s.db"), dir.file("twice.json")});
+  CHECK(repeated.exit_code == 1);
+  CHECK(repeated.err == "posctl: " + dir.file("twice.json") + ": duplicate key \"price\" in /items\n");
 
   CHECK(test::run({test::bin("posctl"), "stock", "receive", "--db", dir.file("s.db"), "--sku", "BREAD", "--qty", "12"}).out ==
         "BREAD on hand 12 at seq 3\n");

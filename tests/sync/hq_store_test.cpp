@@ -440,3 +440,49 @@ TEST_CASE("posd-hq takes its database from POSD_HQ_DB and PostgreSQL's password 
   CHECK(with.err == "posd-hq: unknown store \"S1\"\n");
   CHECK(with.err.find("s3cret") == std::string::npos);
 }
+
+TEST_CASE("posd-hq runs on jemalloc with transparent huge pages, posd on the 4 KB pages its memory goal is measured on", "[allocator]") {
+#ifdef POSD_JEMALLOC
+  // jemalloc prints its options at exit when asked to (MALLOC_CONF comes
+  // after the program's own, and only adds the printing).
+  auto options = [](const std::string& program, const std::string& arg) {
+    return test::run({"env", "MALLOC_CONF=stats_print:true", test::bin(program), arg}).err;
+  };
+  const std::string hq = options("posd-hq", "--help"), posd = options("posd", "--version");
+  CHECK(hq.find("opt.thp: \"always\"") != std::string::npos);
+  CHECK(hq.find("opt.narenas: 1\n") != std::string::npos);
+  CHECK(posd.find("opt.thp: \"default\"") != std::string::npos);
+  CHECK(posd.find("opt.narenas: 1\n") != std::string::npos);
+#else
+  SUCCEED("this build runs on the C library's malloc (the sanitizers')");
+#endif
+}
+
+TEST_CASE("posd-hq refuses an operator's file or body that gives a key twice, and publishes nothing of it", "[ledger]") {
+  test::TempDir dir;
+  const std::string db = test::hq_database(dir.path());
+  test::write_text(dir.file("catalog.json"),
+                   R"({"tax_classes": [{"id": "std", "rate_bp": 1900}],
+                       "items": [{"sku": "A", "name": "Apple", "price": 100, "tax_class": "std", "price": 1}]})");
+  auto published = test::run({test::bin("posd-hq"), "catalog", "publish", "--db", db, dir.file("catalog.json")});
+  CHECK(published.exit_code != 0);
+  CHECK(published.err == "posd-hq: " + dir.file("catalog.json") + ": duplicate key \"price\" in /items\n");
+  auto sent = test::run({test::bin("posd-hq"), "send", "--db", db, "--kind", "price", "--body", R"({"sku": "A", "price": 1, "price": 100})"});
+  CHECK(sent.exit_code != 0);
+  CHECK(sent.err == "posd-hq: --body: duplicate key \"price\"\n");
+  auto hq = open_hq(db);
+  CHECK(hq->down_heads()->empty());
+}
+
+TEST_CASE("posd-hq reads an operator's file from a pipe as from a file, and says so when it is given a directory", "[ledger]") {
+  test::TempDir dir;
+  const std::string db = test::hq_database(dir.path());
+  const std::string hq = test::bin("posd-hq");
+  test::write_text(dir.file("bad.json"), R"({"tax_classes": [{"id": "std", "rate_bp": 1900}], "items": [{"sku": "A"}]})");
+  auto piped = test::run({"sh", "-c", "cat '" + dir.file("bad.json") + "' | '" + hq + "' catalog publish --db '" + db + "' /dev/stdin"});
+  CHECK(piped.exit_code != 0);
+  CHECK(piped.err.rfind("posd-hq: /dev/stdin: items[0].name: ", 0) == 0);  // read whole, then checked
+  auto directory = test::run({hq, "catalog", "publish", "--db", db, dir.path()});
+  CHECK(directory.exit_code != 0);
+  CHECK(directory.err == "posd-hq: " + dir.path() + " is a directory, not a file\n");
+}

@@ -485,9 +485,16 @@ void Journal::commit_batch(std::vector<Write>& batch) {
   const uint64_t batch_start_seq = head_seq_;
   const std::string batch_start_hash = head_hash_;
 
+  const bool alone = batch.size() == 1;
   for (Write& w : batch) {
-    if (Status s = apply(w, ts, day); !s) {
+    if (Status s = apply(w, ts, day, alone); !s) {
       w.result = s;
+      if (alone) {
+        // Nothing else in this transaction: the Txn rolls it all back.
+        head_seq_ = batch_start_seq;
+        head_hash_ = batch_start_hash;
+        return fail_all(s);
+      }
       if (sqlite3_get_autocommit(db_.handle())) {
         // SQLite rolled the whole transaction back (an I/O error or a full
         // disk): nothing of this batch can commit.
@@ -508,13 +515,19 @@ void Journal::commit_batch(std::vector<Write>& batch) {
   raise_last_seq(head_seq_);
 }
 
-// One write inside the batch's transaction, under its own savepoint.
-Status Journal::apply(Write& w, const std::string& ts, const std::string& day) {
-  if (Status s = db_.exec("SAVEPOINT w"); !s) return s;
+// One write inside the batch's transaction, under its own savepoint when
+// others share the batch. A savepoint makes SQLite copy every page the write
+// touches before it changes it (a sale of five lines: some twenty pages, past
+// SQLite's 64 KiB in memory, so into a file in /var/tmp); a write alone in
+// its batch is undone by rolling its transaction back (commit_batch).
+Status Journal::apply(Write& w, const std::string& ts, const std::string& day, bool alone) {
+  if (!alone) {
+    if (Status s = db_.exec("SAVEPOINT w"); !s) return s;
+  }
   const uint64_t seq0 = head_seq_;
   const std::string hash0 = head_hash_;
   auto undo = [&](Status s) {
-    db_.exec("ROLLBACK TO w; RELEASE w");
+    if (!alone) db_.exec("ROLLBACK TO w; RELEASE w");
     head_seq_ = seq0;
     head_hash_ = hash0;
     return s;
@@ -551,7 +564,9 @@ Status Journal::apply(Write& w, const std::string& ts, const std::string& day) {
     head_hash_ = e.hash;
     out.events.push_back(std::move(e));
   }
-  if (Status s = db_.exec("RELEASE w"); !s) return undo(s);
+  if (!alone) {
+    if (Status s = db_.exec("RELEASE w"); !s) return undo(s);
+  }
   if (!out.events.empty()) {
     out.first_seq = out.events.front().seq;
     out.last_seq = out.events.back().seq;

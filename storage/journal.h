@@ -198,7 +198,9 @@ class Journal {
   // checkpoint to the head it sees, then queues the checkpoint's move.
   void check_beside();
   void ask_check();
-  Status apply(Write& w, const std::string& ts, const std::string& day);
+  // `alone`: the batch's only write, which needs no savepoint of its own
+  // (when it fails, the whole transaction is rolled back).
+  Status apply(Write& w, const std::string& ts, const std::string& day, bool alone);
 
   Options options_;
   sql::Db db_;  // the writer thread's alone once it runs

@@ -489,15 +489,10 @@ void Journal::commit_batch(std::vector<Write>& batch) {
   for (Write& w : batch) {
     if (Status s = apply(w, ts, day, alone); !s) {
       w.result = s;
-      if (alone) {
-        // Nothing else in this transaction: the Txn rolls it all back.
-        head_seq_ = batch_start_seq;
-        head_hash_ = batch_start_hash;
-        return fail_all(s);
-      }
-      if (sqlite3_get_autocommit(db_.handle())) {
-        // SQLite rolled the whole transaction back (an I/O error or a full
-        // disk): nothing of this batch can commit.
+      // A write alone has no savepoint: the Txn rolls its transaction back.
+      // Or SQLite rolled the whole transaction back (an I/O error or a full
+      // disk): nothing of this batch can commit.
+      if (alone || sqlite3_get_autocommit(db_.handle())) {
         head_seq_ = batch_start_seq;
         head_hash_ = batch_start_hash;
         return fail_all(s);

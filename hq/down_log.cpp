@@ -8,7 +8,7 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kDownLogSchema = R"sql(
 CREATE TABLE IF NOT EXISTS hq_down (
   store_id TEXT    NOT NULL,
   hq_seq   INTEGER NOT NULL,
@@ -48,7 +48,7 @@ Result<const std::vector<std::string>*> body_texts(const DownEntries& entries, c
 }
 
 Result<HqDownLog> HqDownLog::open(sql::Db& db) {
-  if (Status s = db.exec(kSchema); !s) return s;
+  if (Status s = db.exec(kDownLogSchema); !s) return s;
   return HqDownLog(db);
 }
 

@@ -15,7 +15,7 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kLedgerSchema = R"sql(
 CREATE TABLE IF NOT EXISTS hq_store (
   store_id   TEXT    PRIMARY KEY,
   public_key TEXT    NOT NULL,
@@ -71,7 +71,7 @@ Status HqLedger::alarm(const std::string& store_id, uint64_t seq, const std::str
 Result<HqLedger> HqLedger::open(const std::string& path) {
   auto db = sql::Db::open(path);
   if (!db) return db.status();
-  if (Status s = db->exec(kSchema); !s) return s;
+  if (Status s = db->exec(kLedgerSchema); !s) return s;
   if (Status s = sqlite_mirror::schema(*db); !s) return s;
   if (Status s = sqlite_feed::schema(*db); !s) return s;
   return HqLedger(std::move(*db));

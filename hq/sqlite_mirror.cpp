@@ -6,7 +6,7 @@ namespace posd::hq::sqlite_mirror {
 
 namespace {
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kMirrorSchema = R"sql(
 CREATE TABLE IF NOT EXISTS hq_stock (
   store_id TEXT    NOT NULL,
   sku      TEXT    NOT NULL,
@@ -81,7 +81,7 @@ Status rows(sql::Stmt& st, Each each) {
 
 }  // namespace
 
-Status schema(sql::Db& db) { return db.exec(kSchema); }
+Status schema(sql::Db& db) { return db.exec(kMirrorSchema); }
 
 Status clear(sql::Db& db) {
   return db.exec("DELETE FROM hq_stock; DELETE FROM hq_sales; DELETE FROM hq_down_outcome; DELETE FROM hq_reservation;");

@@ -18,11 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int fail(const std::string& why, int code = 2) {
-  std::cerr << "posctl: " << why << "\n";
-  return code;
-}
-
 // Copies `from` to `to`, readable by its owner only; never overwrites.
 posd::Status copy_private(const std::string& from, const std::string& to) {
   std::error_code ec;

@@ -4,10 +4,17 @@
 #pragma once
 
 #include <cstdint>
+#include <iostream>
 #include <string>
 #include <vector>
 
 namespace posctl {
+
+// Says why on stderr ("posctl: why") and gives the exit code to return.
+inline int fail(const std::string& why, int code = 2) {
+  std::cerr << "posctl: " << why << "\n";
+  return code;
+}
 
 struct VerifyArgs {
   std::string db;

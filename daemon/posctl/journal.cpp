@@ -19,11 +19,6 @@ namespace posctl {
 
 namespace {
 
-int fail(const std::string& why) {
-  std::cerr << "posctl: " << why << "\n";
-  return 2;
-}
-
 posd::Result<posd::sql::Db> open_db(const std::string& path) {
   if (!std::filesystem::exists(path)) return posd::Status::not_found("no database at " + path);
   return posd::sql::Db::open(path, posd::sql::Db::Mode::read_only);

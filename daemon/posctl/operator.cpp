@@ -12,11 +12,6 @@ namespace posctl {
 
 namespace {
 
-int fail(const std::string& why, int code = 2) {
-  std::cerr << "posctl: " << why << "\n";
-  return code;
-}
-
 // One line of standard input: the PIN, never an argument (a process list
 // shows arguments to everyone on the machine).
 std::optional<std::string> read_pin() {

@@ -12,11 +12,6 @@ namespace posctl {
 
 namespace {
 
-int fail(const std::string& why) {
-  std::cerr << "posctl: " << why << "\n";
-  return 2;
-}
-
 // Reads the configuration as JSON and checks it whole.
 posd::Result<nlohmann::json> read_config(const std::string& path) {
   auto checked = posd::load_config(path);

@@ -17,7 +17,6 @@ using namespace posd;
 using json = nlohmann::json;
 
 namespace {
-const std::map<std::string, std::string> kOverride = {{"X-Supervisor-Token", test::kSupervisorToken}};
 
 int64_t on_hand(const test::Lane& lane, const std::string& sku) { return lane.get("/v1/stock/" + sku).json()["on_hand"]; }
 }  // namespace
@@ -231,7 +230,7 @@ TEST_CASE("a price override needs a supervisor, and the journal says who", "[che
   auto bad = lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}, {"price", 199}},
                        {{"X-Supervisor-Token", test::kCashierToken}});
   CHECK(bad.json()["error"]["code"] == "supervisor_token_invalid");
-  auto ok = lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}, {"price", 199}}, kOverride);
+  auto ok = lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}, {"price", 199}}, test::kSupervisorOverride);
   REQUIRE(ok.status == 200);
   CHECK(ok.json()["lines"][0]["price_override"] == json({{"catalog_price", 289}, {"approved_by", "office"}}));
   CHECK(ok.json()["total"] == 199);
@@ -331,7 +330,7 @@ TEST_CASE("returns: never more than sold, refunded at what was paid, stock back"
   SECTION("another tender, or no receipt, needs a supervisor") {
     const json no_receipt = {{"tender", "cash"}, {"lines", {{{"sku", "BREAD"}, {"qty", 1}, {"amount", 289}}}}};
     CHECK(lane.post("/v1/returns", no_receipt).json()["error"]["code"] == "supervisor_required");
-    auto ok = lane.post("/v1/returns", no_receipt, kOverride);
+    auto ok = lane.post("/v1/returns", no_receipt, test::kSupervisorOverride);
     REQUIRE(ok.status == 201);
     CHECK(ok.json()["approved_by"] == "office");
     CHECK(on_hand(lane, "BREAD") == 41);
@@ -346,12 +345,12 @@ TEST_CASE("voids are for supervisors, once, and put stock back", "[checkout]") {
   lane.scan(id, {"BREAD", "BREAD"});
   REQUIRE(lane.pay_cash_and_complete(id).status == 200);
   CHECK(lane.post("/v1/sales/1/void").json()["error"]["code"] == "supervisor_required");
-  auto v = lane.post("/v1/sales/1/void", nullptr, kOverride);
+  auto v = lane.post("/v1/sales/1/void", nullptr, test::kSupervisorOverride);
   REQUIRE(v.status == 200);
   CHECK(lane.get("/v1/sales/1").json()["status"] == "voided");
   CHECK(on_hand(lane, "BREAD") == 40);
-  CHECK(lane.post("/v1/sales/1/void", nullptr, kOverride).json()["error"]["code"] == "sale_voided");
-  CHECK(lane.post("/v1/sales/77/void", nullptr, kOverride).status == 404);
+  CHECK(lane.post("/v1/sales/1/void", nullptr, test::kSupervisorOverride).json()["error"]["code"] == "sale_voided");
+  CHECK(lane.post("/v1/sales/77/void", nullptr, test::kSupervisorOverride).status == 404);
   CHECK(lane.post("/v1/returns", {{"receipt_no", 1}, {"lines", {{{"line", 1}, {"qty", 1}}}}}).json()["error"]["code"] == "sale_voided");
 }
 
@@ -412,7 +411,7 @@ TEST_CASE("X and Z reports, and the grand total never resets", "[checkout]") {
   CHECK(x["grand_total"] == 899);
 
   CHECK(lane.post("/v1/reports/z").json()["error"]["code"] == "supervisor_required");
-  auto z = lane.post("/v1/reports/z", nullptr, kOverride);
+  auto z = lane.post("/v1/reports/z", nullptr, test::kSupervisorOverride);
   REQUIRE(z.status == 201);
   CHECK(z.json()["z_no"] == 1);
   CHECK(z.json()["net_total"] == 899);
@@ -420,9 +419,9 @@ TEST_CASE("X and Z reports, and the grand total never resets", "[checkout]") {
   CHECK(after["sale_count"] == 0);
   CHECK(after["period"] == 2);
   CHECK(after["grand_total"] == 899);
-  CHECK(lane.post("/v1/sales/1/void", nullptr, kOverride).json()["error"]["code"] == "day_closed");
+  CHECK(lane.post("/v1/sales/1/void", nullptr, test::kSupervisorOverride).json()["error"]["code"] == "day_closed");
   CHECK(lane.post("/v1/drawer/open").json()["error"]["code"] == "supervisor_required");
-  CHECK(lane.post("/v1/drawer/open", nullptr, kOverride).status == 200);
+  CHECK(lane.post("/v1/drawer/open", nullptr, test::kSupervisorOverride).status == 200);
 }
 
 TEST_CASE("a Z is an anchor: its receipts, grand total, seq and hash, checked by verify --anchor against the journal and an export", "[checkout][journal]") {
@@ -434,7 +433,7 @@ TEST_CASE("a Z is an anchor: its receipts, grand total, seq and hash, checked by
     lane.scan(id, {"BREAD"});
     REQUIRE(lane.pay_cash_and_complete(id).status == 200);
   }
-  auto z = lane.post("/v1/reports/z", nullptr, kOverride).json();
+  auto z = lane.post("/v1/reports/z", nullptr, test::kSupervisorOverride).json();
   CHECK(z["receipts"] == json({{"first", 1}, {"last", 3}}));
   CHECK(z["grand_total"] == 3 * 289);
   const uint64_t seq = z["journal"]["seq"];

@@ -18,17 +18,16 @@ using json = nlohmann::json;
 
 namespace {
 
-const std::map<std::string, std::string> kOverride = {{"X-Supervisor-Token", test::kSupervisorToken}};
 
 // A sale of bread (2.89) paid in cash.
-void sell_bread(const test::Lane& lane) {
+void sell_bread_in_cash(const test::Lane& lane) {
   const std::string id = lane.open_basket();
   lane.scan(id, {"BREAD"});
   REQUIRE(lane.pay_cash_and_complete(id).status == 200);
 }
 
 json take_z(const test::Lane& lane) {
-  auto z = lane.post("/v1/reports/z", nullptr, kOverride);
+  auto z = lane.post("/v1/reports/z", nullptr, test::kSupervisorOverride);
   INFO(z.body);
   REQUIRE(z.status == 201);
   return z.json();
@@ -43,22 +42,22 @@ TEST_CASE("months and years close over their Zs: sums, anchors, order, and a clo
   test::load_demo_catalog(node.journal());
   test::Lane lane(node.port(), test::kCashierToken);
 
-  sell_bread(lane);
+  sell_bread_in_cash(lane);
   const json z1 = take_z(lane);
   clock.set_day("2026-10-31");
-  sell_bread(lane);
-  sell_bread(lane);
+  sell_bread_in_cash(lane);
+  sell_bread_in_cash(lane);
   const json z2 = take_z(lane);
   CHECK_FALSE(z2.contains("closures"));  // October is not over
 
   // A cashier may not close a period; nothing to close while October runs.
   CHECK(lane.post("/v1/reports/closures").json()["error"]["code"] == "supervisor_required");
-  auto none = lane.post("/v1/reports/closures", nullptr, kOverride);
+  auto none = lane.post("/v1/reports/closures", nullptr, test::kSupervisorOverride);
   CHECK(none.status == 200);
   CHECK(none.json()["closures"].empty());
 
   clock.set_day("2026-11-01");
-  auto closed = lane.post("/v1/reports/closures", nullptr, kOverride);
+  auto closed = lane.post("/v1/reports/closures", nullptr, test::kSupervisorOverride);
   REQUIRE(closed.status == 201);
   REQUIRE(closed.json()["closures"].size() == 1);
   const json october = closed.json()["closures"][0];
@@ -75,15 +74,15 @@ TEST_CASE("months and years close over their Zs: sums, anchors, order, and a clo
                                           {{"z_no", 2}, {"business_day", "2026-10-31"}, {"seq", z2["seq"]}}}));
   CHECK(october["journal"]["anchor"] == october["seq"].dump() + ":" + october["journal"]["hash"].get<std::string>());
   // A month closes once.
-  CHECK(lane.post("/v1/reports/closures", nullptr, kOverride).json()["closures"].empty());
+  CHECK(lane.post("/v1/reports/closures", nullptr, test::kSupervisorOverride).json()["closures"].empty());
 
-  sell_bread(lane);
+  sell_bread_in_cash(lane);
   const json z3 = take_z(lane);
   CHECK_FALSE(z3.contains("closures"));
 
   // The first Z of 2027 closes November, then the year 2026, then the day.
   clock.set_day("2027-01-03");
-  sell_bread(lane);
+  sell_bread_in_cash(lane);
   const json z4 = take_z(lane);
   REQUIRE(z4["closures"].size() == 2);
   const json november = z4["closures"][0];
@@ -108,11 +107,11 @@ TEST_CASE("months and years close over their Zs: sums, anchors, order, and a clo
 
   // The clock goes back into closed November: that Z joins the next month closed.
   clock.set_day("2026-11-15");
-  sell_bread(lane);
+  sell_bread_in_cash(lane);
   const json z5 = take_z(lane);
   CHECK_FALSE(z5.contains("closures"));
   clock.set_day("2027-02-01");
-  auto january = lane.post("/v1/reports/closures", nullptr, kOverride).json()["closures"];
+  auto january = lane.post("/v1/reports/closures", nullptr, test::kSupervisorOverride).json()["closures"];
   REQUIRE(january.size() == 1);
   CHECK(january[0]["month"] == "2027-01");
   CHECK(january[0]["sale_count"] == 2);
@@ -121,14 +120,14 @@ TEST_CASE("months and years close over their Zs: sums, anchors, order, and a clo
 
   // The clock runs ahead for one Z: that Z waits for its own month and holds up no other.
   clock.set_day("2027-06-15");
-  sell_bread(lane);
+  sell_bread_in_cash(lane);
   const json z6 = take_z(lane);
   CHECK_FALSE(z6.contains("closures"));
   clock.set_day("2027-02-10");
-  sell_bread(lane);
+  sell_bread_in_cash(lane);
   const json z7 = take_z(lane);
   clock.set_day("2027-03-02");
-  auto february = lane.post("/v1/reports/closures", nullptr, kOverride).json()["closures"];
+  auto february = lane.post("/v1/reports/closures", nullptr, test::kSupervisorOverride).json()["closures"];
   REQUIRE(february.size() == 1);
   CHECK(february[0]["month"] == "2027-02");
   CHECK(february[0]["closes"] == json::array({{{"z_no", 7}, {"business_day", "2027-02-10"}, {"seq", z7["seq"]}}}));
@@ -168,7 +167,7 @@ TEST_CASE("a Z retried with its Idempotency-Key after a restart answers as first
   {
     test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
     test::Lane lane(test::await_serving(posd), test::kCashierToken);
-    sell_bread(lane);
+    sell_bread_in_cash(lane);
     auto z = lane.post("/v1/reports/z", nullptr, key);
     REQUIRE(z.status == 201);
     first = z.json();

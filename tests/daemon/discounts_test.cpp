@@ -12,7 +12,6 @@ using json = nlohmann::json;
 
 namespace {
 
-const std::map<std::string, std::string> kOverride = {{"X-Supervisor-Token", test::kSupervisorToken}};
 
 // The store's codes: some uses have codes, no_sale has none.
 void with_reason_codes(json& config) {
@@ -23,7 +22,6 @@ void with_reason_codes(json& config) {
       {"void", {{{"code", "MISTAKE"}, {"label", "Cashier's mistake"}}}}};
 }
 
-std::string error_code(const test::HttpResult& r) { return r.json()["error"]["code"]; }
 
 }  // namespace
 
@@ -75,10 +73,10 @@ TEST_CASE("manual discounts: a reason, the role's limit, a supervisor beyond it,
   }
 
   SECTION("a supervisor gives more, an amount never more than the line, and the sale, receipt, X and refund show it") {
-    auto too_large = lane.send("PATCH", at + "/lines/2", {{"discount", {{"amount", 290}, {"reason", "STAFF"}}}}, kOverride);
+    auto too_large = lane.send("PATCH", at + "/lines/2", {{"discount", {{"amount", 290}, {"reason", "STAFF"}}}}, test::kSupervisorOverride);
     CHECK(too_large.status == 422);
     CHECK(error_code(too_large) == "discount_too_large");
-    auto staff = lane.send("PATCH", at + "/lines/2", {{"discount", {{"amount", 289}, {"reason", "STAFF"}}}}, kOverride);
+    auto staff = lane.send("PATCH", at + "/lines/2", {{"discount", {{"amount", 289}, {"reason", "STAFF"}}}}, test::kSupervisorOverride);
     REQUIRE(staff.status == 200);
     CHECK(staff.json()["lines"][1]["manual_discount"]["approved_by"] == "office");
     CHECK(staff.json()["total"] == 358);
@@ -87,7 +85,7 @@ TEST_CASE("manual discounts: a reason, the role's limit, a supervisor beyond it,
     REQUIRE(lane.send("PATCH", at + "/lines/2", {{"qty", 1}}).status == 200);
     // 5 % of the basket on top of the pens' 10 %: the cashier alone may not (15 %), a supervisor may.
     CHECK(error_code(lane.send("PUT", at + "/discount", {{"percent_bp", 500}, {"reason", "STAFF"}})) == "discount_over_limit");
-    auto basket = lane.send("PUT", at + "/discount", {{"percent_bp", 500}, {"reason", "STAFF"}}, kOverride);
+    auto basket = lane.send("PUT", at + "/discount", {{"percent_bp", 500}, {"reason", "STAFF"}}, test::kSupervisorOverride);
     REQUIRE(basket.status == 200);
     CHECK(basket.json()["manual_discount"] == json({{"percent_bp", 500}, {"off", 18}, {"reason", "STAFF"}, {"approved_by", "office"}}));  // 5 % of 358
     CHECK(basket.json()["manual_discount_total"] == 40 + 289 + 18);
@@ -122,29 +120,29 @@ TEST_CASE("voids, price overrides and no-sales take a reason when the store has 
   test::load_demo_catalog(node.journal());
   test::Lane lane(node.port(), test::kCashierToken);
   const std::string id = lane.open_basket();
-  auto no_reason = lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}, {"price", 199}}, kOverride);
+  auto no_reason = lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}, {"price", 199}}, test::kSupervisorOverride);
   CHECK(error_code(no_reason) == "reason_required");
   CHECK(error_code(lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}, {"reason", "PRICE_MATCH"}})) == "invalid_request");
-  auto matched = lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}, {"price", 199}, {"reason", "PRICE_MATCH"}}, kOverride);
+  auto matched = lane.post("/v1/baskets/" + id + "/lines", {{"code", "BREAD"}, {"price", 199}, {"reason", "PRICE_MATCH"}}, test::kSupervisorOverride);
   REQUIRE(matched.status == 200);
   CHECK(matched.json()["lines"][0]["price_override"]["reason"] == "PRICE_MATCH");
   REQUIRE(lane.pay_cash_and_complete(id).status == 200);
 
-  CHECK(error_code(lane.post("/v1/sales/1/void", nullptr, kOverride)) == "reason_required");
-  CHECK(error_code(lane.post("/v1/sales/1/void", {{"reason", "DAMAGED"}}, kOverride)) == "reason_unknown");
-  CHECK(error_code(lane.post("/v1/sales/1/void", {{"reason", "MISTAKE"}, {"why", "x"}}, kOverride)) == "invalid_request");
+  CHECK(error_code(lane.post("/v1/sales/1/void", nullptr, test::kSupervisorOverride)) == "reason_required");
+  CHECK(error_code(lane.post("/v1/sales/1/void", {{"reason", "DAMAGED"}}, test::kSupervisorOverride)) == "reason_unknown");
+  CHECK(error_code(lane.post("/v1/sales/1/void", {{"reason", "MISTAKE"}, {"why", "x"}}, test::kSupervisorOverride)) == "invalid_request");
   CHECK(lane.get("/v1/sales/1").json()["status"] == "completed");
-  REQUIRE(lane.post("/v1/sales/1/void", {{"reason", "MISTAKE"}}, kOverride).status == 200);
+  REQUIRE(lane.post("/v1/sales/1/void", {{"reason", "MISTAKE"}}, test::kSupervisorOverride).status == 200);
   auto voided = test::journal_events(node.db_path(), "sale_voided");
   REQUIRE(voided.size() == 1);
   CHECK(voided[0].payload["reason"] == "MISTAKE");
 
   // No codes for no_sale: none needed, and one given is refused.
-  auto drawer = lane.post("/v1/drawer/open", {{"reason", "FLOAT"}}, kOverride);
+  auto drawer = lane.post("/v1/drawer/open", {{"reason", "FLOAT"}}, test::kSupervisorOverride);
   CHECK(drawer.status == 422);
   CHECK(error_code(drawer) == "reason_unknown");
   CHECK(test::journal_events(node.db_path(), "no_sale").empty());
-  CHECK(lane.post("/v1/drawer/open", nullptr, kOverride).status == 200);
+  CHECK(lane.post("/v1/drawer/open", nullptr, test::kSupervisorOverride).status == 200);
 
   auto codes = lane.get("/v1/reason-codes").json()["reason_codes"];
   CHECK(codes["void"] == json::array({{{"code", "MISTAKE"}, {"label", "Cashier's mistake"}}}));
@@ -168,8 +166,8 @@ TEST_CASE("reason codes HQ sends join the configuration file's, which win on the
   CHECK(codes["no_sale"] == json::array({{{"code", "CHANGE"}, {"label", "Change for the till"}}}));
   CHECK(codes["return"] == json::array({{{"code", "CHANGED_MIND"}, {"label", "Changed mind"}}}));
   // HQ's code is now needed, with no restart.
-  CHECK(error_code(lane.post("/v1/drawer/open", nullptr, kOverride)) == "reason_required");
-  CHECK(lane.post("/v1/drawer/open", {{"reason", "CHANGE"}}, kOverride).status == 200);
+  CHECK(error_code(lane.post("/v1/drawer/open", nullptr, test::kSupervisorOverride)) == "reason_required");
+  CHECK(lane.post("/v1/drawer/open", {{"reason", "CHANGE"}}, test::kSupervisorOverride).status == 200);
   CHECK(test::journal_events(node.db_path(), "no_sale").at(0).payload["reason"] == "CHANGE");
 }
 

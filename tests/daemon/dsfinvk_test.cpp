@@ -22,7 +22,6 @@ using json = nlohmann::json;
 
 namespace {
 
-const std::map<std::string, std::string> kOverride = {{"X-Supervisor-Token", test::kSupervisorToken}};
 
 // DSFinV-K 2.3, the cash-register export's files and their columns.
 const std::map<std::string, std::string> kSpec = {
@@ -159,16 +158,16 @@ TEST_CASE("the DSFinV-K export: the specification's tables and columns, an index
 
   sell(lane, {"BREAD", "BREAD", "WINE-RED"});       // receipt 1: 5.5 % and 20 %
   sell(lane, {"COFFEE-500", "APPLES@500"}, true);    // receipt 2, by card, then voided
-  REQUIRE(lane.post("/v1/sales/2/void", nullptr, kOverride).status == 200);
+  REQUIRE(lane.post("/v1/sales/2/void", nullptr, test::kSupervisorOverride).status == 200);
   REQUIRE(lane.post("/v1/returns", {{"receipt_no", 1}, {"lines", {{{"line", 1}, {"qty", 1}}}}}).status == 201);
   const std::string cancelled = lane.open_basket();
   lane.scan(cancelled, {"PEN-RED"});
   REQUIRE(lane.del("/v1/baskets/" + cancelled).status == 200);
   // What posd journals of a basket it could not read back: its id alone.
   REQUIRE(node.journal().append(Entry{"basket_abandoned", {{"id", "unreadable-1"}, {"terminal", "lane-1"}, {"reason", "lost"}}}));
-  const json z1 = lane.post("/v1/reports/z", nullptr, kOverride).json();
+  const json z1 = lane.post("/v1/reports/z", nullptr, test::kSupervisorOverride).json();
   sell(lane, {"MILK-1L"});                           // receipt 3
-  const json z2 = lane.post("/v1/reports/z", nullptr, kOverride).json();
+  const json z2 = lane.post("/v1/reports/z", nullptr, test::kSupervisorOverride).json();
   sell(lane, {"PEN-BLUE"});                          // receipt 4: the open period, not exported
 
   const std::string master = node.dir().file("master.json");

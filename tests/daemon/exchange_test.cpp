@@ -11,7 +11,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string error_code(const test::HttpResult& r) { return r.json()["error"]["code"]; }
 int64_t on_hand(const test::Lane& lane, const std::string& sku) { return lane.get("/v1/stock/" + sku).json()["on_hand"]; }
 
 // Sale 1: coffee (7.99 − 10 % = 7.19) and bread (2.89), paid by card.

@@ -15,7 +15,6 @@ using json = nlohmann::json;
 
 namespace {
 
-const std::map<std::string, std::string> kOverride = {{"X-Supervisor-Token", test::kSupervisorToken}};
 
 // A basket of bread, paid in cash; the completion's answer.
 test::HttpResult sell_bread(const test::Lane& lane, std::string* basket = nullptr) {
@@ -96,7 +95,7 @@ TEST_CASE("with z_before_next_day a new business day sells nothing until the day
   CHECK(node.journal().last_seq() == head);  // nothing journaled
   CHECK(lane.get("/v1/baskets/" + basket).json()["state"] == "open");  // the basket waits, paid
 
-  auto z = lane.post("/v1/reports/z", nullptr, kOverride);
+  auto z = lane.post("/v1/reports/z", nullptr, test::kSupervisorOverride);
   REQUIRE(z.status == 201);
   CHECK(z.json()["sale_count"] == 2);
   auto sold = lane.post("/v1/baskets/" + basket + "/complete");

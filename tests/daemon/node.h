@@ -52,6 +52,12 @@ struct HttpResult {
   nlohmann::json json() const { return nlohmann::json::parse(body); }
 };
 
+// The error's code of a refused request ("supervisor_required").
+inline std::string error_code(const HttpResult& r) { return r.json()["error"]["code"]; }
+
+// The header that has a supervisor approve a request.
+inline const std::map<std::string, std::string> kSupervisorOverride = {{"X-Supervisor-Token", kSupervisorToken}};
+
 // One request on a new connection. `token` empty: no Authorization header.
 HttpResult request(uint16_t port, const std::string& method, const std::string& target,
                    const std::string& token = {}, const std::string& body = {},

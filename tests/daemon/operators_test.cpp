@@ -14,7 +14,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string error_code(const test::HttpResult& r) { return r.json()["error"]["code"]; }
 
 // ann (cashier, 1234), sam (supervisor, 5678), max (manager, 9999).
 void provision(Journal& journal) {

@@ -12,8 +12,6 @@ using json = nlohmann::json;
 
 namespace {
 
-const std::map<std::string, std::string> kOverride = {{"X-Supervisor-Token", test::kSupervisorToken}};
-std::string error_code(const test::HttpResult& r) { return r.json()["error"]["code"]; }
 
 void with_tills(json& c) {
   c["blind_close"] = true;
@@ -55,7 +53,7 @@ TEST_CASE("a till: a counted float, cash in and out, a blind close with its over
   id = lane.open_basket();
   lane.scan(id, {"MILK-1L"});  // 0.99
   REQUIRE(lane.pay_cash_and_complete(id).status == 200);  // receipt 3: cash 99
-  REQUIRE(lane.post("/v1/sales/3/void", nullptr, kOverride).status == 200);
+  REQUIRE(lane.post("/v1/sales/3/void", nullptr, test::kSupervisorOverride).status == 200);
   REQUIRE(lane.post("/v1/returns", {{"receipt_no", 1}, {"lines", {{{"line", 1}, {"qty", 1}}}}}).status == 201);  // cash 289 back
   // Expected so far: 150.00 + 2.89 + 0.99 − 0.99 − 2.89 = 150.00.
 
@@ -107,7 +105,7 @@ TEST_CASE("a till: a counted float, cash in and out, a blind close with its over
   CHECK(again.figures().expected() == 3500);
 
   // The Z shows the till with its over/short.
-  auto z = lane.post("/v1/reports/z", nullptr, kOverride);
+  auto z = lane.post("/v1/reports/z", nullptr, test::kSupervisorOverride);
   REQUIRE(z.status == 201);
   REQUIRE(z.json()["tills"].size() == 1);
   json row = z.json()["tills"][0];

@@ -116,6 +116,9 @@ class Store {
 
 inline const std::string kStoreToken = "store-lane-token-0123456789";
 
+// A log's last n characters, for a failing check's context.
+inline std::string log_tail(const std::string& log, size_t n = 3000) { return log.size() > n ? log.substr(log.size() - n) : log; }
+
 // A broker, HQ and store S1 running, the store's link up.
 struct OnlineStore {
   OnlineStore();

@@ -57,7 +57,6 @@ int64_t on_hand(const test::Store& store, const std::string& sku) {
   return r.json()["on_hand"].get<int64_t>();
 }
 
-std::string tail(const std::string& log, size_t n = 3000) { return log.size() > n ? log.substr(log.size() - n) : log; }
 
 struct World {
   test::TempDir dir;
@@ -105,7 +104,7 @@ TEST_CASE("a sale made online reaches HQ's database at once", "[hq]") {
   const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   WARN("sale to HQ's database: " << took * 1000 << " ms");  // the figure; the budget is in docs/benchmarks.md
   require_hq_holds_journal(w.hq, store);
-  INFO(tail(store.log()));
+  INFO(test::log_tail(store.log()));
   REQUIRE(test::wait_until([&] { return store.status()["hq"]["backlog"] == 0; }, 10));
   CHECK(store.status()["hq"]["seconds_since_ack"].is_number());
   CHECK(store.status()["hq"]["configured"] == true);
@@ -377,7 +376,7 @@ TEST_CASE("a down-log entry damaged behind a serving HQ's back is named in its l
   const std::string named = "S1: cannot send its down-log: HQ's down-log entry 2 of S1 is not a JSON object";
   REQUIRE(test::wait_until([&] { return w.hq.log().find(named) != std::string::npos; }, 10));
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // a dozen of serve's ticks: each meets it again
-  INFO(tail(w.hq.log()));
+  INFO(test::log_tail(w.hq.log()));
   CHECK(occurrences(w.hq.log(), named) == 1);
   CHECK(w.hq.report("S1")["down_log"]["acked_by_store"] == 1);
 
@@ -409,7 +408,7 @@ TEST_CASE("a journal row changed behind posd's back stops the sending there, sai
   const std::string said = "cannot read the journal to send";
   REQUIRE(test::wait_until([&] { return store.log().find(said) != std::string::npos; }, 20));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // six ticks, each reading it again
-  INFO(tail(store.log()));
+  INFO(test::log_tail(store.log()));
   CHECK(occurrences(store.log(), said) == 1);
   CHECK(store.log().find("seq " + std::to_string(head) + ": hash mismatch (the row was changed)") != std::string::npos);
   CHECK(hq_acked(w.hq, "S1") < head);  // never sent
@@ -439,7 +438,7 @@ TEST_CASE("events written by posctl while posd runs reach HQ without waiting for
   for (int i = 0; i < 3; ++i) {
     REQUIRE(test::run({test::bin("posctl"), "stock", "receive", "--db", store.db(), "--sku", "BREAD", "--qty", "5"}).exit_code == 0);
   }
-  INFO(tail(store.log()));
+  INFO(test::log_tail(store.log()));
   // posd notices the commits of another process: its status, its metrics, and HQ.
   REQUIRE(test::wait_until([&] { return store.status()["journal_seq"] == before + 3; }, 10));
   REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == before + 3; }, 20));
@@ -452,7 +451,7 @@ TEST_CASE("an HQ that lost its data gets the journal again: on its hello, on a l
   test::Store& store = w.store;
   for (int i = 0; i < 3; ++i) REQUIRE(store.sell() > 0);
   REQUIRE(test::wait_until([&] { return hq_acked(w.hq, "S1") == store.status()["journal_seq"]; }, 20));
-  INFO(tail(store.log()) + "\n---- HQ\n" + tail(w.hq.log()));
+  INFO(test::log_tail(store.log()) + "\n---- HQ\n" + test::log_tail(w.hq.log()));
 
   // HQ starts again on an empty database: the store sends everything again.
   w.hq.stop();
@@ -502,7 +501,7 @@ TEST_CASE("a store on an older copy of its database stops signing when HQ holds 
     if (std::filesystem::exists(store.db() + ".old" + suffix)) std::filesystem::rename(store.db() + ".old" + suffix, store.db() + suffix);
   }
   store.start();
-  INFO(tail(store.log()) + "\n---- HQ\n" + tail(w.hq.log()));
+  INFO(test::log_tail(store.log()) + "\n---- HQ\n" + test::log_tail(w.hq.log()));
   const uint64_t head = store.status()["journal_seq"];
   REQUIRE(head < held);
   REQUIRE(test::wait_until([&] { return store.status()["journal"]["signing"] == false; }, 20));
@@ -545,7 +544,7 @@ TEST_CASE("a journal rewritten under what HQ holds, re-signed with the store's o
     REQUIRE(verify_journal(*db, *key_pub));  // the rewritten chain verifies on its own
   }
   store.start();
-  INFO(tail(store.log()) + "\n---- HQ\n" + tail(w.hq.log()));
+  INFO(test::log_tail(store.log()) + "\n---- HQ\n" + test::log_tail(w.hq.log()));
   REQUIRE(test::wait_until([&] { return store.status()["journal"]["signing"] == false; }, 20));
   CHECK_THAT(store.status()["journal"]["broken"].get<std::string>(),
              Catch::Contains("HQ holds another event at seq " + std::to_string(held)));
@@ -632,7 +631,7 @@ TEST_CASE("SIGKILLed stores and a restarted broker, twenty times during a stream
       test::wait_until([&] { return hq_acked(w.hq, "S1") == store.status()["journal_seq"].get<uint64_t>(); }, 180);
   if (!caught_up || !stalled_rounds.empty()) {
     // The logs' tails, for whoever reads the failure (Catch cannot print them whole).
-    std::cerr << "--- posd-hq ---\n" << tail(w.hq.log()) << "\n--- posd ---\n" << tail(store.log()) << "\n";
+    std::cerr << "--- posd-hq ---\n" << test::log_tail(w.hq.log()) << "\n--- posd ---\n" << test::log_tail(store.log()) << "\n";
   }
   CHECK(stalled_rounds.empty());
   REQUIRE(caught_up);

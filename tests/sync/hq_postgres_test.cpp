@@ -15,12 +15,11 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string tail(const std::string& log, size_t n = 3000) { return log.size() > n ? log.substr(log.size() - n) : log; }
 
 // The store has applied HQ's whole down-log once, and HQ holds its whole
 // journal, verified by posd-hq verify against the registered key.
 void require_converged(test::Hq& hq, test::Store& store) {
-  INFO("store " << store.id() << "\n" << tail(store.log()));
+  INFO("store " << store.id() << "\n" << test::log_tail(store.log()));
   const uint64_t down_head = hq.report(store.id())["down_log"]["last_hq_seq"];
   INFO("HQ's down-log head " << down_head << "; the store's status " << store.status().dump());
   REQUIRE(test::wait_until([&] { return store.status()["hq"]["applied_hq_seq"] == down_head; }, 120));
@@ -67,7 +66,7 @@ TEST_CASE("two posd-hq instances on one PostgreSQL, each SIGKILLed and restarted
     }
   }
   selling.stop();
-  INFO("hq-1\n" << tail(one.log()) << "\nhq-2\n" << tail(two.log()));
+  INFO("hq-1\n" << test::log_tail(one.log()) << "\nhq-2\n" << test::log_tail(two.log()));
   require_converged(one, s1);
   require_converged(one, s2);
   CHECK(one.report("S1")["rejected"].empty());
@@ -105,7 +104,7 @@ TEST_CASE("PostgreSQL crashed and restarted mid-stream: posd-hq recovers without
     test::wait_until([&] { return selling.sold() >= before + 20; }, 30);
   }
   selling.stop();
-  INFO("hq\n" << tail(hq.log()));
+  INFO("hq\n" << test::log_tail(hq.log()));
   require_converged(hq, s1);
   require_converged(hq, s2);
   CHECK(hq.report("S1")["rejected"].empty());

@@ -34,7 +34,7 @@ json line(const std::string& sku, const char* unit, int64_t q, int64_t amount, i
 }
 
 // PEN's and APPLE's figures at HQ: {on_hand, reserved}.
-std::map<std::string, std::pair<int64_t, int64_t>> stock(hq::HqStore& hq) {
+std::map<std::string, std::pair<int64_t, int64_t>> mirrored_stock(hq::HqStore& hq) {
   std::map<std::string, std::pair<int64_t, int64_t>> out;
   for (const char* sku : {"PEN", "APPLE"}) {
     auto at = hq.stock_of(sku);
@@ -130,7 +130,7 @@ TEST_CASE("HQ's mirror follows a store's journal across batches, shows each chan
   add("hq_quarantined", {{"hq_seq", 3}, {"kind", "price"}, {"reason", "body.sku: \"X\" is not in the catalog"}});
   auto first = events_from(**j, 1);
   REQUIRE(hq->receive("S1", first)->stored == 9);
-  CHECK(stock(*hq) == std::map<std::string, std::pair<int64_t, int64_t>>{{"PEN", {43, 2}}, {"APPLE", {6000, 0}}});
+  CHECK(mirrored_stock(*hq) == std::map<std::string, std::pair<int64_t, int64_t>>{{"PEN", {43, 2}}, {"APPLE", {6000, 0}}});
 
   // The voids in a later batch find their sales among the events HQ holds:
   // by the seq the void names, and (an older journal) by receipt number.
@@ -139,7 +139,7 @@ TEST_CASE("HQ's mirror follows a store's journal across batches, shows each chan
   add("hq_applied", {{"hq_seq", 4}, {"kind", "reservation"},
                      {"change", {{"order_id", "W-1"}, {"action", "pick"}, {"lines", {{{"sku", "PEN"}, {"qty", 2}}}}}}});
   REQUIRE(hq->receive("S1", events_from(**j, first.events.size() + 1))->stored == 3);
-  const auto after = stock(*hq);
+  const auto after = mirrored_stock(*hq);
   CHECK(after == std::map<std::string, std::pair<int64_t, int64_t>>{{"PEN", {46, 0}}, {"APPLE", {6000, 0}}});
   const auto figures = day(*hq);
   CHECK(figures.at("").count == 1);
@@ -193,7 +193,7 @@ TEST_CASE("HQ's mirror follows a store's journal across batches, shows each chan
     REQUIRE(db->exec(drop + "PRAGMA user_version = 2"));
   }
   auto again = open_hq(url);
-  CHECK(stock(*again) == after);
+  CHECK(mirrored_stock(*again) == after);
   const auto rebuilt = day(*again);
   CHECK(rebuilt.at("").amount == 770);
   CHECK(rebuilt.at("PEN").returned == 1);

@@ -15,10 +15,10 @@ using json = nlohmann::json;
 
 namespace {
 
-struct Store {
+struct SentStore {
   test::TempDir dir;
   std::unique_ptr<Journal> journal;
-  explicit Store(const std::string& id, int sales) {
+  explicit SentStore(const std::string& id, int sales) {
     auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = id});
     REQUIRE(j);
     journal = std::move(*j);
@@ -39,7 +39,7 @@ struct Store {
 }  // namespace
 
 TEST_CASE("messages round-trip through their JSON envelopes", "[protocol]") {
-  Store s("S1", 2);
+  SentStore s("S1", 2);
   auto b = s.batch(1, 3);
   auto back = sync::decode(sync::encode(b));
   REQUIRE(back);
@@ -194,7 +194,7 @@ TEST_CASE("undecodable messages say precisely why", "[protocol]") {
 }
 
 TEST_CASE("HQ holds each (store, seq) once and acks cumulatively", "[ledger]") {
-  Store s("S1", 9);  // seq 1..10
+  SentStore s("S1", 9);  // seq 1..10
   test::TempDir hq;
   auto ledger = hq::open_store(test::hq_database(hq.path()));
   REQUIRE(ledger);
@@ -225,7 +225,7 @@ TEST_CASE("HQ holds each (store, seq) once and acks cumulatively", "[ledger]") {
 }
 
 TEST_CASE("forged batches are rejected, reported, and harm nothing", "[ledger]") {
-  Store s("S1", 5), other("S2", 5);
+  SentStore s("S1", 5), other("S2", 5);
   test::TempDir hq;
   auto ledger = hq::open_store(test::hq_database(hq.path()));
   REQUIRE((*ledger)->register_store("S1", s.journal->public_key().pem()));

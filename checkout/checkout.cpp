@@ -112,7 +112,9 @@ bool card_like(const barcode::Scan& scan, const std::string& code) {
 // A GTIN (check digit verified; UPC-E expanded), a GS1 element string or
 // Digital Link carrying one, a variable-measure label under the store's
 // region, or a SKU. A label whose expiry (AI 17) is before `today` is refused.
-Result<Found> lookup(sql::Db& db, const std::string& code, const StoreRules& rules, const std::string& today, Outcome& err) {
+// `gtins`: whether the item found carries its list of GTINs (only shown, never priced).
+Result<Found> lookup(sql::Db& db, const std::string& code, const StoreRules& rules, const std::string& today, Outcome& err,
+                     catalog::Gtins gtins) {
   auto now = day_of(today);
   barcode::Scan scan = barcode::read_scan(code, {.region = rules.barcode_region, .minor_digits = 2,
                                                  .this_year = now ? now->year : 2026});
@@ -122,7 +124,7 @@ Result<Found> lookup(sql::Db& db, const std::string& code, const StoreRules& rul
       err = Outcome::error(Why::refused, "expired", code + ": the label's expiry date " + to_text(*scan.expiry) + " has passed");
       return f;
     }
-    auto it = catalog::by_gtin(db, scan.lookup);
+    auto it = catalog::by_gtin(db, scan.lookup, gtins);
     if (!it) return it.status();
     if (*it) {
       f = Found{std::move(**it), scan.price_minor, scan.weight_g, scan.count};
@@ -130,7 +132,7 @@ Result<Found> lookup(sql::Db& db, const std::string& code, const StoreRules& rul
     }
   }
   // Not a code the catalog holds as a GTIN: perhaps a SKU (which may look like one).
-  auto it = catalog::by_sku(db, code);
+  auto it = catalog::by_sku(db, code, gtins);
   if (!it) return it.status();
   if (*it) {
     f.item = std::move(**it);
@@ -188,7 +190,7 @@ bool Checkout::card_number_scan(const std::string& code) const {
 
 Outcome Checkout::item(const std::string& code) {
   Outcome err;
-  auto found = lookup(reader_, code, rules_, journal_.business_day(), err);
+  auto found = lookup(reader_, code, rules_, journal_.business_day(), err, catalog::Gtins::read);
   if (!found) return Outcome::from(found.status());
   if (!found->item) return err;
   const Item& i = *found->item;
@@ -208,7 +210,7 @@ Outcome Checkout::item(const std::string& code) {
 }
 
 Outcome Checkout::stock(const std::string& sku) {
-  auto it = catalog::by_sku(reader_, sku);
+  auto it = catalog::by_sku(reader_, sku, catalog::Gtins::skip);
   if (!it) return Outcome::from(it.status());
   auto on_hand = stock::on_hand(reader_, sku);
   if (!on_hand) return Outcome::from(on_hand.status());
@@ -447,7 +449,7 @@ Outcome Checkout::add_line(const Caller& c, const std::string& id, const json& b
   } catch (const FieldError& e) {
     return Outcome::error(Why::invalid_argument, "invalid_request", e.message());
   }
-  auto found = lookup(reader_, code, rules_, journal_.business_day(), err);
+  auto found = lookup(reader_, code, rules_, journal_.business_day(), err, catalog::Gtins::skip);
   if (!found) return Outcome::from(found.status());
   if (!found->item) return err;
   const Item& item = *found->item;

@@ -52,7 +52,7 @@ Status gtins_of(sql::Stmt& st, const std::string& sku, std::vector<std::string>&
   return Status::ok();
 }
 
-Result<std::optional<Item>> one_item(sql::Db& db, const std::string& where, const std::string& key) {
+Result<std::optional<Item>> one_item(sql::Db& db, const std::string& where, const std::string& key, Gtins read_gtins) {
   auto cached_st = db.cached(std::string("SELECT ") + kItemColumns + " FROM item i " + where);
   if (!cached_st) return cached_st.status();
   sql::Stmt* st = &**cached_st;
@@ -68,6 +68,7 @@ Result<std::optional<Item>> one_item(sql::Db& db, const std::string& where, cons
   it.tax_class = st->text(4);
   it.low_stock = st->int64(5);
   it.age_restricted = st->int64(6) != 0;
+  if (read_gtins == Gtins::skip) return std::optional<Item>{std::move(it)};
   auto gtins = db.cached(kGtinsOf);
   if (!gtins) return gtins.status();
   if (Status s = gtins_of(**gtins, it.sku, it.gtins); !s) return s;
@@ -191,12 +192,12 @@ Status remove_promotion(sql::Db& db, const std::string& id) {
   return promotions_written(db);
 }
 
-Result<std::optional<Item>> by_sku(sql::Db& db, const std::string& sku) {
-  return one_item(db, "WHERE i.sku = ?1", sku);
+Result<std::optional<Item>> by_sku(sql::Db& db, const std::string& sku, Gtins gtins) {
+  return one_item(db, "WHERE i.sku = ?1", sku, gtins);
 }
 
-Result<std::optional<Item>> by_gtin(sql::Db& db, const std::string& gtin14) {
-  return one_item(db, "JOIN item_gtin g ON g.sku = i.sku WHERE g.gtin = ?1", gtin14);
+Result<std::optional<Item>> by_gtin(sql::Db& db, const std::string& gtin14, Gtins gtins) {
+  return one_item(db, "JOIN item_gtin g ON g.sku = i.sku WHERE g.gtin = ?1", gtin14, gtins);
 }
 
 Result<bool> has_item(sql::Db& db, const std::string& sku) {

@@ -73,10 +73,13 @@ Status remove_items(sql::Db& db, const std::vector<std::string>& skus);
 Status set_price(sql::Db& db, const std::string& sku, int64_t price);
 Status remove_promotion(sql::Db& db, const std::string& id);
 
+// Whether a read of one item fills Item::gtins: a scan prices the item and
+// never shows its codes, and skipping them is one query less a scan.
+enum class Gtins { read, skip };
 // The item whose SKU is `sku`, or nullopt.
-Result<std::optional<Item>> by_sku(sql::Db& db, const std::string& sku);
+Result<std::optional<Item>> by_sku(sql::Db& db, const std::string& sku, Gtins gtins = Gtins::read);
 // The item carrying `gtin14`, or nullopt.
-Result<std::optional<Item>> by_gtin(sql::Db& db, const std::string& gtin14);
+Result<std::optional<Item>> by_gtin(sql::Db& db, const std::string& gtin14, Gtins gtins = Gtins::read);
 Result<std::optional<TaxClass>> tax_class(sql::Db& db, const std::string& id);
 // Whether the catalog holds this SKU / this tax class.
 Result<bool> has_item(sql::Db& db, const std::string& sku);

@@ -114,3 +114,31 @@ TEST_CASE("every write of the promotions moves their version, and other catalog 
   CHECK(catalog::promotions_version(*db).status().code() == Status::Code::corruption);
   CHECK(catalog::upsert(*db, c).code() == Status::Code::corruption);
 }
+
+TEST_CASE("an item read by SKU or GTIN is the same item with or without its list of GTINs", "[schema][catalog]") {
+  test::TempDir dir;
+  auto db = sql::Db::open(dir.file("a.db"));
+  REQUIRE(schema::migrate(*db));
+  Catalog c;
+  c.tax_classes = {{"reduced", 700}};
+  c.items = {{"MILK", {"08712345670016", "04006381333931"}, "Milk", 119, Unit::each, "reduced", 5, true}};
+  REQUIRE(catalog::replace(*db, c));
+  for (catalog::Gtins g : {catalog::Gtins::read, catalog::Gtins::skip}) {
+    for (auto found : {catalog::by_sku(*db, "MILK", g), catalog::by_gtin(*db, "04006381333931", g)}) {
+      REQUIRE(found);
+      REQUIRE(*found);
+      const Item& i = **found;
+      CHECK(i.sku == "MILK");
+      CHECK(i.name == "Milk");
+      CHECK(i.price == 119);
+      CHECK(i.tax_class == "reduced");
+      CHECK(i.low_stock == 5);
+      CHECK(i.age_restricted);
+      CHECK(i.gtins == (g == catalog::Gtins::read ? std::vector<std::string>{"04006381333931", "08712345670016"}
+                                                   : std::vector<std::string>{}));
+    }
+  }
+  auto none = catalog::by_gtin(*db, "00000000000000", catalog::Gtins::skip);
+  REQUIRE(none);
+  CHECK_FALSE(*none);
+}

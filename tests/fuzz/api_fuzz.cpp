@@ -80,6 +80,16 @@ World& world() {
   if (!w || ++inputs % kInputsPerWorld == 0) {
     delete w;
     w = new World(inputs / kInputsPerWorld);
+    static std::string last_dir;
+    last_dir = w->dir;
+    static const bool cleaned_at_exit = [] {
+      std::atexit([] {  // its files, not the store: its threads may still run
+        std::error_code ignored;
+        std::filesystem::remove_all(last_dir, ignored);
+      });
+      return true;
+    }();
+    (void)cleaned_at_exit;
   }
   return *w;
 }

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,7 +41,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "replay: %s\n", text.status().message().c_str());
       return 2;
     }
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(text->data()), text->size());
+    // Named before it runs: the last name on stderr is the input that failed.
+    std::fprintf(stderr, "replay: %s\n", p.c_str());
+    // A copy of exactly its size, as libFuzzer gives it: ASan then sees a
+    // read one byte past the input (a std::string's buffer is longer).
+    auto bytes = std::make_unique<uint8_t[]>(text->size());
+    if (!text->empty()) std::memcpy(bytes.get(), text->data(), text->size());
+    LLVMFuzzerTestOneInput(bytes.get(), text->size());
   }
   std::printf("replay: %zu inputs, none failed\n", inputs.size());
   return 0;

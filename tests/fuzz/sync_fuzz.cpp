@@ -20,8 +20,12 @@ namespace {
 posd::Journal& journal() {
   static posd::Journal* j = [] {
     spdlog::set_level(spdlog::level::off);
-    const std::string dir = "/dev/shm/posd-sync-fuzz-" + std::to_string(::getpid());
+    static const std::string dir = "/dev/shm/posd-sync-fuzz-" + std::to_string(::getpid());
     std::filesystem::create_directories(dir);
+    std::atexit([] {  // its files, not the journal: its writer may still run
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    });
     auto opened = posd::Journal::open({.db_path = dir + "/fuzz.db", .store_id = "S1"});
     if (!opened) std::abort();
     return opened->release();

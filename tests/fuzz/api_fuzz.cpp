@@ -77,19 +77,15 @@ constexpr int kInputsPerWorld = 10000;
 World& world() {
   static int inputs = 0;
   static World* w = nullptr;  // the last one lives until the process ends, never destroyed by exit
+  if (!w) {
+    std::atexit([] {  // the last store's files, not the store: its threads may still run
+      std::error_code ignored;
+      std::filesystem::remove_all(w->dir, ignored);
+    });
+  }
   if (!w || ++inputs % kInputsPerWorld == 0) {
     delete w;
     w = new World(inputs / kInputsPerWorld);
-    static std::string last_dir;
-    last_dir = w->dir;
-    static const bool cleaned_at_exit = [] {
-      std::atexit([] {  // its files, not the store: its threads may still run
-        std::error_code ignored;
-        std::filesystem::remove_all(last_dir, ignored);
-      });
-      return true;
-    }();
-    (void)cleaned_at_exit;
   }
   return *w;
 }

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "base/json_fields.h"
+#include "base/json_writer.h"
 
 namespace posd {
 
@@ -70,13 +71,16 @@ PricedBasket Basket::price(const std::vector<Promotion>& promotions, const Store
 
 namespace {
 
-// As the basket's JSON shows a manual discount: what was asked, what it took off, why and who approved it.
-json discount_json(const GivenDiscount& d, int64_t off) {
-  json j = d.value.percent_bp > 0 ? json{{"percent_bp", d.value.percent_bp}} : json{{"amount", d.value.amount}};
-  j["off"] = off;
-  if (!d.reason.empty()) j["reason"] = d.reason;
-  if (!d.approved_by.empty()) j["approved_by"] = d.approved_by;
-  return j;
+// As the basket's answer shows a manual discount: what was asked, what it
+// took off, why and who approved it (keys in canonical order).
+void write_discount(JsonWriter& w, const GivenDiscount& d, int64_t off) {
+  w.open_object();
+  if (d.value.percent_bp <= 0) w.field("amount", d.value.amount);
+  if (!d.approved_by.empty()) w.field("approved_by", d.approved_by);
+  w.field("off", off);
+  if (d.value.percent_bp > 0) w.field("percent_bp", d.value.percent_bp);
+  if (!d.reason.empty()) w.field("reason", d.reason);
+  w.close_object();
 }
 
 // 1000 → "10 %", 1250 → "12.5 %", 1234 → "12.34 %".
@@ -154,68 +158,92 @@ int64_t Basket::due(const PricedBasket& priced) const {
   return std::max<int64_t>(0, priced.total + rounding - credit_applied(priced) - paid());
 }
 
-json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const {
-  json lines_json = json::array();
+std::string Basket::answer_text(const PricedBasket& priced, const StoreRules& rules) const {
+  JsonWriter w;
+  write_answer(w, priced, rules, nullptr);
+  return w.take();
+}
+
+std::string Basket::tender_record_text(const PricedBasket& priced, const StoreRules& rules, std::string_view kept) const {
+  JsonWriter w;
+  write_answer(w, priced, rules, &kept);
+  return w.take();
+}
+
+void Basket::write_answer(JsonWriter& w, const PricedBasket& priced, const StoreRules& rules, const std::string_view* kept) const {
+  // Keys in ascending bytewise order, object by object (base/json_writer.h).
+  w.open_object();
+  w.field("change", change()).field("currency", rules.currency).field("discount", priced.discount).field("due", due(priced));
+  w.field("id", id);
+  w.key("lines").open_array();
   for (size_t i = 0; i < lines.size(); ++i) {
     const BasketLine& l = lines[i];
-    json j = {{"line", i + 1},
-              {"sku", l.input.sku},
-              {"name", l.name},
-              {"unit", posd::to_string(l.input.unit)},
-              {"unit_price", l.input.unit_price},
-              {"tax_class", l.input.tax_class},
-              {"amount", priced.lines[i].amount},
-              {"discount", priced.lines[i].discount},
-              {"promotions", priced.lines[i].promotions}};
-    if (l.input.unit == Unit::kg) j["weight_g"] = l.input.weight_g;
-    else j["qty"] = l.input.qty;
-    if (l.age_restricted) j["age_restricted"] = true;
+    const PricedLine& p = priced.lines[i];
+    w.open_object();
+    if (l.age_restricted) w.field("age_restricted", true);
+    w.field("amount", p.amount);
+    if (p.basket_manual > 0) w.field("basket_manual", p.basket_manual);
+    w.field("discount", p.discount).field("line", uint64_t{i + 1});
+    if (l.discount.given()) write_discount(w.key("manual_discount"), l.discount, p.manual);
+    w.field("name", l.name);
     if (l.catalog_price) {
-      j["price_override"] = {{"catalog_price", *l.catalog_price}, {"approved_by", l.approved_by}};
-      if (!l.reason.empty()) j["price_override"]["reason"] = l.reason;
+      w.key("price_override").open_object().field("approved_by", l.approved_by).field("catalog_price", *l.catalog_price);
+      if (!l.reason.empty()) w.field("reason", l.reason);
+      w.close_object();
     }
-    if (l.discount.given()) j["manual_discount"] = discount_json(l.discount, priced.lines[i].manual);
-    if (priced.lines[i].basket_manual > 0) j["basket_manual"] = priced.lines[i].basket_manual;
-    lines_json.push_back(std::move(j));
+    w.key("promotions").open_array();
+    for (const std::string& promotion : p.promotions) w.value(promotion);
+    w.close_array();
+    if (l.input.unit != Unit::kg) w.field("qty", l.input.qty);
+    w.field("sku", l.input.sku).field("tax_class", l.input.tax_class).field("unit", posd::to_string(l.input.unit));
+    w.field("unit_price", l.input.unit_price);
+    if (l.input.unit == Unit::kg) w.field("weight_g", l.input.weight_g);
+    w.close_object();
   }
-  json tax = json::array();
-  for (const TaxLine& t : priced.tax) {
-    tax.push_back({{"class", t.tax_class}, {"rate_bp", t.rate_bp}, {"base", t.base}, {"amount", t.amount}});
+  w.close_array();
+  if (discount.given()) write_discount(w.key("manual_discount"), discount, priced.basket_manual);
+  if (priced.manual > 0) w.field("manual_discount_total", priced.manual);
+  w.field("paid", paid()).field("prices_include_tax", rules.prices_include_tax);
+  if (exchange) w.field("refund_due", exchange->credit() - credit_applied(priced));
+  if (!removed.empty()) {
+    w.key("removed_lines").open_array();
+    for (const json& r : removed) w.value(r);
+    w.close_array();
   }
-  json tenders_json = json::array();
-  for (const Tender& t : tenders) {
-    const TenderRules& rules = rules_of(t.type);
-    json j = {{"type", rules.name}, {"amount", t.amount}, {"applied", t.applied}};
-    if (!t.reference.empty()) j[std::string(rules.reference)] = t.reference;
-    if (!t.masked_pan.empty()) j["masked_pan"] = t.masked_pan;
-    tenders_json.push_back(std::move(j));
-  }
-  json out = {{"id", id},
-          {"version", version},
-          {"state", posd::to_string(state)},
-          {"currency", rules.currency},
-          {"prices_include_tax", rules.prices_include_tax},
-          {"lines", std::move(lines_json)},
-          {"subtotal", priced.subtotal},
-          {"discount", priced.discount},
-          {"total", priced.total},
-          {"tax", std::move(tax)},
-          {"tenders", std::move(tenders_json)},
-          {"rounding", rounding},
-          {"paid", paid()},
-          {"due", due(priced)},
-          {"change", change()}};
-  if (!removed.empty()) out["removed_lines"] = removed;
-  if (discount.given()) out["manual_discount"] = discount_json(discount, priced.basket_manual);
   if (exchange) {
     json back = json::array();
     for (const ReturnLine& l : exchange->lines) back.push_back(posd::to_json(l));
-    out["returned"] = {{"receipt_no", exchange->receipt_no}, {"lines", back}, {"credit", exchange->credit()}};
-    if (!exchange->reason.empty()) out["returned"]["reason"] = exchange->reason;
-    out["refund_due"] = exchange->credit() - credit_applied(priced);
+    json returned = {{"receipt_no", exchange->receipt_no}, {"lines", std::move(back)}, {"credit", exchange->credit()}};
+    if (!exchange->reason.empty()) returned["reason"] = exchange->reason;
+    w.field("returned", returned);
   }
-  if (priced.manual > 0) out["manual_discount_total"] = priced.manual;
-  return out;
+  w.field("rounding", rounding);
+  if (kept) w.key("state").text(*kept);
+  else w.field("state", posd::to_string(state));
+  w.field("subtotal", priced.subtotal);
+  w.key("tax").open_array();
+  for (const TaxLine& t : priced.tax) {
+    w.open_object().field("amount", t.amount).field("base", t.base).field("class", t.tax_class).field("rate_bp", t.rate_bp);
+    w.close_object();
+  }
+  w.close_array();
+  // Each tender names its reference by its own rules: a small document each.
+  w.key("tenders").open_array();
+  for (const Tender& t : tenders) {
+    const TenderRules& kind = rules_of(t.type);
+    json j = {{"type", kind.name}, {"amount", t.amount}, {"applied", t.applied}};
+    if (!t.reference.empty()) j[std::string(kind.reference)] = t.reference;
+    if (!t.masked_pan.empty()) j["masked_pan"] = t.masked_pan;
+    w.value(j);
+  }
+  w.close_array();
+  if (kept) w.field("terminal", terminal);
+  w.field("total", priced.total).field("version", version);
+  w.close_object();
+}
+
+json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const {
+  return json::parse(answer_text(priced, rules));
 }
 
 bool looks_like_card_number(std::string_view text) {

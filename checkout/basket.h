@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/json_writer.h"
 #include "base/role_limits.h"
 #include "checkout/outcome.h"
 #include "checkout/pricing.h"
@@ -112,7 +113,17 @@ struct Basket {
   int64_t due(const PricedBasket& priced) const;
   // Of the credit, what pays the new lines (the rest goes back to the customer).
   int64_t credit_applied(const PricedBasket& priced) const { return std::min(credit(), priced.total); }
+  // The basket as the API answers it, as JSON text in canonical form, written
+  // in one pass (every scan answers it); to_json is the same as a document.
+  std::string answer_text(const PricedBasket& priced, const StoreRules& rules) const;
   nlohmann::json to_json(const PricedBasket& priced, const StoreRules& rules) const;
+  // The record a tender keeps with the journal (Checkout::tender): the
+  // answer, with the terminal, and the basket's kept state (basket_state.h,
+  // as text) in place of its state's name.
+  std::string tender_record_text(const PricedBasket& priced, const StoreRules& rules, std::string_view kept) const;
+
+ private:
+  void write_answer(JsonWriter& w, const PricedBasket& priced, const StoreRules& rules, const std::string_view* kept) const;
 };
 
 const char* to_string(Basket::State s);

@@ -1,6 +1,7 @@
 #include "checkout/basket_state.h"
 
 #include "base/json_fields.h"
+#include "base/json_writer.h"
 #include "checkout/money.h"
 
 namespace posd {
@@ -9,9 +10,9 @@ using json = nlohmann::json;
 
 namespace {
 
-json discount_state(const GivenDiscount& d) {
-  return {{"percent_bp", d.value.percent_bp}, {"amount", d.value.amount}, {"reason", d.reason},
-          {"approved_by", d.approved_by}, {"limit_bp", d.limit_bp}};
+void write_discount(JsonWriter& w, const GivenDiscount& d) {
+  w.open_object().field("amount", d.value.amount).field("approved_by", d.approved_by).field("limit_bp", d.limit_bp);
+  w.field("percent_bp", d.value.percent_bp).field("reason", d.reason).close_object();
 }
 
 GivenDiscount discount_from_state(Fields& parent, const std::string& key) {
@@ -30,38 +31,11 @@ GivenDiscount discount_from_state(Fields& parent, const std::string& key) {
 
 }  // namespace
 
-json basket_state(const Basket& b) {
-  json lines = json::array();
-  for (const BasketLine& l : b.lines) {
-    json j = {{"sku", l.input.sku},
-              {"unit", to_string(l.input.unit)},
-              {"qty", l.input.qty},
-              {"weight_g", l.input.weight_g},
-              {"unit_price", l.input.unit_price},
-              {"tax_class", l.input.tax_class},
-              {"rate_bp", l.input.rate_bp},
-              {"name", l.name},
-              {"age_restricted", l.age_restricted}};
-    if (l.catalog_price) j["catalog_price"] = *l.catalog_price;
-    if (!l.approved_by.empty()) j["approved_by"] = l.approved_by;
-    if (!l.reason.empty()) j["reason"] = l.reason;
-    if (l.discount.given()) j["discount"] = discount_state(l.discount);
-    lines.push_back(std::move(j));
-  }
-  json tenders = json::array();
-  for (const Tender& t : b.tenders) {
-    tenders.push_back({{"type", rules_of(t.type).name}, {"amount", t.amount}, {"applied", t.applied},
-                       {"reference", t.reference}, {"masked_pan", t.masked_pan}});
-  }
-  json out = {{"id", b.id},
-              {"terminal", b.terminal},
-              {"state", b.state == Basket::State::suspended ? "suspended" : "open"},
-              {"version", b.version},
-              {"rounding", b.rounding},
-              {"lines", std::move(lines)},
-              {"tenders", std::move(tenders)},
-              {"removed", b.removed}};
-  if (b.discount.given()) out["discount"] = discount_state(b.discount);
+std::string basket_state_text(const Basket& b) {
+  // Keys in ascending bytewise order, object by object (base/json_writer.h).
+  JsonWriter w;
+  w.open_object();
+  if (b.discount.given()) write_discount(w.key("discount"), b.discount);
   if (b.exchange) {
     json asked = json::array(), back = json::array();
     for (const ReturnAsked& a : b.exchange->asked) {
@@ -71,10 +45,36 @@ json basket_state(const Basket& b) {
       asked.push_back(std::move(j));
     }
     for (const ReturnLine& l : b.exchange->lines) back.push_back(to_json(l));
-    out["exchange"] = {{"receipt_no", b.exchange->receipt_no}, {"asked", asked}, {"lines", back}, {"reason", b.exchange->reason}};
+    w.field("exchange", json{{"receipt_no", b.exchange->receipt_no}, {"asked", asked}, {"lines", back}, {"reason", b.exchange->reason}});
   }
-  return out;
+  w.field("id", b.id);
+  w.key("lines").open_array();
+  for (const BasketLine& l : b.lines) {
+    w.open_object().field("age_restricted", l.age_restricted);
+    if (!l.approved_by.empty()) w.field("approved_by", l.approved_by);
+    if (l.catalog_price) w.field("catalog_price", *l.catalog_price);
+    if (l.discount.given()) write_discount(w.key("discount"), l.discount);
+    w.field("name", l.name).field("qty", l.input.qty).field("rate_bp", l.input.rate_bp);
+    if (!l.reason.empty()) w.field("reason", l.reason);
+    w.field("sku", l.input.sku).field("tax_class", l.input.tax_class).field("unit", to_string(l.input.unit));
+    w.field("unit_price", l.input.unit_price).field("weight_g", l.input.weight_g).close_object();
+  }
+  w.close_array();
+  w.key("removed").open_array();
+  for (const json& r : b.removed) w.value(r);
+  w.close_array();
+  w.field("rounding", b.rounding).field("state", b.state == Basket::State::suspended ? "suspended" : "open");
+  w.key("tenders").open_array();
+  for (const Tender& t : b.tenders) {
+    w.open_object().field("amount", t.amount).field("applied", t.applied).field("masked_pan", t.masked_pan);
+    w.field("reference", t.reference).field("type", rules_of(t.type).name).close_object();
+  }
+  w.close_array();
+  w.field("terminal", b.terminal).field("version", b.version).close_object();
+  return w.take();
 }
+
+json basket_state(const Basket& b) { return json::parse(basket_state_text(b)); }
 
 Result<Basket> basket_from_state(const json& j) {
   try {

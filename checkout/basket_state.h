@@ -12,6 +12,9 @@
 
 namespace posd {
 
+// The kept form as JSON text in canonical form, written in one pass (every
+// change to a basket is kept); basket_state is the same as a document.
+std::string basket_state_text(const Basket& b);
 nlohmann::json basket_state(const Basket& b);
 // The basket back; invalid_argument naming the first field that is wrong.
 Result<Basket> basket_from_state(const nlohmann::json& j);

@@ -257,8 +257,10 @@ void Checkout::settle(const std::string& id, bool written) {
   }
 }
 
-Status Checkout::keep(const Basket& b) {
-  Status s = store_->put(b.id, b.terminal, to_json_text(basket_state(b)));
+Status Checkout::keep(const Basket& b) { return keep(b, basket_state_text(b)); }
+
+Status Checkout::keep(const Basket& b, const std::string& state) {
+  Status s = store_->put(b.id, b.terminal, state);
   if (!s) log::get("checkout")->error("basket {}: the change could not be kept, so it is refused: {}", b.id, s.message());
   return s;
 }
@@ -283,7 +285,7 @@ size_t Checkout::expire(std::chrono::steady_clock::time_point now, std::chrono::
     if (b.state == Basket::State::completing || now - b.touched < max_age) continue;
     if (!b.lines.empty() || !b.tenders.empty()) {
       Outcome a = answer(b);
-      json record = a.ok() ? a.body : json{{"id", id}};
+      json record = a.ok() ? a.document() : json{{"id", id}};
       record["terminal"] = b.terminal;
       record["reason"] = "expired";
       write(Caller{}, [record, id = id](WriteContext& ctx, std::vector<Entry>& entries) {
@@ -383,7 +385,7 @@ Result<size_t> Checkout::keep_baskets() {
 Outcome Checkout::answer(const Basket& b) {
   auto promos = promotions(b);
   if (!promos) return Outcome::from(promos.status());
-  return Outcome::success(b.to_json(b.price(*promos, rules_), rules_));
+  return Outcome::success_text(b.answer_text(b.price(*promos, rules_), rules_));
 }
 
 Outcome Checkout::create_basket(const Caller& c) {
@@ -545,9 +547,9 @@ Outcome Checkout::changed(const Caller& c, Basket& b, const std::function<void()
     if (undo) undo();
     return Outcome::from(s);
   }
-  Outcome out = Outcome::success(b.to_json(priced, rules_));
-  // Asked before the event is built (a copy of the whole basket), not in emit().
-  if (out.ok() && streaming(c.terminal)) sink_(c.terminal, {{"type", "basket"}, {"basket", out.body}});
+  Outcome out = Outcome::success_text(b.answer_text(priced, rules_));
+  // Asked before the event is built (the whole basket again), not in emit().
+  if (streaming(c.terminal)) sink_(c.terminal, {{"type", "basket"}, {"basket", out.document()}});
   return out;
 }
 
@@ -664,18 +666,16 @@ void Checkout::tender(const Caller& c, const std::string& id, const json& body, 
   Outcome t = add_tender(*b, body, priced, rules_);
   if (!t.ok()) return done(t);
   ++b->version;
-  if (Status s = keep(*b); !s) {
+  const std::string kept = basket_state_text(*b);
+  if (Status s = keep(*b, kept); !s) {
     *b = before;
     return done(Outcome::from(s));
   }
-  Outcome answer = Outcome::success(b->to_json(priced, rules_));
-  json record = answer.body;
-  record["terminal"] = b->terminal;
+  Outcome answer = Outcome::success_text(b->answer_text(priced, rules_));
   // With the journal's fsync: the basket as it is now, so that a power cut
   // that takes the basket store's last moments takes no card approval.
-  record["state"] = basket_state(*b);
   write(c,
-      [id, terminal = b->terminal, text = to_json_text(record), answer](WriteContext& ctx, std::vector<Entry>&) {
+      [id, terminal = b->terminal, text = b->tender_record_text(priced, rules_, kept), answer](WriteContext& ctx, std::vector<Entry>&) {
         if (Status s = kept_baskets::put(ctx.db, {id, terminal, text}); !s) return Outcome::from(s);
         return answer;
       },
@@ -690,7 +690,7 @@ void Checkout::tender(const Caller& c, const std::string& id, const json& body, 
 // --- writes ----------------------------------------------------------------
 
 idempotency::Answer remembered(const std::string& request, const Outcome& o) {
-  return {request, o.created ? 201 : 200, to_json_text(o.body)};
+  return {request, o.created ? 201 : 200, o.text_of()};
 }
 
 Outcome replayed(const idempotency::Answer& a) {
@@ -772,7 +772,7 @@ void Checkout::cancel(const Caller& c, const std::string& id, const IdemKey* ide
   if (b->terminal != c.terminal || b->state == Basket::State::completing) return done(not_open(*b));
   auto answer_body = answer(*b);
   if (!answer_body.ok()) return done(answer_body);
-  json record = answer_body.body;
+  json record = answer_body.document();
   record["terminal"] = c.terminal;
   const bool empty = b->lines.empty() && b->tenders.empty();
   b->state = Basket::State::completing;

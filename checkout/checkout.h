@@ -276,8 +276,10 @@ class Checkout {
   Outcome read_discount(const Caller& c, const nlohmann::json& body, const std::string& path, GivenDiscount& out);
   // After a basket's completing write: gone when written, open again when not.
   void settle(const std::string& id, bool written);
-  // Puts the basket in the basket store, or says why it could not.
+  // Puts the basket in the basket store, or says why it could not; `state`
+  // is its basket_state_text when the caller has it already.
   Status keep(const Basket& b);
+  Status keep(const Basket& b, const std::string& state);
   // Takes an ended basket out of the basket store (the journal marked it ended).
   void drop(const std::string& id);
   Outcome answer(const Basket& b);

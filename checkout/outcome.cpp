@@ -1,11 +1,17 @@
 #include "checkout/outcome.h"
 
+#include "base/json_fields.h"
+
 namespace posd {
 
 std::string Outcome::code() const {
   if (ok() || !body.is_object() || !body.contains("error")) return "";
   return body["error"].value("code", "");
 }
+
+std::string Outcome::text_of() const { return text.empty() ? to_json_text(body) : text; }
+
+nlohmann::json Outcome::document() const { return text.empty() ? body : nlohmann::json::parse(text); }
 
 Outcome Outcome::from(const Status& s) {
   switch (s.code()) {

@@ -58,7 +58,7 @@ http::Response text_response(int status, const std::string& type, std::string bo
 }  // namespace
 
 http::Response to_response(const Outcome& o) {
-  return text_response(http_status(o), "application/json", to_json_text(o.body));
+  return text_response(http_status(o), "application/json", o.text_of());
 }
 
 Api::Api(Checkout& checkout, const Terminals& terminals, Metrics* metrics)
@@ -193,10 +193,10 @@ std::optional<Outcome> Api::read_body(const http::Request& req, const std::strin
   // text carries it; it is neither kept, logged nor echoed. A scanned code is
   // a barcode (GTINs and GS1 strings are long digit runs), not free text.
   bool card = false;
-  if (!scanned_key.empty() && body.is_object() && body.contains(scanned_key)) {
-    json screened = body;
-    screened.erase(scanned_key);
-    card = carries_card_number(screened);
+  if (!scanned_key.empty() && body.is_object()) {
+    for (const auto& [k, v] : body.items()) {
+      if (k != scanned_key && (looks_like_card_number(k) || carries_card_number(v))) card = true;
+    }
   } else {
     card = carries_card_number(body);
   }

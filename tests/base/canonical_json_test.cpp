@@ -6,6 +6,7 @@
 
 #include "base/canonical_json.h"
 #include "base/json_text.h"
+#include "tests/base/random_json.h"
 
 using namespace posd;
 using json = nlohmann::json;
@@ -45,32 +46,8 @@ void agree(const std::string& text) {
   if (read && canonical) CHECK(got == *parse_json(text));
 }
 
-json random_document(std::mt19937& rng, int depth) {
-  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
-  const std::vector<std::string> pieces = {"a", "Z", "é", "€", "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f", "𝄞", " ", "/", "0"};
-  auto text = [&] {
-    std::string s;
-    for (int i = pick(6); i > 0; --i) s += pieces[static_cast<size_t>(pick(static_cast<int>(pieces.size())))];
-    return s;
-  };
-  switch (depth > 3 ? pick(5) : pick(7)) {
-    case 0: return nullptr;
-    case 1: return pick(2) == 0;
-    case 2: return static_cast<int64_t>(rng()) - static_cast<int64_t>(rng()) * 4096;
-    case 3: return static_cast<uint64_t>(rng()) << pick(33);
-    case 4: return text();
-    case 5: {
-      json o = json::object();
-      for (int i = pick(5); i > 0; --i) o[text()] = random_document(rng, depth + 1);
-      return o;
-    }
-    default: {
-      json a = json::array();
-      for (int i = pick(5); i > 0; --i) a.push_back(random_document(rng, depth + 1));
-      return a;
-    }
-  }
-}
+// Every kind of character the canonical form escapes or keeps as it is.
+const std::vector<std::string> kCanonicalPieces = {"a", "Z", "é", "€", "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f", "𝄞", " ", "/", "0"};
 
 }  // namespace
 
@@ -108,7 +85,7 @@ TEST_CASE("the canonical reader takes a text exactly when it is its own dump wit
   SECTION("the dump of any document without a float is read back as that document") {
     std::mt19937 rng(20261205);
     for (int i = 0; i < 2000; ++i) {
-      const json doc = random_document(rng, 0);
+      const json doc = test::random_document(rng, kCanonicalPieces);
       const std::string text = doc.dump();
       INFO(text);
       CanonicalReader r(text);

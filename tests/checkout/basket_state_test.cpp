@@ -4,6 +4,7 @@
 // state that is not one is refused, naming the field.
 #include <catch2/catch.hpp>
 
+#include "base/json_fields.h"
 #include "checkout/basket_state.h"
 
 using namespace posd;
@@ -121,5 +122,64 @@ TEST_CASE("a kept state that is not one is refused, naming the field", "[baskets
     REQUIRE(!back);
     CHECK(back.status().code() == Status::Code::invalid_argument);
     CHECK_THAT(back.status().message(), Catch::Contains(c.names));
+  }
+}
+
+TEST_CASE("a basket's answer and its kept state are written in canonical form, with what they must show", "[baskets]") {
+  // The answer and the kept state are written in one pass, not dumped from a
+  // document: each must be the very text to_json_text gives for what it
+  // parses to (keys in order, nlohmann's escapes), whatever the names hold.
+  for (const std::string& name : {std::string("Baguette"), std::string("Brötchen \"groß\"\n\\ \x01"), std::string("bad \xff utf-8")}) {
+    INFO(name);
+    Basket b = sample();
+    b.state = Basket::State::open;
+    b.lines[0].name = name;
+    b.lines[2].discount = GivenDiscount{{1000, 0}, "", "", 1000};  // a percentage, with no reason and no approver
+    const StoreRules rules;
+    const PricedBasket priced = b.price({}, rules);
+    REQUIRE(priced.limit_error.empty());
+
+    const std::string answer = b.answer_text(priced, rules);
+    const json a = json::parse(answer);
+    CHECK(to_json_text(a) == answer);
+    CHECK(a["lines"][0]["qty"] == 3);
+    CHECK(!a["lines"][0].contains("weight_g"));
+    if (valid_utf8(name)) CHECK(a["lines"][0]["name"] == name);
+    else CHECK(a["lines"][0]["name"] == "bad \xEF\xBF\xBD utf-8");  // U+FFFD, as to_json_text has it
+    CHECK(a["lines"][1]["weight_g"] == 1250);
+    CHECK(!a["lines"][1].contains("qty"));
+    CHECK(a["lines"][1]["price_override"] == json{{"approved_by", "sup-1"}, {"catalog_price", 449}, {"reason", "PRICE_MATCH"}});
+    CHECK(a["lines"][1]["manual_discount"]["amount"] == 50);
+    CHECK(a["lines"][1]["manual_discount"]["reason"] == "DAMAGED");
+    CHECK(!a["lines"][1]["manual_discount"].contains("approved_by"));
+    CHECK(a["lines"][2]["age_restricted"] == true);
+    CHECK(a["lines"][2]["manual_discount"]["percent_bp"] == 1000);
+    CHECK(a["lines"][2]["manual_discount"]["off"] == priced.lines[2].manual);
+    CHECK(a["lines"][2]["line"] == 3);
+    CHECK(a["tenders"][0] == json{{"type", "card"}, {"amount", 500}, {"applied", 500}, {"approval_ref", "AUTH-1"},
+                                  {"masked_pan", "************4242"}});
+    CHECK(a["manual_discount"]["percent_bp"] == 500);
+    CHECK(a["manual_discount"]["approved_by"] == "sup-1");
+    CHECK(a["manual_discount_total"] == priced.manual);
+    CHECK(a["total"] == priced.total);
+    CHECK(a["paid"] == 1200);
+    CHECK(a["change"] == 300);
+    CHECK(a["due"] == b.due(priced));
+    CHECK(a["returned"]["receipt_no"] == 41);
+    CHECK(a["returned"]["credit"] == 133 + 175);
+    CHECK(a["refund_due"] == b.credit() - b.credit_applied(priced));
+    CHECK(a["removed_lines"] == json::array({b.removed[0]}));
+    CHECK(a["state"] == "open");
+    CHECK(a["version"] == 7);
+    CHECK(a["currency"] == "EUR");
+    CHECK(a["tax"].size() == priced.tax.size());
+
+    const std::string kept = basket_state_text(b);
+    const json k = json::parse(kept);
+    CHECK(to_json_text(k) == kept);
+    auto back = basket_from_state(k);
+    REQUIRE(back);
+    CHECK(basket_state_text(*back) == kept);
+    CHECK(back->answer_text(priced, rules) == answer);
   }
 }

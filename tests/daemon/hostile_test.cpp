@@ -322,6 +322,14 @@ TEST_CASE("card numbers behind separators, in any field or key, are refused and 
     CHECK(scanned.json()["error"]["code"] == "card_number_refused");
     CHECK(scanned.body.find("4111") == std::string::npos);
   }
+  // Beside a scan, every other field and key is screened as anywhere else.
+  for (const json& beside : {json{{"code", "BREAD"}, {"price", 100}, {"reason", "4111 1111 1111 1111"}},
+                             json{{"code", "BREAD"}, {"4111111111111111", 1}}}) {
+    auto scanned = lane.post("/v1/baskets/" + b + "/lines", beside);
+    CHECK(scanned.status == 422);
+    CHECK(scanned.json()["error"]["code"] == "card_number_refused");
+    CHECK(scanned.body.find("4111") == std::string::npos);
+  }
   auto looked_up = lane.get("/v1/items/4111111111111111");
   CHECK(looked_up.status == 422);
   CHECK(looked_up.body.find("4111") == std::string::npos);

@@ -191,7 +191,7 @@ posd::Outcome sell_in_process(Node& node, const std::string& terminal, unsigned 
     const Caller c{terminal, false, "", "", Role::cashier};
     posd::Outcome b = co.create_basket(c);
     if (!b.ok()) return answer.set_value(b);
-    const std::string id = b.body["id"];
+    const std::string id = b.document()["id"];
     for (unsigned i = 0; i < 3; ++i) {
       posd::Outcome l = co.add_line(c, id, {{"code", kLaneSkus[(n + i) % kLaneSkus.size()]}});
       if (!l.ok()) return answer.set_value(l);

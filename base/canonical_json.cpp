@@ -159,4 +159,11 @@ bool CanonicalReader::value(json& out, int depth) {
   }
 }
 
+json canonical_document(std::string_view text) {
+  CanonicalReader r(text);
+  json j;
+  if (r.value(j) && r.done()) return j;
+  return json::parse(text);
+}
+
 }  // namespace posd

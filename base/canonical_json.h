@@ -49,4 +49,9 @@ class CanonicalReader {
   size_t at_ = 0;
 };
 
+// The document of a text posd wrote itself in canonical form (a
+// JsonWriter's, to_json_text's), read in one pass; a text in any other form
+// is read the general way (nlohmann's parse, which throws on what is not JSON).
+nlohmann::json canonical_document(std::string_view text);
+
 }  // namespace posd

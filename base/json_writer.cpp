@@ -8,6 +8,21 @@
 
 namespace posd {
 
+namespace {
+
+// True when every byte of `s` stands in a JSON string as it is, needing no
+// escape and no check of its UTF-8: printable ASCII but " and \.
+bool plain(std::string_view s) {
+  static constexpr auto kPlain = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
+    return t;
+  }();
+  return std::all_of(s.begin(), s.end(), [](char ch) { return kPlain[static_cast<unsigned char>(ch)]; });
+}
+
+}  // namespace
+
 void JsonWriter::element() {
   if (after_element_) out_.push_back(',');
   after_element_ = true;
@@ -26,10 +41,26 @@ JsonWriter& JsonWriter::close(char c) {
   return *this;
 }
 
+bool JsonWriter::quoted_plain(std::string_view s, bool colon) {
+  char buf[64];
+  if (s.size() > sizeof buf - 4 || !plain(s)) return false;
+  size_t n = 0;
+  if (after_element_) buf[n++] = ',';
+  buf[n++] = '"';
+  std::copy(s.begin(), s.end(), buf + n);
+  n += s.size();
+  buf[n++] = '"';
+  if (colon) buf[n++] = ':';
+  out_.append(buf, n);
+  return true;
+}
+
 JsonWriter& JsonWriter::key(std::string_view k) {
-  element();
-  string(k);
-  out_.push_back(':');
+  if (!quoted_plain(k, true)) {
+    element();
+    string(k);
+    out_.push_back(':');
+  }
   after_element_ = false;  // its value follows with no comma
   return *this;
 }
@@ -57,8 +88,12 @@ JsonWriter& JsonWriter::value(bool v) {
 }
 
 JsonWriter& JsonWriter::value(std::string_view v) {
-  element();
-  string(v);
+  if (quoted_plain(v, false)) {
+    after_element_ = true;
+  } else {
+    element();
+    string(v);
+  }
   return *this;
 }
 
@@ -79,12 +114,7 @@ void JsonWriter::string(std::string_view s) {
   // \n \f \r " and \, \u00xx for the other control characters, every other
   // byte of valid UTF-8 as it is. Text that is not UTF-8 is its business
   // (U+FFFD in place of what is wrong).
-  static constexpr auto kPlain = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
-    return t;
-  }();
-  if (std::all_of(s.begin(), s.end(), [](char ch) { return kPlain[static_cast<unsigned char>(ch)]; })) {
+  if (plain(s)) {
     out_.push_back('"');
     out_.append(s);
     out_.push_back('"');

@@ -51,6 +51,10 @@ class JsonWriter {
   JsonWriter& close(char c);
   void element();  // a comma before any element but an object's or array's first
   void string(std::string_view s);
+  // The comma when one is due, then "s" (and a colon after a key) with one
+  // append, when `s` is short and needs no escape; false, and nothing
+  // written, otherwise.
+  bool quoted_plain(std::string_view s, bool colon);
 
   std::string out_;
   bool after_element_ = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/canonical_json.h"
 #include "base/json_fields.h"
 #include "base/json_writer.h"
 
@@ -243,7 +244,7 @@ void Basket::write_answer(JsonWriter& w, const PricedBasket& priced, const Store
 }
 
 json Basket::to_json(const PricedBasket& priced, const StoreRules& rules) const {
-  return json::parse(answer_text(priced, rules));
+  return canonical_document(answer_text(priced, rules));
 }
 
 bool looks_like_card_number(std::string_view text) {

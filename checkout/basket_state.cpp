@@ -1,5 +1,6 @@
 #include "checkout/basket_state.h"
 
+#include "base/canonical_json.h"
 #include "base/json_fields.h"
 #include "base/json_writer.h"
 #include "checkout/money.h"
@@ -74,7 +75,7 @@ std::string basket_state_text(const Basket& b) {
   return w.take();
 }
 
-json basket_state(const Basket& b) { return json::parse(basket_state_text(b)); }
+json basket_state(const Basket& b) { return canonical_document(basket_state_text(b)); }
 
 Result<Basket> basket_from_state(const json& j) {
   try {

@@ -1,5 +1,6 @@
 #include "checkout/outcome.h"
 
+#include "base/canonical_json.h"
 #include "base/json_fields.h"
 
 namespace posd {
@@ -11,7 +12,7 @@ std::string Outcome::code() const {
 
 std::string Outcome::text_of() const { return text.empty() ? to_json_text(body) : text; }
 
-nlohmann::json Outcome::document() const { return text.empty() ? body : nlohmann::json::parse(text); }
+nlohmann::json Outcome::document() const { return text.empty() ? body : canonical_document(text); }
 
 Outcome Outcome::from(const Status& s) {
   switch (s.code()) {

@@ -97,3 +97,14 @@ TEST_CASE("the canonical reader takes a text exactly when it is its own dump wit
     }
   }
 }
+
+TEST_CASE("canonical_document reads posd's own text in one pass and any other JSON the general way", "[json]") {
+  std::mt19937 rng(5);
+  for (int i = 0; i < 500; ++i) {
+    const json doc = test::random_document(rng, kCanonicalPieces);
+    CHECK(canonical_document(doc.dump()) == doc);
+    CHECK(canonical_document(doc.dump(2)) == doc);  // not canonical: read all the same
+  }
+  CHECK(canonical_document("{\"b\":1,\"a\":2.5}") == json{{"a", 2.5}, {"b", 1}});
+  CHECK_THROWS_AS(canonical_document("{\"a\":"), json::parse_error);
+}

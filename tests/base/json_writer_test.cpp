@@ -59,6 +59,11 @@ TEST_CASE("the writer's text is to_json_text's for the same document", "[json]")
                       {"empty", ""}, {"nested", {{"a", json::array()}, {"b", json::object()}, {"c", {1, true, nullptr}}}},
                       {"control", std::string("\x00\x01\x1f\x7f", 4)}, {"not utf-8", "ab\xff" "cd\xc3"}};
   CHECK(written(edges) == to_json_text(edges));
+  // Plain text on both sides of the one-append path's 60 bytes, as keys and values.
+  json lengths = json::object();
+  for (size_t n : {0, 1, 59, 60, 61, 62, 64, 200}) lengths[std::string(n, 'k')] = std::string(n, 'v');
+  lengths["tail"] = json::array({std::string(60, 'x') + "\"", std::string(61, 'y'), "é"});
+  CHECK(written(lengths) == to_json_text(lengths));
   std::mt19937 rng(20261205);
   for (int i = 0; i < 3000; ++i) {
     const json j = test::random_document(rng, kWriterPieces);

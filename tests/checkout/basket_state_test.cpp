@@ -174,6 +174,18 @@ TEST_CASE("a basket's answer and its kept state are written in canonical form, w
     CHECK(a["currency"] == "EUR");
     CHECK(a["tax"].size() == priced.tax.size());
 
+    // What must be absent: a percentage's amount, an empty reason or
+    // approver, age_restricted on a line that is not, a share of no basket
+    // discount, the terminal (the answer's caller knows it).
+    CHECK(!a["lines"][2]["manual_discount"].contains("amount"));
+    CHECK(!a["lines"][2]["manual_discount"].contains("reason"));
+    CHECK(!a["lines"][2]["manual_discount"].contains("approved_by"));
+    CHECK(!a["lines"][0].contains("age_restricted"));
+    CHECK(!a["lines"][0].contains("manual_discount"));
+    CHECK(!a["lines"][0].contains("price_override"));
+    CHECK(!a.contains("terminal"));
+    for (size_t i = 0; i < b.lines.size(); ++i) CHECK(a["lines"][i].contains("basket_manual") == (priced.lines[i].basket_manual > 0));
+
     const std::string kept = basket_state_text(b);
     const json k = json::parse(kept);
     CHECK(to_json_text(k) == kept);
@@ -182,4 +194,42 @@ TEST_CASE("a basket's answer and its kept state are written in canonical form, w
     CHECK(basket_state_text(*back) == kept);
     CHECK(back->answer_text(priced, rules) == answer);
   }
+}
+
+TEST_CASE("a plain basket's answer has no exchange, no removed lines and no manual discount, and a tender's record holds its kept state", "[baskets]") {
+  Basket b;
+  b.id = "b1";
+  b.terminal = "lane-1";
+  BasketLine bread;
+  bread.input = LineInput{"BREAD", Unit::each, 2, 0, 249, "food", 550, {}};
+  bread.name = "Baguette";
+  b.lines = {bread};
+  b.tenders = {Tender{TenderType::cash, 1000, 498, "", ""}};
+  b.version = 3;
+  const StoreRules rules;
+  const PricedBasket priced = b.price({}, rules);
+  const json a = json::parse(b.answer_text(priced, rules));
+  for (const char* absent : {"returned", "refund_due", "removed_lines", "manual_discount", "manual_discount_total", "terminal"}) {
+    INFO(absent);
+    CHECK(!a.contains(absent));
+  }
+  CHECK(a["tenders"] == json::array({json{{"type", "cash"}, {"amount", 1000}, {"applied", 498}}}));
+  CHECK(a["change"] == 502);
+  CHECK(a["state"] == "open");
+
+  // The record a tender keeps with the journal: the answer, the terminal,
+  // and the kept state in place of the state's name; canonical too.
+  const std::string kept = basket_state_text(b);
+  const std::string record = b.tender_record_text(priced, rules, kept);
+  const json r = json::parse(record);
+  CHECK(to_json_text(r) == record);
+  CHECK(r["terminal"] == "lane-1");
+  CHECK(r["state"] == json::parse(kept));
+  json rest = r;
+  rest.erase("terminal");
+  rest["state"] = "open";
+  CHECK(rest == a);
+  auto back = basket_from_state(r["state"]);
+  REQUIRE(back);
+  CHECK(basket_state_text(*back) == kept);
 }

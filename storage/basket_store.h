@@ -9,7 +9,9 @@
 // WAL's header only with the checkpointer's flags, and the flusher's
 // checkpoint syncs the WAL before it writes the database). Not thread-safe: put, remove
 // and all belong to one thread (the event loop); the flusher has its own
-// connection.
+// connection. The file is posd's alone while it runs (SQLite's unix-excl
+// VFS: no lock call at a put, the WAL's index in memory); another process,
+// an sqlite3 shell too, opens it only when posd is stopped.
 #pragma once
 
 #include <atomic>

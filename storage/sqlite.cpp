@@ -10,7 +10,7 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;
 }
 
-Result<Db> Db::open(const std::string& path, Mode mode) {
+Result<Db> Db::open(const std::string& path, Mode mode, const char* vfs) {
   int flags = SQLITE_OPEN_NOMUTEX;
   switch (mode) {
     case Mode::read_write_create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
@@ -18,7 +18,7 @@ Result<Db> Db::open(const std::string& path, Mode mode) {
     case Mode::read_only: flags |= SQLITE_OPEN_READONLY; break;
   }
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs);
   Db db(raw, path);
   if (rc != SQLITE_OK) {
     return raw ? db.error(rc, "open " + path)

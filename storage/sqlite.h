@@ -28,7 +28,9 @@ class Db {
 
   // Opens `path` and applies posd's pragmas: WAL, synchronous=FULL,
   // foreign_keys=ON, busy_timeout. A read-only Db skips the journal_mode switch.
-  static Result<Db> open(const std::string& path, Mode mode = Mode::read_write_create);
+  // `vfs` names another of SQLite's VFS ("unix-excl": a file this process
+  // alone opens, no lock calls after the first, its WAL index in memory).
+  static Result<Db> open(const std::string& path, Mode mode = Mode::read_write_create, const char* vfs = nullptr);
 
   Db(Db&& other) noexcept;
   Db& operator=(Db&& other) noexcept;

@@ -254,9 +254,10 @@ int x_open(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags, int* 
     std::lock_guard lock(s.mu);
     if (s.cut) return SQLITE_CANTOPEN;
   }
-  int rc = s.real->xOpen(s.real, name, p->real, flags, out_flags);
+  // The VFS this one stands in for: unix, or unix-excl (the basket store's).
+  sqlite3_vfs* real = vfs->pAppData ? static_cast<sqlite3_vfs*>(vfs->pAppData) : s.real;
+  int rc = real->xOpen(real, name, p->real, flags, out_flags);
   if (rc == SQLITE_OK || p->real->pMethods) p->base.pMethods = &kMethods;
-  (void)vfs;
   return rc;
 }
 
@@ -295,6 +296,15 @@ CrashVfs& CrashVfs::install() {
         x_open, x_delete, x_access, x_full_pathname, x_dl_open, x_dl_error, x_dl_sym, x_dl_close, x_randomness,
         x_sleep, x_current_time, x_last_error, x_current_time64, nullptr, nullptr, nullptr};
     sqlite3_vfs_register(&crash, 1);
+    // The same cuts and failures for a file opened with unix-excl by name
+    // (storage/basket_store.cpp): a twin of that name, found before SQLite's
+    // own (registered second, after the default, ahead of the rest).
+    sqlite3_vfs* excl = sqlite3_vfs_find("unix-excl");
+    static sqlite3_vfs crash_excl = {
+        2, static_cast<int>(sizeof(File)) + excl->szOsFile, excl->mxPathname, nullptr, "unix-excl", excl,
+        x_open, x_delete, x_access, x_full_pathname, x_dl_open, x_dl_error, x_dl_sym, x_dl_close, x_randomness,
+        x_sleep, x_current_time, x_last_error, x_current_time64, nullptr, nullptr, nullptr};
+    sqlite3_vfs_register(&crash_excl, 0);
   });
   return vfs;
 }

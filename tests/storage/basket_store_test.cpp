@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "storage/basket_store.h"
@@ -74,4 +75,21 @@ TEST_CASE("a reader that holds the basket store's frames back is noticed, and on
   REQUIRE(reader->exec("COMMIT"));
   for (int i = 0; i < 500 && s.sync_failing(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK_FALSE(s.sync_failing());
+}
+
+TEST_CASE("the basket store is posd's own file: its WAL index is in memory, with no shared-memory file beside it", "[baskets]") {
+  // SQLite's unix-excl VFS: one lock for the process, none at each put.
+  test::TempDir dir;
+  const std::string path = dir.file("s.db.baskets");
+  {
+    auto store = BasketStore::open(path, std::chrono::milliseconds(20));
+    REQUIRE(store);
+    REQUIRE((*store)->put("a", "lane-1", R"({"v":1})"));
+    REQUIRE((*store)->flush());
+    CHECK(std::filesystem::exists(path + "-wal"));
+    CHECK_FALSE(std::filesystem::exists(path + "-shm"));
+  }
+  auto store = BasketStore::open(path);
+  REQUIRE(store);
+  CHECK(bodies(**store) == std::map<std::string, std::string>{{"a", R"(lane-1 {"v":1})"}});
 }

@@ -156,6 +156,7 @@ http::Route Api::authed(Authed route) {
                           if (c.role == Role::cashier) c.role = who.role;
                           // Outside the server's guard now: a fault answers this request only.
                           try {
+                            sql::ReadSnapshot snapshot(checkout_.reader());
                             route(*copy, params, c, reply);
                           } catch (const std::exception& e) {
                             log::get("api")->error("{} answered 500 after an approval: {}", std::string(copy->method_string()), e.what());
@@ -167,6 +168,8 @@ http::Route Api::authed(Authed route) {
                         });
       return;
     }
+    // What the request reads, it reads from one snapshot of the journal.
+    sql::ReadSnapshot snapshot(checkout_.reader());
     route(req, params, c, std::move(reply));
   };
 }

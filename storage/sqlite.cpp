@@ -214,4 +214,18 @@ Status Txn::commit() {
   return s;
 }
 
+ReadSnapshot::ReadSnapshot(Db& db) : db_(db) {
+  if (sqlite3_get_autocommit(db_.handle())) open_ = static_cast<bool>(db_.exec("BEGIN"));
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  // A read that failed may have ended the transaction already (SQLite rolls
+  // back on some errors): then there is nothing to end.
+  if (!open_ || sqlite3_get_autocommit(db_.handle())) return;
+  // A read left stepped and not reset does not keep COMMIT from ending a
+  // read transaction; should COMMIT fail all the same, ROLLBACK ends it: a
+  // snapshot held on would keep every checkpoint from the WAL's end.
+  if (!db_.exec("COMMIT")) (void)db_.exec("ROLLBACK");
+}
+
 }  // namespace posd::sql

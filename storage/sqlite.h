@@ -135,6 +135,23 @@ class Txn {
   bool open_ = false;
 };
 
+// One read transaction for what a piece of work reads (BEGIN … COMMIT on a
+// connection that only reads): one snapshot for all of it, and the WAL's
+// read lock taken once, not at every statement (each take and release is a
+// system call). Does nothing inside a transaction already open. A failed
+// BEGIN leaves the reads to run one by one, as without it.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Db& db);
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+  ~ReadSnapshot();
+
+ private:
+  Db& db_;
+  bool open_ = false;
+};
+
 // Every row of a cached statement with one integer parameter ?1 (a key, a
 // limit), each turned into a Row by read(stmt) and handed to each(row), one
 // at a time; the first failure each() returns stops the walk.

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
+
 #include "storage/sqlite.h"
 #include "tests/support/temp_dir.h"
 
@@ -59,4 +61,35 @@ TEST_CASE("SQLite errors come back as precise statuses", "[sqlite]") {
     CHECK_FALSE(st->run());
     CHECK(db->prepare("SELEKT 1").status().code() == Status::Code::io_error);
   }
+}
+
+TEST_CASE("a read snapshot sees one state of the database until it ends, and ends even with a read left unfinished", "[sqlite]") {
+  test::TempDir dir;
+  auto writer = sql::Db::open(dir.file("a.db"));
+  REQUIRE(writer->exec("CREATE TABLE t(x INTEGER); INSERT INTO t VALUES (1), (2)"));
+  auto reader = sql::Db::open(dir.file("a.db"), sql::Db::Mode::read_only);
+  REQUIRE(reader);
+  auto count = [&] { return reader->query_int("SELECT COUNT(*) FROM t")->value_or(-1); };
+  {
+    auto rows = reader->prepare("SELECT x FROM t");
+    REQUIRE(rows);
+    {
+      sql::ReadSnapshot snapshot(*reader);
+      CHECK(sqlite3_get_autocommit(reader->handle()) == 0);
+      CHECK(count() == 2);
+      REQUIRE(writer->exec("INSERT INTO t VALUES (3)"));
+      CHECK(count() == 2);  // the snapshot's state, not the writer's newer one
+      {
+        sql::ReadSnapshot inner(*reader);  // inside one already open: nothing more
+        CHECK(count() == 2);
+      }
+      CHECK(count() == 2);  // the inner one did not end the outer
+      REQUIRE(*rows->step());  // a read stepped once and not finished when the snapshot ends
+    }
+    CHECK(sqlite3_get_autocommit(reader->handle()) != 0);  // ended all the same
+  }
+  CHECK(count() == 3);
+  // Without a snapshot each read sees the newest state.
+  REQUIRE(writer->exec("INSERT INTO t VALUES (4)"));
+  CHECK(count() == 4);
 }

@@ -214,8 +214,20 @@ Status Txn::commit() {
   return s;
 }
 
+namespace {
+
+// BEGIN, COMMIT or ROLLBACK from the connection's cache of statements: one
+// a request, not parsed again each time.
+Status run_cached(Db& db, const char* sql) {
+  auto st = db.cached(sql);
+  if (!st) return st.status();
+  return (**st).run();
+}
+
+}  // namespace
+
 ReadSnapshot::ReadSnapshot(Db& db) : db_(db) {
-  if (sqlite3_get_autocommit(db_.handle())) open_ = static_cast<bool>(db_.exec("BEGIN"));
+  if (sqlite3_get_autocommit(db_.handle())) open_ = static_cast<bool>(run_cached(db_, "BEGIN"));
 }
 
 ReadSnapshot::~ReadSnapshot() {
@@ -225,7 +237,7 @@ ReadSnapshot::~ReadSnapshot() {
   // A read left stepped and not reset does not keep COMMIT from ending a
   // read transaction; should COMMIT fail all the same, ROLLBACK ends it: a
   // snapshot held on would keep every checkpoint from the WAL's end.
-  if (!db_.exec("COMMIT")) (void)db_.exec("ROLLBACK");
+  if (!run_cached(db_, "COMMIT")) (void)run_cached(db_, "ROLLBACK");
 }
 
 }  // namespace posd::sql

@@ -65,21 +65,17 @@ JsonWriter& JsonWriter::key(std::string_view k) {
   return *this;
 }
 
-JsonWriter& JsonWriter::value(int64_t v) {
+template <typename Integer>
+JsonWriter& JsonWriter::integer(Integer v) {
   element();
-  char buf[24];
+  char buf[24];  // 20 digits and a sign at most
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   out_.append(buf, r.ptr);
   return *this;
 }
 
-JsonWriter& JsonWriter::value(uint64_t v) {
-  element();
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, r.ptr);
-  return *this;
-}
+JsonWriter& JsonWriter::value(int64_t v) { return integer(v); }
+JsonWriter& JsonWriter::value(uint64_t v) { return integer(v); }
 
 JsonWriter& JsonWriter::value(bool v) {
   element();

@@ -49,6 +49,8 @@ class JsonWriter {
  private:
   JsonWriter& open(char c);
   JsonWriter& close(char c);
+  template <typename Integer>
+  JsonWriter& integer(Integer v);
   void element();  // a comma before any element but an object's or array's first
   void string(std::string_view s);
   // The comma when one is due, then "s" (and a colon after a key) with one

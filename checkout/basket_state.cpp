@@ -11,7 +11,7 @@ using json = nlohmann::json;
 
 namespace {
 
-void write_discount(JsonWriter& w, const GivenDiscount& d) {
+void write_kept_discount(JsonWriter& w, const GivenDiscount& d) {
   w.open_object().field("amount", d.value.amount).field("approved_by", d.approved_by).field("limit_bp", d.limit_bp);
   w.field("percent_bp", d.value.percent_bp).field("reason", d.reason).close_object();
 }
@@ -36,7 +36,7 @@ std::string basket_state_text(const Basket& b) {
   // Keys in ascending bytewise order, object by object (base/json_writer.h).
   JsonWriter w;
   w.open_object();
-  if (b.discount.given()) write_discount(w.key("discount"), b.discount);
+  if (b.discount.given()) write_kept_discount(w.key("discount"), b.discount);
   if (b.exchange) {
     json asked = json::array(), back = json::array();
     for (const ReturnAsked& a : b.exchange->asked) {
@@ -54,7 +54,7 @@ std::string basket_state_text(const Basket& b) {
     w.open_object().field("age_restricted", l.age_restricted);
     if (!l.approved_by.empty()) w.field("approved_by", l.approved_by);
     if (l.catalog_price) w.field("catalog_price", *l.catalog_price);
-    if (l.discount.given()) write_discount(w.key("discount"), l.discount);
+    if (l.discount.given()) write_kept_discount(w.key("discount"), l.discount);
     w.field("name", l.name).field("qty", l.input.qty).field("rate_bp", l.input.rate_bp);
     if (!l.reason.empty()) w.field("reason", l.reason);
     w.field("sku", l.input.sku).field("tax_class", l.input.tax_class).field("unit", to_string(l.input.unit));

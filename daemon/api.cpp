@@ -197,9 +197,10 @@ std::optional<Outcome> Api::read_body(const http::Request& req, const std::strin
   // a barcode (GTINs and GS1 strings are long digit runs), not free text.
   bool card = false;
   if (!scanned_key.empty() && body.is_object()) {
-    for (const auto& [k, v] : body.items()) {
-      if (k != scanned_key && (looks_like_card_number(k) || carries_card_number(v))) card = true;
-    }
+    const auto& fields = body.get_ref<const json::object_t&>();
+    card = std::any_of(fields.begin(), fields.end(), [&](const auto& kv) {
+      return kv.first != scanned_key && (looks_like_card_number(kv.first) || carries_card_number(kv.second));
+    });
   } else {
     card = carries_card_number(body);
   }

@@ -517,12 +517,12 @@ void Journal::commit_batch(std::vector<Write>& batch) {
 // its batch is undone by rolling its transaction back (commit_batch).
 Status Journal::apply(Write& w, const std::string& ts, const std::string& day, bool alone) {
   if (!alone) {
-    if (Status s = db_.exec("SAVEPOINT w"); !s) return s;
+    if (Status s = db_.run("SAVEPOINT w"); !s) return s;
   }
   const uint64_t seq0 = head_seq_;
   const std::string hash0 = head_hash_;
   auto undo = [&](Status s) {
-    if (!alone) db_.exec("ROLLBACK TO w; RELEASE w");
+    if (!alone && db_.run("ROLLBACK TO w")) db_.run("RELEASE w");
     head_seq_ = seq0;
     head_hash_ = hash0;
     return s;
@@ -560,7 +560,7 @@ Status Journal::apply(Write& w, const std::string& ts, const std::string& day, b
     out.events.push_back(std::move(e));
   }
   if (!alone) {
-    if (Status s = db_.exec("RELEASE w"); !s) return undo(s);
+    if (Status s = db_.run("RELEASE w"); !s) return undo(s);
   }
   if (!out.events.empty()) {
     out.first_seq = out.events.front().seq;

@@ -96,6 +96,12 @@ Status Db::exec(std::string_view sql) {
   return Status::ok();
 }
 
+Status Db::run(const std::string& sql) {
+  auto st = cached(sql);
+  if (!st) return st.status();
+  return (**st).run();
+}
+
 Result<Stmt> Db::prepare(std::string_view sql) {
   sqlite3_stmt* s = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &s, nullptr);
@@ -194,40 +200,28 @@ std::string Stmt::text(int col) const {
 bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 Txn::Txn(Db& db, std::string savepoint) : db_(db), savepoint_(std::move(savepoint)) {
-  status_ = db_.exec(savepoint_.empty() ? "BEGIN IMMEDIATE" : "SAVEPOINT " + savepoint_);
+  status_ = db_.run(savepoint_.empty() ? "BEGIN IMMEDIATE" : "SAVEPOINT " + savepoint_);
   open_ = status_.is_ok();
 }
 
 Txn::~Txn() {
   if (!open_) return;
   if (savepoint_.empty()) {
-    db_.exec("ROLLBACK");
-  } else if (db_.exec("ROLLBACK TO " + savepoint_)) {
-    db_.exec("RELEASE " + savepoint_);
+    db_.run("ROLLBACK");
+  } else if (db_.run("ROLLBACK TO " + savepoint_)) {
+    db_.run("RELEASE " + savepoint_);
   }
 }
 
 Status Txn::commit() {
   if (!open_) return status_.is_ok() ? Status::unavailable("transaction already ended") : status_;
-  Status s = db_.exec(savepoint_.empty() ? "COMMIT" : "RELEASE " + savepoint_);
+  Status s = db_.run(savepoint_.empty() ? "COMMIT" : "RELEASE " + savepoint_);
   if (s) open_ = false;
   return s;
 }
 
-namespace {
-
-// BEGIN, COMMIT or ROLLBACK from the connection's cache of statements: one
-// a request, not parsed again each time.
-Status run_cached(Db& db, const char* sql) {
-  auto st = db.cached(sql);
-  if (!st) return st.status();
-  return (**st).run();
-}
-
-}  // namespace
-
 ReadSnapshot::ReadSnapshot(Db& db) : db_(db) {
-  if (sqlite3_get_autocommit(db_.handle())) open_ = static_cast<bool>(run_cached(db_, "BEGIN"));
+  if (sqlite3_get_autocommit(db_.handle())) open_ = static_cast<bool>(db_.run("BEGIN"));
 }
 
 ReadSnapshot::~ReadSnapshot() {
@@ -237,7 +231,7 @@ ReadSnapshot::~ReadSnapshot() {
   // A read left stepped and not reset does not keep COMMIT from ending a
   // read transaction; should COMMIT fail all the same, ROLLBACK ends it: a
   // snapshot held on would keep every checkpoint from the WAL's end.
-  if (!run_cached(db_, "COMMIT")) (void)run_cached(db_, "ROLLBACK");
+  if (!db_.run("COMMIT")) (void)db_.run("ROLLBACK");
 }
 
 }  // namespace posd::sql

@@ -40,6 +40,9 @@ class Db {
 
   // Runs one or more statements that return no rows.
   Status exec(std::string_view sql);
+  // Runs one statement that returns no rows from the cache below, compiled
+  // once (BEGIN, COMMIT, SAVEPOINT …: the writer's every batch).
+  Status run(const std::string& sql);
   // Compiles one statement. The Stmt borrows this Db.
   Result<Stmt> prepare(std::string_view sql);
   // The same, compiled once and kept by the Db for every later call (hot

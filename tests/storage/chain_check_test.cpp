@@ -13,6 +13,7 @@
 
 #include "storage/chain_check.h"
 #include "storage/journal.h"
+#include "storage/schema.h"
 #include "tests/support/temp_dir.h"
 
 using namespace posd;
@@ -139,6 +140,32 @@ TEST_CASE("a cut tail is found against the marks: what posd verified, wrote, and
   CHECK_THAT(j->halted().message(), Catch::EndsWith("events were removed from its end"));
   CHECK(j->last_seq() == 30);
   refused(*j);
+}
+
+TEST_CASE("a mark is one row a name: recorded again, it moves, and another name is a row of its own", "[chain]") {
+  test::TempDir dir;
+  auto db = sql::Db::open(dir.file("marks.db"));
+  REQUIRE(db);
+  REQUIRE(schema::migrate(*db));
+  auto mark = [&](const char* name) {
+    auto st = db->prepare("SELECT seq, hash FROM journal_mark WHERE name = ?1");
+    REQUIRE(st);
+    st->bind(1, std::string_view(name));
+    auto row = st->step();
+    REQUIRE(row);
+    return *row ? std::to_string(st->int64(0)) + " " + st->text(1) : std::string("none");
+  };
+  CHECK(mark("hq_ack") == "none");
+  REQUIRE(record_mark(*db, "hq_ack", 7, std::string(64, 'a')));
+  REQUIRE(record_mark(*db, "hq_ack", 9, std::string(64, 'b')));
+  CHECK(mark("hq_ack") == "9 " + std::string(64, 'b'));
+  REQUIRE(record_mark(*db, "head", 12, std::string(64, 'c')));
+  CHECK(mark("head") == "12 " + std::string(64, 'c'));
+  CHECK(mark("hq_ack") == "9 " + std::string(64, 'b'));
+  CHECK(db->query_int("SELECT COUNT(*) FROM journal_mark")->value_or(0) == 2);
+  // A name the table refuses changes nothing.
+  CHECK_FALSE(record_mark(*db, "tail", 1, std::string(64, 'd')));
+  CHECK(db->query_int("SELECT COUNT(*) FROM journal_mark")->value_or(0) == 2);
 }
 
 TEST_CASE("a rewritten tail re-signed with the key is still not the event HQ acknowledged", "[chain]") {

@@ -2,13 +2,15 @@
 // process with a 100,000-item catalog. Each lane, on its own keep-alive
 // connection, opens a basket, scans 5 random items, pays cash and completes.
 // Prints add-line latency p50/p99, completed sales per second against raw
-// SQLite's one-row transactions on the same disk in the same run, posd's
+// SQLite's one-row transactions on the same disk (each row of lanes in five
+// turns with raw SQLite, its ratio against those turns' raw rows), posd's
 // resident size after each row (VmRSS) and at its peak (VmHWM), and the CPU
 // each of posd's threads and the lanes' client used in each row. Then the
 // same 64 lanes against a bare Beast server with one and two loop threads
 // (bench/http_floor.h): what HTTP alone costs on this machine.
 // Usage: api_bench [DIR] [SALES_PER_RUN] [ITEMS] [PROMOTIONS]   (DIR on the disk to measure; default ./bench-data)
 #include <signal.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <barrier>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -68,42 +71,78 @@ void load_catalog(const std::string& db) {
 
 struct Figures {
   double p50_us, p99_us, sales_per_s, seconds;
+  double complete_p50_us;  // the complete's answer: its sale fsynced in the journal
   size_t body_bytes;  // the answers' bodies, in all
+  double raw_per_s;   // raw one-row SQLite in the turns between (0: no turns)
+  double raw_cpu_s;   // the CPU those raw turns took (the bench's own, not the lanes')
 };
 
-Figures run_lanes(uint16_t port, int lanes, int sales_per_lane) {
+double thread_cpu_s() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+constexpr int kTurns = 5;
+
+// `lanes` lanes, each selling `sales_per_lane`. With `raw`, in kTurns turns
+// with raw one-row SQLite (as many rows a turn as sales), the lanes kept
+// connected and started together at each turn.
+Figures run_lanes(uint16_t port, int lanes, int sales_per_lane, bench::RawSqlite* raw = nullptr) {
+  const int turns = raw ? kTurns : 1;
+  const int each = std::max(1, sales_per_lane / turns);  // a lane's sales a turn
   std::mutex mu;
-  std::vector<double> lat;
+  std::vector<double> lat, completes;
   size_t bytes = 0;
-  auto start = Steady::now();
+  std::barrier gate(lanes + 1);
   std::vector<std::thread> threads;
   for (int l = 0; l < lanes; ++l) {
     threads.emplace_back([&, l] {
       bench::LaneClient c(port, kToken, [] { if (g_posd > 0) kill(g_posd, SIGKILL); });
       std::mt19937 rng(static_cast<unsigned>(l * 7919 + lanes));
       std::uniform_int_distribution<int> item(0, g_items - 1);
-      std::vector<double> mine;
-      for (int s = 0; s < sales_per_lane; ++s) {
-        const std::string id = c.call(beast::http::verb::post, "/v1/baskets")["id"];
-        json basket;
-        for (int k = 0; k < 5; ++k) {
+      std::vector<double> mine, mine_completes;
+      for (int turn = 0; turn < turns; ++turn) {
+        gate.arrive_and_wait();
+        for (int s = 0; s < each; ++s) {
+          const std::string id = c.call(beast::http::verb::post, "/v1/baskets")["id"];
+          json basket;
+          for (int k = 0; k < 5; ++k) {
+            auto t0 = Steady::now();
+            basket = c.call(beast::http::verb::post, "/v1/baskets/" + id + "/lines", {{"code", gtin_of(item(rng))}});
+            mine.push_back(std::chrono::duration<double, std::micro>(Steady::now() - t0).count());
+          }
+          c.call(beast::http::verb::post, "/v1/baskets/" + id + "/tenders", {{"type", "cash"}, {"amount", basket["due"]}});
           auto t0 = Steady::now();
-          basket = c.call(beast::http::verb::post, "/v1/baskets/" + id + "/lines", {{"code", gtin_of(item(rng))}});
-          mine.push_back(std::chrono::duration<double, std::micro>(Steady::now() - t0).count());
+          c.call(beast::http::verb::post, "/v1/baskets/" + id + "/complete");
+          mine_completes.push_back(std::chrono::duration<double, std::micro>(Steady::now() - t0).count());
         }
-        c.call(beast::http::verb::post, "/v1/baskets/" + id + "/tenders", {{"type", "cash"}, {"amount", basket["due"]}});
-        c.call(beast::http::verb::post, "/v1/baskets/" + id + "/complete");
+        gate.arrive_and_wait();
       }
       std::lock_guard lock(mu);
       lat.insert(lat.end(), mine.begin(), mine.end());
+      completes.insert(completes.end(), mine_completes.begin(), mine_completes.end());
       bytes += c.body_bytes();
     });
   }
+  double secs = 0, raw_secs = 0, raw_cpu = 0;
+  for (int turn = 0; turn < turns; ++turn) {
+    if (raw) {
+      const double cpu0 = thread_cpu_s();
+      raw_secs += raw->seconds(lanes * each, 1);
+      raw_cpu += thread_cpu_s() - cpu0;
+    }
+    auto start = Steady::now();
+    gate.arrive_and_wait();
+    gate.arrive_and_wait();
+    secs += std::chrono::duration<double>(Steady::now() - start).count();
+  }
   for (auto& t : threads) t.join();
-  const double secs = std::chrono::duration<double>(Steady::now() - start).count();
   std::sort(lat.begin(), lat.end());
-  auto pct = [&](double p) { return lat[static_cast<size_t>(p * static_cast<double>(lat.size() - 1))]; };
-  return {pct(0.5), pct(0.99), lanes * sales_per_lane / secs, secs, bytes};
+  std::sort(completes.begin(), completes.end());
+  auto pct = [](const std::vector<double>& v, double p) { return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))]; };
+  const double sold = static_cast<double>(lanes) * each * turns;
+  return {pct(lat, 0.5), pct(lat, 0.99), sold / secs, secs, pct(completes, 0.5), bytes, raw ? sold / raw_secs : 0, raw_cpu};
 }
 
 std::string read_file(const std::string& path) {
@@ -167,16 +206,20 @@ int main(int argc, char** argv) {
     std::regex re(std::string(field) + ":\\s*([0-9]+) kB");
     return std::regex_search(status, m, re) ? std::stod(m[1]) / 1024 : -1.0;
   };
-  std::printf("\n%-9s %9s %8s %14s %14s %12s\n", "lanes", "sales/s", "÷ raw", "add-line p50", "add-line p99",
-              "posd RSS");
-  std::printf("%-9s %9s %8s %14s %14s %8.1f MiB\n", "(started)", "", "", "", "", mib("VmRSS"));
+  // Each row takes turns with raw SQLite on the same disk: its "÷ raw" is
+  // against the raw rows of its own turns (this disk's moods move both).
+  bench::RawSqlite raw_turns(dir + "/raw-turns.db");
+  std::printf("\n%-9s %9s %9s %8s %14s %14s %14s %12s\n", "lanes", "sales/s", "raw /s", "÷ raw", "add-line p50",
+              "add-line p99", "complete p50", "posd RSS");
+  std::printf("%-9s %9s %9s %8s %14s %14s %14s %8.1f MiB\n", "(started)", "", "", "", "", "", "", mib("VmRSS"));
   Figures last{};
   for (int lanes : {1, 8, 64}) {
     const auto posd_before = bench::thread_cpu(pid), client_before = bench::process_cpu(getpid());
-    Figures f = run_lanes(port, lanes, std::max(1, sales / lanes));
-    const auto posd_after = bench::thread_cpu(pid), client_after = bench::process_cpu(getpid());
-    std::printf("%-9d %9.0f %7.2fx %11.0f us %11.0f us %8.1f MiB\n", lanes, f.sales_per_s, f.sales_per_s / raw,
-                f.p50_us, f.p99_us, mib("VmRSS"));
+    Figures f = run_lanes(port, lanes, std::max(1, sales / lanes), &raw_turns);
+    auto posd_after = bench::thread_cpu(pid), client_after = bench::process_cpu(getpid());
+    for (auto& [name, cpu] : client_after) cpu -= f.raw_cpu_s;
+    std::printf("%-9d %9.0f %9.0f %7.2fx %11.0f us %11.0f us %11.0f us %8.1f MiB\n", lanes, f.sales_per_s,
+                f.raw_per_s, f.sales_per_s / f.raw_per_s, f.p50_us, f.p99_us, f.complete_p50_us, mib("VmRSS"));
     std::printf("          cores used: %s | lanes' client %s\n",
                 bench::cores_between(posd_before, posd_after, f.seconds).c_str(),
                 bench::cores_between(client_before, client_after, f.seconds).c_str());

@@ -145,6 +145,23 @@ Figures run_lanes(uint16_t port, int lanes, int sales_per_lane, bench::RawSqlite
   return {pct(lat, 0.5), pct(lat, 0.99), sold / secs, secs, pct(completes, 0.5), bytes, raw ? sold / raw_secs : 0, raw_cpu};
 }
 
+// The journal's commit figures from posd's /metrics: seconds in batches
+// (transaction and fsync), batches, writes.
+struct Commits {
+  double seconds = 0, batches = 0, writes = 0;
+};
+
+Commits commits(uint16_t port) {
+  bench::LaneClient c(port, kToken, [] { if (g_posd > 0) kill(g_posd, SIGKILL); });
+  const std::string text = c.text(beast::http::verb::get, "/metrics");
+  auto sample = [&](const std::string& name) {
+    const size_t at = text.find("\n" + name + " ");
+    return at == std::string::npos ? 0.0 : std::stod(text.substr(at + name.size() + 2));
+  };
+  return {sample("posd_journal_commit_seconds_sum"), sample("posd_journal_commit_seconds_count"),
+          sample("posd_journal_commit_writes_sum")};
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -214,8 +231,10 @@ int main(int argc, char** argv) {
   std::printf("%-9s %9s %9s %8s %14s %14s %14s %8.1f MiB\n", "(started)", "", "", "", "", "", "", mib("VmRSS"));
   Figures last{};
   for (int lanes : {1, 8, 64}) {
+    const Commits commits_before = commits(port);
     const auto posd_before = bench::thread_cpu(pid), client_before = bench::process_cpu(getpid());
     Figures f = run_lanes(port, lanes, std::max(1, sales / lanes), &raw_turns);
+    const Commits commits_after = commits(port);
     auto posd_after = bench::thread_cpu(pid), client_after = bench::process_cpu(getpid());
     for (auto& [name, cpu] : client_after) cpu -= f.raw_cpu_s;
     std::printf("%-9d %9.0f %9.0f %7.2fx %11.0f us %11.0f us %11.0f us %8.1f MiB\n", lanes, f.sales_per_s,
@@ -227,6 +246,11 @@ int main(int argc, char** argv) {
     std::printf("          CPU per sale: loop %.0f us, journal writer %.0f us\n",
                 (posd_after.at("posd") - posd_before.at("posd")) / sold * 1e6,
                 (posd_after.at("posd-journal") - posd_before.at("posd-journal")) / sold * 1e6);
+    const double batches = commits_after.batches - commits_before.batches;
+    std::printf("          journal writer: in a batch %.0f %% of the time, %.1f writes a batch, a batch %.2f ms\n",
+                (commits_after.seconds - commits_before.seconds) / f.seconds * 100,
+                (commits_after.writes - commits_before.writes) / batches,
+                (commits_after.seconds - commits_before.seconds) / batches * 1e3);
     last = f;
   }
   std::printf("\nposd peak RSS: %.1f MiB\n", mib("VmHWM"));

@@ -1,5 +1,5 @@
 // A lane's blocking HTTP/1.1 client for the benches: one keep-alive
-// connection to posd on 127.0.0.1, JSON in and out, a terminal's token. A
+// connection to posd on 127.0.0.1, JSON in and out (or text), a terminal's token. A
 // refused request (4xx/5xx) is printed and ends the bench: a figure made of
 // errors is no figure. `on_failure` runs first (kill the posd it started).
 #pragma once
@@ -24,14 +24,19 @@ class LaneClient {
   }
   nlohmann::json call(boost::beast::http::verb verb, const std::string& target,
                       const nlohmann::json& body = nullptr, const std::string& idempotency_key = {}) {
+    return nlohmann::json::parse(text(verb, target, body.is_null() ? std::string() : body.dump(), idempotency_key));
+  }
+  // The same, the answer's body as it came (GET /metrics); `body` empty: none.
+  std::string text(boost::beast::http::verb verb, const std::string& target, std::string body = {},
+                   const std::string& idempotency_key = {}) {
     namespace http = boost::beast::http;
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, "127.0.0.1");
     req.set(http::field::authorization, "Bearer " + token_);
     if (!idempotency_key.empty()) req.set("Idempotency-Key", idempotency_key);
-    if (!body.is_null()) {
+    if (!body.empty()) {
       req.set(http::field::content_type, "application/json");
-      req.body() = body.dump();
+      req.body() = std::move(body);
     }
     req.prepare_payload();
     http::write(stream_, req);
@@ -43,7 +48,7 @@ class LaneClient {
       std::abort();
     }
     body_bytes_ += res.body().size();
-    return nlohmann::json::parse(res.body());
+    return std::move(res.body());
   }
   // The answers' bodies so far, in bytes.
   size_t body_bytes() const { return body_bytes_; }

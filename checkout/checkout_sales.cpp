@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <future>
 
 #include "checkout/checkout.h"
 #include "checkout/closure.h"
@@ -118,7 +119,10 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
         // The original receipt is issued with the sale; every later issue is a copy.
         auto original = read_sale(row);
         if (!original) return Outcome::from(original.status());
-        const std::string code = receipt_code(*original);
+        // The receipt code's signature is made on the signer thread while
+        // the stock moves below are written (checkout/receipt_code.h).
+        ReceiptCode code = receipt_code_of(*original, store);
+        std::future<std::string> signature = journal_.sign_beside(code.digest());
         if (s) s = counter::add(ctx.db, "grand_total", total).status();
         json alerts = json::array();
         for (const BasketLine& l : lines) {
@@ -127,8 +131,11 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
           s = move_stock(ctx, entries, alerts, l.input.sku, -q, seq, "sale");
         }
         if (!s) return Outcome::from(s);
+        code.signature = to_hex(signature.get());
+        const std::string code_text = code.text();
         json out = {{"receipt_no", *receipt_no}, {"total", total}, {"change", body["change"]},
-                    {"seq", seq}, {"low_stock", alerts}, {"receipt", receipt_text(*original, store, 1, code)}, {"receipt_code", code}};
+                    {"seq", seq}, {"low_stock", alerts}, {"receipt", receipt_text(*original, store, 1, code_text)},
+                    {"receipt_code", code_text}};
         if (exchange) out["exchange"] = returned;
         return Outcome::success(out);
       },

@@ -132,7 +132,7 @@ Result<std::unique_ptr<Journal>> Journal::open(Options o) {
 }
 
 Journal::Journal(Options options, sql::Db db, StoreKey key)
-    : options_(std::move(options)), db_(std::move(db)), key_(std::move(key)) {}
+    : options_(std::move(options)), db_(std::move(db)), key_(std::move(key)), signer_(std::make_unique<Signer>(key_)) {}
 
 Journal::~Journal() { close(); }
 

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
 #include <optional>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,7 @@
 
 #include "base/clock.h"
 #include "storage/event.h"
+#include "storage/signer.h"
 #include "storage/sqlite.h"
 #include "storage/store_key.h"
 
@@ -155,6 +157,9 @@ class Journal {
   const PublicKey& public_key() const { return key_.public_key(); }
   // The store key's signature of `message` (receipt codes). Any thread.
   std::string sign(std::string_view message) const { return key_.sign(message); }
+  // The same, made on the journal's signer thread while the caller goes on
+  // (a mutation that needs a signature only at its end). Any thread.
+  std::future<std::string> sign_beside(std::string message) const { return signer_->sign(std::move(message)); }
   const std::string& db_path() const { return options_.db_path; }
 
   // Ok, or why this journal signs nothing: a write fails with this status
@@ -205,6 +210,7 @@ class Journal {
   Options options_;
   sql::Db db_;  // the writer thread's alone once it runs
   StoreKey key_;
+  std::unique_ptr<Signer> signer_;
 
   uint64_t head_seq_ = 0;  // writer thread only
   std::string head_hash_;

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <barrier>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -243,9 +244,13 @@ int main(int argc, char** argv) {
                 bench::cores_between(posd_before, posd_after, f.seconds).c_str(),
                 bench::cores_between(client_before, client_after, f.seconds).c_str());
     const double sold = f.sales_per_s * f.seconds;
-    std::printf("          CPU per sale: loop %.0f us, journal writer %.0f us\n",
-                (posd_after.at("posd") - posd_before.at("posd")) / sold * 1e6,
-                (posd_after.at("posd-journal") - posd_before.at("posd-journal")) / sold * 1e6);
+    auto per_sale = [&](const std::string& thread) {
+      auto after = posd_after.find(thread), before = posd_before.find(thread);
+      if (after == posd_after.end()) return 0.0;
+      return (after->second - (before == posd_before.end() ? 0.0 : before->second)) / sold * 1e6;
+    };
+    std::printf("          CPU per sale: loop %.0f us, journal writer %.0f us, receipt code's signer %.0f us\n",
+                per_sale("posd"), per_sale("posd-journal"), per_sale("posd-sign"));
     const double batches = commits_after.batches - commits_before.batches;
     std::printf("          journal writer: in a batch %.0f %% of the time, %.1f writes a batch, a batch %.2f ms\n",
                 (commits_after.seconds - commits_before.seconds) / f.seconds * 100,
@@ -261,7 +266,8 @@ int main(int argc, char** argv) {
 
   // The same 64 lanes against HTTP alone, its answers the size of posd's.
   const int requests_per_sale = 8;  // open, five scans, tender, complete
-  const size_t body = last.body_bytes / static_cast<size_t>(std::max(1, sales / 64) * 64 * requests_per_sale);
+  const double last_sold = last.sales_per_s * last.seconds;  // what the 64 lanes sold in all their turns
+  const size_t body = last.body_bytes / static_cast<size_t>(std::max(1.0, std::round(last_sold)) * requests_per_sale);
   std::printf("\nHTTP alone (a bare Beast server, %zu-byte answers), 64 lanes:\n", body);
   std::printf("%-14s %9s %8s %13s %14s\n", "loop threads", "sales/s", "÷ raw", "requests/s", "add-line p99");
   for (int threads : {1, 2}) {

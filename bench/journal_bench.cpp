@@ -108,7 +108,8 @@ int main(int argc, char** argv) {
   const int appends = argc > 2 ? std::stoi(argv[2]) : 4000;
   std::filesystem::create_directories(dir);
 
-  std::printf("journal_bench: %d appends per run, database in %s\n\n", appends, dir.c_str());
+  std::printf("journal_bench: %d appends per run (a journal row's rounded down to its writers and turns), database in %s\n\n",
+              appends, dir.c_str());
   std::printf("%-40s %10s %8s %8s %8s %10s %8s %10s %6s\n", "run", "appends/s", "p50 us", "p99 us", "max us",
               "per commit", "batch us", "raw /s", "÷ raw");
   std::printf("%-40s %10.0f\n", "raw SQLite, 1 row per transaction", bench::raw_sqlite(dir, appends, 1));

@@ -119,11 +119,12 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
         // The original receipt is issued with the sale; every later issue is a copy.
         auto original = read_sale(row);
         if (!original) return Outcome::from(original.status());
+        if (!s) return Outcome::from(s);
         // The receipt code's signature is made on the signer thread while
         // the stock moves below are written (checkout/receipt_code.h).
         ReceiptCode code = receipt_code_of(*original, store);
         std::future<std::string> signature = journal_.sign_beside(code.digest());
-        if (s) s = counter::add(ctx.db, "grand_total", total).status();
+        s = counter::add(ctx.db, "grand_total", total).status();
         json alerts = json::array();
         for (const BasketLine& l : lines) {
           if (!s) break;

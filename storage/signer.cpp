@@ -37,7 +37,13 @@ void Signer::run() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    job.second.set_value(key_.sign(job.first));
+    // Nothing from a signature may end the process: a failure (out of
+    // memory) reaches the one who asked, as it would have on its own thread.
+    try {
+      job.second.set_value(key_.sign(job.first));
+    } catch (...) {
+      job.second.set_exception(std::current_exception());
+    }
   }
 }
 

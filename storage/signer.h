@@ -1,8 +1,8 @@
 // Signs with the store key on a thread of its own (posd-sign), so that a
 // write may go on while a signature it needs later is made: a sale's receipt
 // code is signed while the sale's stock moves are written. sign() queues and
-// returns at once; the future holds the 64-byte signature. Thread-safe. The
-// destructor signs what is queued, then joins.
+// returns at once; the future holds the 64-byte signature (or the exception
+// signing threw). Thread-safe. The destructor signs what is queued, then joins.
 #pragma once
 
 #include <condition_variable>

@@ -245,7 +245,8 @@ int main(int argc, char** argv) {
                 bench::cores_between(client_before, client_after, f.seconds).c_str());
     const double sold = f.sales_per_s * f.seconds;
     auto per_sale = [&](const std::string& thread) {
-      auto after = posd_after.find(thread), before = posd_before.find(thread);
+      auto after = posd_after.find(thread);
+      auto before = posd_before.find(thread);
       if (after == posd_after.end()) return 0.0;
       return (after->second - (before == posd_before.end() ? 0.0 : before->second)) / sold * 1e6;
     };

@@ -245,10 +245,7 @@ int main(int argc, char** argv) {
                 bench::cores_between(client_before, client_after, f.seconds).c_str());
     const double sold = f.sales_per_s * f.seconds;
     auto per_sale = [&](const std::string& thread) {
-      auto after = posd_after.find(thread);
-      auto before = posd_before.find(thread);
-      if (after == posd_after.end()) return 0.0;
-      return (after->second - (before == posd_before.end() ? 0.0 : before->second)) / sold * 1e6;
+      return bench::used_between(posd_before, posd_after, thread) / sold * 1e6;
     };
     std::printf("          CPU per sale: loop %.0f us, journal writer %.0f us, receipt code's signer %.0f us\n",
                 per_sale("posd"), per_sale("posd-journal"), per_sale("posd-sign"));

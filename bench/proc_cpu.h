@@ -49,15 +49,24 @@ inline std::map<std::string, double> process_cpu(pid_t pid) {
   return {{name, cpu}};
 }
 
+// CPU-seconds `name` used between two readings (0 for a name not in `after`;
+// a thread that started between them counts from 0).
+inline double used_between(const std::map<std::string, double>& before, const std::map<std::string, double>& after,
+                           const std::string& name) {
+  auto a = after.find(name);
+  if (a == after.end()) return 0.0;
+  auto b = before.find(name);
+  return a->second - (b == before.end() ? 0.0 : b->second);
+}
+
 // "name 0.93, name 0.41" — cores each thread name used between two readings.
 inline std::string cores_between(const std::map<std::string, double>& before,
                                  const std::map<std::string, double>& after, double seconds) {
   std::string out;
   for (const auto& [name, cpu] : after) {
-    auto it = before.find(name);
-    const double used = cpu - (it == before.end() ? 0.0 : it->second);
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%s%s %.2f", out.empty() ? "" : ", ", name.c_str(), used / seconds);
+    std::snprintf(buf, sizeof buf, "%s%s %.2f", out.empty() ? "" : ", ", name.c_str(),
+                  used_between(before, after, name) / seconds);
     out += buf;
   }
   return out;

@@ -10,7 +10,6 @@
 #include "checkout/receipt.h"
 #include "checkout/receipt_code.h"
 #include "checkout/report.h"
-#include "base/digest.h"
 #include "base/json_fields.h"
 #include "base/log.h"
 #include "storage/catalog.h"
@@ -132,8 +131,7 @@ void Checkout::complete(const Caller& c, const std::string& id, const IdemKey* i
           s = move_stock(ctx, entries, alerts, l.input.sku, -q, seq, "sale");
         }
         if (!s) return Outcome::from(s);
-        code.signature = to_hex(signature.get());
-        const std::string code_text = code.text();
+        const std::string code_text = code.signed_text(signature.get());
         json out = {{"receipt_no", *receipt_no}, {"total", total}, {"change", body["change"]},
                     {"seq", seq}, {"low_stock", alerts}, {"receipt", receipt_text(*original, store, 1, code_text)},
                     {"receipt_code", code_text}};
@@ -221,8 +219,7 @@ void Checkout::no_sale(const Caller& c, const json& body, const IdemKey* idem, D
 
 std::string Checkout::receipt_code(const Sale& sale) const {
   ReceiptCode code = receipt_code_of(sale, journal_.store_id());
-  code.signature = to_hex(journal_.sign(code.digest()));
-  return code.text();
+  return code.signed_text(journal_.sign(code.digest()));
 }
 
 void Checkout::reprint(const Caller& c, const std::string& receipt, const IdemKey* idem, Done done) {

@@ -13,6 +13,11 @@ std::string ReceiptCode::signed_part() const {
 
 std::string ReceiptCode::digest() const { return sha256("posd receipt\n" + signed_part()); }
 
+std::string ReceiptCode::signed_text(std::string_view raw_signature) {
+  signature = to_hex(raw_signature);
+  return text();
+}
+
 ReceiptCode receipt_code_of(const Sale& sale, const std::string& store_id) {
   return ReceiptCode{store_id, sale.receipt_no, sale.seq, sale.business_day, sale.total, sale.currency, ""};
 }

@@ -30,6 +30,9 @@ struct ReceiptCode {
   // The bytes the signature covers: SHA-256("posd receipt\n" + signed_part()).
   std::string digest() const;
   std::string text() const { return signed_part() + ":" + signature; }
+  // Takes `signature` (the store key's 64 bytes over digest()) and gives the
+  // code as printed.
+  std::string signed_text(std::string_view raw_signature);
 };
 
 // The code of a sale, not yet signed.

@@ -13,8 +13,7 @@ struct Signed {
   StoreKey key = *StoreKey::load_or_create(dir.file("s.key"), dir.file("s.pub"));
   std::string code_of(const Sale& s, const std::string& store) {
     ReceiptCode c = receipt_code_of(s, store);
-    c.signature = to_hex(key.sign(c.digest()));
-    return c.text();
+    return c.signed_text(key.sign(c.digest()));
   }
 };
 

@@ -132,16 +132,22 @@ Result<json> stock_snapshot(WriteContext& ctx, const json& body) {
     line.no_unknown_keys();
     if (!counts.emplace(sku, on_hand).second) throw FieldError{line.child("sku"), "\"" + sku + "\" is given twice"};
   }
-  auto since = ctx.db.cached(
-      "SELECT IFNULL(SUM(delta), 0) FROM stock_movement WHERE sku = ?1 AND seq > ?2 AND kind <> 'snapshot'");
-  if (!since) return since.status();
+  // The local movements after as_of, read once in seq order (schema 14's
+  // index), summed by SKU.
+  using Moved = std::pair<std::string, int64_t>;
+  std::map<std::string, int64_t> local_since;
+  Status read = sql::each<Moved>(
+      ctx.db, "SELECT sku, SUM(delta) FROM stock_movement WHERE seq > ?1 AND kind <> 'snapshot' GROUP BY sku", as_of,
+      [](sql::Stmt& st) { return Moved{st.text(0), st.int64(1)}; },
+      [&](Moved&& m) {
+        local_since.insert(std::move(m));
+        return Status::ok();
+      });
+  if (!read) return read;
   json out = json::array();
   for (const auto& [sku, snapshot] : counts) {
-    (*since)->bind(1, sku).bind(2, as_of);
-    auto row = (*since)->step();
-    if (!row) return row.status();
-    const int64_t local = (*since)->int64(0);
-    (*since)->reset();
+    const auto found = local_since.find(sku);
+    const int64_t local = found == local_since.end() ? 0 : found->second;
     auto before = stock::on_hand(ctx.db, sku);
     if (!before) return before.status();
     auto moved = stock::move(ctx.db, sku, snapshot + local - *before, ctx.next_seq, "snapshot");

@@ -18,6 +18,18 @@ TEST_CASE("a fresh database migrates to the latest version", "[schema]") {
   CHECK(*schema::version(*db) == schema::latest_version());
 }
 
+namespace {
+
+// Schema 13's shape of what schema 14 rebuilt: the movements indexed by
+// (sku, seq), the stock and the baskets ended as rowid tables.
+void back_to_13(sql::Db& db) {
+  REQUIRE(db.exec("DROP INDEX stock_movement_seq; CREATE INDEX stock_movement_sku ON stock_movement(sku, seq);"
+                  "DROP TABLE stock; CREATE TABLE stock (sku TEXT PRIMARY KEY, on_hand INTEGER NOT NULL) STRICT;"
+                  "DROP TABLE basket_ended; CREATE TABLE basket_ended (id TEXT PRIMARY KEY, seq INTEGER NOT NULL) STRICT;"));
+}
+
+}  // namespace
+
 TEST_CASE("every earlier schema version migrates with its data intact", "[schema]") {
   // Version 1 already holds the journal: build a journal there, then migrate.
   for (int from = 1; from < schema::latest_version(); ++from) {
@@ -34,6 +46,7 @@ TEST_CASE("every earlier schema version migrates with its data intact", "[schema
       }
       {
         auto db = sql::Db::open(path);
+        if (from < 14) back_to_13(*db);
         if (from < 13) REQUIRE(db->exec("DROP TABLE catalog_version"));
         if (from < 12) REQUIRE(db->exec("DROP INDEX journal_sale; DROP INDEX journal_return; DROP INDEX journal_z_report"));
         if (from < 11) REQUIRE(db->exec("DROP TABLE hq_reason_code; DROP TABLE operator; DROP TABLE till_session"));
@@ -72,6 +85,51 @@ TEST_CASE("every earlier schema version migrates with its data intact", "[schema
       CHECK(*n == 4);
     }
   }
+}
+
+TEST_CASE("schema 14 keeps the stock, its movements and the baskets kept and ended, the stock and the ended one b-tree each", "[schema]") {
+  test::TempDir dir;
+  const std::string path = dir.file("a.db");
+  {
+    auto j = Journal::open({.db_path = path, .store_id = "S1"});
+    REQUIRE(j);
+    REQUIRE((*j)->append(Entry{"note", {{"n", 1}}}));
+  }
+  {
+    auto db = sql::Db::open(path);
+    back_to_13(*db);
+    REQUIRE(db->exec("INSERT INTO stock VALUES ('MILK', 7), ('BREAD', -2);"
+                     "INSERT INTO stock_movement VALUES (2, 'MILK', 7, 'receive'), (2, 'BREAD', -2, 'sale');"
+                     "INSERT INTO basket_kept VALUES ('b-2', 'lane-1', '{\"lines\":[]}');"
+                     "INSERT INTO basket_ended VALUES ('b-1', 2);"
+                     "PRAGMA user_version = 13"));
+  }
+  auto j = Journal::open({.db_path = path, .store_id = "S1"});
+  REQUIRE(j);
+  (*j)->close();
+  auto db = sql::Db::open(path);
+  CHECK(*schema::version(*db) == schema::latest_version());
+  auto text = [&](const std::string& q) { return sql::all<std::string>(*db, q, [](sql::Stmt& st) { return st.text(0); }); };
+  CHECK(*text("SELECT sku || '=' || on_hand FROM stock ORDER BY sku") == std::vector<std::string>{"BREAD=-2", "MILK=7"});
+  CHECK(*text("SELECT sku || ' ' || delta || ' ' || kind FROM stock_movement ORDER BY sku") ==
+        std::vector<std::string>{"BREAD -2 sale", "MILK 7 receive"});
+  CHECK(*text("SELECT id || ' ' || terminal || ' ' || record FROM basket_kept") ==
+        std::vector<std::string>{"b-2 lane-1 {\"lines\":[]}"});
+  CHECK(*text("SELECT id || ' ' || seq FROM basket_ended") == std::vector<std::string>{"b-1 2"});
+  // One b-tree each: no rowid, and no index of the key beside the table.
+  for (const char* table : {"stock", "basket_ended"}) {
+    CHECK_FALSE(db->exec(std::string("SELECT rowid FROM ") + table));
+    CHECK(db->query_int(std::string("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = '") +
+                        table + "'")
+              ->value_or(-1) == 0);
+  }
+  // The movements' last seq (the state check at start) is read from the seq
+  // index, not found by a walk of every movement.
+  auto plan = sql::all<std::string>(*db, "EXPLAIN QUERY PLAN SELECT MAX(seq) FROM stock_movement",
+                                     [](sql::Stmt& st) { return st.text(3); });
+  REQUIRE(plan);
+  REQUIRE(plan->size() == 1);
+  CHECK_THAT((*plan)[0], Catch::Contains("stock_movement_seq"));
 }
 
 TEST_CASE("a database newer than this build is refused", "[schema]") {

@@ -1,11 +1,13 @@
 # one_lane.sh: sourced by bench/loop_instructions and bench/wal_pages. Makes,
 # in the current directory, a store of ITEMS items (the catalog of
 # bench/bench_catalog.h: SKU-i, GTIN 05000…i with its check digit) whose
-# stock was counted (every item on hand, as after an HQ stock snapshot),
+# stock was counted (a stock row and a movement for every item, the rows an
+# HQ stock snapshot leaves, written straight into the tables with no event),
 # posd's configuration (posd.json), 5,000 GTINs drawn at random (gtins.txt),
 # and lane.py: PORT SALES SEED sells SALES sales of one lane on one keep-alive
-# connection (open, five scans by GTIN, cash, complete), as api_bench's lanes
-# do. Then wait_for_posd ERR_FILE prints the port posd serves on.
+# connection (open, five scans by GTIN, cash, complete), each request with an
+# Idempotency-Key as the browser lane sends. Then wait_for_posd ERR_FILE
+# prints the port posd serves on.
 # Needs: BIN (posd's build directory, absolute), python3.
 make_one_lane_store() {
   local items=$1
@@ -39,14 +41,17 @@ PY
  "max_open_baskets": 100, "terminals": [{"id": "lane", "token": "bench-lane-token-000000000", "role": "cashier"}]}
 JSON
   cat > lane.py <<'PY'
-import http.client, json, random, sys
+import http.client, json, random, sys, uuid
 port, n, seed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 gtins = open("gtins.txt").read().split()
 rng = random.Random(seed)
+keys = random.Random(-seed)  # its own draws: the items sold stay those of the seed
 c = http.client.HTTPConnection("127.0.0.1", port)
 head = {"Authorization": "Bearer bench-lane-token-000000000", "Content-Type": "application/json"}
 def call(path, body=None):
-    c.request("POST", path, body=None if body is None else json.dumps(body), headers=head)
+    # An Idempotency-Key on every write, as the browser lane sends (http/web/api.js).
+    c.request("POST", path, body=None if body is None else json.dumps(body),
+              headers={**head, "Idempotency-Key": str(uuid.UUID(int=keys.getrandbits(128), version=4))})
     r = c.getresponse()
     data = r.read()
     if r.status >= 400:

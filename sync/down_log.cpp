@@ -132,8 +132,8 @@ Result<json> stock_snapshot(WriteContext& ctx, const json& body) {
     line.no_unknown_keys();
     if (!counts.emplace(sku, on_hand).second) throw FieldError{line.child("sku"), "\"" + sku + "\" is given twice"};
   }
-  // The local movements after as_of, read once in seq order (schema 14's
-  // index), summed by SKU.
+  // The local movements after as_of, read once (a range of schema 14's seq
+  // index) and summed by SKU (SQLite sorts them for the GROUP BY).
   using Moved = std::pair<std::string, int64_t>;
   std::map<std::string, int64_t> local_since;
   Status read = sql::each<Moved>(

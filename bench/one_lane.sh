@@ -45,13 +45,13 @@ import http.client, json, random, sys, uuid
 port, n, seed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 gtins = open("gtins.txt").read().split()
 rng = random.Random(seed)
-keys = random.Random(-seed)  # its own draws: the items sold stay those of the seed
 c = http.client.HTTPConnection("127.0.0.1", port)
 head = {"Authorization": "Bearer bench-lane-token-000000000", "Content-Type": "application/json"}
 def call(path, body=None):
-    # An Idempotency-Key on every write, as the browser lane sends (http/web/api.js).
+    # A fresh Idempotency-Key on every write, as the browser lane sends
+    # (http/web/api.js): a key met again would replay its first answer.
     c.request("POST", path, body=None if body is None else json.dumps(body),
-              headers={**head, "Idempotency-Key": str(uuid.UUID(int=keys.getrandbits(128), version=4))})
+              headers={**head, "Idempotency-Key": str(uuid.uuid4())})
     r = c.getresponse()
     data = r.read()
     if r.status >= 400:

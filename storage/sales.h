@@ -32,7 +32,10 @@ struct SaleRow {
   std::string terminal;
   int64_t total = 0;
   std::string status;  // completed | voided
-  nlohmann::json body;  // lines, tenders, tax, change: what the receipt shows
+  // Lines, tenders, tax, change: what the receipt shows. It is the sale
+  // event's payload: insert() leaves it to the journal (the row holds ''),
+  // get() and each_in_period() read it from there.
+  nlohmann::json body;
 };
 
 struct ReturnRow {
@@ -45,6 +48,8 @@ struct ReturnRow {
   nlohmann::json body;  // lines [{line, sku, qty, refund}], tender
 };
 
+// `s.seq` is the seq its sale event takes in the same write, whose payload
+// is `s.body`: the row keeps no copy of it.
 Status insert(sql::Db& db, const SaleRow& s);
 Result<std::optional<SaleRow>> get(sql::Db& db, int64_t receipt_no);
 Status set_status(sql::Db& db, int64_t receipt_no, const std::string& status);

@@ -32,16 +32,26 @@ namespace {
 
 constexpr const char* kSaleColumns = "receipt_no, seq, period, business_day, terminal, total, status, body";
 // A sale's row with its body: a row written since the body is read from
-// the journal holds '' and takes its sale event's payload (the same JSON);
-// an older row holds its own. A row whose event is not there is not found.
+// the journal holds '' and takes the payload of its sale event (the event at
+// its seq, a `sale` of its receipt number); an older row holds its own. A
+// row whose event is not there reads with a NULL body.
 constexpr const char* kSaleRead =
     "SELECT s.receipt_no, s.seq, s.period, s.business_day, s.terminal, s.total, s.status, "
-    "CASE s.body WHEN '' THEN j.payload ELSE s.body END FROM sale s JOIN journal j ON j.seq = s.seq ";
+    "CASE s.body WHEN '' THEN j.payload ELSE s.body END FROM sale s LEFT JOIN journal j ON s.body = '' "
+    "AND j.seq = s.seq AND j.type = 'sale' AND json_extract(j.payload, '$.receipt_no') = s.receipt_no ";
 constexpr const char* kReturnColumns = "return_no, receipt_no, seq, period, terminal, refund, body";
 
+// The body null when the sale's event is not there (get and each_in_period refuse it).
 SaleRow sale_of(const sql::Stmt& st) {
   return SaleRow{st.int64(0), static_cast<uint64_t>(st.int64(1)), st.int64(2), st.text(3), st.text(4),
-                 st.int64(5), st.text(6), nlohmann::json::parse(st.text(7))};
+                 st.int64(5), st.text(6), st.is_null(7) ? nlohmann::json() : nlohmann::json::parse(st.text(7))};
+}
+
+// A sale whose body is in the journal, and whose event is gone or is not
+// this sale's: the journal was changed behind posd's back.
+Status event_missing(const SaleRow& row) {
+  return Status::corruption("sale " + std::to_string(row.receipt_no) + ": its event at seq " +
+                            std::to_string(row.seq) + " is not in the journal, or is not this sale's");
 }
 
 ReturnRow return_of(const sql::Stmt& st) {
@@ -66,6 +76,7 @@ Result<std::optional<SaleRow>> get(sql::Db& db, int64_t receipt_no) {
   auto rows = sql::all<SaleRow>(db, std::string(kSaleRead) + "WHERE s.receipt_no = ?1", receipt_no, sale_of);
   if (!rows) return rows.status();
   if (rows->empty()) return std::optional<SaleRow>{};
+  if (rows->front().body.is_null()) return event_missing(rows->front());
   return std::optional<SaleRow>{std::move(rows->front())};
 }
 
@@ -88,7 +99,7 @@ Status set_status(sql::Db& db, int64_t receipt_no, const std::string& status) {
 
 Status each_in_period(sql::Db& db, int64_t period, const std::function<Status(SaleRow&&)>& each) {
   return sql::each<SaleRow>(db, std::string(kSaleRead) + "WHERE s.period = ?1 ORDER BY s.receipt_no", period, sale_of,
-                            each);
+                            [&each](SaleRow&& row) { return row.body.is_null() ? event_missing(row) : each(std::move(row)); });
 }
 
 Status insert_return(sql::Db& db, const ReturnRow& r) {

@@ -34,7 +34,8 @@ struct SaleRow {
   std::string status;  // completed | voided
   // Lines, tenders, tax, change: what the receipt shows. It is the sale
   // event's payload: insert() leaves it to the journal (the row holds ''),
-  // get() and each_in_period() read it from there.
+  // get() and each_in_period() read it from there, and fail (corruption)
+  // for a sale whose event is gone or is not this sale's.
   nlohmann::json body;
 };
 

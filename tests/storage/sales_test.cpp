@@ -1,5 +1,6 @@
 // A sale's row and its body: the body is its journal event's payload, read
-// from the journal; a row written with its own body (before) still reads it.
+// from the journal; a row written with its own body (before) still reads it;
+// a row whose event is gone or is another's is an error, not skipped.
 #include <catch2/catch.hpp>
 
 #include "storage/journal.h"
@@ -30,7 +31,7 @@ void sell(Journal& j, int64_t receipt_no, int64_t total) {
 
 }  // namespace
 
-TEST_CASE("a sale's body is read from its journal event, the row keeps none, and an older row's own body still reads", "[sales]") {
+TEST_CASE("a sale's body is read from its journal event, the row keeps none, an older row's own body still reads, and a sale whose event is gone is an error", "[sales]") {
   test::TempDir dir;
   auto j = Journal::open({.db_path = dir.file("s.db"), .store_id = "S1"});
   REQUIRE(j);
@@ -68,11 +69,24 @@ TEST_CASE("a sale's body is read from its journal event, the row keeps none, and
   CHECK(totals == std::vector<int64_t>{119, 250, 99});
   CHECK(bodies == std::vector<nlohmann::json>{sale_body(1, 119), sale_body(2, 250), older});
 
-  // A sale with no event to read it from is not found (not a crash).
+  // A sale whose event is gone, or is not this sale's: both readers say so
+  // (the journal was changed behind posd's back), neither skips it.
   CHECK(sales::get(*db, 4)->has_value() == false);
   REQUIRE(db->exec("INSERT INTO sale(receipt_no, seq, period, business_day, terminal, total, status, body) "
                    "VALUES (4, 999, 1, '2026-12-05', 'lane-1', 1, 'completed', '')"));
-  auto orphan = sales::get(*db, 4);
-  REQUIRE(orphan);
-  CHECK_FALSE(orphan->has_value());
+  auto gone = sales::get(*db, 4);
+  REQUIRE_FALSE(gone);
+  CHECK(gone.status().code() == Status::Code::corruption);
+  CHECK_THAT(gone.status().message(), Catch::Contains("sale 4: its event at seq 999 is not in the journal"));
+  REQUIRE(db->exec("UPDATE sale SET seq = (SELECT seq FROM sale WHERE receipt_no = 1) WHERE receipt_no = 4"));
+  auto another = sales::get(*db, 4);  // the event there is receipt 1's
+  REQUIRE_FALSE(another);
+  CHECK(another.status().code() == Status::Code::corruption);
+  int handed = 0;
+  Status period = sales::each_in_period(*db, 1, [&](sales::SaleRow&&) {
+    ++handed;
+    return Status::ok();
+  });
+  CHECK(period.code() == Status::Code::corruption);
+  CHECK(handed == 3);  // the three before it, in receipt order
 }

@@ -34,11 +34,10 @@ Status rows_within(sql::Db& db, uint64_t head) {
                            Last{"stock_movement", "SELECT MAX(seq) FROM stock_movement"},
                            Last{"reservation", "SELECT MAX(seq) FROM reservation"},
                            Last{"closure", "SELECT MAX(seq) FROM closure"}}) {
-    const char* table = last.table;
     auto max = db.query_int(last.query);
     if (!max) return max.status();
     if (*max && static_cast<uint64_t>(**max) > head) {
-      return disagree("table " + std::string(table) + " holds a row made at seq " + std::to_string(**max) +
+      return disagree("table " + std::string(last.table) + " holds a row made at seq " + std::to_string(**max) +
                       ", after the journal's last event (seq " + std::to_string(head) + "): events were removed");
     }
   }

@@ -32,19 +32,29 @@ namespace {
 
 constexpr const char* kSaleColumns = "receipt_no, seq, period, business_day, terminal, total, status, body";
 // A sale's row with its body: a row written since the body is read from
-// the journal holds '' and takes the payload of its sale event (the event at
-// its seq, a `sale` of its receipt number); an older row holds its own. A
-// row whose event is not there reads with a NULL body.
+// the journal holds '' and takes the payload of the `sale` event at its seq
+// (column 8 says so, for sale_of to hold the payload to the row's receipt
+// number); an older row holds its own. A row whose event is not there reads
+// with a NULL body.
 constexpr const char* kSaleRead =
     "SELECT s.receipt_no, s.seq, s.period, s.business_day, s.terminal, s.total, s.status, "
-    "CASE s.body WHEN '' THEN j.payload ELSE s.body END FROM sale s LEFT JOIN journal j ON s.body = '' "
-    "AND j.seq = s.seq AND j.type = 'sale' AND json_extract(j.payload, '$.receipt_no') = s.receipt_no ";
+    "CASE s.body WHEN '' THEN j.payload ELSE s.body END, s.body = '' FROM sale s "
+    "LEFT JOIN journal j ON s.body = '' AND j.seq = s.seq AND j.type = 'sale' ";
 constexpr const char* kReturnColumns = "return_no, receipt_no, seq, period, terminal, refund, body";
 
-// The body null when the sale's event is not there (get and each_in_period refuse it).
+// The body null when the sale's event is not there, or is another sale's
+// (get and each_in_period refuse it). The payload is parsed once, here.
 SaleRow sale_of(const sql::Stmt& st) {
-  return SaleRow{st.int64(0), static_cast<uint64_t>(st.int64(1)), st.int64(2), st.text(3), st.text(4),
-                 st.int64(5), st.text(6), st.is_null(7) ? nlohmann::json() : nlohmann::json::parse(st.text(7))};
+  SaleRow row{st.int64(0), static_cast<uint64_t>(st.int64(1)), st.int64(2), st.text(3), st.text(4),
+              st.int64(5), st.text(6), nlohmann::json()};
+  if (st.is_null(7)) return row;
+  nlohmann::json body = nlohmann::json::parse(st.text(7));
+  if (st.int64(8) != 0) {  // from the journal: this sale's event only if it carries this receipt number
+    const auto no = body.find("receipt_no");
+    if (no == body.end() || !no->is_number_integer() || no->get<int64_t>() != row.receipt_no) return row;
+  }
+  row.body = std::move(body);
+  return row;
 }
 
 // A sale whose body is in the journal, and whose event is gone or is not

@@ -28,6 +28,21 @@ void back_to_13(sql::Db& db) {
                   "DROP TABLE basket_ended; CREATE TABLE basket_ended (id TEXT PRIMARY KEY, seq INTEGER NOT NULL) STRICT;"));
 }
 
+// Schema 14's shape of what schema 15 rebuilt: the items and their GTINs as
+// rowid tables, each with its key's index beside it.
+void back_to_14(sql::Db& db) {
+  REQUIRE(db.exec(
+      "CREATE TABLE item_r (sku TEXT PRIMARY KEY, name TEXT NOT NULL, price INTEGER NOT NULL CHECK (price >= 0),"
+      " unit TEXT NOT NULL CHECK (unit IN ('each', 'kg')), tax_class TEXT NOT NULL REFERENCES tax_class(id),"
+      " low_stock INTEGER NOT NULL DEFAULT 0, age_restricted INTEGER NOT NULL DEFAULT 0) STRICT;"
+      "INSERT INTO item_r SELECT * FROM item;"
+      "CREATE TABLE item_gtin_r (gtin TEXT PRIMARY KEY, sku TEXT NOT NULL REFERENCES item_r(sku) ON DELETE CASCADE) STRICT;"
+      "INSERT INTO item_gtin_r SELECT gtin, sku FROM item_gtin;"
+      "DROP TABLE item_gtin; DROP TABLE item;"
+      "ALTER TABLE item_r RENAME TO item; ALTER TABLE item_gtin_r RENAME TO item_gtin;"
+      "CREATE INDEX item_gtin_sku ON item_gtin(sku);"));
+}
+
 }  // namespace
 
 TEST_CASE("every earlier schema version migrates with its data intact", "[schema]") {
@@ -46,6 +61,7 @@ TEST_CASE("every earlier schema version migrates with its data intact", "[schema
       }
       {
         auto db = sql::Db::open(path);
+        if (from < 15) back_to_14(*db);
         if (from < 14) back_to_13(*db);
         if (from < 13) REQUIRE(db->exec("DROP TABLE catalog_version"));
         if (from < 12) REQUIRE(db->exec("DROP INDEX journal_sale; DROP INDEX journal_return; DROP INDEX journal_z_report"));
@@ -130,6 +146,56 @@ TEST_CASE("schema 14 keeps the stock, its movements and the baskets kept and end
   REQUIRE(plan);
   REQUIRE(plan->size() == 1);
   CHECK_THAT((*plan)[0], Catch::Contains("stock_movement_seq"));
+}
+
+TEST_CASE("schema 15 keeps the items and their GTINs, one b-tree each, a delete still taking an item's GTINs", "[schema][catalog]") {
+  test::TempDir dir;
+  const std::string path = dir.file("a.db");
+  {
+    auto j = Journal::open({.db_path = path, .store_id = "S1"});
+    REQUIRE(j);
+  }
+  {
+    auto db = sql::Db::open(path);
+    back_to_14(*db);
+    REQUIRE(db->exec("INSERT INTO tax_class VALUES ('std', 2000);"
+                     "INSERT INTO item VALUES ('MILK', 'Milk 1l', 129, 'each', 'std', 5, 0),"
+                     " ('WINE', 'Red wine', 899, 'each', 'std', 0, 1);"
+                     "INSERT INTO item_gtin VALUES ('05000000000022', 'MILK'), ('05000000000015', 'MILK'),"
+                     " ('05000000000039', 'WINE');"
+                     "PRAGMA user_version = 14"));
+    REQUIRE(db->query_int("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'item'")->value_or(0) == 1);
+  }
+  auto j = Journal::open({.db_path = path, .store_id = "S1"});
+  REQUIRE(j);
+  (*j)->close();
+  auto db = sql::Db::open(path);
+  CHECK(*schema::version(*db) == schema::latest_version());
+  auto milk = catalog::by_gtin(*db, "05000000000022");
+  REQUIRE(milk);
+  REQUIRE(*milk);
+  CHECK((*milk)->sku == "MILK");
+  CHECK((*milk)->price == 129);
+  CHECK((*milk)->low_stock == 5);
+  CHECK((*milk)->gtins == std::vector<std::string>{"05000000000015", "05000000000022"});
+  auto wine = catalog::by_sku(*db, "WINE");
+  REQUIRE(wine);
+  REQUIRE(*wine);
+  CHECK((*wine)->age_restricted);
+  // One b-tree each: no rowid; the items have no index beside them, the
+  // GTINs only the one by sku.
+  for (const char* table : {"item", "item_gtin"}) CHECK_FALSE(db->exec(std::string("SELECT rowid FROM ") + table));
+  CHECK(db->query_int("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'item'")->value_or(-1) == 0);
+  // An item's GTINs come in order from the sku's index: no sort.
+  auto plan = sql::all<std::string>(*db, "EXPLAIN QUERY PLAN SELECT gtin FROM item_gtin WHERE sku = 'MILK' ORDER BY gtin",
+                                     [](sql::Stmt& st) { return st.text(3); });
+  REQUIRE(plan);
+  REQUIRE(plan->size() == 1);
+  CHECK_THAT((*plan)[0], Catch::Contains("COVERING INDEX item_gtin_sku"));
+  // The GTINs still name the items table: removing an item takes its GTINs.
+  CHECK(db->query_int("SELECT COUNT(*) FROM pragma_foreign_key_list('item_gtin') WHERE \"table\" = 'item'")->value_or(0) == 1);
+  REQUIRE(catalog::remove_items(*db, {"MILK"}));
+  CHECK(db->query_int("SELECT COUNT(*) FROM item_gtin")->value_or(-1) == 1);
 }
 
 TEST_CASE("a database newer than this build is refused", "[schema]") {

@@ -1,6 +1,7 @@
 #include "storage/journal.h"
 
 #include "storage/store_tables.h"
+#include "storage/wal_checkpoint.h"
 
 #include <sqlite3.h>
 
@@ -117,6 +118,9 @@ Result<std::unique_ptr<Journal>> Journal::open(Options o) {
     const uint64_t below = j->halted() ? checked.from_seq : 0;
     j->checker_ = std::thread([p = j.get(), below] { p->run_checks(below); });
   }
+  auto wal = WalCheckpointer::start(j->db_, j->options_.wal_checkpoint_pages, j->options_.before_wal_checkpoint);
+  if (!wal) return wal.status();
+  j->wal_ = std::move(*wal);
   auto watcher = sql::Db::open(j->options_.db_path, sql::Db::Mode::read_only);
   if (!watcher) return watcher.status();
   j->watcher_.emplace(std::move(*watcher));
@@ -413,6 +417,8 @@ Result<Appended> Journal::append(Entry entry) {
   });
 }
 
+uint64_t Journal::wal_checkpoints() const { return wal_ ? wal_->checkpoints() : 0; }
+
 void Journal::close() {
   {
     std::lock_guard lock(mu_);
@@ -421,6 +427,7 @@ void Journal::close() {
     cv_.notify_all();
   }
   if (writer_.joinable()) writer_.join();
+  wal_.reset();
   {
     std::lock_guard lock(wake_mu_);
     stop_checks_.store(true);

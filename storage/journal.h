@@ -36,6 +36,8 @@
 
 namespace posd {
 
+class WalCheckpointer;
+
 // What a mutation asks the journal to record.
 struct Entry {
   std::string type;
@@ -97,6 +99,11 @@ class Journal {
     // Called on the checker thread before each of those checks (tests hold
     // one with it to see the writer go on).
     std::function<void()> before_check{};
+    // The WAL is copied back into the database past this many pages, beside
+    // the writer (storage/wal_checkpoint.h), never inside one of its commits.
+    int wal_checkpoint_pages = 1000;
+    // Called on that thread before each copy (tests hold one with it).
+    std::function<void()> before_wal_checkpoint{};
   };
 
   // Opens (creating when absent) the database, migrates the schema, loads or
@@ -118,6 +125,9 @@ class Journal {
   // Blocking forms, for tools and tests; never call them on the writer thread.
   Result<Appended> write(Mutation mutation);
   Result<Appended> append(Entry entry);
+
+  // How many times the WAL was copied back into the database (beside the writer).
+  uint64_t wal_checkpoints() const;
 
   // Stops taking writes, commits everything already queued, joins the writer.
   void close();
@@ -209,6 +219,7 @@ class Journal {
 
   Options options_;
   sql::Db db_;  // the writer thread's alone once it runs
+  std::unique_ptr<WalCheckpointer> wal_;  // its checkpoints, beside it
   StoreKey key_;
   std::unique_ptr<Signer> signer_;
 

@@ -182,6 +182,44 @@ TEST_CASE("concurrent writers share commits and every seq is unique and gap-free
   CHECK(*verify_journal(*db, j->public_key()) == 1 + kThreads * kEach);
 }
 
+TEST_CASE("the WAL is copied back beside the writer, never inside one of its commits", "[journal]") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  std::promise<void> release, holding;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> first{true};
+  auto opened = Journal::open({.db_path = path, .store_id = "S1", .wal_checkpoint_pages = 100,
+                               .before_wal_checkpoint = [&, released] {
+                                 if (first.exchange(false)) holding.set_value();
+                                 released.wait();  // a copy that takes as long as the test wants
+                               }});
+  REQUIRE(opened);
+  auto& j = *opened;
+  // Past 1,500 pages of WAL with the copy held: SQLite's own checkpoint, in
+  // the commit that passes 1,000, would have started the WAL over before.
+  const std::string filler(3000, 'x');
+  int written = 0;
+  auto wal_pages = [&] { return std::filesystem::file_size(path + "-wal") / 4096; };
+  while (wal_pages() < 1500 && written < 5000) {
+    std::vector<std::future<Result<Appended>>> done;
+    for (int i = 0; i < 50; ++i, ++written) {
+      auto p = std::make_shared<std::promise<Result<Appended>>>();
+      done.push_back(p->get_future());
+      j->append(Entry{"note", {{"n", written}, {"filler", filler}}}, [p](Result<Appended> r) { p->set_value(std::move(r)); });
+    }
+    for (auto& f : done) REQUIRE(f.get());
+  }
+  CHECK(wal_pages() >= 1500);
+  REQUIRE(holding.get_future().wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  CHECK(j->wal_checkpoints() == 0);
+  release.set_value();
+  for (int i = 0; i < 6000 && j->wal_checkpoints() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(j->wal_checkpoints() >= 1);
+  j->close();
+  auto db = sql::Db::open(path);
+  CHECK(*verify_journal(*db, j->public_key()) == 1 + static_cast<uint64_t>(written));
+}
+
 TEST_CASE("one failing write does not harm the others in its batch", "[journal]") {
   test::TempDir dir;
   auto j = open_journal(dir.file("s.db"));

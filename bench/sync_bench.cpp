@@ -8,8 +8,9 @@
 //      subscriber has them all;
 //   3. catalog: posd-hq catalog publish of a C-item catalog to the running
 //      store; the clock runs until the store has applied and acked it all;
-//      meanwhile a lane scans one item after another, its add-line latency
-//      set against the same lane's alone just before;
+//      meanwhile a lane scans one item after another and sells every five
+//      (cash, complete), its add-line and complete latencies set against the
+//      same lane's alone just before;
 //   4. sale -> ack: S cash sales one after another through posd's API; each
 //      clocked from the complete's HTTP answer to HQ's ack of its seq as the
 //      store hears it (a subscriber of the store's ack topic); p50/p99/max.
@@ -274,26 +275,33 @@ int main(int argc, char** argv) {
   if (items > 0) {
     std::ofstream(f("catalog.json")) << bench::catalog_document(items).dump();
     std::atomic<bool> applying{true};
-    auto scan = [&](const std::function<bool(int)>& more) {
+    // A lane: add-line latencies into `ms`, and every five lines the basket
+    // sold (cash, complete: a journal write) with the complete's into `sold`.
+    auto scan = [&](const std::function<bool(int)>& more, std::vector<double>& ms, std::vector<double>& sold) {
       bench::LaneClient lane(static_cast<uint16_t>(http_port), kToken);
       using boost::beast::http::verb;
-      std::vector<double> ms;
+      auto since = [](Steady::time_point t) { return std::chrono::duration<double, std::milli>(Steady::now() - t).count(); };
       std::string id;
+      nlohmann::json basket;
       for (int i = 0; more(i); ++i) {
         if (i % 5 == 0) {  // a basket of five lines, as in api_bench
-          if (!id.empty()) lane.call(verb::delete_, "/v1/baskets/" + id);
+          if (!id.empty()) {
+            lane.call(verb::post, "/v1/baskets/" + id + "/tenders", {{"type", "cash"}, {"amount", basket["due"]}});
+            const auto t = Steady::now();
+            lane.call(verb::post, "/v1/baskets/" + id + "/complete", nullptr, "sync-bench-lane-" + id);
+            sold.push_back(since(t));
+          }
           id = lane.call(verb::post, "/v1/baskets")["id"];
         }
         const auto t = Steady::now();
-        lane.call(verb::post, "/v1/baskets/" + id + "/lines", {{"code", bench::gtin_of(i % 100)}});
-        ms.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t).count());
+        basket = lane.call(verb::post, "/v1/baskets/" + id + "/lines", {{"code", bench::gtin_of(i % 100)}});
+        ms.push_back(since(t));
       }
       if (!id.empty()) lane.call(verb::delete_, "/v1/baskets/" + id);
-      return ms;
     };
-    const std::vector<double> alone = scan([](int i) { return i < 1000; });
-    std::vector<double> during;
-    std::thread lane([&] { during = scan([&](int) { return applying.load(); }); });
+    std::vector<double> alone, sold_alone, during, sold_during;
+    scan([](int i) { return i < 1000; }, alone, sold_alone);
+    std::thread lane([&] { scan([&](int) { return applying.load(); }, during, sold_during); });
     auto t2 = Steady::now();
     Proc(std::vector<std::string>{g_bin + "/posd-hq", "catalog", "publish", "--db", f("hq.db"), "--store", "BENCH",
                                   f("catalog.json")},
@@ -314,6 +322,11 @@ int main(int argc, char** argv) {
     std::printf("lane:     add-line during the apply (%zu scans): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
                 during.size(), fleet::percentile(during, 50), fleet::percentile(during, 99),
                 fleet::percentile(during, 100));
+    std::printf("lane:     complete alone (%zu sales): p50 %.2f ms, max %.2f ms; during the apply (%zu): p50 %.2f ms,"
+                " p90 %.2f ms, max %.2f ms\n",
+                sold_alone.size(), fleet::percentile(sold_alone, 50), fleet::percentile(sold_alone, 100),
+                sold_during.size(), fleet::percentile(sold_during, 50), fleet::percentile(sold_during, 90),
+                fleet::percentile(sold_during, 100));
   }
 
   // 4. Sale -> HQ's ack, one sale at a time.

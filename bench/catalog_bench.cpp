@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
       auto promise = std::make_shared<std::promise<Result<Appended>>>();
       done.push_back(promise->get_future());
       out.push_back(std::make_shared<sync::DownApplied>());
-      (*j)->submit(sync::apply_down(std::move(e), out.back()),
+      (*j)->submit_behind(sync::apply_down(std::move(e), out.back()),
                    [promise](Result<Appended> r) { promise->set_value(std::move(r)); });
     }
     for (auto& f : done) {

@@ -364,7 +364,7 @@ Status Journal::check_genesis() {
 
 size_t Journal::queued() const {
   std::lock_guard lock(mu_);
-  return queue_.size();
+  return queue_.size() + behind_.size();
 }
 
 std::chrono::steady_clock::duration Journal::stalled() const {
@@ -373,14 +373,20 @@ std::chrono::steady_clock::duration Journal::stalled() const {
   return std::max(std::chrono::steady_clock::duration::zero(), std::chrono::steady_clock::now() - since);
 }
 
-void Journal::submit(Mutation mutation, Completion done) {
+void Journal::submit(Mutation mutation, Completion done) { queue(queue_, std::move(mutation), std::move(done)); }
+
+void Journal::submit_behind(Mutation mutation, Completion done) {
+  queue(behind_, std::move(mutation), std::move(done));
+}
+
+void Journal::queue(std::deque<Write>& to, Mutation mutation, Completion done) {
   {
     std::lock_guard lock(mu_);
     if (!closing_) {
-      if (queue_.empty() && !busy_.load(std::memory_order_acquire)) {  // work arrives at an idle writer
+      if (queue_.empty() && behind_.empty() && !busy_.load(std::memory_order_acquire)) {  // work arrives at an idle writer
         moved_at_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_release);
       }
-      queue_.push_back(Write{std::move(mutation), std::move(done)});
+      to.push_back(Write{std::move(mutation), std::move(done)});
       cv_.notify_one();
       return;
     }
@@ -417,6 +423,11 @@ Result<Appended> Journal::append(Entry entry) {
   });
 }
 
+bool Journal::lane_waiting() const {
+  std::lock_guard lock(mu_);
+  return !queue_.empty();
+}
+
 uint64_t Journal::wal_checkpoints() const { return wal_ ? wal_->checkpoints() : 0; }
 
 void Journal::close() {
@@ -438,25 +449,34 @@ void Journal::close() {
 
 void Journal::run() {
   name_this_thread("posd-journal");
-  std::vector<Write> batch;
+  std::vector<Write> batch, rest;
   for (;;) {
+    size_t first_behind = 0;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-      if (queue_.empty()) {  // closing, and everything queued is done
+      cv_.wait(lock, [&] { return closing_ || !queue_.empty() || !behind_.empty(); });
+      if (queue_.empty() && behind_.empty()) {  // closing, and everything queued is done
         lock.unlock();
         if (head_seq_ != checkpointed_seq_) check_and_checkpoint(false);
         return;
       }
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      for (auto* from : {&queue_, &behind_}) {  // the lanes' first
+        first_behind = batch.size();
+        while (!from->empty() && batch.size() < options_.max_batch) {
+          batch.push_back(std::move(from->front()));
+          from->pop_front();
+        }
       }
       busy_.store(true, std::memory_order_release);
     }
     const auto started = std::chrono::steady_clock::now();
     const uint64_t seq_before = head_seq_;
-    commit_batch(batch);
+    commit_batch(batch, first_behind, rest);
+    if (!rest.empty()) {  // a lane's write came: the rest go after it, in their order
+      std::lock_guard lock(mu_);
+      behind_.insert(behind_.begin(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+      rest.clear();
+    }
     moved_at_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_release);
     batches_.fetch_add(1, std::memory_order_release);
     if (options_.on_commit) options_.on_commit(batch.size(), std::chrono::steady_clock::now() - started);
@@ -474,7 +494,7 @@ void Journal::run() {
   }
 }
 
-void Journal::commit_batch(std::vector<Write>& batch) {
+void Journal::commit_batch(std::vector<Write>& batch, size_t first_behind, std::vector<Write>& rest) {
   auto fail_all = [&](const Status& s) {
     if (s.code() == Status::Code::disk_full) disk_full_.store(true, std::memory_order_release);
     for (Write& w : batch) w.result = s;
@@ -493,7 +513,14 @@ void Journal::commit_batch(std::vector<Write>& batch) {
   const std::string batch_start_hash = head_hash_;
 
   const bool alone = batch.size() == 1;
-  for (Write& w : batch) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (i > 0 && i >= first_behind && lane_waiting()) {
+      rest.assign(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(i)),
+                  std::make_move_iterator(batch.end()));
+      batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(i), batch.end());
+      break;
+    }
+    Write& w = batch[i];
     if (Status s = apply(w, ts, day, alone); !s) {
       w.result = s;
       // A write alone has no savepoint: the Txn rolls its transaction back.

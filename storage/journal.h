@@ -120,6 +120,13 @@ class Journal {
 
   // Queues a write. Thread-safe. After close() the completion gets `unavailable`.
   void submit(Mutation mutation, Completion done);
+  // Queues a write that may wait for the lanes' (HQ's down-log entries: a
+  // catalog entry of 500 items takes ~5 ms). Writes queued so are applied in
+  // their own order, after every write submit() queued before their batch;
+  // and when a lane's write arrives while a batch applies them, the batch
+  // commits at the next of them and the lane's goes first in the next one.
+  // A sale then waits for one of them, not for a window of 64.
+  void submit_behind(Mutation mutation, Completion done);
   // Queues one event with no state change.
   void append(Entry entry, Completion done);
   // Blocking forms, for tools and tests; never call them on the writer thread.
@@ -200,7 +207,13 @@ class Journal {
   Status read_head();
   Status check_genesis();
   void run();
-  void commit_batch(std::vector<Write>& batch);
+  // Applies `batch` in one transaction and commits it; a write that fails
+  // leaves the others. From `first_behind` on (submit_behind's writes), it
+  // stops when a lane's write is queued: those it did not reach move from
+  // `batch` to `rest`, unapplied.
+  void commit_batch(std::vector<Write>& batch, size_t first_behind, std::vector<Write>& rest);
+  void queue(std::deque<Write>& to, Mutation mutation, Completion done);
+  bool lane_waiting() const;  // a write of submit()'s is queued
   // Verifies the chain from the checkpoint to the head and moves the
   // checkpoint there, or halts. At open (before the writer runs) and at
   // close (on the writer, once the queue is empty).
@@ -243,6 +256,7 @@ class Journal {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Write> queue_;
+  std::deque<Write> behind_;  // submit_behind's
   bool closing_ = false;
   std::thread writer_;
 

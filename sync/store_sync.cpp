@@ -276,7 +276,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     std::weak_ptr<Impl> weak = shared_from_this();
     std::string kind = e.kind;
     const uint64_t hq_seq = e.hq_seq;
-    journal.submit(apply_down(std::move(e), out), [weak, out, kind, hq_seq](Result<Appended> r) {
+    journal.submit_behind(apply_down(std::move(e), out), [weak, out, kind, hq_seq](Result<Appended> r) {
       auto s = weak.lock();
       if (!s) return;
       // Only the verdict goes to the loop: the events written (a catalog

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -218,6 +219,57 @@ TEST_CASE("the WAL is copied back beside the writer, never inside one of its com
   j->close();
   auto db = sql::Db::open(path);
   CHECK(*verify_journal(*db, j->public_key()) == 1 + static_cast<uint64_t>(written));
+}
+
+TEST_CASE("a lane's write goes before the writes queued behind, and one arriving while they apply cuts their batch", "[journal]") {
+  test::TempDir dir;
+  std::mutex mu;
+  std::vector<size_t> sizes;
+  auto opened = Journal::open({.db_path = dir.file("s.db"), .store_id = "S1",
+                               .on_commit = [&](size_t writes, std::chrono::nanoseconds) {
+                                 std::lock_guard lock(mu);
+                                 sizes.push_back(writes);
+                               }});
+  REQUIRE(opened);
+  auto& j = *opened;
+  std::promise<void> release, holding;
+  std::shared_future<void> released = release.get_future().share();
+  j->submit([released, &holding](WriteContext& ctx) -> Result<std::vector<Entry>> {
+              holding.set_value();
+              released.wait();
+              return note(0)(ctx);
+            },
+            [](Result<Appended>) {});
+  holding.get_future().wait();  // the writer is busy: what follows queues up
+  {
+    std::lock_guard lock(mu);
+    sizes.clear();
+  }
+  std::map<std::string, std::promise<uint64_t>> seq;
+  auto seq_of = [&](const std::string& name) {
+    return [p = &seq[name]](Result<Appended> r) { p->set_value(r ? r->first_seq : 0); };
+  };
+  // A catalog's entries queued behind; the first, as it applies, meets a
+  // sale arriving (a lane's write queued while the batch runs).
+  Completion during = seq_of("sale during");  // every promise made here, before the writer runs
+  j->submit_behind([&j, during](WriteContext& ctx) -> Result<std::vector<Entry>> {
+                     j->submit(note(100), during);
+                     return note(1)(ctx);
+                   },
+                   seq_of("entry 1"));
+  j->submit_behind(note(2), seq_of("entry 2"));
+  j->submit(note(101), seq_of("sale before"));  // queued after them, before their batch
+  j->submit_behind(note(3), seq_of("entry 3"));
+  release.set_value();
+  std::map<std::string, uint64_t> got;
+  for (auto& [name, p] : seq) got[name] = p.get_future().get();
+  // The sale queued before the batch first; entry 1 alone (cut by the sale
+  // that came while it applied); then that sale, and the rest in their order.
+  CHECK(got == std::map<std::string, uint64_t>{
+                   {"sale before", 3}, {"entry 1", 4}, {"sale during", 5}, {"entry 2", 6}, {"entry 3", 7}});
+  j->close();
+  std::lock_guard lock(mu);
+  CHECK(sizes == std::vector<size_t>{1, 2, 3});  // the held write; sale before + entry 1; sale during + 2 + 3
 }
 
 TEST_CASE("one failing write does not harm the others in its batch", "[journal]") {

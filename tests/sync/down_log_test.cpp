@@ -82,18 +82,33 @@ TEST_CASE("catalog entries change the store's catalog and are journaled", "[down
   SECTION("an item repriced with its GTINs as they were keeps its GTIN rows untouched; one whose GTINs change gets exactly the new ones") {
     REQUIRE(s.apply("catalog_upsert", json::parse(R"({"items": [
       {"sku": "B", "name": "B", "price": 200, "tax_class": "standard", "gtins": ["4006381333948", "4006381333955"]}]})"))->applied);
+    // Every row written to or deleted from item_gtin from now on, counted by
+    // a trigger the writer's connection runs too.
+    {
+      auto db = sql::Db::open(s.journal->db_path(), sql::Db::Mode::read_write);
+      REQUIRE(db);
+      REQUIRE(db->exec("CREATE TABLE gtin_written (what TEXT NOT NULL);"
+                       "CREATE TRIGGER gtin_in AFTER INSERT ON item_gtin BEGIN INSERT INTO gtin_written VALUES ('+' || NEW.gtin); END;"
+                       "CREATE TRIGGER gtin_out AFTER DELETE ON item_gtin BEGIN INSERT INTO gtin_written VALUES ('-' || OLD.gtin); END;"));
+    }
     auto rows = [&] {
       auto db = s.reader();
-      return sql::all<std::string>(db, "SELECT rowid || ' ' || gtin || ' ' || sku FROM item_gtin ORDER BY gtin",
+      return sql::all<std::string>(db, "SELECT gtin || ' ' || sku FROM item_gtin ORDER BY gtin",
+                                   [](const sql::Stmt& st) { return st.text(0); }).value();
+    };
+    auto written = [&] {
+      auto db = s.reader();
+      return sql::all<std::string>(db, "SELECT what FROM gtin_written ORDER BY rowid",
                                    [](const sql::Stmt& st) { return st.text(0); }).value();
     };
     const auto before = rows();
     REQUIRE(before.size() == 3);
-    // The same GTINs in another order: a price change writes no GTIN row (no new rowid).
+    // The same GTINs in another order: a price change writes no GTIN row.
     CHECK(s.apply("catalog_upsert", json::parse(R"({"items": [
       {"sku": "A", "name": "A", "price": 101, "tax_class": "standard", "gtins": ["4006381333931"]},
       {"sku": "B", "name": "B", "price": 201, "tax_class": "standard", "gtins": ["4006381333955", "4006381333948"]}]})"))->applied);
     CHECK(rows() == before);
+    CHECK(written().empty());
     CHECK(s.item("B")->price == 201);
     // One kept, one dropped, one added.
     CHECK(s.apply("catalog_upsert", json::parse(R"({"items": [
@@ -101,6 +116,8 @@ TEST_CASE("catalog entries change the store's catalog and are journaled", "[down
     CHECK(s.item("B")->gtins == std::vector<std::string>{"04006381333955", "04006381333962"});
     CHECK(s.item("A")->gtins == std::vector<std::string>{"04006381333931"});
     CHECK(rows().size() == 3);
+    // B's GTINs deleted and the two given written; A's untouched.
+    CHECK(written() == std::vector<std::string>{"-04006381333948", "-04006381333955", "+04006381333955", "+04006381333962"});
   }
   SECTION("an upsert moves an item to another tax class, and leaves the tax class of one it only reprices") {
     auto r = s.apply("catalog_upsert", json::parse(R"({"tax_classes": [{"id": "reduced", "rate_bp": 700}], "items": [

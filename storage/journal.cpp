@@ -514,7 +514,7 @@ void Journal::commit_batch(std::vector<Write>& batch, size_t first_behind, std::
 
   const bool alone = batch.size() == 1;
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (i > 0 && i >= first_behind && lane_waiting()) {
+    if (i > first_behind && lane_waiting()) {  // at least one of them a batch: lanes never starve HQ
       rest.assign(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(i)),
                   std::make_move_iterator(batch.end()));
       batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(i), batch.end());

@@ -125,7 +125,8 @@ class Journal {
   // their own order, after every write submit() queued before their batch;
   // and when a lane's write arrives while a batch applies them, the batch
   // commits at the next of them and the lane's goes first in the next one.
-  // A sale then waits for one of them, not for a window of 64.
+  // A sale then waits for one of them, not for a window of 64; and every
+  // batch applies at least one of them, however busy the lanes.
   void submit_behind(Mutation mutation, Completion done);
   // Queues one event with no state change.
   void append(Entry entry, Completion done);
@@ -208,9 +209,9 @@ class Journal {
   Status check_genesis();
   void run();
   // Applies `batch` in one transaction and commits it; a write that fails
-  // leaves the others. From `first_behind` on (submit_behind's writes), it
-  // stops when a lane's write is queued: those it did not reach move from
-  // `batch` to `rest`, unapplied.
+  // leaves the others. After the first of submit_behind's writes (from
+  // `first_behind` on), it stops when a lane's write is queued: those it did
+  // not reach move from `batch` to `rest`, unapplied.
   void commit_batch(std::vector<Write>& batch, size_t first_behind, std::vector<Write>& rest);
   void queue(std::deque<Write>& to, Mutation mutation, Completion done);
   bool lane_waiting() const;  // a write of submit()'s is queued

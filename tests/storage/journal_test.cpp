@@ -272,6 +272,32 @@ TEST_CASE("a lane's write goes before the writes queued behind, and one arriving
   CHECK(sizes == std::vector<size_t>{1, 2, 3});  // the held write; sale before + entry 1; sale during + 2 + 3
 }
 
+TEST_CASE("lanes that never stop writing still let one write queued behind into every batch", "[journal]") {
+  test::TempDir dir;
+  auto j = open_journal(dir.file("s.db"));
+  std::promise<void> release, holding;
+  std::shared_future<void> released = release.get_future().share();
+  j->submit([released, &holding](WriteContext& ctx) -> Result<std::vector<Entry>> {
+              holding.set_value();
+              released.wait();
+              return note(0)(ctx);
+            },
+            [](Result<Appended>) {});
+  holding.get_future().wait();
+  std::promise<uint64_t> entry, next_sale;
+  // The lane's write queues another as it runs: a lane is waiting when the
+  // batch reaches HQ's entry, which applies all the same.
+  j->submit([&j, &next_sale](WriteContext& ctx) -> Result<std::vector<Entry>> {
+              j->submit(note(2), [&next_sale](Result<Appended> r) { next_sale.set_value(r ? r->first_seq : 0); });
+              return note(1)(ctx);
+            },
+            [](Result<Appended>) {});
+  j->submit_behind(note(3), [&entry](Result<Appended> r) { entry.set_value(r ? r->first_seq : 0); });
+  release.set_value();
+  CHECK(entry.get_future().get() == 4);
+  CHECK(next_sale.get_future().get() == 5);
+}
+
 TEST_CASE("one failing write does not harm the others in its batch", "[journal]") {
   test::TempDir dir;
   auto j = open_journal(dir.file("s.db"));

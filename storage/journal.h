@@ -122,11 +122,12 @@ class Journal {
   void submit(Mutation mutation, Completion done);
   // Queues a write that may wait for the lanes' (HQ's down-log entries: a
   // catalog entry of 500 items takes ~5 ms). Writes queued so are applied in
-  // their own order, after every write submit() queued before their batch;
-  // and when a lane's write arrives while a batch applies them, the batch
-  // commits at the next of them and the lane's goes first in the next one.
-  // A sale then waits for one of them, not for a window of 64; and every
-  // batch applies at least one of them, however busy the lanes.
+  // their own order. A batch takes every write submit() queued first, and
+  // then one of these (the lanes' answers wait for its commit); a batch of
+  // these alone takes them all, but commits at the next of them when a
+  // lane's write arrives, which goes first in the next batch. A sale waits
+  // for about two of them, not for a window of 64; however busy the lanes,
+  // every batch applies one.
   void submit_behind(Mutation mutation, Completion done);
   // Queues one event with no state change.
   void append(Entry entry, Completion done);

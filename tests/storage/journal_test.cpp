@@ -221,7 +221,7 @@ TEST_CASE("the WAL is copied back beside the writer, never inside one of its com
   CHECK(*verify_journal(*db, j->public_key()) == 1 + static_cast<uint64_t>(written));
 }
 
-TEST_CASE("a lane's write goes before the writes queued behind, and one arriving while they apply cuts their batch", "[journal]") {
+TEST_CASE("a lane's write goes before the writes queued behind, with one of them at most", "[journal]") {
   test::TempDir dir;
   std::mutex mu;
   std::vector<size_t> sizes;
@@ -263,13 +263,53 @@ TEST_CASE("a lane's write goes before the writes queued behind, and one arriving
   release.set_value();
   std::map<std::string, uint64_t> got;
   for (auto& [name, p] : seq) got[name] = p.get_future().get();
-  // The sale queued before the batch first; entry 1 alone (cut by the sale
-  // that came while it applied); then that sale, and the rest in their order.
+  // The sale queued before the batch first, with one entry behind it; the
+  // sale that came meanwhile next, with the next entry; then the rest.
   CHECK(got == std::map<std::string, uint64_t>{
                    {"sale before", 3}, {"entry 1", 4}, {"sale during", 5}, {"entry 2", 6}, {"entry 3", 7}});
   j->close();
   std::lock_guard lock(mu);
-  CHECK(sizes == std::vector<size_t>{1, 2, 3});  // the held write; sale before + entry 1; sale during + 2 + 3
+  CHECK(sizes == std::vector<size_t>{1, 2, 2, 1});  // the held write; a sale and an entry, twice; the last entry
+}
+
+TEST_CASE("a lane's write arriving while a batch of writes queued behind applies commits them where they are", "[journal]") {
+  test::TempDir dir;
+  std::mutex mu;
+  std::vector<size_t> sizes;
+  auto opened = Journal::open({.db_path = dir.file("s.db"), .store_id = "S1",
+                               .on_commit = [&](size_t writes, std::chrono::nanoseconds) {
+                                 std::lock_guard lock(mu);
+                                 sizes.push_back(writes);
+                               }});
+  REQUIRE(opened);
+  auto& j = *opened;
+  std::promise<void> release, holding;
+  std::shared_future<void> released = release.get_future().share();
+  j->submit([released, &holding](WriteContext& ctx) -> Result<std::vector<Entry>> {
+              holding.set_value();
+              released.wait();
+              return note(0)(ctx);
+            },
+            [](Result<Appended>) {});
+  holding.get_future().wait();
+  {
+    std::lock_guard lock(mu);
+    sizes.clear();
+  }
+  std::promise<uint64_t> sale, last;
+  j->submit_behind([&j, &sale](WriteContext& ctx) -> Result<std::vector<Entry>> {
+                     j->submit(note(100), [&sale](Result<Appended> r) { sale.set_value(r ? r->first_seq : 0); });
+                     return note(1)(ctx);
+                   },
+                   [](Result<Appended>) {});
+  j->submit_behind(note(2), [](Result<Appended>) {});
+  j->submit_behind(note(3), [&last](Result<Appended> r) { last.set_value(r ? r->first_seq : 0); });
+  release.set_value();
+  CHECK(sale.get_future().get() == 4);  // after entry 1, before entries 2 and 3
+  CHECK(last.get_future().get() == 6);
+  j->close();
+  std::lock_guard lock(mu);
+  CHECK(sizes == std::vector<size_t>{1, 1, 2, 1});  // the held write; entry 1 alone (the sale came); the sale and entry 2; entry 3
 }
 
 TEST_CASE("lanes that never stop writing still let one write queued behind into every batch", "[journal]") {

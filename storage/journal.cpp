@@ -460,17 +460,12 @@ void Journal::run() {
         if (head_seq_ != checkpointed_seq_) check_and_checkpoint(false);
         return;
       }
-      // The lanes' writes first; behind them one of HQ's entries (the lanes'
-      // answers wait for this batch's commit), or, with no lane writing, all.
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      first_behind = batch.size();
-      const size_t most = first_behind > 0 ? first_behind + 1 : options_.max_batch;
-      while (!behind_.empty() && batch.size() < most) {
-        batch.push_back(std::move(behind_.front()));
-        behind_.pop_front();
+      for (auto* from : {&queue_, &behind_}) {  // the lanes' writes first
+        first_behind = batch.size();
+        while (!from->empty() && batch.size() < options_.max_batch) {
+          batch.push_back(std::move(from->front()));
+          from->pop_front();
+        }
       }
       busy_.store(true, std::memory_order_release);
     }
@@ -500,6 +495,7 @@ void Journal::run() {
 }
 
 void Journal::commit_batch(std::vector<Write>& batch, size_t first_behind, std::vector<Write>& rest) {
+  const auto started = std::chrono::steady_clock::now();
   auto fail_all = [&](const Status& s) {
     if (s.code() == Status::Code::disk_full) disk_full_.store(true, std::memory_order_release);
     for (Write& w : batch) w.result = s;
@@ -519,7 +515,10 @@ void Journal::commit_batch(std::vector<Write>& batch, size_t first_behind, std::
 
   const bool alone = batch.size() == 1;
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (i > first_behind && lane_waiting()) {  // a lane came while HQ's entries apply
+    // After one of HQ's entries: a lane's write came, or the lanes' answers
+    // in this batch have waited for the entries long enough.
+    if (i > first_behind && (lane_waiting() || (first_behind > 0 && std::chrono::steady_clock::now() - started >=
+                                                                       options_.lanes_wait_behind))) {
       rest.assign(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(i)),
                   std::make_move_iterator(batch.end()));
       batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(i), batch.end());

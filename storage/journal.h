@@ -84,6 +84,9 @@ class Journal {
     std::string time_zone{};            // IANA, e.g. Europe/Paris
     std::string business_day_starts{};  // HH:MM
     size_t max_batch = 512;   // writes per transaction at most
+    // How long a batch with lanes' writes goes on applying submit_behind's
+    // writes after its first (the lanes' answers wait for its commit).
+    std::chrono::milliseconds lanes_wait_behind{10};
     // Called on the writer thread after each commit with the batch's size and
     // its time (transaction and fsync). Must be quick and thread-safe.
     std::function<void(size_t writes, std::chrono::nanoseconds took)> on_commit{};
@@ -122,12 +125,12 @@ class Journal {
   void submit(Mutation mutation, Completion done);
   // Queues a write that may wait for the lanes' (HQ's down-log entries: a
   // catalog entry of 500 items takes ~5 ms). Writes queued so are applied in
-  // their own order. A batch takes every write submit() queued first, and
-  // then one of these (the lanes' answers wait for its commit); a batch of
-  // these alone takes them all, but commits at the next of them when a
-  // lane's write arrives, which goes first in the next batch. A sale waits
-  // for about two of them, not for a window of 64; however busy the lanes,
-  // every batch applies one.
+  // their own order, after every write submit() queued before their batch,
+  // and at least one a batch however busy the lanes. A batch stops taking
+  // them when a lane's write arrives (it goes first in the next batch), and
+  // one with lanes' writes in it once it has run `lanes_wait_behind` (their
+  // answers wait for its commit): a sale waits for about that, not for a
+  // window of 64 of them.
   void submit_behind(Mutation mutation, Completion done);
   // Queues one event with no state change.
   void append(Entry entry, Completion done);

@@ -86,7 +86,7 @@ class Journal {
     size_t max_batch = 512;   // writes per transaction at most
     // How long a batch with lanes' writes goes on applying submit_behind's
     // writes after its first (the lanes' answers wait for its commit).
-    std::chrono::milliseconds lanes_wait_behind{10};
+    std::chrono::milliseconds lanes_wait_behind{30};
     // Called on the writer thread after each commit with the batch's size and
     // its time (transaction and fsync). Must be quick and thread-safe.
     std::function<void(size_t writes, std::chrono::nanoseconds took)> on_commit{};

@@ -38,6 +38,47 @@ Mutation note(int n) {
   };
 }
 
+// Holds the writer in a write of note 0 until the promise returned is set:
+// whatever is submitted meanwhile queues up for the batches after it.
+std::promise<void> hold_writer(Journal& j) {
+  std::promise<void> release;
+  auto holding = std::make_shared<std::promise<void>>();
+  auto running = holding->get_future();
+  j.submit([released = release.get_future().share(), holding](WriteContext& ctx) -> Result<std::vector<Entry>> {
+             holding->set_value();
+             released.wait();
+             return note(0)(ctx);
+           },
+           [](Result<Appended>) {});
+  running.wait();
+  return release;
+}
+
+// The size of each transaction the writer commits (Options::on_commit).
+struct CommitSizes {
+  std::mutex mu;
+  std::vector<size_t> sizes;
+  std::function<void(size_t, std::chrono::nanoseconds)> recorder() {
+    return [this](size_t writes, std::chrono::nanoseconds) {
+      std::lock_guard lock(mu);
+      sizes.push_back(writes);
+    };
+  }
+  void clear() {
+    std::lock_guard lock(mu);
+    sizes.clear();
+  }
+  std::vector<size_t> taken() {
+    std::lock_guard lock(mu);
+    return sizes;
+  }
+};
+
+// A completion that hands the write's first seq (0 when it failed) to `p`.
+Completion seq_into(std::promise<uint64_t>& p) {
+  return [&p](Result<Appended> r) { p.set_value(r ? r->first_seq : 0); };
+}
+
 }  // namespace
 
 TEST_CASE("a new journal starts with the store's genesis at seq 1", "[journal]") {
@@ -223,33 +264,16 @@ TEST_CASE("the WAL is copied back beside the writer, never inside one of its com
 
 TEST_CASE("a lane's write goes before the writes queued behind, and one arriving while they apply cuts their batch", "[journal]") {
   test::TempDir dir;
-  std::mutex mu;
-  std::vector<size_t> sizes;
+  CommitSizes commits;
   const auto wait_behind = GENERATE(std::chrono::milliseconds(0), std::chrono::milliseconds(std::chrono::hours(1)));
   auto opened = Journal::open({.db_path = dir.file("s.db"), .store_id = "S1", .lanes_wait_behind = wait_behind,
-                               .on_commit = [&](size_t writes, std::chrono::nanoseconds) {
-                                 std::lock_guard lock(mu);
-                                 sizes.push_back(writes);
-                               }});
+                               .on_commit = commits.recorder()});
   REQUIRE(opened);
   auto& j = *opened;
-  std::promise<void> release, holding;
-  std::shared_future<void> released = release.get_future().share();
-  j->submit([released, &holding](WriteContext& ctx) -> Result<std::vector<Entry>> {
-              holding.set_value();
-              released.wait();
-              return note(0)(ctx);
-            },
-            [](Result<Appended>) {});
-  holding.get_future().wait();  // the writer is busy: what follows queues up
-  {
-    std::lock_guard lock(mu);
-    sizes.clear();
-  }
+  std::promise<void> release = hold_writer(*j);  // what follows queues up
+  commits.clear();  // the genesis's
   std::map<std::string, std::promise<uint64_t>> seq;
-  auto seq_of = [&](const std::string& name) {
-    return [p = &seq[name]](Result<Appended> r) { p->set_value(r ? r->first_seq : 0); };
-  };
+  auto seq_of = [&](const std::string& name) { return seq_into(seq[name]); };
   // A catalog's entries queued behind; the first, as it applies, meets a
   // sale arriving (a lane's write queued while the batch runs).
   Completion during = seq_of("sale during");  // every promise made here, before the writer runs
@@ -269,77 +293,52 @@ TEST_CASE("a lane's write goes before the writes queued behind, and one arriving
   CHECK(got == std::map<std::string, uint64_t>{
                    {"sale before", 3}, {"entry 1", 4}, {"sale during", 5}, {"entry 2", 6}, {"entry 3", 7}});
   j->close();
-  std::lock_guard lock(mu);
   if (wait_behind.count() == 0) {
     // The lanes' answers wait for no entry past the first: one a batch.
-    CHECK(sizes == std::vector<size_t>{1, 2, 2, 1});
+    CHECK(commits.taken() == std::vector<size_t>{1, 2, 2, 1});
   } else {
-    CHECK(sizes == std::vector<size_t>{1, 2, 3});  // the held write; sale before + entry 1; sale during + 2 + 3
+    CHECK(commits.taken() == std::vector<size_t>{1, 2, 3});  // the held write; sale before + entry 1; sale during + 2 + 3
   }
 }
 
 TEST_CASE("a lane's write arriving while a batch of writes queued behind applies commits them where they are", "[journal]") {
   test::TempDir dir;
-  std::mutex mu;
-  std::vector<size_t> sizes;
+  CommitSizes commits;
   auto opened = Journal::open({.db_path = dir.file("s.db"), .store_id = "S1",
                                .lanes_wait_behind = std::chrono::hours(1),  // cut by the sale alone
-                               .on_commit = [&](size_t writes, std::chrono::nanoseconds) {
-                                 std::lock_guard lock(mu);
-                                 sizes.push_back(writes);
-                               }});
+                               .on_commit = commits.recorder()});
   REQUIRE(opened);
   auto& j = *opened;
-  std::promise<void> release, holding;
-  std::shared_future<void> released = release.get_future().share();
-  j->submit([released, &holding](WriteContext& ctx) -> Result<std::vector<Entry>> {
-              holding.set_value();
-              released.wait();
-              return note(0)(ctx);
-            },
-            [](Result<Appended>) {});
-  holding.get_future().wait();
-  {
-    std::lock_guard lock(mu);
-    sizes.clear();
-  }
+  std::promise<void> release = hold_writer(*j);
+  commits.clear();
   std::promise<uint64_t> sale, last;
   j->submit_behind([&j, &sale](WriteContext& ctx) -> Result<std::vector<Entry>> {
-                     j->submit(note(100), [&sale](Result<Appended> r) { sale.set_value(r ? r->first_seq : 0); });
+                     j->submit(note(100), seq_into(sale));
                      return note(1)(ctx);
                    },
                    [](Result<Appended>) {});
   j->submit_behind(note(2), [](Result<Appended>) {});
-  j->submit_behind(note(3), [&last](Result<Appended> r) { last.set_value(r ? r->first_seq : 0); });
+  j->submit_behind(note(3), seq_into(last));
   release.set_value();
   CHECK(sale.get_future().get() == 4);  // after entry 1, before entries 2 and 3
   CHECK(last.get_future().get() == 6);
   j->close();
-  std::lock_guard lock(mu);
-  CHECK(sizes == std::vector<size_t>{1, 1, 3});  // the held write; entry 1 alone (the sale came); the sale, entries 2 and 3
+  CHECK(commits.taken() == std::vector<size_t>{1, 1, 3});  // the held write; entry 1 alone (the sale came); the sale, entries 2 and 3
 }
 
 TEST_CASE("lanes that never stop writing still let one write queued behind into every batch", "[journal]") {
   test::TempDir dir;
   auto j = open_journal(dir.file("s.db"));
-  std::promise<void> release, holding;
-  std::shared_future<void> released = release.get_future().share();
-  j->submit([released, &holding](WriteContext& ctx) -> Result<std::vector<Entry>> {
-              holding.set_value();
-              released.wait();
-              return note(0)(ctx);
-            },
-            [](Result<Appended>) {});
-  holding.get_future().wait();
+  std::promise<void> release = hold_writer(*j);
   std::promise<uint64_t> entry, next_sale;
   // The lane's write queues another as it runs: a lane is waiting when the
   // batch reaches HQ's entry, which applies all the same.
   j->submit([&j, &next_sale](WriteContext& ctx) -> Result<std::vector<Entry>> {
-              j->submit(note(2), [&next_sale](Result<Appended> r) { next_sale.set_value(r ? r->first_seq : 0); });
+              j->submit(note(2), seq_into(next_sale));
               return note(1)(ctx);
             },
             [](Result<Appended>) {});
-  j->submit_behind(note(3), [&entry](Result<Appended> r) { entry.set_value(r ? r->first_seq : 0); });
+  j->submit_behind(note(3), seq_into(entry));
   release.set_value();
   CHECK(entry.get_future().get() == 4);
   CHECK(next_sale.get_future().get() == 5);

@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
       done.push_back(promise->get_future());
       out.push_back(std::make_shared<sync::DownApplied>());
       (*j)->submit_behind(sync::apply_down(std::move(e), out.back()),
-                   [promise](Result<Appended> r) { promise->set_value(std::move(r)); });
+                          [promise](Result<Appended> r) { promise->set_value(std::move(r)); });
     }
     for (auto& f : done) {
       if (auto r = f.get(); !r) return std::fprintf(stderr, "apply: %s\n", r.status().message().c_str()), false;

@@ -214,8 +214,9 @@ class Journal {
   void run();
   // Applies `batch` in one transaction and commits it; a write that fails
   // leaves the others. After the first of submit_behind's writes (from
-  // `first_behind` on), it stops when a lane's write is queued: those it did
-  // not reach move from `batch` to `rest`, unapplied.
+  // `first_behind` on), it stops when a lane's write is queued, or, with
+  // lanes' writes in the batch, past `lanes_wait_behind`: those it did not
+  // reach move from `batch` to `rest`, unapplied.
   void commit_batch(std::vector<Write>& batch, size_t first_behind, std::vector<Write>& rest);
   void queue(std::deque<Write>& to, Mutation mutation, Completion done);
   bool lane_waiting() const;  // a write of submit()'s is queued

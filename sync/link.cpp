@@ -215,6 +215,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
   }
 
   ~State() {
+    stop_sender();
     {
       std::lock_guard lock(reading_mu);
       reader_stop = true;
@@ -281,6 +282,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
 
   void became_up() {
     phase = Phase::up;
+    up_generation = generation;
     failures = 0;
     ++connects;
     last_up = std::chrono::steady_clock::now();
@@ -300,6 +302,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
   void lost(const std::string& why) {
     ++generation;  // whatever the old attempt still reports is stale
     phase = Phase::down;
+    up_generation = 0;
     tell([why](LinkHandlers& h) { if (h.on_down) h.on_down(why); });
     auto ceiling = std::min<int64_t>(options.max_backoff.count(),
                                      options.min_backoff.count() << std::min(failures, 16u));
@@ -313,14 +316,63 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
     });
   }
 
-  bool publish(const std::string& topic, const std::string& payload, bool retained) {
+  // Queued for the sender, which hands it to Paho: Paho's publish takes the
+  // client's lock, which Paho's receive thread holds while it reads a message
+  // and calls back (a catalog entry of 75 KB), and this thread also answers
+  // the lanes. Queued on one connection, never sent on the next: what it
+  // lost, the protocol sends again after the next hello.
+  bool publish(const std::string& topic, std::string payload, bool retained) {
     if (phase != Phase::up) return false;
-    try {
-      client->publish(mqtt::make_message(topic, payload, 1, retained));
-      return true;
-    } catch (const mqtt::exception&) {
-      return false;  // the connection-lost handler follows
+    {
+      std::lock_guard lock(sending_mu);
+      if (sender_stop) return false;
+      if (!sender.joinable()) sender = std::thread([this] { send_loop(); });
+      to_send.push_back(Outgoing{generation, mqtt::make_message(topic, std::move(payload), 1, retained)});
     }
+    sending_cv.notify_one();
+    return true;
+  }
+
+  struct Outgoing {
+    uint64_t generation;
+    mqtt::message_ptr message;
+  };
+  std::mutex sending_mu;
+  std::condition_variable sending_cv;
+  std::deque<Outgoing> to_send;
+  bool sender_stop = false;
+  std::thread sender;
+  std::atomic<uint64_t> up_generation{0};  // the connection publishes go out on; 0 while none is up
+
+  void send_loop() {
+    name_this_thread("posd-send");
+    for (;;) {
+      Outgoing m;
+      {
+        std::unique_lock lock(sending_mu);
+        sending_cv.wait(lock, [&] { return sender_stop || !to_send.empty(); });
+        if (sender_stop) return;
+        m = std::move(to_send.front());
+        to_send.pop_front();
+      }
+      if (m.generation != up_generation.load()) continue;  // its connection is gone
+      try {
+        client->publish(std::move(m.message));
+      } catch (const std::exception&) {
+        // Lost meanwhile: the connection-lost handler follows.
+      }
+    }
+  }
+
+  // Stops the sender, dropping what it had not sent (stop() or the end).
+  void stop_sender() {
+    {
+      std::lock_guard lock(sending_mu);
+      sender_stop = true;
+      to_send.clear();
+    }
+    sending_cv.notify_one();
+    if (sender.joinable()) sender.join();
   }
 };
 
@@ -331,6 +383,10 @@ Link::~Link() { stop(); }
 
 void Link::start() {
   state_->stopped = false;
+  {
+    std::lock_guard lock(state_->sending_mu);
+    state_->sender_stop = false;
+  }
   if (!state_->client) state_->make_client();
   state_->connect();
 }
@@ -340,6 +396,7 @@ void Link::stop() {
   if (s.stopped) return;
   s.stopped = true;
   s.timer.cancel();
+  s.stop_sender();  // before the client goes
   if (!s.client) return;
   try {
     if (s.phase == State::Phase::up && !s.options.status_topic.empty()) {
@@ -352,8 +409,8 @@ void Link::stop() {
   s.client.reset();
 }
 
-bool Link::publish(const std::string& topic, const std::string& payload, bool retained) {
-  return state_->publish(topic, payload, retained);
+bool Link::publish(const std::string& topic, std::string payload, bool retained) {
+  return state_->publish(topic, std::move(payload), retained);
 }
 
 bool Link::up() const { return state_->phase == State::Phase::up; }

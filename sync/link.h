@@ -7,7 +7,10 @@
 // Paho's own persistence is off: the journal and the down-log are the only
 // stores, and what the broker loses is simply sent again by the protocol.
 // Paho's callbacks run on Paho's thread; they only post to the io_context,
-// where every handler here runs. publish() is for that thread too.
+// where every handler here runs. publish() is for that thread too; it only
+// queues the message for the link's sender thread ("posd-send"), since
+// Paho's publish waits for the lock Paho's receive thread holds while it
+// reads and hands over a message.
 #pragma once
 
 #include <chrono>
@@ -78,8 +81,10 @@ class Link {
   void start();
   // Publishes "offline" (retained) when up, disconnects, and stops retrying.
   void stop();
-  // QoS 1. False, and nothing sent, while the link is not up.
-  bool publish(const std::string& topic, const std::string& payload, bool retained = false);
+  // QoS 1, sent in the order published, on this connection only: a message
+  // queued when the link goes down is dropped (the protocol sends again after
+  // the next hello). False, and nothing sent, while the link is not up.
+  bool publish(const std::string& topic, std::string payload, bool retained = false);
 
   bool up() const;
   // "connecting", "up" or "down" (waiting to retry).

@@ -796,6 +796,72 @@ TEST_CASE("what throws on Paho's thread drops that one message, counted as shed,
   loop.join();
 }
 
+TEST_CASE("a publish on the loop returns while Paho's thread holds its lock in a callback, and goes out once it lets go", "[link]") {
+  test::TempDir dir;
+  test::Broker broker(dir);
+  broker.start();
+  boost::asio::io_context io;
+  std::atomic<bool> up{false};
+  std::atomic<int> echoed{0};
+  // Paho calls `sheddable` holding its client's lock: armed, it holds that
+  // lock until let go, or for 5 s (so that a publish that waits for it
+  // ends too); `returned` says it has given the lock back.
+  std::atomic<bool> armed{false}, holding{false}, let_go{false}, returned{false};
+  sync::LinkOptions o = link_options(broker, "hq", "hq-held");
+  o.subscriptions = {"posd/+/up/journal", "posd/S1/down/log"};
+  o.intake_limit_bytes = 1;  // a second message meets the bound while the first waits
+  o.sheddable = [&](const std::string&, size_t) {
+    if (armed.exchange(false)) {
+      holding = true;
+      test::wait_until([&] { return let_go.load(); }, 5);
+      returned = true;
+    }
+    return false;
+  };
+  sync::LinkHandlers h;
+  h.on_up = [&] { up = true; };
+  h.on_message = [&](const std::string& topic, const std::string&) {
+    if (topic == "posd/S1/down/log") ++echoed;
+  };
+  sync::Link link(io, o, h);
+  link.start();
+  std::thread loop = run_loop(io);
+  std::shared_ptr<void> cleanup(nullptr, [&](void*) {
+    let_go = true;
+    boost::asio::post(io, [&] { link.stop(); });
+    io.stop();
+    loop.join();
+  });
+  REQUIRE(test::wait_until([&] { return up.load(); }, 20));
+  // The loop held, so that the first message waits in the intake; the
+  // second then calls sheddable, which holds Paho's lock.
+  std::promise<void> release;
+  std::shared_future<void> held = release.get_future().share();
+  boost::asio::post(io, [held] { held.wait(); });
+  REQUIRE(broker.publish_as("S1", "posd/S1/up/journal", "first") == 0);
+  REQUIRE(test::wait_until([&] { return link.intake_bytes() > 0; }, 20));
+  armed = true;
+  REQUIRE(broker.publish_as("S1", "posd/S1/up/journal", "second") == 0);
+  REQUIRE(test::wait_until([&] { return holding.load(); }, 20));
+  release.set_value();
+  // On the loop, while Paho's thread still holds its lock.
+  std::promise<std::pair<bool, bool>> published;  // taken, and Paho still held when it returned
+  boost::asio::post(io, [&] {
+    const bool taken = link.publish("posd/S1/down/log", "a price");
+    published.set_value({taken, !returned.load()});
+  });
+  auto answer = published.get_future();
+  const bool answered = answer.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  let_go = true;
+  REQUIRE(answered);
+  auto [taken, while_held] = answer.get();
+  CHECK(taken);
+  CHECK(while_held);
+  // Once Paho lets go, the message goes out (and comes back: HQ's link subscribes to it).
+  CHECK(test::wait_until([&] { return echoed.load() == 1; }, 20));
+  CHECK(link.shed() == 0);
+}
+
 TEST_CASE("a message still in the link's reader reaches its handler before the link's down and the next up", "[link]") {
   test::TempDir dir;
   test::Broker broker(dir);

@@ -8,9 +8,16 @@ namespace posd::sql {
 
 namespace {
 constexpr int kBusyTimeoutMs = 5000;
-}
+}  // namespace
 
 Result<Db> Db::open(const std::string& path, Mode mode, const char* vfs) {
+  // Before SQLite's first use in the process: no count of its memory in use,
+  // which it keeps under one mutex for every connection of every thread.
+  // With it, the event loop's reads waited at an allocation for the
+  // journal's writer (and the writer for the loop), the longer when the
+  // holder had lost its core. SQLITE_MISUSE if SQLite was started already.
+  static const int uncounted = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)uncounted;
   int flags = SQLITE_OPEN_NOMUTEX;
   switch (mode) {
     case Mode::read_write_create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;

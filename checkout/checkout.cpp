@@ -5,8 +5,8 @@
 #include <tuple>
 
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
 
+#include "base/loop_post.h"
 #include "base/json_fields.h"
 #include "base/json_text.h"
 #include "base/log.h"
@@ -758,7 +758,7 @@ void Checkout::write(const Caller& c, OutcomeMutation m, const IdemKey* idem, Do
           moved = {{"type", "journal"}, {"seq", r->last_seq}, {"events", json::array()}};
           for (const Event& e : r->events) moved["events"].push_back(e.type);
         }
-        boost::asio::post(ioc_, [this, done, out = std::move(out), moved = std::move(moved)] {
+        loop_post(ioc_, [this, done, out = std::move(out), moved = std::move(moved)] {
           done(out);
           if (!moved.is_null()) emit("", moved);
         });

@@ -2,6 +2,7 @@
 // taking a lane over, locking it, signing off, and approvals by PIN.
 #include <boost/asio/post.hpp>
 
+#include "base/loop_post.h"
 #include "base/json_fields.h"
 #include "base/log.h"
 #include "base/pin.h"
@@ -73,7 +74,7 @@ void Checkout::check_pin(const Caller& c, const std::string& id, const std::stri
   if (!role) return done(Outcome::from(Status::corruption("operator " + id + " has a role posd does not know")), {});
   boost::asio::post(pins_, [this, c, op, pin, role = *role, done = std::move(done)]() mutable {
     const bool right = pin_matches(pin, op.pin_hash);
-    boost::asio::post(ioc_, [this, c, op, right, role, done = std::move(done)]() mutable {
+    loop_post(ioc_, [this, c, op, right, role, done = std::move(done)]() mutable {
       const OperatorSession who{op.id, op.name, role, false};
       const int64_t lockout_ms = rules_.operator_lockout_minutes * 60'000;
       // Decided in the database, one check after another: tries at two lanes

@@ -1,7 +1,7 @@
 #include "sync/batch_reader.h"
 
-#include <boost/asio/post.hpp>
 
+#include "base/loop_post.h"
 #include "base/thread_name.h"
 #include "sync/outbox.h"
 #include "sync/protocol.h"
@@ -77,7 +77,7 @@ void BatchReader::run() {
       std::lock_guard lock(mu_);
       busy_ = false;
     }
-    boost::asio::post(io_, [done = std::move(job.done), out = std::move(out)]() mutable { done(std::move(out)); });
+    loop_post(io_, [done = std::move(job.done), out = std::move(out)]() mutable { done(std::move(out)); });
   }
 }
 

@@ -10,10 +10,10 @@
 #include <random>
 #include <thread>
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <mqtt/async_client.h>
 
+#include "base/loop_post.h"
 #include "base/log.h"
 #include "base/thread_name.h"
 
@@ -68,7 +68,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
     std::weak_ptr<State> weak = shared_from_this();
     return [weak, gen, f = std::move(f)]() mutable {
       if (auto self = weak.lock()) {
-        asio::post(self->io, [weak, gen, f = std::move(f)]() mutable {
+        loop_post(self->io, [weak, gen, f = std::move(f)]() mutable {
           auto s = weak.lock();
           if (s && !s->stopped && s->generation == gen) f(*s);
         });
@@ -84,7 +84,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
       if (auto s = weak.lock()) {
         uint64_t gen = s->generation;
         std::string why = cause.empty() ? "connection lost" : cause;
-        asio::post(s->io, [weak, gen, why] {
+        loop_post(s->io, [weak, gen, why] {
           auto st = weak.lock();
           if (st && !st->stopped && st->generation == gen) st->lost(why);
         });
@@ -135,7 +135,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
       // (tens of ms for a burst of catalog entries). The reader decodes it.
       return to_reader(Unread{std::move(topic), std::move(payload), bytes, {}});
     }
-    asio::post(io, [weak, bytes, topic = std::move(topic), payload = std::move(payload)] {
+    loop_post(io, [weak, bytes, topic = std::move(topic), payload = std::move(payload)] {
       auto st = weak.lock();
       if (!st) return;
       if (!st->stopped && st->handlers.on_message) st->handlers.on_message(topic, payload);
@@ -188,7 +188,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
       }
       try {
         if (m.told) {
-          asio::post(io, [weak, told = std::move(m.told)] {
+          loop_post(io, [weak, told = std::move(m.told)] {
             auto st = weak.lock();
             if (st && !st->stopped) told(st->handlers);
           });
@@ -196,7 +196,7 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
         }
         auto decoded = std::make_shared<Result<Message>>(decode(m.payload));
         if (*decoded && handlers.read_ahead) handlers.read_ahead(**decoded);
-        asio::post(io, [weak, bytes = m.bytes, decoded, topic = std::move(m.topic), payload = std::move(m.payload)] {
+        loop_post(io, [weak, bytes = m.bytes, decoded, topic = std::move(m.topic), payload = std::move(m.payload)] {
           auto st = weak.lock();
           if (!st) return;
           if (!st->stopped) st->handlers.on_decoded(topic, payload, *decoded);

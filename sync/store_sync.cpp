@@ -3,9 +3,9 @@
 #include <atomic>
 #include <utility>
 
-#include <boost/asio/post.hpp>
 
 #include "storage/cursor.h"
+#include "base/loop_post.h"
 #include "base/log.h"
 #include "sync/batch_reader.h"
 #include "sync/db_watch.h"
@@ -89,7 +89,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     auto pending = std::make_shared<std::atomic<bool>>(false);
     journal_watch = journal.watch([weak, pending, &io = io] {
       if (pending->exchange(true)) return;
-      asio::post(io, [weak, pending] {
+      loop_post(io, [weak, pending] {
         pending->store(false);
         if (auto s = weak.lock(); s && s->running) s->send();
       });
@@ -282,7 +282,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
       // Only the verdict goes to the loop: the events written (a catalog
       // entry's record holds its 500 items) are freed here, on the writer,
       // not between two of a lane's scans.
-      asio::post(s->io, [weak, out, kind, hq_seq, done = r.status()] {
+      loop_post(s->io, [weak, out, kind, hq_seq, done = r.status()] {
         auto s = weak.lock();
         if (!s || !s->running) return;
         if (!done) {
@@ -328,7 +328,7 @@ struct StoreSync::Impl : std::enable_shared_from_this<StoreSync::Impl> {
     }
     std::weak_ptr<Impl> weak = shared_from_this();
     journal.submit(Outbox::clear_rewind_request(seq), [weak](Result<Appended>) {
-      if (auto s = weak.lock()) asio::post(s->io, [weak] { if (auto s = weak.lock()) s->honouring.reset(); });
+      if (auto s = weak.lock()) loop_post(s->io, [weak] { if (auto s = weak.lock()) s->honouring.reset(); });
     });
   }
 

@@ -3,10 +3,9 @@
 #include "base/local_day.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "base/file_text.h"
 #include "base/ids.h"
 #include "base/json_fields.h"
 #include "base/json_text.h"
@@ -257,13 +256,14 @@ StoreRules store_rules(const Config& c) {
 }
 
 Result<Config> load_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::not_found("cannot read configuration file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
+  auto text = read_file(path);
+  if (!text) {
+    if (text.status().code() == Status::Code::not_found) return Status::not_found("cannot read configuration file " + path);
+    return text.status();
+  }
   // Read as posd reads every JSON it did not make: a key given twice is
   // refused, not taken at its last value.
-  auto doc = parse_json(ss.str());
+  auto doc = parse_json(*text);
   if (!doc) return Status::invalid_argument(path + ": " + doc.status().message());
   auto c = parse_config(*doc);
   if (!c) return Status::invalid_argument(path + ": " + c.status().message());

@@ -2,12 +2,12 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <tuple>
 
 #include "daemon/posctl/commands.h"
 #include "checkout/receipt.h"
 #include "checkout/receipt_code.h"
+#include "base/file_text.h"
 #include "base/clock.h"
 #include "base/json_text.h"
 #include "storage/export_manifest.h"
@@ -51,12 +51,10 @@ int journal_verify(const VerifyArgs& a) {
     std::ifstream in(a.export_file);
     if (!in) return fail("cannot read " + a.export_file);
     if (a.manifest.empty()) return report(posd::verify_export(in, *key, anchors));
-    std::ifstream mf(a.manifest);
-    std::stringstream text;
-    text << mf.rdbuf();
-    if (!mf) return fail("cannot read the manifest " + a.manifest);
+    auto text = posd::read_file(a.manifest);
+    if (!text) return fail("the manifest: " + text.status().message());
     // A manifest that is not exactly one is a bad manifest (exit 1), not a failure to run.
-    auto parsed = posd::parse_json(text.str());
+    auto parsed = posd::parse_json(*text);
     if (!parsed) return report(posd::Status::corruption("manifest: " + parsed.status().message()));
     auto manifest = posd::ExportManifest::from_json(*parsed);
     if (!manifest) return report(posd::Status::corruption("manifest: " + manifest.status().message()));
@@ -128,11 +126,9 @@ int receipt_verify(const ReceiptVerifyArgs& a) {
 }
 
 int journal_dsfinvk(const DsfinvkArgs& a) {
-  std::ifstream mf(a.master);
-  std::stringstream text;
-  text << mf.rdbuf();
-  if (!mf) return fail("cannot read the master data " + a.master);
-  auto parsed = posd::parse_json(text.str());
+  auto text = posd::read_file(a.master);
+  if (!text) return fail("the master data: " + text.status().message());
+  auto parsed = posd::parse_json(*text);
   if (!parsed) return fail(a.master + ": " + parsed.status().message());
   auto master = posd::dsfinvk::Master::from_json(*parsed);
   if (!master) return fail(a.master + ": " + master.status().message());

@@ -2,11 +2,12 @@
 
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "daemon/config.h"
 #include "daemon/posctl/commands.h"
 #include "base/digest.h"
+#include "base/file_text.h"
+#include "base/json_text.h"
 
 namespace posctl {
 
@@ -16,10 +17,9 @@ namespace {
 posd::Result<nlohmann::json> read_config(const std::string& path) {
   auto checked = posd::load_config(path);
   if (!checked) return checked.status();
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return nlohmann::json::parse(ss.str());
+  auto text = posd::read_file(path);
+  if (!text) return text.status();
+  return posd::parse_json(*text);
 }
 
 // Writes `j` over `path` through a temporary file, after checking it whole.

@@ -166,4 +166,8 @@ TEST_CASE("load_config names the file, and where JSON breaks", "[config]") {
   test::write_text(dir.file("wrong.json"), "{\"store_id\": 1}");
   CHECK(load_config(dir.file("wrong.json")).status().message() ==
         dir.file("wrong.json") + ": store_id: must be a string");
+  // A directory named as the file: said so, not read as empty JSON.
+  auto folder = load_config(dir.path());
+  CHECK(folder.status().code() == Status::Code::invalid_argument);
+  CHECK(folder.status().message() == dir.path() + " is a directory, not a file");
 }

@@ -11,7 +11,8 @@
 // and all belong to one thread (the event loop); the flusher has its own
 // connection. The file is posd's alone while it runs (SQLite's unix-excl
 // VFS: no lock call at a put, the WAL's index in memory); another process,
-// an sqlite3 shell too, opens it only when posd is stopped.
+// an sqlite3 shell too, opens it only when posd is stopped. The flusher,
+// not a put, truncates a WAL grown large, after a quiet period.
 #pragma once
 
 #include <atomic>
@@ -54,6 +55,9 @@ class BasketStore {
   bool sync_failing() const { return sync_failing_.load(); }
   // How many syncs the flusher made (tests watch it work).
   uint64_t flushes() const { return flushes_.load(); }
+  // How often the flusher gave a grown WAL's space back (a quiet period after
+  // it grew past 8 MiB; the loop's put never truncates it).
+  uint64_t given_back() const { return given_back_.load(); }
   const std::string& path() const { return db_.path(); }
 
  private:
@@ -65,6 +69,8 @@ class BasketStore {
   Status sync_now();
   // Counts a change made, or notes a full disk.
   Status note(Status s);
+  // Truncates a WAL grown past kGiveBackBytes (under mu_, when quiet).
+  void give_back();
 
   sql::Db db_;
   sql::Db flusher_db_;
@@ -76,6 +82,7 @@ class BasketStore {
   uint64_t synced_ = 0;               // changes_ as of the last whole sync (under mu_)
   uint64_t held_back_ = 0;            // syncs in a row a reader held frames back in (under mu_)
   std::atomic<uint64_t> flushes_{0};
+  std::atomic<uint64_t> given_back_{0};
   std::atomic<bool> disk_full_{false};
   std::atomic<bool> sync_failing_{false};
   std::thread thread_;

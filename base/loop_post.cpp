@@ -29,8 +29,8 @@ class Inbox : public boost::asio::execution_context::service {
     bool ring = false;
     {
       std::lock_guard lock(mu_);
+      ring = arm();  // first: what throws here leaves nothing queued
       waiting_.push_back(std::move(f));
-      ring = arm();
     }
     if (ring) this->ring();
   }
@@ -45,9 +45,13 @@ class Inbox : public boost::asio::execution_context::service {
   // Under mu_: watches the bell, unless it is watched already. True: ring it.
   bool arm() {
     if (armed_) return false;
+    // Whatever the wait ends with, the waiting handlers are looked at: an
+    // error must not leave the bell armed and never rung. Aborted: the
+    // io_context is going.
+    bell_.async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
+      if (ec != boost::asio::error::operation_aborted) run();
+    });
     armed_ = true;
-    bell_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                     [this](const boost::system::error_code& ec) { if (!ec) run(); });
     return true;
   }
 
@@ -91,9 +95,12 @@ class Inbox : public boost::asio::execution_context::service {
   }
 
   void shutdown() override {
-    std::lock_guard lock(mu_);
-    waiting_.clear();  // never run: the io_context is going
-  }
+    std::deque<std::function<void()>> never;  // the io_context is going: destroyed, not run
+    {
+      std::lock_guard lock(mu_);
+      never.swap(waiting_);
+    }
+  }  // destroyed here, outside the lock, as asio destroys its own
 
   std::mutex mu_;
   std::deque<std::function<void()>> waiting_;

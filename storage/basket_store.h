@@ -63,8 +63,10 @@ class BasketStore {
  private:
   BasketStore(sql::Db db, sql::Db flusher, std::chrono::milliseconds every);
   void run();
-  // One checkpoint: true when it synced and copied the whole WAL.
+  // One checkpoint, counted as a sync: true when it synced and copied the whole WAL.
   Result<bool> sync(sql::Db& db);
+  // One checkpoint of `mode` (PASSIVE, TRUNCATE): true when the WAL was copied whole.
+  static Result<bool> checkpoint(sql::Db& db, const char* mode);
   // sync() on the flusher's connection, and what it says (under mu_).
   Status sync_now();
   // Counts a change made, or notes a full disk.

@@ -138,3 +138,28 @@ TEST_CASE("the flusher gives a grown WAL's space back once the baskets are quiet
   CHECK(rows["b0"] == "lane-2 {}");
   CHECK(rows["b99"] == "lane-1 " + body + "2499");
 }
+
+TEST_CASE("a grown WAL left by a crash is copied, then given back, at the start, with every basket in it", "[baskets]") {
+  test::TempDir dir;
+  const std::string body(6000, 'y');
+  {
+    auto store = BasketStore::open(dir.file("s.db.baskets"), std::chrono::hours(1));
+    REQUIRE(store);
+    for (int i = 0; i < 2500; ++i) REQUIRE((*store)->put("b" + std::to_string(i % 100), "lane-1", body + std::to_string(i)));
+    // What a power cut would leave: the file and its WAL, not copied back.
+    std::filesystem::create_directory(dir.file("cut"));
+    std::filesystem::copy_file(dir.file("s.db.baskets"), dir.file("cut/s.db.baskets"));
+    std::filesystem::copy_file(dir.file("s.db.baskets-wal"), dir.file("cut/s.db.baskets-wal"));
+  }
+  REQUIRE(std::filesystem::file_size(dir.file("cut/s.db.baskets-wal")) > (size_t{8} << 20));
+  auto store = BasketStore::open(dir.file("cut/s.db.baskets"), std::chrono::milliseconds(20));
+  REQUIRE(store);
+  BasketStore& s = **store;
+  for (int i = 0; i < 1000 && s.given_back() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(s.given_back() >= 1);
+  CHECK(std::filesystem::file_size(dir.file("cut/s.db.baskets-wal")) < (size_t{1} << 20));
+  auto rows = bodies(s);
+  CHECK(rows.size() == 100);
+  CHECK(rows["b99"] == "lane-1 " + body + "2499");
+  CHECK(rows["b0"] == "lane-1 " + body + "2400");
+}

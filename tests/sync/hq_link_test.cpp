@@ -804,7 +804,7 @@ TEST_CASE("a publish on the loop returns while Paho's thread holds its lock in a
   std::atomic<bool> up{false};
   std::atomic<int> echoed{0};
   // Paho calls `sheddable` holding its client's lock: armed, it holds that
-  // lock until let go, or for 5 s (so that a publish that waits for it
+  // lock until let go, or for 15 s (so that a publish that waits for it
   // ends too); `returned` says it has given the lock back.
   std::atomic<bool> armed{false}, holding{false}, let_go{false}, returned{false};
   sync::LinkOptions o = link_options(broker, "hq", "hq-held");
@@ -813,7 +813,7 @@ TEST_CASE("a publish on the loop returns while Paho's thread holds its lock in a
   o.sheddable = [&](const std::string&, size_t) {
     if (armed.exchange(false)) {
       holding = true;
-      test::wait_until([&] { return let_go.load(); }, 5);
+      test::wait_until([&] { return let_go.load(); }, 15);
       returned = true;
     }
     return false;
@@ -851,7 +851,7 @@ TEST_CASE("a publish on the loop returns while Paho's thread holds its lock in a
     published.set_value({taken, !returned.load()});
   });
   auto answer = published.get_future();
-  const bool answered = answer.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  const bool answered = answer.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
   let_go = true;
   REQUIRE(answered);
   auto [taken, while_held] = answer.get();

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <system_error>
 
@@ -20,7 +21,6 @@ namespace {
 // io_context with nothing posted still runs out of work and returns.
 class Inbox : public boost::asio::execution_context::service {
  public:
-  using key_type = Inbox;
   static inline boost::asio::execution_context::id id;
 
   explicit Inbox(boost::asio::io_context& io) : service(io), bell_(io, open_bell()) {}
@@ -82,10 +82,7 @@ class Inbox : public boost::asio::execution_context::service {
         bool ring = false;
         {
           std::lock_guard lock(mu_);
-          while (!now.empty()) {
-            waiting_.push_front(std::move(now.back()));
-            now.pop_back();
-          }
+          waiting_.insert(waiting_.begin(), std::make_move_iterator(now.begin()), std::make_move_iterator(now.end()));
           ring = !waiting_.empty() && arm();
         }
         if (ring) this->ring();

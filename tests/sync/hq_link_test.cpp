@@ -86,6 +86,18 @@ std::thread run_loop(boost::asio::io_context& io) {
   });
 }
 
+// Holds `io`'s loop and has a first message wait in `link`'s intake, so that
+// the next message meets the intake's bound (and calls sheddable). Setting
+// the promise returned lets the loop go.
+std::promise<void> first_waiting_in_intake(boost::asio::io_context& io, test::Broker& broker, const sync::Link& link) {
+  std::promise<void> release;
+  std::shared_future<void> held = release.get_future().share();
+  boost::asio::post(io, [held] { held.wait(); });
+  REQUIRE(broker.publish_as("S1", "posd/S1/up/journal", "first") == 0);
+  REQUIRE(test::wait_until([&] { return link.intake_bytes() > 0; }, 20));
+  return release;
+}
+
 }  // namespace
 
 TEST_CASE("a sale made online reaches HQ's database at once", "[hq]") {
@@ -776,12 +788,7 @@ TEST_CASE("what throws on Paho's thread drops that one message, counted as shed,
   link.start();
   std::thread loop = run_loop(io);
   REQUIRE(test::wait_until([&] { return up.load(); }, 20));
-  // The loop held, so that the first message waits in the intake.
-  std::promise<void> release;
-  std::shared_future<void> held = release.get_future().share();
-  boost::asio::post(io, [held] { held.wait(); });
-  REQUIRE(broker.publish_as("S1", "posd/S1/up/journal", "first") == 0);
-  REQUIRE(test::wait_until([&] { return link.intake_bytes() > 0; }, 20));
+  std::promise<void> release = first_waiting_in_intake(io, broker, link);
   REQUIRE(broker.publish_as("S1", "posd/S1/up/journal", "second") == 0);
   CHECK(test::wait_until([&] { return link.shed() == 1; }, 20));
   release.set_value();
@@ -833,13 +840,8 @@ TEST_CASE("a publish on the loop returns while Paho's thread holds its lock in a
     loop.join();
   });
   REQUIRE(test::wait_until([&] { return up.load(); }, 20));
-  // The loop held, so that the first message waits in the intake; the
-  // second then calls sheddable, which holds Paho's lock.
-  std::promise<void> release;
-  std::shared_future<void> held = release.get_future().share();
-  boost::asio::post(io, [held] { held.wait(); });
-  REQUIRE(broker.publish_as("S1", "posd/S1/up/journal", "first") == 0);
-  REQUIRE(test::wait_until([&] { return link.intake_bytes() > 0; }, 20));
+  // The second message calls sheddable, which holds Paho's lock.
+  std::promise<void> release = first_waiting_in_intake(io, broker, link);
   armed = true;
   REQUIRE(broker.publish_as("S1", "posd/S1/up/journal", "second") == 0);
   REQUIRE(test::wait_until([&] { return holding.load(); }, 20));

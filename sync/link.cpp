@@ -38,6 +38,67 @@ class Listener : public mqtt::iaction_listener {
   }
 };
 
+// A thread of its own that takes what is put in order, started at the
+// first put. stop() drops what it has not taken yet and joins it (after the
+// item in hand); restart() lets a later put start it again.
+template <typename T>
+class Worker {
+ public:
+  Worker(const char* name, std::function<void(T&)> each) : name_(name), each_(std::move(each)) {}
+  ~Worker() { stop(); }
+
+  // False, and nothing queued, while stopped.
+  bool put(T item) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) return false;
+      if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+      queue_.push_back(std::move(item));
+    }
+    cv_.notify_one();
+    return true;
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopped_ = true;
+      queue_.clear();
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void restart() {
+    std::lock_guard lock(mu_);
+    stopped_ = false;
+  }
+
+ private:
+  void run() {
+    name_this_thread(name_);
+    for (;;) {
+      T item;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stopped_ || !queue_.empty(); });
+        if (stopped_) return;
+        item = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      each_(item);
+    }
+  }
+
+  const char* name_;
+  std::function<void(T&)> each_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<T> queue_;
+  bool stopped_ = false;
+  std::thread thread_;
+};
+
 }  // namespace
 
 struct Link::State : std::enable_shared_from_this<Link::State> {
@@ -159,69 +220,43 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
     size_t bytes;
     std::function<void(LinkHandlers&)> told;  // set: no message, the link's up or down
   };
-  std::mutex reading_mu;
-  std::condition_variable reading_cv;
+  Worker<Unread> reader{"posd-intake", [this](Unread& m) { read(m); }};
 
-  // Queues `m` for the reader, started at its first use.
-  void to_reader(Unread m) {
-    std::lock_guard lock(reading_mu);
-    if (reader_stop) return;  // going away
-    if (!reader.joinable()) reader = std::thread([this] { read_loop(); });
-    to_read.push_back(std::move(m));
-    reading_cv.notify_one();
-  }
-  std::deque<Unread> to_read;
-  bool reader_stop = false;
-  std::thread reader;
+  // Queues `m` for the reader; dropped when it is going away.
+  void to_reader(Unread m) { reader.put(std::move(m)); }
 
-  void read_loop() {
-    name_this_thread("posd-intake");
+  void read(Unread& m) {
     std::weak_ptr<State> weak = weak_from_this();
-    for (;;) {
-      Unread m;
-      {
-        std::unique_lock lock(reading_mu);
-        reading_cv.wait(lock, [&] { return reader_stop || !to_read.empty(); });
-        if (reader_stop) return;
-        m = std::move(to_read.front());
-        to_read.pop_front();
-      }
-      try {
-        if (m.told) {
-          loop_post(io, [weak, told = std::move(m.told)] {
-            auto st = weak.lock();
-            if (st && !st->stopped) told(st->handlers);
-          });
-          continue;
-        }
-        auto decoded = std::make_shared<Result<Message>>(decode(m.payload));
-        if (*decoded && handlers.read_ahead) handlers.read_ahead(**decoded);
-        loop_post(io, [weak, bytes = m.bytes, decoded, topic = std::move(m.topic), payload = std::move(m.payload)] {
+    try {
+      if (m.told) {
+        loop_post(io, [weak, told = std::move(m.told)] {
           auto st = weak.lock();
-          if (!st) return;
-          if (!st->stopped) st->handlers.on_decoded(topic, payload, *decoded);
-          st->intake_bytes -= bytes;
+          if (st && !st->stopped) told(st->handlers);
         });
-      } catch (const std::exception& e) {  // out of memory: dropped, as Paho's thread would
-        intake_bytes -= m.bytes;
-        ++shed;
-        log::get("sync")->error("link: dropped a received message: {}", e.what());
-      } catch (...) {
-        intake_bytes -= m.bytes;
-        ++shed;
-        log::get("sync")->error("link: dropped a received message");
+        return;
       }
+      auto decoded = std::make_shared<Result<Message>>(decode(m.payload));
+      if (*decoded && handlers.read_ahead) handlers.read_ahead(**decoded);
+      loop_post(io, [weak, bytes = m.bytes, decoded, topic = std::move(m.topic), payload = std::move(m.payload)] {
+        auto st = weak.lock();
+        if (!st) return;
+        if (!st->stopped) st->handlers.on_decoded(topic, payload, *decoded);
+        st->intake_bytes -= bytes;
+      });
+    } catch (const std::exception& e) {  // out of memory: dropped, as Paho's thread would
+      intake_bytes -= m.bytes;
+      ++shed;
+      log::get("sync")->error("link: dropped a received message: {}", e.what());
+    } catch (...) {
+      intake_bytes -= m.bytes;
+      ++shed;
+      log::get("sync")->error("link: dropped a received message");
     }
   }
 
   ~State() {
-    stop_sender();
-    {
-      std::lock_guard lock(reading_mu);
-      reader_stop = true;
-    }
-    reading_cv.notify_one();
-    if (reader.joinable()) reader.join();
+    sender.stop();
+    reader.stop();
   }
 
   mqtt::connect_options connect_options() const {
@@ -323,60 +358,27 @@ struct Link::State : std::enable_shared_from_this<Link::State> {
   // lost, the protocol sends again after the next hello.
   bool publish(const std::string& topic, std::string payload, bool retained) {
     if (phase != Phase::up) return false;
-    {
-      std::lock_guard lock(sending_mu);
-      if (sender_stop) return false;
-      if (!sender.joinable()) sender = std::thread([this] { send_loop(); });
-      to_send.push_back(Outgoing{generation, mqtt::make_message(topic, std::move(payload), 1, retained)});
-    }
-    sending_cv.notify_one();
-    return true;
+    return sender.put(Outgoing{generation, mqtt::make_message(topic, std::move(payload), 1, retained)});
   }
 
   struct Outgoing {
     uint64_t generation;
     mqtt::message_ptr message;
   };
-  std::mutex sending_mu;
-  std::condition_variable sending_cv;
-  std::deque<Outgoing> to_send;
-  bool sender_stop = false;
-  std::thread sender;
+  Worker<Outgoing> sender{"posd-send", [this](Outgoing& m) { send(m); }};
   std::atomic<uint64_t> up_generation{0};  // the connection publishes go out on; 0 while none is up
 
-  void send_loop() {
-    name_this_thread("posd-send");
-    for (;;) {
-      Outgoing m;
-      {
-        std::unique_lock lock(sending_mu);
-        sending_cv.wait(lock, [&] { return sender_stop || !to_send.empty(); });
-        if (sender_stop) return;
-        m = std::move(to_send.front());
-        to_send.pop_front();
-      }
-      if (m.generation != up_generation.load()) continue;  // its connection is gone
-      try {
-        client->publish(std::move(m.message));
-      } catch (const std::exception&) {
-        // Lost meanwhile (the connection-lost handler follows), or refused
-        // on a connection still up (seen on a slow, lossy link): left to the
-        // protocol, whose windows send again what is not acknowledged.
-        // Dropping the connection at a refusal made a reconnect loop there
-        // (tests/faults, "two stores on a lossy, late, duplicating link").
-      }
+  void send(Outgoing& m) {
+    if (m.generation != up_generation.load()) return;  // its connection is gone
+    try {
+      client->publish(std::move(m.message));
+    } catch (const std::exception&) {
+      // Lost meanwhile (the connection-lost handler follows), or refused
+      // on a connection still up (seen on a slow, lossy link): left to the
+      // protocol, whose windows send again what is not acknowledged.
+      // Dropping the connection at a refusal made a reconnect loop there
+      // (tests/faults, "two stores on a lossy, late, duplicating link").
     }
-  }
-
-  // Stops the sender, dropping what it had not sent (stop() or the end).
-  void stop_sender() {
-    {
-      std::lock_guard lock(sending_mu);
-      sender_stop = true;
-      to_send.clear();
-    }
-    sending_cv.notify_one();
-    if (sender.joinable()) sender.join();
   }
 };
 
@@ -387,10 +389,7 @@ Link::~Link() { stop(); }
 
 void Link::start() {
   state_->stopped = false;
-  {
-    std::lock_guard lock(state_->sending_mu);
-    state_->sender_stop = false;
-  }
+  state_->sender.restart();
   if (!state_->client) state_->make_client();
   state_->connect();
 }
@@ -400,7 +399,7 @@ void Link::stop() {
   if (s.stopped) return;
   s.stopped = true;
   s.timer.cancel();
-  s.stop_sender();  // before the client goes
+  s.sender.stop();  // before the client goes
   if (!s.client) return;
   try {
     if (s.phase == State::Phase::up && !s.options.status_topic.empty()) {

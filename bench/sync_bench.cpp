@@ -10,12 +10,17 @@
 //      store; the clock runs until the store has applied and acked it all;
 //      meanwhile a lane scans one item after another and sells every five
 //      (cash, complete), its add-line and complete latencies set against the
-//      same lane's alone just before;
+//      same lane's alone just before. The lane's client stands for a
+//      terminal on a machine of its own: it runs at real-time priority 1
+//      when the kernel allows (POSD_BENCH_LANE_PRIORITY=normal: not), so
+//      that its own wait for a core on this machine is not counted as
+//      posd's; the line "lane:" says which;
 //   4. sale -> ack: S cash sales one after another through posd's API; each
 //      clocked from the complete's HTTP answer to HQ's ack of its seq as the
 //      store hears it (a subscriber of the store's ack topic); p50/p99/max.
 // Usage: sync_bench [DIR] [EVENTS] [CATALOG_ITEMS] [SALES]   (docs/benchmarks.md)
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -26,6 +31,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -277,7 +283,13 @@ int main(int argc, char** argv) {
     std::atomic<bool> applying{true};
     // A lane: add-line latencies into `ms`, and every five lines the basket
     // sold (cash, complete: a journal write) with the complete's into `sold`.
+    const char* lane_priority = std::getenv("POSD_BENCH_LANE_PRIORITY");
+    const bool lane_realtime = !(lane_priority && std::string(lane_priority) == "normal");
+    std::atomic<bool> lane_was_realtime{lane_realtime};
     auto scan = [&](const std::function<bool(int)>& more, std::vector<double>& ms, std::vector<double>& sold) {
+      sched_param param{};
+      param.sched_priority = 1;
+      if (lane_realtime && ::sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &param) != 0) lane_was_realtime = false;
       bench::LaneClient lane(static_cast<uint16_t>(http_port), kToken);
       using boost::beast::http::verb;
       auto since = [](Steady::time_point t) { return std::chrono::duration<double, std::milli>(Steady::now() - t).count(); };
@@ -298,6 +310,8 @@ int main(int argc, char** argv) {
         ms.push_back(since(t));
       }
       if (!id.empty()) lane.call(verb::delete_, "/v1/baskets/" + id);
+      param.sched_priority = 0;
+      ::sched_setscheduler(0, SCHED_OTHER, &param);
     };
     std::vector<double> alone, sold_alone, during, sold_during;
     scan([](int i) { return i < 1000; }, alone, sold_alone);
@@ -317,6 +331,8 @@ int main(int argc, char** argv) {
     std::printf("catalog:  %d items (%lld entries) published and applied in %.2f s = %.0f items/s"
                 " (posd-hq catalog publish itself: %.2f s)\n",
                 items, static_cast<long long>(head), took, items / took, published);
+    std::printf("lane:     the client at %s (a terminal on a machine of its own)\n",
+                lane_was_realtime ? "real-time priority 1" : "normal priority");
     std::printf("lane:     add-line alone (%zu scans): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", alone.size(),
                 fleet::percentile(alone, 50), fleet::percentile(alone, 99), fleet::percentile(alone, 100));
     std::printf("lane:     add-line during the apply (%zu scans): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",

@@ -154,6 +154,9 @@ Result<Config> parse_config(const json& j) {
     c.log_level = top.optional_string("log_level").value_or(c.log_level);
     static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
     if (!kLevels.count(c.log_level)) throw FieldError{"log_level", "must be one of trace, debug, info, warn, error"};
+    if (auto p = top.optional_string("lane_priority"); p && !parse_lane_priority(*p, c.lane_priority)) {
+      throw FieldError{"lane_priority", "must be one of realtime, normal"};
+    }
     c.plain_http = top.boolean("plain_http", false);
     if (const json* tls = top.find("tls", false)) {
       Fields t(*tls, "tls");

@@ -14,6 +14,7 @@
 #include "drivers/printer.h"
 #include "drivers/scanner.h"
 #include "base/status.h"
+#include "daemon/lane_priority.h"
 
 namespace posd {
 
@@ -53,6 +54,8 @@ struct Config {
   std::string tls_private_key;
   bool plain_http = false;
   std::string log_level = "info";
+  // The event loop ahead of posd's background work (daemon/lane_priority.h).
+  LanePriority lane_priority = LanePriority::realtime;
   // The store's money rules (docs/configuration.md).
   std::string currency = "EUR";    // ISO 4217
   bool prices_include_tax = true;  // EU style; false: tax added at the till (US)

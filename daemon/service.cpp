@@ -65,6 +65,19 @@ void log_serving(const Config& config, const asio::ip::tcp::endpoint& bound) {
                          bound.port());
 }
 
+// The loop's thread is the caller's: the lanes ahead of posd's other
+// threads when the configuration and the kernel allow it.
+void serve_lanes(LanePriority priority) {
+  auto logger = log::get("posd");
+  if (Status s = set_lane_priority(priority); !s) {
+    logger->warn("{}; the lanes are served at normal priority", s.message());
+  } else if (priority == LanePriority::realtime) {
+    logger->info("the lanes are served first: the event loop runs at real-time priority 1");
+  } else {
+    logger->info("the event loop runs at normal priority (lane_priority normal)");
+  }
+}
+
 }  // namespace
 
 // Over 60 lines: the process's life in order: open, listen, timers, signals, serve, close.
@@ -116,7 +129,9 @@ int run_service(const Config& initial, const std::string& config_path) {
     hup.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
       sd_notify(0, "RELOADING=1");
+      const LanePriority before = node.config().lane_priority;
       node.reload(config_path);
+      if (node.config().lane_priority != before) serve_lanes(node.config().lane_priority);
       sd_notify(0, "READY=1");
       wait_hup();
     });
@@ -127,6 +142,7 @@ int run_service(const Config& initial, const std::string& config_path) {
   sd_notify(0, "READY=1");
   node.start();
   watchdog.start();
+  serve_lanes(node.config().lane_priority);
   ioc.run();
 
   node.close();

@@ -184,6 +184,7 @@ void StoreNode::reload(const std::string& path) {
   const std::vector<std::string> restart = needing_restart(*next, config_);
   config_.terminals = next->terminals;
   config_.log_level = next->log_level;
+  config_.lane_priority = next->lane_priority;  // set by the loop after this (daemon/service.cpp)
   terminals_->reset(terminal_list());
   log::set_level(next->log_level);
   logger->info("reload: {} terminal(s), log level {}", next->terminals.size(), next->log_level);

@@ -17,6 +17,12 @@ TEST_CASE("a good configuration parses", "[config]") {
   CHECK(c->terminals[1].role == Role::supervisor);
   // Only the token's digest is kept.
   CHECK(c->terminals[0].token_sha256 == to_hex(sha256(test::kCashierToken)));
+  CHECK(c->lane_priority == LanePriority::realtime);  // the default: the lanes first
+  auto j = test::base_config("var/posd.db");
+  j["lane_priority"] = "normal";
+  auto normal = parse_config(j);
+  REQUIRE(normal);
+  CHECK(normal->lane_priority == LanePriority::normal);
 }
 
 TEST_CASE("bad configurations name the key and the reason", "[config]") {
@@ -75,6 +81,8 @@ TEST_CASE("bad configurations name the key and the reason", "[config]") {
        "reason_codes.return[0].label: is required"},
       {"bad log level", [](json& j) { j["log_level"] = "loud"; },
        "log_level: must be one of trace, debug, info, warn, error"},
+      {"a lane priority posd does not know", [](json& j) { j["lane_priority"] = "high"; },
+       "lane_priority: must be one of realtime, normal"},
       {"store_id with a topic separator", [](json& j) { j["store_id"] = "S/1"; },
        "store_id: must be at most 64 letters, digits, '-', '_' or '.'"},
       {"scanner of an unknown type", [](json& j) { j["scanners"] = {{{"id", "s"}, {"terminal", "lane-1"}, {"type", "bluetooth"}}}; },

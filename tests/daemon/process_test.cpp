@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -539,6 +541,68 @@ TEST_CASE("out of file descriptors, posd backs off instead of spinning, and serv
   auto metrics = test::request(port, "GET", "/metrics", test::kCashierToken).body;
   CHECK_THAT(metrics, !Catch::Contains("posd_http_accept_failures 0\n"));
   CHECK_THAT(metrics, Catch::Contains("posd_http_accept_failures "));
+  posd.signal(SIGTERM);
+  CHECK(posd.wait() == 0);
+}
+
+namespace {
+
+// A thread's scheduling policy, without the reset-on-fork flag.
+int policy_of(pid_t tid) { return ::sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK; }
+
+// posd's threads other than the loop (its main thread), by their policy.
+std::map<int, int> other_threads_by_policy(pid_t pid) {
+  std::map<int, int> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    const pid_t tid = std::stoi(task.path().filename().string());
+    if (tid != pid) ++out[policy_of(tid)];
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("posd serves the lanes first: its loop at real-time priority 1, its other threads at normal priority, "
+          "and lane_priority normal on SIGHUP takes it back", "[process][lane_priority]") {
+  test::TempDir dir;
+  auto cfg = test::base_config(dir.file("s.db"));
+  test::write_text(dir.file("posd.json"), cfg.dump());
+  test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
+  const uint16_t port = await_serving(posd);
+  REQUIRE(posd.wait_for_err("the lanes are served first: the event loop runs at real-time priority 1"));
+  CHECK(policy_of(posd.pid()) == SCHED_RR);
+  sched_param param{};
+  REQUIRE(::sched_getparam(posd.pid(), &param) == 0);
+  CHECK(param.sched_priority == 1);
+  // The journal's writer, the basket flusher, the PIN checks, the checks below the checkpoint.
+  const auto others = other_threads_by_policy(posd.pid());
+  CHECK(others.size() == 1);
+  CHECK(others.count(SCHED_OTHER) == 1);
+  CHECK(test::request(port, "GET", "/v1/status", test::kCashierToken).status == 200);
+
+  cfg["lane_priority"] = "normal";
+  test::write_text(dir.file("posd.json"), cfg.dump());
+  posd.signal(SIGHUP);
+  REQUIRE(posd.wait_for_err("the event loop runs at normal priority (lane_priority normal)"));
+  CHECK(policy_of(posd.pid()) == SCHED_OTHER);
+  CHECK(test::request(port, "GET", "/v1/status", test::kCashierToken).status == 200);
+  posd.signal(SIGTERM);
+  CHECK(posd.wait() == 0);
+}
+
+TEST_CASE("refused real-time priority, posd says why and serves the lanes at normal priority", "[process][lane_priority]") {
+  test::TempDir dir;
+  test::write_text(dir.file("posd.json"), test::base_config(dir.file("s.db")).dump());
+  // As the unit's user would be without LimitRTPRIO: no CAP_SYS_NICE, RLIMIT_RTPRIO 0.
+  test::Child posd({"/usr/bin/prlimit", "--rtprio=0:0", "--", "/usr/bin/setpriv", "--inh-caps=-sys_nice",
+                    "--bounding-set=-sys_nice", "--", test::bin("posd"), "--config", dir.file("posd.json")},
+                   dir.path());
+  const uint16_t port = await_serving(posd);
+  REQUIRE(posd.wait_for_err("the lanes are served at normal priority"));
+  CHECK_THAT(posd.err(), Catch::Contains("real-time priority for the lanes refused: Operation not permitted "
+                                         "(RLIMIT_RTPRIO is 0, no CAP_SYS_NICE"));
+  CHECK(policy_of(posd.pid()) == SCHED_OTHER);
+  CHECK(test::request(port, "GET", "/v1/status", test::kCashierToken).status == 200);
   posd.signal(SIGTERM);
   CHECK(posd.wait() == 0);
 }

@@ -24,23 +24,6 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// Writes `data` to `path` through a temporary file, fsync and rename, so the
-// file is either whole or absent after a crash.
-Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Status::io_error("cannot create " + tmp);
-  ::fchmod(fd, mode);  // the umask must not widen or narrow what we ask
-  bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
-            ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return Status::io_error("cannot write " + path);
-  }
-  return Status::ok();
-}
-
 std::string pem_of(EVP_PKEY* k, bool private_part) {
   BIO* bio = BIO_new(BIO_s_mem());
   if (private_part) PEM_write_bio_PrivateKey(bio, k, nullptr, nullptr, 0, nullptr, nullptr);
@@ -119,7 +102,7 @@ Result<StoreKey> StoreKey::load_or_create(const std::string& private_path,
     if (!key) return key;
     if (!exists(public_path)) {
       // A crash between the two renames at creation: the public half follows from the private.
-      if (Status s = write_file_atomic(public_path, key->public_key().pem(), 0644); !s) return s;
+      if (Status s = write_file(public_path, key->public_key().pem(), 0644); !s) return s;
       return key;
     }
     auto pub = PublicKey::load(public_path);
@@ -135,8 +118,8 @@ Result<StoreKey> StoreKey::load_or_create(const std::string& private_path,
   }
   auto k = own(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
   if (!k) return Status::io_error("cannot generate an Ed25519 key");
-  if (Status s = write_file_atomic(private_path, pem_of(k.get(), true), 0600); !s) return s;
-  if (Status s = write_file_atomic(public_path, pem_of(k.get(), false), 0644); !s) return s;
+  if (Status s = write_file(private_path, pem_of(k.get(), true), 0600); !s) return s;
+  if (Status s = write_file(public_path, pem_of(k.get(), false), 0644); !s) return s;
   return load(private_path);
 }
 

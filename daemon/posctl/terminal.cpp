@@ -1,6 +1,5 @@
 #include <openssl/rand.h>
 
-#include <fstream>
 #include <iostream>
 
 #include "daemon/config.h"
@@ -22,17 +21,14 @@ posd::Result<nlohmann::json> read_config(const std::string& path) {
   return posd::parse_json(*text);
 }
 
-// Writes `j` over `path` through a temporary file, after checking it whole.
+// Writes `j` over `path`, after checking it whole: whole or not at all after
+// a power cut, and with the file's own mode, owner and group (posd's user
+// reads it; it names the terminals' tokens, or their digests).
 posd::Status write_config(const std::string& path, const nlohmann::json& j) {
   if (auto c = posd::parse_config(j); !c) return c.status();
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out) return posd::Status::io_error("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return posd::Status::io_error("cannot replace " + path);
-  return posd::Status::ok();
+  const auto owner = posd::owner_of(path);
+  if (!owner) return posd::Status::io_error("cannot read " + path + "'s mode and owner");
+  return posd::write_file(path, j.dump(2) + "\n", *owner);
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -178,6 +181,27 @@ TEST_CASE("posctl terminal add keeps only the token's digest and prints the toke
   CHECK(test::run({test::bin("posctl"), "terminal", "remove", "--config", dir.file("posd.json"), "--id", "lane-7"}).exit_code == 0);
   CHECK(load_config(dir.file("posd.json"))->terminals.empty());
   CHECK(test::run({test::bin("posctl"), "terminal", "remove", "--config", dir.file("posd.json"), "--id", "lane-7"}).exit_code == 1);
+}
+
+TEST_CASE("posctl terminal add keeps the configuration's mode, owner and group, and leaves no part written", "[posctl]") {
+  test::TempDir dir;
+  nlohmann::json cfg = {{"store_id", "S1"}, {"database", dir.file("s.db")}, {"listen", "127.0.0.1:0"},
+                        {"plain_http", true}, {"terminals", nlohmann::json::array()}};
+  const std::string path = dir.file("posd.json");
+  test::write_text(path, cfg.dump());
+  // As packaged: root's file, readable by posd's group alone.
+  REQUIRE(::chmod(path.c_str(), 0640) == 0);
+  const bool root = ::geteuid() == 0;
+  if (root) REQUIRE(::chown(path.c_str(), 0, 65534) == 0);
+  auto add = test::run({test::bin("posctl"), "terminal", "add", "--config", path, "--id", "lane-7"});
+  REQUIRE(add.exit_code == 0);
+  struct stat st;
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0640);  // was 0666 less the umask: every local user read the tokens
+  if (root) CHECK(st.st_gid == 65534);  // was root's: posd's group could no longer read it
+  CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
+  REQUIRE(load_config(path));
+  CHECK(load_config(path)->terminals.size() == 1);
 }
 
 TEST_CASE("posctl catalog import checks the whole document and journals the import", "[posctl]") {

@@ -66,15 +66,18 @@ void log_serving(const Config& config, const asio::ip::tcp::endpoint& bound) {
 }
 
 // The loop's thread is the caller's: the lanes ahead of posd's other
-// threads when the configuration and the kernel allow it.
+// threads when the configuration and the kernel allow it. The log says
+// what the loop runs at, whatever was asked.
 void serve_lanes(LanePriority priority) {
   auto logger = log::get("posd");
-  if (Status s = set_lane_priority(priority); !s) {
-    logger->warn("{}; the lanes are served at normal priority", s.message());
+  const Status s = set_lane_priority(priority);
+  const std::string now = scheduling_of_this_thread();
+  if (!s) {
+    logger->warn("{}; the event loop runs at {}", s.message(), now);
   } else if (priority == LanePriority::realtime) {
-    logger->info("the lanes are served first: the event loop runs at real-time priority 1");
+    logger->info("the lanes are served first: the event loop runs at {}", now);
   } else {
-    logger->info("the event loop runs at normal priority (lane_priority normal)");
+    logger->info("the event loop runs at {} (lane_priority normal)", now);
   }
 }
 
@@ -129,9 +132,8 @@ int run_service(const Config& initial, const std::string& config_path) {
     hup.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
       sd_notify(0, "RELOADING=1");
-      const LanePriority before = node.config().lane_priority;
       node.reload(config_path);
-      if (node.config().lane_priority != before) serve_lanes(node.config().lane_priority);
+      serve_lanes(node.config().lane_priority);  // again: a refusal at the start may be lifted
       sd_notify(0, "READY=1");
       wait_hup();
     });

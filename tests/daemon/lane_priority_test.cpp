@@ -1,5 +1,6 @@
 // The event loop's priority (daemon/lane_priority.h), set in a child process
-// so that this test's own threads keep theirs.
+// so that this test's own threads keep theirs. Root's children become the
+// unit's user (no capability) where a case needs it.
 #include <catch2/catch.hpp>
 
 #include <sched.h>
@@ -30,7 +31,12 @@ ChildResult in_child(const std::function<int(int out_fd)>& body) {
   REQUIRE(pid >= 0);
   if (pid == 0) {
     ::close(fds[0]);
-    ::_exit(body(fds[1]));
+    int code = 99;
+    try {
+      code = body(fds[1]);
+    } catch (...) {
+    }
+    ::_exit(code);
   }
   ::close(fds[1]);
   ChildResult r;
@@ -45,70 +51,103 @@ ChildResult in_child(const std::function<int(int out_fd)>& body) {
 
 void say(int fd, const std::string& text) { (void)!::write(fd, text.data(), text.size()); }
 
-// The calling thread's policy, without the reset-on-fork flag, and whether it has it.
-int policy_of_this_thread(bool* resets = nullptr) {
-  const int p = ::sched_getscheduler(0);
-  if (resets) *resets = (p & SCHED_RESET_ON_FORK) != 0;
-  return p & ~SCHED_RESET_ON_FORK;
+// The unit's user: no capability left, RLIMIT_RTPRIO as given.
+bool become_nobody(rlim_t rtprio) {
+  const rlimit lim{rtprio, rtprio};
+  return ::setrlimit(RLIMIT_RTPRIO, &lim) == 0 && ::setresgid(65534, 65534, 65534) == 0 &&
+         ::setresuid(65534, 65534, 65534) == 0;
+}
+
+bool set(int policy, int priority) {
+  sched_param param{};
+  param.sched_priority = priority;
+  return ::sched_setscheduler(0, policy, &param) == 0;
+}
+
+bool root() {
+  if (::geteuid() == 0) return true;
+  WARN("not root: the cases that change a thread's priority need root (CAP_SYS_NICE)");
+  return false;
 }
 
 }  // namespace
 
-TEST_CASE("the loop at real-time priority 1, the threads it starts at normal priority, and back", "[lane_priority]") {
+TEST_CASE("lane_priority's words, and a thread's scheduling as ps shows it", "[lane_priority]") {
   LanePriority p = LanePriority::normal;
   CHECK(parse_lane_priority("realtime", p));
   CHECK(p == LanePriority::realtime);
+  CHECK(parse_lane_priority("normal", p));
+  CHECK(p == LanePriority::normal);
   CHECK_FALSE(parse_lane_priority("high", p));
-
+  if (!root()) return;
   auto r = in_child([](int out) {
-    const rlimit one{1, 1};
-    (void)::setrlimit(RLIMIT_RTPRIO, &one);  // as the unit's LimitRTPRIO=1; root with CAP_SYS_NICE needs none
+    say(out, scheduling_of_this_thread() + "|");
+    if (!set(SCHED_RR | SCHED_RESET_ON_FORK, 1)) return 1;
+    say(out, scheduling_of_this_thread() + "|");
+    if (!set(SCHED_BATCH, 0)) return 2;
+    say(out, scheduling_of_this_thread());
+    return 0;
+  });
+  CHECK(r.code == 0);
+  CHECK(r.message == "TS|RR 1 (reset on fork)|B");
+}
+
+TEST_CASE("from normal priority the loop asks for real-time 1, the threads it starts run normal, and it goes back",
+          "[lane_priority]") {
+  if (!root()) return;
+  auto r = in_child([](int out) {
     if (Status s = set_lane_priority(LanePriority::realtime); !s) return say(out, s.message()), 10;
-    bool resets = false;
-    if (policy_of_this_thread(&resets) != SCHED_RR || !resets) return 11;
-    sched_param param{};
-    if (::sched_getparam(0, &param) != 0 || param.sched_priority != 1) return 12;
-    int started = -1;
-    std::thread([&] { started = policy_of_this_thread(); }).join();
-    if (started != SCHED_OTHER) return 13;  // the writer, Paho's threads, the link's: normal
-    if (Status s = set_lane_priority(LanePriority::normal); !s) return say(out, s.message()), 14;
-    if (policy_of_this_thread() != SCHED_OTHER) return 15;
+    if (scheduling_of_this_thread() != "RR 1 (reset on fork)") return say(out, scheduling_of_this_thread()), 11;
+    std::string started;
+    std::thread([&] { started = scheduling_of_this_thread(); }).join();
+    if (started != "TS") return say(out, started), 12;  // the writer's, Paho's, the link's: normal
+    if (Status s = set_lane_priority(LanePriority::normal); !s) return say(out, s.message()), 13;
+    if (scheduling_of_this_thread() != "TS (reset on fork)") return say(out, scheduling_of_this_thread()), 14;
     return 0;
   });
   INFO(r.message);
   CHECK(r.code == 0);
 }
 
-TEST_CASE("an unprivileged loop gets real-time priority from RLIMIT_RTPRIO 1, and without it is refused, precisely",
-          "[lane_priority]") {
-  if (::geteuid() != 0) {
-    WARN("not root: cannot become an unprivileged user here");
-    return;
-  }
-  // The service user of the unit: no capability, RLIMIT_RTPRIO as given.
-  auto as_nobody = [](rlim_t rtprio) {
-    return in_child([rtprio](int out) {
-      const rlimit lim{rtprio, rtprio};
-      if (::setrlimit(RLIMIT_RTPRIO, &lim) != 0) return 20;
-      if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) return 21;
-      Status s = set_lane_priority(LanePriority::realtime);
-      say(out, s ? "granted" : s.message());
-      return policy_of_this_thread();
-    });
-  };
-  // Raising RLIMIT_RTPRIO's hard limit needs CAP_SYS_RESOURCE, which some
-  // containers' root lacks (systemd sets the limit before it drops to the user).
-  if (auto granted = as_nobody(1); granted.code == 20) {
-    WARN("RLIMIT_RTPRIO cannot be raised here (no CAP_SYS_RESOURCE): the grant by the limit is not tried");
-  } else {
-    CHECK(granted.message == "granted");
-    CHECK(granted.code == SCHED_RR);
-  }
+TEST_CASE("real-time 1 given before the start, as the unit gives it, is kept, and lane_priority normal takes it "
+          "back without any privilege", "[lane_priority]") {
+  if (!root()) return;
+  auto r = in_child([](int out) {
+    if (!set(SCHED_RR | SCHED_RESET_ON_FORK, 1) || !become_nobody(0)) return 20;
+    if (Status s = set_lane_priority(LanePriority::realtime); !s) return say(out, s.message()), 21;
+    if (scheduling_of_this_thread() != "RR 1 (reset on fork)") return say(out, scheduling_of_this_thread()), 22;
+    // Leaving real-time without CAP_SYS_NICE is allowed only with the reset flag kept.
+    if (Status s = set_lane_priority(LanePriority::normal); !s) return say(out, s.message()), 23;
+    if (scheduling_of_this_thread() != "TS (reset on fork)") return say(out, scheduling_of_this_thread()), 24;
+    return 0;
+  });
+  INFO(r.message);
+  CHECK(r.code == 0);
+}
 
-  auto refused = as_nobody(0);
-  CHECK(refused.code == SCHED_OTHER);  // the loop goes on, at normal priority
-  CHECK(refused.message ==
-        "real-time priority for the lanes refused: Operation not permitted (RLIMIT_RTPRIO is 0, no CAP_SYS_NICE: "
-        "the unit's LimitRTPRIO=1 grants it; RestrictRealtime=yes or a SystemCallFilter without "
-        "sched_setscheduler takes it away)");
+TEST_CASE("without privilege the loop's real-time priority is refused, precisely, and it stays normal",
+          "[lane_priority]") {
+  if (!root()) return;
+  auto r = in_child([](int out) {
+    if (!become_nobody(0)) return 30;
+    Status s = set_lane_priority(LanePriority::realtime);
+    say(out, s ? "granted" : s.message());
+    return scheduling_of_this_thread() == "TS" ? 0 : 31;
+  });
+  CHECK(r.code == 0);
+  CHECK(r.message ==
+        "real-time priority for the lanes refused: Operation not permitted (RLIMIT_RTPRIO is 0 and no CAP_SYS_NICE: "
+        "the unit's CPUSchedulingPolicy=rr gives it before posd starts)");
+}
+
+TEST_CASE("lane_priority normal leaves a loop the operator put at batch or idle priority as it is", "[lane_priority]") {
+  if (!root()) return;
+  auto r = in_child([](int out) {
+    if (!set(SCHED_BATCH, 0)) return 40;
+    if (Status s = set_lane_priority(LanePriority::normal); !s) return say(out, s.message()), 41;
+    say(out, scheduling_of_this_thread());
+    return 0;
+  });
+  CHECK(r.code == 0);
+  CHECK(r.message == "B");
 }

@@ -547,60 +547,132 @@ TEST_CASE("out of file descriptors, posd backs off instead of spinning, and serv
 
 namespace {
 
-// A thread's scheduling policy, without the reset-on-fork flag.
-int policy_of(pid_t tid) { return ::sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK; }
+// A thread's scheduling policy, without the reset-on-fork flag; -1 once it is gone.
+int policy_of(pid_t tid) {
+  const int p = ::sched_getscheduler(tid);
+  return p < 0 ? -1 : p & ~SCHED_RESET_ON_FORK;
+}
 
-// posd's threads other than the loop (its main thread), by their policy.
-std::map<int, int> other_threads_by_policy(pid_t pid) {
-  std::map<int, int> out;
+// posd's threads other than the loop (its main thread): name → policy.
+std::multimap<std::string, int> other_threads(pid_t pid) {
+  std::multimap<std::string, int> out;
   for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
     const pid_t tid = std::stoi(task.path().filename().string());
-    if (tid != pid) ++out[policy_of(tid)];
+    if (tid == pid) continue;
+    std::string name = test::read_text(task.path().string() + "/comm");
+    while (!name.empty() && name.back() == '\n') name.pop_back();
+    if (const int p = policy_of(tid); p >= 0) out.emplace(name, p);  // a thread that just ended is skipped
   }
   return out;
 }
 
+// A plain Mosquitto on a free loopback port, for a posd whose link is up.
+struct PlainBroker {
+  explicit PlainBroker(const test::TempDir& dir) : port(test::unused_port()) {
+    const std::string own = dir.file("broker");  // its output apart from posd's
+    std::filesystem::create_directories(own);
+    test::write_text(own + "/mosquitto.conf", "listener " + std::to_string(port) + " 127.0.0.1\nallow_anonymous true\n");
+    proc = std::make_unique<test::Child>(std::vector<std::string>{"mosquitto", "-c", own + "/mosquitto.conf"}, own);
+  }
+  uint16_t port;
+  std::unique_ptr<test::Child> proc;
+};
+
 }  // namespace
 
-TEST_CASE("posd serves the lanes first: its loop at real-time priority 1, its other threads at normal priority, "
-          "and lane_priority normal on SIGHUP takes it back", "[process][lane_priority]") {
+TEST_CASE("posd serves the lanes first: its loop at real-time priority 1, every other thread (those it starts "
+          "too) at normal priority, and lane_priority normal on SIGHUP takes it back", "[process][lane_priority]") {
+  if (::geteuid() != 0) {
+    WARN("not root: posd cannot raise its own priority here");
+    return;
+  }
   test::TempDir dir;
+  PlainBroker broker(dir);
   auto cfg = test::base_config(dir.file("s.db"));
+  cfg["mqtt"] = {{"url", "tcp://127.0.0.1:" + std::to_string(broker.port)}};
   test::write_text(dir.file("posd.json"), cfg.dump());
   test::Child posd({test::bin("posd"), "--config", dir.file("posd.json")}, dir.path());
   const uint16_t port = await_serving(posd);
-  REQUIRE(posd.wait_for_err("the lanes are served first: the event loop runs at real-time priority 1"));
+  REQUIRE(posd.wait_for_err("the lanes are served first: the event loop runs at RR 1 (reset on fork)"));
   CHECK(policy_of(posd.pid()) == SCHED_RR);
   sched_param param{};
   REQUIRE(::sched_getparam(posd.pid(), &param) == 0);
   CHECK(param.sched_priority == 1);
-  // The journal's writer, the basket flusher, the PIN checks, the checks below the checkpoint.
-  const auto others = other_threads_by_policy(posd.pid());
-  CHECK(others.size() == 1);
-  CHECK(others.count(SCHED_OTHER) == 1);
+  // posd-send starts at the link's first publish, from the loop: after the loop's priority.
+  REQUIRE(posd.wait_for_err("link up"));
+  std::multimap<std::string, int> others;
+  for (int i = 0; i < 200 && !(others = other_threads(posd.pid())).count("posd-send"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(others.count("posd-send") == 1);
+  CHECK(others.count("posd-journal") == 1);
+  CHECK(others.size() >= 6);
+  for (const auto& [name, policy] : others) {
+    INFO(name);
+    CHECK(policy == SCHED_OTHER);
+  }
   CHECK(test::request(port, "GET", "/v1/status", test::kCashierToken).status == 200);
 
   cfg["lane_priority"] = "normal";
   test::write_text(dir.file("posd.json"), cfg.dump());
   posd.signal(SIGHUP);
-  REQUIRE(posd.wait_for_err("the event loop runs at normal priority (lane_priority normal)"));
+  REQUIRE(posd.wait_for_err("the event loop runs at TS (reset on fork) (lane_priority normal)"));
   CHECK(policy_of(posd.pid()) == SCHED_OTHER);
   CHECK(test::request(port, "GET", "/v1/status", test::kCashierToken).status == 200);
   posd.signal(SIGTERM);
   CHECK(posd.wait() == 0);
 }
 
+TEST_CASE("posd run as its unit runs it, real-time 1 given before it starts and no privilege of its own, keeps it "
+          "for the loop alone and gives it back on SIGHUP", "[process][lane_priority]") {
+  if (::geteuid() != 0) {
+    WARN("not root: cannot start posd at real-time priority");
+    return;
+  }
+  test::TempDir dir;
+  auto cfg = test::base_config(dir.file("s.db"));
+  test::write_text(dir.file("posd.json"), cfg.dump());
+  // CPUSchedulingPolicy=rr, CPUSchedulingPriority=1, CPUSchedulingResetOnFork=yes; no CAP_SYS_NICE, RLIMIT_RTPRIO 0.
+  test::Child posd({"/usr/bin/prlimit", "--rtprio=0:0", "--", "/usr/bin/chrt", "--reset-on-fork", "--rr", "1",
+                    "/usr/bin/setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice", "--", test::bin("posd"),
+                    "--config", dir.file("posd.json")},
+                   dir.path());
+  const uint16_t port = await_serving(posd);
+  REQUIRE(posd.wait_for_err("the lanes are served first: the event loop runs at RR 1 (reset on fork)"));
+  CHECK(policy_of(posd.pid()) == SCHED_RR);
+  const auto others = other_threads(posd.pid());
+  CHECK(others.size() >= 4);
+  for (const auto& [name, policy] : others) {
+    INFO(name);
+    CHECK(policy == SCHED_OTHER);
+  }
+  CHECK(test::request(port, "GET", "/v1/status", test::kCashierToken).status == 200);
+  cfg["lane_priority"] = "normal";
+  test::write_text(dir.file("posd.json"), cfg.dump());
+  posd.signal(SIGHUP);
+  REQUIRE(posd.wait_for_err("(lane_priority normal)"));
+  CHECK_THAT(posd.err(), !Catch::Contains("refused"));
+  CHECK(policy_of(posd.pid()) == SCHED_OTHER);
+  posd.signal(SIGTERM);
+  CHECK(posd.wait() == 0);
+}
+
 TEST_CASE("refused real-time priority, posd says why and serves the lanes at normal priority", "[process][lane_priority]") {
+  if (::geteuid() != 0) {
+    WARN("not root: cannot take CAP_SYS_NICE away");
+    return;
+  }
   test::TempDir dir;
   test::write_text(dir.file("posd.json"), test::base_config(dir.file("s.db")).dump());
-  // As the unit's user would be without LimitRTPRIO: no CAP_SYS_NICE, RLIMIT_RTPRIO 0.
+  // Run by hand as an unprivileged user, outside the unit: no CAP_SYS_NICE, RLIMIT_RTPRIO 0.
   test::Child posd({"/usr/bin/prlimit", "--rtprio=0:0", "--", "/usr/bin/setpriv", "--inh-caps=-sys_nice",
                     "--bounding-set=-sys_nice", "--", test::bin("posd"), "--config", dir.file("posd.json")},
                    dir.path());
   const uint16_t port = await_serving(posd);
-  REQUIRE(posd.wait_for_err("the lanes are served at normal priority"));
+  REQUIRE(posd.wait_for_err("the event loop runs at TS"));
   CHECK_THAT(posd.err(), Catch::Contains("real-time priority for the lanes refused: Operation not permitted "
-                                         "(RLIMIT_RTPRIO is 0, no CAP_SYS_NICE"));
+                                         "(RLIMIT_RTPRIO is 0 and no CAP_SYS_NICE: the unit's "
+                                         "CPUSchedulingPolicy=rr gives it before posd starts); the event loop runs at TS"));
   CHECK(policy_of(posd.pid()) == SCHED_OTHER);
   CHECK(test::request(port, "GET", "/v1/status", test::kCashierToken).status == 200);
   posd.signal(SIGTERM);

@@ -1,6 +1,10 @@
 // X (running) and Z (closing) reports, and the status a terminal sees.
 #include "checkout/checkout.h"
 
+#include <boost/asio/post.hpp>
+
+#include "base/loop_post.h"
+
 #include "storage/store_tables.h"
 #include "checkout/closure.h"
 #include "checkout/report.h"
@@ -83,11 +87,23 @@ json journal_check(const Journal& j) {
 
 }  // namespace
 
-Outcome Checkout::x_report() {
-  auto f = figures(reader_, rules_.blind_close);
-  if (!f) return Outcome::from(f.status());
-  (*f)["report"] = "X";
-  return Outcome::success(*f);
+void Checkout::x_report(Done done) {
+  boost::asio::post(reports_, [this, path = reader_.path(), blind = rules_.blind_close, done = std::move(done)]() mutable {
+    if (report_gate_) report_gate_();
+    Outcome o = [&] {
+      if (!report_db_) {
+        auto db = sql::Db::open(path, sql::Db::Mode::read_only);
+        if (!db) return Outcome::from(db.status());
+        report_db_ = std::move(*db);
+      }
+      sql::ReadSnapshot snapshot(*report_db_);  // the period's sums, operators and tills as of one moment
+      auto f = figures(*report_db_, blind);
+      if (!f) return Outcome::from(f.status());
+      (*f)["report"] = "X";
+      return Outcome::success(std::move(*f));
+    }();
+    loop_post(ioc_, [done = std::move(done), o = std::move(o)]() mutable { done(std::move(o)); });
+  });
 }
 
 void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {

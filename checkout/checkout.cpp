@@ -1,5 +1,7 @@
 #include "checkout/checkout.h"
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -7,6 +9,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 
 #include "base/loop_post.h"
+#include "base/thread_name.h"
 #include "base/json_fields.h"
 #include "base/json_text.h"
 #include "base/log.h"
@@ -36,7 +39,11 @@ Result<std::unique_ptr<Checkout>> Checkout::open(boost::asio::io_context& ioc, J
 Checkout::Checkout(boost::asio::io_context& ioc, Journal& journal, StoreRules rules, sql::Db reader,
                    std::unique_ptr<BasketStore> store, const Clock& clock, IdSource& ids)
     : ioc_(ioc), journal_(journal), rules_(std::move(rules)), reader_(std::move(reader)), clock_(clock), ids_(ids),
-      store_(std::move(store)) {}
+      store_(std::move(store)) {
+  // Named as `top -H` shows them (docs/operations.md).
+  boost::asio::post(pins_, [] { name_this_thread("posd-pin"); });
+  boost::asio::post(reports_, [] { name_this_thread("posd-report"); });
+}
 
 void Checkout::emit(const std::string& terminal, const json& event) {
   if (streaming(terminal)) sink_(terminal, event);

@@ -606,6 +606,8 @@ TEST_CASE("posd serves the lanes first: its loop at real-time priority 1, every 
   }
   CHECK(others.count("posd-send") == 1);
   CHECK(others.count("posd-journal") == 1);
+  CHECK(others.count("posd-report") == 1);  // the X report, beside the loop
+  CHECK(others.count("posd-pin") == 1);
   CHECK(others.size() >= 6);
   for (const auto& [name, policy] : others) {
     INFO(name);

@@ -228,8 +228,10 @@ class Checkout {
   void move_till_cash(const Caller& c, const std::string& till, const nlohmann::json& body, const IdemKey* idem, Done done);
   void close_till(const Caller& c, const std::string& till, const nlohmann::json& body, const IdemKey* idem, Done done);
   // A till's open session and its figures so far; no figures while the
-  // store closes blind (blind_close): the count comes first.
-  Outcome till(const Caller& c, const std::string& till);
+  // store closes blind (blind_close): the count comes first. Read beside
+  // the loop, as the X report is (its figures read the journal since the
+  // till opened: 0.3 s after 16,000 sales). `done` on the loop.
+  void till(const Caller& c, const std::string& till, Done done);
 
   // Sales and reports (reads).
   Outcome sale(const std::string& receipt_no);
@@ -331,8 +333,12 @@ class Checkout {
   std::vector<CheckoutListener> listeners_;
   std::function<bool(const std::string&)> has_printer_ = [](const std::string&) { return false; };
   void issue_copy(const Caller& c, const std::string& receipt_no, const char* channel, const IdemKey* idem, Done done);
-  // Reports beside the loop (x_report): the report thread's own connection,
-  // opened at its first report; the pool last, so that it is joined first.
+  // Runs `read` on the report thread, on its own read-only connection inside
+  // one snapshot, and `done` with its answer on the loop.
+  void read_beside(std::function<Outcome(sql::Db&)> read, Done done);
+  // Reports beside the loop (x_report, till): the report thread's own
+  // connection, opened at its first report; the pool last, so that it is
+  // joined first.
   std::optional<sql::Db> report_db_;
   std::function<void()> report_gate_;
   boost::asio::thread_pool reports_{1};

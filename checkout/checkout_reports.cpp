@@ -87,8 +87,8 @@ json journal_check(const Journal& j) {
 
 }  // namespace
 
-void Checkout::x_report(Done done) {
-  boost::asio::post(reports_, [this, path = reader_.path(), blind = rules_.blind_close, done = std::move(done)]() mutable {
+void Checkout::read_beside(std::function<Outcome(sql::Db&)> read, Done done) {
+  boost::asio::post(reports_, [this, path = reader_.path(), read = std::move(read), done = std::move(done)]() mutable {
     if (report_gate_) report_gate_();
     Outcome o = [&] {
       if (!report_db_) {
@@ -96,14 +96,22 @@ void Checkout::x_report(Done done) {
         if (!db) return Outcome::from(db.status());
         report_db_ = std::move(*db);
       }
-      sql::ReadSnapshot snapshot(*report_db_);  // the period's sums, operators and tills as of one moment
-      auto f = figures(*report_db_, blind);
-      if (!f) return Outcome::from(f.status());
-      (*f)["report"] = "X";
-      return Outcome::success(std::move(*f));
+      sql::ReadSnapshot snapshot(*report_db_);  // every figure as of one moment
+      return read(*report_db_);
     }();
     loop_post(ioc_, [done = std::move(done), o = std::move(o)]() mutable { done(std::move(o)); });
   });
+}
+
+void Checkout::x_report(Done done) {
+  read_beside(
+      [blind = rules_.blind_close](sql::Db& db) {
+        auto f = figures(db, blind);
+        if (!f) return Outcome::from(f.status());
+        (*f)["report"] = "X";
+        return Outcome::success(std::move(*f));
+      },
+      std::move(done));
 }
 
 void Checkout::z_report(const Caller& c, const IdemKey* idem, Done done) {

@@ -166,15 +166,19 @@ void Checkout::close_till(const Caller& c, const std::string& till, const json& 
         idem, std::move(done));
 }
 
-Outcome Checkout::till(const Caller&, const std::string& till) {
-  auto open = tills::open_of(reader_, till);
-  if (!open) return Outcome::from(open.status());
-  if (!*open) return till_not_open(till);
-  auto tally = till_figures(reader_, **open);
-  if (!tally) return Outcome::from(tally.status());
-  json out = {{"till", till}, {"terminal", (*open)->terminal}, {"opened_seq", (*open)->opened_seq}};
-  if (!rules_.blind_close) out["figures"] = tally->to_json();  // blind: the count comes first
-  return Outcome::success(out);
+void Checkout::till(const Caller&, const std::string& till, Done done) {
+  read_beside(
+      [till, blind = rules_.blind_close](sql::Db& db) {
+        auto open = tills::open_of(db, till);
+        if (!open) return Outcome::from(open.status());
+        if (!*open) return till_not_open(till);
+        auto tally = till_figures(db, **open);
+        if (!tally) return Outcome::from(tally.status());
+        json out = {{"till", till}, {"terminal", (*open)->terminal}, {"opened_seq", (*open)->opened_seq}};
+        if (!blind) out["figures"] = tally->to_json();  // blind: the count comes first
+        return Outcome::success(std::move(out));
+      },
+      std::move(done));
 }
 
 }  // namespace posd

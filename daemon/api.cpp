@@ -282,6 +282,12 @@ void Api::add_routes() {
                   reply(to_response(f(p, c)));
                 }));
   };
+  // A read answered later, from beside the loop: `f` calls its Done on the loop.
+  auto get_later = [this](const std::string& path, std::function<void(const P&, const Caller&, Done)> f) {
+    router_.add(bhttp::verb::get, path, authed([f](const http::Request&, const P& p, const Caller& c, http::Reply reply) {
+                  f(p, c, [reply = std::move(reply)](Outcome o) { reply(to_response(o)); });
+                }));
+  };
   // Synchronous mutations (baskets in memory) still go through `mutating` for
   // the body and the Idempotency-Key.
   auto post = [this](bhttp::verb verb, const std::string& path, Mutating f, std::string scanned_key = {}) {
@@ -349,10 +355,7 @@ void Api::add_routes() {
   get("/v1/baskets/{id}", [&co](const P& p, const Caller& c) { return co.basket(c, p.at("id")); });
   get("/v1/sales/{receipt_no}", [&co](const P& p, const Caller&) { return co.sale(p.at("receipt_no")); });
   // Read beside the loop: a busy day's X holds no lane.
-  router_.add(bhttp::verb::get, "/v1/reports/x",
-              authed([&co](const http::Request&, const P&, const Caller&, http::Reply reply) {
-                co.x_report([reply = std::move(reply)](Outcome o) { reply(to_response(o)); });
-              }));
+  get_later("/v1/reports/x", [&co](const P&, const Caller&, Done d) { co.x_report(std::move(d)); });
   get("/v1/reports/closures", [&co](const P&, const Caller&) { return co.closures(); });
   // A copy, journaled and marked DUPLICATE: the original came with the sale.
   router_.add(bhttp::verb::get, "/v1/sales/{receipt_no}/receipt",
@@ -401,7 +404,7 @@ void Api::add_routes() {
   post(bhttp::verb::post, "/v1/sales/{receipt_no}/reprint",
        [&co](const P& p, const json&, const Caller& c, const IdemKey* k, Done d) { co.reprint(c, p.at("receipt_no"), k, std::move(d)); });
   get("/v1/operator", [&co](const P&, const Caller& c) { return co.session(c); });
-  get("/v1/tills/{till}", [&co](const P& p, const Caller& c) { return co.till(c, p.at("till")); });
+  get_later("/v1/tills/{till}", [&co](const P& p, const Caller& c, Done d) { co.till(c, p.at("till"), std::move(d)); });
   post(bhttp::verb::post, "/v1/tills",
        [&co](const P&, const json& b, const Caller& c, const IdemKey* k, Done d) { co.open_till(c, b, k, std::move(d)); });
   post(bhttp::verb::post, "/v1/tills/{till}/movements",

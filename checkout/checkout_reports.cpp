@@ -215,34 +215,44 @@ Outcome Checkout::closures() {
   return Outcome::success({{"closures", std::move(out)}});
 }
 
-Outcome Checkout::low_stock() {
-  constexpr int64_t kMax = 200;
-  auto low = stock::below_threshold(reader_, kMax);
-  if (!low) return Outcome::from(low.status());
-  json items = json::array();
-  for (const stock::Low& l : *low) {
-    items.push_back({{"sku", l.sku}, {"name", l.name}, {"unit", l.unit}, {"on_hand", l.on_hand}, {"low_stock", l.low_stock}});
-  }
-  return Outcome::success({{"items", std::move(items)}, {"limit", kMax}});
+void Checkout::low_stock(Done done) {
+  read_beside(
+      [](sql::Db& db) {
+        constexpr int64_t kMax = 200;
+        auto low = stock::below_threshold(db, kMax);
+        if (!low) return Outcome::from(low.status());
+        json items = json::array();
+        for (const stock::Low& l : *low) {
+          items.push_back(
+              {{"sku", l.sku}, {"name", l.name}, {"unit", l.unit}, {"on_hand", l.on_hand}, {"low_stock", l.low_stock}});
+        }
+        return Outcome::success({{"items", std::move(items)}, {"limit", kMax}});
+      },
+      std::move(done));
 }
 
-Outcome Checkout::status() {
-  auto period = counter::read(reader_, "period");
-  auto items = catalog::item_count(reader_);
-  auto acked = cursor::read(reader_, "hq_acked_seq");
-  if (!period) return Outcome::from(period.status());
-  if (!items) return Outcome::from(items.status());
-  if (!acked) return Outcome::from(acked.status());
-  return Outcome::success({{"store_id", journal_.store_id()},
-                           {"journal_seq", journal_.last_seq()},
-                           {"business_day", journal_.business_day()},
-                           {"period", *period},
-                           {"catalog_items", *items},
-                           {"open_baskets", baskets_.size()},
-                           {"currency", rules_.currency},
-                           {"hq", {{"configured", false}, {"link", "offline"}, {"acked_seq", *acked}}},
-                           {"journal", journal_check(journal_)},
-                           {"version", POSD_VERSION}});
+void Checkout::status(Done done) {
+  json out = {{"store_id", journal_.store_id()},
+              {"journal_seq", journal_.last_seq()},
+              {"business_day", journal_.business_day()},
+              {"open_baskets", baskets_.size()},
+              {"currency", rules_.currency},
+              {"journal", journal_check(journal_)},
+              {"version", POSD_VERSION}};
+  read_beside(
+      [out = std::move(out)](sql::Db& db) mutable {
+        auto period = counter::read(db, "period");
+        auto items = catalog::item_count(db);
+        auto acked = cursor::read(db, "hq_acked_seq");
+        if (!period) return Outcome::from(period.status());
+        if (!items) return Outcome::from(items.status());
+        if (!acked) return Outcome::from(acked.status());
+        out["period"] = *period;
+        out["catalog_items"] = *items;
+        out["hq"] = {{"configured", false}, {"link", "offline"}, {"acked_seq", *acked}};
+        return Outcome::success(std::move(out));
+      },
+      std::move(done));
 }
 
 }  // namespace posd

@@ -329,24 +329,25 @@ void Api::add_routes() {
   router_.add(bhttp::verb::get, "/web/{file}", [this](const http::Request& req, const P& p, http::Reply reply) {
     reply(web_.get(p.at("file"), req));
   });
-  get("/v1/status", [&co, this](const P&, const Caller& c) {
+  get_later("/v1/status", [&co, this](const P&, const Caller& c, Done done) {
     co.journal().refresh();  // commits by posctl count too
-    Outcome o = co.status();
-    if (o.ok() && sync_) o.body["hq"] = hq_status(sync_->figures());
-    if (o.ok()) o.body["devices"] = devices_ ? devices_() : json::array();
-    if (o.ok()) {
-      o.body["terminal"] = c.terminal;
-      o.body["role"] = to_string(acting_role(c));
-      if (!c.operator_id.empty()) o.body["operator"] = c.operator_id;
-      o.body["denominations"] = co.rules().denominations;  // what a till is counted in
-      if (auto till = tills::open_at(co.reader(), c.terminal); till && *till) o.body["till"] = (*till)->till;
-    }
-    return o;
+    co.status([&co, this, c, done = std::move(done)](Outcome o) {
+      if (o.ok() && sync_) o.body["hq"] = hq_status(sync_->figures());
+      if (o.ok()) o.body["devices"] = devices_ ? devices_() : json::array();
+      if (o.ok()) {
+        o.body["terminal"] = c.terminal;
+        o.body["role"] = to_string(acting_role(c));
+        if (!c.operator_id.empty()) o.body["operator"] = c.operator_id;
+        o.body["denominations"] = co.rules().denominations;  // what a till is counted in
+        if (auto till = tills::open_at(co.reader(), c.terminal); till && *till) o.body["till"] = (*till)->till;
+      }
+      done(std::move(o));
+    });
   });
   get("/v1/items/{code}", [&co](const P& p, const Caller&) { return co.item(p.at("code")); });
   get("/v1/stock/{sku}", [&co](const P& p, const Caller&) { return co.stock(p.at("sku")); });
   get("/v1/baskets", [&co](const P&, const Caller& c) { return co.baskets(c); });
-  get("/v1/low-stock", [&co](const P&, const Caller&) { return co.low_stock(); });
+  get_later("/v1/low-stock", [&co](const P&, const Caller&, Done d) { co.low_stock(std::move(d)); });
   get("/v1/reason-codes", [&co](const P&, const Caller&) { return co.reason_codes_answer(); });
   get("/v1/hq/quarantine", [&co](const P&, const Caller&) {
     auto q = sync::recent_quarantine(co.reader(), 50);

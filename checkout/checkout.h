@@ -239,8 +239,8 @@ class Checkout {
   // thread of its own with a read-only connection of its own, one snapshot,
   // never on the loop, which goes on answering the lanes. `done` on the loop.
   void x_report(Done done);
-  // Runs on the report's thread before each report reads (tests hold a
-  // report there to see the lanes answered meanwhile).
+  // Runs on the report's thread before each report reads, inside its guard
+  // (tests hold a report there to see the lanes answered meanwhile, or throw).
   void gate_reports(std::function<void()> gate) { report_gate_ = std::move(gate); }
   // Every closure journaled (Zs, months, years), oldest first: {kind, no,
   // period, seq, hash, anchor, closed_by}.
@@ -340,9 +340,9 @@ class Checkout {
   // Runs `read` on the report thread, on its own read-only connection inside
   // one snapshot, and `done` with its answer on the loop.
   void read_beside(std::function<Outcome(sql::Db&)> read, Done done);
-  // Reports beside the loop (x_report, till): the report thread's own
-  // connection, opened at its first report; the pool last, so that it is
-  // joined first.
+  // Reads beside the loop (x_report, till, status, low_stock): the report
+  // thread's own connection, opened at its first read; the pool last, so
+  // that it is joined first.
   std::optional<sql::Db> report_db_;
   std::function<void()> report_gate_;
   boost::asio::thread_pool reports_{1};

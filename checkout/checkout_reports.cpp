@@ -3,6 +3,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "base/log.h"
 #include "base/loop_post.h"
 
 #include "storage/store_tables.h"
@@ -89,15 +90,22 @@ json journal_check(const Journal& j) {
 
 void Checkout::read_beside(std::function<Outcome(sql::Db&)> read, Done done) {
   boost::asio::post(reports_, [this, path = reader_.path(), read = std::move(read), done = std::move(done)]() mutable {
-    if (report_gate_) report_gate_();
     Outcome o = [&] {
-      if (!report_db_) {
-        auto db = sql::Db::open(path, sql::Db::Mode::read_only);
-        if (!db) return Outcome::from(db.status());
-        report_db_ = std::move(*db);
+      // Outside the server's guard here: a fault answers this request only,
+      // as it did on the loop, and the thread goes on.
+      try {
+        if (report_gate_) report_gate_();
+        if (!report_db_) {
+          auto db = sql::Db::open(path, sql::Db::Mode::read_only);
+          if (!db) return Outcome::from(db.status());
+          report_db_ = std::move(*db);
+        }
+        sql::ReadSnapshot snapshot(*report_db_);  // every figure as of one moment
+        return read(*report_db_);
+      } catch (const std::exception& e) {
+        log::get("checkout")->error("a read beside the loop failed: {}", e.what());
+        return Outcome::error(Why::io_error, "internal", "the request failed inside posd");
       }
-      sql::ReadSnapshot snapshot(*report_db_);  // every figure as of one moment
-      return read(*report_db_);
     }();
     loop_post(ioc_, [done = std::move(done), o = std::move(o)]() mutable { done(std::move(o)); });
   });

@@ -332,14 +332,20 @@ void Api::add_routes() {
   get_later("/v1/status", [&co, this](const P&, const Caller& c, Done done) {
     co.journal().refresh();  // commits by posctl count too
     co.status([&co, this, c, done = std::move(done)](Outcome o) {
-      if (o.ok() && sync_) o.body["hq"] = hq_status(sync_->figures());
-      if (o.ok()) o.body["devices"] = devices_ ? devices_() : json::array();
-      if (o.ok()) {
-        o.body["terminal"] = c.terminal;
-        o.body["role"] = to_string(acting_role(c));
-        if (!c.operator_id.empty()) o.body["operator"] = c.operator_id;
-        o.body["denominations"] = co.rules().denominations;  // what a till is counted in
-        if (auto till = tills::open_at(co.reader(), c.terminal); till && *till) o.body["till"] = (*till)->till;
+      // Back on the loop, outside the server's guard: a fault answers this request only.
+      try {
+        if (o.ok() && sync_) o.body["hq"] = hq_status(sync_->figures());
+        if (o.ok()) o.body["devices"] = devices_ ? devices_() : json::array();
+        if (o.ok()) {
+          o.body["terminal"] = c.terminal;
+          o.body["role"] = to_string(acting_role(c));
+          if (!c.operator_id.empty()) o.body["operator"] = c.operator_id;
+          o.body["denominations"] = co.rules().denominations;  // what a till is counted in
+          if (auto till = tills::open_at(co.reader(), c.terminal); till && *till) o.body["till"] = (*till)->till;
+        }
+      } catch (const std::exception& e) {
+        log::get("api")->error("GET /v1/status answered 500: {}", e.what());
+        o = Outcome::error(Why::io_error, "internal", "the request failed inside posd");
       }
       done(std::move(o));
     });

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <stdexcept>
 #include <sstream>
 #include <thread>
 
@@ -456,6 +457,24 @@ TEST_CASE("an X report, a till's figures, the status and the low-stock list are 
   CHECK(low_answered);
   REQUIRE(low.status == 200);
   CHECK(low.json()["limit"] == 200);
+}
+
+TEST_CASE("a read beside the loop that fails inside posd answers 500, and posd serves on", "[checkout][report]") {
+  // On its own thread the read is outside the server's guard: a throw there
+  // ended the process.
+  test::Node node;
+  test::load_demo_catalog(node.journal());
+  node.on_loop([](Checkout& co) { co.gate_reports([] { throw std::runtime_error("a fault inside a read"); }); });
+  test::Lane office(node.port(), test::kSupervisorToken);
+  auto failed = office.get("/v1/reports/x");
+  CHECK(failed.status == 500);
+  CHECK(failed.json()["error"]["code"] == "internal");
+  node.on_loop([](Checkout& co) { co.gate_reports(nullptr); });
+  test::Lane lane(node.port(), test::kCashierToken);
+  CHECK(lane.scan(lane.open_basket(), {"WINE-RED"}).status == 200);
+  auto x = office.get("/v1/reports/x");
+  REQUIRE(x.status == 200);
+  CHECK(x.json()["report"] == "X");
 }
 
 TEST_CASE("X and Z reports, and the grand total never resets", "[checkout]") {

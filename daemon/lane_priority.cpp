@@ -25,7 +25,8 @@ bool has_sys_nice() {
   return (data[CAP_TO_INDEX(CAP_SYS_NICE)].effective & CAP_TO_MASK(CAP_SYS_NICE)) != 0;
 }
 
-// Why the kernel said no to `policy`: what the process has, and what takes it away.
+// Why the kernel said no (`err`) to a change to or from real-time: what the
+// process has, and what takes it away.
 std::string refusal(int err, bool to_real_time) {
   std::string why = std::strerror(err);
   if (err != EPERM) return why;
@@ -36,11 +37,12 @@ std::string refusal(int err, bool to_real_time) {
   rlimit lim{};
   const bool read = ::getrlimit(RLIMIT_RTPRIO, &lim) == 0;
   const std::string limit = !read ? "unknown" : lim.rlim_cur == RLIM_INFINITY ? "unlimited" : std::to_string(lim.rlim_cur);
-  if ((!read || lim.rlim_cur == 0) && !has_sys_nice()) {
+  const bool sys_nice = has_sys_nice();
+  if ((!read || lim.rlim_cur == 0) && !sys_nice) {
     return why + " (RLIMIT_RTPRIO is " + limit + " and no CAP_SYS_NICE: the unit's CPUSchedulingPolicy=rr gives it "
                  "before posd starts)";
   }
-  return why + " (RLIMIT_RTPRIO is " + limit + (has_sys_nice() ? ", with CAP_SYS_NICE" : "") +
+  return why + " (RLIMIT_RTPRIO is " + limit + (sys_nice ? ", with CAP_SYS_NICE" : "") +
          ": refused by a system call filter (RestrictRealtime=yes, SystemCallFilter without sched_setscheduler) or by "
          "real-time group scheduling, where the cgroup's cpu.rt_runtime_us is 0)";
 }

@@ -21,7 +21,7 @@ enum class LanePriority { realtime, normal };
 bool parse_lane_priority(const std::string& text, LanePriority& out);
 
 // The calling thread's scheduling, as ps shows it: "RR 1", "TS" (normal),
-// "FIFO 2", "B" (batch), "IDL"; with " (reset on fork)" when it has the flag.
+// "FF 2", "B" (batch), "IDL"; with " (reset on fork)" when it has the flag.
 std::string scheduling_of_this_thread();
 
 // Brings the calling thread to `p`:

@@ -566,6 +566,24 @@ std::multimap<std::string, int> other_threads(pid_t pid) {
   return out;
 }
 
+// Every thread in `others` runs at normal priority.
+void check_all_normal(const std::multimap<std::string, int>& others) {
+  for (const auto& [name, policy] : others) {
+    INFO(name);
+    CHECK(policy == SCHED_OTHER);
+  }
+}
+
+// posd's configuration rewritten with lane_priority normal and SIGHUP sent:
+// its loop goes back to normal priority, and the log says `said`.
+void back_to_normal_on_sighup(test::Child& posd, nlohmann::json cfg, const std::string& path, const std::string& said) {
+  cfg["lane_priority"] = "normal";
+  test::write_text(path, cfg.dump());
+  posd.signal(SIGHUP);
+  REQUIRE(posd.wait_for_err(said));
+  CHECK(policy_of(posd.pid()) == SCHED_OTHER);
+}
+
 // A plain Mosquitto on a free loopback port, for a posd whose link is up.
 struct PlainBroker {
   explicit PlainBroker(const test::TempDir& dir) : port(test::unused_port()) {
@@ -609,17 +627,10 @@ TEST_CASE("posd serves the lanes first: its loop at real-time priority 1, every 
   CHECK(others.count("posd-report") == 1);  // the X report, beside the loop
   CHECK(others.count("posd-pin") == 1);
   CHECK(others.size() >= 6);
-  for (const auto& [name, policy] : others) {
-    INFO(name);
-    CHECK(policy == SCHED_OTHER);
-  }
+  check_all_normal(others);
   CHECK(test::request(port, "GET", "/v1/status", test::kCashierToken).status == 200);
 
-  cfg["lane_priority"] = "normal";
-  test::write_text(dir.file("posd.json"), cfg.dump());
-  posd.signal(SIGHUP);
-  REQUIRE(posd.wait_for_err("the event loop runs at TS (reset on fork) (lane_priority normal)"));
-  CHECK(policy_of(posd.pid()) == SCHED_OTHER);
+  back_to_normal_on_sighup(posd, cfg, dir.file("posd.json"), "the event loop runs at TS (reset on fork) (lane_priority normal)");
   CHECK(test::request(port, "GET", "/v1/status", test::kCashierToken).status == 200);
   posd.signal(SIGTERM);
   CHECK(posd.wait() == 0);
@@ -644,17 +655,10 @@ TEST_CASE("posd run as its unit runs it, real-time 1 given before it starts and 
   CHECK(policy_of(posd.pid()) == SCHED_RR);
   const auto others = other_threads(posd.pid());
   CHECK(others.size() >= 4);
-  for (const auto& [name, policy] : others) {
-    INFO(name);
-    CHECK(policy == SCHED_OTHER);
-  }
+  check_all_normal(others);
   CHECK(test::request(port, "GET", "/v1/status", test::kCashierToken).status == 200);
-  cfg["lane_priority"] = "normal";
-  test::write_text(dir.file("posd.json"), cfg.dump());
-  posd.signal(SIGHUP);
-  REQUIRE(posd.wait_for_err("(lane_priority normal)"));
+  back_to_normal_on_sighup(posd, cfg, dir.file("posd.json"), "(lane_priority normal)");
   CHECK_THAT(posd.err(), !Catch::Contains("refused"));
-  CHECK(policy_of(posd.pid()) == SCHED_OTHER);
   posd.signal(SIGTERM);
   CHECK(posd.wait() == 0);
 }
